@@ -1,0 +1,88 @@
+package pan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+const visa = "4111111145551140"
+
+func TestPANNeverPrintsInFull(t *testing.T) {
+	p := MustParse(visa)
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("enrolling", "pan", p)
+	js, _ := json.Marshal(struct{ P PAN }{p})
+	outputs := []string{
+		p.String(), fmt.Sprint(p), fmt.Sprintf("%v %+v %#v %s %q %d", p, p, p, p, p, p),
+		fmt.Errorf("enrolling %v: boom", p).Error(), string(js), logs.String(),
+	}
+	for _, o := range outputs {
+		if strings.Contains(o, visa) {
+			t.Errorf("full PAN in %q", o)
+		}
+		if !strings.Contains(o, "411111******1140") {
+			t.Errorf("masked PAN missing from %q", o)
+		}
+	}
+	if p.Reveal() != visa || p.Last4() != "1140" || p.BIN() != "411111" {
+		t.Fatal("accessors broken")
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want error
+	}{
+		{"5186 0017 0000 8785", nil},
+		{"371111111111111", nil},
+		{"4111111145551141", nil}, // Visa's own sample fails Luhn and must still parse
+		{"41111", ErrNotDigits},
+		{"4111x11145551140", ErrNotDigits},
+	} {
+		if _, err := Parse(tc.in); err != tc.want {
+			t.Errorf("Parse(%q) = %v, want %v", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestRedactJSONMasksCardsAndRemovesSecrets(t *testing.T) {
+	in := []byte(`{"card":{"primaryAccountNumber":"5186001700008785","cvc":"123","expiryMonth":"12","panExpirationYear":2030},
+	  "note":"pan 4111111145551140 inside text","n":4111111145551140,"id":"1234567890123","sharedSecret":"s3cr3t"}`)
+	out := string(RedactJSON(in))
+	for _, leak := range []string{"5186001700008785", "4111111145551140", `"123"`, "s3cr3t", "2030"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("%s leaked in %s", leak, out)
+		}
+	}
+	for _, want := range []string{"518600******8785", "411111******1140", "1234567890123"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s missing from %s", want, out)
+		}
+	}
+	if got := RedactText("ts=1764043403123 amex=371111111111111"); got != "ts=1764043403123 amex=371111*****1111" {
+		t.Errorf("RedactText = %q", got)
+	}
+	if got := string(RedactJSON([]byte("not json 5186001700008785"))); got != "not json 518600******8785" {
+		t.Errorf("text fallback = %q", got)
+	}
+}
+
+func FuzzRedactText(f *testing.F) {
+	for _, s := range []string{visa, "x5186001700008785y", "", "12345678901234567890123"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := RedactText(s)
+		if len(out) != len(s) {
+			t.Fatalf("length changed: %q -> %q", s, out)
+		}
+		if again := RedactText(out); again != out {
+			t.Fatalf("not idempotent: %q -> %q", out, again)
+		}
+	})
+}

@@ -1,0 +1,214 @@
+// Package journal records every exchange the simulator takes part in, inbound
+// calls and outbound callbacks alike, in a bounded in-memory ring. Bodies are
+// redacted before they are stored (card numbers masked to first six and last
+// four, CVC, expiry and secrets removed), so nothing read from the journal can
+// leak card data.
+package journal
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/c2psim/c2psim/client/pan"
+)
+
+// Direction of an exchange.
+type Direction string
+
+const (
+	Inbound  Direction = "inbound"  // issuer → network (the simulator answered)
+	Outbound Direction = "outbound" // network → issuer (the simulator called)
+)
+
+// Verdict is the outcome of one check on an exchange.
+type Verdict struct {
+	OK     bool     `json:"ok"`
+	Reason string   `json:"reason,omitempty"`
+	Issues []string `json:"issues,omitempty"`
+}
+
+// Entry is one exchange. All bodies are redacted.
+type Entry struct {
+	Seq            uint64            `json:"seq"`
+	Time           time.Time         `json:"time"`
+	Direction      Direction         `json:"direction"`
+	Network        string            `json:"network"`
+	OperationID    string            `json:"operationId,omitempty"`
+	Method         string            `json:"method"`
+	URL            string            `json:"url"`
+	CorrelationIDs []string          `json:"correlationIds,omitempty"`
+	Principal      string            `json:"principal,omitempty"`
+	Status         int               `json:"status"`
+	LatencyMillis  float64           `json:"latencyMs"`
+	Attempt        int               `json:"attempt,omitempty"` // callbacks: 1-based delivery attempt
+	Auth           *Verdict          `json:"auth,omitempty"`
+	RequestCheck   *Verdict          `json:"requestValidation,omitempty"`
+	ResponseCheck  *Verdict          `json:"responseValidation,omitempty"`
+	Fault          string            `json:"fault,omitempty"` // the fault rule or header that shaped this exchange
+	Cards          []string          `json:"cards,omitempty"` // masked PANs the exchange concerned
+	RequestHeader  map[string]string `json:"requestHeaders,omitempty"`
+	RequestBody    string            `json:"requestBody,omitempty"`
+	RequestPlain   string            `json:"requestPlaintext,omitempty"` // decrypted, redacted
+	ResponseHeader map[string]string `json:"responseHeaders,omitempty"`
+	ResponseBody   string            `json:"responseBody,omitempty"`
+	ResponsePlain  string            `json:"responsePlaintext,omitempty"`
+	Notes          map[string]string `json:"notes,omitempty"`
+	Error          string            `json:"error,omitempty"` // transport error (callbacks) or simulator finding
+}
+
+// Query selects entries. Zero fields do not filter.
+type Query struct {
+	Network       string
+	OperationID   string
+	CorrelationID string
+	Direction     Direction
+	Since         time.Time
+	AfterSeq      uint64
+	Limit         int // newest first; 0 means all
+}
+
+// DefaultCapacity is the number of entries kept when none is configured.
+const DefaultCapacity = 10000
+
+// Journal is a bounded ring of entries, safe for concurrent use. When full,
+// the oldest entry is dropped: memory never grows past the capacity.
+type Journal struct {
+	mu      sync.RWMutex
+	ring    []Entry
+	next    int  // index the next entry goes to
+	full    bool // the ring has wrapped
+	seq     uint64
+	dropped uint64
+}
+
+// New returns a journal keeping at most capacity entries (DefaultCapacity
+// when capacity <= 0).
+func New(capacity int) *Journal {
+	if capacity <= 0 {
+		capacity = DefaultCapacity
+	}
+	return &Journal{ring: make([]Entry, capacity)}
+}
+
+// Add stores e, assigning its sequence number, and returns it.
+func (j *Journal) Add(e Entry) uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	e.Seq = j.seq
+	if j.full {
+		j.dropped++
+	}
+	j.ring[j.next] = e
+	j.next++
+	if j.next == len(j.ring) {
+		j.next, j.full = 0, true
+	}
+	return e.Seq
+}
+
+// Len returns the number of entries held.
+func (j *Journal) Len() int {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.full {
+		return len(j.ring)
+	}
+	return j.next
+}
+
+// Dropped returns how many entries were evicted because the ring was full.
+func (j *Journal) Dropped() uint64 {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return j.dropped
+}
+
+// Find returns matching entries, newest first.
+func (j *Journal) Find(q Query) []Entry {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	var out []Entry
+	n := j.next
+	if j.full {
+		n = len(j.ring)
+	}
+	for i := 0; i < n; i++ {
+		idx := (j.next - 1 - i + len(j.ring)) % len(j.ring)
+		e := j.ring[idx]
+		if q.matches(&e) {
+			out = append(out, e)
+			if q.Limit > 0 && len(out) == q.Limit {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Clear removes every entry (sequence numbers keep counting).
+func (j *Journal) Clear() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.ring)
+	j.next, j.full = 0, false
+}
+
+func (q Query) matches(e *Entry) bool {
+	switch {
+	case q.Network != "" && e.Network != q.Network,
+		q.OperationID != "" && e.OperationID != q.OperationID,
+		q.Direction != "" && e.Direction != q.Direction,
+		!q.Since.IsZero() && e.Time.Before(q.Since),
+		q.AfterSeq != 0 && e.Seq <= q.AfterSeq,
+		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID):
+		return false
+	}
+	return true
+}
+
+// secretHeaders are journalled as "[removed]": they carry credentials.
+var secretHeaders = map[string]bool{
+	"authorization": true, "x-pay-token": true, "proxy-authorization": true, "cookie": true,
+	"set-cookie": true, "x-amex-api-key": true, "x-dfs-c-app-cert": true,
+}
+
+// Headers flattens and redacts HTTP headers for an entry. Credential headers
+// keep only their scheme (for example "OAuth [removed]").
+func Headers(h http.Header) map[string]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+	for k, vs := range h {
+		v := strings.Join(vs, ", ")
+		if secretHeaders[strings.ToLower(k)] {
+			scheme, _, found := strings.Cut(v, " ")
+			if found && len(scheme) < 16 {
+				v = scheme + " " + pan.Removed
+			} else {
+				v = pan.Removed
+			}
+		} else {
+			v = pan.RedactText(v)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// Body redacts a body for an entry: JSON documents field by field, anything
+// else as text. Bodies over max bytes are cut (after redaction).
+func Body(b []byte, max int) string {
+	if len(b) == 0 {
+		return ""
+	}
+	s := string(pan.RedactJSON(b))
+	if max > 0 && len(s) > max {
+		s = s[:max] + "…[truncated]"
+	}
+	return s
+}
