@@ -14,7 +14,7 @@ import (
 // parallel simulators never share state.
 //
 // Optional capabilities are discovered by type assertion: CredentialProvider,
-// Triggerer, Resetter, Decoder.
+// Triggerer, Resetter, Decoder, TestCardLister.
 type Network interface {
 	// Describe returns static metadata; it must not depend on Setup.
 	Describe() Description
@@ -130,4 +130,17 @@ func NewNetwork(id string) (Network, error) {
 		return nil, fmt.Errorf("unknown network %q (registered: %v)", id, Registered())
 	}
 	return f(), nil
+}
+
+// TestCardLister is implemented by networks with outcome-triggering test
+// cards; the admin API and README list them.
+type TestCardLister interface {
+	TestCards() []TestCard
+}
+
+// TestCard is a card number that selects an outcome, like a network sandbox.
+type TestCard struct {
+	PAN         string `json:"pan"`     // published sandbox/test number, shown in full
+	Outcome     string `json:"outcome"` // short machine-friendly outcome, e.g. "approved", "declined", "VIDC-2003"
+	Description string `json:"description"`
 }
