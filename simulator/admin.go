@@ -1,0 +1,548 @@
+package simulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/openapi"
+	"github.com/c2psim/c2psim/simulator/fault"
+	"github.com/c2psim/c2psim/simulator/journal"
+)
+
+// admin is the admin API, served through the same pipeline as a network so
+// its requests and answers are validated against admin.yaml.
+type admin struct {
+	sim      *Simulator
+	handlers map[string]Handler
+}
+
+func newAdmin(s *Simulator) *admin {
+	a := &admin{sim: s}
+	a.handlers = map[string]Handler{
+		"getHealth":         a.health,
+		"listNetworks":      a.listNetworks,
+		"getNetworkSpec":    a.networkSpec,
+		"getCredentials":    a.getCredentials,
+		"putCredential":     a.putCredential,
+		"getCallbackTarget": a.getCallback,
+		"putCallbackTarget": a.putCallback,
+		"postTrigger":       a.trigger,
+		"getJournal":        a.getJournal,
+		"clearJournal":      a.clearJournal,
+		"listFaults":        a.listFaults,
+		"addFault":          a.addFault,
+		"clearFaults":       a.clearFaults,
+		"deleteFault":       a.deleteFault,
+		"listState":         a.listState,
+		"getState":          a.getState,
+		"reset":             a.reset,
+	}
+	return a
+}
+
+var _ Network = (*admin)(nil)
+
+func (a *admin) Describe() Description {
+	return Description{ID: "_admin", Name: "c2psim admin API", Specs: []string{"admin.yaml"}, FS: openapi.FS}
+}
+func (a *admin) Setup(*Env) error            { return nil }
+func (a *admin) Handler(op string) Handler   { return a.handlers[op] }
+func (a *admin) Authenticate(*Request) error { return nil }
+func (a *admin) RenderError(_ *Request, e *Error) *Response {
+	body := map[string]any{"code": string(e.Kind), "message": pan.RedactText(e.Summary())}
+	if len(e.Fields) > 0 {
+		body["fields"] = e.Fields
+	}
+	if e.Code != "" {
+		body["code"] = e.Code
+	}
+	return JSON(e.Status, map[string]any{"error": body})
+}
+
+func noContent() *Response { return &Response{Status: http.StatusNoContent} }
+
+func (a *admin) mountedNetwork(req *Request) (*mounted, error) {
+	id := req.PathParams["network"]
+	m, ok := a.sim.byID[id]
+	if !ok {
+		return nil, Errorf(http.StatusNotFound, KindNotFound, "no network %q is mounted (mounted: %s)", id, strings.Join(a.sim.Networks(), ", "))
+	}
+	return m, nil
+}
+
+func (a *admin) health(context.Context, *Request) (*Response, error) {
+	return JSON(http.StatusOK, map[string]any{
+		"status":         "ok",
+		"version":        Version,
+		"networks":       a.sim.Networks(),
+		"journalEntries": a.sim.journal.Len(),
+		"startedAt":      a.sim.started.UTC().Format(time.RFC3339),
+		"seed":           a.sim.seed,
+	}), nil
+}
+
+// NetworkInfo is what the admin API tells about a mounted network.
+type NetworkInfo struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	BasePath    string          `json:"basePath"`
+	Documents   []DocumentInfo  `json:"documents"`
+	AuthSchemes []string        `json:"authSchemes"`
+	Operations  []OperationInfo `json:"operations"`
+	TestCards   []TestCard      `json:"testCards,omitempty"`
+	Triggers    []string        `json:"triggers,omitempty"`
+	Callback    *targetJSON     `json:"callback,omitempty"`
+}
+
+// DocumentInfo describes one document of a network.
+type DocumentInfo struct {
+	Path      string `json:"path"`
+	Title     string `json:"title"`
+	Version   string `json:"version"`
+	Direction string `json:"direction"`
+	BasePath  string `json:"basePath,omitempty"`
+}
+
+// OperationInfo describes one operation and how faithful it is.
+type OperationInfo struct {
+	OperationID string `json:"operationId"`
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	Direction   string `json:"direction"`
+	Fidelity    string `json:"fidelity"`
+	Source      string `json:"source,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// Info describes every mounted network.
+func (s *Simulator) Info() []NetworkInfo {
+	out := make([]NetworkInfo, 0, len(s.networks))
+	for _, m := range s.networks {
+		info := NetworkInfo{ID: m.id, Name: m.desc.Name, BasePath: m.docs[0].base, AuthSchemes: m.desc.AuthSchemes}
+		if info.AuthSchemes == nil {
+			info.AuthSchemes = []string{}
+		}
+		for _, d := range m.docs {
+			info.Documents = append(info.Documents, DocumentInfo{Path: d.path, Title: d.doc.Info.Title, Version: d.doc.Info.Version, Direction: "inbound", BasePath: d.base})
+			for _, r := range operationsOf(d.doc) {
+				info.Operations = append(info.Operations, opInfo(r.Operation, r.Method, d.base+r.Path, "inbound"))
+			}
+		}
+		for _, p := range m.desc.Callbacks {
+			d := m.cbDocs[p]
+			info.Documents = append(info.Documents, DocumentInfo{Path: p, Title: d.Info.Title, Version: d.Info.Version, Direction: "callback"})
+			for _, r := range operationsOf(d) {
+				info.Operations = append(info.Operations, opInfo(r.Operation, r.Method, r.Path, "callback"))
+			}
+		}
+		if tl, ok := m.net.(TestCardLister); ok {
+			info.TestCards = tl.TestCards()
+		}
+		if tr, ok := m.net.(Triggerer); ok {
+			info.Triggers = tr.Triggers()
+		}
+		t := toTargetJSON(s.CallbackTarget(m.id))
+		info.Callback = &t
+		out = append(out, info)
+	}
+	return out
+}
+
+func opInfo(op *openapi3.Operation, method, path, dir string) OperationInfo {
+	oi := OperationInfo{OperationID: op.OperationID, Method: method, Path: path, Direction: dir, Fidelity: "unspecified"}
+	if v, ok := op.Extensions["x-c2psim-fidelity"].(string); ok {
+		oi.Fidelity = v
+	}
+	if v, ok := op.Extensions["x-c2psim-source"].(string); ok {
+		oi.Source = v
+	}
+	if v, ok := op.Extensions["x-c2psim-reason"].(string); ok {
+		oi.Reason = v
+	}
+	return oi
+}
+
+func (a *admin) listNetworks(context.Context, *Request) (*Response, error) {
+	return JSON(http.StatusOK, a.sim.Info()), nil
+}
+
+func (a *admin) networkSpec(_ context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	name := req.HTTP.URL.Query().Get("doc")
+	var doc *openapi3.T
+	var base string
+	for _, d := range m.docs {
+		if name == "" || d.path == name {
+			doc, base = d.doc, d.base
+			break
+		}
+	}
+	if doc == nil {
+		if d, ok := m.cbDocs[name]; ok {
+			doc = d
+		}
+	}
+	if doc == nil {
+		return nil, Errorf(http.StatusNotFound, KindNotFound, "network %s has no document %q", m.id, name)
+	}
+	// Serve a copy whose server URL points at this simulator.
+	raw, err := doc.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var generic map[string]any
+	if err := json.Unmarshal(raw, &generic); err != nil {
+		return nil, err
+	}
+	if base != "" {
+		generic["servers"] = []any{map[string]any{"url": requestOrigin(req.HTTP) + base, "description": "this c2psim simulator"}}
+	}
+	if req.PathParams["format"] == "json" {
+		return JSON(http.StatusOK, generic), nil
+	}
+	y, err := yaml.Marshal(generic)
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Status: http.StatusOK, Raw: y, ContentType: "application/yaml"}, nil
+}
+
+// requestOrigin is the scheme://host the caller used.
+func requestOrigin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (a *admin) credentials(m *mounted) map[string]any {
+	items := []Credential{}
+	if cp, ok := m.net.(CredentialProvider); ok {
+		items = append(items, cp.Credentials()...)
+	}
+	return map[string]any{"network": m.id, "items": items}
+}
+
+func (a *admin) getCredentials(_ context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	return JSON(http.StatusOK, a.credentials(m)), nil
+}
+
+func (a *admin) putCredential(_ context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	cp, ok := m.net.(CredentialProvider)
+	if !ok {
+		return nil, Errorf(http.StatusBadRequest, KindValidation, "network %s takes no credentials", m.id)
+	}
+	var c Credential
+	if err := json.Unmarshal(req.Body, &c); err != nil {
+		return nil, Errorf(http.StatusBadRequest, KindMalformed, "decoding credential: %v", err)
+	}
+	if err := cp.RegisterCredential(c); err != nil {
+		return nil, Errorf(http.StatusBadRequest, KindValidation, "registering %s credential %q: %v", m.id, c.Name, err)
+	}
+	return JSON(http.StatusOK, a.credentials(m)), nil
+}
+
+type targetJSON struct {
+	URL                string   `json:"url"`
+	RetrySchedule      []string `json:"retrySchedule"`
+	Timeout            string   `json:"timeout,omitempty"`
+	InsecureSkipVerify bool     `json:"insecureSkipVerify,omitempty"`
+}
+
+func toTargetJSON(t CallbackTarget) targetJSON {
+	out := targetJSON{URL: t.URL, RetrySchedule: []string{}, InsecureSkipVerify: t.InsecureSkipVerify}
+	for _, d := range t.RetrySchedule {
+		out.RetrySchedule = append(out.RetrySchedule, d.String())
+	}
+	if t.Timeout > 0 {
+		out.Timeout = t.Timeout.String()
+	}
+	return out
+}
+
+func (a *admin) getCallback(_ context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	return JSON(http.StatusOK, toTargetJSON(a.sim.CallbackTarget(m.id))), nil
+}
+
+func (a *admin) putCallback(_ context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		URL                string    `json:"url"`
+		RetrySchedule      *[]string `json:"retrySchedule"`
+		Timeout            string    `json:"timeout"`
+		InsecureSkipVerify bool      `json:"insecureSkipVerify"`
+	}
+	if err := json.Unmarshal(req.Body, &in); err != nil {
+		return nil, Errorf(http.StatusBadRequest, KindMalformed, "decoding callback target: %v", err)
+	}
+	t := CallbackTarget{URL: in.URL, InsecureSkipVerify: in.InsecureSkipVerify}
+	var errs []string
+	if in.RetrySchedule != nil {
+		t.RetrySchedule = []time.Duration{}
+		for _, s := range *in.RetrySchedule {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("retrySchedule: %q is not a duration", s))
+			}
+			t.RetrySchedule = append(t.RetrySchedule, d)
+		}
+	}
+	if in.Timeout != "" {
+		d, err := time.ParseDuration(in.Timeout)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("timeout: %q is not a duration", in.Timeout))
+		}
+		t.Timeout = d
+	}
+	if len(errs) > 0 {
+		return nil, Errorf(http.StatusBadRequest, KindValidation, "%s", strings.Join(errs, "; "))
+	}
+	if err := a.sim.SetCallbackTarget(m.id, t); err != nil {
+		return nil, Errorf(http.StatusBadRequest, KindValidation, "%v", err)
+	}
+	return JSON(http.StatusOK, toTargetJSON(a.sim.CallbackTarget(m.id))), nil
+}
+
+func (a *admin) trigger(ctx context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	tr, ok := m.net.(Triggerer)
+	name := req.PathParams["trigger"]
+	if !ok || !contains(tr.Triggers(), name) {
+		var known []string
+		if ok {
+			known = tr.Triggers()
+		}
+		return nil, Errorf(http.StatusNotFound, KindNotFound, "network %s has no trigger %q (triggers: %s)", m.id, name, strings.Join(known, ", "))
+	}
+	params := map[string]any{}
+	if len(req.Body) > 0 {
+		if err := json.Unmarshal(req.Body, &params); err != nil {
+			return nil, Errorf(http.StatusBadRequest, KindMalformed, "decoding trigger parameters: %v", err)
+		}
+	}
+	out, err := tr.Trigger(ctx, name, params)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, e
+		}
+		return nil, Errorf(http.StatusBadGateway, KindUnavailable, "trigger %s/%s: %s", m.id, name, pan.RedactText(err.Error()))
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	return JSON(http.StatusOK, out), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *admin) getJournal(_ context.Context, req *Request) (*Response, error) {
+	q := req.HTTP.URL.Query()
+	jq := journal.Query{
+		Network:       q.Get("network"),
+		OperationID:   q.Get("operation"),
+		CorrelationID: q.Get("correlationId"),
+		Direction:     journal.Direction(q.Get("direction")),
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, Errorf(http.StatusBadRequest, KindValidation, "since %q is not an RFC 3339 time", v)
+		}
+		jq.Since = t
+	}
+	if v := q.Get("afterSeq"); v != "" {
+		n, _ := strconv.ParseUint(v, 10, 64)
+		jq.AfterSeq = n
+	}
+	if v := q.Get("limit"); v != "" {
+		jq.Limit, _ = strconv.Atoi(v)
+	}
+	entries := a.sim.journal.Find(jq)
+	if entries == nil {
+		entries = []journal.Entry{}
+	}
+	return JSON(http.StatusOK, map[string]any{"entries": entries, "total": a.sim.journal.Len(), "dropped": a.sim.journal.Dropped()}), nil
+}
+
+func (a *admin) clearJournal(context.Context, *Request) (*Response, error) {
+	a.sim.journal.Clear()
+	return noContent(), nil
+}
+
+func (a *admin) listFaults(context.Context, *Request) (*Response, error) {
+	return JSON(http.StatusOK, a.sim.faults.List(a.sim.clock.Now())), nil
+}
+
+func (a *admin) addFault(_ context.Context, req *Request) (*Response, error) {
+	var r fault.Rule
+	dec := json.NewDecoder(strings.NewReader(string(req.Body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, Errorf(http.StatusBadRequest, KindMalformed, "decoding fault rule: %v", err)
+	}
+	stored, err := a.sim.AddFault(r)
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, KindValidation, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return JSON(http.StatusCreated, stored), nil
+}
+
+// AddFault validates a rule against the mounted documents and adds it: the
+// network and operation must exist, and a status must be one the operation
+// (or, without an operation, some operation of the network) declares.
+func (s *Simulator) AddFault(r fault.Rule) (fault.Rule, error) {
+	var errs []error
+	if r.Network != "" {
+		m, ok := s.byID[r.Network]
+		if !ok {
+			errs = append(errs, fmt.Errorf("network %q is not mounted (mounted: %s)", r.Network, strings.Join(s.Networks(), ", ")))
+		} else if err := m.checkFaultScope(r); err != nil {
+			errs = append(errs, err)
+		}
+	} else if r.Operation != "" {
+		errs = append(errs, errors.New("an operation scope needs a network"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fault.Rule{}, err
+	}
+	return s.faults.Add(r, s.clock.Now())
+}
+
+func (m *mounted) checkFaultScope(r fault.Rule) error {
+	var ops []*openapi3.Operation
+	var names []string
+	for _, d := range m.docs {
+		for _, rt := range operationsOf(d.doc) {
+			names = append(names, rt.Operation.OperationID)
+			if r.Operation == "" || rt.Operation.OperationID == r.Operation {
+				ops = append(ops, rt.Operation)
+			}
+		}
+	}
+	if len(ops) == 0 {
+		sort.Strings(names)
+		return fmt.Errorf("network %s has no operation %q (operations: %s)", m.id, r.Operation, strings.Join(names, ", "))
+	}
+	if r.Status == 0 {
+		return nil
+	}
+	for _, op := range ops {
+		if operationDeclares(op, r.Status) {
+			return nil
+		}
+	}
+	if r.Operation != "" {
+		return fmt.Errorf("operation %s does not declare status %d; a fault may only answer as the network could (declared: %s)", r.Operation, r.Status, strings.Join(declaredStatuses(ops[0]), ", "))
+	}
+	return fmt.Errorf("no operation of %s declares status %d", m.id, r.Status)
+}
+
+func declaredStatuses(op *openapi3.Operation) []string {
+	var out []string
+	for k := range op.Responses.Map() {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (a *admin) clearFaults(context.Context, *Request) (*Response, error) {
+	a.sim.faults.Clear()
+	return noContent(), nil
+}
+
+func (a *admin) deleteFault(_ context.Context, req *Request) (*Response, error) {
+	id := req.PathParams["id"]
+	if !a.sim.faults.Delete(id) {
+		return nil, Errorf(http.StatusNotFound, KindNotFound, "no fault rule %q", id)
+	}
+	return noContent(), nil
+}
+
+func (a *admin) listState(ctx context.Context, _ *Request) (*Response, error) {
+	out := []map[string]any{}
+	for _, m := range a.sim.networks {
+		cols, err := m.env.Store.Collections(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			entries, err := m.env.Store.List(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, map[string]any{"network": m.id, "collection": c, "size": len(entries)})
+		}
+	}
+	return JSON(http.StatusOK, out), nil
+}
+
+func (a *admin) getState(ctx context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	c := req.PathParams["collection"]
+	entries, err := m.env.Store.List(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		cols, _ := m.env.Store.Collections(ctx)
+		return nil, Errorf(http.StatusNotFound, KindNotFound, "network %s has no records in %q (collections: %s)", m.id, c, strings.Join(cols, ", "))
+	}
+	out := make([]map[string]any, 0, len(entries))
+	for _, e := range entries {
+		// State should never hold a clear PAN; redact anyway, defence in depth.
+		out = append(out, map[string]any{"key": pan.RedactText(e.Key), "value": json.RawMessage(pan.RedactJSON(e.Value))})
+	}
+	return JSON(http.StatusOK, out), nil
+}
+
+func (a *admin) reset(ctx context.Context, _ *Request) (*Response, error) {
+	if err := a.sim.Reset(ctx); err != nil {
+		return nil, err
+	}
+	return noContent(), nil
+}

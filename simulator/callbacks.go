@@ -1,0 +1,300 @@
+package simulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator/journal"
+)
+
+// CallbackTarget is where a network's calls to the issuer go.
+type CallbackTarget struct {
+	// URL is the issuer's callback base URL; callbacks append their path.
+	URL string `json:"url"`
+	// RetrySchedule is the delay before each redelivery after a failed
+	// attempt; its length is the number of retries.
+	RetrySchedule []time.Duration `json:"-"`
+	// Timeout bounds each attempt.
+	Timeout time.Duration `json:"-"`
+	// InsecureSkipVerify accepts any TLS certificate from the issuer.
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+}
+
+// DefaultRetrySchedule is used when a target gives none: three redeliveries.
+var DefaultRetrySchedule = []time.Duration{500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
+
+// DefaultCallbackTimeout bounds each callback attempt when none is given.
+const DefaultCallbackTimeout = 5 * time.Second
+
+// SetCallbackTarget sets where a network's callbacks go. A nil
+// RetrySchedule means DefaultRetrySchedule; an empty non-nil one means no
+// retries.
+func (s *Simulator) SetCallbackTarget(network string, t CallbackTarget) error {
+	if _, ok := s.byID[network]; !ok {
+		return fmt.Errorf("unknown network %q", network)
+	}
+	if t.URL != "" && !strings.HasPrefix(t.URL, "http://") && !strings.HasPrefix(t.URL, "https://") {
+		return fmt.Errorf("callback URL %q must start with http:// or https://", t.URL)
+	}
+	if t.RetrySchedule == nil {
+		t.RetrySchedule = DefaultRetrySchedule
+	}
+	if t.Timeout <= 0 {
+		t.Timeout = DefaultCallbackTimeout
+	}
+	t.URL = strings.TrimSuffix(t.URL, "/")
+	s.callbacksMu.Lock()
+	defer s.callbacksMu.Unlock()
+	s.callbacks[network] = t
+	return nil
+}
+
+// CallbackTarget returns where a network's callbacks go.
+func (s *Simulator) CallbackTarget(network string) CallbackTarget {
+	s.callbacksMu.RLock()
+	defer s.callbacksMu.RUnlock()
+	return s.callbacks[network]
+}
+
+type callbackSender struct {
+	sim *Simulator
+	m   *mounted
+}
+
+func (c *callbackSender) Configured() bool { return c.sim.CallbackTarget(c.m.id).URL != "" }
+
+// Send delivers a callback with retries; see CallbackSender.
+func (c *callbackSender) Send(ctx context.Context, cb *Callback) (*CallbackResult, error) {
+	target := c.sim.CallbackTarget(c.m.id)
+	if target.URL == "" {
+		return nil, fmt.Errorf("%s: no callback URL is registered (PUT /_admin/networks/%s/callback)", c.m.id, c.m.id)
+	}
+	route, err := c.callbackRoute(cb)
+	if err != nil {
+		return nil, err
+	}
+	client := c.sim.httpClient
+	if target.InsecureSkipVerify {
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // the issuer asked for it: local self-signed test servers
+	}
+	method := cb.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	url := target.URL + cb.Path
+	attempts := 1 + len(target.RetrySchedule)
+	var lastErr error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if attempt > 1 {
+			if err := sleepCtx(ctx, target.RetrySchedule[attempt-2]); err != nil {
+				return nil, fmt.Errorf("%s %s: giving up after %d attempts: %w", c.m.id, cb.OperationID, attempt-1, err)
+			}
+		}
+		res, err := c.attempt(ctx, client, route, cb, method, url, attempt, target.Timeout)
+		if err == nil && res.Status >= 200 && res.Status < 300 {
+			res.Attempts = attempt
+			return res, nil
+		}
+		if err != nil {
+			lastErr = err
+		} else {
+			lastErr = fmt.Errorf("issuer answered %d", res.Status)
+		}
+	}
+	return nil, fmt.Errorf("%s %s: every one of %d attempts failed; last: %w", c.m.id, cb.OperationID, attempts, lastErr)
+}
+
+func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route *routers.Route, cb *Callback, method, url string, attempt int, timeout time.Duration) (*CallbackResult, error) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, method, url, bytes.NewReader(cb.Body))
+	if err != nil {
+		return nil, fmt.Errorf("building callback request: %w", err)
+	}
+	for k, vs := range cb.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if len(cb.Body) > 0 && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cb.Sign != nil {
+		if err := cb.Sign(req, cb.Body); err != nil {
+			return nil, fmt.Errorf("signing callback: %w", err)
+		}
+	}
+	entry := journal.Entry{
+		Time:           c.sim.clock.Now(),
+		Direction:      journal.Outbound,
+		Network:        c.m.id,
+		OperationID:    cb.OperationID,
+		Method:         method,
+		URL:            pan.RedactText(url),
+		Attempt:        attempt,
+		CorrelationIDs: cb.CorrelationIDs,
+		RequestHeader:  journal.Headers(req.Header),
+		RequestBody:    journal.Body(cb.Body, c.sim.journalBodyMax),
+	}
+	if cb.Plaintext != nil {
+		entry.RequestPlain = journal.Body(cb.Plaintext, c.sim.journalBodyMax)
+	}
+	// Our own request must match the issuer-side document: a simulator that
+	// sends what the network would not is a finding.
+	if issues := validateOutbound(route, req, cb.Body); len(issues) > 0 {
+		entry.RequestCheck = &journal.Verdict{OK: false, Issues: issues}
+		c.sim.addFinding(fmt.Sprintf("%s callback %s does not match its document: %s", c.m.id, cb.OperationID, strings.Join(issues, "; ")))
+	} else {
+		entry.RequestCheck = &journal.Verdict{OK: true}
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	entry.LatencyMillis = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		entry.Error = pan.RedactText(err.Error())
+		c.sim.journal.Add(entry)
+		c.m.env.Logger.Info("callback attempt failed", "operation", cb.OperationID, "attempt", attempt, "error", entry.Error)
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, c.sim.maxBody))
+	res := &CallbackResult{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	entry.Status = resp.StatusCode
+	entry.ResponseHeader = journal.Headers(resp.Header)
+	entry.ResponseBody = journal.Body(body, c.sim.journalBodyMax)
+	// The issuer's answer is checked against the issuer-side document; a
+	// mismatch is the issuer's finding, not the simulator's.
+	if issues := validateInbound(route, req, resp, body); len(issues) > 0 {
+		entry.ResponseCheck = &journal.Verdict{OK: false, Issues: issues}
+		res.Findings = issues
+	} else {
+		entry.ResponseCheck = &journal.Verdict{OK: true}
+	}
+	c.sim.journal.Add(entry)
+	c.m.env.Logger.Info("callback attempt", "operation", cb.OperationID, "attempt", attempt, "status", resp.StatusCode)
+	return res, nil
+}
+
+// callbackRoute finds the issuer-side operation a callback names.
+func (c *callbackSender) callbackRoute(cb *Callback) (*routers.Route, error) {
+	doc, ok := c.m.cbDocs[cb.Spec]
+	if !ok {
+		return nil, fmt.Errorf("%s: callback document %q is not declared in Description.Callbacks", c.m.id, cb.Spec)
+	}
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		for method, op := range item.Operations() {
+			if op.OperationID == cb.OperationID {
+				return &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%s: operation %q is not in %s", c.m.id, cb.OperationID, cb.Spec)
+}
+
+func validateOutbound(route *routers.Route, req *http.Request, body []byte) []string {
+	clone := req.Clone(req.Context())
+	clone.Body = io.NopCloser(bytes.NewReader(body))
+	in := &openapi3filter.RequestValidationInput{
+		Request:    clone,
+		PathParams: pathParamsFor(route, req),
+		Route:      route,
+		Options: &openapi3filter.Options{
+			MultiError:          true,
+			SkipSettingDefaults: true,
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			// The path is the issuer's; parameters in it are matched by
+			// position below, not by the issuer's server prefix.
+		},
+	}
+	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+		return redactedMessages(err)
+	}
+	return nil
+}
+
+func validateInbound(route *routers.Route, req *http.Request, resp *http.Response, body []byte) []string {
+	if !operationDeclares(route.Operation, resp.StatusCode) {
+		return []string{fmt.Sprintf("status %d is not declared for %s", resp.StatusCode, route.Operation.OperationID)}
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParamsFor(route, req), Route: route},
+		Status:                 resp.StatusCode,
+		Header:                 resp.Header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		return redactedMessages(err)
+	}
+	return nil
+}
+
+// pathParamsFor matches the template's {params} against the tail of the
+// request path (the issuer's base URL may add any prefix).
+func pathParamsFor(route *routers.Route, req *http.Request) map[string]string {
+	tmpl := strings.Split(strings.Trim(route.Path, "/"), "/")
+	got := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	params := map[string]string{}
+	if len(got) < len(tmpl) {
+		return params
+	}
+	got = got[len(got)-len(tmpl):]
+	for i, seg := range tmpl {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			params[strings.Trim(seg, "{}")] = got[i]
+		}
+	}
+	return params
+}
+
+func redactedMessages(err error) []string {
+	var out []string
+	for _, f := range toFieldErrors(err) {
+		out = append(out, pan.RedactText(f.Message))
+	}
+	if len(out) == 0 {
+		out = []string{pan.RedactText(err.Error())}
+	}
+	return out
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// operationsOf lists a document's operations (method, path, operation).
+func operationsOf(doc *openapi3.T) []routers.Route {
+	var out []routers.Route
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		for method, op := range item.Operations() {
+			out = append(out, routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op})
+		}
+	}
+	return out
+}
+
+var errNoSuchNetwork = errors.New("no such network")

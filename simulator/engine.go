@@ -1,0 +1,620 @@
+package simulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/openapi"
+	"github.com/c2psim/c2psim/simulator/fault"
+	"github.com/c2psim/c2psim/simulator/journal"
+)
+
+// mounted is one network as the engine serves it.
+type mounted struct {
+	id       string
+	net      Network
+	desc     Description
+	prefix   string // URL prefix the network's documents are served under
+	docs     []*mountedDoc
+	cbDocs   map[string]*openapi3.T
+	handlers map[string]Handler
+	env      *Env
+	sim      *Simulator
+	journal  bool // record exchanges (false for the admin API)
+}
+
+type mountedDoc struct {
+	path   string
+	doc    *openapi3.T
+	base   string // served base path, prefix included
+	router routers.Router
+}
+
+// loadDoc reads a document from fsys and rewrites its servers to the relative
+// base path it is served at, so the router matches any host.
+func loadDoc(fsys fs.FS, name, prefix string) (*mountedDoc, error) {
+	doc, err := openapi.LoadFS(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	base := prefix + serverPath(doc)
+	doc.Servers = openapi3.Servers{{URL: base}}
+	r, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("routing %s: %w", name, err)
+	}
+	return &mountedDoc{path: name, doc: doc, base: base, router: r}, nil
+}
+
+// serverPath returns the path of a document's first server URL, without a
+// trailing slash ("" when there is none).
+func serverPath(doc *openapi3.T) string {
+	if len(doc.Servers) == 0 {
+		return ""
+	}
+	u, err := url.Parse(doc.Servers[0].URL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.Path, "/")
+}
+
+// findRoute tries every document of the network.
+func (m *mounted) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	var methodErr error
+	for _, d := range m.docs {
+		route, params, err := d.router.FindRoute(r)
+		if err == nil {
+			return route, params, nil
+		}
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
+			methodErr = err
+		}
+	}
+	if methodErr != nil {
+		return nil, nil, methodErr
+	}
+	return nil, nil, routers.ErrPathNotFound
+}
+
+// operationDeclares reports whether op declares a response with status.
+func operationDeclares(op *openapi3.Operation, status int) bool {
+	if op == nil || op.Responses == nil {
+		return false
+	}
+	return op.Responses.Status(status) != nil
+}
+
+// exchange carries one inbound call through the pipeline.
+type exchange struct {
+	m       *mounted
+	w       http.ResponseWriter
+	req     *Request
+	route   *routers.Route
+	entry   journal.Entry
+	start   time.Time
+	wallNow time.Time
+}
+
+// ServeHTTP runs the pipeline for one inbound request.
+func (m *mounted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x := &exchange{m: m, w: w, start: time.Now()}
+	x.req = &Request{HTTP: r, Network: m.id}
+	x.entry = journal.Entry{
+		Time:          m.sim.clock.Now(),
+		Direction:     journal.Inbound,
+		Network:       m.id,
+		Method:        r.Method,
+		URL:           pan.RedactText(r.URL.RequestURI()),
+		RequestHeader: journal.Headers(r.Header),
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			finding := fmt.Sprintf("panic in %s %s: %v", m.id, x.req.OperationID, p)
+			m.sim.addFinding(finding)
+			m.env.Logger.Error("handler panicked", "operation", x.req.OperationID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			x.fail(&Error{Status: http.StatusInternalServerError, Kind: KindInternal, Message: "internal simulator error"}, finding)
+		}
+	}()
+	x.run()
+}
+
+func (x *exchange) run() {
+	m, r := x.m, x.req.HTTP
+
+	// 1. Route: 404 for an unknown path, 405 for a known path and wrong method.
+	route, params, err := m.findRoute(r)
+	if err != nil {
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
+			x.fail(Errorf(http.StatusMethodNotAllowed, KindMethod, "method %s is not allowed on %s", r.Method, r.URL.Path), "")
+			return
+		}
+		x.fail(Errorf(http.StatusNotFound, KindNotFound, "no operation at %s %s", r.Method, r.URL.Path), "")
+		return
+	}
+	x.route = route
+	x.req.Operation = route.Operation
+	x.req.OperationID = route.Operation.OperationID
+	x.req.PathParams = params
+	x.entry.OperationID = x.req.OperationID
+
+	// 2. Body, bounded: 413 past the limit, before anything parses it.
+	body, err := readBounded(r.Body, m.sim.maxBody)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			x.fail(Errorf(http.StatusRequestEntityTooLarge, KindTooLarge, "request body is larger than the %d byte limit", m.sim.maxBody), "")
+			return
+		}
+		x.fail(Errorf(http.StatusBadRequest, KindMalformed, "reading request body: %v", err), "")
+		return
+	}
+	x.req.Body = body
+	x.entry.RequestBody = journal.Body(body, m.sim.journalBodyMax)
+
+	// The fault header is read early so a malformed one is a clear 400.
+	var headerRule *fault.Rule
+	if v := r.Header.Get(fault.Header); v != "" {
+		headerRule, err = fault.ParseHeader(v)
+		if err != nil {
+			x.fail(&Error{Status: http.StatusBadRequest, Kind: KindValidation, Message: err.Error(),
+				Fields: []FieldError{{Field: fault.Header, In: "header", Rule: "format", Message: err.Error()}}}, "")
+			return
+		}
+	}
+
+	// 3. Authentication, before validation or any handler.
+	if err := m.net.Authenticate(x.req); err != nil {
+		x.entry.Auth = &journal.Verdict{OK: false, Reason: err.Error()}
+		x.fail(asError(err, http.StatusUnauthorized, KindAuth), "")
+		return
+	}
+	x.entry.Auth = &journal.Verdict{OK: true, Reason: x.req.Principal()}
+	x.entry.Principal = x.req.Principal()
+
+	// 4. Validation against the document: media type, JSON syntax, schema.
+	if verr := x.validateRequest(); verr != nil {
+		x.entry.RequestCheck = &journal.Verdict{OK: false, Reason: verr.Message, Issues: fieldMessages(verr)}
+		x.fail(verr, "")
+		return
+	}
+	x.entry.RequestCheck = &journal.Verdict{OK: true}
+
+	// 5. Decryption and plaintext validation, for networks that encrypt.
+	if dec, ok := m.net.(Decoder); ok {
+		if err := dec.Decode(x.req); err != nil {
+			x.noteRequest()
+			x.fail(asError(err, http.StatusBadRequest, KindCrypto), "")
+			return
+		}
+	}
+	x.noteRequest()
+
+	// 6. Faults: the header first, then rules.
+	rule := headerRule
+	if rule == nil {
+		rule = m.sim.faults.Match(fault.Target{
+			Network:   m.id,
+			Operation: x.req.OperationID,
+			Cards:     x.req.Cards(),
+			Declares:  func(s int) bool { return operationDeclares(route.Operation, s) },
+		}, m.sim.clock.Now())
+	}
+	if rule != nil {
+		if !x.applyFault(rule) {
+			return
+		}
+	}
+
+	// 7. The handler.
+	h := m.handlers[x.req.OperationID]
+	resp, err := h(r.Context(), x.req)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			x.fail(e, "")
+			return
+		}
+		finding := fmt.Sprintf("%s %s: handler error: %v", m.id, x.req.OperationID, err)
+		m.sim.addFinding(finding)
+		x.fail(&Error{Status: http.StatusInternalServerError, Kind: KindInternal, Message: "internal simulator error"}, finding)
+		return
+	}
+	if resp == nil {
+		finding := fmt.Sprintf("%s %s: handler returned no response", m.id, x.req.OperationID)
+		m.sim.addFinding(finding)
+		x.fail(&Error{Status: http.StatusInternalServerError, Kind: KindInternal, Message: "internal simulator error"}, finding)
+		return
+	}
+	x.respond(resp)
+}
+
+// noteRequest copies what the plugin recorded onto the journal entry.
+func (x *exchange) noteRequest() {
+	if p := x.req.Plaintext(); p != nil {
+		x.entry.RequestPlain = journal.Body(p, x.m.sim.journalBodyMax)
+	}
+}
+
+// applyFault shapes the exchange by a fault rule; it returns true when the
+// request should go on to its handler (latency only).
+func (x *exchange) applyFault(rule *fault.Rule) bool {
+	x.entry.Fault = rule.Describe()
+	if rule.Latency > 0 {
+		t := time.NewTimer(time.Duration(rule.Latency))
+		select {
+		case <-t.C:
+		case <-x.req.HTTP.Context().Done():
+			t.Stop()
+		}
+	}
+	if rule.Drop {
+		x.entry.Status = 0
+		x.entry.Error = "connection dropped by fault"
+		x.record()
+		conn, _, err := http.NewResponseController(x.w).Hijack()
+		if err != nil {
+			// Not hijackable (HTTP/2): aborting the handler resets the stream.
+			panic(http.ErrAbortHandler)
+		}
+		_ = conn.Close()
+		return false
+	}
+	if rule.Status != 0 {
+		msg := rule.Message
+		if msg == "" {
+			msg = fmt.Sprintf("fault injected: %s", rule.Describe())
+		}
+		x.fail(&Error{Status: rule.Status, Kind: kindForStatus(rule.Status), Code: rule.Code, Message: msg}, "")
+		return false
+	}
+	return true
+}
+
+func kindForStatus(s int) Kind {
+	switch {
+	case s == http.StatusUnauthorized:
+		return KindAuth
+	case s == http.StatusForbidden:
+		return KindForbidden
+	case s == http.StatusNotFound:
+		return KindNotFound
+	case s == http.StatusConflict:
+		return KindConflict
+	case s == http.StatusTooManyRequests, s == http.StatusServiceUnavailable, s == http.StatusBadGateway, s == http.StatusGatewayTimeout:
+		return KindUnavailable
+	case s >= 500:
+		return KindInternal
+	}
+	return KindFault
+}
+
+// asError returns err as an *Error, wrapping other errors with status/kind.
+func asError(err error, status int, kind Kind) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Status: status, Kind: kind, Message: err.Error()}
+}
+
+// fail renders e in the network's envelope and sends it.
+func (x *exchange) fail(e *Error, finding string) {
+	if e.Status == 0 {
+		e.Status = http.StatusInternalServerError
+	}
+	if finding != "" {
+		x.entry.Error = finding
+	}
+	resp := x.m.net.RenderError(x.req, e)
+	if resp == nil {
+		resp = JSON(e.Status, map[string]any{"error": map[string]any{"code": string(e.Kind), "message": e.Summary()}})
+	}
+	if resp.Status == 0 {
+		resp.Status = e.Status
+	}
+	x.respond(resp)
+}
+
+// respond marshals, validates and writes a response, and journals the exchange.
+func (x *exchange) respond(resp *Response) {
+	m := x.m
+	body := resp.Raw
+	if body == nil && resp.Body != nil {
+		b, err := json.Marshal(resp.Body)
+		if err != nil {
+			finding := fmt.Sprintf("%s %s: marshalling response: %v", m.id, x.req.OperationID, err)
+			m.sim.addFinding(finding)
+			x.entry.Error = finding
+			resp = JSON(http.StatusInternalServerError, nil)
+			body = []byte(`{"error":"internal simulator error"}`)
+		} else {
+			body = b
+		}
+	}
+	h := x.w.Header()
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	if len(body) > 0 && h.Get("Content-Type") == "" {
+		ct := resp.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		h.Set("Content-Type", ct)
+	}
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+
+	// Every answer is checked against the document; a mismatch is the
+	// simulator's own bug, reported as a finding (and failing tests in strict mode).
+	if x.route != nil {
+		if issues := m.sim.validateResponse(x.route, x.req, status, h, body); len(issues) > 0 {
+			x.entry.ResponseCheck = &journal.Verdict{OK: false, Issues: issues}
+			finding := fmt.Sprintf("%s %s: response %d does not match the document: %s", m.id, x.req.OperationID, status, strings.Join(issues, "; "))
+			m.sim.addFinding(finding)
+			m.env.Logger.Warn("response does not match the document", "operation", x.req.OperationID, "status", status, "issues", issues)
+		} else {
+			x.entry.ResponseCheck = &journal.Verdict{OK: true}
+		}
+	}
+
+	x.w.WriteHeader(status)
+	if len(body) > 0 && x.req.HTTP.Method != http.MethodHead {
+		_, _ = x.w.Write(body)
+	}
+	x.entry.Status = status
+	x.entry.ResponseHeader = journal.Headers(h)
+	x.entry.ResponseBody = journal.Body(body, m.sim.journalBodyMax)
+	if resp.Plaintext != nil {
+		x.entry.ResponsePlain = journal.Body(resp.Plaintext, m.sim.journalBodyMax)
+	}
+	x.record()
+}
+
+func (x *exchange) record() {
+	m := x.m
+	x.entry.LatencyMillis = float64(time.Since(x.start).Microseconds()) / 1000
+	x.entry.CorrelationIDs = x.req.CorrelationIDs()
+	x.entry.Notes = x.req.Notes()
+	x.entry.Cards = nil
+	for _, c := range x.req.Cards() {
+		x.entry.Cards = append(x.entry.Cards, pan.Mask(c))
+	}
+	if m.journal {
+		m.sim.journal.Add(x.entry)
+	}
+	if m.env.Logger.Enabled(context.Background(), slog.LevelInfo) {
+		m.env.Logger.Info("exchange",
+			"method", x.entry.Method, "path", x.entry.URL, "operation", x.entry.OperationID,
+			"status", x.entry.Status, "latency_ms", x.entry.LatencyMillis,
+			"correlation", strings.Join(x.entry.CorrelationIDs, ","), "fault", x.entry.Fault)
+	}
+}
+
+// validateRequest checks media type, JSON syntax and the document's schema.
+func (x *exchange) validateRequest() *Error {
+	op := x.route.Operation
+	r := x.req.HTTP
+	body := x.req.Body
+	if op.RequestBody != nil && op.RequestBody.Value != nil && len(body) > 0 {
+		content := op.RequestBody.Value.Content
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || content.Get(mt) == nil {
+			return &Error{Status: http.StatusUnsupportedMediaType, Kind: KindMediaType,
+				Message: fmt.Sprintf("Content-Type %q is not supported here; send one of: %s", r.Header.Get("Content-Type"), strings.Join(mediaTypes(content), ", "))}
+		}
+		if strings.HasSuffix(mt, "json") && !json.Valid(body) {
+			return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
+		}
+	}
+	if op.RequestBody == nil && len(bytes.TrimSpace(body)) > 0 {
+		return &Error{Status: http.StatusBadRequest, Kind: KindValidation, Message: "this operation takes no request body",
+			Fields: []FieldError{{Field: "body", In: "body", Rule: "absent", Message: "this operation takes no request body"}}}
+	}
+
+	// Validate a copy: kin-openapi consumes the body, and the journalled
+	// request must stay exactly as received.
+	clone := r.Clone(r.Context())
+	clone.Body = io.NopCloser(bytes.NewReader(body))
+	clone.ContentLength = int64(len(body))
+	in := &openapi3filter.RequestValidationInput{
+		Request:    clone,
+		PathParams: x.req.PathParams,
+		Route:      x.route,
+		Options: &openapi3filter.Options{
+			MultiError:          true,
+			SkipSettingDefaults: true,
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	err := openapi3filter.ValidateRequest(r.Context(), in)
+	if err == nil {
+		return nil
+	}
+	fields := toFieldErrors(err)
+	e := &Error{Status: http.StatusBadRequest, Kind: KindValidation, Fields: fields}
+	e.Message = e.Summary()
+	if e.Message == "" {
+		e.Message = err.Error()
+	}
+	return e
+}
+
+func mediaTypes(c openapi3.Content) []string {
+	out := make([]string, 0, len(c))
+	for k := range c {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func jsonSyntaxError(b []byte) string {
+	var v any
+	err := json.Unmarshal(b, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return "trailing data after the JSON value"
+}
+
+func fieldMessages(e *Error) []string {
+	out := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = f.Message
+	}
+	return out
+}
+
+// toFieldErrors flattens kin-openapi's errors into one FieldError per problem,
+// each naming the field and the rule.
+func toFieldErrors(err error) []FieldError {
+	var out []FieldError
+	var walk func(err error, in, param string)
+	walk = func(err error, in, param string) {
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, sub := range e {
+				walk(sub, in, param)
+			}
+			return
+		case *openapi3filter.RequestError:
+			in, param = "body", ""
+			if e.Parameter != nil {
+				in, param = e.Parameter.In, e.Parameter.Name
+			}
+			if e.Err != nil {
+				var schemaErr *openapi3.SchemaError
+				var multi openapi3.MultiError
+				if errors.As(e.Err, &multi) || errors.As(e.Err, &schemaErr) {
+					walk(e.Err, in, param)
+					return
+				}
+			}
+			field := param
+			if field == "" {
+				field = "body"
+			}
+			msg := e.Reason
+			if msg == "" && e.Err != nil {
+				msg = e.Err.Error()
+			} else if e.Err != nil {
+				msg += ": " + e.Err.Error()
+			}
+			rule := "invalid"
+			if strings.Contains(msg, "required") || strings.Contains(msg, "must be set") {
+				rule = "required"
+			}
+			out = append(out, FieldError{Field: field, In: in, Rule: rule, Message: fmt.Sprintf("%s %s: %s", in, field, msg)})
+			return
+		case *openapi3.SchemaError:
+			ptr := "/" + strings.Join(e.JSONPointer(), "/")
+			field := ptr
+			if in != "body" && param != "" {
+				field = param
+				if ptr != "/" {
+					field = param + ptr
+				}
+			}
+			rule, reason := e.SchemaField, e.Reason
+			if strings.Contains(reason, "is unsupported") {
+				rule, reason = "additionalProperties", "unknown field: "+reason
+			}
+			if in == "" {
+				in = "body"
+			}
+			out = append(out, FieldError{Field: field, In: in, Rule: rule, Message: fmt.Sprintf("%s %s: %s (%s)", in, field, reason, rule)})
+			return
+		case *openapi3filter.SecurityRequirementsError:
+			out = append(out, FieldError{Field: "security", In: "header", Rule: "security", Message: e.Error()})
+			return
+		}
+		// Wrapped forms: unwrap once and retry.
+		if u := errors.Unwrap(err); u != nil {
+			walk(u, in, param)
+			return
+		}
+		out = append(out, FieldError{Field: param, In: in, Rule: "invalid", Message: err.Error()})
+	}
+	walk(err, "body", "")
+	return out
+}
+
+var errTooLarge = errors.New("body too large")
+
+func readBounded(r io.Reader, max int64) ([]byte, error) {
+	if r == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// validateResponse checks an answer against the operation's declared
+// response and returns the problems found.
+func (s *Simulator) validateResponse(route *routers.Route, req *Request, status int, h http.Header, body []byte) []string {
+	if !operationDeclares(route.Operation, status) {
+		return []string{fmt.Sprintf("status %d is not declared by operation %s", status, route.Operation.OperationID)}
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    req.HTTP,
+			PathParams: req.PathParams,
+			Route:      route,
+		},
+		Status: status,
+		Header: h,
+		Body:   io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{
+			MultiError:            true,
+			IncludeResponseStatus: true,
+		},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		var issues []string
+		for _, f := range toFieldErrors(err) {
+			issues = append(issues, pan.RedactText(f.Message))
+		}
+		if len(issues) == 0 {
+			issues = []string{pan.RedactText(err.Error())}
+		}
+		return issues
+	}
+	return nil
+}

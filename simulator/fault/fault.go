@@ -1,0 +1,297 @@
+// Package fault holds fault-injection rules: answer with a status and network
+// error code, add latency, or drop the connection, for a network, an
+// operation, a card, the next N calls or a time window. Rules come from the
+// admin API or, for one request, from the X-C2PSim-Fault header.
+//
+// Faults are spec-bound: a rule may only ask for a status the operation
+// declares (the engine checks), so an injected failure is still an answer the
+// network could give.
+package fault
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/c2psim/c2psim/client/pan"
+)
+
+// Header is the request header that injects a fault into that one request.
+const Header = "X-C2PSim-Fault"
+
+// Rule is one fault rule.
+type Rule struct {
+	ID        string     `json:"id,omitempty"`
+	Network   string     `json:"network,omitempty"`
+	Operation string     `json:"operation,omitempty"`
+	Card      string     `json:"card,omitempty"` // last four digits or masked PAN
+	Status    int        `json:"status,omitempty"`
+	Code      string     `json:"code,omitempty"`
+	Message   string     `json:"message,omitempty"`
+	Latency   Duration   `json:"latency,omitempty"`
+	Drop      bool       `json:"drop,omitempty"`
+	Times     int        `json:"times,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	TTL       Duration   `json:"ttl,omitempty"`
+	Remaining *int       `json:"remaining,omitempty"`
+	Hits      int        `json:"hits"`
+	source    string
+}
+
+// Describe returns a short human description for the journal.
+func (r *Rule) Describe() string {
+	var parts []string
+	if r.ID != "" {
+		parts = append(parts, "rule "+r.ID)
+	} else if r.source != "" {
+		parts = append(parts, r.source)
+	}
+	if r.Status != 0 {
+		parts = append(parts, "status="+strconv.Itoa(r.Status))
+	}
+	if r.Code != "" {
+		parts = append(parts, "code="+r.Code)
+	}
+	if r.Latency > 0 {
+		parts = append(parts, "latency="+time.Duration(r.Latency).String())
+	}
+	if r.Drop {
+		parts = append(parts, "drop")
+	}
+	return strings.Join(parts, " ")
+}
+
+// Validate checks a rule on its own (the engine checks statuses against the
+// spec separately). Every problem is reported.
+func (r *Rule) Validate() error {
+	var errs []error
+	if r.Status == 0 && r.Latency == 0 && !r.Drop {
+		errs = append(errs, errors.New("a rule needs at least one of status, latency or drop"))
+	}
+	if r.Status != 0 && (r.Status < 400 || r.Status > 599) {
+		errs = append(errs, fmt.Errorf("status %d: faults answer with a 4xx or 5xx status", r.Status))
+	}
+	if r.Drop && r.Status != 0 {
+		errs = append(errs, errors.New("drop and status exclude each other: a dropped connection has no status"))
+	}
+	if r.Latency < 0 || time.Duration(r.Latency) > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("latency %s: must be between 0 and 5m", time.Duration(r.Latency)))
+	}
+	if r.Times < 0 {
+		errs = append(errs, errors.New("times must be positive"))
+	}
+	if r.Card != "" && !validCardScope(r.Card) {
+		errs = append(errs, fmt.Errorf("card %q: give the last four digits or a masked PAN (first six, last four), never a full card number", pan.RedactText(r.Card)))
+	}
+	if r.Code != "" && len(r.Code) > 64 {
+		errs = append(errs, errors.New("code is longer than 64 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+func validCardScope(c string) bool {
+	if len(c) == 4 {
+		_, err := strconv.Atoi(c)
+		return err == nil
+	}
+	return strings.Contains(c, "*") && len(c) >= 12 && len(c) <= 19
+}
+
+// MatchesCard reports whether the rule's card scope matches a full PAN.
+func (r *Rule) MatchesCard(fullPAN string) bool {
+	if r.Card == "" {
+		return true
+	}
+	if len(r.Card) == 4 {
+		return strings.HasSuffix(fullPAN, r.Card)
+	}
+	return pan.Mask(fullPAN) == r.Card
+}
+
+// Target is what a rule is matched against.
+type Target struct {
+	Network   string
+	Operation string
+	Cards     []string // full PANs the request concerns (never stored)
+	// Declares reports whether the operation declares an answer with this
+	// status; rules asking for an undeclared status do not match.
+	Declares func(status int) bool
+}
+
+// Set is the rules in force, safe for concurrent use.
+type Set struct {
+	mu    sync.Mutex
+	rules []*Rule
+	next  int
+}
+
+// Add validates and stores a rule, assigning its ID, and returns a copy.
+func (s *Set) Add(r Rule, now time.Time) (Rule, error) {
+	if err := r.Validate(); err != nil {
+		return Rule{}, err
+	}
+	if r.TTL > 0 && r.ExpiresAt == nil {
+		t := now.Add(time.Duration(r.TTL))
+		r.ExpiresAt = &t
+	}
+	if r.Times > 0 {
+		n := r.Times
+		r.Remaining = &n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	r.ID = "f" + strconv.Itoa(s.next)
+	r.Hits = 0
+	s.rules = append(s.rules, &r)
+	return r, nil
+}
+
+// List returns the rules still in force.
+func (s *Set) List(now time.Time) []Rule {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(now)
+	out := make([]Rule, len(s.rules))
+	for i, r := range s.rules {
+		out[i] = *r
+	}
+	return out
+}
+
+// Delete removes a rule by ID.
+func (s *Set) Delete(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, r := range s.rules {
+		if r.ID == id {
+			s.rules = slices.Delete(s.rules, i, i+1)
+			return true
+		}
+	}
+	return false
+}
+
+// Clear removes every rule.
+func (s *Set) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules = nil
+}
+
+// Match returns the first rule in force that applies to t, counting the use
+// (a rule with Times expires after its last use), or nil.
+func (s *Set) Match(t Target, now time.Time) *Rule {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(now)
+	for i, r := range s.rules {
+		if !r.applies(t) {
+			continue
+		}
+		r.Hits++
+		if r.Remaining != nil {
+			n := *r.Remaining - 1
+			r.Remaining = &n
+			if n <= 0 {
+				s.rules = slices.Delete(s.rules, i, i+1)
+			}
+		}
+		c := *r
+		return &c
+	}
+	return nil
+}
+
+func (r *Rule) applies(t Target) bool {
+	if r.Network != "" && r.Network != t.Network {
+		return false
+	}
+	if r.Operation != "" && r.Operation != t.Operation {
+		return false
+	}
+	if r.Status != 0 && t.Declares != nil && !t.Declares(r.Status) {
+		return false
+	}
+	if r.Card != "" {
+		return slices.ContainsFunc(t.Cards, r.MatchesCard)
+	}
+	return true
+}
+
+func (s *Set) expire(now time.Time) {
+	s.rules = slices.DeleteFunc(s.rules, func(r *Rule) bool {
+		return r.ExpiresAt != nil && !now.Before(*r.ExpiresAt)
+	})
+}
+
+// ParseHeader reads an X-C2PSim-Fault header value:
+//
+//	status=503; code=VIDC-5000; message=try later; latency=250ms
+//	drop
+//
+// Keys: status, code, message, latency, drop. Unknown keys are an error.
+func ParseHeader(v string) (*Rule, error) {
+	r := &Rule{source: "header " + Header}
+	var errs []error
+	for _, part := range strings.Split(v, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		key, val, _ := strings.Cut(part, "=")
+		key, val = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(val)
+		switch key {
+		case "status":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("status %q is not a number", val))
+			}
+			r.Status = n
+		case "code":
+			r.Code = val
+		case "message":
+			r.Message = val
+		case "latency":
+			d, err := time.ParseDuration(val)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("latency %q is not a duration such as 250ms", val))
+			}
+			r.Latency = Duration(d)
+		case "drop":
+			r.Drop = true
+		default:
+			errs = append(errs, fmt.Errorf("unknown key %q (known: status, code, message, latency, drop)", key))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("%s header: %w", Header, err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, fmt.Errorf("%s header: %w", Header, err)
+	}
+	return r, nil
+}
+
+// Duration is a time.Duration that reads and writes JSON as "250ms".
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string such as \"250ms\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", s, err)
+	}
+	*d = Duration(v)
+	return nil
+}

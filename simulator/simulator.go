@@ -1,0 +1,339 @@
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/c2psim/c2psim/openapi"
+	"github.com/c2psim/c2psim/simulator/fault"
+	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/store"
+)
+
+// Version is the simulator's version, reported by the admin API.
+const Version = "0.1.0"
+
+// DefaultMaxBodyBytes is the request body limit when none is configured.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Options configure a Simulator. The zero value serves every registered
+// network with the wall clock, a random seed and the in-memory store.
+type Options struct {
+	// Networks to mount, by registered ID; empty means all registered.
+	Networks []string
+	// Extra networks to mount besides registered ones (for example
+	// spec-only networks built with specplugin).
+	Extra []Network
+	// Seed for identifiers; 0 draws a random seed (reported by the admin API).
+	Seed int64
+	// Clock; nil means the wall clock.
+	Clock Clock
+	// Store; nil means a fresh in-memory store.
+	Store store.Store
+	// JournalSize bounds the journal (default journal.DefaultCapacity).
+	JournalSize int
+	// JournalBodyMax cuts journalled bodies longer than this (default 64 KiB).
+	JournalBodyMax int
+	// MaxBodyBytes bounds request bodies (default 1 MiB); larger ones get 413.
+	MaxBodyBytes int64
+	// Settings for plugins, "<network>.<key>" → value.
+	Settings map[string]string
+	// Logger; nil discards logs.
+	Logger *slog.Logger
+	// HTTPClient for callbacks; nil means a client with sensible timeouts.
+	HTTPClient *http.Client
+}
+
+// Simulator serves the mounted networks and the admin API on one handler.
+type Simulator struct {
+	opts           Options
+	clock          Clock
+	ids            *SeededIDs
+	seed           int64
+	store          store.Store
+	journal        *journal.Journal
+	faults         *fault.Set
+	sched          *scheduler
+	logger         *slog.Logger
+	maxBody        int64
+	journalBodyMax int
+	started        time.Time
+
+	networks []*mounted // sorted by ID
+	byID     map[string]*mounted
+	admin    *mounted
+	mux      *http.ServeMux
+
+	findingsMu sync.Mutex
+	findings   []string
+
+	callbacksMu sync.RWMutex
+	callbacks   map[string]CallbackTarget
+	httpClient  *http.Client
+}
+
+// New builds a simulator: it loads and validates every document, sets up
+// every network, and checks that each operation has a handler. Any problem
+// stops it with an error naming the network, document or operation.
+func New(opts Options) (*Simulator, error) {
+	s := &Simulator{
+		opts:           opts,
+		clock:          opts.Clock,
+		store:          opts.Store,
+		faults:         &fault.Set{},
+		logger:         opts.Logger,
+		maxBody:        opts.MaxBodyBytes,
+		journalBodyMax: opts.JournalBodyMax,
+		byID:           map[string]*mounted{},
+		callbacks:      map[string]CallbackTarget{},
+		httpClient:     opts.HTTPClient,
+	}
+	if s.clock == nil {
+		s.clock = RealClock{}
+	}
+	if s.store == nil {
+		s.store = store.NewMemory()
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.journalBodyMax <= 0 {
+		s.journalBodyMax = 64 << 10
+	}
+	if s.httpClient == nil {
+		s.httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	s.ids = NewSeededIDs(opts.Seed)
+	s.seed = opts.Seed
+	s.journal = journal.New(opts.JournalSize)
+	s.sched = newScheduler(s.clock)
+	s.started = s.clock.Now()
+
+	ids := opts.Networks
+	if len(ids) == 0 {
+		ids = Registered()
+	}
+	var nets []Network
+	var errs []error
+	for _, id := range ids {
+		n, err := NewNetwork(id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		nets = append(nets, n)
+	}
+	nets = append(nets, opts.Extra...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, n := range nets {
+		m, err := s.mount(n, "/"+n.Describe().ID, true)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := s.byID[m.id]; dup {
+			return nil, fmt.Errorf("network %q mounted twice", m.id)
+		}
+		s.byID[m.id] = m
+		s.networks = append(s.networks, m)
+	}
+	sort.Slice(s.networks, func(i, j int) bool { return s.networks[i].id < s.networks[j].id })
+
+	admin, err := s.mount(newAdmin(s), "", false)
+	if err != nil {
+		return nil, fmt.Errorf("admin API: %w", err)
+	}
+	s.admin = admin
+
+	s.mux = http.NewServeMux()
+	s.mux.Handle("/_admin/", admin)
+	for _, m := range s.networks {
+		s.mux.Handle(m.prefix+"/", m)
+	}
+	s.mux.Handle("/", http.HandlerFunc(s.notFound))
+	return s, nil
+}
+
+// mount loads a network's documents and sets it up.
+func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, error) {
+	desc := n.Describe()
+	if desc.ID == "" {
+		return nil, errors.New("a network has an empty ID")
+	}
+	fsys := desc.FS
+	if fsys == nil {
+		fsys = openapi.FS
+	}
+	m := &mounted{id: desc.ID, net: n, desc: desc, prefix: prefix, sim: s, handlers: map[string]Handler{},
+		cbDocs: map[string]*openapi3.T{}, journal: journalled}
+	specs := map[string]*openapi3.T{}
+	for _, p := range desc.Specs {
+		d, err := loadDoc(fsys, p, prefix)
+		if err != nil {
+			return nil, fmt.Errorf("network %s: %w", desc.ID, err)
+		}
+		m.docs = append(m.docs, d)
+		specs[p] = d.doc
+	}
+	if len(m.docs) == 0 {
+		return nil, fmt.Errorf("network %s serves no document", desc.ID)
+	}
+	for _, p := range desc.Callbacks {
+		d, err := openapi.LoadFS(fsys, p)
+		if err != nil {
+			return nil, fmt.Errorf("network %s: %w", desc.ID, err)
+		}
+		m.cbDocs[p] = d
+	}
+	m.env = &Env{
+		Network:       desc.ID,
+		Store:         store.Namespace(s.store, desc.ID),
+		Clock:         s.clock,
+		IDs:           s.ids,
+		Logger:        s.logger.With("network", desc.ID),
+		Specs:         specs,
+		CallbackSpecs: m.cbDocs,
+		Settings:      newSettings(desc.ID, s.opts.Settings),
+		After:         s.sched.after,
+	}
+	m.env.Callbacks = &callbackSender{sim: s, m: m}
+	if err := n.Setup(m.env); err != nil {
+		return nil, fmt.Errorf("setting up network %s: %w", desc.ID, err)
+	}
+	var missing []string
+	for _, d := range m.docs {
+		for _, path := range d.doc.Paths.InMatchingOrder() {
+			for method, op := range d.doc.Paths.Value(path).Operations() {
+				h := n.Handler(op.OperationID)
+				if h == nil {
+					missing = append(missing, fmt.Sprintf("%s %s (%s)", method, path, op.OperationID))
+					continue
+				}
+				m.handlers[op.OperationID] = h
+			}
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("network %s has no handler for: %s", desc.ID, strings.Join(missing, ", "))
+	}
+	return m, nil
+}
+
+// Handler returns the http.Handler serving every network and the admin API.
+func (s *Simulator) Handler() http.Handler { return s.mux }
+
+func (s *Simulator) notFound(w http.ResponseWriter, r *http.Request) {
+	var ids []string
+	for _, m := range s.networks {
+		ids = append(ids, m.prefix+"/")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, `{"error":{"code":"not_found","message":"no network is mounted at %s; mounted: %s, admin API at /_admin/"}}`,
+		jsonEscape(r.URL.Path), jsonEscape(strings.Join(ids, ", ")))
+}
+
+func jsonEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
+	return r.Replace(s)
+}
+
+// Journal returns the journal of every exchange.
+func (s *Simulator) Journal() *journal.Journal { return s.journal }
+
+// Faults returns the fault rules in force.
+func (s *Simulator) Faults() *fault.Set { return s.faults }
+
+// Clock returns the simulator's clock.
+func (s *Simulator) Clock() Clock { return s.clock }
+
+// Seed returns the seed in use (0 when the seed was random).
+func (s *Simulator) Seed() int64 { return s.seed }
+
+// Networks returns the mounted network IDs, sorted.
+func (s *Simulator) Networks() []string {
+	out := make([]string, len(s.networks))
+	for i, m := range s.networks {
+		out[i] = m.id
+	}
+	return out
+}
+
+// Network returns a mounted network's plugin instance, or nil.
+func (s *Simulator) Network(id string) Network {
+	if m, ok := s.byID[id]; ok {
+		return m.net
+	}
+	return nil
+}
+
+// BasePath returns the URL path a network's first document is served at
+// ("/visa/visaIdCredential/v1"), or "" for an unknown network.
+func (s *Simulator) BasePath(id string) string {
+	if m, ok := s.byID[id]; ok {
+		return m.docs[0].base
+	}
+	return ""
+}
+
+// Credentials returns a network's sandbox credentials (nil when the network
+// has none).
+func (s *Simulator) Credentials(id string) []Credential {
+	if m, ok := s.byID[id]; ok {
+		if cp, ok := m.net.(CredentialProvider); ok {
+			return cp.Credentials()
+		}
+	}
+	return nil
+}
+
+// Findings returns the simulator's own problems seen so far: responses that
+// do not match their document, handler errors and panics.
+func (s *Simulator) Findings() []string {
+	s.findingsMu.Lock()
+	defer s.findingsMu.Unlock()
+	return append([]string(nil), s.findings...)
+}
+
+func (s *Simulator) addFinding(f string) {
+	s.findingsMu.Lock()
+	defer s.findingsMu.Unlock()
+	if len(s.findings) < 1000 {
+		s.findings = append(s.findings, f)
+	}
+}
+
+// Reset forgets state, journal, fault rules and pending timers; credentials
+// and callback targets stay.
+func (s *Simulator) Reset(ctx context.Context) error {
+	s.sched.reset()
+	s.faults.Clear()
+	s.journal.Clear()
+	for _, m := range s.networks {
+		if r, ok := m.net.(Resetter); ok {
+			r.Reset()
+		}
+		if err := m.env.Store.Reset(ctx); err != nil {
+			return fmt.Errorf("resetting %s state: %w", m.id, err)
+		}
+	}
+	return nil
+}
+
+// Close stops pending timers and waits for running ones to return.
+func (s *Simulator) Close() { s.sched.close() }
