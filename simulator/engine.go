@@ -409,8 +409,12 @@ func (x *exchange) record() {
 	if m.journal {
 		m.sim.journal.Add(x.entry)
 	}
-	if m.env.Logger.Enabled(context.Background(), slog.LevelInfo) {
-		m.env.Logger.Info("exchange",
+	level := slog.LevelInfo
+	if !m.journal {
+		level = slog.LevelDebug // admin traffic
+	}
+	if m.env.Logger.Enabled(context.Background(), level) {
+		m.env.Logger.Log(context.Background(), level, "exchange",
 			"method", x.entry.Method, "path", x.entry.URL, "operation", x.entry.OperationID,
 			"status", x.entry.Status, "latency_ms", x.entry.LatencyMillis,
 			"correlation", strings.Join(x.entry.CorrelationIDs, ","), "fault", x.entry.Fault)
@@ -438,13 +442,12 @@ func (x *exchange) validateRequest() *Error {
 			Fields: []FieldError{{Field: "body", In: "body", Rule: "absent", Message: "this operation takes no request body"}}}
 	}
 
-	// Validate a copy: kin-openapi consumes the body, and the journalled
-	// request must stay exactly as received.
-	clone := r.Clone(r.Context())
-	clone.Body = io.NopCloser(bytes.NewReader(body))
-	clone.ContentLength = int64(len(body))
+	// kin-openapi consumes the body: give it a reader over our copy, which
+	// stays exactly as received for the journal and the handler
+	// (SkipSettingDefaults keeps it from writing defaults into the request).
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	in := &openapi3filter.RequestValidationInput{
-		Request:    clone,
+		Request:    r,
 		PathParams: x.req.PathParams,
 		Route:      x.route,
 		Options: &openapi3filter.Options{

@@ -12,9 +12,13 @@ import (
 // SeededIDs is an IDSource driven by a ChaCha8 generator: the same seed gives
 // the same sequence of identifiers, so a run is reproducible.
 type SeededIDs struct {
-	mu  sync.Mutex
-	rng *rand.ChaCha8
+	mu   sync.Mutex
+	rng  *rand.ChaCha8
+	seed int64
 }
+
+// Seed returns the seed in use (the drawn one when 0 was given).
+func (s *SeededIDs) Seed() int64 { return s.seed }
 
 // NewSeededIDs returns a source seeded with seed; seed 0 draws a random seed.
 func NewSeededIDs(seed int64) *SeededIDs {
@@ -25,7 +29,7 @@ func NewSeededIDs(seed int64) *SeededIDs {
 	}
 	var s [32]byte
 	binary.LittleEndian.PutUint64(s[:], uint64(seed))
-	return &SeededIDs{rng: rand.NewChaCha8(s)}
+	return &SeededIDs{rng: rand.NewChaCha8(s), seed: seed}
 }
 
 func (s *SeededIDs) bytes(n int) []byte {

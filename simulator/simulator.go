@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -105,7 +104,7 @@ func New(opts Options) (*Simulator, error) {
 		s.store = store.NewMemory()
 	}
 	if s.logger == nil {
-		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.logger = slog.New(slog.DiscardHandler)
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
@@ -117,7 +116,7 @@ func New(opts Options) (*Simulator, error) {
 		s.httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	s.ids = NewSeededIDs(opts.Seed)
-	s.seed = opts.Seed
+	s.seed = s.ids.Seed()
 	s.journal = journal.New(opts.JournalSize)
 	s.sched = newScheduler(s.clock)
 	s.started = s.clock.Now()
@@ -262,7 +261,8 @@ func (s *Simulator) Faults() *fault.Set { return s.faults }
 // Clock returns the simulator's clock.
 func (s *Simulator) Clock() Clock { return s.clock }
 
-// Seed returns the seed in use (0 when the seed was random).
+// Seed returns the seed in use (drawn at random when Options.Seed was 0);
+// starting again with it reproduces the run's identifiers.
 func (s *Simulator) Seed() int64 { return s.seed }
 
 // Networks returns the mounted network IDs, sorted.
@@ -337,3 +337,23 @@ func (s *Simulator) Reset(ctx context.Context) error {
 
 // Close stops pending timers and waits for running ones to return.
 func (s *Simulator) Close() { s.sched.close() }
+
+// RegisterCredentials registers credentials a user supplies for a network,
+// reporting every one the network refuses.
+func (s *Simulator) RegisterCredentials(id string, creds []Credential) error {
+	m, ok := s.byID[id]
+	if !ok {
+		return fmt.Errorf("unknown network %q", id)
+	}
+	cp, ok := m.net.(CredentialProvider)
+	if !ok {
+		return fmt.Errorf("network %s takes no credentials", id)
+	}
+	var errs []error
+	for _, c := range creds {
+		if err := cp.RegisterCredential(c); err != nil {
+			errs = append(errs, fmt.Errorf("credential %q: %w", c.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}

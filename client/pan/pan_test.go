@@ -86,3 +86,32 @@ func FuzzRedactText(f *testing.F) {
 		}
 	})
 }
+
+func TestRedactJSONLeavesCleanDocumentsUntouched(t *testing.T) {
+	clean := []byte(`{"artId":"art-0001","n":123456789012,"nested":{"status":"ACTIVE"}}`)
+	if out := RedactJSON(clean); &out[0] != &clean[0] {
+		t.Error("a document with nothing to redact was copied")
+	}
+	for _, dirty := range []string{
+		`{"a":"x 4111111145551140"}`, `{"cvc":"123"}`, `{"Expiry_Month":"12"}`, `{"n":5186001700008785}`, `{"k\u0065y":"v"}`,
+	} {
+		if !needsRedaction([]byte(dirty)) {
+			t.Errorf("pre-scan missed %s", dirty)
+		}
+	}
+}
+
+func FuzzRedactJSONNeverLeaks(f *testing.F) {
+	f.Add([]byte(`{"pan":"5186001700008785","cvv":"123"}`))
+	f.Add([]byte(`[1,2,"x"]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out := RedactJSON(b)
+		if !needsRedaction(out) {
+			return
+		}
+		// Whatever remains flagged must be stable under a second pass.
+		if again := RedactJSON(out); !bytes.Equal(again, out) && json.Valid(out) {
+			t.Fatalf("second pass changed output: %q -> %q", out, again)
+		}
+	})
+}

@@ -25,8 +25,23 @@ var sensitiveKeys = map[string]bool{
 // IsSensitiveKey reports whether a field with this name is removed by
 // RedactJSON.
 func IsSensitiveKey(k string) bool {
-	k = strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(k))
-	return sensitiveKeys[k]
+	if len(k) > 32 {
+		return false
+	}
+	var buf [32]byte
+	n := 0
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c == '_' || c == '-':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	return sensitiveKeys[string(buf[:n])]
 }
 
 // RedactText masks every run of 13–19 digits that passes the Luhn check or
@@ -34,6 +49,19 @@ func IsSensitiveKey(k string) bool {
 // numbers fail Luhn. A false mask costs a digit string in a journal; a missed
 // one would leak a card number, so the rule errs on the masking side.
 func RedactText(s string) string {
+	run := 0
+	found := false
+	for i := 0; i < len(s) && !found; i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			run++
+			found = run >= 13
+		} else {
+			run = 0
+		}
+	}
+	if !found {
+		return s
+	}
 	var b strings.Builder
 	i := 0
 	for i < len(s) {
@@ -61,7 +89,7 @@ func RedactText(s string) string {
 // every string and number, and sensitive fields (CVC, expiry, secrets)
 // replaced by Removed. Input that is not JSON is redacted as text.
 func RedactJSON(b []byte) []byte {
-	if len(bytes.TrimSpace(b)) == 0 {
+	if len(bytes.TrimSpace(b)) == 0 || !needsRedaction(b) {
 		return b
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -115,4 +143,62 @@ func looksLikePAN(run string) bool {
 		return false
 	}
 	return (run[0] >= '2' && run[0] <= '6') || Luhn(run)
+}
+
+// needsRedaction is a fast, conservative pre-scan: it reports false only
+// when b has no run of 13 or more digits and no quoted string that names a
+// sensitive field, so redaction would change nothing. Anything it cannot rule
+// out (escapes in a key, odd quoting) counts as needing redaction.
+func needsRedaction(b []byte) bool {
+	digits := 0
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c >= '0' && c <= '9' {
+			digits++
+			if digits >= 13 {
+				return true
+			}
+			continue
+		}
+		digits = 0
+		if c != '"' {
+			continue
+		}
+		// A string literal: find its end; if it is followed by ':' it is a key.
+		j := i + 1
+		escaped := false
+		for ; j < len(b) && b[j] != '"'; j++ {
+			if b[j] == '\\' {
+				escaped = true
+				j++
+			}
+		}
+		if j >= len(b) {
+			return true
+		}
+		k := j + 1
+		for k < len(b) && (b[k] == ' ' || b[k] == '\t' || b[k] == '\n' || b[k] == '\r') {
+			k++
+		}
+		if k < len(b) && b[k] == ':' {
+			if escaped || IsSensitiveKey(string(b[i+1:j])) {
+				return true
+			}
+		} else {
+			// A string value: digit runs inside it count too.
+			run := 0
+			for _, c := range b[i+1 : j] {
+				if c >= '0' && c <= '9' {
+					run++
+					if run >= 13 {
+						return true
+					}
+				} else {
+					run = 0
+				}
+			}
+		}
+		i = j
+	}
+	return false
 }

@@ -1,0 +1,238 @@
+// Command c2psim serves the Click to Pay network simulator: every registered
+// network on one listener, each under its own prefix, plus the admin API.
+//
+//	c2psim                                  # all networks on 127.0.0.1:8080
+//	c2psim --addr :9000 --seed 42           # reproducible identifiers
+//	c2psim --tls-addr 127.0.0.1:8443        # also serve HTTPS with client certificates (mutual TLS)
+//	c2psim --set visa.asyncDelay=5s         # plugin settings
+//	c2psim --spec acme=./acme.yaml          # mount any OpenAPI 3 document under /acme
+//
+// Every flag can also be set by an environment variable (C2PSIM_ADDR,
+// C2PSIM_SEED, ...). Ctrl-C shuts down gracefully: in-flight requests finish.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/c2psim/c2psim/simulator"
+	_ "github.com/c2psim/c2psim/simulator/networks/all"
+	"github.com/c2psim/c2psim/simulator/specplugin"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "c2psim:", err)
+		os.Exit(2)
+	}
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type config struct {
+	addr, tlsAddr, tlsCert, tlsKey string
+	seed                           int64
+	logFormat, logLevel            string
+	journalSize                    int
+	maxBody                        int64
+	networks                       string
+	credentialsDir                 string
+	sets, specs                    listFlag
+	shutdownTimeout                time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("c2psim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env("C2PSIM_ADDR", "127.0.0.1:8080"), "listen address (env C2PSIM_ADDR)")
+	fs.StringVar(&c.tlsAddr, "tls-addr", env("C2PSIM_TLS_ADDR", ""), "also serve HTTPS here, requesting client certificates for mutual TLS (env C2PSIM_TLS_ADDR)")
+	fs.StringVar(&c.tlsCert, "tls-cert", env("C2PSIM_TLS_CERT", ""), "server certificate PEM for --tls-addr (default: generated, self-signed)")
+	fs.StringVar(&c.tlsKey, "tls-key", env("C2PSIM_TLS_KEY", ""), "server key PEM for --tls-addr")
+	fs.Int64Var(&c.seed, "seed", envInt("C2PSIM_SEED", 0), "seed for identifiers; the same seed and inputs give the same journal (env C2PSIM_SEED; 0 = random)")
+	fs.StringVar(&c.logFormat, "log-format", env("C2PSIM_LOG_FORMAT", "text"), "text or json (env C2PSIM_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", env("C2PSIM_LOG_LEVEL", "info"), "debug, info, warn or error (env C2PSIM_LOG_LEVEL)")
+	fs.IntVar(&c.journalSize, "journal-size", int(envInt("C2PSIM_JOURNAL_SIZE", 10000)), "journal capacity in entries; the oldest are dropped past it (env C2PSIM_JOURNAL_SIZE)")
+	fs.Int64Var(&c.maxBody, "max-body", envInt("C2PSIM_MAX_BODY", simulator.DefaultMaxBodyBytes), "request body limit in bytes; larger bodies get 413 (env C2PSIM_MAX_BODY)")
+	fs.StringVar(&c.networks, "networks", env("C2PSIM_NETWORKS", ""), "comma-separated networks to serve (default all: "+strings.Join(simulator.Registered(), ",")+")")
+	fs.StringVar(&c.credentialsDir, "credentials-dir", env("C2PSIM_CREDENTIALS_DIR", ""), "register the credentials in DIR/<network>.json at start; write a network's generated ones there when its file does not exist")
+	fs.Var(&c.sets, "set", "plugin setting network.key=value (repeatable)")
+	fs.Var(&c.specs, "spec", "mount an OpenAPI 3 document: name=path/to/openapi.yaml (repeatable)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, nil
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int64) int64 {
+	if v, ok := os.LookupEnv(key); ok {
+		var n int64
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// run starts the simulator and blocks until ctx ends or a signal arrives.
+// ready, when not nil, receives the HTTP base URL once listening (tests).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(c.logFormat, c.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	settings := map[string]string{}
+	var errs []error
+	for _, s := range c.sets {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || !strings.Contains(k, ".") {
+			errs = append(errs, fmt.Errorf("--set %q: want network.key=value", s))
+			continue
+		}
+		settings[k] = v
+	}
+	var extra []simulator.Network
+	for _, s := range c.specs {
+		n, err := specplugin.Parse(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		extra = append(extra, n)
+	}
+	var networks []string
+	if c.networks != "" {
+		networks = strings.Split(c.networks, ",")
+	} else if len(extra) > 0 {
+		networks = simulator.Registered()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	sim, err := simulator.New(simulator.Options{
+		Networks:     networks,
+		Extra:        extra,
+		Seed:         c.seed,
+		JournalSize:  c.journalSize,
+		MaxBodyBytes: c.maxBody,
+		Settings:     settings,
+		Logger:       logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	if c.credentialsDir != "" {
+		if err := syncCredentials(sim, c.credentialsDir, logger); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", c.addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	srv := newServer(sim.Handler(), logger)
+	servers := []*http.Server{srv}
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	var tlsBase string
+	if c.tlsAddr != "" {
+		tlsSrv, tlsLn, err := newTLSServer(sim.Handler(), logger, c.tlsAddr, c.tlsCert, c.tlsKey)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		tlsBase = "https://" + tlsLn.Addr().String()
+		servers = append(servers, tlsSrv)
+		go func() { serveErr <- tlsSrv.Serve(tlsLn) }()
+	}
+
+	fmt.Fprintf(stdout, "c2psim %s serving (seed %d)\n", simulator.Version, sim.Seed())
+	for _, info := range sim.Info() {
+		fmt.Fprintf(stdout, "  %-11s %s%s\n", info.ID, base, info.BasePath)
+	}
+	fmt.Fprintf(stdout, "  %-11s %s/_admin/\n", "admin", base)
+	if tlsBase != "" {
+		fmt.Fprintf(stdout, "  %-11s %s (mutual TLS: client certificates requested)\n", "tls", tlsBase)
+	}
+	if ready != nil {
+		ready <- base
+	}
+
+	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-sigCtx.Done():
+	}
+	logger.Info("shutting down: letting in-flight requests finish", "timeout", c.shutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(shutCtx); err != nil {
+			return fmt.Errorf("shutting down: %w", err)
+		}
+	}
+	return nil
+}
+
+func newServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}

@@ -1,0 +1,5 @@
+// Package all chooses the networks compiled into c2psim: importing it for
+// its side effects registers every built-in network plugin.
+//
+//	import _ "github.com/c2psim/c2psim/simulator/networks/all"
+package all
