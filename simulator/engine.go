@@ -327,6 +327,12 @@ func (x *exchange) fail(e *Error, finding string) {
 	if finding != "" {
 		x.entry.Error = finding
 	}
+	// Messages can quote what the caller sent; no card number goes back out.
+	e.Message = pan.RedactText(e.Message)
+	for i := range e.Fields {
+		e.Fields[i].Message = pan.RedactText(e.Fields[i].Message)
+		e.Fields[i].Field = pan.RedactText(e.Fields[i].Field)
+	}
 	resp := x.m.net.RenderError(x.req, e)
 	if resp == nil {
 		resp = JSON(e.Status, map[string]any{"error": map[string]any{"code": string(e.Kind), "message": e.Summary()}})

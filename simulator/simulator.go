@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
@@ -244,7 +245,7 @@ func (s *Simulator) notFound(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusNotFound)
 	fmt.Fprintf(w, `{"error":{"code":"not_found","message":"no network is mounted at %s; mounted: %s, admin API at /_admin/"}}`,
-		jsonEscape(r.URL.Path), jsonEscape(strings.Join(ids, ", ")))
+		jsonEscape(pan.RedactText(r.URL.Path)), jsonEscape(strings.Join(ids, ", ")))
 }
 
 func jsonEscape(s string) string {

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func TestServesHealthQuicklyAndShutsDownGracefully(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var stdout, stderr lockedBuffer
+	dir := t.TempDir()
+	started := time.Now()
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--seed", "7", "--log-format", "json",
+			"--spec", "cardart=" + filepath.Join("..", "..", "..", "openapi", "examples", "card-art.yaml"),
+			"--credentials-dir", dir}, &stdout, &stderr, ready)
+	}()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		t.Fatalf("exited early: %v\n%s", err, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("not listening after 10s")
+	}
+	resp, err := http.Get(base + "/_admin/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var health struct {
+		Status string `json:"status"`
+		Seed   int64  `json:"seed"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if health.Status != "ok" || health.Seed != 7 {
+		t.Fatalf("health = %+v", health)
+	}
+	if took := time.Since(started); took > 2*time.Second {
+		t.Errorf("health answered %s after start, want < 2s", took)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, base+"/_admin/") || !strings.Contains(out, "cardart") {
+		t.Errorf("start-up lines missing admin or network URLs:\n%s", out)
+	}
+	resp, err = http.Post(base+"/cardart/api/v1/art", "application/json", strings.NewReader(`{"binRange":"518600","artUri":"https://x/a.png"}`))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("spec-only network: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("did not shut down")
+	}
+	if !strings.Contains(stderr.String(), `"msg":"exchange"`) {
+		t.Errorf("no JSON exchange log line:\n%s", stderr.String())
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfigurationErrorsAreReportedTogether(t *testing.T) {
+	err := run(context.Background(), []string{"--set", "nodot", "--spec", "Bad Name=x.yaml"}, &bytes.Buffer{}, &bytes.Buffer{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "nodot") || !strings.Contains(err.Error(), "Bad Name") {
+		t.Fatalf("err = %v", err)
+	}
+	if err := run(context.Background(), []string{"--log-format", "xml"}, &bytes.Buffer{}, &bytes.Buffer{}, nil); err == nil {
+		t.Fatal("bad log format accepted")
+	}
+}
