@@ -30,6 +30,7 @@ type admin struct {
 func newAdmin(s *Simulator) *admin {
 	a := &admin{sim: s}
 	a.handlers = map[string]Handler{
+		"getConsole":        a.console,
 		"getHealth":         a.health,
 		"listNetworks":      a.listNetworks,
 		"getNetworkSpec":    a.networkSpec,

@@ -1,0 +1,24 @@
+package simulator
+
+import (
+	"context"
+	_ "embed"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// Body decoders are process-global in kin-openapi; every one c2psim needs
+// beyond the library's defaults is registered here, in one place.
+func init() {
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+}
+
+//go:embed console.html
+var consoleHTML []byte
+
+// console serves the one-page console: mounted networks, recent exchanges
+// and fault rules, read live from the admin API by the page itself.
+func (a *admin) console(context.Context, *Request) (*Response, error) {
+	return &Response{Status: http.StatusOK, Raw: consoleHTML, ContentType: "text/html; charset=utf-8"}, nil
+}
