@@ -145,3 +145,20 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestSeedsReproduceIdentifiersAndSurviveJSON(t *testing.T) {
+	a, b := simulator.NewSeededIDs(42), simulator.NewSeededIDs(42)
+	for i := 0; i < 5; i++ {
+		if x, y := a.UUID(), b.UUID(); x != y {
+			t.Fatalf("same seed, different IDs: %s %s", x, y)
+		}
+	}
+	if u := a.UUID(); len(u) != 36 || u[14] != '4' {
+		t.Fatalf("not a v4 UUID layout: %s", u)
+	}
+	for i := 0; i < 100; i++ {
+		if s := simulator.NewSeededIDs(0).Seed(); s <= 0 || s >= 1<<53 {
+			t.Fatalf("drawn seed %d does not fit 53 bits", s)
+		}
+	}
+}

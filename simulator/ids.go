@@ -25,7 +25,8 @@ func NewSeededIDs(seed int64) *SeededIDs {
 	if seed == 0 {
 		var b [8]byte
 		_, _ = crand.Read(b[:])
-		seed = int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+		// 53 bits: the seed is shown in JSON, and must survive a float64 reader.
+		seed = int64(binary.LittleEndian.Uint64(b[:]) >> 11)
 	}
 	var s [32]byte
 	binary.LittleEndian.PutUint64(s[:], uint64(seed))
