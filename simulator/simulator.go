@@ -358,3 +358,20 @@ func (s *Simulator) RegisterCredentials(id string, creds []Credential) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Trigger starts a network-initiated flow (see Triggerer), as
+// POST /_admin/networks/{id}/triggers/{name} does.
+func (s *Simulator) Trigger(ctx context.Context, network, name string, params map[string]any) (map[string]any, error) {
+	m, ok := s.byID[network]
+	if !ok {
+		return nil, fmt.Errorf("unknown network %q", network)
+	}
+	tr, ok := m.net.(Triggerer)
+	if !ok || !contains(tr.Triggers(), name) {
+		return nil, fmt.Errorf("network %s has no trigger %q", network, name)
+	}
+	if params == nil {
+		params = map[string]any{}
+	}
+	return tr.Trigger(ctx, name, params)
+}
