@@ -103,6 +103,7 @@ type NetworkInfo struct {
 	Operations  []OperationInfo `json:"operations"`
 	TestCards   []TestCard      `json:"testCards,omitempty"`
 	Triggers    []string        `json:"triggers,omitempty"`
+	Settings    []Setting       `json:"settings,omitempty"`
 	Callback    *targetJSON     `json:"callback,omitempty"`
 }
 
@@ -152,6 +153,9 @@ func (s *Simulator) Info() []NetworkInfo {
 		}
 		if tr, ok := m.net.(Triggerer); ok {
 			info.Triggers = tr.Triggers()
+		}
+		if sd, ok := m.net.(SettingsDeclarer); ok {
+			info.Settings = m.env.Settings.(*settings).describe(sd.Settings())
 		}
 		t := toTargetJSON(s.CallbackTarget(m.id))
 		info.Callback = &t

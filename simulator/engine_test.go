@@ -284,3 +284,21 @@ func (p *partialNet) Handler(op string) simulator.Handler {
 	}
 	return p.artNet.Handler(op)
 }
+
+type tunedNet struct{ artNet }
+
+func (n *tunedNet) Settings() []simulator.Setting {
+	return []simulator.Setting{{Key: "delay", Kind: "duration", Default: "2s", Description: "how long"}}
+}
+
+func TestSettingsAreCheckedAtStartup(t *testing.T) {
+	_, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{&tunedNet{}},
+		Settings: map[string]string{"art.dealy": "1s", "art.delay": "soon"}})
+	if err == nil || !strings.Contains(err.Error(), "art.dealy: unknown setting (known: delay)") || !strings.Contains(err.Error(), "not a duration") {
+		t.Fatalf("err = %v", err)
+	}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{&tunedNet{}}, Settings: map[string]string{"art.delay": "5s"}})
+	if r := do(t, srv, "GET", "/_admin/networks", "", ""); !strings.Contains(r.raw, `"value":"5s"`) {
+		t.Fatalf("settings not listed: %s", r.raw)
+	}
+}

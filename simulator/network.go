@@ -144,3 +144,20 @@ type TestCard struct {
 	Outcome     string `json:"outcome"` // short machine-friendly outcome, e.g. "approved", "declined", "VIDC-2003"
 	Description string `json:"description"`
 }
+
+// SettingsDeclarer is implemented by networks with settings (--set
+// <network>.<key>=<value>). The engine then refuses unknown keys and values
+// of the wrong kind at start-up, naming the known ones, and the admin API
+// lists them.
+type SettingsDeclarer interface {
+	Settings() []Setting
+}
+
+// Setting is one documented plugin setting.
+type Setting struct {
+	Key         string `json:"key"`
+	Kind        string `json:"kind"` // duration | int | bool | string
+	Default     string `json:"default"`
+	Description string `json:"description"`
+	Value       string `json:"value,omitempty"` // in force, when set
+}

@@ -1,6 +1,9 @@
 package simulator
 
 import (
+	"errors"
+	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +25,51 @@ func newSettings(network string, all map[string]string) *settings {
 		}
 	}
 	return s
+}
+
+// check refuses keys the plugin does not declare and values that do not
+// parse as the declared kind, reporting every problem.
+func (s *settings) check(network string, declared []Setting) error {
+	known := map[string]Setting{}
+	var names []string
+	for _, d := range declared {
+		known[d.Key] = d
+		names = append(names, d.Key)
+	}
+	sort.Strings(names)
+	var errs []error
+	for k, v := range s.values {
+		d, ok := known[k]
+		if !ok {
+			errs = append(errs, fmt.Errorf("--set %s.%s: unknown setting (known: %s)", network, k, strings.Join(names, ", ")))
+			continue
+		}
+		var err error
+		switch d.Kind {
+		case "duration":
+			_, err = time.ParseDuration(v)
+		case "int":
+			_, err = strconv.Atoi(v)
+		case "bool":
+			_, err = strconv.ParseBool(v)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--set %s.%s=%s: not a %s", network, k, v, d.Kind))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// describe returns the declared settings with the values in force.
+func (s *settings) describe(declared []Setting) []Setting {
+	out := make([]Setting, len(declared))
+	for i, d := range declared {
+		out[i] = d
+		if v, ok := s.get(d.Key); ok {
+			out[i].Value = v
+		}
+	}
+	return out
 }
 
 func (s *settings) get(key string) (string, bool) {

@@ -211,6 +211,11 @@ func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, 
 		After:         s.sched.after,
 	}
 	m.env.Callbacks = &callbackSender{sim: s, m: m}
+	if sd, ok := n.(SettingsDeclarer); ok {
+		if err := m.env.Settings.(*settings).check(desc.ID, sd.Settings()); err != nil {
+			return nil, err
+		}
+	}
 	if err := n.Setup(m.env); err != nil {
 		return nil, fmt.Errorf("setting up network %s: %w", desc.ID, err)
 	}
