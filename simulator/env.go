@@ -38,6 +38,8 @@ type Env struct {
 	// dropped on reset and shutdown. Plugins use it for asynchronous
 	// completion instead of goroutines with sleeps.
 	After func(d time.Duration, fn func(ctx context.Context))
+
+	finding func(string)
 }
 
 // Clock is an injectable source of time.

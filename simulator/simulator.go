@@ -29,7 +29,8 @@ const DefaultMaxBodyBytes = 1 << 20
 // Options configure a Simulator. The zero value serves every registered
 // network with the wall clock, a random seed and the in-memory store.
 type Options struct {
-	// Networks to mount, by registered ID; empty means all registered.
+	// Networks to mount, by registered ID: nil means every registered
+	// network, an empty non-nil slice none (only Extra).
 	Networks []string
 	// Extra networks to mount besides registered ones (for example
 	// spec-only networks built with specplugin).
@@ -123,7 +124,7 @@ func New(opts Options) (*Simulator, error) {
 	s.started = s.clock.Now()
 
 	ids := opts.Networks
-	if len(ids) == 0 {
+	if ids == nil {
 		ids = Registered()
 	}
 	var nets []Network
@@ -209,6 +210,7 @@ func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, 
 		CallbackSpecs: m.cbDocs,
 		Settings:      newSettings(desc.ID, s.opts.Settings),
 		After:         s.sched.after,
+		finding:       s.addFinding,
 	}
 	m.env.Callbacks = &callbackSender{sim: s, m: m}
 	if sd, ok := n.(SettingsDeclarer); ok {

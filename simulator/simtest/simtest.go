@@ -23,8 +23,8 @@ var Epoch = time.Date(2026, time.January, 15, 10, 0, 0, 0, time.UTC)
 
 // Options configure Start.
 type Options struct {
-	// Networks to mount by registered ID (blank-import the plugins); empty
-	// mounts every registered network.
+	// Networks to mount by registered ID (blank-import the plugins); nil
+	// mounts every registered network, an empty non-nil slice none.
 	Networks []string
 	// Extra networks to mount (spec-only networks, test doubles).
 	Extra []simulator.Network

@@ -3,3 +3,7 @@
 //
 //	import _ "github.com/c2psim/c2psim/simulator/networks/all"
 package all
+
+import (
+	_ "github.com/c2psim/c2psim/simulator/networks/visa" // Visa Click to Pay (VICA)
+)

@@ -1,0 +1,288 @@
+// Package visa emulates Visa's issuer-facing Click to Pay program: the Visa ID
+// & Credential (VICA) API with product code CLICK_TO_PAY (openapi/visa/vica.yaml).
+//
+// What it checks and does:
+//   - caller authentication by X-Pay-Token (apikey query parameter + HMAC-SHA256
+//     header, timestamp window) or by a registered client certificate over
+//     mutual TLS (c2psim --tls-addr); neither is a 401;
+//   - Message Level Encryption on every body: requests must be
+//     {"encData": JWE RSA-OAEP-256/A128GCM} under the project's Key ID (keyId
+//     header); the plaintext is validated against its schema; answers are
+//     encrypted to the client's MLE key, errors included once the Key ID is known;
+//   - asynchronous processing: 202 + requestTraceId, then requestStatus goes
+//     IN_PROGRESS → COMPLETED with per-item results after asyncDelay;
+//   - the VIDC rules: 409 VIDC-3000 while a request for the same consumer is in
+//     flight, VIDC-2000 duplicate consumer, VIDC-2001 unknown consumer, VIDC-2003
+//     expired card, VIDC-2004 duplicate card, VIDC-2005 card not enrolled,
+//     VIDC-2006 not a Visa card, VIDC-7000 not tokenisable (per item), 422 for a
+//     product other than CLICK_TO_PAY; deleting a consumer deletes its cards.
+//
+// Settings (c2psim --set visa.<key>=<value>):
+//
+//	asyncDelay       duration  2s   time from 202 to COMPLETED
+//	slowDelay        duration  30s  completion time for the "slow" test card
+//	xPayTokenWindow  duration  5m   accepted X-Pay-Token clock skew
+//	encryptErrors    bool      true encrypt error answers once the Key ID is known
+package visa
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/c2psim/c2psim/client/visa/xpaytoken"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/store"
+)
+
+// ID is the network's registry key and path prefix.
+const ID = "visa"
+
+// Spec is the served document.
+const Spec = "visa/vica.yaml"
+
+func init() { simulator.Register(ID, func() simulator.Network { return &Network{} }) }
+
+// Network is one Visa emulation; every simulator gets its own.
+type Network struct {
+	env *simulator.Env
+
+	credMu       sync.RWMutex
+	apiKey       string
+	sharedSecret string
+	keyID        string
+	serverKey    *rsa.PrivateKey // Visa's MLE key: clients encrypt requests to its public half
+	clientKey    *rsa.PrivateKey // the sandbox client's MLE key pair (private half handed out)
+	clientPub    *rsa.PublicKey  // answers are encrypted to this (replaceable by the issuer's own)
+	clientCerts  []*x509.Certificate
+	sandboxCert  tlsPair
+
+	verifier *xpaytoken.Verifier
+
+	mu        sync.Mutex // serialises state transitions
+	consumers store.Table[consumer]
+	requests  store.Table[request]
+	pending   store.Table[string] // consumer key → requestTraceId in flight
+
+	asyncDelay, slowDelay time.Duration
+	encryptErrors         bool
+}
+
+var (
+	_ simulator.Network            = (*Network)(nil)
+	_ simulator.Decoder            = (*Network)(nil)
+	_ simulator.CredentialProvider = (*Network)(nil)
+	_ simulator.TestCardLister     = (*Network)(nil)
+	_ simulator.SettingsDeclarer   = (*Network)(nil)
+)
+
+// Describe implements simulator.Network.
+func (n *Network) Describe() simulator.Description {
+	return simulator.Description{
+		ID:    ID,
+		Name:  "Visa Click to Pay (Visa ID & Credential)",
+		Specs: []string{Spec},
+		AuthSchemes: []string{
+			"X-Pay-Token (apikey + HMAC-SHA256)",
+			"mutual TLS (registered client certificate, on --tls-addr)",
+			"MLE JWE RSA-OAEP-256/A128GCM (keyId)",
+		},
+	}
+}
+
+// Settings implements simulator.SettingsDeclarer.
+func (n *Network) Settings() []simulator.Setting {
+	return []simulator.Setting{
+		{Key: "asyncDelay", Kind: "duration", Default: "2s", Description: "time from 202 Accepted to COMPLETED in requestStatus"},
+		{Key: "slowDelay", Kind: "duration", Default: "30s", Description: "completion time for requests carrying the slow test card"},
+		{Key: "xPayTokenWindow", Kind: "duration", Default: "5m", Description: "accepted X-Pay-Token clock skew either way"},
+		{Key: "encryptErrors", Kind: "bool", Default: "true", Description: "encrypt error answers once the MLE Key ID is known, as Visa does"},
+	}
+}
+
+// Setup implements simulator.Network: it generates the sandbox credentials.
+func (n *Network) Setup(env *simulator.Env) error {
+	n.env = env
+	n.asyncDelay = env.Settings.Duration("asyncDelay", 2*time.Second)
+	n.slowDelay = env.Settings.Duration("slowDelay", 30*time.Second)
+	n.encryptErrors = env.Settings.Bool("encryptErrors", true)
+	n.consumers = store.NewTable[consumer](env.Store, "consumers")
+	n.requests = store.NewTable[request](env.Store, "requests")
+	n.pending = store.NewTable[string](env.Store, "inflight")
+
+	var err error
+	if n.serverKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return err
+	}
+	if n.clientKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return err
+	}
+	n.clientPub = &n.clientKey.PublicKey
+	n.apiKey = strings.ToUpper(env.IDs.Hex(10))
+	n.sharedSecret = env.IDs.Hex(24)
+	n.keyID = strings.ToUpper(env.IDs.Hex(4)) + "-" + env.IDs.UUID()
+	if n.sandboxCert, err = newClientCert(); err != nil {
+		return err
+	}
+	n.clientCerts = []*x509.Certificate{n.sandboxCert.cert}
+	n.verifier = &xpaytoken.Verifier{
+		Secrets:       n.secretFor,
+		Window:        env.Settings.Duration("xPayTokenWindow", 5*time.Minute),
+		Now:           env.Clock.Now,
+		StripPrefixes: []string{"/" + ID},
+	}
+	return nil
+}
+
+func (n *Network) secretFor(apiKey string) (string, bool) {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return n.sharedSecret, apiKey == n.apiKey
+}
+
+// Authenticate implements simulator.Network: a registered client certificate
+// (mutual TLS) or a valid X-Pay-Token.
+func (n *Network) Authenticate(req *simulator.Request) error {
+	r := req.HTTP
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		leaf := r.TLS.PeerCertificates[0]
+		if n.certRegistered(leaf) {
+			req.SetPrincipal("mtls:" + leaf.Subject.CommonName)
+			return nil
+		}
+		return authError("the client certificate %q is not registered for this project (PUT /_admin/networks/visa/credentials)", leaf.Subject.CommonName)
+	}
+	if r.Header.Get(xpaytoken.Header) == "" {
+		return authError("authenticate with X-Pay-Token (apikey query parameter and x-pay-token header) or a registered client certificate over mutual TLS")
+	}
+	key, err := n.verifier.Verify(r, req.Body)
+	if err != nil {
+		return authError("%v", err)
+	}
+	req.SetPrincipal("apikey:" + key)
+	return nil
+}
+
+func authError(format string, args ...any) *simulator.Error {
+	return &simulator.Error{Status: http.StatusUnauthorized, Kind: simulator.KindAuth, Code: "UNAUTHORIZED", Message: fmt.Sprintf(format, args...)}
+}
+
+func (n *Network) certRegistered(c *x509.Certificate) bool {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	for _, r := range n.clientCerts {
+		if r.Equal(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// Credentials implements simulator.CredentialProvider.
+func (n *Network) Credentials() []simulator.Credential {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	clientPub := pemPublic(n.clientPub)
+	return []simulator.Credential{
+		{Name: "api-key", Kind: "id", Value: n.apiKey, Description: "X-Pay-Token API key: the apikey query parameter"},
+		{Name: "shared-secret", Kind: "secret", Value: n.sharedSecret, Description: "X-Pay-Token shared secret (HMAC-SHA256 key)"},
+		{Name: "mle-key-id", Kind: "id", Value: n.keyID, Description: "MLE Key ID: the keyId header and the JWE kid"},
+		{Name: "mle-server-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: pemPublic(&n.serverKey.PublicKey), Description: "encrypt request bodies to this key (Visa's MLE server key)"},
+		{Name: "mle-client-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: clientPub, Description: "answers are encrypted to this key; register your own under this name"},
+		{Name: "mle-client-private-key", Kind: "rsa-private-key", KeyID: n.keyID, Value: pemPrivate(n.clientKey), Description: "decrypts answers while mle-client-public-key is the generated one"},
+		{Name: "mtls-client-certificate", Kind: "certificate", Value: n.sandboxCert.certPEM, Description: "a registered client certificate for mutual TLS on --tls-addr; register yours with kind certificate"},
+		{Name: "mtls-client-private-key", Kind: "ec-private-key", Value: n.sandboxCert.keyPEM, Description: "the private key of mtls-client-certificate"},
+	}
+}
+
+// RegisterCredential implements simulator.CredentialProvider: the issuer's
+// own shared secret, MLE public key or mutual-TLS client certificate.
+func (n *Network) RegisterCredential(c simulator.Credential) error {
+	n.credMu.Lock()
+	defer n.credMu.Unlock()
+	switch {
+	case c.Name == "shared-secret" && c.Kind == "secret":
+		if len(c.Value) < 16 {
+			return errors.New("a shared secret needs at least 16 characters")
+		}
+		n.sharedSecret = c.Value
+	case c.Name == "api-key" && c.Kind == "id":
+		n.apiKey = c.Value
+	case c.Name == "mle-key-id" && c.Kind == "id":
+		n.keyID = c.Value
+	case c.Name == "mle-client-public-key" && c.Kind == "rsa-public-key":
+		pub, err := parsePublic(c.Value)
+		if err != nil {
+			return err
+		}
+		n.clientPub = pub
+	case c.Kind == "certificate":
+		cert, err := parseCert(c.Value)
+		if err != nil {
+			return err
+		}
+		n.clientCerts = append(n.clientCerts, cert)
+	default:
+		return fmt.Errorf("visa takes shared-secret (secret), api-key (id), mle-key-id (id), mle-client-public-key (rsa-public-key) or any name with kind certificate; got %s (%s)", c.Name, c.Kind)
+	}
+	return nil
+}
+
+func (n *Network) currentKeyID() string {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return n.keyID
+}
+
+func (n *Network) clientPublicKey() *rsa.PublicKey {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return n.clientPub
+}
+
+func pemPublic(k *rsa.PublicKey) string {
+	der, _ := x509.MarshalPKIXPublicKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+func pemPrivate(k *rsa.PrivateKey) string {
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+func parsePublic(s string) (*rsa.PublicKey, error) {
+	b, _ := pem.Decode([]byte(s))
+	if b == nil {
+		return nil, errors.New("value is not PEM")
+	}
+	k, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parsing public key: %w", err)
+	}
+	rk, ok := k.(*rsa.PublicKey)
+	if !ok || rk.N.BitLen() < 2048 {
+		return nil, errors.New("MLE needs an RSA public key of at least 2048 bits")
+	}
+	return rk, nil
+}
+
+func parseCert(s string) (*x509.Certificate, error) {
+	b, _ := pem.Decode([]byte(s))
+	if b == nil || b.Type != "CERTIFICATE" {
+		return nil, errors.New("value is not a PEM certificate")
+	}
+	return x509.ParseCertificate(b.Bytes)
+}
+
+// Reset implements simulator.Resetter: nothing outside the store to forget.
+func (n *Network) Reset() {}
+
+// now is the simulator clock.
+func (n *Network) now() time.Time { return n.env.Clock.Now() }
