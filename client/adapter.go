@@ -1,0 +1,83 @@
+package client
+
+import (
+	"context"
+	"net/http"
+)
+
+// Adapter is one network's wire implementation of the unified model. The
+// core is only its identity; what it can do is declared by the capability
+// interfaces below, found by type assertion. A capability an adapter lacks
+// makes the matching Issuer call return ErrUnsupported.
+//
+// Adapters return *NetworkError (unwrapping to a sentinel) for the network's
+// refusals, and plain errors for transport problems; they do not retry: the
+// Issuer does.
+type Adapter interface {
+	Network() Network
+}
+
+// Enroller enrols a consumer's first card, and further cards.
+type Enroller interface {
+	EnrolCard(ctx context.Context, c Consumer, card Card) (*Operation, error)
+	AddCard(ctx context.Context, consumerRef string, card Card) (*Operation, error)
+}
+
+// ConsumerUpdater replaces a consumer's data (full replacement, DAT-06).
+type ConsumerUpdater interface {
+	UpdateConsumer(ctx context.Context, c Consumer) (*Operation, error)
+}
+
+// CardUpdater changes an enrolled card's expiry, name or billing address
+// (same PAN).
+type CardUpdater interface {
+	UpdateCard(ctx context.Context, consumerRef string, card Card) (*Operation, error)
+}
+
+// CardAction names an enrolled card and why it is acted on.
+type CardAction struct {
+	ConsumerRef string
+	Card        Card
+	TokenRef    string // when the network acts by token reference
+	Reason      string // LOST, STOLEN, FRAUDULENT, ACCOUNT_CLOSED, CARDHOLDER_REQUEST, OTHER, FOUND ...
+}
+
+// CardSuspender suspends and resumes a card's Click to Pay token.
+type CardSuspender interface {
+	SuspendCard(ctx context.Context, a CardAction) (*Operation, error)
+	ResumeCard(ctx context.Context, a CardAction) (*Operation, error)
+}
+
+// CardDeleter removes a card from Click to Pay (opt-out of one card).
+type CardDeleter interface {
+	DeleteCard(ctx context.Context, a CardAction) (*Operation, error)
+}
+
+// ConsumerDeleter removes a consumer and every card it has.
+type ConsumerDeleter interface {
+	DeleteConsumer(ctx context.Context, consumerRef string) (*Operation, error)
+}
+
+// CardReplacer relinks an enrolment to a new PAN in one call, where the
+// network supports it; otherwise the Issuer deletes and re-enrols.
+type CardReplacer interface {
+	ReplaceCard(ctx context.Context, consumerRef string, old, replacement Card) (*Operation, error)
+}
+
+// ProfileReader reads back what the network holds for a consumer.
+type ProfileReader interface {
+	GetProfile(ctx context.Context, consumerRef string) (*Profile, error)
+}
+
+// OperationReader reads an asynchronous operation's current outcome.
+type OperationReader interface {
+	GetOperation(ctx context.Context, op *Operation) (*Operation, error)
+}
+
+// CallbackCodec is a network's wire format for network-to-issuer calls: it
+// authenticates and decodes an inbound call into a NetworkEvent, and writes
+// the network's reply for the issuer's decision.
+type CallbackCodec interface {
+	DecodeCallback(r *http.Request) (*NetworkEvent, error)
+	WriteReply(w http.ResponseWriter, ev *NetworkEvent) error
+}
