@@ -206,14 +206,33 @@ func (n *Network) expired(yyyymm string) bool {
 	return t.Before(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
 }
 
-// complete applies an accepted request and marks it COMPLETED.
+// complete applies an accepted request and marks it COMPLETED. For
+// enrolments it first asks the issuer to approve each token, outside the
+// state lock, because callbacks may take several delivery attempts.
 func (n *Network) complete(ctx context.Context, trace string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	r, err := n.requests.Get(ctx, trace)
 	if err != nil {
 		return // reset since
 	}
+	tokens := map[string]string{}   // account number → token reference to create
+	declined := map[string]string{} // account number → why the issuer declined
+	if r.Operation == "enrollData" || r.Operation == "enrollPaymentInstruments" {
+		for _, pi := range r.Payload.PaymentInstruments {
+			if o := outcomeOf(pi.AccountNumber); o == outcomeNotTokenisable || o == outcomeAsyncFailed {
+				continue
+			}
+			ref := "DNITHE" + strings.ToUpper(n.env.IDs.Hex(10))
+			tokens[pi.AccountNumber] = ref
+			if ok, why := n.approve(ctx, r, pi, ref); !ok {
+				declined[pi.AccountNumber] = why
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return // reset while waiting for the issuer
+	}
+
+	n.mu.Lock()
 	var details []itemResult
 	err = n.consumers.Update(ctx, r.ConsumerKey, func(c *consumer, exists bool) error {
 		now := n.now()
@@ -221,9 +240,9 @@ func (n *Network) complete(ctx context.Context, trace string) {
 		case "enrollData":
 			*c = consumer{Key: r.ConsumerKey, Info: r.Payload.ConsumerInformation, Cards: []card{}, EnrolledAt: now}
 			c.Info.Status = "ACTIVE"
-			details = n.addCards(c, r.Payload.PaymentInstruments)
+			details = n.addCards(c, r.Payload.PaymentInstruments, tokens, declined)
 		case "enrollPaymentInstruments":
-			details = n.addCards(c, r.Payload.PaymentInstruments)
+			details = n.addCards(c, r.Payload.PaymentInstruments, tokens, declined)
 		case "manageConsumerInformation":
 			c.Info = r.Payload.ConsumerInformation
 			if c.Info.Status == "" {
@@ -280,10 +299,12 @@ func (n *Network) complete(ctx context.Context, trace string) {
 	r.Status, r.Details, r.CompletedAt = "COMPLETED", details, &done
 	_ = n.requests.Put(ctx, trace, r)
 	_ = n.pending.Delete(ctx, r.ConsumerKey)
+	n.mu.Unlock()
+	n.notifyStatus(ctx, r)
 }
 
 // addCards enrols cards, deciding each one's asynchronous outcome.
-func (n *Network) addCards(c *consumer, pis []paymentInstrument) []itemResult {
+func (n *Network) addCards(c *consumer, pis []paymentInstrument, tokens, declined map[string]string) []itemResult {
 	var out []itemResult
 	for _, pi := range pis {
 		res := itemResult{AccountNumberLast4: last4(pi.AccountNumber)}
@@ -293,8 +314,12 @@ func (n *Network) addCards(c *consumer, pis []paymentInstrument) []itemResult {
 		case outcomeAsyncFailed:
 			res.Status, res.ErrorDetail = "FAILURE", &itemProblem{Reason: "VIDC-5000", Message: "service error while enrolling the card; retry later"}
 		default:
+			if why, ok := declined[pi.AccountNumber]; ok {
+				res.Status, res.ErrorDetail = "FAILURE", &itemProblem{Reason: "VIDC-7000", Message: "tokenization declined: " + why}
+				break
+			}
 			k := card{AccountNumber: pi.AccountNumber, NameOnCard: pi.NameOnCard, ExpirationDate: pi.ExpirationDate,
-				BillingAddress: pi.BillingAddress, Status: "ACTIVE", TokenReference: "DNITHE" + strings.ToUpper(n.env.IDs.Hex(10)),
+				BillingAddress: pi.BillingAddress, Status: "ACTIVE", TokenReference: tokens[pi.AccountNumber],
 				PAR: par(pi.AccountNumber)}
 			c.Cards = append(c.Cards, k)
 			res.Status, res.TokenReferenceID = "SUCCESS", k.TokenReference
@@ -328,16 +353,7 @@ func (n *Network) requestStatus(ctx context.Context, req *simulator.Request) (*s
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{
-		"requestTraceId":      r.TraceID,
-		"operation":           r.Operation,
-		"status":              r.Status,
-		"consumerInformation": map[string]string{"externalConsumerID": r.ExtID, "externalConsumerIDOwnerBID": r.BID},
-	}
-	if r.Status == "COMPLETED" {
-		out["details"] = r.Details
-	}
-	return n.encrypted(http.StatusOK, "RequestStatusResponse", out)
+	return n.encrypted(http.StatusOK, "RequestStatusResponse", statusBody(r))
 }
 
 func (n *Network) getData(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {

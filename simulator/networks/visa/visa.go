@@ -19,10 +19,24 @@
 //
 // Settings (c2psim --set visa.<key>=<value>):
 //
-//	asyncDelay       duration  2s   time from 202 to COMPLETED
-//	slowDelay        duration  30s  completion time for the "slow" test card
-//	xPayTokenWindow  duration  5m   accepted X-Pay-Token clock skew
-//	encryptErrors    bool      true encrypt error answers once the Key ID is known
+//	asyncDelay           duration  2s          time from 202 to COMPLETED
+//	slowDelay            duration  30s         completion time for the "slow" test card
+//	xPayTokenWindow      duration  5m          accepted X-Pay-Token clock skew
+//	encryptErrors        bool      true        encrypt error answers once the Key ID is known
+//	statusNotifications  bool      false       push notifyRequestStatus on completion
+//	approvalCalls        bool      true        call approveProvisioning per card tokenised
+//	approvalStandIn      string    decline     decision when approveProvisioning gets no answer
+//	tokenRequestorId     string    40010075001 token requestor ID in callback paths
+//
+// Callbacks (openapi/visa/issuer-callbacks.yaml, to the URL registered with
+// PUT /_admin/networks/visa/callback; retried and journalled by the engine):
+//   - notifyEnrollmentAttempt: trigger "enrollmentAttempt" (admin API or
+//     Simulator.Trigger); a PS256 JWS (kid = notification-signing-public-key)
+//     wrapping a JWE to the issuer's MLE client key;
+//   - approveProvisioning: during completion of an enrolment, for each card
+//     about to be tokenised; actionCode 05 (or no answer, with the decline
+//     stand-in) fails the card with VIDC-7000;
+//   - notifyRequestStatus: on completion when statusNotifications is on.
 package visa
 
 import (
@@ -71,8 +85,15 @@ type Network struct {
 	requests  store.Table[request]
 	pending   store.Table[string] // consumer key → requestTraceId in flight
 
+	signKey          *rsa.PrivateKey // Visa's notification signing key (PS256)
+	signKeyID        string
+	tokenRequestorID string
+
 	asyncDelay, slowDelay time.Duration
 	encryptErrors         bool
+	statusNotifications   bool
+	approvalCalls         bool
+	approvalStandIn       string
 }
 
 var (
@@ -81,14 +102,16 @@ var (
 	_ simulator.CredentialProvider = (*Network)(nil)
 	_ simulator.TestCardLister     = (*Network)(nil)
 	_ simulator.SettingsDeclarer   = (*Network)(nil)
+	_ simulator.Triggerer          = (*Network)(nil)
 )
 
 // Describe implements simulator.Network.
 func (n *Network) Describe() simulator.Description {
 	return simulator.Description{
-		ID:    ID,
-		Name:  "Visa Click to Pay (Visa ID & Credential)",
-		Specs: []string{Spec},
+		ID:        ID,
+		Name:      "Visa Click to Pay (Visa ID & Credential)",
+		Specs:     []string{Spec},
+		Callbacks: []string{CallbackSpec},
 		AuthSchemes: []string{
 			"X-Pay-Token (apikey + HMAC-SHA256)",
 			"mutual TLS (registered client certificate, on --tls-addr)",
@@ -104,6 +127,10 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "slowDelay", Kind: "duration", Default: "30s", Description: "completion time for requests carrying the slow test card"},
 		{Key: "xPayTokenWindow", Kind: "duration", Default: "5m", Description: "accepted X-Pay-Token clock skew either way"},
 		{Key: "encryptErrors", Kind: "bool", Default: "true", Description: "encrypt error answers once the MLE Key ID is known, as Visa does"},
+		{Key: "statusNotifications", Kind: "bool", Default: "false", Description: "push each completed request's outcome to the issuer (notifyRequestStatus) besides answering requestStatus"},
+		{Key: "approvalCalls", Kind: "bool", Default: "true", Description: "call the issuer's Approve Provisioning for every card its enrolment tokenises (when a callback URL is registered)"},
+		{Key: "approvalStandIn", Kind: "string", Default: "decline", Description: "decision when the issuer never answers Approve Provisioning: approve or decline"},
+		{Key: "tokenRequestorId", Kind: "string", Default: "40010075001", Description: "the Click to Pay token requestor ID (11 digits) in callback paths"},
 	}
 }
 
@@ -113,6 +140,16 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.asyncDelay = env.Settings.Duration("asyncDelay", 2*time.Second)
 	n.slowDelay = env.Settings.Duration("slowDelay", 30*time.Second)
 	n.encryptErrors = env.Settings.Bool("encryptErrors", true)
+	n.statusNotifications = env.Settings.Bool("statusNotifications", false)
+	n.approvalCalls = env.Settings.Bool("approvalCalls", true)
+	n.approvalStandIn = env.Settings.String("approvalStandIn", "decline")
+	if n.approvalStandIn != "approve" && n.approvalStandIn != "decline" {
+		return fmt.Errorf("visa.approvalStandIn must be approve or decline, got %q", n.approvalStandIn)
+	}
+	n.tokenRequestorID = env.Settings.String("tokenRequestorId", "40010075001")
+	if len(n.tokenRequestorID) != 11 || strings.Trim(n.tokenRequestorID, "0123456789") != "" {
+		return fmt.Errorf("visa.tokenRequestorId must be 11 digits, got %q", n.tokenRequestorID)
+	}
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.requests = store.NewTable[request](env.Store, "requests")
 	n.pending = store.NewTable[string](env.Store, "inflight")
@@ -124,6 +161,10 @@ func (n *Network) Setup(env *simulator.Env) error {
 	if n.clientKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		return err
 	}
+	if n.signKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return err
+	}
+	n.signKeyID = strings.ToUpper(env.IDs.Hex(4))
 	n.clientPub = &n.clientKey.PublicKey
 	n.apiKey = strings.ToUpper(env.IDs.Hex(10))
 	n.sharedSecret = env.IDs.Hex(24)
@@ -197,6 +238,7 @@ func (n *Network) Credentials() []simulator.Credential {
 		{Name: "mle-server-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: pemPublic(&n.serverKey.PublicKey), Description: "encrypt request bodies to this key (Visa's MLE server key)"},
 		{Name: "mle-client-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: clientPub, Description: "answers are encrypted to this key; register your own under this name"},
 		{Name: "mle-client-private-key", Kind: "rsa-private-key", KeyID: n.keyID, Value: pemPrivate(n.clientKey), Description: "decrypts answers while mle-client-public-key is the generated one"},
+		{Name: "notification-signing-public-key", Kind: "rsa-public-key", KeyID: n.signKeyID, Value: pemPublic(&n.signKey.PublicKey), Description: "verifies the PS256 signature of enrolment-attempt notifications (JWS kid); their JWE is encrypted to mle-client-public-key"},
 		{Name: "mtls-client-certificate", Kind: "certificate", Value: n.sandboxCert.certPEM, Description: "a registered client certificate for mutual TLS on --tls-addr; register yours with kind certificate"},
 		{Name: "mtls-client-private-key", Kind: "ec-private-key", Value: n.sandboxCert.keyPEM, Description: "the private key of mtls-client-certificate"},
 	}

@@ -210,6 +210,7 @@ func TestEnrolmentLifecycle(t *testing.T) {
 
 func TestSynchronousRefusals(t *testing.T) {
 	_, c := start(t)
+	codes := specCodes(t)
 	add := func(ext, card string) answer { return c.call("POST", "enrollData", enrolment(ext, card)) }
 	expired := enrolment("cons-exp", "4111111111111111")
 	expired["paymentInstruments"].([]any)[0].(map[string]any)["expirationDate"] = "2020-01"
@@ -231,6 +232,9 @@ func TestSynchronousRefusals(t *testing.T) {
 	} {
 		if tc.a.status != tc.status || tc.a.str("reason") != tc.reason {
 			t.Errorf("%s: %d %v, want %d %s", tc.name, tc.a.status, tc.a.plain, tc.status, tc.reason)
+		}
+		if codes[tc.reason] != tc.status {
+			t.Errorf("%s: the spec's VIDC table gives %s status %d, the simulator answered %d", tc.name, tc.reason, codes[tc.reason], tc.status)
 		}
 	}
 }

@@ -1,0 +1,185 @@
+package visa
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/client/visa/mle"
+	"github.com/c2psim/c2psim/client/visa/notification"
+	"github.com/c2psim/c2psim/client/visa/vtsjwe"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+// CallbackSpec is the issuer-side document.
+const CallbackSpec = "visa/issuer-callbacks.yaml"
+
+// TriggerEnrollmentAttempt is the trigger that makes a consumer self-enrol one
+// of the issuer's cards at a merchant.
+const TriggerEnrollmentAttempt = "enrollmentAttempt"
+
+// Triggers implements simulator.Triggerer.
+func (n *Network) Triggers() []string { return []string{TriggerEnrollmentAttempt} }
+
+// Trigger implements simulator.Triggerer. enrollmentAttempt takes optional
+// params firstName, lastName, email, phone, panLast4, merchantName and
+// enrollmentID (reuse one to simulate a duplicate delivery).
+func (n *Network) Trigger(ctx context.Context, name string, params map[string]any) (map[string]any, error) {
+	if name != TriggerEnrollmentAttempt {
+		return nil, fmt.Errorf("visa has no trigger %q (known: %s)", name, TriggerEnrollmentAttempt)
+	}
+	str := func(k, def string) string {
+		if s, ok := params[k].(string); ok && s != "" {
+			return s
+		}
+		return def
+	}
+	last4 := str("panLast4", "1140")
+	if len(last4) != 4 || strings.Trim(last4, "0123456789") != "" {
+		return nil, fmt.Errorf("panLast4 must be 4 digits, got %q", pan.RedactText(last4))
+	}
+	id := str("enrollmentID", n.env.IDs.UUID())
+	plain, err := json.Marshal(map[string]any{
+		"clientInformation": map[string]any{
+			"firstName": str("firstName", "Ada"), "lastName": str("lastName", "Lovelace"),
+			"email": str("email", "ada@example.com"), "phone": str("phone", "16504005555"), "locale": "en_US",
+		},
+		"enrollment": map[string]any{
+			"enrollmentID": id, "tokenRequestorID": n.tokenRequestorID, "panLast4": last4,
+			"merchantName": str("merchantName", "c2psim merchant"), "attemptedAt": n.now().UTC().Format("2006-01-02T15:04:05Z"),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verr := n.env.ValidateSchema(CallbackSpec, "EnrollmentAttemptPlaintext", plain); verr != nil {
+		return nil, fmt.Errorf("trigger params: %v", verr.Summary())
+	}
+	n.credMu.RLock()
+	sealer := notification.Sealer{SignKey: n.signKey, SignKeyID: n.signKeyID, EncKey: n.clientPub, EncKeyID: n.keyID}
+	n.credMu.RUnlock()
+	body, err := sealer.Seal(plain, n.now())
+	if err != nil {
+		return nil, err
+	}
+	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "notifyEnrollmentAttempt", Method: http.MethodPost,
+		Path: "/vtis/v1/tokenRequestors/" + n.tokenRequestorID + "/cardEnrollment/notification?eventType=CTP_ENROLLMENT_ATTEMPT",
+		Body: body, Plaintext: plain, CorrelationIDs: []string{id},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"enrollmentID": id, "status": res.Status, "attempts": res.Attempts, "findings": res.Findings}, nil
+}
+
+// approve asks the issuer to approve the token its own enrolment raised
+// (ENR-07). Without a callback URL, or with approvalCalls off, Visa is taken
+// to approve on the issuer's behalf; when every delivery fails the
+// approvalStandIn setting decides.
+func (n *Network) approve(ctx context.Context, r request, pi paymentInstrument, tokenRef string) (ok bool, reason string) {
+	if !n.approvalCalls || !n.env.Callbacks.Configured() {
+		return true, ""
+	}
+	year, month, _ := strings.Cut(pi.ExpirationDate, "-") // YYYY-MM, checked by the schema
+	plain, err := json.Marshal(map[string]any{
+		"cardholderInfo": map[string]any{
+			"primaryAccountNumber": pi.AccountNumber,
+			"expirationDate":       map[string]string{"year": year, "month": month},
+			"name":                 pi.NameOnCard,
+		},
+		"riskInformation": map[string]any{
+			"walletProviderRiskAssessment": "0", "tokenRequestorScore": "1",
+			"externalConsumerID": r.ExtID, "externalConsumerIDOwnerBID": r.BID,
+		},
+	})
+	if err != nil {
+		return false, err.Error()
+	}
+	n.credMu.RLock()
+	apiKey, secret := n.apiKey, n.sharedSecret
+	n.credMu.RUnlock()
+	blob, err := vtsjwe.Seal(plain, apiKey, secret, n.now())
+	if err != nil {
+		return false, err.Error()
+	}
+	reqID := n.env.IDs.UUID()
+	body, _ := json.Marshal(map[string]any{
+		"requestID":     reqID,
+		"tokenInfo":     map[string]any{"tokenReferenceID": tokenRef, "tokenRequestorID": n.tokenRequestorID, "tokenType": "CLICK_TO_PAY", "panLast4": last4(pi.AccountNumber)},
+		"encryptedData": blob,
+	})
+	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "approveProvisioning", Method: http.MethodPost,
+		Path: "/vts/v1/tokenRequestors/" + n.tokenRequestorID + "/approveProvisioning",
+		Body: body, Plaintext: plain, CorrelationIDs: []string{r.TraceID, reqID},
+	})
+	if err != nil {
+		if n.approvalStandIn == "approve" {
+			return true, ""
+		}
+		return false, "the issuer did not answer Approve Provisioning; stand-in declined"
+	}
+	var answer struct {
+		ActionCode    string `json:"actionCode"`
+		DeclineReason string `json:"declineReason"`
+	}
+	_ = json.Unmarshal(res.Body, &answer)
+	switch answer.ActionCode {
+	case "00", "85":
+		return true, ""
+	case "05":
+		return false, "the issuer declined provisioning" + suffix(answer.DeclineReason)
+	}
+	return false, fmt.Sprintf("the issuer answered Approve Provisioning with action code %q; treated as a decline", answer.ActionCode)
+}
+
+func suffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + pan.RedactText(s)
+}
+
+// notifyStatus pushes a completed request's outcome when statusNotifications
+// is on and the issuer registered a callback URL.
+func (n *Network) notifyStatus(ctx context.Context, r request) {
+	if !n.statusNotifications || !n.env.Callbacks.Configured() {
+		return
+	}
+	plain, err := json.Marshal(statusBody(r))
+	if err != nil {
+		return
+	}
+	kid := n.currentKeyID()
+	body, err := mle.Seal(plain, n.clientPublicKey(), kid, n.now())
+	if err != nil {
+		n.env.Logger.Error("sealing status notification", "requestTraceId", r.TraceID, "error", err)
+		return
+	}
+	if _, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "notifyRequestStatus", Method: http.MethodPost,
+		Path: "/vica/v1/requestStatusNotification", Header: http.Header{mle.KeyIDHeader: {kid}},
+		Body: body, Plaintext: plain, CorrelationIDs: []string{r.TraceID, r.ConsumerKey},
+	}); err != nil {
+		n.env.Logger.Info("status notification not delivered", "requestTraceId", r.TraceID, "error", err)
+	}
+}
+
+// statusBody is the Request Status plaintext, shared by polling and
+// notification.
+func statusBody(r request) map[string]any {
+	out := map[string]any{
+		"requestTraceId":      r.TraceID,
+		"operation":           r.Operation,
+		"status":              r.Status,
+		"consumerInformation": map[string]string{"externalConsumerID": r.ExtID, "externalConsumerIDOwnerBID": r.BID},
+	}
+	if r.Status == "COMPLETED" {
+		out["details"] = r.Details
+	}
+	return out
+}

@@ -1,0 +1,245 @@
+package visa_test
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/c2psim/c2psim/client/visa/mle"
+	"github.com/c2psim/c2psim/client/visa/notification"
+	"github.com/c2psim/c2psim/client/visa/vtsjwe"
+	"github.com/c2psim/c2psim/openapi"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/simtest"
+)
+
+// issuerEndpoint records what the simulator calls on the issuer side and
+// answers as told.
+type issuerEndpoint struct {
+	mu       sync.Mutex
+	calls    map[string][][]byte // path → bodies
+	headers  map[string]http.Header
+	decision string // approveProvisioning actionCode
+	status   int    // answer status for every call (0: 200)
+}
+
+func (e *issuerEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	e.mu.Lock()
+	e.calls[r.URL.Path] = append(e.calls[r.URL.Path], b)
+	e.headers[r.URL.Path] = r.Header.Clone()
+	status, decision := e.status, e.decision
+	e.mu.Unlock()
+	if status != 0 {
+		w.WriteHeader(status)
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, "/approveProvisioning") {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"actionCode":"` + decision + `"}`))
+	}
+}
+
+func (e *issuerEndpoint) bodies(suffix string) [][]byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out [][]byte
+	for p, bs := range e.calls {
+		if strings.HasSuffix(p, suffix) {
+			out = append(out, bs...)
+		}
+	}
+	return out
+}
+
+func withIssuerEndpoint(t *testing.T, srv *simtest.Server, decision string) *issuerEndpoint {
+	e := &issuerEndpoint{calls: map[string][][]byte{}, headers: map[string]http.Header{}, decision: decision}
+	hs := httptest.NewServer(e)
+	t.Cleanup(hs.Close)
+	if err := srv.Sim.SetCallbackTarget("visa", simulator.CallbackTarget{URL: hs.URL + "/issuer", RetrySchedule: []time.Duration{}}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func credential(t *testing.T, srv *simtest.Server, name string) simulator.Credential {
+	for _, c := range srv.Sim.Credentials("visa") {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no credential %s", name)
+	return simulator.Credential{}
+}
+
+func TestEnrollmentAttemptNotification(t *testing.T) {
+	srv, c := start(t)
+	e := withIssuerEndpoint(t, srv, "00")
+	out, err := srv.Sim.Trigger(context.Background(), "visa", "enrollmentAttempt", map[string]any{"firstName": "Grace", "panLast4": "1141"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out["status"] != 200 {
+		t.Fatalf("trigger = %v", out)
+	}
+	bodies := e.bodies("/cardEnrollment/notification")
+	if len(bodies) != 1 {
+		t.Fatalf("%d notifications", len(bodies))
+	}
+	signing := credential(t, srv, "notification-signing-public-key")
+	blk, _ := pem.Decode([]byte(signing.Value))
+	pub, _ := x509.ParsePKIXPublicKey(blk.Bytes)
+	op := notification.Opener{
+		VerifyKeys: func(kid string) (*rsa.PublicKey, bool) { return pub.(*rsa.PublicKey), kid == signing.KeyID },
+		DecryptKey: c.clientPriv, DecryptKeyID: c.kid,
+	}
+	o, err := op.Open(bodies[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		ClientInformation struct{ FirstName string } `json:"clientInformation"`
+		Enrollment        struct {
+			EnrollmentID, PanLast4, TokenRequestorID string
+		} `json:"enrollment"`
+	}
+	_ = json.Unmarshal(o.Payload, &p)
+	if p.ClientInformation.FirstName != "Grace" || p.Enrollment.PanLast4 != "1141" || p.Enrollment.EnrollmentID != out["enrollmentID"] || p.Enrollment.TokenRequestorID != "40010075001" {
+		t.Fatalf("payload %s", o.Payload)
+	}
+	entries := srv.Sim.Journal().Find(journal.Query{OperationID: "notifyEnrollmentAttempt"})
+	if len(entries) != 1 || entries[0].RequestCheck == nil || !entries[0].RequestCheck.OK || entries[0].ResponseCheck == nil || !entries[0].ResponseCheck.OK {
+		t.Fatalf("journal = %+v", entries)
+	}
+	if !strings.Contains(entries[0].URL, "eventType=CTP_ENROLLMENT_ATTEMPT") {
+		t.Fatalf("url %s", entries[0].URL)
+	}
+	// A refusal by the issuer (bad signature on its side) is an error the
+	// trigger reports; bad params are refused before anything is sent.
+	e.mu.Lock()
+	e.status = 401
+	e.mu.Unlock()
+	if _, err := srv.Sim.Trigger(context.Background(), "visa", "enrollmentAttempt", nil); err == nil {
+		t.Fatal("a 401 from the issuer was reported as delivered")
+	}
+	if _, err := srv.Sim.Trigger(context.Background(), "visa", "enrollmentAttempt", map[string]any{"panLast4": "4111111145551140"}); err == nil || strings.Contains(err.Error(), "4111111145551140") {
+		t.Fatalf("bad panLast4: %v", err)
+	}
+}
+
+func TestApproveProvisioningDecidesTheCard(t *testing.T) {
+	srv, c := start(t)
+	e := withIssuerEndpoint(t, srv, "05")
+	a := c.call("POST", "enrollData", enrolment("cons-ap", "4111111145551140"))
+	srv.Clock.Advance(2 * time.Second)
+	done := waitStatus(t, c, a.str("requestTraceId"), "COMPLETED")
+	b, _ := json.Marshal(done.plain["details"])
+	if !strings.Contains(string(b), `"FAILURE"`) || !strings.Contains(string(b), "VIDC-7000") || !strings.Contains(string(b), "declined provisioning") {
+		t.Fatalf("declined approval: details %s", b)
+	}
+	calls := e.bodies("/approveProvisioning")
+	if len(calls) != 1 {
+		t.Fatalf("%d approval calls", len(calls))
+	}
+	var call struct {
+		TokenInfo     struct{ TokenReferenceID, TokenType, PanLast4 string } `json:"tokenInfo"`
+		EncryptedData string                                                 `json:"encryptedData"`
+	}
+	_ = json.Unmarshal(calls[0], &call)
+	o, err := vtsjwe.Opener{Secret: func(k string) (string, bool) { return c.secret, k == c.apiKey }, Now: srv.Clock.Now}.Open(call.EncryptedData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(o.Payload), `"primaryAccountNumber":"4111111145551140"`) || call.TokenInfo.TokenType != "CLICK_TO_PAY" || call.TokenInfo.PanLast4 != "1140" {
+		t.Fatalf("approval %s / %s", calls[0], o.Payload)
+	}
+	// The journal keeps the card masked even in the decrypted view.
+	for _, en := range srv.Sim.Journal().Find(journal.Query{OperationID: "approveProvisioning"}) {
+		if strings.Contains(en.RequestPlain+en.RequestBody, "4111111145551140") {
+			t.Fatal("journal holds the PAN in clear")
+		}
+	}
+	// Approved: the card is enrolled with the token reference the call named.
+	e.mu.Lock()
+	e.decision = "00"
+	e.mu.Unlock()
+	a = c.call("POST", "enrollPaymentInstruments", map[string]any{"intent": ctp, "consumerInformation": ref("cons-ap"), "paymentInstruments": []any{instrument("4111111145551141")}})
+	srv.Clock.Advance(2 * time.Second)
+	done = waitStatus(t, c, a.str("requestTraceId"), "COMPLETED")
+	b, _ = json.Marshal(done.plain["details"])
+	if !strings.Contains(string(b), `"SUCCESS"`) {
+		t.Fatalf("approved: details %s", b)
+	}
+}
+
+func TestApprovalStandInWhenTheIssuerNeverAnswers(t *testing.T) {
+	for standIn, want := range map[string]string{"decline": "FAILURE", "approve": "SUCCESS"} {
+		t.Run(standIn, func(t *testing.T) {
+			srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.approvalStandIn": standIn}})
+			c := newIssuer(t, srv)
+			e := withIssuerEndpoint(t, srv, "00")
+			e.status = 503
+			a := c.call("POST", "enrollData", enrolment("cons-si", "4111111145551140"))
+			srv.Clock.Advance(2 * time.Second)
+			done := waitStatus(t, c, a.str("requestTraceId"), "COMPLETED")
+			if d := done.plain["details"].([]any)[0].(map[string]any); d["status"] != want {
+				t.Fatalf("details %v", d)
+			}
+		})
+	}
+}
+
+func TestStatusNotification(t *testing.T) {
+	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.statusNotifications": "true", "visa.approvalCalls": "false"}})
+	c := newIssuer(t, srv)
+	e := withIssuerEndpoint(t, srv, "00")
+	a := c.call("POST", "enrollData", enrolment("cons-sn", "4111111145551140"))
+	trace := a.str("requestTraceId")
+	srv.Clock.Advance(2 * time.Second)
+	waitStatus(t, c, trace, "COMPLETED")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(e.bodies("/requestStatusNotification")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no status notification")
+		}
+		time.Sleep(2 * time.Millisecond) // delivery runs on the completion goroutine
+	}
+	if n := len(e.bodies("/approveProvisioning")); n != 0 {
+		t.Fatalf("approvalCalls=false still made %d calls", n)
+	}
+	o, err := mle.Open(e.bodies("/requestStatusNotification")[0], c.clientPriv, c.kid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(o.Payload), trace) || !strings.Contains(string(o.Payload), `"COMPLETED"`) {
+		t.Fatalf("notification %s", o.Payload)
+	}
+}
+
+// specCodes is the VIDC table declared in the spec: reason → status.
+func specCodes(t *testing.T) map[string]int {
+	doc, err := openapi.Load("visa/vica.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(doc.Components.Extensions["x-c2psim-error-codes"])
+	var table map[string]struct{ Status int }
+	if err := json.Unmarshal(raw, &table); err != nil || len(table) == 0 {
+		t.Fatalf("x-c2psim-error-codes: %v (%s)", err, raw)
+	}
+	out := map[string]int{}
+	for k, v := range table {
+		out[k] = v.Status
+	}
+	return out
+}
