@@ -1,0 +1,166 @@
+package driver_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/clienttest"
+	"github.com/c2psim/c2psim/client/driver"
+	"github.com/c2psim/c2psim/openapi"
+)
+
+// contract checks every exchange against openapi/driver.yaml.
+type contract struct {
+	t      *testing.T
+	router routers.Router
+	h      http.Handler
+}
+
+func newContract(t *testing.T, h http.Handler) *contract {
+	doc, err := openapi.Load("driver.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Servers = openapi3.Servers{{URL: "/driver"}}
+	r, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &contract{t: t, router: r, h: http.StripPrefix("/driver", h)}
+}
+
+type result struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+// call sends a request; valid says whether the request itself should pass
+// the contract (the driver must answer invalid ones with a 4xx too).
+func (c *contract) call(method, path, body string, valid bool) result {
+	c.t.Helper()
+	req := httptest.NewRequest(method, "/driver"+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("X-Correlation-Id", "corr-1")
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		c.t.Fatalf("%s %s is not in the contract: %v", method, path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{MultiError: true, SkipSettingDefaults: true}}
+	reqErr := openapi3filter.ValidateRequest(context.Background(), in)
+	if valid && reqErr != nil {
+		c.t.Fatalf("test request breaks the contract: %v", reqErr)
+	}
+	req.Body = io.NopCloser(strings.NewReader(body))
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	raw := rec.Body.Bytes()
+	if err := openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: rec.Code, Header: rec.Header(), Body: io.NopCloser(bytes.NewReader(raw)),
+		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
+	}); err != nil {
+		c.t.Errorf("%s %s: answer %d breaks the contract: %v\n%s", method, path, rec.Code, err, raw)
+	}
+	r := result{status: rec.Code, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+const consumer = `{"ref":"cons-1","firstName":"Ada","lastName":"Lovelace","emails":["ada@example.com"],"phones":["447700900123"],"locale":"en-GB","country":"GBR"}`
+
+func cardJSON(ref, number string) string {
+	return `{"ref":"` + ref + `","pan":"` + number + `","expiry":"2030-08","nameOnCard":"Ada Lovelace","billingAddress":{"line1":"1 Analytical Way","city":"London","postalCode":"N1 9GU","country":"GBR"}}`
+}
+
+func TestDriverFollowsTheContract(t *testing.T) {
+	net := clienttest.New(client.Visa)
+	net.Async = true
+	iss, _ := client.New(client.WithAdapter(net), client.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	sink := &client.MemorySink{}
+	c := newContract(t, driver.New(iss, sink, nil))
+
+	r := c.call("POST", "/enrolments", `{"consumer":`+consumer+`,"card":`+cardJSON("card-1", "4111111145551140")+`}`, true)
+	if r.status != 200 || r.body["status"] != "PENDING" {
+		t.Fatalf("enrol: %d %s", r.status, r.raw)
+	}
+	if strings.Contains(r.raw, "4111111145551140") {
+		t.Fatal("full PAN in an answer")
+	}
+	id := r.body["id"].(string)
+	if r = c.call("GET", "/networks/visa/operations/"+id+"?wait=5s", "", true); r.status != 200 || r.body["status"] != "SUCCEEDED" {
+		t.Fatalf("wait: %d %s", r.status, r.raw)
+	}
+	c.call("POST", "/enrolments", `{"consumer":`+consumer+`,"card":`+cardJSON("card-2", "4111111111111111")+`}`, true)
+	if r = c.call("GET", "/networks/visa/consumers/cons-1/profile", "", true); r.status != 200 || len(r.body["cards"].([]any)) != 2 {
+		t.Fatalf("profile: %d %s", r.status, r.raw)
+	}
+	if r = c.call("PUT", "/consumers/cons-1/cards/card-1", cardJSON("card-1", "4111111145551140"), true); r.status != 200 {
+		t.Fatalf("update card: %d %s", r.status, r.raw)
+	}
+	for _, action := range []string{"suspend", "resume", "delete"} {
+		if r = c.call("POST", "/consumers/cons-1/cards/card-2/"+action, `{"reason":"LOST"}`, true); r.status != 200 {
+			t.Fatalf("%s: %d %s", action, r.status, r.raw)
+		}
+	}
+	if r = c.call("PUT", "/consumers/cons-1", consumer, true); r.status != 200 {
+		t.Fatalf("update consumer: %d %s", r.status, r.raw)
+	}
+	if r = c.call("POST", "/consumers/cons-1/cards/card-1/replacement", cardJSON("card-3", "4242424242424242"), true); r.status != 200 {
+		t.Fatalf("replace: %d %s", r.status, r.raw)
+	}
+	if r = c.call("GET", "/enrolments", "", true); r.status != 200 || len(r.body["enrolments"].([]any)) != 3 {
+		t.Fatalf("enrolments: %d %s", r.status, r.raw)
+	}
+	if r = c.call("DELETE", "/networks/visa/consumers/cons-1", "", true); r.status != 200 {
+		t.Fatalf("delete consumer: %d %s", r.status, r.raw)
+	}
+	if r = c.call("GET", "/events", "", true); r.status != 200 {
+		t.Fatalf("events: %d", r.status)
+	}
+}
+
+func TestDriverErrors(t *testing.T) {
+	net := clienttest.New(client.Visa)
+	iss, _ := client.New(client.WithAdapter(net), client.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	c := newContract(t, driver.New(iss, nil, nil))
+	for _, tc := range []struct {
+		method, path, body string
+		valid              bool
+		status             int
+		code               string
+	}{
+		{"POST", "/enrolments", `{"consumer":` + consumer + `,"card":` + cardJSON("c1", "4000000000000002") + `}`, true, 422, "network_refused"},
+		{"POST", "/enrolments", `{"consumer":` + consumer + `,"card":` + cardJSON("c1", "5186001700008785") + `}`, true, 501, "unsupported"},
+		{"POST", "/enrolments", `{"consumer":` + consumer + `,"card":` + cardJSON("c1", "12") + `}`, false, 400, "validation"},
+		{"POST", "/enrolments", `{"consumer":` + consumer + `,"card":` + cardJSON("c1", "4111111111111111") + `,"extra":1}`, false, 400, "validation"},
+		{"POST", "/consumers/cons-1/cards/nope/suspend", ``, true, 404, "not_found"},
+		{"GET", "/networks/visa/operations/nope", ``, true, 404, "not_found"},
+	} {
+		r := c.call(tc.method, tc.path, tc.body, tc.valid)
+		e, _ := r.body["error"].(map[string]any)
+		if r.status != tc.status || e["code"] != tc.code {
+			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, r.status, r.raw, tc.status, tc.code)
+		}
+	}
+	net.Fail("EnrolCard", clienttest.AuthFailed)
+	r := c.call("POST", "/enrolments", `{"consumer":`+consumer+`,"card":`+cardJSON("c2", "4111111111111111")+`}`, true)
+	if e := r.body["error"].(map[string]any); r.status != 502 || e["networkCode"] != "AUTHENTICATION_FAILED" {
+		t.Errorf("auth failure: %d %s", r.status, r.raw)
+	}
+}
