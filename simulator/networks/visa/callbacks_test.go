@@ -243,3 +243,17 @@ func specCodes(t *testing.T) map[string]int {
 	}
 	return out
 }
+
+func TestSettingsAreCheckedAtStartUp(t *testing.T) {
+	for key, bad := range map[string]string{"visa.approvalStandIn": "maybe", "visa.tokenRequestorId": "123"} {
+		sim, err := simulator.New(simulator.Options{Networks: []string{"visa"}, Settings: map[string]string{key: bad}})
+		if err == nil {
+			sim.Close()
+			t.Errorf("%s=%s accepted", key, bad)
+			continue
+		}
+		if !strings.Contains(err.Error(), strings.TrimPrefix(key, "visa.")) {
+			t.Errorf("%s=%s: error does not name the key: %v", key, bad, err)
+		}
+	}
+}
