@@ -6,7 +6,8 @@
 // Commands follow the formats of client/visa/{mle,notification,vtsjwe}:
 //   mle-encrypt   {publicKeyPem, kid, iat, payload}            -> {body}
 //   mle-decrypt   {privateKeyPem, body}                        -> {payload, header}
-//   notif-seal    {signKeyPem, signKid, encPublicKeyPem, encKid, iat, payload} -> {body}
+//   notif-seal    {signKeyPem, signKid, encPublicKeyPem, encKid, iat, payload, enc?} -> {body}
+//                 (enc A128GCM unless given)
 //   notif-open    {verifyPublicKeyPem, decryptKeyPem, body}    -> {payload, jwsHeader, jweHeader}
 //   vts-seal      {apiKey, sharedSecret, iat, payload}         -> {jwe}
 //   vts-open      {sharedSecret, jwe}                          -> {payload, header}
@@ -44,7 +45,7 @@ const commands = {
     const encKey = await jose.importSPKI(r.encPublicKeyPem, 'RSA-OAEP-256');
     const signKey = await jose.importPKCS8(r.signKeyPem, 'PS256');
     const jwe = await new jose.CompactEncrypt(enc.encode(r.payload))
-      .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: r.encKid, iat: r.iat, typ: 'JOSE' })
+      .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: r.enc ?? 'A128GCM', kid: r.encKid, iat: r.iat, typ: 'JOSE' })
       .encrypt(encKey);
     const jws = await new jose.CompactSign(enc.encode(jwe))
       .setProtectedHeader({ alg: 'PS256', typ: 'JOSE', kid: r.signKid, cty: 'JWE' })
@@ -56,7 +57,9 @@ const commands = {
     const decKey = await jose.importPKCS8(r.decryptKeyPem, 'RSA-OAEP-256');
     const { encryptedData } = JSON.parse(r.body);
     const { payload, protectedHeader: jwsHeader } = await jose.compactVerify(encryptedData, verifyKey, { algorithms: ['PS256'] });
-    const { plaintext, protectedHeader: jweHeader } = await jose.compactDecrypt(dec.decode(payload), decKey);
+    const { plaintext, protectedHeader: jweHeader } = await jose.compactDecrypt(dec.decode(payload), decKey, {
+      keyManagementAlgorithms: ['RSA-OAEP-256'], contentEncryptionAlgorithms: ['A128GCM', 'A256GCM'],
+    });
     return { payload: dec.decode(plaintext), jwsHeader, jweHeader };
   },
   async 'vts-seal'(r) {
