@@ -25,8 +25,11 @@ const TriggerEnrollmentAttempt = "enrollmentAttempt"
 func (n *Network) Triggers() []string { return []string{TriggerEnrollmentAttempt} }
 
 // Trigger implements simulator.Triggerer. enrollmentAttempt takes optional
-// params firstName, lastName, email, phone, panLast4, merchantName and
-// enrollmentID (reuse one to simulate a duplicate delivery).
+// params firstName, lastName, email, phone, merchantName, the card as
+// accountNumber (a test card or any Visa number; only its last 4 digits
+// travel) or panLast4 (default 1140, the published sample card
+// 4111111145551140), and enrollmentID (reuse one to simulate a duplicate
+// delivery).
 func (n *Network) Trigger(ctx context.Context, name string, params map[string]any) (map[string]any, error) {
 	if name != TriggerEnrollmentAttempt {
 		return nil, fmt.Errorf("visa has no trigger %q (known: %s)", name, TriggerEnrollmentAttempt)
@@ -37,9 +40,9 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 		}
 		return def
 	}
-	last4 := str("panLast4", "1140")
-	if len(last4) != 4 || strings.Trim(last4, "0123456789") != "" {
-		return nil, fmt.Errorf("panLast4 must be 4 digits, got %q", pan.RedactText(last4))
+	last4, err := triggerLast4(str("accountNumber", ""), str("panLast4", ""))
+	if err != nil {
+		return nil, err
 	}
 	id := str("enrollmentID", n.env.IDs.UUID())
 	plain, err := json.Marshal(map[string]any{
@@ -74,6 +77,32 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 		return nil, err
 	}
 	return map[string]any{"enrollmentID": id, "status": res.Status, "attempts": res.Attempts, "findings": res.Findings}, nil
+}
+
+// triggerLast4 picks the card of an enrolment attempt: the last 4 digits of
+// accountNumber, or panLast4, or those of the default sample card. Errors
+// never show a card number in clear.
+func triggerLast4(accountNumber, panLast4 string) (string, error) {
+	if panLast4 != "" && (len(panLast4) != 4 || strings.Trim(panLast4, "0123456789") != "") {
+		return "", fmt.Errorf("panLast4 must be 4 digits, got %q", pan.RedactText(panLast4))
+	}
+	if accountNumber == "" {
+		if panLast4 == "" {
+			return "1140", nil
+		}
+		return panLast4, nil
+	}
+	p, err := pan.Parse(accountNumber)
+	if err != nil {
+		return "", fmt.Errorf("accountNumber %s: %w", pan.Mask(accountNumber), err)
+	}
+	if !strings.HasPrefix(p.Reveal(), "4") {
+		return "", fmt.Errorf("accountNumber %s is not a Visa card (Visa numbers start with 4)", p.Masked())
+	}
+	if panLast4 != "" && panLast4 != p.Last4() {
+		return "", fmt.Errorf("accountNumber %s and panLast4 %q name different cards", p.Masked(), panLast4)
+	}
+	return p.Last4(), nil
 }
 
 // approve asks the issuer to approve the token its own enrolment raised

@@ -2,10 +2,12 @@ package visa_test
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -255,5 +257,155 @@ func TestSettingsAreCheckedAtStartUp(t *testing.T) {
 		if !strings.Contains(err.Error(), strings.TrimPrefix(key, "visa.")) {
 			t.Errorf("%s=%s: error does not name the key: %v", key, bad, err)
 		}
+	}
+}
+
+// verifyingIssuer is an issuer endpoint that does what NTF-04 asks: it
+// verifies the PS256 JWS with Visa's signing key, decrypts the JWE with its
+// own key, answers 200 with no body, and refuses a bad signature with 401.
+type verifyingIssuer struct {
+	verify  *rsa.PublicKey
+	decrypt *rsa.PrivateKey
+
+	mu       sync.Mutex
+	payloads [][]byte
+	refused  []error
+	failNext int // answer 503 to this many deliveries first
+}
+
+func (v *verifyingIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("eventType") != "CTP_ENROLLMENT_ATTEMPT" || !strings.HasSuffix(r.URL.Path, "/cardEnrollment/notification") {
+		http.Error(w, "unexpected call "+r.URL.Path, http.StatusNotFound)
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.failNext > 0 {
+		v.failNext--
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	var body notification.Body
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	payload, err := notification.Open(body.EncryptedData, v.verify, v.decrypt)
+	switch {
+	case errors.Is(err, notification.ErrSignature), errors.Is(err, notification.ErrUnknownKey):
+		v.refused = append(v.refused, err)
+		w.WriteHeader(http.StatusUnauthorized)
+	case err != nil:
+		v.refused = append(v.refused, err)
+		w.WriteHeader(http.StatusBadRequest)
+	default:
+		v.payloads = append(v.payloads, payload)
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func rsaPublicCredential(t *testing.T, c simulator.Credential) *rsa.PublicKey {
+	t.Helper()
+	blk, _ := pem.Decode([]byte(c.Value))
+	if blk == nil {
+		t.Fatalf("credential %s holds no PEM block", c.Name)
+	}
+	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.(*rsa.PublicKey)
+}
+
+func TestEnrollmentAttemptVerifiedByTheIssuer(t *testing.T) {
+	srv, c := start(t)
+	iss := &verifyingIssuer{verify: rsaPublicCredential(t, credential(t, srv, "notification-signing-public-key")), decrypt: c.clientPriv}
+	hs := httptest.NewServer(iss)
+	t.Cleanup(hs.Close)
+	if err := srv.Sim.SetCallbackTarget("visa", simulator.CallbackTarget{URL: hs.URL + "/issuer", RetrySchedule: []time.Duration{time.Millisecond}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	// A test card given in full: only its last 4 digits travel, and the
+	// issuer verifies and decrypts on the second delivery.
+	iss.failNext = 1
+	out, err := srv.Sim.Trigger(ctx, "visa", "enrollmentAttempt", map[string]any{"accountNumber": "4111111145551141", "firstName": "Grace", "lastName": "Hopper"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out["status"] != 200 || out["attempts"] != 2 {
+		t.Fatalf("trigger = %v, want status 200 after 2 attempts", out)
+	}
+	iss.mu.Lock()
+	if len(iss.payloads) != 1 || len(iss.refused) != 0 {
+		t.Fatalf("issuer accepted %d, refused %v", len(iss.payloads), iss.refused)
+	}
+	var p struct {
+		ClientInformation struct{ FirstName, LastName string }    `json:"clientInformation"`
+		Enrollment        struct{ EnrollmentID, PanLast4 string } `json:"enrollment"`
+	}
+	if err := json.Unmarshal(iss.payloads[0], &p); err != nil {
+		t.Fatal(err)
+	}
+	iss.mu.Unlock()
+	if p.ClientInformation.FirstName != "Grace" || p.ClientInformation.LastName != "Hopper" || p.Enrollment.PanLast4 != "1141" || p.Enrollment.EnrollmentID != out["enrollmentID"] {
+		t.Fatalf("issuer decrypted %+v", p)
+	}
+	entries := srv.Sim.Journal().Find(journal.Query{OperationID: "notifyEnrollmentAttempt"})
+	if len(entries) != 2 {
+		t.Fatalf("%d journal entries, want one per delivery attempt", len(entries))
+	}
+	for _, en := range entries {
+		b, _ := json.Marshal(en)
+		if strings.Contains(string(b), "4111111145551141") {
+			t.Fatal("journal holds the card number in clear")
+		}
+	}
+
+	// Defaults: the published sample card and a default consumer.
+	if out, err := srv.Sim.Trigger(ctx, "visa", "enrollmentAttempt", nil); err != nil || out["status"] != 200 {
+		t.Fatalf("default trigger: %v, %v", out, err)
+	}
+	iss.mu.Lock()
+	if got := string(iss.payloads[1]); !strings.Contains(got, `"panLast4":"1140"`) || !strings.Contains(got, `"firstName":"Ada"`) {
+		t.Fatalf("default payload %s", got)
+	}
+	iss.mu.Unlock()
+
+	// An issuer holding another key as Visa's refuses the notification
+	// (401), and the trigger reports it after the redelivery.
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.mu.Lock()
+	iss.verify = &other.PublicKey
+	iss.mu.Unlock()
+	if _, err := srv.Sim.Trigger(ctx, "visa", "enrollmentAttempt", nil); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("signature refused by the issuer: trigger error %v, want one naming 401", err)
+	}
+	iss.mu.Lock()
+	if len(iss.refused) != 2 || !errors.Is(iss.refused[0], notification.ErrSignature) || len(iss.payloads) != 2 {
+		t.Fatalf("issuer refused %v, accepted %d", iss.refused, len(iss.payloads))
+	}
+	iss.mu.Unlock()
+
+	// Bad cards are refused before anything is sent, without the number in clear.
+	for _, params := range []map[string]any{
+		{"accountNumber": "5186001700008785"},                     // not a Visa card
+		{"accountNumber": "4111111145551141", "panLast4": "1140"}, // two different cards
+		{"accountNumber": "4111-1111-4555-11x1"},                  // not digits
+	} {
+		_, err := srv.Sim.Trigger(ctx, "visa", "enrollmentAttempt", params)
+		if err == nil {
+			t.Fatalf("%v accepted", params)
+		}
+		if strings.Contains(err.Error(), "5186001700008785") || strings.Contains(err.Error(), "4111111145551141") || strings.Contains(err.Error(), "11111455") {
+			t.Fatalf("error shows the card number: %v", err)
+		}
+	}
+	if n := len(srv.Sim.Journal().Find(journal.Query{OperationID: "notifyEnrollmentAttempt"})); n != 5 {
+		t.Fatalf("%d deliveries journalled, want 5 (2 + 1 + 2; refused params send nothing)", n)
 	}
 }
