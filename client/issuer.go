@@ -671,3 +671,10 @@ func (i *Issuer) notifyOperation(op *Operation) {
 		}
 	}
 }
+
+// HasCapability reports whether network n's adapter satisfies test (used to
+// ask for optional capabilities such as CallbackCodec).
+func (i *Issuer) HasCapability(n Network, test func(Adapter) bool) bool {
+	a, ok := i.adapters[n]
+	return ok && test(a)
+}

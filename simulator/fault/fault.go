@@ -39,7 +39,7 @@ type Rule struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	TTL       Duration   `json:"ttl,omitempty"`
 	Remaining *int       `json:"remaining,omitempty"`
-	Hits      int        `json:"hits"`
+	Hits      int        `json:"hits,omitempty"`
 	source    string
 }
 

@@ -1,0 +1,111 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/fault"
+	"github.com/c2psim/c2psim/simulator/journal"
+)
+
+// AdminControl controls a running c2psim through its admin API
+// (openapi/admin.yaml).
+type AdminControl struct {
+	BaseURL string // the simulator's base URL, without /_admin
+	HTTP    *http.Client
+}
+
+var _ Control = (*AdminControl)(nil)
+
+func (a *AdminControl) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(a.BaseURL, "/")+"/_admin"+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := a.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("simulator admin API: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("simulator admin API %s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil && len(raw) > 0 {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+// Journal implements Control.
+func (a *AdminControl) Journal(ctx context.Context, q journal.Query) ([]journal.Entry, error) {
+	v := url.Values{}
+	for k, s := range map[string]string{"network": q.Network, "operation": q.OperationID, "correlationId": q.CorrelationID, "direction": string(q.Direction)} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if q.AfterSeq > 0 {
+		v.Set("afterSeq", strconv.FormatUint(q.AfterSeq, 10))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"))
+	}
+	var out struct {
+		Entries []journal.Entry `json:"entries"`
+	}
+	err := a.do(ctx, http.MethodGet, "/journal?"+v.Encode(), nil, &out)
+	return out.Entries, err
+}
+
+// AddFault implements Control.
+func (a *AdminControl) AddFault(ctx context.Context, r fault.Rule) (fault.Rule, error) {
+	var out fault.Rule
+	err := a.do(ctx, http.MethodPost, "/faults", r, &out)
+	return out, err
+}
+
+// ClearFaults implements Control.
+func (a *AdminControl) ClearFaults(ctx context.Context) error {
+	return a.do(ctx, http.MethodDelete, "/faults", nil, nil)
+}
+
+// Trigger implements Control.
+func (a *AdminControl) Trigger(ctx context.Context, network, name string, params map[string]any) (map[string]any, error) {
+	var out map[string]any
+	err := a.do(ctx, http.MethodPost, "/networks/"+url.PathEscape(network)+"/triggers/"+url.PathEscape(name), params, &out)
+	return out, err
+}
+
+// Credentials implements Control.
+func (a *AdminControl) Credentials(ctx context.Context, network string) ([]simulator.Credential, error) {
+	var out struct {
+		Items []simulator.Credential `json:"items"`
+	}
+	err := a.do(ctx, http.MethodGet, "/networks/"+url.PathEscape(network)+"/credentials", nil, &out)
+	return out.Items, err
+}
+
+// Reset implements Control.
+func (a *AdminControl) Reset(ctx context.Context) error {
+	return a.do(ctx, http.MethodPost, "/reset", nil, nil)
+}

@@ -1,0 +1,134 @@
+package conformance
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Config is the harness configuration: a JSON file named by C2P_CONFIG (or
+// --config), every field optional with a default, some overridable by
+// environment variables for CI (C2P_TARGET, C2P_NETWORKS, C2P_OUT, C2P_SEED).
+type Config struct {
+	// Target is "bundled" (default: in-process simulator + bundled client)
+	// or "external" (a running c2psim and your issuer's driver).
+	Target string `json:"target,omitempty"`
+	// Networks under test; empty means every network with scenarios.
+	Networks []string `json:"networks,omitempty"`
+	// Out is where junit.xml, report.json and report.html go (default reports).
+	Out string `json:"out,omitempty"`
+	// Seed for the bundled simulator's identifiers (default 1).
+	Seed int64 `json:"seed,omitempty"`
+	// Settings for the bundled simulator's networks, "<network>.<key>".
+	Settings map[string]string `json:"settings,omitempty"`
+	// External target: the running simulator's base URL and the issuer's
+	// driver base URL (openapi/driver.yaml).
+	SimulatorURL string `json:"simulatorUrl,omitempty"`
+	DriverURL    string `json:"driverUrl,omitempty"`
+}
+
+// DefaultConfig is what an empty file means.
+func DefaultConfig() Config {
+	return Config{Target: "bundled", Out: "reports", Seed: 1, Settings: map[string]string{"visa.asyncDelay": "200ms"}}
+}
+
+// LoadConfig reads the file (if any) over the defaults, applies environment
+// overrides and validates, reporting every problem at once.
+func LoadConfig(path string) (Config, error) {
+	c := DefaultConfig()
+	if path == "" {
+		path = os.Getenv("C2P_CONFIG")
+	}
+	var errs []error
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("reading config: %w", err)
+		}
+		if err := decodeAnnotated(b, &c); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", path, err))
+		}
+	}
+	if v := os.Getenv("C2P_TARGET"); v != "" {
+		c.Target = v
+	}
+	if v := os.Getenv("C2P_NETWORKS"); v != "" {
+		c.Networks = strings.Split(v, ",")
+	}
+	if v := os.Getenv("C2P_OUT"); v != "" {
+		c.Out = v
+	}
+	if v := os.Getenv("C2P_SEED"); v != "" {
+		if _, err := fmt.Sscan(v, &c.Seed); err != nil {
+			errs = append(errs, fmt.Errorf("C2P_SEED %q is not a number", v))
+		}
+	}
+	errs = append(errs, c.Validate())
+	return c, errors.Join(errs...)
+}
+
+// Validate reports every problem with the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	known := map[string]bool{"mastercard": true, "visa": true, "amex": true, "discover": true}
+	switch c.Target {
+	case "bundled":
+	case "external":
+		if !strings.HasPrefix(c.SimulatorURL, "http") {
+			errs = append(errs, errors.New("external target: simulatorUrl (the running c2psim) is required"))
+		}
+		if !strings.HasPrefix(c.DriverURL, "http") {
+			errs = append(errs, errors.New("external target: driverUrl (your issuer's openapi/driver.yaml endpoint) is required"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("target %q: want bundled or external", c.Target))
+	}
+	for _, n := range c.Networks {
+		if !known[n] {
+			errs = append(errs, fmt.Errorf("network %q: want mastercard, visa, amex or discover", n))
+		}
+	}
+	if c.Out == "" {
+		errs = append(errs, errors.New("out (the reports folder) must not be empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// AnnotatedDefault is printed by `c2pconform config init`.
+const AnnotatedDefault = `{
+  "//target": "bundled: in-process simulator + bundled client; external: a running c2psim and your issuer's driver",
+  "target": "bundled",
+  "//networks": "networks under test; empty means every network with scenarios",
+  "networks": ["visa"],
+  "//out": "folder for junit.xml, report.json and report.html",
+  "out": "reports",
+  "//seed": "seed of the bundled simulator's identifiers: same seed, same journal",
+  "seed": 1,
+  "//settings": "bundled simulator network settings, <network>.<key> (see GET /_admin/networks)",
+  "settings": {"visa.asyncDelay": "200ms"},
+  "//simulatorUrl": "external target: the running c2psim your issuer talks to",
+  "simulatorUrl": "",
+  "//driverUrl": "external target: your issuer system's openapi/driver.yaml endpoint",
+  "driverUrl": ""
+}
+`
+
+// decodeAnnotated decodes JSON whose keys starting with "//" are comments,
+// refusing any other unknown key.
+func decodeAnnotated(b []byte, v any) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	for k := range m {
+		if strings.HasPrefix(k, "//") {
+			delete(m, k)
+		}
+	}
+	clean, _ := json.Marshal(m)
+	dec := json.NewDecoder(strings.NewReader(string(clean)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

@@ -1,0 +1,54 @@
+package conformance
+
+import (
+	"context"
+
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/fault"
+	"github.com/c2psim/c2psim/simulator/journal"
+)
+
+// Control is how scenarios observe and steer the simulator: the journal,
+// fault rules, callback targets, network-initiated triggers and reset. The
+// in-process implementation wraps a *simulator.Simulator; an admin-API one
+// speaks openapi/admin.yaml to a running c2psim, so one scenario runs
+// unchanged against either target.
+type Control interface {
+	Journal(ctx context.Context, q journal.Query) ([]journal.Entry, error)
+	AddFault(ctx context.Context, r fault.Rule) (fault.Rule, error)
+	ClearFaults(ctx context.Context) error
+	Trigger(ctx context.Context, network, name string, params map[string]any) (map[string]any, error)
+	Credentials(ctx context.Context, network string) ([]simulator.Credential, error)
+	Reset(ctx context.Context) error
+}
+
+// InProcess controls a simulator in this process.
+type InProcess struct{ Sim *simulator.Simulator }
+
+var _ Control = InProcess{}
+
+// Journal implements Control.
+func (c InProcess) Journal(_ context.Context, q journal.Query) ([]journal.Entry, error) {
+	return c.Sim.Journal().Find(q), nil
+}
+
+// AddFault implements Control.
+func (c InProcess) AddFault(_ context.Context, r fault.Rule) (fault.Rule, error) {
+	return c.Sim.AddFault(r)
+}
+
+// ClearFaults implements Control.
+func (c InProcess) ClearFaults(context.Context) error { c.Sim.Faults().Clear(); return nil }
+
+// Trigger implements Control.
+func (c InProcess) Trigger(ctx context.Context, network, name string, params map[string]any) (map[string]any, error) {
+	return c.Sim.Trigger(ctx, network, name, params)
+}
+
+// Credentials implements Control.
+func (c InProcess) Credentials(_ context.Context, network string) ([]simulator.Credential, error) {
+	return c.Sim.Credentials(network), nil
+}
+
+// Reset implements Control.
+func (c InProcess) Reset(ctx context.Context) error { return c.Sim.Reset(ctx) }

@@ -1,0 +1,106 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/c2psim/c2psim/simulator/journal"
+)
+
+var (
+	currentMu sync.Mutex
+	current   *Target
+	config    Config
+)
+
+// Current is the target of this ginkgo process.
+func Current() *Target {
+	currentMu.Lock()
+	defer currentMu.Unlock()
+	return current
+}
+
+// Settings is the loaded configuration.
+func Settings() Config { return config }
+
+// Install wires the harness into a ginkgo suite. Call it once, at the top
+// level of the suite's entry file: it checks the catalog and labels before
+// any spec runs, starts this process's target, records masked journal
+// evidence for every failed scenario, and writes the reports after the suite.
+func Install() {
+	var mark uint64
+	ginkgo.BeforeSuite(func() {
+		if err := CheckCatalog(); err != nil {
+			ginkgo.Fail("requirement labels are wrong:\n" + err.Error())
+		}
+		cfg, err := LoadConfig("")
+		if err != nil {
+			ginkgo.Fail("configuration: " + err.Error())
+		}
+		config = cfg
+		var t *Target
+		switch cfg.Target {
+		case "bundled":
+			t, err = Bundled(cfg.Networks, cfg.Settings, cfg.Seed)
+		case "external":
+			t, err = External(cfg)
+		}
+		if err != nil {
+			ginkgo.Fail("starting the " + cfg.Target + " target: " + err.Error())
+		}
+		currentMu.Lock()
+		current = t
+		currentMu.Unlock()
+		ginkgo.DeferCleanup(t.Close)
+	})
+	ginkgo.BeforeEach(func() {
+		entries, _ := Current().Control.Journal(context.Background(), journal.Query{Limit: 1})
+		mark = 0
+		if len(entries) == 1 {
+			mark = entries[0].Seq
+		}
+	})
+	ginkgo.AfterEach(func() {
+		if !ginkgo.CurrentSpecReport().Failed() {
+			return
+		}
+		entries, err := Current().Control.Journal(context.Background(), journal.Query{AfterSeq: mark, Limit: 50})
+		if err != nil || len(entries) == 0 {
+			return
+		}
+		b, _ := json.Marshal(entries)
+		ginkgo.AddReportEntry(evidenceEntry, string(b), ginkgo.ReportEntryVisibilityNever)
+	})
+	ginkgo.ReportAfterSuite("c2psim conformance reports", func(r types.Report) {
+		cfg := config
+		if cfg.Out == "" {
+			return // the suite never configured (catalog or config error): nothing to report
+		}
+		networks := cfg.Networks
+		if len(networks) == 0 {
+			networks = WiredNetworks()
+		}
+		rep := Build(r, cfg.Target, networks, cfg.Seed)
+		if err := Write(cfg.Out, r, rep); err != nil {
+			ginkgo.Fail(fmt.Sprintf("writing reports to %s: %v", cfg.Out, err))
+		}
+	})
+}
+
+// External targets a running c2psim (admin API) and an issuer driver.
+func External(cfg Config) (*Target, error) {
+	networks := cfg.Networks
+	if len(networks) == 0 {
+		networks = WiredNetworks()
+	}
+	return &Target{Name: "external", Networks: networks,
+		Driver:  &Driver{BaseURL: cfg.DriverURL, HTTP: http.DefaultClient},
+		Control: &AdminControl{BaseURL: cfg.SimulatorURL, HTTP: http.DefaultClient},
+		SimURL:  cfg.SimulatorURL, HTTP: http.DefaultClient}, nil
+}

@@ -1,0 +1,111 @@
+// Package common holds the scenarios for requirements that hold on every
+// network (C2P-...): they run once per network under test.
+package common
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/conformance"
+	req "github.com/c2psim/c2psim/conformance/requirements"
+)
+
+var seq atomic.Int64
+
+func consumer(network string) client.Consumer {
+	return client.Consumer{Ref: fmt.Sprintf("c2p-%s-p%d-%d", network, GinkgoParallelProcess(), seq.Add(1)), FirstName: "Grace", LastName: "Hopper",
+		Emails: []string{"grace@example.com"}, Phones: []string{"12025550143"}, Locale: "en-US", Country: "USA"}
+}
+
+func card(c client.Consumer, network, ref, number string) conformance.CardJSON {
+	return conformance.CardJSON{Ref: c.Ref + "-" + ref, PAN: number, Expiry: "2031-02", NameOnCard: "Grace Hopper", Network: client.Network(network),
+		BillingAddress: client.Address{Line1: "1 Navy Way", City: "Arlington", PostalCode: "22201", State: "VA", Country: "USA"}}
+}
+
+var _ = Describe("Every network", func() {
+	var ctx context.Context
+	BeforeEach(func() {
+		var cancel context.CancelFunc
+		ctx, cancel = conformance.Ctx()
+		DeferCleanup(cancel)
+	})
+
+	It("keeps full card numbers out of every answer, log and journal", conformance.Req(req.C2PSec10), func() {
+		t := conformance.Current()
+		for _, n := range t.Networks {
+			cards := conformance.SampleCards(n)
+			if len(cards) == 0 {
+				continue
+			}
+			c := consumer(n)
+			op, err := t.Driver.Enrol(ctx, "sec10", c, card(c, n, "k1", cards[0]), false)
+			Expect(err).NotTo(HaveOccurred())
+			done, err := t.Driver.Wait(ctx, "sec10", op, "20s")
+			Expect(err).NotTo(HaveOccurred())
+			p, err := t.Driver.Profile(ctx, "sec10", client.Network(n), c.Ref)
+			Expect(err).NotTo(HaveOccurred())
+			enrolments, _ := t.Driver.Enrolments(ctx)
+			events, _ := t.Driver.Events(ctx)
+			journal, err := t.Control.Journal(ctx, journalQuery(n))
+			Expect(err).NotTo(HaveOccurred())
+			everything, _ := json.Marshal([]any{op, done, p, enrolments, events, journal})
+			Expect(string(everything)).NotTo(ContainSubstring(cards[0]), "a full card number appeared in %s's answers or journal", n)
+			Expect(done.CorrelationID).NotTo(ContainSubstring(cards[0][6:12]), "correlation IDs must not derive from the card number")
+		}
+	})
+
+	It("remembers an opt-out and never re-enrols that card automatically", conformance.Req(req.C2PLcm08), func() {
+		t := conformance.Current()
+		for _, n := range t.Networks {
+			cards := conformance.SampleCards(n)
+			if len(cards) == 0 {
+				continue
+			}
+			c := consumer(n)
+			op, err := t.Driver.Enrol(ctx, "", c, card(c, n, "k1", cards[0]), false)
+			Expect(err).NotTo(HaveOccurred())
+			_, err = t.Driver.Wait(ctx, "", op, "20s")
+			Expect(err).NotTo(HaveOccurred())
+			op, err = t.Driver.CardAction(ctx, "", "delete", c.Ref, c.Ref+"-k1", "CARDHOLDER_REQUEST")
+			Expect(err).NotTo(HaveOccurred())
+			_, err = t.Driver.Wait(ctx, "", op, "20s")
+			Expect(err).NotTo(HaveOccurred())
+			_, err = t.Driver.Enrol(ctx, "", c, card(c, n, "k1", cards[0]), true)
+			var de *conformance.DriverError
+			Expect(errors.As(err, &de)).To(BeTrue(), "an opted-out card was re-enrolled automatically on %s", n)
+			Expect(de.Status).To(Equal(422))
+		}
+	})
+
+	It("classifies refusals: terminal ones are not retried", conformance.Req(req.C2PErr01, req.C2PErr02), func() {
+		t := conformance.Current()
+		for _, n := range t.Networks {
+			c := consumer(n)
+			bad := card(c, n, "k1", "4000000000020034")
+			if n != "visa" {
+				continue // the refusal card is network-specific; each network's suite covers its own
+			}
+			_, err := t.Driver.Enrol(ctx, "", c, bad, false)
+			var de *conformance.DriverError
+			Expect(errors.As(err, &de)).To(BeTrue())
+			Expect(de.Retryable).To(BeFalse())
+			es, err := t.Control.Journal(ctx, journalQuery(n))
+			Expect(err).NotTo(HaveOccurred())
+			count := 0
+			for _, e := range es {
+				if strings.Contains(strings.Join(e.CorrelationIDs, " "), c.Ref) {
+					count++
+				}
+			}
+			Expect(count).To(Equal(1), "a terminal refusal was retried")
+		}
+	})
+})
