@@ -183,6 +183,11 @@ func (n *Network) notifyStatus(ctx context.Context, r request) {
 	if err != nil {
 		return
 	}
+	if verr := n.env.ValidateSchema(CallbackSpec, "RequestStatusNotificationPlaintext", plain); verr != nil {
+		// Never send what the document does not allow: that is a simulator bug.
+		n.env.Logger.Error("status notification does not match its document; not sent", "requestTraceId", r.TraceID, "problem", verr.Summary())
+		return
+	}
 	kid := n.currentKeyID()
 	body, err := mle.Seal(plain, n.clientPublicKey(), kid, n.now())
 	if err != nil {

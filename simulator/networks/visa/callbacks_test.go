@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/client/visa/mle"
 	"github.com/c2psim/c2psim/client/visa/notification"
 	"github.com/c2psim/c2psim/client/visa/vtsjwe"
@@ -407,5 +408,55 @@ func TestEnrollmentAttemptVerifiedByTheIssuer(t *testing.T) {
 	}
 	if n := len(srv.Sim.Journal().Find(journal.Query{OperationID: "notifyEnrollmentAttempt"})); n != 5 {
 		t.Fatalf("%d deliveries journalled, want 5 (2 + 1 + 2; refused params send nothing)", n)
+	}
+}
+
+// The status notification carries the Request Status body, failures
+// included, and matches RequestStatusNotificationPlaintext.
+func TestStatusNotificationMatchesItsDocument(t *testing.T) {
+	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.statusNotifications": "true", "visa.approvalCalls": "false"}})
+	c := newIssuer(t, srv)
+	e := withIssuerEndpoint(t, srv, "00")
+	const stem = "400000000007000" // the VIDC-7000 test card, without its check digit
+	notTokenisable := stem + string(pan.LuhnCheckDigit(stem))
+	a := c.call("POST", "enrollData", enrolment("cons-snd", "4111111145551140", notTokenisable))
+	trace := a.str("requestTraceId")
+	srv.Clock.Advance(2 * time.Second)
+	waitStatus(t, c, trace, "COMPLETED")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(e.bodies("/requestStatusNotification")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no status notification")
+		}
+		time.Sleep(2 * time.Millisecond) // delivery runs on the completion goroutine
+	}
+	o, err := mle.Open(e.bodies("/requestStatusNotification")[0], c.clientPriv, c.kid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi.Load("visa/issuer-callbacks.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(o.Payload, &v); err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Components.Schemas["RequestStatusNotificationPlaintext"].Value.VisitJSON(v); err != nil {
+		t.Fatalf("notification plaintext %s does not match its schema: %v", o.Payload, err)
+	}
+	var body struct {
+		Status  string
+		Details []struct {
+			AccountNumberLast4, Status string
+			ErrorDetail                *struct{ Reason string }
+		}
+	}
+	_ = json.Unmarshal(o.Payload, &body)
+	if body.Status != "COMPLETED" || len(body.Details) != 2 || body.Details[1].Status != "FAILURE" || body.Details[1].ErrorDetail == nil || body.Details[1].ErrorDetail.Reason != "VIDC-7000" {
+		t.Fatalf("notification %s", o.Payload)
+	}
+	if strings.Contains(string(o.Payload), notTokenisable) || strings.Contains(string(o.Payload), "4111111145551140") {
+		t.Fatal("the notification carries a card number in clear")
 	}
 }
