@@ -4,7 +4,8 @@
 //   node interop.mjs <command>   (JSON request on stdin, JSON answer on stdout)
 //
 // Commands follow the formats of client/visa/{mle,notification,vtsjwe}:
-//   mle-encrypt   {publicKeyPem, kid, iat, payload}            -> {body}
+//   mle-encrypt   {publicKeyPem, kid, iat, payload, enc?}      -> {body}
+//                 (enc A128GCM, as Visa's samples, unless given)
 //   mle-decrypt   {privateKeyPem, body}                        -> {payload, header}
 //   notif-seal    {signKeyPem, signKid, encPublicKeyPem, encKid, iat, payload, enc?} -> {body}
 //                 (enc A128GCM unless given)
@@ -29,7 +30,7 @@ const commands = {
   async 'mle-encrypt'(r) {
     const key = await jose.importSPKI(r.publicKeyPem, 'RSA-OAEP-256');
     const jwe = await new jose.CompactEncrypt(enc.encode(r.payload))
-      .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A128GCM', kid: r.kid, iat: r.iat, typ: 'JWE' })
+      .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: r.enc ?? 'A128GCM', kid: r.kid, iat: r.iat, typ: 'JWE' })
       .encrypt(key);
     return { body: JSON.stringify({ encData: jwe }) };
   },
