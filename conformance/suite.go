@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
 
 	"github.com/onsi/ginkgo/v2"
@@ -12,6 +13,10 @@ import (
 
 	"github.com/c2psim/c2psim/simulator/journal"
 )
+
+// coveragePath is coverage.json seen from the scenarios package directory,
+// where `go test ./scenarios/` runs.
+const coveragePath = "../conformance/coverage.json"
 
 var (
 	currentMu sync.Mutex
@@ -89,6 +94,13 @@ func Install() {
 		rep := Build(r, cfg.Target, networks, cfg.Seed)
 		if err := Write(cfg.Out, r, rep); err != nil {
 			ginkgo.Fail(fmt.Sprintf("writing reports to %s: %v", cfg.Out, err))
+		}
+		// A complete run of the repository's own suite also checks coverage.
+		complete := r.SuiteConfig.LabelFilter == "" && len(r.SuiteConfig.FocusStrings) == 0 && len(r.SuiteConfig.SkipStrings) == 0
+		if _, err := os.Stat(coveragePath); complete && err == nil {
+			if err := CheckCoverage(r, coveragePath, os.Getenv("C2P_UPDATE_COVERAGE") == "1"); err != nil {
+				ginkgo.Fail("conformance coverage:\n" + err.Error())
+			}
 		}
 	})
 }
