@@ -169,8 +169,11 @@ func (o Opener) open(encryptedData string) (*Opened, error) {
 		return nil, ErrTooLong
 	}
 	jws, err := jose.ParseSigned(encryptedData, []jose.SignatureAlgorithm{jose.PS256})
-	if err != nil || len(jws.Signatures) != 1 {
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotJWS, err)
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, fmt.Errorf("%w: %d signatures, want exactly one", ErrNotJWS, len(jws.Signatures))
 	}
 	h := jws.Signatures[0].Protected
 	if h.KeyID == "" || h.ExtraHeaders[jose.HeaderContentType] != "JWE" || h.ExtraHeaders[jose.HeaderType] != "JOSE" {
