@@ -39,10 +39,14 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return visaclient.New(visaclient.Config{
+		a, err := visaclient.New(visaclient.Config{
 			BaseURL: simURL + sim.BasePath("visa"), APIKey: creds["api-key"], SharedSecret: creds["shared-secret"],
 			KeyID: creds["mle-key-id"], ServerKey: pub.(*rsa.PublicKey), ClientKey: priv.(*rsa.PrivateKey), BID: BID,
 			HTTPClient: hc, Now: sim.Clock().Now,
 		})
+		if err != nil {
+			return nil, err
+		}
+		return broken(a), nil
 	})
 }

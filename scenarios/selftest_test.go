@@ -1,0 +1,54 @@
+package scenarios_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/c2psim/c2psim/conformance"
+)
+
+// TestHarnessCanFail runs this suite in a child process against an issuer
+// with a deliberate defect and checks that exactly the requirements the
+// defect breaks fail: a harness that cannot fail proves nothing.
+func TestHarnessCanFail(t *testing.T) {
+	if os.Getenv("C2P_SELFTEST_BREAK") != "" {
+		t.Skip("already the child run")
+	}
+	if testing.Short() {
+		t.Skip("runs the suite again in a child process")
+	}
+	out := t.TempDir()
+	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", ".")
+	cmd.Env = append(os.Environ(), "C2P_SELFTEST_BREAK=retry-terminal", "C2P_OUT="+out, "C2P_NETWORKS=visa")
+	log, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the suite passed against an issuer that retries terminal errors:\n%s", log)
+	}
+	raw, rerr := os.ReadFile(filepath.Join(out, "report.json"))
+	if rerr != nil {
+		t.Fatalf("no report from the child run (%v):\n%s", rerr, log)
+	}
+	var rep conformance.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, r := range rep.Requirements {
+		if r.Verdict == conformance.Failed {
+			failed = append(failed, r.ID)
+		}
+	}
+	sort.Strings(failed)
+	want := "C2P-ERR-01 C2P-ERR-02 VI-ENR-09 VI-ERR-01 VI-ERR-02"
+	if got := strings.Join(failed, " "); got != want {
+		t.Fatalf("failed requirements = %s, want %s", got, want)
+	}
+	if rep.MustFailed == 0 {
+		t.Fatal("the report does not count the failed MUST requirements")
+	}
+}
