@@ -2,10 +2,13 @@ package visa
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/client/visa/mle"
@@ -21,24 +24,49 @@ const CallbackSpec = "visa/issuer-callbacks.yaml"
 // of the issuer's cards at a merchant.
 const TriggerEnrollmentAttempt = "enrollmentAttempt"
 
+// TriggerApproveProvisioning sends an Approve Provisioning call on its own,
+// outside an enrolment, so a scenario can check how the issuer treats a
+// stale or foreign shared-secret JWE (SEC-06).
+const TriggerApproveProvisioning = "approveProvisioning"
+
 // Triggers implements simulator.Triggerer.
-func (n *Network) Triggers() []string { return []string{TriggerEnrollmentAttempt} }
+func (n *Network) Triggers() []string {
+	return []string{TriggerEnrollmentAttempt, TriggerApproveProvisioning}
+}
 
 // Trigger implements simulator.Triggerer. enrollmentAttempt takes optional
 // params firstName, lastName, email, phone, merchantName, the card as
 // accountNumber (a test card or any Visa number; only its last 4 digits
 // travel) or panLast4 (default 1140, the published sample card
 // 4111111145551140), and enrollmentID (reuse one to simulate a duplicate
-// delivery).
+// delivery). signature "forged" signs with a key that is not Visa's, under
+// Visa's kid: the issuer must refuse it (NTF-04).
+//
+// approveProvisioning takes accountNumber (required, a Visa number), and
+// encryption "stale" (iat an hour old) or "foreignSecret" (a shared secret
+// that is not the project's) to provoke a refusal; it returns the issuer's
+// actionCode.
 func (n *Network) Trigger(ctx context.Context, name string, params map[string]any) (map[string]any, error) {
-	if name != TriggerEnrollmentAttempt {
-		return nil, fmt.Errorf("visa has no trigger %q (known: %s)", name, TriggerEnrollmentAttempt)
-	}
 	str := func(k, def string) string {
 		if s, ok := params[k].(string); ok && s != "" {
 			return s
 		}
 		return def
+	}
+	switch name {
+	case TriggerEnrollmentAttempt:
+	case TriggerApproveProvisioning:
+		return n.triggerApproval(ctx, str("accountNumber", ""), str("encryption", ""))
+	default:
+		return nil, fmt.Errorf("visa has no trigger %q (known: %s)", name, strings.Join(n.Triggers(), ", "))
+	}
+	forged := false
+	switch sig := str("signature", ""); sig {
+	case "", "valid":
+	case "forged":
+		forged = true
+	default:
+		return nil, fmt.Errorf("signature must be valid or forged, got %q", sig)
 	}
 	last4, err := triggerLast4(str("accountNumber", ""), str("panLast4", ""))
 	if err != nil {
@@ -64,6 +92,12 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 	n.credMu.RLock()
 	sealer := notification.Sealer{SignKey: n.signKey, SignKeyID: n.signKeyID, EncKey: n.clientPub, EncKeyID: n.keyID}
 	n.credMu.RUnlock()
+	if forged {
+		// A key nobody registered, under Visa's kid: only the signature is wrong.
+		if sealer.SignKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return nil, err
+		}
+	}
 	body, err := sealer.Seal(plain, n.now())
 	if err != nil {
 		return nil, err
@@ -105,6 +139,41 @@ func triggerLast4(accountNumber, panLast4 string) (string, error) {
 	return p.Last4(), nil
 }
 
+// triggerApproval sends one Approve Provisioning call for a card, optionally
+// with a stale or foreign shared-secret JWE.
+func (n *Network) triggerApproval(ctx context.Context, accountNumber, encryption string) (map[string]any, error) {
+	p, err := pan.Parse(accountNumber)
+	if err != nil || !strings.HasPrefix(p.Reveal(), "4") {
+		return nil, fmt.Errorf("approveProvisioning needs accountNumber, a Visa card number (got %s)", pan.Mask(accountNumber))
+	}
+	opt := approvalOptions{}
+	switch encryption {
+	case "", "valid":
+	case "stale":
+		opt.iatOffset = -time.Hour
+	case "foreignSecret":
+		opt.secret = "a-shared-secret-this-project-never-had"
+	default:
+		return nil, fmt.Errorf("encryption must be valid, stale or foreignSecret, got %q", encryption)
+	}
+	pi := paymentInstrument{Type: "CARD", AccountNumber: p.Reveal(), NameOnCard: "Ada Lovelace", ExpirationDate: n.now().AddDate(3, 0, 0).Format("2006-01")}
+	tokenRef := "DNITHE" + strings.ToUpper(n.env.IDs.Hex(10))
+	res, err := n.sendApproval(ctx, request{TraceID: "trigger-" + n.env.IDs.UUID()}, pi, tokenRef, opt)
+	if err != nil {
+		return nil, err
+	}
+	var answer struct {
+		ActionCode string `json:"actionCode"`
+	}
+	_ = json.Unmarshal(res.Body, &answer)
+	return map[string]any{"status": res.Status, "actionCode": answer.ActionCode, "attempts": res.Attempts, "tokenReferenceID": tokenRef, "findings": res.Findings}, nil
+}
+
+type approvalOptions struct {
+	iatOffset time.Duration
+	secret    string // replaces the project's shared secret
+}
+
 // approve asks the issuer to approve the token its own enrolment raised
 // (ENR-07). Without a callback URL, or with approvalCalls off, Visa is taken
 // to approve on the issuer's behalf; when every delivery fails the
@@ -113,39 +182,7 @@ func (n *Network) approve(ctx context.Context, r request, pi paymentInstrument, 
 	if !n.approvalCalls || !n.env.Callbacks.Configured() {
 		return true, ""
 	}
-	year, month, _ := strings.Cut(pi.ExpirationDate, "-") // YYYY-MM, checked by the schema
-	plain, err := json.Marshal(map[string]any{
-		"cardholderInfo": map[string]any{
-			"primaryAccountNumber": pi.AccountNumber,
-			"expirationDate":       map[string]string{"year": year, "month": month},
-			"name":                 pi.NameOnCard,
-		},
-		"riskInformation": map[string]any{
-			"walletProviderRiskAssessment": "0", "tokenRequestorScore": "1",
-			"externalConsumerID": r.ExtID, "externalConsumerIDOwnerBID": r.BID,
-		},
-	})
-	if err != nil {
-		return false, err.Error()
-	}
-	n.credMu.RLock()
-	apiKey, secret := n.apiKey, n.sharedSecret
-	n.credMu.RUnlock()
-	blob, err := vtsjwe.Seal(plain, apiKey, secret, n.now())
-	if err != nil {
-		return false, err.Error()
-	}
-	reqID := n.env.IDs.UUID()
-	body, _ := json.Marshal(map[string]any{
-		"requestID":     reqID,
-		"tokenInfo":     map[string]any{"tokenReferenceID": tokenRef, "tokenRequestorID": n.tokenRequestorID, "tokenType": "CLICK_TO_PAY", "panLast4": last4(pi.AccountNumber)},
-		"encryptedData": blob,
-	})
-	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
-		Spec: CallbackSpec, OperationID: "approveProvisioning", Method: http.MethodPost,
-		Path: "/vts/v1/tokenRequestors/" + n.tokenRequestorID + "/approveProvisioning",
-		Body: body, Plaintext: plain, CorrelationIDs: []string{r.TraceID, reqID},
-	})
+	res, err := n.sendApproval(ctx, r, pi, tokenRef, approvalOptions{})
 	if err != nil {
 		if n.approvalStandIn == "approve" {
 			return true, ""
@@ -164,6 +201,47 @@ func (n *Network) approve(ctx context.Context, r request, pi paymentInstrument, 
 		return false, "the issuer declined provisioning" + suffix(answer.DeclineReason)
 	}
 	return false, fmt.Sprintf("the issuer answered Approve Provisioning with action code %q; treated as a decline", answer.ActionCode)
+}
+
+// sendApproval delivers one Approve Provisioning call: token data in clear,
+// cardholder and risk data in a shared-secret JWE.
+func (n *Network) sendApproval(ctx context.Context, r request, pi paymentInstrument, tokenRef string, opt approvalOptions) (*simulator.CallbackResult, error) {
+	year, month, _ := strings.Cut(pi.ExpirationDate, "-") // YYYY-MM, checked by the schema
+	plain, err := json.Marshal(map[string]any{
+		"cardholderInfo": map[string]any{
+			"primaryAccountNumber": pi.AccountNumber,
+			"expirationDate":       map[string]string{"year": year, "month": month},
+			"name":                 pi.NameOnCard,
+		},
+		"riskInformation": map[string]any{
+			"walletProviderRiskAssessment": "0", "tokenRequestorScore": "1",
+			"externalConsumerID": r.ExtID, "externalConsumerIDOwnerBID": r.BID,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.credMu.RLock()
+	apiKey, secret := n.apiKey, n.sharedSecret
+	n.credMu.RUnlock()
+	if opt.secret != "" {
+		secret = opt.secret
+	}
+	blob, err := vtsjwe.Seal(plain, apiKey, secret, n.now().Add(opt.iatOffset))
+	if err != nil {
+		return nil, err
+	}
+	reqID := n.env.IDs.UUID()
+	body, _ := json.Marshal(map[string]any{
+		"requestID":     reqID,
+		"tokenInfo":     map[string]any{"tokenReferenceID": tokenRef, "tokenRequestorID": n.tokenRequestorID, "tokenType": "CLICK_TO_PAY", "panLast4": last4(pi.AccountNumber)},
+		"encryptedData": blob,
+	})
+	return n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "approveProvisioning", Method: http.MethodPost,
+		Path: "/vts/v1/tokenRequestors/" + n.tokenRequestorID + "/approveProvisioning",
+		Body: body, Plaintext: plain, CorrelationIDs: []string{r.TraceID, reqID},
+	})
 }
 
 func suffix(s string) string {

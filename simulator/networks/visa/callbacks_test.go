@@ -460,3 +460,50 @@ func TestStatusNotificationMatchesItsDocument(t *testing.T) {
 		t.Fatal("the notification carries a card number in clear")
 	}
 }
+
+func TestTriggerVariantsForRefusals(t *testing.T) {
+	srv, c := start(t)
+	e := withIssuerEndpoint(t, srv, "00")
+	signing := credential(t, srv, "notification-signing-public-key")
+	blk, _ := pem.Decode([]byte(signing.Value))
+	pub, _ := x509.ParsePKIXPublicKey(blk.Bytes)
+	op := notification.Opener{VerifyKeys: func(kid string) (*rsa.PublicKey, bool) { return pub.(*rsa.PublicKey), kid == signing.KeyID }, DecryptKey: c.clientPriv}
+	if _, err := srv.Sim.Trigger(context.Background(), "visa", "enrollmentAttempt", map[string]any{"signature": "forged"}); err != nil {
+		t.Fatal(err)
+	}
+	bodies := e.bodies("/cardEnrollment/notification")
+	if _, err := op.Open(bodies[len(bodies)-1]); !errors.Is(err, notification.ErrSignature) {
+		t.Fatalf("forged notification verified: %v", err)
+	}
+	if _, err := srv.Sim.Trigger(context.Background(), "visa", "enrollmentAttempt", map[string]any{"signature": "maybe"}); err == nil {
+		t.Fatal("unknown signature mode accepted")
+	}
+
+	opener := vtsjwe.Opener{Secret: func(k string) (string, bool) { return c.secret, k == c.apiKey }, Now: srv.Clock.Now}
+	for enc, want := range map[string]error{"": nil, "stale": vtsjwe.ErrStale, "foreignSecret": vtsjwe.ErrDecrypt} {
+		out, err := srv.Sim.Trigger(context.Background(), "visa", "approveProvisioning", map[string]any{"accountNumber": "4111111145551140", "encryption": enc})
+		if err != nil || out["actionCode"] != "00" {
+			t.Fatalf("%q: %v %v", enc, out, err)
+		}
+		calls := e.bodies("/approveProvisioning")
+		var call struct{ EncryptedData string }
+		_ = json.Unmarshal(calls[len(calls)-1], &call)
+		if _, err := opener.Open(call.EncryptedData); !errors.Is(err, want) {
+			t.Errorf("encryption %q: the issuer would see %v, want %v", enc, err, want)
+		}
+	}
+	if _, err := srv.Sim.Trigger(context.Background(), "visa", "approveProvisioning", map[string]any{"accountNumber": "5186001700008785"}); err == nil || strings.Contains(err.Error(), "5186001700008785") {
+		t.Fatalf("non-Visa card: %v", err)
+	}
+}
+
+func TestAnswersCarryAnUnknownFieldUnlessTurnedOff(t *testing.T) {
+	for setting, want := range map[string]bool{"true": true, "false": false} {
+		srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.unknownFields": setting}})
+		c := newIssuer(t, srv)
+		a := c.call("POST", "enrollData", enrolment("cons-u", "4111111145551140"))
+		if _, has := a.plain["c2psimFutureField"]; has != want || a.status != 202 {
+			t.Errorf("unknownFields=%s: %d %v", setting, a.status, a.plain)
+		}
+	}
+}

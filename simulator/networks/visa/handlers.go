@@ -393,9 +393,17 @@ func (n *Network) getData(ctx context.Context, req *simulator.Request) (*simulat
 	return n.encrypted(http.StatusOK, "GetDataResponse", map[string]any{"data": []any{item}})
 }
 
+// UnknownField is the undeclared field the unknownFields setting adds.
+const UnknownField = "c2psimFutureField"
+
 // encrypted seals a plaintext answer to the client's MLE key, after checking
 // the plaintext against its schema.
 func (n *Network) encrypted(status int, schema string, v any) (*simulator.Response, error) {
+	if m, ok := v.(map[string]any); ok && n.unknownFields {
+		// Answers are open (ERR-04): a client that chokes on a field it does
+		// not know breaks with Visa's next release, so the simulator sends one.
+		m[UnknownField] = "clients must ignore fields they do not know"
+	}
 	plain, err := json.Marshal(v)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,7 @@
 //	approvalCalls        bool      true        call approveProvisioning per card tokenised
 //	approvalStandIn      string    decline     decision when approveProvisioning gets no answer
 //	tokenRequestorId     string    40010075001 token requestor ID in callback paths
+//	unknownFields        bool      true        add an undeclared field to encrypted answers (ERR-04)
 //
 // Callbacks (openapi/visa/issuer-callbacks.yaml, to the URL registered with
 // PUT /_admin/networks/visa/callback; retried and journalled by the engine):
@@ -94,6 +95,7 @@ type Network struct {
 	statusNotifications   bool
 	approvalCalls         bool
 	approvalStandIn       string
+	unknownFields         bool
 }
 
 var (
@@ -130,6 +132,7 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "statusNotifications", Kind: "bool", Default: "false", Description: "push each completed request's outcome to the issuer (notifyRequestStatus) besides answering requestStatus"},
 		{Key: "approvalCalls", Kind: "bool", Default: "true", Description: "call the issuer's Approve Provisioning for every card its enrolment tokenises (when a callback URL is registered)"},
 		{Key: "approvalStandIn", Kind: "string", Default: "decline", Description: "decision when the issuer never answers Approve Provisioning: approve or decline"},
+		{Key: "unknownFields", Kind: "bool", Default: "true", Description: "add a field no document declares to every encrypted answer, as a newer Visa release would (clients must ignore it, ERR-04)"},
 		{Key: "tokenRequestorId", Kind: "string", Default: "40010075001", Description: "the Click to Pay token requestor ID (11 digits) in callback paths"},
 	}
 }
@@ -142,6 +145,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.encryptErrors = env.Settings.Bool("encryptErrors", true)
 	n.statusNotifications = env.Settings.Bool("statusNotifications", false)
 	n.approvalCalls = env.Settings.Bool("approvalCalls", true)
+	n.unknownFields = env.Settings.Bool("unknownFields", true)
 	n.approvalStandIn = env.Settings.String("approvalStandIn", "decline")
 	if n.approvalStandIn != "approve" && n.approvalStandIn != "decline" {
 		return fmt.Errorf("visa.approvalStandIn must be approve or decline, got %q", n.approvalStandIn)
