@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/c2psim/c2psim/client"
@@ -23,8 +24,12 @@ func init() {
 	conformance.RegisterSampleCards("visa", "4111111145551140", "4111111111111111", "4242424242424242")
 	conformance.RegisterNetwork("visa", func(sim *simulator.Simulator, simURL string, hc *http.Client) (client.Adapter, error) {
 		creds := map[string]string{}
+		var signing simulator.Credential
 		for _, c := range sim.Credentials("visa") {
 			creds[c.Name] = c.Value
+			if c.Name == "notification-signing-public-key" {
+				signing = c
+			}
 		}
 		pb, _ := pem.Decode([]byte(creds["mle-server-public-key"]))
 		kb, _ := pem.Decode([]byte(creds["mle-client-private-key"]))
@@ -47,6 +52,14 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return broken(a), nil
+		// With the callback codec the bundled issuer also receives Visa's
+		// calls: enrolment attempts, Approve Provisioning, status notifications.
+		signPub, err := visaclient.ParsePublicKeyPEM(signing.Value)
+		if err != nil {
+			return nil, fmt.Errorf("notification signing key: %w", err)
+		}
+		return broken(a.WithCallbacks(visaclient.CallbackConfig{
+			SigningKeys: func(kid string) (*rsa.PublicKey, bool) { return signPub, kid == signing.KeyID },
+		})), nil
 	})
 }

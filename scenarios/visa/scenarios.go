@@ -104,6 +104,9 @@ var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(es).NotTo(BeEmpty())
 		for _, e := range es {
+			if e.Direction == journal.Outbound {
+				continue // Visa's own calls to the issuer
+			}
 			Expect(e.Auth).NotTo(BeNil())
 			Expect(e.Auth.OK).To(BeTrue(), "%s was not authenticated: %s", e.OperationID, e.Auth.Reason)
 			if e.Method != "GET" {

@@ -16,7 +16,7 @@ const BreakEnv = "C2P_SELFTEST_BREAK"
 
 // retriesTerminal is an issuer defect: it marks every refusal retryable, so
 // terminal errors (an expired or foreign card) are sent again and again.
-type retriesTerminal struct{ *visaclient.Adapter }
+type retriesTerminal struct{ *visaclient.CallbackAdapter }
 
 func (r retriesTerminal) mark(err error) error {
 	var ne *client.NetworkError
@@ -41,7 +41,7 @@ func (r retriesTerminal) AddCard(ctx context.Context, ref string, k client.Card)
 }
 
 // broken applies the defect named by BreakEnv, if any.
-func broken(a *visaclient.Adapter) client.Adapter {
+func broken(a *visaclient.CallbackAdapter) client.Adapter {
 	switch os.Getenv(BreakEnv) {
 	case "retry-terminal":
 		return retriesTerminal{a}
