@@ -146,9 +146,9 @@ func (s *scheduler) after(d time.Duration, fn func(ctx context.Context)) {
 	s.stops[id] = func() { t.Stop() }
 }
 
-// reset cancels pending timers and running functions' contexts, waits for
-// running functions to return, and starts afresh.
-func (s *scheduler) reset() {
+// stop cancels pending timers and running functions' contexts, and waits
+// for running functions to return.
+func (s *scheduler) stop() {
 	s.mu.Lock()
 	s.cancel()
 	for id, stop := range s.stops {
@@ -157,19 +157,15 @@ func (s *scheduler) reset() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+}
+
+// reset stops everything and starts afresh.
+func (s *scheduler) reset() {
+	s.stop()
 	s.mu.Lock()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.Unlock()
 }
 
-// close cancels everything for good.
-func (s *scheduler) close() {
-	s.mu.Lock()
-	s.cancel()
-	for id, stop := range s.stops {
-		stop()
-		delete(s.stops, id)
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
+// close stops everything for good.
+func (s *scheduler) close() { s.stop() }

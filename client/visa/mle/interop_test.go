@@ -1,102 +1,21 @@
 package mle_test
 
 import (
-	"bytes"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/c2psim/c2psim/client/visa/internal/josetest"
 	"github.com/c2psim/c2psim/client/visa/mle"
 )
 
-// The keys and the jose driver script are shared with the other Visa
-// interoperability tests.
+// Shared with the other Visa interoperability tests.
 var (
-	keysDir    = filepath.Join("..", "testdata", "keys")
-	interopDir = filepath.Join("..", "testdata", "interop")
+	jose    = josetest.Run
+	pemFile = josetest.PEMFile
 )
-
-// joseDir returns the driver's folder, or skips the test locally (fails it
-// when CI is set) when node or the pinned jose package is not installed;
-// `make test` installs it with npm ci.
-func joseDir(t *testing.T) string {
-	t.Helper()
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node is not installed"
-	} else if _, err := os.Stat(filepath.Join(interopDir, "node_modules", "jose", "package.json")); err != nil {
-		missing = "the jose package is not installed: run npm ci in " + interopDir
-	}
-	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(missing)
-		}
-		t.Skip(missing)
-	}
-	return interopDir
-}
-
-// jose runs one command of interop.mjs; it returns the answer, or the error
-// output when the command failed.
-func jose(t *testing.T, cmd string, req any) (map[string]any, error) {
-	t.Helper()
-	in, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := exec.Command("node", "interop.mjs", cmd)
-	c.Dir = joseDir(t)
-	c.Stdin = bytes.NewReader(in)
-	var out, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &out, &stderr
-	if err := c.Run(); err != nil {
-		if _, exit := err.(*exec.ExitError); !exit {
-			t.Fatalf("running node: %v", err)
-		}
-		return nil, errors.New(strings.TrimSpace(stderr.String()))
-	}
-	var res map[string]any
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("node %s answered %q", cmd, out.String())
-	}
-	return res, nil
-}
-
-func pemFile(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(keysDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func rsaKey(t *testing.T, name string) any {
-	t.Helper()
-	blk, _ := pem.Decode([]byte(pemFile(t, name)))
-	if blk == nil {
-		t.Fatalf("%s holds no PEM block", name)
-	}
-	var k any
-	var err error
-	if blk.Type == "PUBLIC KEY" {
-		k, err = x509.ParsePKIXPublicKey(blk.Bytes)
-	} else {
-		k, err = x509.ParsePKCS8PrivateKey(blk.Bytes)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
 
 // A VICA Enroll Data body as an issuer sends it, with Visa's published sample card.
 const enrollData = `{"intent":{"type":"PRODUCT_CODE","value":"CLICK_TO_PAY"},"consumerInformation":{"externalConsumerID":"mle-interop-1","externalConsumerIDOwnerBID":"10000001","firstName":"Ada","lastName":"Lovelace","countryCode":"GBR"},"paymentInstruments":[{"type":"CARD","accountNumber":"4111111145551140","nameOnCard":"Ada Lovelace","expirationDate":"2029-08"}]}`
@@ -106,7 +25,7 @@ const enrollData = `{"intent":{"type":"PRODUCT_CODE","value":"CLICK_TO_PAY"},"co
 // body jose encrypts with another content encryption, or to another key, is
 // refused.
 func TestInteropJoseEncryptsOpenDecrypts(t *testing.T) {
-	serverPriv := rsaKey(t, "visa-mle-server.pem").(*rsa.PrivateKey)
+	serverPriv := josetest.PrivateKey(t, "visa-mle-server.pem")
 	iat := time.Now().UnixMilli()
 	seal := func(keyFile, enc string) []byte {
 		t.Helper()
@@ -144,7 +63,7 @@ func TestInteropJoseEncryptsOpenDecrypts(t *testing.T) {
 // wrong private key and refuses a tampered ciphertext.
 func TestInteropSealJoseDecrypts(t *testing.T) {
 	now := time.UnixMilli(1764043200123)
-	body, err := mle.Seal([]byte(enrollData), rsaKey(t, "issuer-mle-client.pub.pem").(*rsa.PublicKey), "MLE-KID-1", now)
+	body, err := mle.Seal([]byte(enrollData), josetest.PublicKey(t, "issuer-mle-client.pub.pem"), "MLE-KID-1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +92,7 @@ func TestInteropSealJoseDecrypts(t *testing.T) {
 	if _, err := jose(t, "mle-decrypt", map[string]any{"privateKeyPem": pemFile(t, "issuer-mle-client.pem"), "body": string(tampered)}); err == nil {
 		t.Fatal("jose accepted a tampered ciphertext")
 	}
-	if _, err := mle.Open(tampered, rsaKey(t, "issuer-mle-client.pem").(*rsa.PrivateKey), "MLE-KID-1"); err == nil {
+	if _, err := mle.Open(tampered, josetest.PrivateKey(t, "issuer-mle-client.pem"), "MLE-KID-1"); err == nil {
 		t.Fatal("Open accepted a tampered ciphertext")
 	}
 }
