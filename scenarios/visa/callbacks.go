@@ -169,6 +169,21 @@ var _ = Describe("Visa data, errors and security refusals", Label("visa"), func(
 		}
 	})
 
+	It("retries an enrolment whose answer was lost without creating the consumer or card twice", conformance.Req(req.VIIdm04), func() {
+		c := consumer()
+		done := enrolled(ctx, c, card(c, "k1", answerLostCard))
+		Expect(done.Status).To(Equal(client.Succeeded), "the enrolment went through on the first try; the issuer must find that out")
+		sent := exchanges(ctx, c, "enrollData")
+		Expect(sent).NotTo(BeEmpty())
+		Expect(sent[0].Status).To(Equal(http.StatusServiceUnavailable))
+		for _, e := range sent[1:] {
+			Expect(e.Status).NotTo(Equal(http.StatusAccepted), "the consumer was enrolled a second time")
+		}
+		p, err := conformance.Current().Driver.Profile(ctx, "", client.Visa, c.Ref)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.Cards).To(HaveLen(1))
+	})
+
 	It("keeps names within Visa's lengths; a longer one is refused", conformance.Req(req.VIDat05), func() {
 		c := consumer()
 		enrolled(ctx, c, card(c, "k1", sampleCard))

@@ -20,11 +20,12 @@ import (
 
 // Published and outcome test cards of the Visa simulator.
 const (
-	sampleCard    = "4111111145551140"
-	secondCard    = "4111111111111111"
-	expiredCard   = "4000000000020034" // VIDC-2003
-	nonVisaCard   = "5186001700008785" // VIDC-2006 when sent to Visa
-	tokenDeclined = "4000000000070005" // VIDC-7000, asynchronous
+	sampleCard     = "4111111145551140"
+	secondCard     = "4111111111111111"
+	expiredCard    = "4000000000020034" // VIDC-2003
+	nonVisaCard    = "5186001700008785" // VIDC-2006 when sent to Visa
+	tokenDeclined  = "4000000000070005" // VIDC-7000, asynchronous
+	answerLostCard = "4000000000005035" // processed, but the first answer is a 503
 )
 
 var seq atomic.Int64

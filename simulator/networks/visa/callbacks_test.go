@@ -507,3 +507,31 @@ func TestAnswersCarryAnUnknownFieldUnlessTurnedOff(t *testing.T) {
 		}
 	}
 }
+
+func TestAnswerLostCardIsProcessedDespiteTheError(t *testing.T) {
+	srv, c := start(t)
+	lost := cardFor(t, c, "answer-lost")
+	a := c.call("POST", "enrollData", enrolment("cons-lost", lost))
+	if a.status != 503 || a.str("reason") != "VIDC-5000" {
+		t.Fatalf("first answer: %d %v", a.status, a.plain)
+	}
+	if r := c.call("POST", "enrollData", enrolment("cons-lost", lost)); r.status != 409 || r.str("reason") != "VIDC-3000" {
+		t.Fatalf("retry while processing: %d %v", r.status, r.plain)
+	}
+	srv.Clock.Advance(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := c.call("POST", "enrollData", enrolment("cons-lost", lost))
+		if r.status == 400 && r.str("reason") == "VIDC-2000" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retry after completion: %d %v", r.status, r.plain)
+		}
+		time.Sleep(2 * time.Millisecond) // completion runs on its own goroutine
+	}
+	g := c.call("POST", "getData", map[string]any{"intent": ctp, "consumerInformation": ref("cons-lost")})
+	if cards := g.plain["data"].([]any)[0].(map[string]any)["paymentInstruments"].([]any); len(cards) != 1 {
+		t.Fatalf("getData: %v", g.plain)
+	}
+}

@@ -131,6 +131,13 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 		}
 	}
 	n.env.After(delay, func(ctx context.Context) { n.complete(ctx, trace) })
+	for _, pi := range p.PaymentInstruments {
+		if outcomeOf(pi.AccountNumber) == outcomeAnswerLost {
+			// Processed, but the issuer never learns it: only a careful retry
+			// (same external IDs, "already enrolled" checked) ends well.
+			return nil, vidc(http.StatusServiceUnavailable, "VIDC-5000", "service unavailable; retry later")
+		}
+	}
 	return n.encrypted(http.StatusAccepted, "AcceptedResponse", map[string]any{"requestTraceId": trace})
 }
 
