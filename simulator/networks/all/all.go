@@ -5,5 +5,6 @@
 package all
 
 import (
-	_ "github.com/c2psim/c2psim/simulator/networks/visa" // Visa Click to Pay (VICA)
+	_ "github.com/c2psim/c2psim/simulator/networks/discover" // Discover Click to Pay (inferred)
+	_ "github.com/c2psim/c2psim/simulator/networks/visa"     // Visa Click to Pay (VICA)
 )

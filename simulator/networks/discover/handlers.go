@@ -1,0 +1,413 @@
+package discover
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/c2psim/c2psim/client/discover/cardjwe"
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/store"
+)
+
+type consumerData struct {
+	ConsumerID string `json:"consumerId"`
+	FirstName  string `json:"firstName"`
+	MiddleName string `json:"middleName,omitempty"`
+	LastName   string `json:"lastName"`
+	Email      string `json:"email"`
+	Phone      string `json:"phone"`
+	Locale     string `json:"locale"`
+	Country    string `json:"country"`
+}
+
+type cardPlain struct {
+	PAN            string          `json:"pan"`
+	ExpiryMonth    int             `json:"expiryMonth"`
+	ExpiryYear     int             `json:"expiryYear"`
+	NameOnCard     string          `json:"nameOnCard"`
+	BillingAddress json.RawMessage `json:"billingAddress"`
+}
+
+// card is an enrolled card; the state keeps only BIN, last four and a
+// one-way reference of the PAN, never the number.
+type card struct {
+	CardID   string `json:"cardId"`
+	BIN      string `json:"bin"`
+	Last4    string `json:"last4"`
+	PANRef   string `json:"panRef"`
+	Expiry   string `json:"expiry"`
+	Status   string `json:"status"` // ACTIVE | SUSPENDED
+	TokenRef string `json:"tokenRef"`
+	PAR      string `json:"par"`
+}
+
+type consumer struct {
+	Data  consumerData `json:"consumer"`
+	Cards []card       `json:"cards"`
+}
+
+type operation struct {
+	ID         string            `json:"operationId"`
+	Type       string            `json:"type"`
+	Status     string            `json:"status"`
+	ConsumerID string            `json:"consumerId"`
+	CardID     string            `json:"cardId,omitempty"`
+	TokenRef   string            `json:"tokenRef,omitempty"`
+	PAR        string            `json:"par,omitempty"`
+	Error      map[string]string `json:"error,omitempty"`
+	Card       *card             `json:"card,omitempty"`
+	Update     *consumerData     `json:"update,omitempty"`
+	Action     string            `json:"action,omitempty"`
+	Outcome    string            `json:"outcome,omitempty"`
+	AcceptedAt time.Time         `json:"acceptedAt"`
+}
+
+// view is an operation as the API shows it.
+func (o operation) view() map[string]any {
+	v := map[string]any{"operationId": o.ID, "type": o.Type, "status": o.Status, "consumerId": o.ConsumerID}
+	for k, s := range map[string]string{"cardId": o.CardID, "tokenRef": o.TokenRef, "par": o.PAR} {
+		if s != "" {
+			v[k] = s
+		}
+	}
+	if o.Error != nil {
+		v["error"] = map[string]any{"code": o.Error["code"], "message": o.Error["message"]}
+	}
+	return v
+}
+
+// Decode implements simulator.Decoder: card data only as JWE to our key.
+func (n *Network) Decode(req *simulator.Request) error {
+	if req.OperationID != "enrolConsumer" && req.OperationID != "addCard" && req.OperationID != "updateCard" {
+		return nil
+	}
+	var body struct {
+		Card          struct{ EncryptedCard string } `json:"card"`
+		EncryptedCard string                         `json:"encryptedCard"`
+	}
+	_ = json.Unmarshal(req.Body, &body)
+	enc := body.EncryptedCard
+	if enc == "" {
+		enc = body.Card.EncryptedCard
+	}
+	if pan.RedactText(enc) != enc || strings.Count(enc, ".") != 4 {
+		return dsError(http.StatusBadRequest, simulator.KindCrypto, "2000", "card data must be encrypted: encryptedCard is a JWE compact string (RSA-OAEP-256/A256GCM) to the network's key, never a card number in clear")
+	}
+	plain, err := cardjwe.Decrypt(enc, n.cardKey, n.cardKeyID)
+	if err != nil {
+		return dsError(http.StatusBadRequest, simulator.KindCrypto, "2000", "encryptedCard: %v", err)
+	}
+	req.SetPlaintext(plain)
+	if verr := n.env.ValidateSchema(Spec, "EncryptedCardPlaintext", plain); verr != nil {
+		verr.Code = "2000"
+		return verr
+	}
+	var c cardPlain
+	_ = json.Unmarshal(plain, &c)
+	req.AddCard(c.PAN)
+	return nil
+}
+
+// Handler implements simulator.Network.
+func (n *Network) Handler(op string) simulator.Handler {
+	switch op {
+	case "getToken":
+		return n.getToken
+	case "enrolConsumer", "addCard", "updateConsumer", "updateCard", "deleteCard", "deleteConsumer", "cardStatus":
+		return n.accept
+	case "getConsumer":
+		return n.getConsumer
+	case "getOperation":
+		return n.getOperation
+	}
+	return nil
+}
+
+func (n *Network) getToken(_ context.Context, req *simulator.Request) (*simulator.Response, error) {
+	tok, seq := n.issue(strings.TrimPrefix(req.Principal(), "client:"))
+	req.Note("token", fmt.Sprintf("#%d issued", seq))
+	return simulator.JSON(http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(n.tokenTTL.Seconds())}), nil
+}
+
+func isDiscover(p string) bool {
+	switch {
+	case strings.HasPrefix(p, "6011"), strings.HasPrefix(p, "65"):
+		return true
+	case len(p) >= 3 && p[:3] >= "644" && p[:3] <= "649":
+		return true
+	}
+	return false
+}
+
+// par derives the stable payment account reference of a card number.
+func par(p string) string {
+	sum := sha256.Sum256([]byte("c2psim-discover-par:" + p))
+	return "D001" + strings.ToUpper(hex.EncodeToString(sum[:]))[:25]
+}
+
+func panRef(p string) string {
+	sum := sha256.Sum256([]byte("c2psim-discover:" + p))
+	return hex.EncodeToString(sum[:8])
+}
+
+// accept checks an operation synchronously, records it and schedules its
+// outcome. Nothing changes when a check fails.
+func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	var body struct {
+		Consumer consumerData `json:"consumer"`
+		Card     struct {
+			CardID string `json:"cardId"`
+		} `json:"card"`
+		CardID string `json:"cardId"`
+		Reason string `json:"reason"`
+	}
+	_ = json.Unmarshal(req.Body, &body)
+	var update consumerData
+	consumerID := req.PathParams["consumerId"]
+	switch req.OperationID {
+	case "enrolConsumer":
+		consumerID = body.Consumer.ConsumerID
+	case "updateConsumer":
+		_ = json.Unmarshal(req.Body, &update)
+		if update.ConsumerID != consumerID {
+			return nil, dsError(http.StatusBadRequest, simulator.KindValidation, "2000", "consumerId in the body (%s) differs from the path (%s)", update.ConsumerID, consumerID)
+		}
+	}
+	cardID := req.PathParams["cardId"]
+	if cardID == "" {
+		cardID = body.CardID + body.Card.CardID
+	}
+	req.AddCorrelationID(consumerID)
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if prev, err := n.pending.Get(ctx, consumerID); err == nil {
+		return nil, dsError(http.StatusConflict, simulator.KindConflict, "2009", "operation %s for this consumer is still in progress", prev)
+	}
+	c, err := n.consumers.Get(ctx, consumerID)
+	exists := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if req.OperationID == "enrolConsumer" && exists {
+		return nil, dsError(http.StatusConflict, simulator.KindConflict, "2002", "consumer %s is already enrolled: add cards to it", consumerID)
+	}
+	if req.OperationID != "enrolConsumer" && !exists {
+		return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "consumer %s is not enrolled", consumerID)
+	}
+	op := operation{ID: "op-" + n.env.IDs.Hex(8), Type: opType(req.OperationID, req.PathParams["action"]), Status: "PENDING",
+		ConsumerID: consumerID, CardID: cardID, AcceptedAt: n.env.Clock.Now(), Action: req.PathParams["action"]}
+	if req.OperationID == "enrolConsumer" {
+		op.Update = &body.Consumer
+	}
+	if req.OperationID == "updateConsumer" {
+		op.Update = &update
+	}
+	existing := findCard(c.Cards, cardID)
+	switch req.OperationID {
+	case "enrolConsumer", "addCard", "updateCard":
+		var cp cardPlain
+		_ = json.Unmarshal(req.Plaintext(), &cp)
+		k, outcome, err := n.checkCard(c, cp, cardID, req.OperationID == "updateCard", existing)
+		if err != nil {
+			return nil, err
+		}
+		op.Card, op.Outcome = k, outcome
+	case "deleteCard", "cardStatus":
+		if existing == nil {
+			return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "card %s is not enrolled for consumer %s", cardID, consumerID)
+		}
+		if req.OperationID == "cardStatus" {
+			want := map[string]string{"suspend": "ACTIVE", "resume": "SUSPENDED"}[op.Action]
+			if existing.Status != want {
+				return nil, dsError(http.StatusConflict, simulator.KindState, "2009", "card %s is %s: it cannot be %sd", cardID, existing.Status, op.Action)
+			}
+		}
+	}
+	if err := n.operations.Put(ctx, op.ID, op); err != nil {
+		return nil, err
+	}
+	if err := n.pending.Put(ctx, consumerID, op.ID); err != nil {
+		return nil, err
+	}
+	req.AddCorrelationID(op.ID)
+	delay := n.asyncDelay
+	if op.Outcome == outcomeSlow {
+		delay = n.slowDelay
+	}
+	n.env.After(delay, func(ctx context.Context) { n.complete(ctx, op.ID) })
+	return simulator.JSON(http.StatusAccepted, op.view()), nil
+}
+
+func opType(op, action string) string {
+	switch op {
+	case "enrolConsumer":
+		return "ENROL"
+	case "addCard":
+		return "ADD_CARD"
+	case "updateConsumer":
+		return "UPDATE_CONSUMER"
+	case "updateCard":
+		return "UPDATE_CARD"
+	case "deleteCard":
+		return "DELETE_CARD"
+	case "deleteConsumer":
+		return "DELETE_CONSUMER"
+	}
+	return strings.ToUpper(action)
+}
+
+func findCard(cards []card, id string) *card {
+	for i := range cards {
+		if cards[i].CardID == id {
+			return &cards[i]
+		}
+	}
+	return nil
+}
+
+// checkCard applies the synchronous card rules and returns the card to
+// store and its test-card outcome.
+func (n *Network) checkCard(c consumer, cp cardPlain, cardID string, update bool, existing *card) (*card, string, error) {
+	masked := pan.Mask(cp.PAN)
+	if update && existing == nil {
+		return nil, "", dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "card %s is not enrolled", cardID)
+	}
+	if update && panRef(cp.PAN) != existing.PANRef {
+		return nil, "", dsError(http.StatusBadRequest, simulator.KindValidation, "2000", "card %s: a new card number is a replacement (delete and add), not an update", cardID)
+	}
+	if !update {
+		if existing != nil {
+			return nil, "", dsError(http.StatusConflict, simulator.KindConflict, "2002", "card %s already exists", cardID)
+		}
+		for _, k := range c.Cards {
+			if k.PANRef == panRef(cp.PAN) {
+				return nil, "", dsError(http.StatusConflict, simulator.KindConflict, "2002", "card %s is already enrolled as %s", masked, k.CardID)
+			}
+		}
+		if !isDiscover(cp.PAN) {
+			return nil, "", dsError(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "2003", "card %s is not a Discover card", masked)
+		}
+	}
+	now := n.env.Clock.Now().UTC()
+	if cp.ExpiryYear < now.Year() || (cp.ExpiryYear == now.Year() && cp.ExpiryMonth < int(now.Month())) {
+		return nil, "", dsError(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "2004", "card %s is expired", masked)
+	}
+	outcome := outcomeOf(cp.PAN)
+	switch outcome {
+	case outcomeIneligible:
+		return nil, "", dsError(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "2003", "card %s is not eligible for Click to Pay", masked)
+	case outcomeServiceError:
+		return nil, "", dsError(http.StatusServiceUnavailable, simulator.KindUnavailable, "5000", "service temporarily unavailable; retry later")
+	}
+	k := &card{CardID: cardID, BIN: cp.PAN[:6], Last4: cp.PAN[len(cp.PAN)-4:], PANRef: panRef(cp.PAN),
+		Expiry: fmt.Sprintf("%04d-%02d", cp.ExpiryYear, cp.ExpiryMonth), Status: "ACTIVE"}
+	k.PAR = par(cp.PAN)
+	if existing != nil {
+		k.TokenRef, k.Status = existing.TokenRef, existing.Status
+	}
+	return k, outcome, nil
+}
+
+// complete applies an operation and records its outcome.
+func (n *Network) complete(ctx context.Context, id string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	op, err := n.operations.Get(ctx, id)
+	if err != nil {
+		return
+	}
+	fail := func(code, msg string) {
+		op.Status, op.Error = "FAILED", map[string]string{"code": code, "message": msg}
+	}
+	switch op.Outcome {
+	case outcomeDeclined:
+		fail("2005", "tokenisation declined: no cloud wallet token was issued")
+	case outcomeAsyncFailure:
+		fail("5000", "service error while processing; retry the operation")
+	}
+	if op.Status != "FAILED" {
+		err = n.consumers.Update(ctx, op.ConsumerID, func(c *consumer, exists bool) error {
+			switch op.Type {
+			case "ENROL":
+				*c = consumer{Data: *op.Update, Cards: []card{}}
+				fallthrough
+			case "ADD_CARD":
+				k := *op.Card
+				k.TokenRef = "DDX" + strings.ToUpper(n.env.IDs.Hex(10))
+				c.Cards = append(c.Cards, k)
+				op.TokenRef, op.PAR = k.TokenRef, k.PAR
+			case "UPDATE_CONSUMER":
+				c.Data = *op.Update
+			case "UPDATE_CARD":
+				if k := findCard(c.Cards, op.CardID); k != nil {
+					k.Expiry = op.Card.Expiry
+					op.TokenRef, op.PAR = k.TokenRef, k.PAR
+				}
+			case "SUSPEND", "RESUME":
+				if k := findCard(c.Cards, op.CardID); k != nil {
+					k.Status = map[string]string{"SUSPEND": "SUSPENDED", "RESUME": "ACTIVE"}[op.Type]
+					op.TokenRef = k.TokenRef
+				}
+			case "DELETE_CARD":
+				kept := c.Cards[:0]
+				for _, k := range c.Cards {
+					if k.CardID != op.CardID {
+						kept = append(kept, k)
+					}
+				}
+				c.Cards = kept
+			case "DELETE_CONSUMER":
+				return store.ErrDelete
+			}
+			return nil
+		})
+		if err != nil {
+			fail("5000", "service error")
+		} else {
+			op.Status = "SUCCEEDED"
+		}
+	}
+	op.Card, op.Update = nil, nil
+	_ = n.operations.Put(ctx, id, op)
+	_ = n.pending.Delete(ctx, op.ConsumerID)
+}
+
+func (n *Network) getOperation(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	id := req.PathParams["operationId"]
+	req.AddCorrelationID(id)
+	op, err := n.operations.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "no operation %s", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return simulator.JSON(http.StatusOK, op.view()), nil
+}
+
+func (n *Network) getConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	id := req.PathParams["consumerId"]
+	req.AddCorrelationID(id)
+	c, err := n.consumers.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "consumer %s is not enrolled", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cards := []map[string]string{}
+	for _, k := range c.Cards {
+		cards = append(cards, map[string]string{"cardId": k.CardID, "bin": k.BIN, "last4": k.Last4, "status": k.Status, "tokenRef": k.TokenRef, "par": k.PAR})
+	}
+	return simulator.JSON(http.StatusOK, map[string]any{"consumerId": id, "firstName": c.Data.FirstName, "lastName": c.Data.LastName,
+		"email": c.Data.Email, "phone": c.Data.Phone, "status": "ACTIVE", "cards": cards}), nil
+}

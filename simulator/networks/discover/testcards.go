@@ -1,0 +1,42 @@
+package discover
+
+import (
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+// Card outcomes.
+const (
+	outcomeApproved     = "approved"
+	outcomeIneligible   = "ineligible"
+	outcomeDeclined     = "declined"
+	outcomeServiceError = "service-error"
+	outcomeSlow         = "slow"
+	outcomeAsyncFailure = "async-failure"
+)
+
+func testCard(stem string) string { return stem + string(pan.LuhnCheckDigit(stem)) }
+
+var testCards = []simulator.TestCard{
+	{PAN: "6445644564456445", Outcome: outcomeApproved, Description: "the widely published Discover test card: enrols, token and PAR issued"},
+	{PAN: testCard("601100000000001"), Outcome: outcomeApproved, Description: "enrols (6011 range)"},
+	{PAN: testCard("650000000000001"), Outcome: outcomeApproved, Description: "enrols (65 range)"},
+	{PAN: testCard("601100000000203"), Outcome: outcomeIneligible, Description: "refused at once: 422 code 2003, not eligible for Click to Pay"},
+	{PAN: testCard("601100000000205"), Outcome: outcomeDeclined, Description: "accepted (202), then FAILED with code 2005: tokenisation declined"},
+	{PAN: testCard("601100000000500"), Outcome: outcomeServiceError, Description: "refused at once: 503 code 5000 (retryable)"},
+	{PAN: testCard("601100000000700"), Outcome: outcomeAsyncFailure, Description: "accepted (202), then FAILED with code 5000: service error while processing"},
+	{PAN: testCard("601100000000900"), Outcome: outcomeSlow, Description: "accepted (202), outcome only after slowDelay (default 30s)"},
+	{PAN: "4111111111111111", Outcome: "2003", Description: "any card outside the Discover ranges (6011, 644-649, 65): 422 code 2003"},
+}
+
+// TestCards implements simulator.TestCardLister.
+func (n *Network) TestCards() []simulator.TestCard { return testCards }
+
+func outcomeOf(p string) string {
+	for _, c := range testCards {
+		if c.PAN == p {
+			return c.Outcome
+		}
+	}
+	return outcomeApproved
+}
