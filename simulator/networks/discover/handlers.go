@@ -86,6 +86,19 @@ func (o operation) view() map[string]any {
 
 // Decode implements simulator.Decoder: card data only as JWE to our key.
 func (n *Network) Decode(req *simulator.Request) error {
+	// The consumer is known before any fault rule or handler runs, so every
+	// exchange about a consumer, refused or not, is journalled under it.
+	if id := req.PathParams["consumerId"]; id != "" {
+		req.AddCorrelationID(id)
+	} else if req.OperationID == "enrolConsumer" {
+		var b struct {
+			Consumer struct {
+				ConsumerID string `json:"consumerId"`
+			} `json:"consumer"`
+		}
+		_ = json.Unmarshal(req.Body, &b)
+		req.AddCorrelationID(b.Consumer.ConsumerID)
+	}
 	if req.OperationID != "enrolConsumer" && req.OperationID != "addCard" && req.OperationID != "updateCard" {
 		return nil
 	}
@@ -185,7 +198,6 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	if cardID == "" {
 		cardID = body.CardID + body.Card.CardID
 	}
-	req.AddCorrelationID(consumerID)
 
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -396,7 +408,6 @@ func (n *Network) getOperation(ctx context.Context, req *simulator.Request) (*si
 
 func (n *Network) getConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
 	id := req.PathParams["consumerId"]
-	req.AddCorrelationID(id)
 	c, err := n.consumers.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "consumer %s is not enrolled", id)
