@@ -175,14 +175,26 @@ func Write(dir string, ginkgoReport types.Report, rep *Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	if err := writeJSON(filepath.Join(dir, "report.json"), rep); err != nil {
+		return err
+	}
+	if err := writeHTML(filepath.Join(dir, "report.html"), rep); err != nil {
+		return err
+	}
+	return reporters.GenerateJUnitReportWithConfig(ginkgoReport, filepath.Join(dir, "junit.xml"),
+		reporters.JunitReportConfig{OmitTimelinesForSpecState: types.SpecStatePassed, OmitLeafNodeType: true})
+}
+
+func writeJSON(path string, rep *Report) error {
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "report.json"), b, 0o644); err != nil {
-		return err
-	}
-	f, err := os.Create(filepath.Join(dir, "report.html"))
+	return os.WriteFile(path, b, 0o644)
+}
+
+func writeHTML(path string, rep *Report) error {
+	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
@@ -190,8 +202,7 @@ func Write(dir string, ginkgoReport types.Report, rep *Report) error {
 	if err := htmlReport.Execute(f, rep); err != nil {
 		return fmt.Errorf("rendering report.html: %w", err)
 	}
-	return reporters.GenerateJUnitReportWithConfig(ginkgoReport, filepath.Join(dir, "junit.xml"),
-		reporters.JunitReportConfig{OmitTimelinesForSpecState: types.SpecStatePassed, OmitLeafNodeType: true})
+	return nil
 }
 
 var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{

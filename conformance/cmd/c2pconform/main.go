@@ -51,6 +51,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSuites(args[1:], stdout, stderr)
 	case "requirements":
 		return listRequirements(args[1:], stdout, stderr)
+	case "report":
+		if len(args) >= 2 && args[1] == "merge" {
+			return mergeReports(args[2:], stdout, stderr)
+		}
+		fmt.Fprintln(stderr, "usage: c2pconform report merge --out DIR report.json ...")
+		return 2
 	case "config":
 		if len(args) == 2 && args[1] == "init" {
 			fmt.Fprint(stdout, conformance.AnnotatedDefault)
@@ -284,4 +290,50 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// mergeReports combines report.json files from several CI jobs.
+func mergeReports(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("report merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "reports", "folder for the merged report.json and report.html")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "c2pconform report merge: give the report.json files (or their folders) to merge")
+		return 2
+	}
+	var reps []conformance.Report
+	var errs []error
+	for _, p := range fs.Args() {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			p = filepath.Join(p, "report.json")
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var r conformance.Report
+		if err := json.Unmarshal(b, &r); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+			continue
+		}
+		reps = append(reps, r)
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintln(stderr, "c2pconform report merge:", err)
+		return 2
+	}
+	merged, err := conformance.Merge(reps)
+	if err == nil {
+		err = conformance.WriteMerged(*out, merged)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "c2pconform report merge:", err)
+		return 2
+	}
+	abs, _ := filepath.Abs(*out)
+	return summarise(*merged, abs, stdout)
 }
