@@ -91,9 +91,10 @@ var (
 // Describe implements simulator.Network.
 func (n *Network) Describe() simulator.Description {
 	return simulator.Description{
-		ID:    ID,
-		Name:  "Discover Click to Pay (Discover Global Network, inferred)",
-		Specs: []string{Spec},
+		ID:        ID,
+		Name:      "Discover Click to Pay (Discover Global Network, inferred)",
+		Specs:     []string{Spec},
+		Callbacks: []string{CallbackSpec},
 		AuthSchemes: []string{
 			"OAuth 2.0 client credentials (HTTP Basic) → bearer token",
 			"x-dfs-api-plan and x-dfs-c-app-cert application headers",

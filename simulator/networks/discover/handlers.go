@@ -337,6 +337,7 @@ func (n *Network) complete(ctx context.Context, id string) {
 	if err != nil {
 		return
 	}
+	var touched card
 	fail := func(code, msg string) {
 		op.Status, op.Error = "FAILED", map[string]string{"code": code, "message": msg}
 	}
@@ -367,9 +368,12 @@ func (n *Network) complete(ctx context.Context, id string) {
 			case "SUSPEND", "RESUME":
 				if k := findCard(c.Cards, op.CardID); k != nil {
 					k.Status = map[string]string{"SUSPEND": "SUSPENDED", "RESUME": "ACTIVE"}[op.Type]
-					op.TokenRef = k.TokenRef
+					op.TokenRef, touched = k.TokenRef, *k
 				}
 			case "DELETE_CARD":
+				if k := findCard(c.Cards, op.CardID); k != nil {
+					touched = *k
+				}
 				kept := c.Cards[:0]
 				for _, k := range c.Cards {
 					if k.CardID != op.CardID {
@@ -391,6 +395,9 @@ func (n *Network) complete(ctx context.Context, id string) {
 	op.Card, op.Update = nil, nil
 	_ = n.operations.Put(ctx, id, op)
 	_ = n.pending.Delete(ctx, op.ConsumerID)
+	if op.Status == "SUCCEEDED" && touched.TokenRef != "" {
+		n.notifyLifecycle(op, touched)
+	}
 }
 
 func (n *Network) getOperation(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
