@@ -37,9 +37,11 @@ func (t *Target) Close() {
 	}
 }
 
-// Wiring builds a network's client adapter for the bundled target from the
-// in-process simulator's sandbox credentials.
-type Wiring func(sim *simulator.Simulator, simURL string, hc *http.Client) (client.Adapter, error)
+// Wiring builds a network's client adapter from the simulator's sandbox
+// credentials and the network's base URL (simulator URL + base path), so the
+// same wiring serves the bundled target and a driver service in front of a
+// running c2psim.
+type Wiring func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error)
 
 var (
 	wiringMu sync.RWMutex
@@ -71,6 +73,14 @@ func RegisterNetwork(network string, w Wiring) {
 		panic("conformance: network " + network + " wired twice")
 	}
 	wirings[network] = w
+}
+
+// WiringFor returns a network's wiring.
+func WiringFor(network string) (Wiring, bool) {
+	wiringMu.RLock()
+	defer wiringMu.RUnlock()
+	w, ok := wirings[network]
+	return w, ok
 }
 
 // WiredNetworks lists the networks the bundled target can drive.
@@ -110,7 +120,7 @@ func Bundled(networks []string, settings map[string]string, seed int64) (*Target
 			errs = append(errs, fmt.Errorf("network %s has no bundled wiring (wired: %v)", n, WiredNetworks()))
 			continue
 		}
-		a, err := w(sim, simSrv.URL, simSrv.Client())
+		a, err := w(sim.Credentials(n), simSrv.URL+sim.BasePath(n), simSrv.Client())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("wiring %s: %w", n, err))
 			continue

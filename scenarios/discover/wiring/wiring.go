@@ -1,0 +1,37 @@
+// Package wiring builds the bundled Discover adapter from a simulator's
+// sandbox credentials. The bundled target and the driver service both use it.
+package wiring
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"net/http"
+
+	dsclient "github.com/c2psim/c2psim/client/discover"
+	"github.com/c2psim/c2psim/simulator"
+	_ "github.com/c2psim/c2psim/simulator/networks/discover"
+)
+
+// SampleCards enrol successfully on the Discover simulator.
+var SampleCards = []string{"6445644564456445", "6011000000000012", "6500000000000010"}
+
+// New builds the adapter (callback codec included).
+func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*dsclient.Adapter, error) {
+	byName := map[string]simulator.Credential{}
+	for _, c := range creds {
+		byName[c.Name] = c
+	}
+	key := byName["card-encryption-public-key"]
+	b, _ := pem.Decode([]byte(key.Value))
+	if b == nil {
+		return nil, errors.New("the simulator handed out no card encryption key")
+	}
+	pub, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	return dsclient.New(dsclient.Config{BaseURL: baseURL, ClientID: byName["client-id"].Value, ClientSecret: byName["client-secret"].Value,
+		AppSecret: byName["app-secret"].Value, APIPlan: byName["api-plan"].Value, CardKey: pub.(*rsa.PublicKey), CardKeyID: key.KeyID, HTTPClient: hc})
+}

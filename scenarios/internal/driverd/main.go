@@ -1,0 +1,136 @@
+// Command driverd runs the bundled issuer client as a separate issuer
+// system in front of a running c2psim: it reads the sandbox credentials from
+// the simulator's admin API, serves openapi/driver.yaml at /driver and the
+// networks' callbacks at /callbacks/<network>, and registers that callback
+// URL with the simulator. The harness's external mode is tested against it.
+//
+//	driverd --simulator http://127.0.0.1:8080 --addr 127.0.0.1:9090
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/driver"
+	"github.com/c2psim/c2psim/conformance"
+	discoverwiring "github.com/c2psim/c2psim/scenarios/discover/wiring"
+	visawiring "github.com/c2psim/c2psim/scenarios/visa/wiring"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "driverd:", err)
+		os.Exit(2)
+	}
+}
+
+func run() error {
+	simURL := flag.String("simulator", "", "base URL of the running c2psim")
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	networks := flag.String("networks", "visa,discover", "networks to drive")
+	flag.Parse()
+	if !strings.HasPrefix(*simURL, "http") {
+		return errors.New("--simulator http://host:port is required")
+	}
+	ctx := context.Background()
+	ctl := &conformance.AdminControl{BaseURL: *simURL, HTTP: http.DefaultClient}
+	bases, err := basePaths(*simURL)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	self := "http://" + ln.Addr().String()
+	var opts []client.Option
+	for _, n := range strings.Split(*networks, ",") {
+		creds, err := ctl.Credentials(ctx, n)
+		if err != nil {
+			return err
+		}
+		base := *simURL + bases[n]
+		var a client.Adapter
+		switch n {
+		case "visa":
+			a, err = visawiring.New(creds, base, http.DefaultClient)
+		case "discover":
+			a, err = discoverwiring.New(creds, base, http.DefaultClient)
+		default:
+			err = fmt.Errorf("no wiring for network %q", n)
+		}
+		if err != nil {
+			return fmt.Errorf("wiring %s: %w", n, err)
+		}
+		opts = append(opts, client.WithAdapter(a))
+		if err := setCallback(*simURL, n, self+"/callbacks/"+n); err != nil {
+			return err
+		}
+	}
+	opts = append(opts, client.WithPollInterval(20*time.Millisecond),
+		client.WithRetryPolicy(client.RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}))
+	iss, err := client.New(opts...)
+	if err != nil {
+		return err
+	}
+	sink := &client.MemorySink{}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	mux := http.NewServeMux()
+	mux.Handle("/driver/", http.StripPrefix("/driver", driver.New(iss, sink, log)))
+	mux.Handle("/callbacks/", http.StripPrefix("/callbacks", iss.CallbackHandler(nil, sink)))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("driverd ready %s/driver\n", self)
+	sig, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-sig.Done(); _ = srv.Shutdown(context.Background()) }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func basePaths(simURL string) (map[string]string, error) {
+	resp, err := http.Get(simURL + "/_admin/networks")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var infos []simulator.NetworkInfo
+	if err := json.NewDecoder(resp.Body).Decode(&infos); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, i := range infos {
+		out[i.ID] = i.BasePath
+	}
+	return out, nil
+}
+
+func setCallback(simURL, network, url string) error {
+	b, _ := json.Marshal(map[string]any{"url": url, "retrySchedule": []string{"50ms", "100ms"}, "timeout": "2s"})
+	req, _ := http.NewRequest(http.MethodPut, simURL+"/_admin/networks/"+network+"/callback", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("registering the %s callback URL: %d", network, resp.StatusCode)
+	}
+	return nil
+}
