@@ -154,12 +154,18 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer os.Remove(cfgFile)
+	// Serial runs use go test; parallel ones the ginkgo CLI from the module's
+	// own ginkgo dependency, each process with its own bundled simulator.
 	goArgs := []string{"test", "-v", "-count=1", "-timeout=60m", ".", "-args", "-ginkgo.v", "-ginkgo.fail-on-empty", "-ginkgo.no-color"}
 	if filter != "" {
 		goArgs = append(goArgs, "-ginkgo.label-filter="+filter)
 	}
 	if *parallel > 1 {
-		fmt.Fprintln(stderr, "c2pconform: --parallel runs the compiled suite under the ginkgo CLI; running serially with go test")
+		goArgs = []string{"run", "github.com/onsi/ginkgo/v2/ginkgo", "--procs", fmt.Sprint(*parallel), "-v", "--fail-on-empty", "--no-color", "--timeout=60m"}
+		if filter != "" {
+			goArgs = append(goArgs, "--label-filter", filter)
+		}
+		goArgs = append(goArgs, ".")
 	}
 	cmd := exec.Command("go", goArgs...)
 	cmd.Dir = dir
