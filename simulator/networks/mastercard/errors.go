@@ -1,0 +1,141 @@
+package mastercard
+
+import (
+	"net/http"
+
+	"github.com/c2psim/c2psim/simulator"
+)
+
+// gatewayErrors is the API gateway envelope.
+type gatewayErrors struct {
+	Errors struct {
+		Error []gatewayError `json:"Error"`
+	} `json:"Errors"`
+}
+
+type gatewayError struct {
+	Source      string  `json:"Source"`
+	ReasonCode  string  `json:"ReasonCode"`
+	Description string  `json:"Description"`
+	Recoverable bool    `json:"Recoverable"`
+	Details     *string `json:"Details"`
+}
+
+// serviceError is the Click to Pay enrolment service envelope.
+type serviceError struct {
+	Status      int           `json:"status"`
+	Reason      string        `json:"reason"`
+	Message     string        `json:"message"`
+	ErrorDetail []errorDetail `json:"errordetail"`
+}
+
+type errorDetail struct {
+	Reason     string `json:"reason"`
+	SourceType string `json:"sourceType,omitempty"`
+	Source     string `json:"source,omitempty"`
+	Message    string `json:"message"`
+}
+
+// gatewayStatus lists the statuses the gateway layer answers.
+var gatewayStatus = map[int]bool{401: true, 403: true, 404: true, 405: true, 413: true, 415: true, 429: true}
+
+// svcErr builds an enrolment-service error.
+func svcErr(status int, kind simulator.Kind, reason, format string, args ...any) *simulator.Error {
+	e := simulator.Errorf(status, kind, format, args...)
+	e.Code = reason
+	return e
+}
+
+// RenderError implements simulator.Network: the gateway envelope for
+// authentication, routing, size, media type and rate limits; the enrolment
+// service envelope for everything else.
+func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simulator.Response {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Summary()
+	}
+	if gatewayStatus[e.Status] {
+		var g gatewayErrors
+		g.Errors.Error = []gatewayError{{Source: "Gateway", ReasonCode: gatewayReason(e), Description: msg, Recoverable: e.Status == http.StatusTooManyRequests}}
+		return simulator.JSON(e.Status, g)
+	}
+	body := serviceError{Status: e.Status, Reason: e.Code, Message: msg, ErrorDetail: []errorDetail{}}
+	if body.Reason == "" {
+		body.Reason = serviceReason(e)
+	}
+	for _, f := range e.Fields {
+		body.ErrorDetail = append(body.ErrorDetail, errorDetail{Reason: fieldReason(f.Rule), SourceType: sourceType(f.In), Source: f.Field, Message: f.Message})
+	}
+	return simulator.JSON(e.Status, body)
+}
+
+func gatewayReason(e *simulator.Error) string {
+	if e.Code != "" {
+		return e.Code
+	}
+	switch e.Kind {
+	case simulator.KindAuth:
+		return "AUTHENTICATION_FAILED"
+	case simulator.KindForbidden:
+		return "PERMISSION_DENIED"
+	case simulator.KindNotFound:
+		return "NOT_FOUND"
+	case simulator.KindMethod:
+		return "METHOD_NOT_ALLOWED"
+	case simulator.KindTooLarge:
+		return "REQUEST_TOO_LARGE"
+	case simulator.KindMediaType:
+		return "UNSUPPORTED_MEDIA_TYPE"
+	}
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return "AUTHENTICATION_FAILED"
+	case http.StatusTooManyRequests:
+		return "RATE_LIMIT_EXCEEDED"
+	}
+	return "SYSTEM_ERROR"
+}
+
+func serviceReason(e *simulator.Error) string {
+	switch e.Kind {
+	case simulator.KindValidation, simulator.KindMalformed, simulator.KindCrypto:
+		return "INVALID_ARGUMENT"
+	case simulator.KindState:
+		return "INVALID_STATE"
+	case simulator.KindConflict:
+		return "ALREADY_EXISTS"
+	case simulator.KindUnprocessable:
+		return "FAILED_PRECONDITION"
+	case simulator.KindUnavailable:
+		return "UNAVAILABLE"
+	case simulator.KindInternal:
+		return "INTERNAL"
+	}
+	switch {
+	case e.Status >= 500:
+		return "INTERNAL"
+	case e.Status == http.StatusConflict:
+		return "ALREADY_EXISTS"
+	}
+	return "INVALID_ARGUMENT"
+}
+
+func fieldReason(rule string) string {
+	switch rule {
+	case "required":
+		return "CANNOT_BE_NULL"
+	case "additionalProperties":
+		return "UNKNOWN_FIELD"
+	}
+	return "INVALID_VALUE"
+}
+
+func sourceType(in string) string {
+	switch in {
+	case "header":
+		return "HEADER"
+	case "query", "path":
+		return "PARAMETER"
+	}
+	return "BODY"
+}

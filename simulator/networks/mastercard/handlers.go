@@ -1,0 +1,144 @@
+package mastercard
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/store"
+)
+
+// digitalCard is an enrolled card with its consumer and token. The PAN is
+// never stored: only its reference (SHA-256), BIN and last four digits.
+type digitalCard struct {
+	CardRef          string    `json:"cardRef"`
+	SrcDigitalCardID string    `json:"srcDigitalCardId"`
+	SrcConsumerID    string    `json:"srcConsumerId"`
+	Consumer         consumer  `json:"consumer"`
+	PanBIN           string    `json:"panBin"`
+	PanLastFour      string    `json:"panLastFour"`
+	ExpirationMonth  string    `json:"panExpirationMonth"`
+	ExpirationYear   string    `json:"panExpirationYear"`
+	TokenUniqueRef   string    `json:"tokenUniqueReference"`
+	TokenRequestorID string    `json:"tokenRequestorId"`
+	Status           string    `json:"status"`
+	EnrolledAt       time.Time `json:"enrolledAt"`
+}
+
+// Handler implements simulator.Network.
+func (n *Network) Handler(op string) simulator.Handler {
+	switch op {
+	case "putCard":
+		return n.putCard
+	}
+	return nil
+}
+
+func cardRef(p string) string {
+	s := sha256.Sum256([]byte("mastercard-card-ref:" + p))
+	return hex.EncodeToString(s[:])
+}
+
+func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	var r enrollRequest
+	if err := json.Unmarshal(req.Body, &r); err != nil {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
+	}
+	clientID, serviceID := n.programme()
+	if r.SrcClientID != clientID {
+		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "srcClientId does not resolve to an onboarded programme (credential src-client-id)")
+		e.Fields = []simulator.FieldError{{Field: "srcClientId", In: "body", Rule: "value", Message: "unknown srcClientId"}}
+		return nil, e
+	}
+	if r.ServiceID != serviceID {
+		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "serviceId does not resolve to the programme of this srcClientId (credential service-id)")
+		e.Fields = []simulator.FieldError{{Field: "serviceId", In: "body", Rule: "value", Message: "unknown serviceId"}}
+		return nil, e
+	}
+	var c cardPlaintext
+	if err := json.Unmarshal(req.Plaintext(), &c); err != nil || c.PrimaryAccountNumber == "" {
+		return nil, errors.New("putCard ran without a decoded encryptedCard")
+	}
+	p, err := pan.Parse(c.PrimaryAccountNumber)
+	if err != nil || !p.LuhnValid() {
+		e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "encryptedCard: primaryAccountNumber fails the Luhn check")
+		e.Fields = []simulator.FieldError{{Field: "encryptedCard/primaryAccountNumber", In: "body", Rule: "luhn", Message: "primaryAccountNumber fails the Luhn check"}}
+		return nil, e
+	}
+	if exp := expiry(c.PanExpirationYear, c.PanExpirationMonth); !exp.After(n.env.Clock.Now()) {
+		e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "encryptedCard: the card has expired")
+		e.Fields = []simulator.FieldError{{Field: "encryptedCard/panExpirationYear", In: "body", Rule: "expiry", Message: "card expiry is in the past"}}
+		return nil, e
+	}
+	switch outcomeOf(p.Reveal()) {
+	case outcomeIneligible:
+		return nil, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "CARD_INELIGIBLE", "card %s: the account range is not enabled for Click to Pay", p.Masked())
+	case outcomeDeclined:
+		return nil, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: tokenisation was declined; nothing was enrolled", p.Masked())
+	case outcomeAlreadyEnrolled:
+		return nil, svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled in another Click to Pay profile", p.Masked())
+	case outcomeServiceError:
+		return nil, svcErr(http.StatusInternalServerError, simulator.KindInternal, "INTERNAL", "enrolment service error; nothing was enrolled, the call may be retried")
+	}
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ref := cardRef(p.Reveal())
+	var out digitalCard
+	err = n.cards.Update(ctx, ref, func(v *digitalCard, exists bool) error {
+		if exists {
+			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), v.SrcDigitalCardID)
+		}
+		*v = digitalCard{
+			CardRef:          ref,
+			SrcDigitalCardID: n.env.IDs.UUID(),
+			SrcConsumerID:    n.env.IDs.UUID(),
+			Consumer:         r.Consumer,
+			PanBIN:           p.BIN(),
+			PanLastFour:      p.Last4(),
+			ExpirationMonth:  c.PanExpirationMonth,
+			ExpirationYear:   c.PanExpirationYear,
+			TokenUniqueRef:   "DM4MMC" + n.env.IDs.Hex(16),
+			TokenRequestorID: TokenRequestorID,
+			Status:           "ACTIVE",
+			EnrolledAt:       n.env.Clock.Now(),
+		}
+		out = *v
+		return nil
+	})
+	var se *simulator.Error
+	if errors.As(err, &se) {
+		return nil, se
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return simulator.JSON(http.StatusOK, map[string]any{
+		"srcCorrelationId": r.SrcCorrelationID,
+		"srcConsumerId":    out.SrcConsumerID,
+		"srcDigitalCardId": out.SrcDigitalCardID,
+		"maskedCard": map[string]any{
+			"panLastFour":        out.PanLastFour,
+			"panBin":             out.PanBIN,
+			"panExpirationMonth": out.ExpirationMonth,
+			"panExpirationYear":  out.ExpirationYear,
+			"tokenRequestorId":   out.TokenRequestorID,
+			"status":             out.Status,
+		},
+	}), nil
+}
+
+// expiry is the first instant after the card's expiry month.
+func expiry(year, month string) time.Time {
+	t, err := time.Parse("2006-01", year+"-"+month)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.AddDate(0, 1, 0)
+}

@@ -1,0 +1,244 @@
+// Package mastercard emulates Mastercard's issuer-facing Click to Pay
+// enrolment: the synchronous Enroll API (openapi/mastercard/enrollment.yaml).
+//
+// What it checks and does:
+//   - OAuth 1.0a one-legged on every call (client/mastercard/oauth1): the
+//     signature over the URL as sent (with or without the /mastercard mount
+//     prefix), oauth_body_hash, a timestamp window and a nonce replay cache;
+//     failures are the gateway envelope, 401 AUTHENTICATION_FAILED, naming
+//     the problem;
+//   - encryptedCard must be a compact JWE RSA-OAEP-256/A256GCM whose kid is
+//     the fingerprint of the simulator's encryption key
+//     (client/mastercard/encryption); its plaintext is validated against
+//     EncryptedCardPlaintext; card data in clear, an unknown kid or a broken
+//     JWE are refused with the enrolment-service envelope and never echoed;
+//   - srcClientId and serviceId must be the project's (credentials src-client-id
+//     and service-id), otherwise 400 INVALID_STATE;
+//   - an enrolled card gets a consumer, a digital card and a Click to Pay token
+//     (token requestor 50123197928) in status ACTIVE; enrolling the same card
+//     again is 409 ALREADY_EXISTS (a documented choice of the simulator:
+//     Mastercard does not publish the duplicate behaviour).
+//
+// Settings (c2psim --set mastercard.<key>=<value>):
+//
+//	oauthWindow  duration  5m                  accepted oauth_timestamp skew
+//	serviceId    string    SRC_ISSUER_SANDBOX  the onboarded programme's serviceId
+package mastercard
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/c2psim/c2psim/client/mastercard/encryption"
+	"github.com/c2psim/c2psim/client/mastercard/oauth1"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/store"
+)
+
+// ID is the network's registry key and path prefix.
+const ID = "mastercard"
+
+// Spec is the served document.
+const Spec = "mastercard/enrollment.yaml"
+
+// TokenRequestorID is Mastercard's Click to Pay token requestor ID.
+const TokenRequestorID = "50123197928"
+
+func init() { simulator.Register(ID, func() simulator.Network { return &Network{} }) }
+
+// Network is one Mastercard emulation; every simulator gets its own.
+type Network struct {
+	env *simulator.Env
+
+	credMu      sync.RWMutex
+	consumerKey string
+	signingKey  *rsa.PrivateKey // the sandbox issuer's signing key (private half handed out)
+	signingPub  *rsa.PublicKey  // verifies signatures; replaceable by the issuer's own
+	encKey      *rsa.PrivateKey // the simulator's encryption key: issuers encrypt cards to it
+	encKid      string
+	keys        encryption.KeyRing
+	srcClientID string
+	serviceID   string
+
+	verifier *oauth1.Verifier
+
+	mu    sync.Mutex
+	cards store.Table[digitalCard] // by card reference (SHA-256 of the PAN)
+}
+
+var (
+	_ simulator.Network            = (*Network)(nil)
+	_ simulator.Decoder            = (*Network)(nil)
+	_ simulator.CredentialProvider = (*Network)(nil)
+	_ simulator.TestCardLister     = (*Network)(nil)
+	_ simulator.SettingsDeclarer   = (*Network)(nil)
+	_ simulator.Resetter           = (*Network)(nil)
+)
+
+// Describe implements simulator.Network.
+func (n *Network) Describe() simulator.Description {
+	return simulator.Description{
+		ID:    ID,
+		Name:  "Mastercard Click to Pay (Enroll API)",
+		Specs: []string{Spec},
+		AuthSchemes: []string{
+			"OAuth 1.0a one-legged, RSA-SHA256 or RSA-PSS, with oauth_body_hash",
+			"JWE RSA-OAEP-256/A256GCM for encryptedCard (kid = key fingerprint)",
+		},
+	}
+}
+
+// Settings implements simulator.SettingsDeclarer.
+func (n *Network) Settings() []simulator.Setting {
+	return []simulator.Setting{
+		{Key: "oauthWindow", Kind: "duration", Default: "5m", Description: "accepted oauth_timestamp clock skew either way"},
+		{Key: "serviceId", Kind: "string", Default: "SRC_ISSUER_SANDBOX", Description: "the serviceId of the issuer's onboarded programme; any other is INVALID_STATE"},
+	}
+}
+
+// Setup implements simulator.Network: it generates the sandbox credentials.
+func (n *Network) Setup(env *simulator.Env) error {
+	n.env = env
+	n.serviceID = env.Settings.String("serviceId", "SRC_ISSUER_SANDBOX")
+	if n.serviceID == "" {
+		return errors.New("mastercard.serviceId must not be empty")
+	}
+	n.cards = store.NewTable[digitalCard](env.Store, "cards")
+	var err error
+	if n.signingKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return err
+	}
+	if n.encKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return err
+	}
+	n.signingPub = &n.signingKey.PublicKey
+	n.keys = encryption.KeyRing{}
+	if n.encKid, err = n.keys.Add(n.encKey); err != nil {
+		return err
+	}
+	// Mastercard consumer keys: 24 characters, '!', 48 hex characters.
+	n.consumerKey = env.IDs.Hex(12) + "!" + env.IDs.Hex(24)
+	n.srcClientID = env.IDs.UUID()
+	n.verifier = &oauth1.Verifier{
+		Keys:        n.keyFor,
+		Window:      env.Settings.Duration("oauthWindow", 5*time.Minute),
+		Now:         env.Clock.Now,
+		MountPrefix: "/" + ID,
+	}
+	return nil
+}
+
+func (n *Network) keyFor(ck string) (*rsa.PublicKey, bool) {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return n.signingPub, ck == n.consumerKey
+}
+
+// Reset implements simulator.Resetter: it forgets the nonces seen.
+func (n *Network) Reset() {
+	n.verifier.Forget()
+}
+
+// Authenticate implements simulator.Network: OAuth 1.0a over the URL as
+// received.
+func (n *Network) Authenticate(req *simulator.Request) error {
+	r := req.HTTP
+	u := &url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	res, err := n.verifier.Verify(r.Header.Get("Authorization"), r.Method, u, req.Body)
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case errors.Is(err, oauth1.ErrMissingHeader):
+			msg = "OAuth 1.0a Authorization header is missing: sign every call with your consumer key and signing key"
+		case errors.Is(err, oauth1.ErrBadSignature):
+			msg = "OAuth signatures did not match (RSA-SHA256 over the signature base string of method, URL and parameters)"
+		}
+		return &simulator.Error{Status: http.StatusUnauthorized, Kind: simulator.KindAuth, Code: "AUTHENTICATION_FAILED", Message: msg}
+	}
+	req.SetPrincipal("consumer-key:" + res.ConsumerKey)
+	return nil
+}
+
+// Credentials implements simulator.CredentialProvider.
+func (n *Network) Credentials() []simulator.Credential {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return []simulator.Credential{
+		{Name: "consumer-key", Kind: "id", Value: n.consumerKey, Description: "OAuth 1.0a oauth_consumer_key of the sandbox project"},
+		{Name: "signing-private-key", Kind: "rsa-private-key", Value: pemPrivate(n.signingKey), Description: "signs OAuth 1.0a requests while signing-public-key is the generated one"},
+		{Name: "signing-public-key", Kind: "rsa-public-key", Value: pemPublic(n.signingPub), Description: "verifies OAuth 1.0a signatures; register your own signing public key under this name"},
+		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKid, Value: pemPublic(&n.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
+		{Name: "src-client-id", Kind: "id", Value: n.srcClientID, Description: "srcClientId of the onboarded programme"},
+		{Name: "service-id", Kind: "id", Value: n.serviceID, Description: "serviceId of the onboarded programme"},
+	}
+}
+
+// RegisterCredential implements simulator.CredentialProvider: the issuer's
+// own signing public key, consumer key, srcClientId or serviceId.
+func (n *Network) RegisterCredential(c simulator.Credential) error {
+	n.credMu.Lock()
+	defer n.credMu.Unlock()
+	switch {
+	case c.Name == "signing-public-key" && c.Kind == "rsa-public-key":
+		pub, err := parsePublic(c.Value)
+		if err != nil {
+			return err
+		}
+		n.signingPub = pub
+	case c.Name == "consumer-key" && c.Kind == "id":
+		if c.Value == "" {
+			return errors.New("consumer-key must not be empty")
+		}
+		n.consumerKey = c.Value
+	case c.Name == "src-client-id" && c.Kind == "id":
+		n.srcClientID = c.Value
+	case c.Name == "service-id" && c.Kind == "id":
+		n.serviceID = c.Value
+	default:
+		return fmt.Errorf("mastercard takes signing-public-key (rsa-public-key), consumer-key (id), src-client-id (id) or service-id (id); got %s (%s)", c.Name, c.Kind)
+	}
+	return nil
+}
+
+func (n *Network) programme() (srcClientID, serviceID string) {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return n.srcClientID, n.serviceID
+}
+
+func pemPublic(k *rsa.PublicKey) string {
+	der, _ := x509.MarshalPKIXPublicKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+func pemPrivate(k *rsa.PrivateKey) string {
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+func parsePublic(s string) (*rsa.PublicKey, error) {
+	b, _ := pem.Decode([]byte(s))
+	if b == nil {
+		return nil, errors.New("value is not PEM")
+	}
+	k, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parsing public key: %w", err)
+	}
+	rk, ok := k.(*rsa.PublicKey)
+	if !ok || rk.N.BitLen() < 2048 {
+		return nil, errors.New("the signing key must be RSA, at least 2048 bits")
+	}
+	return rk, nil
+}

@@ -1,0 +1,309 @@
+package mastercard_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/c2psim/c2psim/client/mastercard/encryption"
+	"github.com/c2psim/c2psim/client/mastercard/oauth1"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/networks/mastercard"
+	"github.com/c2psim/c2psim/simulator/simtest"
+)
+
+const path = "/mastercard/src/api/digital/payments/cards"
+
+// issuer is a minimal Enroll API client built from the published wire rules:
+// OAuth 1.0a with body hash, encryptedCard as JWE to Mastercard's key.
+type issuer struct {
+	t                      *testing.T
+	srv                    *simtest.Server
+	signer                 *oauth1.Signer
+	encPub                 *rsa.PublicKey
+	srcClientID, serviceID string
+}
+
+func newIssuer(t *testing.T, srv *simtest.Server) *issuer {
+	creds := map[string]simulator.Credential{}
+	for _, c := range srv.Sim.Credentials(mastercard.ID) {
+		creds[c.Name] = c
+	}
+	privBlock, _ := pem.Decode([]byte(creds["signing-private-key"].Value))
+	priv, err := x509.ParsePKCS8PrivateKey(privBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubBlock, _ := pem.Decode([]byte(creds["encryption-public-key"].Value))
+	pub, err := x509.ParsePKIXPublicKey(pubBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp, _ := encryption.Fingerprint(pub.(*rsa.PublicKey)); fp != creds["encryption-public-key"].KeyID {
+		t.Fatalf("encryption-public-key keyId %q is not its fingerprint %q", creds["encryption-public-key"].KeyID, fp)
+	}
+	return &issuer{t: t, srv: srv,
+		signer:      &oauth1.Signer{ConsumerKey: creds["consumer-key"].Value, Key: priv.(*rsa.PrivateKey), Now: srv.Clock.Now},
+		encPub:      pub.(*rsa.PublicKey),
+		srcClientID: creds["src-client-id"].Value, serviceID: creds["service-id"].Value}
+}
+
+func (c *issuer) body(cardPAN string, mut ...func(map[string]any)) []byte {
+	c.t.Helper()
+	plain, _ := json.Marshal(map[string]any{
+		"primaryAccountNumber": cardPAN, "panExpirationMonth": "12", "panExpirationYear": "2030",
+		"cardholderFullName": "Ada Lovelace",
+		"billingAddress":     map[string]any{"line1": "1 Main Street", "city": "London", "countryCode": "GB"},
+	})
+	jwe, err := encryption.Encrypt(plain, c.encPub)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	m := map[string]any{
+		"srcClientId": c.srcClientID, "serviceId": c.serviceID, "srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322110",
+		"consumer": map[string]any{"firstName": "Ada", "lastName": "Lovelace", "emailAddress": "ada@example.com",
+			"mobileNumber": map[string]any{"countryCode": "44", "phoneNumber": "7700900123"}, "locale": "en_GB", "countryCode": "GB"},
+		"encryptedCard": jwe,
+	}
+	for _, f := range mut {
+		f(m)
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+type answer struct {
+	status int
+	raw    string
+	body   map[string]any
+}
+
+// send signs body (unless sign is false) and posts it.
+func (c *issuer) send(body []byte, sign func(*http.Request, []byte)) answer {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if sign == nil {
+		h, err := c.signer.Header(req.Method, req.URL, body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		req.Header.Set("Authorization", h)
+	} else {
+		sign(req, body)
+	}
+	resp, err := c.srv.Client.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.body)
+	return a
+}
+
+func start(t *testing.T) (*simtest.Server, *issuer) {
+	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true})
+	return srv, newIssuer(t, srv)
+}
+
+func TestEnrolPublishedCards(t *testing.T) {
+	_, c := start(t)
+	for _, p := range []string{"5186001700008785", "5186001700009726", "2223001850114872"} {
+		a := c.send(c.body(p), nil)
+		if a.status != 200 {
+			t.Fatalf("%s: %d %s", p[len(p)-4:], a.status, a.raw)
+		}
+		mc := a.body["maskedCard"].(map[string]any)
+		if mc["status"] != "ACTIVE" || mc["tokenRequestorId"] != mastercard.TokenRequestorID || mc["panLastFour"] != p[12:] {
+			t.Fatalf("maskedCard %v", mc)
+		}
+		if strings.Contains(a.raw, p) {
+			t.Fatal("the answer carries the PAN in clear")
+		}
+	}
+	// Enrolling the same card again is 409 ALREADY_EXISTS.
+	a := c.send(c.body("5186001700008785"), nil)
+	if a.status != 409 || a.body["reason"] != "ALREADY_EXISTS" {
+		t.Fatalf("duplicate: %d %s", a.status, a.raw)
+	}
+}
+
+func gatewayReason(t *testing.T, a answer) (string, string) {
+	t.Helper()
+	errs, _ := a.body["Errors"].(map[string]any)
+	list, _ := errs["Error"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("not the gateway envelope: %d %s", a.status, a.raw)
+	}
+	e := list[0].(map[string]any)
+	return e["ReasonCode"].(string), e["Description"].(string)
+}
+
+func TestAuthenticationFailures(t *testing.T) {
+	srv, c := start(t)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	body := c.body("5186001700008785")
+	cases := []struct {
+		name string
+		sign func(*http.Request, []byte)
+		want string
+	}{
+		{"missing header", func(*http.Request, []byte) {}, "Authorization header is missing"},
+		{"bad signature", func(r *http.Request, b []byte) {
+			s := *c.signer
+			s.Key = other
+			h, _ := s.Header(r.Method, r.URL, b)
+			r.Header.Set("Authorization", h)
+		}, "OAuth signatures did not match"},
+		{"body hash mismatch", func(r *http.Request, b []byte) {
+			h, _ := c.signer.Header(r.Method, r.URL, append([]byte(nil), b[:len(b)-1]...))
+			r.Header.Set("Authorization", h)
+		}, "oauth_body_hash does not match"},
+		{"stale timestamp", func(r *http.Request, b []byte) {
+			s := *c.signer
+			s.Now = func() time.Time { return srv.Clock.Now().Add(-10 * time.Minute) }
+			h, _ := s.Header(r.Method, r.URL, b)
+			r.Header.Set("Authorization", h)
+		}, "oauth_timestamp is outside the accepted window"},
+		{"unknown consumer key", func(r *http.Request, b []byte) {
+			s := *c.signer
+			s.ConsumerKey = "someone-else"
+			h, _ := s.Header(r.Method, r.URL, b)
+			r.Header.Set("Authorization", h)
+		}, "unknown oauth_consumer_key"},
+	}
+	for _, tc := range cases {
+		a := c.send(body, tc.sign)
+		if a.status != 401 {
+			t.Fatalf("%s: %d %s", tc.name, a.status, a.raw)
+		}
+		if rc, d := gatewayReason(t, a); rc != "AUTHENTICATION_FAILED" || !strings.Contains(d, tc.want) {
+			t.Errorf("%s: %s %q", tc.name, rc, d)
+		}
+	}
+	// A replayed nonce: the same header twice.
+	var hdr string
+	first := c.send(body, func(r *http.Request, b []byte) {
+		hdr, _ = c.signer.Header(r.Method, r.URL, b)
+		r.Header.Set("Authorization", hdr)
+	})
+	if first.status != 200 {
+		t.Fatalf("first: %d %s", first.status, first.raw)
+	}
+	a := c.send(body, func(r *http.Request, _ []byte) { r.Header.Set("Authorization", hdr) })
+	if rc, d := gatewayReason(t, a); a.status != 401 || rc != "AUTHENTICATION_FAILED" || !strings.Contains(d, "oauth_nonce was already used") {
+		t.Fatalf("replay: %d %s", a.status, a.raw)
+	}
+	// Signed over the URL without the /mastercard mount prefix (as for the real host).
+	body2 := c.body("5186001700009726")
+	a = c.send(body2, func(r *http.Request, b []byte) {
+		u, _ := url.Parse(strings.Replace(r.URL.String(), "/mastercard/", "/", 1))
+		h, _ := c.signer.Header(r.Method, u, b)
+		r.Header.Set("Authorization", h)
+	})
+	if a.status != 200 {
+		t.Fatalf("unprefixed URL: %d %s", a.status, a.raw)
+	}
+}
+
+func serviceReason(t *testing.T, a answer) string {
+	t.Helper()
+	r, _ := a.body["reason"].(string)
+	if r == "" || a.body["message"] == nil {
+		t.Fatalf("not the service envelope: %d %s", a.status, a.raw)
+	}
+	return r
+}
+
+func TestEncryptionRefusals(t *testing.T) {
+	_, c := start(t)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	clear := c.body("5186001700008785", func(m map[string]any) { m["encryptedCard"] = "5186001700008785" })
+	a := c.send(clear, nil)
+	if a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" || !strings.Contains(a.raw, "in clear") || strings.Contains(a.raw, "5186001700008785") {
+		t.Fatalf("clear PAN: %d %s", a.status, a.raw)
+	}
+	unknown := c.body("5186001700008785", func(m map[string]any) {
+		m["encryptedCard"], _ = encryption.Encrypt([]byte(`{}`), &other.PublicKey)
+	})
+	if a := c.send(unknown, nil); a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" || !strings.Contains(a.raw, "kid is not the fingerprint") {
+		t.Fatalf("unknown kid: %d %s", a.status, a.raw)
+	}
+	broken := c.body("5186001700008785", func(m map[string]any) { m["encryptedCard"] = "eyJhbGciOiJub25lIn0.a.b.c.d" })
+	if a := c.send(broken, nil); a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" || !strings.Contains(a.raw, "compact JWE") {
+		t.Fatalf("broken JWE: %d %s", a.status, a.raw)
+	}
+	badPlain := c.body("5186001700008785", func(m map[string]any) {
+		m["encryptedCard"], _ = encryption.Encrypt([]byte(`{"primaryAccountNumber":"5186001700008785","cardholderFullName":"A"}`), c.encPub)
+	})
+	if a := c.send(badPlain, nil); a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" || !strings.Contains(a.raw, "panExpirationMonth") || strings.Contains(a.raw, "5186001700008785") {
+		t.Fatalf("plaintext missing fields: %d %s", a.status, a.raw)
+	}
+	unknownClient := c.body("5186001700008785", func(m map[string]any) { m["srcClientId"] = "11111111-2222-4333-8444-555555555555" })
+	if a := c.send(unknownClient, nil); a.status != 400 || serviceReason(t, a) != "INVALID_STATE" {
+		t.Fatalf("unknown srcClientId: %d %s", a.status, a.raw)
+	}
+	unknownService := c.body("5186001700008785", func(m map[string]any) { m["serviceId"] = "OTHER" })
+	if a := c.send(unknownService, nil); a.status != 400 || serviceReason(t, a) != "INVALID_STATE" {
+		t.Fatalf("unknown serviceId: %d %s", a.status, a.raw)
+	}
+	extra := c.body("5186001700008785", func(m map[string]any) { m["cardNumber"] = "x" })
+	if a := c.send(extra, nil); a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" {
+		t.Fatalf("unknown field: %d %s", a.status, a.raw)
+	}
+}
+
+func TestTestCards(t *testing.T) {
+	_, c := start(t)
+	want := map[string]struct {
+		status int
+		reason string
+	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, "enrolled": {200, ""}}
+	n := &mastercard.Network{}
+	for _, tc := range n.TestCards() {
+		w, ok := want[tc.Outcome]
+		if !ok {
+			t.Fatalf("outcome %q untested", tc.Outcome)
+		}
+		a := c.send(c.body(tc.PAN), nil)
+		if a.status != w.status || (w.reason != "" && serviceReason(t, a) != w.reason) {
+			t.Errorf("%s (%s): %d %s", tc.PAN[12:], tc.Outcome, a.status, a.raw)
+		}
+		if strings.Contains(a.raw, tc.PAN) {
+			t.Errorf("%s: answer carries the PAN in clear", tc.Outcome)
+		}
+	}
+}
+
+func TestJournalIsMasked(t *testing.T) {
+	srv, c := start(t)
+	if a := c.send(c.body("5186001700008785"), nil); a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.raw)
+	}
+	resp, err := srv.Client.Get(srv.URL + "/_admin/journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(raw), "0f1e2d3c-4b5a-4968-8776-655443322110") {
+		t.Fatalf("journal %d: %.300s", resp.StatusCode, raw)
+	}
+	if strings.Contains(string(raw), "5186001700008785") {
+		t.Fatal("the journal carries the PAN in clear")
+	}
+	if !strings.Contains(string(raw), "8785") {
+		t.Fatal("the journal does not show the card's last four digits")
+	}
+}

@@ -1,0 +1,44 @@
+package mastercard
+
+import (
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+// Card outcomes.
+const (
+	outcomeEnrolled        = "enrolled"
+	outcomeIneligible      = "CARD_INELIGIBLE"
+	outcomeDeclined        = "DECLINED"
+	outcomeAlreadyEnrolled = "ALREADY_EXISTS"
+	outcomeServiceError    = "INTERNAL"
+)
+
+// testCard builds a Luhn-valid 16-digit Mastercard test card from a 15-digit stem.
+func testCard(stem string) string { return stem + string(pan.LuhnCheckDigit(stem)) }
+
+var testCards = []simulator.TestCard{
+	{PAN: "5186001700008785", Outcome: outcomeEnrolled, Description: "Mastercard's published Click to Pay sandbox card: enrolled, token ACTIVE"},
+	{PAN: "5186001700009726", Outcome: outcomeEnrolled, Description: "Mastercard's published Click to Pay sandbox card: enrolled, token ACTIVE"},
+	{PAN: "5186001700009908", Outcome: outcomeEnrolled, Description: "Mastercard's published Click to Pay sandbox card: enrolled, token ACTIVE"},
+	{PAN: "5186001700008876", Outcome: outcomeEnrolled, Description: "Mastercard's published Click to Pay sandbox card: enrolled, token ACTIVE"},
+	{PAN: "5186001700001434", Outcome: outcomeEnrolled, Description: "Mastercard's published Click to Pay sandbox card: enrolled, token ACTIVE"},
+	{PAN: "2223001850114872", Outcome: outcomeEnrolled, Description: "Mastercard's published 2-series sandbox card: enrolled, token ACTIVE"},
+	{PAN: "2223001851474275", Outcome: outcomeEnrolled, Description: "Mastercard's published 2-series sandbox card: enrolled, token ACTIVE"},
+	{PAN: testCard("518600170000422"), Outcome: outcomeIneligible, Description: "422 CARD_INELIGIBLE: the account range is not enabled for Click to Pay"},
+	{PAN: testCard("518600170000051"), Outcome: outcomeDeclined, Description: "422 DECLINED: tokenisation declined, nothing enrolled"},
+	{PAN: testCard("518600170000409"), Outcome: outcomeAlreadyEnrolled, Description: "409 ALREADY_EXISTS: the card is already enrolled in another profile"},
+	{PAN: testCard("518600170000500"), Outcome: outcomeServiceError, Description: "500 INTERNAL: enrolment service error, nothing enrolled (retry-safe)"},
+}
+
+// TestCards implements simulator.TestCardLister.
+func (n *Network) TestCards() []simulator.TestCard { return testCards }
+
+func outcomeOf(p string) string {
+	for _, c := range testCards {
+		if c.PAN == p {
+			return c.Outcome
+		}
+	}
+	return outcomeEnrolled
+}
