@@ -15,11 +15,12 @@ const PlaintextSchema = "EncryptedCardPlaintext"
 
 // enrollRequest is the clear part of an enrol call.
 type enrollRequest struct {
-	SrcClientID      string   `json:"srcClientId"`
-	ServiceID        string   `json:"serviceId"`
-	SrcCorrelationID string   `json:"srcCorrelationId"`
-	Consumer         consumer `json:"consumer"`
-	EncryptedCard    string   `json:"encryptedCard"`
+	SrcClientID          string   `json:"srcClientId"`
+	ServiceID            string   `json:"serviceId"`
+	SrcCorrelationID     string   `json:"srcCorrelationId"`
+	ExternalCredentialID string   `json:"externalCredentialId,omitempty"`
+	Consumer             consumer `json:"consumer"`
+	EncryptedCard        string   `json:"encryptedCard"`
 }
 
 type consumer struct {

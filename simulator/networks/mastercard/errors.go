@@ -54,7 +54,9 @@ func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simul
 	if msg == "" {
 		msg = e.Summary()
 	}
-	if gatewayStatus[e.Status] {
+	// A resource the service does not know is the service's 404; a path no
+	// operation serves is the gateway's.
+	if gatewayStatus[e.Status] && !(e.Status == http.StatusNotFound && req.OperationID != "") {
 		var g gatewayErrors
 		g.Errors.Error = []gatewayError{{Source: "Gateway", ReasonCode: gatewayReason(e), Description: msg, Recoverable: e.Status == http.StatusTooManyRequests}}
 		return simulator.JSON(e.Status, g)

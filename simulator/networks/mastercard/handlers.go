@@ -29,6 +29,8 @@ type digitalCard struct {
 	TokenRequestorID string    `json:"tokenRequestorId"`
 	Status           string    `json:"status"`
 	EnrolledAt       time.Time `json:"enrolledAt"`
+	// Credential Directory address, when the enrolment gave both external IDs.
+	ExternalCredentialID string `json:"externalCredentialId,omitempty"`
 }
 
 // Handler implements simulator.Network.
@@ -36,6 +38,10 @@ func (n *Network) Handler(op string) simulator.Handler {
 	switch op {
 	case "putCard":
 		return n.putCard
+	case "getCredential":
+		return n.getCredential
+	case "deleteCredential":
+		return n.deleteCredential
 	}
 	return nil
 }
@@ -108,10 +114,24 @@ func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulat
 			TokenRequestorID: TokenRequestorID,
 			Status:           "ACTIVE",
 			EnrolledAt:       n.env.Clock.Now(),
+
+			ExternalCredentialID: r.ExternalCredentialID,
 		}
 		out = *v
 		return nil
 	})
+	if err == nil && r.Consumer.ExternalConsumerID != "" && r.ExternalCredentialID != "" {
+		err = n.directory.Update(ctx, directoryKey(r.Consumer.ExternalConsumerID, r.ExternalCredentialID), func(v *string, exists bool) error {
+			if exists {
+				return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalCredentialId %q is already used for consumer %q", r.ExternalCredentialID, r.Consumer.ExternalConsumerID)
+			}
+			*v = ref
+			return nil
+		})
+		if err != nil {
+			_ = n.cards.Delete(ctx, ref)
+		}
+	}
 	var se *simulator.Error
 	if errors.As(err, &se) {
 		return nil, se
@@ -141,4 +161,69 @@ func expiry(year, month string) time.Time {
 		return time.Time{}
 	}
 	return t.AddDate(0, 1, 0)
+}
+
+func directoryKey(extConsumer, extCredential string) string {
+	return extConsumer + "\x00" + extCredential
+}
+
+// credential finds the card a Credential Directory address names.
+func (n *Network) credential(ctx context.Context, req *simulator.Request) (digitalCard, string, error) {
+	dir, ec, ecr := req.PathParams["directoryId"], req.PathParams["externalConsumerId"], req.PathParams["externalCredentialId"]
+	if dir != n.currentDirectoryID() {
+		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "directoryId does not resolve to this issuer's directory (credential directory-id)")
+		e.Fields = []simulator.FieldError{{Field: "directoryId", In: "path", Rule: "value", Message: "unknown directoryId"}}
+		return digitalCard{}, "", e
+	}
+	key := directoryKey(ec, ecr)
+	ref, err := n.directory.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return digitalCard{}, "", svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no credential %q for consumer %q in this directory", ecr, ec)
+	}
+	if err != nil {
+		return digitalCard{}, "", err
+	}
+	c, err := n.cards.Get(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return digitalCard{}, "", svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no credential %q for consumer %q in this directory", ecr, ec)
+	}
+	return c, key, err
+}
+
+func (n *Network) getCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	c, _, err := n.credential(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return simulator.JSON(http.StatusOK, map[string]any{
+		"directoryId":          req.PathParams["directoryId"],
+		"externalConsumerId":   req.PathParams["externalConsumerId"],
+		"externalCredentialId": req.PathParams["externalCredentialId"],
+		"srcConsumerId":        c.SrcConsumerID,
+		"srcDigitalCardId":     c.SrcDigitalCardID,
+		"maskedCard": map[string]any{
+			"panLastFour":        c.PanLastFour,
+			"panBin":             c.PanBIN,
+			"panExpirationMonth": c.ExpirationMonth,
+			"panExpirationYear":  c.ExpirationYear,
+			"tokenRequestorId":   c.TokenRequestorID,
+			"status":             c.Status,
+		},
+	}), nil
+}
+
+func (n *Network) deleteCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c, key, err := n.credential(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.directory.Delete(ctx, key); err != nil {
+		return nil, err
+	}
+	if err := n.cards.Delete(ctx, c.CardRef); err != nil {
+		return nil, err
+	}
+	return &simulator.Response{Status: http.StatusNoContent}, nil
 }

@@ -67,11 +67,13 @@ type Network struct {
 	keys        encryption.KeyRing
 	srcClientID string
 	serviceID   string
+	directoryID string
 
 	verifier *oauth1.Verifier
 
-	mu    sync.Mutex
-	cards store.Table[digitalCard] // by card reference (SHA-256 of the PAN)
+	mu        sync.Mutex
+	cards     store.Table[digitalCard] // by card reference (SHA-256 of the PAN)
+	directory store.Table[string]      // externalConsumerId + externalCredentialId → card reference
 }
 
 var (
@@ -112,6 +114,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 		return errors.New("mastercard.serviceId must not be empty")
 	}
 	n.cards = store.NewTable[digitalCard](env.Store, "cards")
+	n.directory = store.NewTable[string](env.Store, "directory")
 	var err error
 	if n.signingKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		return err
@@ -127,6 +130,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 	// Mastercard consumer keys: 24 characters, '!', 48 hex characters.
 	n.consumerKey = env.IDs.Hex(12) + "!" + env.IDs.Hex(24)
 	n.srcClientID = env.IDs.UUID()
+	n.directoryID = env.IDs.UUID()
 	n.verifier = &oauth1.Verifier{
 		Keys:        n.keyFor,
 		Window:      env.Settings.Duration("oauthWindow", 5*time.Minute),
@@ -181,6 +185,7 @@ func (n *Network) Credentials() []simulator.Credential {
 		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKid, Value: pemPublic(&n.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
 		{Name: "src-client-id", Kind: "id", Value: n.srcClientID, Description: "srcClientId of the onboarded programme"},
 		{Name: "service-id", Kind: "id", Value: n.serviceID, Description: "serviceId of the onboarded programme"},
+		{Name: "directory-id", Kind: "id", Value: n.directoryID, Description: "directoryId of the issuer's segregated Credential Directory"},
 	}
 }
 
@@ -215,6 +220,12 @@ func (n *Network) programme() (srcClientID, serviceID string) {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
 	return n.srcClientID, n.serviceID
+}
+
+func (n *Network) currentDirectoryID() string {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return n.directoryID
 }
 
 func pemPublic(k *rsa.PublicKey) string {

@@ -307,3 +307,55 @@ func TestJournalIsMasked(t *testing.T) {
 		t.Fatal("the journal does not show the card's last four digits")
 	}
 }
+
+func TestCredentialDirectory(t *testing.T) {
+	srv, c := start(t)
+	var dir string
+	for _, cr := range srv.Sim.Credentials(mastercard.ID) {
+		if cr.Name == "directory-id" {
+			dir = cr.Value
+		}
+	}
+	body := c.body("5186001700008785", func(m map[string]any) {
+		m["externalCredentialId"] = "card-1"
+		m["consumer"].(map[string]any)["externalConsumerId"] = "consumer-1"
+	})
+	if a := c.send(body, nil); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	do := func(method, p string) answer {
+		req, _ := http.NewRequest(method, c.srv.URL+"/mastercard/src/api/digital/payments"+p, nil)
+		h, err := c.signer.Header(method, req.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", h)
+		resp, err := c.srv.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		a := answer{status: resp.StatusCode, raw: string(raw)}
+		_ = json.Unmarshal(raw, &a.body)
+		return a
+	}
+	p := "/directories/" + dir + "/consumers/consumer-1/credentials/card-1"
+	a := do(http.MethodGet, p)
+	if a.status != 200 || a.body["maskedCard"].(map[string]any)["status"] != "ACTIVE" || strings.Contains(a.raw, "5186001700008785") {
+		t.Fatalf("get: %d %s", a.status, a.raw)
+	}
+	if a := do(http.MethodGet, "/directories/other/consumers/consumer-1/credentials/card-1"); a.status != 400 || serviceReason(t, a) != "INVALID_STATE" {
+		t.Fatalf("unknown directory: %d %s", a.status, a.raw)
+	}
+	if a := do(http.MethodDelete, p); a.status != 204 {
+		t.Fatalf("delete: %d %s", a.status, a.raw)
+	}
+	if a := do(http.MethodGet, p); a.status != 404 || serviceReason(t, a) != "NOT_FOUND" {
+		t.Fatalf("get after delete: %d %s", a.status, a.raw)
+	}
+	// The card can be enrolled again once deleted.
+	if a := c.send(body, nil); a.status != 200 {
+		t.Fatalf("re-enrol after delete: %d %s", a.status, a.raw)
+	}
+}
