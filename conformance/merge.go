@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-
-	"github.com/c2psim/c2psim/conformance/requirements"
 )
 
 // Merge combines the reports of several jobs (sharded by network or label)
@@ -41,25 +39,7 @@ func Merge(reports []Report) (*Report, error) {
 		out.Networks = append(out.Networks, n)
 	}
 	sort.Strings(out.Networks)
-	total := Counts{}
-	for _, req := range requirements.All() {
-		if req.Network != "" && !networks[req.Network] {
-			continue
-		}
-		rr := RequirementResult{Requirement: req, Verdict: rollUp(byReq[req.ID]), Scenarios: []string{}}
-		for _, s := range byReq[req.ID] {
-			rr.Scenarios = append(rr.Scenarios, s.Name)
-		}
-		c := out.Summary[req.NetworkLabel()]
-		c.add(rr.Verdict)
-		out.Summary[req.NetworkLabel()] = c
-		total.add(rr.Verdict)
-		if rr.Verdict == Failed && req.Level == requirements.Must {
-			out.MustFailed++
-		}
-		out.Requirements = append(out.Requirements, rr)
-	}
-	out.Summary["total"] = total
+	out.rollUpRequirements(byReq, networks)
 	return out, nil
 }
 

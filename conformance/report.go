@@ -131,6 +131,14 @@ func Build(r types.Report, target string, networks []string, seed int64) *Report
 	for _, n := range networks {
 		selected[n] = true
 	}
+	out.rollUpRequirements(byReq, selected)
+	return out
+}
+
+// rollUpRequirements gives every catalog requirement of the selected
+// networks (and every cross-network one) its verdict over the scenarios that
+// prove it, and counts the summary.
+func (out *Report) rollUpRequirements(byReq map[string][]Scenario, selected map[string]bool) {
 	total := Counts{}
 	for _, req := range requirements.All() {
 		if req.Network != "" && !selected[req.Network] {
@@ -150,7 +158,6 @@ func Build(r types.Report, target string, networks []string, seed int64) *Report
 		out.Requirements = append(out.Requirements, rr)
 	}
 	out.Summary["total"] = total
-	return out
 }
 
 // rollUp: failure wins; all skipped is skipped; nothing is not covered.
