@@ -40,6 +40,8 @@ func (n *Network) Handler(op string) simulator.Handler {
 		return n.putCard
 	case "getCredential":
 		return n.getCredential
+	case "updateCredential":
+		return n.updateCredential
 	case "deleteCredential":
 		return n.deleteCredential
 	}
@@ -195,6 +197,38 @@ func (n *Network) getCredential(ctx context.Context, req *simulator.Request) (*s
 	if err != nil {
 		return nil, err
 	}
+	return credentialAnswer(req, c), nil
+}
+
+func (n *Network) updateCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	var u struct {
+		SrcCorrelationID   string `json:"srcCorrelationId"`
+		PanExpirationMonth string `json:"panExpirationMonth"`
+		PanExpirationYear  string `json:"panExpirationYear"`
+	}
+	if err := json.Unmarshal(req.Body, &u); err != nil {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of UpdateCredentialRequest")
+	}
+	req.AddCorrelationID(u.SrcCorrelationID)
+	if !expiry(u.PanExpirationYear, u.PanExpirationMonth).After(n.env.Clock.Now()) {
+		e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "the new expiry is in the past")
+		e.Fields = []simulator.FieldError{{Field: "/panExpirationYear", In: "body", Rule: "expiry", Message: "card expiry is in the past"}}
+		return nil, e
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c, _, err := n.credential(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	c.ExpirationMonth, c.ExpirationYear = u.PanExpirationMonth, u.PanExpirationYear
+	if err := n.cards.Put(ctx, c.CardRef, c); err != nil {
+		return nil, err
+	}
+	return credentialAnswer(req, c), nil
+}
+
+func credentialAnswer(req *simulator.Request, c digitalCard) *simulator.Response {
 	return simulator.JSON(http.StatusOK, map[string]any{
 		"directoryId":          req.PathParams["directoryId"],
 		"externalConsumerId":   req.PathParams["externalConsumerId"],
@@ -209,7 +243,7 @@ func (n *Network) getCredential(ctx context.Context, req *simulator.Request) (*s
 			"tokenRequestorId":   c.TokenRequestorID,
 			"status":             c.Status,
 		},
-	}), nil
+	})
 }
 
 func (n *Network) deleteCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {

@@ -348,6 +348,30 @@ func TestCredentialDirectory(t *testing.T) {
 	if a := do(http.MethodGet, "/directories/other/consumers/consumer-1/credentials/card-1"); a.status != 400 || serviceReason(t, a) != "INVALID_STATE" {
 		t.Fatalf("unknown directory: %d %s", a.status, a.raw)
 	}
+	upd := func(body string) answer {
+		req, _ := http.NewRequest(http.MethodPut, c.srv.URL+"/mastercard/src/api/digital/payments"+p, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		h, _ := c.signer.Header(http.MethodPut, req.URL, []byte(body))
+		req.Header.Set("Authorization", h)
+		resp, err := c.srv.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		a := answer{status: resp.StatusCode, raw: string(raw)}
+		_ = json.Unmarshal(raw, &a.body)
+		return a
+	}
+	if a := upd(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322111","panExpirationMonth":"11","panExpirationYear":"2031"}`); a.status != 200 || a.body["maskedCard"].(map[string]any)["panExpirationYear"] != "2031" {
+		t.Fatalf("update: %d %s", a.status, a.raw)
+	}
+	if a := do(http.MethodGet, p); a.body["maskedCard"].(map[string]any)["panExpirationMonth"] != "11" {
+		t.Fatalf("get after update: %d %s", a.status, a.raw)
+	}
+	if a := upd(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322112","panExpirationMonth":"01","panExpirationYear":"2020"}`); a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" {
+		t.Fatalf("update to a past expiry: %d %s", a.status, a.raw)
+	}
 	if a := do(http.MethodDelete, p); a.status != 204 {
 		t.Fatalf("delete: %d %s", a.status, a.raw)
 	}
