@@ -17,7 +17,11 @@
 //   - an enrolled card gets a consumer, a digital card and a Click to Pay token
 //     (token requestor 50123197928) in status ACTIVE; enrolling the same card
 //     again is 409 ALREADY_EXISTS (a documented choice of the simulator:
-//     Mastercard does not publish the duplicate behaviour).
+//     Mastercard does not publish the duplicate behaviour);
+//   - Credential Directory (inferred paths): an enrolment carrying
+//     consumer.externalConsumerId and externalCredentialId can be read,
+//     re-dated (expiry) and deleted under directoryId (credential directory-id);
+//     an unknown directory is INVALID_STATE, an unknown credential a service 404.
 //
 // Settings (c2psim --set mastercard.<key>=<value>):
 //
