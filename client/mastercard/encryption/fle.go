@@ -1,0 +1,111 @@
+package encryption
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"strings"
+)
+
+// FLE is Mastercard's legacy field-level encryption envelope (MDES APIs and
+// Pre-Digitization callbacks, the encryptedPayload object): a single-use
+// AES-128 key wraps the data with AES-CBC (PKCS#7 padding, 16-byte IV) and is
+// itself wrapped with RSA-OAEP under the recipient's key; binary values are
+// hex-encoded.
+type FLE struct {
+	EncryptedData        string `json:"encryptedData"`
+	EncryptedKey         string `json:"encryptedKey"`
+	IV                   string `json:"iv"`
+	OAEPHashingAlgorithm string `json:"oaepHashingAlgorithm"` // SHA256 | SHA512
+	PublicKeyFingerprint string `json:"publicKeyFingerprint"`
+}
+
+// Errors returned by OpenFLE.
+var (
+	ErrFLEMalformed   = errors.New("field-level encryption: encryptedData, encryptedKey and iv must be hex, iv 16 bytes, data a whole number of AES blocks")
+	ErrFLEHash        = errors.New("field-level encryption: oaepHashingAlgorithm must be SHA256 or SHA512")
+	ErrFLEFingerprint = errors.New("field-level encryption: publicKeyFingerprint is not the fingerprint of a known key")
+	ErrFLEDecrypt     = errors.New("field-level encryption: the key or the data does not decrypt")
+)
+
+func oaepHash(name string) (hash.Hash, error) {
+	switch strings.ToUpper(name) {
+	case "SHA256", "SHA-256":
+		return sha256.New(), nil
+	case "SHA512", "SHA-512":
+		return sha512.New(), nil
+	}
+	return nil, ErrFLEHash
+}
+
+// SealFLE encrypts plaintext to pub with the given OAEP hash (SHA256 or SHA512).
+func SealFLE(plaintext []byte, pub *rsa.PublicKey, oaepHashing string) (FLE, error) {
+	h, err := oaepHash(oaepHashing)
+	if err != nil {
+		return FLE{}, err
+	}
+	fp, err := Fingerprint(pub)
+	if err != nil {
+		return FLE{}, err
+	}
+	key, iv := make([]byte, 16), make([]byte, aes.BlockSize)
+	if _, err := rand.Read(key); err != nil {
+		return FLE{}, err
+	}
+	if _, err := rand.Read(iv); err != nil {
+		return FLE{}, err
+	}
+	wrapped, err := rsa.EncryptOAEP(h, rand.Reader, pub, key, nil)
+	if err != nil {
+		return FLE{}, fmt.Errorf("field-level encryption: %w", err)
+	}
+	block, _ := aes.NewCipher(key)
+	pad := aes.BlockSize - len(plaintext)%aes.BlockSize
+	data := append(append([]byte(nil), plaintext...), bytes.Repeat([]byte{byte(pad)}, pad)...)
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(data, data)
+	return FLE{
+		EncryptedData:        hex.EncodeToString(data),
+		EncryptedKey:         hex.EncodeToString(wrapped),
+		IV:                   hex.EncodeToString(iv),
+		OAEPHashingAlgorithm: strings.ToUpper(strings.ReplaceAll(oaepHashing, "-", "")),
+		PublicKeyFingerprint: fp,
+	}, nil
+}
+
+// OpenFLE decrypts an envelope with the key its publicKeyFingerprint names.
+func (r KeyRing) OpenFLE(e FLE) ([]byte, error) {
+	h, err := oaepHash(e.OAEPHashingAlgorithm)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := r[strings.ToLower(e.PublicKeyFingerprint)]
+	if !ok {
+		return nil, ErrFLEFingerprint
+	}
+	data, err1 := hex.DecodeString(e.EncryptedData)
+	wrapped, err2 := hex.DecodeString(e.EncryptedKey)
+	iv, err3 := hex.DecodeString(e.IV)
+	if err1 != nil || err2 != nil || err3 != nil || len(iv) != aes.BlockSize || len(data) == 0 || len(data)%aes.BlockSize != 0 {
+		return nil, ErrFLEMalformed
+	}
+	aesKey, err := rsa.DecryptOAEP(h, nil, key, wrapped, nil)
+	if err != nil || (len(aesKey) != 16 && len(aesKey) != 24 && len(aesKey) != 32) {
+		return nil, ErrFLEDecrypt
+	}
+	block, _ := aes.NewCipher(aesKey)
+	out := make([]byte, len(data))
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(out, data)
+	pad := int(out[len(out)-1])
+	if pad == 0 || pad > aes.BlockSize || !bytes.Equal(out[len(out)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
+		return nil, ErrFLEDecrypt
+	}
+	return out[:len(out)-pad], nil
+}
