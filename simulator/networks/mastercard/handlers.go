@@ -95,9 +95,18 @@ func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulat
 		return nil, svcErr(http.StatusInternalServerError, simulator.KindInternal, "INTERNAL", "enrolment service error; nothing was enrolled, the call may be retried")
 	}
 
+	ref := cardRef(p.Reveal())
+	if existing, err := n.cards.Get(ctx, ref); err == nil {
+		return nil, svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), existing.SrcDigitalCardID)
+	}
+	tokenRef := "DM4MMC" + n.env.IDs.Hex(16)
+	status, err := n.authorize(ctx, p, c, tokenRef, r.SrcCorrelationID)
+	if err != nil {
+		return nil, err
+	}
+
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	ref := cardRef(p.Reveal())
 	var out digitalCard
 	err = n.cards.Update(ctx, ref, func(v *digitalCard, exists bool) error {
 		if exists {
@@ -112,9 +121,9 @@ func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulat
 			PanLastFour:      p.Last4(),
 			ExpirationMonth:  c.PanExpirationMonth,
 			ExpirationYear:   c.PanExpirationYear,
-			TokenUniqueRef:   "DM4MMC" + n.env.IDs.Hex(16),
+			TokenUniqueRef:   tokenRef,
 			TokenRequestorID: TokenRequestorID,
-			Status:           "ACTIVE",
+			Status:           status,
 			EnrolledAt:       n.env.Clock.Now(),
 
 			ExternalCredentialID: r.ExternalCredentialID,

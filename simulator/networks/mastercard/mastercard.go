@@ -72,6 +72,8 @@ type Network struct {
 	srcClientID string
 	serviceID   string
 	directoryID string
+	issuerFLE   *rsa.PrivateKey // the sandbox issuer's callback encryption key (private half handed out)
+	issuerPub   *rsa.PublicKey  // Authorize Service payloads are encrypted to this; replaceable
 
 	verifier *oauth1.Verifier
 
@@ -92,9 +94,10 @@ var (
 // Describe implements simulator.Network.
 func (n *Network) Describe() simulator.Description {
 	return simulator.Description{
-		ID:    ID,
-		Name:  "Mastercard Click to Pay (Enroll API)",
-		Specs: []string{Spec},
+		ID:        ID,
+		Name:      "Mastercard Click to Pay (Enroll API)",
+		Specs:     []string{Spec},
+		Callbacks: []string{CallbackSpec},
 		AuthSchemes: []string{
 			"OAuth 1.0a one-legged, RSA-SHA256 or RSA-PSS, with oauth_body_hash",
 			"JWE RSA-OAEP-256/A256GCM for encryptedCard (kid = key fingerprint)",
@@ -127,6 +130,10 @@ func (n *Network) Setup(env *simulator.Env) error {
 		return err
 	}
 	n.signingPub = &n.signingKey.PublicKey
+	if n.issuerFLE, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return err
+	}
+	n.issuerPub = &n.issuerFLE.PublicKey
 	n.keys = encryption.KeyRing{}
 	if n.encKid, err = n.keys.Add(n.encKey); err != nil {
 		return err
@@ -189,6 +196,8 @@ func (n *Network) Credentials() []simulator.Credential {
 		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKid, Value: pemPublic(&n.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
 		{Name: "src-client-id", Kind: "id", Value: n.srcClientID, Description: "srcClientId of the onboarded programme"},
 		{Name: "service-id", Kind: "id", Value: n.serviceID, Description: "serviceId of the onboarded programme"},
+		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(n.issuerPub), Value: pemPublic(n.issuerPub), Description: "Authorize Service encryptedPayload is encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
+		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemPrivate(n.issuerFLE), Description: "decrypts encryptedPayload while issuer-fle-public-key is the generated one"},
 		{Name: "directory-id", Kind: "id", Value: n.directoryID, Description: "directoryId of the issuer's segregated Credential Directory"},
 	}
 }
@@ -205,6 +214,12 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 			return err
 		}
 		n.signingPub = pub
+	case c.Name == "issuer-fle-public-key" && c.Kind == "rsa-public-key":
+		pub, err := parsePublic(c.Value)
+		if err != nil {
+			return err
+		}
+		n.issuerPub = pub
 	case c.Name == "consumer-key" && c.Kind == "id":
 		if c.Value == "" {
 			return errors.New("consumer-key must not be empty")
@@ -215,7 +230,7 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 	case c.Name == "service-id" && c.Kind == "id":
 		n.serviceID = c.Value
 	default:
-		return fmt.Errorf("mastercard takes signing-public-key (rsa-public-key), consumer-key (id), src-client-id (id) or service-id (id); got %s (%s)", c.Name, c.Kind)
+		return fmt.Errorf("mastercard takes signing-public-key (rsa-public-key), issuer-fle-public-key (rsa-public-key), consumer-key (id), src-client-id (id) or service-id (id); got %s (%s)", c.Name, c.Kind)
 	}
 	return nil
 }
@@ -230,6 +245,17 @@ func (n *Network) currentDirectoryID() string {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
 	return n.directoryID
+}
+
+func (n *Network) issuerFLEKey() *rsa.PublicKey {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return n.issuerPub
+}
+
+func mustFingerprint(k *rsa.PublicKey) string {
+	fp, _ := encryption.Fingerprint(k)
+	return fp
 }
 
 func pemPublic(k *rsa.PublicKey) string {
