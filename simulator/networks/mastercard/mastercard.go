@@ -21,7 +21,14 @@
 //   - Credential Directory (inferred paths): an enrolment carrying
 //     consumer.externalConsumerId and externalCredentialId can be read,
 //     re-dated (expiry) and deleted under directoryId (credential directory-id);
-//     an unknown directory is INVALID_STATE, an unknown credential a service 404.
+//     an unknown directory is INVALID_STATE, an unknown credential a service 404;
+//   - Authorize Service (openapi/mastercard/issuer-predigitization.yaml): when
+//     the issuer registered a callback URL, every enrolment calls it before the
+//     token is stored, card data in the field-level encryption envelope to
+//     issuer-fle-public-key; APPROVED → ACTIVE, DECLINED → 422 DECLINED,
+//     REQUIRE_ADDITIONAL_AUTHENTICATION → token INACTIVE, no answer after the
+//     engine's retries → 503 UNAVAILABLE. Without a callback URL the token is
+//     ACTIVE at once.
 //
 // Settings (c2psim --set mastercard.<key>=<value>):
 //
