@@ -45,7 +45,13 @@ func (n *Network) Handler(op string) simulator.Handler {
 	case "deleteCredential":
 		return n.deleteCredential
 	}
-	return nil
+	if h := n.batchHandler(op); h != nil {
+		return h
+	}
+	if h := n.directoryHandler(op); h != nil {
+		return h
+	}
+	return n.mdesHandler(op)
 }
 
 func cardRef(p string) string {
