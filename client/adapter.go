@@ -23,6 +23,14 @@ type Enroller interface {
 	AddCard(ctx context.Context, consumerRef string, card Card) (*Operation, error)
 }
 
+// BatchEnroller enrols through the network's asynchronous bulk channel
+// (Mastercard batch enrolment). The Issuer uses it for automatic (portfolio)
+// enrolment where the adapter has it; the operation is PENDING until the
+// network's batch status says otherwise (ENR-07).
+type BatchEnroller interface {
+	EnrolBatch(ctx context.Context, c Consumer, card Card) (*Operation, error)
+}
+
 // ConsumerUpdater replaces a consumer's data (full replacement, DAT-06).
 type ConsumerUpdater interface {
 	UpdateConsumer(ctx context.Context, c Consumer) (*Operation, error)

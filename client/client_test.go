@@ -414,3 +414,48 @@ func TestNoFullPANAnywhere(t *testing.T) {
 		t.Fatal("log lines carry no correlation ID")
 	}
 }
+
+// batchAdapter is a test network with a bulk channel: EnrolBatch answers
+// PENDING and records that it was used.
+type batchAdapter struct {
+	*clienttest.Adapter
+	batches []string
+}
+
+func (b *batchAdapter) EnrolBatch(ctx context.Context, c client.Consumer, k client.Card) (*client.Operation, error) {
+	b.batches = append(b.batches, k.Ref)
+	b.Async = true
+	defer func() { b.Async = false }()
+	return b.EnrolCard(ctx, c, k)
+}
+
+func TestAutoEnrolmentUsesTheBulkChannelWhereThereIsOne(t *testing.T) {
+	net := &batchAdapter{Adapter: clienttest.New(client.Visa)}
+	net.PollsToComplete = 1
+	iss, err := client.New(client.WithAdapter(net), client.WithSleep(noWait))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := iss.EnrolCard(ctx, ada(), card("c1", visaPAN)); err != nil {
+		t.Fatal(err)
+	}
+	if len(net.batches) != 0 {
+		t.Fatalf("an explicit enrolment went through the bulk channel: %v", net.batches)
+	}
+	other := ada()
+	other.Ref = "cons-2"
+	op, err := iss.AutoEnrolCard(ctx, other, card("c2", "4012888888881881"))
+	if err != nil || op.Status != client.Pending {
+		t.Fatalf("AutoEnrolCard = %+v, %v", op, err)
+	}
+	if len(net.batches) != 1 || net.batches[0] != "c2" {
+		t.Fatalf("the automatic enrolment did not use the bulk channel: %v", net.batches)
+	}
+	if e, _ := iss.Enrolment(client.Visa, "c2"); e.State != client.StatePending {
+		t.Fatalf("a submitted batch is not an enrolment: state %s", e.State)
+	}
+	if done, err := iss.Wait(ctx, op); err != nil || done.Status != client.Succeeded {
+		t.Fatalf("Wait = %+v, %v", done, err)
+	}
+}

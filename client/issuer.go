@@ -185,6 +185,8 @@ func (i *Issuer) EnrolCard(ctx context.Context, c Consumer, card Card) (*Operati
 
 // AutoEnrolCard is EnrolCard for automatic (portfolio, batch) enrolment: a
 // card whose enrolment was opted out is never re-enrolled this way (LCM-08).
+// Where the network has a bulk channel (a BatchEnroller adapter) the card
+// goes through it and the operation stays PENDING until the batch says.
 func (i *Issuer) AutoEnrolCard(ctx context.Context, c Consumer, card Card) (*Operation, error) {
 	return i.enrol(ctx, c, card, true)
 }
@@ -219,7 +221,9 @@ func (i *Issuer) enrol(ctx context.Context, c Consumer, card Card, auto bool) (*
 	op, err := i.call(ctx, n, c.Ref, "enrolling card "+card.Ref, func(ctx context.Context, attempt int) (*Operation, error) {
 		var op *Operation
 		var err error
-		if known {
+		if b, ok := i.adapters[n].(BatchEnroller); ok && auto {
+			op, err = b.EnrolBatch(ctx, c, card)
+		} else if known {
 			op, err = e.AddCard(ctx, c.Ref, card)
 		} else {
 			op, err = e.EnrolCard(ctx, c, card)
