@@ -9,10 +9,14 @@
 package encryption
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -90,19 +94,44 @@ type Decrypted struct {
 }
 
 // Decrypt opens a compact JWE with the key its kid names.
+//
+// It reads what Mastercard's own client libraries send, which go-jose
+// refuses: mastercard-client-encryption (npm) 1.10.x uses a 16-byte GCM IV
+// and leaves '/' unconverted in its "base64url" segments. So segments are
+// base64url with the standard alphabet's '+' and '/' (and '=' padding)
+// tolerated, the IV may be 12 bytes (RFC 7518) or 16, and the additional
+// authenticated data is the protected-header segment exactly as received
+// (RFC 7516 §5.2 step 14), not a re-encoding of it.
 func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 	compact = strings.TrimSpace(compact)
-	if strings.Count(compact, ".") != 4 {
+	parts := strings.Split(compact, ".")
+	if len(parts) != 5 {
 		return Decrypted{}, ErrMalformed
 	}
-	obj, err := jose.ParseEncryptedCompact(compact, []jose.KeyAlgorithm{KeyAlgorithm}, []jose.ContentEncryption{ContentAlgorithm})
-	if err != nil {
-		if strings.Contains(err.Error(), "unexpected") || strings.Contains(err.Error(), "algorithm") {
-			return Decrypted{}, fmt.Errorf("%w: %v", ErrAlgorithm, err)
+	var seg [5][]byte
+	for i, p := range parts {
+		b, err := decodeSegment(p)
+		if err != nil {
+			return Decrypted{}, fmt.Errorf("%w: %s: %v", ErrMalformed, segmentNames[i], err)
 		}
-		return Decrypted{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		seg[i] = b
 	}
-	kid := obj.Header.KeyID
+	var h map[string]any
+	if err := json.Unmarshal(seg[0], &h); err != nil || h == nil {
+		return Decrypted{}, fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
+	}
+	if h["alg"] != string(KeyAlgorithm) || h["enc"] != string(ContentAlgorithm) {
+		return Decrypted{}, fmt.Errorf("%w: header alg %v, enc %v", ErrAlgorithm, h["alg"], h["enc"])
+	}
+	for _, name := range []string{"zip", "crit"} {
+		if _, ok := h[name]; ok {
+			return Decrypted{}, fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, name)
+		}
+	}
+	kid, isString := h["kid"].(string)
+	if h["kid"] != nil && !isString {
+		return Decrypted{}, fmt.Errorf("%w: header kid is not a string", ErrMalformed)
+	}
 	if kid == "" {
 		return Decrypted{}, ErrNoKid
 	}
@@ -110,9 +139,39 @@ func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 	if !ok {
 		return Decrypted{}, ErrUnknownKid
 	}
-	pt, err := obj.Decrypt(key)
+	iv, ciphertext, tag := seg[2], seg[3], seg[4]
+	if len(iv) != 12 && len(iv) != 16 {
+		return Decrypted{}, fmt.Errorf("%w: the IV is %d bytes, not 12 (or 16)", ErrMalformed, len(iv))
+	}
+	cek, err := rsa.DecryptOAEP(sha256.New(), nil, key, seg[1], nil)
+	if err != nil || len(cek) != 32 || len(tag) != 16 {
+		return Decrypted{}, ErrDecrypt
+	}
+	block, _ := aes.NewCipher(cek)
+	gcm, err := cipher.NewGCMWithNonceSize(block, len(iv))
+	if err != nil {
+		return Decrypted{}, ErrDecrypt
+	}
+	pt, err := gcm.Open(nil, iv, append(ciphertext, tag...), []byte(parts[0]))
 	if err != nil {
 		return Decrypted{}, ErrDecrypt
 	}
 	return Decrypted{Plaintext: pt, Kid: kid}, nil
+}
+
+var segmentNames = [5]string{"protected header", "encrypted key", "IV", "ciphertext", "authentication tag"}
+
+// decodeSegment reads base64url, tolerating '+', '/' and '=' padding.
+func decodeSegment(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	s = strings.Map(func(c rune) rune {
+		switch c {
+		case '+':
+			return '-'
+		case '/':
+			return '_'
+		}
+		return c
+	}, s)
+	return base64.RawURLEncoding.DecodeString(s)
 }
