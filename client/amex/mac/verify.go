@@ -1,0 +1,225 @@
+package mac
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Errors returned by Verifier.Verify, wrapped with details; each names the
+// problem.
+var (
+	ErrMissingHeader   = errors.New("authorization header is missing")
+	ErrMalformedHeader = errors.New("authorization header is not a valid MAC header")
+	ErrUnknownID       = errors.New("MAC id is not a known client id")
+	ErrStaleTimestamp  = errors.New("MAC ts is outside the accepted window")
+	ErrBodyHash        = errors.New("MAC bodyhash does not match the request body")
+	ErrBadMAC          = errors.New("MAC mac does not match the canonical string (ts, nonce, method, path, host, port, bodyhash)")
+	ErrReplayedNonce   = errors.New("MAC nonce was already used")
+)
+
+// SecretLookup returns the secret of a client id, or false.
+type SecretLookup func(id string) (secret string, ok bool)
+
+// DefaultWindow is how far ts may be from the verifier's clock by default.
+const DefaultWindow = 5 * time.Minute
+
+// DefaultMaxNonces bounds the replay cache by default.
+const DefaultMaxNonces = 100_000
+
+// Verifier checks MAC headers. Its zero value is not usable: set Secrets.
+type Verifier struct {
+	Secrets SecretLookup
+	// Window is how far ts may be from Now either way (default DefaultWindow).
+	Window time.Duration
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// MaxNonces bounds the replay cache (default DefaultMaxNonces). When it
+	// is full the oldest nonce is evicted and every timestamp not after the
+	// evicted one's is refused as stale from then on, so an evicted nonce can
+	// never be replayed.
+	MaxNonces int
+	// MountPrefix, when set (for example "/amex"), lets a mac computed over
+	// the path with or without that prefix verify.
+	MountPrefix string
+
+	mu     sync.Mutex
+	seen   map[string]struct{}
+	order  []nonceEntry // insertion order, oldest first
+	head   int
+	floorT time.Time // timestamps at or before it are refused
+}
+
+type nonceEntry struct {
+	key     string
+	ts      time.Time
+	expires time.Time
+}
+
+// Result is what a verified header carried.
+type Result struct {
+	ID        string
+	Nonce     string
+	Timestamp time.Time
+}
+
+func (v *Verifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+func (v *Verifier) window() time.Duration {
+	if v.Window > 0 {
+		return v.Window
+	}
+	return DefaultWindow
+}
+
+func (v *Verifier) maxNonces() int {
+	if v.MaxNonces > 0 {
+		return v.MaxNonces
+	}
+	return DefaultMaxNonces
+}
+
+// VerifyRequest verifies r's Authorization header; u must be the URL as the
+// client addressed it (scheme, host and port included), body the exact bytes
+// received.
+func (v *Verifier) VerifyRequest(r *http.Request, u *url.URL, body []byte) (Result, error) {
+	return v.Verify(r.Header.Get(HeaderAuthorization), r.Method, u, body)
+}
+
+// Verify checks one header against method, URL and body. The nonce is
+// remembered only once everything else verified, so a forged request cannot
+// burn a legitimate client's nonce.
+func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Result, error) {
+	if strings.TrimSpace(header) == "" {
+		return Result{}, ErrMissingHeader
+	}
+	p, err := ParseHeader(header)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrMalformedHeader, err)
+	}
+	secret, ok := "", false
+	if v.Secrets != nil {
+		secret, ok = v.Secrets(p.ID)
+	}
+	if !ok || secret == "" {
+		return Result{}, fmt.Errorf("%w: %q", ErrUnknownID, clip(p.ID))
+	}
+	ms, err := strconv.ParseInt(p.TS, 10, 64)
+	if err != nil || ms <= 0 {
+		return Result{}, fmt.Errorf("%w: ts %q is not milliseconds since the Unix epoch", ErrMalformedHeader, clip(p.TS))
+	}
+	ts := time.UnixMilli(ms)
+	now := v.now()
+	if d := now.Sub(ts); d > v.window() || d < -v.window() {
+		return Result{}, fmt.Errorf("%w (±%s; header says %s, now is %s)", ErrStaleTimestamp, v.window(),
+			ts.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano))
+	}
+	bh := BodyHash(secret, body)
+	if subtle.ConstantTimeCompare([]byte(p.BodyHash), []byte(bh)) != 1 {
+		return Result{}, fmt.Errorf("%w (%d bytes received)", ErrBodyHash, len(body))
+	}
+	matched := false
+	for _, cand := range v.candidates(u) {
+		path, host, port, err := Target(cand)
+		if err != nil {
+			return Result{}, err
+		}
+		want := Sum(secret, Canonical(p.TS, p.Nonce, method, path, host, port, p.BodyHash))
+		if subtle.ConstantTimeCompare([]byte(p.MAC), []byte(want)) == 1 {
+			matched = true
+		}
+	}
+	if !matched {
+		path, host, port, _ := Target(u)
+		return Result{}, fmt.Errorf("%w: verified over %s %s host %s port %d", ErrBadMAC, method, path, host, port)
+	}
+	if err := v.remember(p.ID+"\x00"+p.Nonce, ts, now); err != nil {
+		return Result{}, err
+	}
+	return Result{ID: p.ID, Nonce: p.Nonce, Timestamp: ts}, nil
+}
+
+// candidates is u, plus u with MountPrefix removed or added.
+func (v *Verifier) candidates(u *url.URL) []*url.URL {
+	out := []*url.URL{u}
+	pre := strings.TrimSuffix(v.MountPrefix, "/")
+	if pre == "" {
+		return out
+	}
+	alt := *u
+	if strings.HasPrefix(u.Path, pre+"/") {
+		alt.Path = strings.TrimPrefix(u.Path, pre)
+		if u.RawPath != "" {
+			alt.RawPath = strings.TrimPrefix(u.RawPath, pre)
+		}
+	} else {
+		alt.Path = pre + u.Path
+		if u.RawPath != "" {
+			alt.RawPath = pre + u.RawPath
+		}
+	}
+	return append(out, &alt)
+}
+
+func (v *Verifier) remember(key string, ts, now time.Time) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.seen == nil {
+		v.seen = map[string]struct{}{}
+	}
+	// Drop nonces whose timestamps can no longer pass the window check.
+	for v.head < len(v.order) && now.After(v.order[v.head].expires) {
+		delete(v.seen, v.order[v.head].key)
+		v.order[v.head] = nonceEntry{}
+		v.head++
+	}
+	if !v.floorT.IsZero() && !ts.After(v.floorT) {
+		return fmt.Errorf("%w (the replay cache is full and ts %s is not after the oldest nonce it forgot, %s)",
+			ErrStaleTimestamp, ts.UTC().Format(time.RFC3339Nano), v.floorT.UTC().Format(time.RFC3339Nano))
+	}
+	if _, dup := v.seen[key]; dup {
+		return ErrReplayedNonce
+	}
+	for len(v.seen) >= v.maxNonces() && v.head < len(v.order) {
+		old := v.order[v.head]
+		delete(v.seen, old.key)
+		v.order[v.head] = nonceEntry{}
+		v.head++
+		if old.ts.After(v.floorT) {
+			v.floorT = old.ts
+		}
+	}
+	if v.head > len(v.order)/2 && v.head > 1024 {
+		v.order = append([]nonceEntry(nil), v.order[v.head:]...)
+		v.head = 0
+	}
+	v.seen[key] = struct{}{}
+	// A nonce outlives every moment its timestamp could still be accepted.
+	v.order = append(v.order, nonceEntry{key: key, ts: ts, expires: ts.Add(v.window())})
+	return nil
+}
+
+// Forget empties the nonce replay cache.
+func (v *Verifier) Forget() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.seen, v.order, v.head, v.floorT = nil, nil, 0, time.Time{}
+}
+
+// Nonces reports how many nonces the replay cache holds.
+func (v *Verifier) Nonces() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.seen)
+}
