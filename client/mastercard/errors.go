@@ -1,0 +1,96 @@
+package mastercard
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/pan"
+)
+
+// wireError reads any of Mastercard's three error envelopes: the API
+// gateway's {"Errors":{"Error":[{ReasonCode, Description}]}}, the enrolment
+// service's {status, reason, message} and MDES's
+// {errorCode, errorDescription} (also nested under "errors" or "Errors").
+type wireError struct {
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+
+	ErrorCode        string `json:"errorCode"`
+	ErrorDescription string `json:"errorDescription"`
+	ReasonCode       string `json:"reasonCode"`
+	Description      string `json:"description"`
+
+	Errors json.RawMessage `json:"Errors"`
+}
+
+type gatewayEntry struct {
+	Source      string `json:"Source"`
+	ReasonCode  string `json:"ReasonCode"`
+	Description string `json:"Description"`
+	Recoverable bool   `json:"Recoverable"`
+}
+
+// code and message of an error body, whichever envelope it is.
+func decodeError(b []byte) (code, msg string, recoverable bool) {
+	var w wireError
+	if json.Unmarshal(b, &w) != nil {
+		return "", strings.TrimSpace(string(b)), false
+	}
+	switch {
+	case w.Reason != "":
+		return w.Reason, w.Message, false
+	case w.ErrorCode != "":
+		return w.ErrorCode, w.ErrorDescription, false
+	case w.ReasonCode != "":
+		return w.ReasonCode, w.Description, false
+	}
+	if len(w.Errors) > 0 {
+		var g struct {
+			Error []gatewayEntry `json:"Error"`
+		}
+		if json.Unmarshal(w.Errors, &g) == nil && len(g.Error) > 0 {
+			return g.Error[0].ReasonCode, g.Error[0].Description, g.Error[0].Recoverable
+		}
+		var list []struct {
+			ErrorCode, ErrorDescription, ReasonCode, Description string
+		}
+		if json.Unmarshal(w.Errors, &list) == nil && len(list) > 0 {
+			if list[0].ErrorCode != "" {
+				return list[0].ErrorCode, list[0].ErrorDescription, false
+			}
+			return list[0].ReasonCode, list[0].Description, false
+		}
+	}
+	return "", "", false
+}
+
+// parseError maps a refusal to the unified errors.
+func parseError(status int, body []byte) error {
+	code, msg, recoverable := decodeError(body)
+	e := &client.NetworkError{Network: client.Mastercard, HTTPStatus: status, Code: code, Message: pan.RedactText(msg)}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		e.Kind = client.ErrAuth
+	case status == http.StatusTooManyRequests || recoverable:
+		e.Kind, e.Retryable = client.ErrUnavailable, true
+	case code == "ALREADY_EXISTS":
+		e.Kind = client.ErrAlreadyEnrolled
+	case code == "CARD_INELIGIBLE" || code == "DECLINED":
+		e.Kind = client.ErrIneligible
+	case code == "INVALID_TOKEN_STATUS":
+		e.Kind = client.ErrIllegalTransition
+	case status == http.StatusNotFound || code == "NOT_FOUND" || code == "EMPTY_RESULT":
+		e.Kind = client.ErrNotEnrolled
+	case status == http.StatusConflict:
+		e.Kind, e.Retryable = client.ErrConflict, true
+	case strings.Contains(code, "INVALID_STATE") && status != http.StatusBadRequest:
+		e.Kind = client.ErrIllegalTransition
+	case status >= 500:
+		e.Kind, e.Retryable = client.ErrUnavailable, true
+	default:
+		e.Kind = client.ErrValidation
+	}
+	return e
+}
