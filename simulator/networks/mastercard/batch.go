@@ -1,10 +1,347 @@
 package mastercard
 
-import "github.com/c2psim/c2psim/simulator"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/store"
+)
+
+// BatchPlaintextSchema is the schema of a batch record's enrollmentData plaintext.
+const BatchPlaintextSchema = "EnrollmentDataPlaintext"
+
+// Batch and record statuses.
+const (
+	batchPending             = "PENDING"
+	batchCompleted           = "COMPLETED"
+	batchCompletedWithErrors = "COMPLETED_WITH_ERRORS"
+	recordPending            = "PENDING"
+	recordSucceeded          = "SUCCEEDED"
+	recordFailed             = "FAILED"
+)
+
+// batchRequest is the clear part of a Batch Enroll call.
+type batchRequest struct {
+	SrcClientID     string        `json:"srcClientId"`
+	ServiceID       string        `json:"serviceId"`
+	ExternalBatchID string        `json:"externalBatchId"`
+	Records         []batchRecord `json:"records"`
+}
+
+type batchRecord struct {
+	ExternalConsumerID string `json:"externalConsumerId"`
+	ExternalCardID     string `json:"externalCardId"`
+	EnrollmentData     string `json:"enrollmentData"`
+}
+
+// batchPlaintext is EnrollmentDataPlaintext.
+type batchPlaintext struct {
+	cardPlaintext
+	Consumer consumer `json:"consumer"`
+}
+
+// decodedRecord is one record with its decrypted enrollmentData; the
+// request's plaintext is the list of them (masked in the journal).
+type decodedRecord struct {
+	ExternalConsumerID string          `json:"externalConsumerId"`
+	ExternalCardID     string          `json:"externalCardId"`
+	EnrollmentData     json.RawMessage `json:"enrollmentData"`
+}
+
+// batch is an accepted batch and its records' results. Card data is not
+// kept: the records to process live only in the pending timer.
+type batch struct {
+	BatchID         string         `json:"batchId"`
+	ExternalBatchID string         `json:"externalBatchId"`
+	DirectoryID     string         `json:"directoryId"`
+	Digest          string         `json:"digest"` // of the content, to recognise a re-submission
+	Status          string         `json:"status"`
+	ReceivedAt      time.Time      `json:"receivedAt"`
+	CompletedAt     *time.Time     `json:"completedAt,omitempty"`
+	Records         []recordResult `json:"records"`
+}
+
+type recordResult struct {
+	ExternalConsumerID string `json:"externalConsumerId"`
+	ExternalCardID     string `json:"externalCardId"`
+	Status             string `json:"status"`
+	SrcConsumerID      string `json:"srcConsumerId,omitempty"`
+	SrcDigitalCardID   string `json:"srcDigitalCardId,omitempty"`
+	TokenUniqueRef     string `json:"tokenUniqueReference,omitempty"`
+	TokenStatus        string `json:"tokenStatus,omitempty"`
+	ErrorReason        string `json:"errorReason,omitempty"`
+	ErrorMessage       string `json:"errorMessage,omitempty"`
+}
 
 // batchHandler returns the handlers of the asynchronous batch enrolment operations.
 func (n *Network) batchHandler(op string) simulator.Handler {
 	switch op {
+	case "batchCredentialsInDirectory":
+		return n.batchEnrol
+	case "getBatchStatus":
+		return n.batchStatus
 	}
 	return nil
+}
+
+// decodeBatch decrypts and validates every record's enrollmentData. One
+// record that is not a valid JWE of EnrollmentDataPlaintext refuses the
+// whole batch, naming the record; nothing is accepted then.
+func (n *Network) decodeBatch(req *simulator.Request) error {
+	var r batchRequest
+	if err := json.Unmarshal(req.Body, &r); err != nil {
+		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of BatchEnrollRequest")
+	}
+	req.AddCorrelationID(r.ExternalBatchID)
+	decoded := make([]decodedRecord, 0, len(r.Records))
+	var cards []string
+	for i, rec := range r.Records {
+		field := fmt.Sprintf("records/%d/enrollmentData", i)
+		plain, err := n.openJWE(field, rec.EnrollmentData)
+		if err != nil {
+			return err
+		}
+		if verr := n.env.ValidateSchema(Spec, BatchPlaintextSchema, plain); verr != nil {
+			for j := range verr.Fields {
+				verr.Fields[j].Field = "/" + field + verr.Fields[j].Field
+				verr.Fields[j].Message = field + ": " + verr.Fields[j].Message
+			}
+			verr.Message = verr.Summary()
+			if verr.Code == "" {
+				verr.Code = "INVALID_ARGUMENT"
+			}
+			return verr
+		}
+		var p batchPlaintext
+		if err := json.Unmarshal(plain, &p); err != nil {
+			return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "%s plaintext is not the JSON of EnrollmentDataPlaintext", field)
+		}
+		cards = append(cards, p.PrimaryAccountNumber)
+		decoded = append(decoded, decodedRecord{ExternalConsumerID: rec.ExternalConsumerID, ExternalCardID: rec.ExternalCardID, EnrollmentData: plain})
+	}
+	all, err := json.Marshal(decoded)
+	if err != nil {
+		return err
+	}
+	req.SetPlaintext(all)
+	for _, c := range cards {
+		req.AddCard(c)
+	}
+	return nil
+}
+
+// checkProgramme refuses a srcClientId or serviceId that is not the issuer's.
+func (n *Network) checkProgramme(srcClientID, serviceID string) error {
+	clientID, svc := n.programme()
+	if srcClientID != clientID {
+		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "srcClientId does not resolve to an onboarded programme (credential src-client-id)")
+		e.Fields = []simulator.FieldError{{Field: "srcClientId", In: "body", Rule: "value", Message: "unknown srcClientId"}}
+		return e
+	}
+	if serviceID != svc {
+		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "serviceId does not resolve to the programme of this srcClientId (credential service-id)")
+		e.Fields = []simulator.FieldError{{Field: "serviceId", In: "body", Rule: "value", Message: "unknown serviceId"}}
+		return e
+	}
+	return nil
+}
+
+// pendingRecord is a record waiting for processing, card data included.
+type pendingRecord struct {
+	ExternalConsumerID string
+	ExternalCardID     string
+	Data               batchPlaintext
+}
+
+func (n *Network) batchEnrol(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	var r batchRequest
+	if err := json.Unmarshal(req.Body, &r); err != nil {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of BatchEnrollRequest")
+	}
+	if err := n.checkDirectory(req); err != nil {
+		return nil, err
+	}
+	if err := n.checkProgramme(r.SrcClientID, r.ServiceID); err != nil {
+		return nil, err
+	}
+	var decoded []decodedRecord
+	if err := json.Unmarshal(req.Plaintext(), &decoded); err != nil || len(decoded) != len(r.Records) {
+		return nil, errors.New("batchCredentialsInDirectory ran without decoded records")
+	}
+	seen := map[string]int{}
+	records := make([]pendingRecord, len(decoded))
+	digest := sha256.New()
+	fmt.Fprintf(digest, "mastercard-batch:%q:%q:%q\n", r.SrcClientID, r.ServiceID, r.ExternalBatchID)
+	for i, d := range decoded {
+		key := directoryKey(d.ExternalConsumerID, d.ExternalCardID)
+		if j, dup := seen[key]; dup {
+			e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "records %d and %d both name externalConsumerId %q and externalCardId %q", j, i, d.ExternalConsumerID, d.ExternalCardID)
+			e.Fields = []simulator.FieldError{{Field: fmt.Sprintf("/records/%d/externalCardId", i), In: "body", Rule: "unique", Message: "externalConsumerId and externalCardId repeat an earlier record"}}
+			return nil, e
+		}
+		seen[key] = i
+		records[i] = pendingRecord{ExternalConsumerID: d.ExternalConsumerID, ExternalCardID: d.ExternalCardID}
+		if err := json.Unmarshal(d.EnrollmentData, &records[i].Data); err != nil {
+			return nil, err
+		}
+		// The decrypted content, not the ciphertext: a retry that encrypts
+		// again is still the same batch.
+		var canonical any
+		if err := json.Unmarshal(d.EnrollmentData, &canonical); err != nil {
+			return nil, err
+		}
+		c, _ := json.Marshal(canonical)
+		fmt.Fprintf(digest, "%q:%q:%s\n", d.ExternalConsumerID, d.ExternalCardID, c)
+	}
+	sum := hex.EncodeToString(digest.Sum(nil))
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if id, err := n.externalBatches.Get(ctx, r.ExternalBatchID); err == nil {
+		b, err := n.batches.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if b.Digest != sum {
+			e := svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalBatchId %q was already used for a batch with other content (batchId %s); use a new externalBatchId", r.ExternalBatchID, b.BatchID)
+			e.Fields = []simulator.FieldError{{Field: "/externalBatchId", In: "body", Rule: "unique", Message: "externalBatchId already used with other content"}}
+			return nil, e
+		}
+		req.AddCorrelationID(b.BatchID)
+		return simulator.JSON(http.StatusAccepted, map[string]any{"batchId": b.BatchID, "externalBatchId": b.ExternalBatchID}), nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	b := batch{
+		BatchID:         n.env.IDs.UUID(),
+		ExternalBatchID: r.ExternalBatchID,
+		DirectoryID:     req.PathParams["directoryId"],
+		Digest:          sum,
+		Status:          batchPending,
+		ReceivedAt:      n.env.Clock.Now(),
+		Records:         make([]recordResult, len(records)),
+	}
+	for i, rec := range records {
+		b.Records[i] = recordResult{ExternalConsumerID: rec.ExternalConsumerID, ExternalCardID: rec.ExternalCardID, Status: recordPending}
+	}
+	if err := n.batches.Put(ctx, b.BatchID, b); err != nil {
+		return nil, err
+	}
+	if err := n.externalBatches.Put(ctx, r.ExternalBatchID, b.BatchID); err != nil {
+		return nil, err
+	}
+	req.AddCorrelationID(b.BatchID)
+	id := b.BatchID
+	n.env.After(n.batchDelay, func(ctx context.Context) { n.processBatch(ctx, id, records) })
+	return simulator.JSON(http.StatusAccepted, map[string]any{"batchId": b.BatchID, "externalBatchId": b.ExternalBatchID}), nil
+}
+
+// processBatch enrols a batch's records one after the other, as putCard
+// would, recording each result as it is known. A record that fails does not
+// stop the others.
+func (n *Network) processBatch(ctx context.Context, batchID string, records []pendingRecord) {
+	failed := false
+	for i, rec := range records {
+		if ctx.Err() != nil {
+			return // reset or shutdown: the batch is gone with the state
+		}
+		cons := rec.Data.Consumer
+		cons.ExternalConsumerID = rec.ExternalConsumerID
+		card, err := n.enrol(ctx, enrolment{
+			Consumer: cons, ExternalConsumerID: rec.ExternalConsumerID, ExternalCredentialID: rec.ExternalCardID,
+			Card: rec.Data.cardPlaintext, Field: fmt.Sprintf("records/%d/enrollmentData", i), CorrelationID: batchID,
+		})
+		res := recordResult{ExternalConsumerID: rec.ExternalConsumerID, ExternalCardID: rec.ExternalCardID, Status: recordSucceeded}
+		if err != nil {
+			failed = true
+			res.Status = recordFailed
+			var se *simulator.Error
+			if errors.As(err, &se) {
+				res.ErrorReason, res.ErrorMessage = se.Code, se.Message
+				if res.ErrorReason == "" {
+					res.ErrorReason = serviceReason(se)
+				}
+			} else {
+				n.env.Logger.Error("batch record failed inside the simulator", "batchId", batchID, "record", i, "error", err)
+				res.ErrorReason, res.ErrorMessage = "INTERNAL", "enrolment service error; the record was not enrolled"
+			}
+		} else {
+			res.SrcConsumerID, res.SrcDigitalCardID, res.TokenUniqueRef, res.TokenStatus = card.SrcConsumerID, card.SrcDigitalCardID, card.TokenUniqueRef, card.Status
+		}
+		last := i == len(records)-1
+		err = n.batches.Update(ctx, batchID, func(b *batch, exists bool) error {
+			if !exists {
+				return store.ErrNotFound
+			}
+			b.Records[i] = res
+			if last {
+				now := n.env.Clock.Now()
+				b.CompletedAt = &now
+				b.Status = batchCompleted
+				if failed {
+					b.Status = batchCompletedWithErrors
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return // the state was reset under the batch
+		}
+	}
+}
+
+func (n *Network) batchStatus(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	if err := n.checkDirectory(req); err != nil {
+		return nil, err
+	}
+	id := req.PathParams["batchId"]
+	b, err := n.batches.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && b.DirectoryID != req.PathParams["directoryId"]) {
+		return nil, svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no batch %q in this directory", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	req.AddCorrelationID(b.ExternalBatchID)
+	counts := map[string]int{}
+	records := make([]map[string]any, 0, len(b.Records))
+	for _, r := range b.Records {
+		counts[r.Status]++
+		m := map[string]any{
+			"externalConsumerId":   r.ExternalConsumerID,
+			"externalCardId":       r.ExternalCardID,
+			"externalCredentialId": r.ExternalCardID,
+			"status":               r.Status,
+		}
+		switch r.Status {
+		case recordSucceeded:
+			m["srcConsumerId"], m["srcDigitalCardId"], m["tokenUniqueReference"], m["tokenStatus"] = r.SrcConsumerID, r.SrcDigitalCardID, r.TokenUniqueRef, r.TokenStatus
+		case recordFailed:
+			m["error"] = map[string]any{"reason": r.ErrorReason, "message": r.ErrorMessage}
+		}
+		records = append(records, m)
+	}
+	body := map[string]any{
+		"batchId":          b.BatchID,
+		"externalBatchId":  b.ExternalBatchID,
+		"directoryId":      b.DirectoryID,
+		"status":           b.Status,
+		"receivedAt":       b.ReceivedAt.UTC().Format(time.RFC3339),
+		"totalRecords":     len(b.Records),
+		"pendingRecords":   counts[recordPending],
+		"succeededRecords": counts[recordSucceeded],
+		"failedRecords":    counts[recordFailed],
+		"records":          records,
+	}
+	if b.CompletedAt != nil {
+		body["completedAt"] = b.CompletedAt.UTC().Format(time.RFC3339)
+	}
+	return simulator.JSON(http.StatusOK, body), nil
 }

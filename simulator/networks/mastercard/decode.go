@@ -47,54 +47,73 @@ type cardPlaintext struct {
 	BillingAddress       json.RawMessage `json:"billingAddress,omitempty"`
 }
 
-// Decode implements simulator.Decoder: encryptedCard is decrypted with the
-// key its kid names and validated against EncryptedCardPlaintext. Neither the
-// ciphertext nor any card data is echoed in errors.
+// Decode implements simulator.Decoder: encryptedCard (putCard) and each
+// batch record's enrollmentData (batchCredentialsInDirectory) are decrypted
+// with the key their kid names and validated against their plaintext schema.
+// Neither the ciphertext nor any card data is echoed in errors. Other
+// operations carry nothing encrypted.
 func (n *Network) Decode(req *simulator.Request) error {
-	if req.HTTP.Method != http.MethodPost {
-		return nil
+	switch req.OperationID {
+	case "putCard":
+		return n.decodeCard(req)
+	case "batchCredentialsInDirectory":
+		return n.decodeBatch(req)
 	}
+	return nil
+}
+
+func (n *Network) decodeCard(req *simulator.Request) error {
 	var r enrollRequest
 	if err := json.Unmarshal(req.Body, &r); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
 	}
 	req.AddCorrelationID(r.SrcCorrelationID)
-	if isDigits(strings.ReplaceAll(r.EncryptedCard, " ", "")) {
-		return cryptoErr("encryptedCard carries card data in clear: it must be a compact JWE (RSA-OAEP-256, A256GCM) encrypted to the encryption-public-key; the value is not echoed")
-	}
-	d, err := n.keys.Decrypt(r.EncryptedCard)
+	plain, err := n.openJWE("encryptedCard", r.EncryptedCard)
 	if err != nil {
-		switch {
-		case errors.Is(err, encryption.ErrUnknownKid):
-			return cryptoErr("encryptedCard: the JWE kid is not the fingerprint of Mastercard's encryption key (credential encryption-public-key, keyId %s)", n.encKid)
-		case errors.Is(err, encryption.ErrNoKid):
-			return cryptoErr("encryptedCard: the JWE header has no kid; set it to the fingerprint of the encryption key")
-		case errors.Is(err, encryption.ErrAlgorithm):
-			return cryptoErr("encryptedCard: the JWE must use alg RSA-OAEP-256 and enc A256GCM")
-		case errors.Is(err, encryption.ErrDecrypt):
-			return cryptoErr("encryptedCard: the JWE does not decrypt with the key its kid names (wrong key or tampered)")
-		}
-		return cryptoErr("encryptedCard is not a compact JWE (five base64url parts separated by '.')")
+		return err
 	}
-	req.SetPlaintext(d.Plaintext)
-	if verr := n.env.ValidateSchema(Spec, PlaintextSchema, d.Plaintext); verr != nil {
+	req.SetPlaintext(plain)
+	if verr := n.env.ValidateSchema(Spec, PlaintextSchema, plain); verr != nil {
 		if verr.Code == "" {
 			verr.Code = "INVALID_ARGUMENT"
 		}
 		return verr
 	}
 	var c cardPlaintext
-	if err := json.Unmarshal(d.Plaintext, &c); err != nil {
+	if err := json.Unmarshal(plain, &c); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "encryptedCard plaintext is not the JSON of EncryptedCardPlaintext")
 	}
 	req.AddCard(c.PrimaryAccountNumber)
 	return nil
 }
 
-func cryptoErr(format string, args ...any) *simulator.Error {
+// openJWE decrypts the compact JWE in field, refusing card data in clear, an
+// unknown kid, other algorithms and broken or tampered JWEs.
+func (n *Network) openJWE(field, compact string) ([]byte, error) {
+	if isDigits(strings.ReplaceAll(compact, " ", "")) {
+		return nil, cryptoErrAt(field, "%s carries card data in clear: it must be a compact JWE (RSA-OAEP-256, A256GCM) encrypted to the encryption-public-key; the value is not echoed", field)
+	}
+	d, err := n.keys.Decrypt(compact)
+	if err != nil {
+		switch {
+		case errors.Is(err, encryption.ErrUnknownKid):
+			return nil, cryptoErrAt(field, "%s: the JWE kid is not the fingerprint of Mastercard's encryption key (credential encryption-public-key, keyId %s)", field, n.encKid)
+		case errors.Is(err, encryption.ErrNoKid):
+			return nil, cryptoErrAt(field, "%s: the JWE header has no kid; set it to the fingerprint of the encryption key", field)
+		case errors.Is(err, encryption.ErrAlgorithm):
+			return nil, cryptoErrAt(field, "%s: the JWE must use alg RSA-OAEP-256 and enc A256GCM", field)
+		case errors.Is(err, encryption.ErrDecrypt):
+			return nil, cryptoErrAt(field, "%s: the JWE does not decrypt with the key its kid names (wrong key or tampered)", field)
+		}
+		return nil, cryptoErrAt(field, "%s is not a compact JWE (five base64url parts separated by '.')", field)
+	}
+	return d.Plaintext, nil
+}
+
+func cryptoErrAt(field, format string, args ...any) *simulator.Error {
 	e := simulator.Errorf(http.StatusBadRequest, simulator.KindCrypto, format, args...)
 	e.Code = "INVALID_ARGUMENT"
-	e.Fields = []simulator.FieldError{{Field: "encryptedCard", In: "body", Rule: "encryption", Message: e.Message}}
+	e.Fields = []simulator.FieldError{{Field: field, In: "body", Rule: "encryption", Message: e.Message}}
 	return e
 }
 

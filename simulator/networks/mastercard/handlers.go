@@ -17,19 +17,22 @@ import (
 // digitalCard is an enrolled card with its consumer and token. The PAN is
 // never stored: only its reference (SHA-256), BIN and last four digits.
 type digitalCard struct {
-	CardRef          string    `json:"cardRef"`
-	SrcDigitalCardID string    `json:"srcDigitalCardId"`
-	SrcConsumerID    string    `json:"srcConsumerId"`
-	Consumer         consumer  `json:"consumer"`
-	PanBIN           string    `json:"panBin"`
-	PanLastFour      string    `json:"panLastFour"`
-	ExpirationMonth  string    `json:"panExpirationMonth"`
-	ExpirationYear   string    `json:"panExpirationYear"`
-	TokenUniqueRef   string    `json:"tokenUniqueReference"`
-	TokenRequestorID string    `json:"tokenRequestorId"`
-	Status           string    `json:"status"`
-	EnrolledAt       time.Time `json:"enrolledAt"`
+	CardRef          string          `json:"cardRef"`
+	SrcDigitalCardID string          `json:"srcDigitalCardId"`
+	SrcConsumerID    string          `json:"srcConsumerId"`
+	Consumer         consumer        `json:"consumer"`
+	PanBIN           string          `json:"panBin"`
+	PanLastFour      string          `json:"panLastFour"`
+	ExpirationMonth  string          `json:"panExpirationMonth"`
+	ExpirationYear   string          `json:"panExpirationYear"`
+	CardholderName   string          `json:"cardholderFullName,omitempty"`
+	BillingAddress   json.RawMessage `json:"billingAddress,omitempty"`
+	TokenUniqueRef   string          `json:"tokenUniqueReference"`
+	TokenRequestorID string          `json:"tokenRequestorId"`
+	Status           string          `json:"status"`
+	EnrolledAt       time.Time       `json:"enrolledAt"`
 	// Credential Directory address, when the enrolment gave both external IDs.
+	ExternalConsumerID   string `json:"externalConsumerId,omitempty"`
 	ExternalCredentialID string `json:"externalCredentialId,omitempty"`
 }
 
@@ -79,81 +82,11 @@ func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulat
 	if err := json.Unmarshal(req.Plaintext(), &c); err != nil || c.PrimaryAccountNumber == "" {
 		return nil, errors.New("putCard ran without a decoded encryptedCard")
 	}
-	p, err := pan.Parse(c.PrimaryAccountNumber)
-	if err != nil || !p.LuhnValid() {
-		e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "encryptedCard: primaryAccountNumber fails the Luhn check")
-		e.Fields = []simulator.FieldError{{Field: "encryptedCard/primaryAccountNumber", In: "body", Rule: "luhn", Message: "primaryAccountNumber fails the Luhn check"}}
-		return nil, e
-	}
-	if exp := expiry(c.PanExpirationYear, c.PanExpirationMonth); !exp.After(n.env.Clock.Now()) {
-		e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "encryptedCard: the card has expired")
-		e.Fields = []simulator.FieldError{{Field: "encryptedCard/panExpirationYear", In: "body", Rule: "expiry", Message: "card expiry is in the past"}}
-		return nil, e
-	}
-	switch outcomeOf(p.Reveal()) {
-	case outcomeIneligible:
-		return nil, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "CARD_INELIGIBLE", "card %s: the account range is not enabled for Click to Pay", p.Masked())
-	case outcomeDeclined:
-		return nil, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: tokenisation was declined; nothing was enrolled", p.Masked())
-	case outcomeAlreadyEnrolled:
-		return nil, svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled in another Click to Pay profile", p.Masked())
-	case outcomeServiceError:
-		return nil, svcErr(http.StatusInternalServerError, simulator.KindInternal, "INTERNAL", "enrolment service error; nothing was enrolled, the call may be retried")
-	}
-
-	ref := cardRef(p.Reveal())
-	if existing, err := n.cards.Get(ctx, ref); err == nil {
-		return nil, svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), existing.SrcDigitalCardID)
-	}
-	tokenRef := "DM4MMC" + n.env.IDs.Hex(16)
-	status, err := n.authorize(ctx, p, c, tokenRef, r.SrcCorrelationID)
-	if err != nil {
-		return nil, err
-	}
-
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var out digitalCard
-	err = n.cards.Update(ctx, ref, func(v *digitalCard, exists bool) error {
-		if exists {
-			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), v.SrcDigitalCardID)
-		}
-		*v = digitalCard{
-			CardRef:          ref,
-			SrcDigitalCardID: n.env.IDs.UUID(),
-			SrcConsumerID:    n.env.IDs.UUID(),
-			Consumer:         r.Consumer,
-			PanBIN:           p.BIN(),
-			PanLastFour:      p.Last4(),
-			ExpirationMonth:  c.PanExpirationMonth,
-			ExpirationYear:   c.PanExpirationYear,
-			TokenUniqueRef:   tokenRef,
-			TokenRequestorID: TokenRequestorID,
-			Status:           status,
-			EnrolledAt:       n.env.Clock.Now(),
-
-			ExternalCredentialID: r.ExternalCredentialID,
-		}
-		out = *v
-		return nil
+	out, err := n.enrol(ctx, enrolment{
+		Consumer: r.Consumer, ExternalConsumerID: r.Consumer.ExternalConsumerID, ExternalCredentialID: r.ExternalCredentialID,
+		Card: c, Field: "encryptedCard", CorrelationID: r.SrcCorrelationID,
 	})
-	if err == nil && r.Consumer.ExternalConsumerID != "" && r.ExternalCredentialID != "" {
-		err = n.directory.Update(ctx, directoryKey(r.Consumer.ExternalConsumerID, r.ExternalCredentialID), func(v *string, exists bool) error {
-			if exists {
-				return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalCredentialId %q is already used for consumer %q", r.ExternalCredentialID, r.Consumer.ExternalConsumerID)
-			}
-			*v = ref
-			return nil
-		})
-		if err != nil {
-			_ = n.cards.Delete(ctx, ref)
-		}
-	}
-	var se *simulator.Error
-	if errors.As(err, &se) {
-		return nil, se
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil {
 		return nil, err
 	}
 	return simulator.JSON(http.StatusOK, map[string]any{
@@ -161,14 +94,131 @@ func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulat
 		"srcConsumerId":    out.SrcConsumerID,
 		"srcDigitalCardId": out.SrcDigitalCardID,
 		"maskedCard": map[string]any{
-			"panLastFour":        out.PanLastFour,
-			"panBin":             out.PanBIN,
-			"panExpirationMonth": out.ExpirationMonth,
-			"panExpirationYear":  out.ExpirationYear,
-			"tokenRequestorId":   out.TokenRequestorID,
-			"status":             out.Status,
+			"panLastFour":          out.PanLastFour,
+			"panBin":               out.PanBIN,
+			"panExpirationMonth":   out.ExpirationMonth,
+			"panExpirationYear":    out.ExpirationYear,
+			"tokenRequestorId":     out.TokenRequestorID,
+			"tokenUniqueReference": out.TokenUniqueRef,
+			"status":               out.Status,
 		},
 	}), nil
+}
+
+// enrolment is one card to enrol, from putCard or a batch record.
+type enrolment struct {
+	Consumer             consumer
+	ExternalConsumerID   string // with ExternalCredentialID, the Credential Directory address
+	ExternalCredentialID string
+	Card                 cardPlaintext
+	Field                string // where the card came from, for field errors: encryptedCard, records/3/enrollmentData
+	CorrelationID        string
+}
+
+// enrol checks one card, plays its test-card outcome, asks the issuer's
+// Authorize Service and stores the card, its token and, when both external
+// IDs are given, its Credential Directory entry and consumer. Refusals are
+// *simulator.Error in the enrolment-service envelope; nothing is stored then.
+func (n *Network) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
+	c := e.Card
+	p, err := pan.Parse(c.PrimaryAccountNumber)
+	if err != nil || !p.LuhnValid() {
+		se := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "%s: primaryAccountNumber fails the Luhn check", e.Field)
+		se.Fields = []simulator.FieldError{{Field: e.Field + "/primaryAccountNumber", In: "body", Rule: "luhn", Message: "primaryAccountNumber fails the Luhn check"}}
+		return digitalCard{}, se
+	}
+	if exp := expiry(c.PanExpirationYear, c.PanExpirationMonth); !exp.After(n.env.Clock.Now()) {
+		se := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "%s: the card has expired", e.Field)
+		se.Fields = []simulator.FieldError{{Field: e.Field + "/panExpirationYear", In: "body", Rule: "expiry", Message: "card expiry is in the past"}}
+		return digitalCard{}, se
+	}
+	switch outcomeOf(p.Reveal()) {
+	case outcomeIneligible:
+		return digitalCard{}, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "CARD_INELIGIBLE", "card %s: the account range is not enabled for Click to Pay", p.Masked())
+	case outcomeDeclined:
+		return digitalCard{}, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: tokenisation was declined; nothing was enrolled", p.Masked())
+	case outcomeAlreadyEnrolled:
+		return digitalCard{}, svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled in another Click to Pay profile", p.Masked())
+	case outcomeServiceError:
+		return digitalCard{}, svcErr(http.StatusInternalServerError, simulator.KindInternal, "INTERNAL", "enrolment service error; nothing was enrolled, the call may be retried")
+	}
+
+	ref := cardRef(p.Reveal())
+	inDirectory := e.ExternalConsumerID != "" && e.ExternalCredentialID != ""
+	dirKey := directoryKey(e.ExternalConsumerID, e.ExternalCredentialID)
+	// Checked before the Authorize Service is asked, and again under the lock.
+	free := func() error {
+		if existing, err := n.cards.Get(ctx, ref); err == nil {
+			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), existing.SrcDigitalCardID)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if !inDirectory {
+			return nil
+		}
+		if _, err := n.directory.Get(ctx, dirKey); err == nil {
+			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalCredentialId %q is already used for consumer %q", e.ExternalCredentialID, e.ExternalConsumerID)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	if err := free(); err != nil {
+		return digitalCard{}, err
+	}
+	tokenRef := "DM4MMC" + n.env.IDs.Hex(16)
+	status, err := n.authorize(ctx, p, c, tokenRef, e.CorrelationID)
+	if err != nil {
+		return digitalCard{}, err
+	}
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := free(); err != nil {
+		return digitalCard{}, err
+	}
+	srcConsumerID := n.env.IDs.UUID()
+	if inDirectory {
+		if cr, err := n.consumers.Get(ctx, e.ExternalConsumerID); err == nil {
+			srcConsumerID = cr.SrcConsumerID
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return digitalCard{}, err
+		}
+	}
+	card := digitalCard{
+		CardRef:          ref,
+		SrcDigitalCardID: n.env.IDs.UUID(),
+		SrcConsumerID:    srcConsumerID,
+		Consumer:         e.Consumer,
+		PanBIN:           p.BIN(),
+		PanLastFour:      p.Last4(),
+		ExpirationMonth:  c.PanExpirationMonth,
+		ExpirationYear:   c.PanExpirationYear,
+		CardholderName:   c.CardholderFullName,
+		BillingAddress:   c.BillingAddress,
+		TokenUniqueRef:   tokenRef,
+		TokenRequestorID: TokenRequestorID,
+		Status:           status,
+		EnrolledAt:       n.env.Clock.Now(),
+
+		ExternalCredentialID: e.ExternalCredentialID,
+	}
+	if inDirectory {
+		card.ExternalConsumerID = e.ExternalConsumerID
+	}
+	if err := n.cards.Put(ctx, ref, card); err != nil {
+		return digitalCard{}, err
+	}
+	if inDirectory {
+		if err := n.directory.Put(ctx, dirKey, ref); err != nil {
+			return digitalCard{}, err
+		}
+		// The latest enrolment's consumer data is the consumer's.
+		if err := n.setConsumer(ctx, e.ExternalConsumerID, srcConsumerID, e.Consumer); err != nil {
+			return digitalCard{}, err
+		}
+	}
+	return card, nil
 }
 
 // expiry is the first instant after the card's expiry month.
@@ -212,7 +262,7 @@ func (n *Network) getCredential(ctx context.Context, req *simulator.Request) (*s
 	if err != nil {
 		return nil, err
 	}
-	return credentialAnswer(req, c), nil
+	return n.credentialAnswer(req, c)
 }
 
 func (n *Network) updateCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
@@ -240,25 +290,7 @@ func (n *Network) updateCredential(ctx context.Context, req *simulator.Request) 
 	if err := n.cards.Put(ctx, c.CardRef, c); err != nil {
 		return nil, err
 	}
-	return credentialAnswer(req, c), nil
-}
-
-func credentialAnswer(req *simulator.Request, c digitalCard) *simulator.Response {
-	return simulator.JSON(http.StatusOK, map[string]any{
-		"directoryId":          req.PathParams["directoryId"],
-		"externalConsumerId":   req.PathParams["externalConsumerId"],
-		"externalCredentialId": req.PathParams["externalCredentialId"],
-		"srcConsumerId":        c.SrcConsumerID,
-		"srcDigitalCardId":     c.SrcDigitalCardID,
-		"maskedCard": map[string]any{
-			"panLastFour":        c.PanLastFour,
-			"panBin":             c.PanBIN,
-			"panExpirationMonth": c.ExpirationMonth,
-			"panExpirationYear":  c.ExpirationYear,
-			"tokenRequestorId":   c.TokenRequestorID,
-			"status":             c.Status,
-		},
-	})
+	return n.credentialAnswer(req, c)
 }
 
 func (n *Network) deleteCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {

@@ -84,9 +84,16 @@ type Network struct {
 
 	verifier *oauth1.Verifier
 
-	mu        sync.Mutex
-	cards     store.Table[digitalCard] // by card reference (SHA-256 of the PAN)
-	directory store.Table[string]      // externalConsumerId + externalCredentialId → card reference
+	batchDelay time.Duration
+
+	// mu serialises every change that spans several tables (enrolment,
+	// Credential Directory updates and deletes, batch acceptance).
+	mu              sync.Mutex
+	cards           store.Table[digitalCard]    // by card reference (SHA-256 of the PAN)
+	directory       store.Table[string]         // externalConsumerId + externalCredentialId → card reference
+	consumers       store.Table[consumerRecord] // by externalConsumerId
+	batches         store.Table[batch]          // by batchId
+	externalBatches store.Table[string]         // externalBatchId → batchId
 }
 
 var (
@@ -117,6 +124,7 @@ func (n *Network) Settings() []simulator.Setting {
 	return []simulator.Setting{
 		{Key: "oauthWindow", Kind: "duration", Default: "5m", Description: "accepted oauth_timestamp clock skew either way"},
 		{Key: "serviceId", Kind: "string", Default: "SRC_ISSUER_SANDBOX", Description: "the serviceId of the issuer's onboarded programme; any other is INVALID_STATE"},
+		{Key: "batchDelay", Kind: "duration", Default: "5s", Description: "time from a batch's 202 to the processing of its records"},
 	}
 }
 
@@ -129,6 +137,12 @@ func (n *Network) Setup(env *simulator.Env) error {
 	}
 	n.cards = store.NewTable[digitalCard](env.Store, "cards")
 	n.directory = store.NewTable[string](env.Store, "directory")
+	n.consumers = store.NewTable[consumerRecord](env.Store, "consumers")
+	n.batches = store.NewTable[batch](env.Store, "batches")
+	n.externalBatches = store.NewTable[string](env.Store, "external-batches")
+	if n.batchDelay = env.Settings.Duration("batchDelay", 5*time.Second); n.batchDelay < 0 {
+		return errors.New("mastercard.batchDelay must not be negative")
+	}
 	var err error
 	if n.signingKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		return err
@@ -203,8 +217,8 @@ func (n *Network) Credentials() []simulator.Credential {
 		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKid, Value: pemPublic(&n.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
 		{Name: "src-client-id", Kind: "id", Value: n.srcClientID, Description: "srcClientId of the onboarded programme"},
 		{Name: "service-id", Kind: "id", Value: n.serviceID, Description: "serviceId of the onboarded programme"},
-		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(n.issuerPub), Value: pemPublic(n.issuerPub), Description: "Authorize Service encryptedPayload is encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
-		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemPrivate(n.issuerFLE), Description: "decrypts encryptedPayload while issuer-fle-public-key is the generated one"},
+		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(n.issuerPub), Value: pemPublic(n.issuerPub), Description: "Authorize Service encryptedPayload and the encryptedCardData of Credential Directory answers (JWE kid = keyId) are encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
+		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemPrivate(n.issuerFLE), Description: "decrypts encryptedPayload and encryptedCardData while issuer-fle-public-key is the generated one"},
 		{Name: "directory-id", Kind: "id", Value: n.directoryID, Description: "directoryId of the issuer's segregated Credential Directory"},
 	}
 }

@@ -342,8 +342,11 @@ func TestCredentialDirectory(t *testing.T) {
 	}
 	p := "/directories/" + dir + "/consumers/consumer-1/credentials/card-1"
 	a := do(http.MethodGet, p)
-	if a.status != 200 || a.body["maskedCard"].(map[string]any)["status"] != "ACTIVE" || strings.Contains(a.raw, "5186001700008785") {
+	if a.status != 200 || a.body["status"] != "ACTIVE" || strings.Contains(a.raw, "5186001700008785") {
 		t.Fatalf("get: %d %s", a.status, a.raw)
+	}
+	if data := c.cardData(a); data["panLastFour"] != "8785" || data["panExpirationYear"] != "2030" || data["cardholderFullName"] != "Ada Lovelace" {
+		t.Fatalf("encryptedCardData: %v", data)
 	}
 	if a := do(http.MethodGet, "/directories/other/consumers/consumer-1/credentials/card-1"); a.status != 400 || serviceReason(t, a) != "INVALID_STATE" {
 		t.Fatalf("unknown directory: %d %s", a.status, a.raw)
@@ -363,10 +366,10 @@ func TestCredentialDirectory(t *testing.T) {
 		_ = json.Unmarshal(raw, &a.body)
 		return a
 	}
-	if a := upd(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322111","panExpirationMonth":"11","panExpirationYear":"2031"}`); a.status != 200 || a.body["maskedCard"].(map[string]any)["panExpirationYear"] != "2031" {
+	if a := upd(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322111","panExpirationMonth":"11","panExpirationYear":"2031"}`); a.status != 200 || c.cardData(a)["panExpirationYear"] != "2031" {
 		t.Fatalf("update: %d %s", a.status, a.raw)
 	}
-	if a := do(http.MethodGet, p); a.body["maskedCard"].(map[string]any)["panExpirationMonth"] != "11" {
+	if a := do(http.MethodGet, p); a.status != 200 || c.cardData(a)["panExpirationMonth"] != "11" {
 		t.Fatalf("get after update: %d %s", a.status, a.raw)
 	}
 	if a := upd(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322112","panExpirationMonth":"01","panExpirationYear":"2020"}`); a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" {

@@ -1,0 +1,291 @@
+package mastercard_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/c2psim/c2psim/client/mastercard/encryption"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/networks/mastercard"
+	"github.com/c2psim/c2psim/simulator/simtest"
+)
+
+const base = "/mastercard/src/api/digital/payments"
+
+// credential returns one of the sandbox credentials by name.
+func credential(t *testing.T, srv *simtest.Server, name string) string {
+	t.Helper()
+	for _, c := range srv.Sim.Credentials(mastercard.ID) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	t.Fatalf("no credential %s", name)
+	return ""
+}
+
+// call signs and sends one request to p (relative to the Enroll API base).
+func (c *issuer) call(method, p string, body []byte) answer {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, c.srv.URL+base+p, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	h, err := c.signer.Header(method, req.URL, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", h)
+	resp, err := c.srv.Client.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.body)
+	return a
+}
+
+// open decrypts an encryptedCardData value with the issuer's private key.
+func (c *issuer) open(jwe any) map[string]any {
+	c.t.Helper()
+	s, _ := jwe.(string)
+	if s == "" {
+		c.t.Fatalf("encryptedCardData is %v", jwe)
+	}
+	b, _ := pem.Decode([]byte(credential(c.t, c.srv, "issuer-fle-private-key")))
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ring := encryption.KeyRing{}
+	kid, _ := ring.Add(k.(*rsa.PrivateKey))
+	d, err := ring.Decrypt(s)
+	if err != nil {
+		c.t.Fatalf("encryptedCardData does not open with the issuer's key (kid %s): %v", kid, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(d.Plaintext, &m); err != nil {
+		c.t.Fatal(err)
+	}
+	return m
+}
+
+// cardData decrypts the encryptedCardData of a credential answer.
+func (c *issuer) cardData(a answer) map[string]any {
+	c.t.Helper()
+	return c.open(a.body["encryptedCardData"])
+}
+
+// enrolIn enrols cardPAN for consumer ext as credential cred.
+func (c *issuer) enrolIn(ext, cred, cardPAN string, mut ...func(map[string]any)) answer {
+	c.t.Helper()
+	return c.send(c.body(cardPAN, append([]func(map[string]any){func(m map[string]any) {
+		m["externalCredentialId"] = cred
+		m["consumer"].(map[string]any)["externalConsumerId"] = ext
+	}}, mut...)...), nil)
+}
+
+func consumerBody(first, email string, mobile bool) []byte {
+	cons := map[string]any{"firstName": first, "lastName": "King", "emailAddress": email, "locale": "en_GB", "countryCode": "GB"}
+	if mobile {
+		cons["mobileNumber"] = map[string]any{"countryCode": "44", "phoneNumber": "7700900999"}
+	}
+	b, _ := json.Marshal(map[string]any{"srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322199", "consumer": cons})
+	return b
+}
+
+func TestConsumerLifecycle(t *testing.T) {
+	srv, c := start(t)
+	dir := credential(t, srv, "directory-id")
+	for _, e := range []struct{ ext, cred, pan string }{
+		{"consumer-1", "card-1", "5186001700008785"},
+		{"consumer-1", "card-2", "5186001700009726"},
+		{"consumer-2", "card-1", "5186001700009908"},
+	} {
+		if a := c.enrolIn(e.ext, e.cred, e.pan); a.status != 200 {
+			t.Fatalf("enrol %s/%s: %d %s", e.ext, e.cred, a.status, a.raw)
+		}
+	}
+	p := "/directories/" + dir + "/consumers/consumer-1"
+
+	a := c.call(http.MethodGet, p, nil)
+	if a.status != 200 {
+		t.Fatalf("get: %d %s", a.status, a.raw)
+	}
+	creds, _ := a.body["credentials"].([]any)
+	if len(creds) != 2 || a.body["externalConsumerId"] != "consumer-1" || a.body["directoryId"] != dir {
+		t.Fatalf("get: %s", a.raw)
+	}
+	// Every card of one consumer shares its srcConsumerId.
+	src := a.body["srcConsumerId"]
+	last4 := map[string]bool{}
+	for _, x := range creds {
+		cr := x.(map[string]any)
+		if cr["srcConsumerId"] != src || cr["status"] != "ACTIVE" || cr["tokenRequestorId"] != mastercard.TokenRequestorID {
+			t.Fatalf("credential %v", cr)
+		}
+		if _, clear := cr["maskedCard"]; clear {
+			t.Fatal("card data in clear in a directory answer")
+		}
+		last4[c.open(cr["encryptedCardData"])["panLastFour"].(string)] = true
+	}
+	if !last4["8785"] || !last4["9726"] {
+		t.Fatalf("credentials %v", last4)
+	}
+	for _, p := range []string{"5186001700008785", "5186001700009726", "8785"} {
+		if strings.Contains(a.raw, p) {
+			t.Fatalf("the answer carries %s in clear", p)
+		}
+	}
+	if cons := a.body["consumer"].(map[string]any); cons["firstName"] != "Ada" || cons["mobileNumber"] == nil {
+		t.Fatalf("consumer %v", cons)
+	}
+
+	// Update is a full replacement: the mobile number left out is removed.
+	u := c.call(http.MethodPut, p, consumerBody("Augusta", "augusta@example.com", false))
+	if u.status != 200 {
+		t.Fatalf("update: %d %s", u.status, u.raw)
+	}
+	cons := u.body["consumer"].(map[string]any)
+	if cons["firstName"] != "Augusta" || cons["emailAddress"] != "augusta@example.com" || cons["mobileNumber"] != nil || u.body["srcConsumerId"] != src {
+		t.Fatalf("update: %s", u.raw)
+	}
+	if g := c.call(http.MethodGet, p, nil); g.body["consumer"].(map[string]any)["firstName"] != "Augusta" || len(g.body["credentials"].([]any)) != 2 {
+		t.Fatalf("get after update: %s", g.raw)
+	}
+	// A card added later to the same consumer joins it with the same srcConsumerId.
+	if a := c.enrolIn("consumer-1", "card-3", "5186001700008876"); a.status != 200 || a.body["srcConsumerId"] != src {
+		t.Fatalf("add card: %d %s", a.status, a.raw)
+	}
+
+	// Delete removes the consumer and every credential; the other consumer stays.
+	if d := c.call(http.MethodDelete, p, nil); d.status != 204 {
+		t.Fatalf("delete: %d %s", d.status, d.raw)
+	}
+	if g := c.call(http.MethodGet, p, nil); g.status != 404 || serviceReason(t, g) != "NOT_FOUND" {
+		t.Fatalf("get after delete: %d %s", g.status, g.raw)
+	}
+	if g := c.call(http.MethodGet, p+"/credentials/card-2", nil); g.status != 404 {
+		t.Fatalf("credential after consumer delete: %d %s", g.status, g.raw)
+	}
+	if g := c.call(http.MethodGet, "/directories/"+dir+"/consumers/consumer-2", nil); g.status != 200 || len(g.body["credentials"].([]any)) != 1 {
+		t.Fatalf("other consumer: %d %s", g.status, g.raw)
+	}
+	// The deleted cards can be enrolled again.
+	if a := c.enrolIn("consumer-1", "card-1", "5186001700008785"); a.status != 200 || a.body["srcConsumerId"] == src {
+		t.Fatalf("re-enrol after delete: %d %s", a.status, a.raw)
+	}
+}
+
+func TestConsumerRefusalsLeaveStateUntouched(t *testing.T) {
+	srv, c := start(t)
+	dir := credential(t, srv, "directory-id")
+	if a := c.enrolIn("consumer-1", "card-1", "5186001700008785"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	p := "/directories/" + dir + "/consumers/consumer-1"
+	before := c.call(http.MethodGet, p, nil)
+	if before.status != 200 {
+		t.Fatalf("get: %d %s", before.status, before.raw)
+	}
+
+	cases := []struct {
+		name   string
+		method string
+		path   string
+		body   []byte
+		status int
+		reason string
+	}{
+		{"get, unknown directory", http.MethodGet, "/directories/other/consumers/consumer-1", nil, 400, "INVALID_STATE"},
+		{"update, unknown directory", http.MethodPut, "/directories/other/consumers/consumer-1", consumerBody("Eve", "eve@example.com", false), 400, "INVALID_STATE"},
+		{"delete, unknown directory", http.MethodDelete, "/directories/other/consumers/consumer-1", nil, 400, "INVALID_STATE"},
+		{"get, unknown consumer", http.MethodGet, "/directories/" + dir + "/consumers/nobody", nil, 404, "NOT_FOUND"},
+		{"update, unknown consumer", http.MethodPut, "/directories/" + dir + "/consumers/nobody", consumerBody("Eve", "eve@example.com", false), 404, "NOT_FOUND"},
+		{"delete, unknown consumer", http.MethodDelete, "/directories/" + dir + "/consumers/nobody", nil, 404, "NOT_FOUND"},
+		{"update, missing lastName", http.MethodPut, p, []byte(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322199","consumer":{"firstName":"Eve","emailAddress":"eve@example.com","locale":"en_GB","countryCode":"GB"}}`), 400, "INVALID_ARGUMENT"},
+		{"update, unknown field", http.MethodPut, p, []byte(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322199","consumer":{"firstName":"Eve","lastName":"X","emailAddress":"eve@example.com","locale":"en_GB","countryCode":"GB","externalConsumerId":"consumer-9"}}`), 400, "INVALID_ARGUMENT"},
+		{"update, bad locale", http.MethodPut, p, []byte(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322199","consumer":{"firstName":"Eve","lastName":"X","emailAddress":"eve@example.com","locale":"english","countryCode":"GB"}}`), 400, "INVALID_ARGUMENT"},
+		{"update, no correlation ID", http.MethodPut, p, []byte(`{"consumer":{"firstName":"Eve","lastName":"X","emailAddress":"eve@example.com","locale":"en_GB","countryCode":"GB"}}`), 400, "INVALID_ARGUMENT"},
+	}
+	for _, tc := range cases {
+		a := c.call(tc.method, tc.path, tc.body)
+		if a.status != tc.status || serviceReason(t, a) != tc.reason {
+			t.Errorf("%s: %d %s", tc.name, a.status, a.raw)
+		}
+	}
+	// Unsigned: the gateway's 401, not the service's envelope.
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL+base+p, nil)
+	resp, err := srv.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	a := answer{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.body)
+	if rc, _ := gatewayReason(t, a); a.status != 401 || rc != "AUTHENTICATION_FAILED" {
+		t.Fatalf("unsigned delete: %d %s", a.status, a.raw)
+	}
+
+	after := c.call(http.MethodGet, p, nil)
+	if after.status != 200 {
+		t.Fatalf("get after refusals: %d %s", after.status, after.raw)
+	}
+	// encryptedCardData differs per answer (fresh content key); compare the rest.
+	strip := func(a answer) string {
+		for _, x := range a.body["credentials"].([]any) {
+			delete(x.(map[string]any), "encryptedCardData")
+		}
+		b, _ := json.Marshal(a.body)
+		return string(b)
+	}
+	if strip(before) != strip(after) {
+		t.Fatalf("state changed by refused calls:\nbefore %s\nafter  %s", strip(before), strip(after))
+	}
+}
+
+func TestCardDataFollowsTheRegisteredIssuerKey(t *testing.T) {
+	srv, c := start(t)
+	dir := credential(t, srv, "directory-id")
+	if a := c.enrolIn("consumer-1", "card-1", "5186001700008785"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	// The issuer registers its own key: answers are encrypted to it.
+	own, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&own.PublicKey)
+	if err := srv.Sim.RegisterCredentials(mastercard.ID, []simulator.Credential{{Name: "issuer-fle-public-key", Kind: "rsa-public-key",
+		Value: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}}); err != nil {
+		t.Fatal(err)
+	}
+	a := c.call(http.MethodGet, "/directories/"+dir+"/consumers/consumer-1/credentials/card-1", nil)
+	if a.status != 200 {
+		t.Fatalf("get: %d %s", a.status, a.raw)
+	}
+	ring := encryption.KeyRing{}
+	kid, _ := ring.Add(own)
+	d, err := ring.Decrypt(a.body["encryptedCardData"].(string))
+	if err != nil {
+		t.Fatalf("not encrypted to the registered key %s: %v", kid, err)
+	}
+	if !strings.Contains(string(d.Plaintext), `"panLastFour":"8785"`) || !strings.Contains(string(d.Plaintext), `"billingAddress"`) {
+		t.Fatalf("plaintext %s", d.Plaintext)
+	}
+}
