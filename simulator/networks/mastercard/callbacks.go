@@ -3,7 +3,9 @@ package mastercard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
@@ -14,12 +16,48 @@ import (
 // CallbackSpec is the issuer-side document.
 const CallbackSpec = "mastercard/issuer-predigitization.yaml"
 
+// Triggers (simulator.Triggerer).
+const (
+	// TriggerEnterActivationCode is the cardholder entering the activation
+	// code of a token awaiting additional authentication (yellow path).
+	TriggerEnterActivationCode = "enterActivationCode"
+	// TriggerTokenStatusChange is a status change the network, the token
+	// requestor or the cardholder makes on their own.
+	TriggerTokenStatusChange = "tokenStatusChange"
+)
+
+var _ simulator.Triggerer = (*Network)(nil)
+
 // authorize calls the issuer's Authorize Service for a card about to be
 // tokenised, when the issuer registered a callback URL. It returns the token
-// status to set, or a *simulator.Error failing the enrolment.
+// status to set, or a *simulator.Error failing the enrolment. The yellow
+// test card is provisioned INACTIVE whatever the issuer approves, as when
+// the network itself requires additional authentication; the slow test card
+// holds the enrolment for slowDelay first.
 func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, tokenRef, correlationID string) (string, error) {
+	outcome := outcomeOf(p.Reveal())
+	if outcome == outcomeSlow {
+		if err := n.slowDown(ctx); err != nil {
+			return "", err
+		}
+	}
+	mdesCorrelation := n.env.IDs.Digits(14)
+	decide := func(approved bool) (string, error) {
+		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: n.env.Clock.Now()}
+		if approved && outcome != outcomeYellow {
+			return statusActive, n.tokenMetas().Put(ctx, tokenRef, m)
+		}
+		m.Decision = "R"
+		m.ActivationCode = n.env.IDs.Digits(6)
+		m.ActivationExpiry = n.env.Clock.Now().Add(n.env.Settings.Duration("activationCodeTTL", 30*time.Minute))
+		if err := n.tokenMetas().Put(ctx, tokenRef, m); err != nil {
+			return "", err
+		}
+		n.scheduleActivationCode(tokenRef, 0)
+		return statusInactive, nil
+	}
 	if !n.env.Callbacks.Configured() {
-		return "ACTIVE", nil
+		return decide(true)
 	}
 	plain, _ := json.Marshal(map[string]any{"cardAccountData": map[string]any{
 		"accountNumber": p.Reveal(), "expiryMonth": c.PanExpirationMonth, "expiryYear": c.PanExpirationYear[2:],
@@ -31,7 +69,7 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, tok
 	body, _ := json.Marshal(map[string]any{
 		"requestId":              n.env.IDs.Digits(12),
 		"services":               []string{"DIGITIZATION"},
-		"correlationId":          n.env.IDs.Hex(16),
+		"correlationId":          mdesCorrelation,
 		"tokenRequestorId":       TokenRequestorID,
 		"tokenType":              "CLOUD",
 		"accountPanSuffix":       p.Last4(),
@@ -45,7 +83,7 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, tok
 	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "authorizeService", Method: http.MethodPost, Path: "/authorizeService",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, Plaintext: plain, CorrelationIDs: []string{correlationID},
+		Body:   body, Plaintext: plain, CorrelationIDs: []string{correlationID, tokenRef},
 	})
 	if err != nil {
 		return "", svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the issuer's Authorize Service did not answer; nothing was enrolled")
@@ -56,11 +94,259 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, tok
 	_ = json.Unmarshal(res.Body, &answer)
 	switch answer.Decision {
 	case "APPROVED":
-		return "ACTIVE", nil
+		return decide(true)
 	case "DECLINED":
 		return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service declined tokenisation; nothing was enrolled", p.Masked())
 	case "REQUIRE_ADDITIONAL_AUTHENTICATION":
-		return "INACTIVE", nil
+		return decide(false)
 	}
 	return "", svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the issuer's Authorize Service answered decision %q; nothing was enrolled", pan.RedactText(answer.Decision))
+}
+
+// scheduleActivationCode sends Deliver Activation Code once the enrolment
+// that asked for additional authentication has stored its token (it is
+// looked for every 100ms, for 2s at most: an enrolment that failed after
+// the Authorize Service stored nothing, and nothing is delivered).
+func (n *Network) scheduleActivationCode(tur string, tries int) {
+	if !n.env.Callbacks.Configured() {
+		return
+	}
+	delay := time.Duration(0)
+	if tries > 0 {
+		delay = 100 * time.Millisecond
+	}
+	n.env.After(delay, func(ctx context.Context) {
+		c, err := n.cardByToken(ctx, tur)
+		if err != nil {
+			if tries < 20 {
+				n.scheduleActivationCode(tur, tries+1)
+			}
+			return
+		}
+		if c.Status != statusInactive {
+			return
+		}
+		if _, err := n.deliverActivationCode(ctx, c, n.meta(ctx, c)); err != nil {
+			n.env.Logger.Warn("Deliver Activation Code not delivered", "token", tur, "error", err)
+		}
+	})
+}
+
+// deliverActivationCode sends Deliver Activation Code, the code encrypted to
+// the issuer's field-level encryption key.
+func (n *Network) deliverActivationCode(ctx context.Context, c digitalCard, m tokenMeta) (*simulator.CallbackResult, error) {
+	plain, _ := json.Marshal(map[string]string{"activationCode": m.ActivationCode})
+	env, err := encryption.SealFLE(plain, n.issuerFLEKey(), "SHA256")
+	if err != nil {
+		return nil, err
+	}
+	method := map[string]string{"type": "EMAIL_TO_CARDHOLDER_ADDRESS", "value": maskEmail(c.Consumer.EmailAddress)}
+	if mob := c.Consumer.MobileNumber; mob != nil && len(mob.PhoneNumber) >= 4 {
+		method = map[string]string{"type": "TEXT_TO_CARDHOLDER_NUMBER", "value": "***-***-" + mob.PhoneNumber[len(mob.PhoneNumber)-4:]}
+	}
+	requestID := n.env.IDs.Digits(12)
+	body, _ := json.Marshal(map[string]any{
+		"requestId":                    requestID,
+		"correlationId":                m.CorrelationID,
+		"tokenUniqueReference":         c.TokenUniqueRef,
+		"tokenRequestorId":             c.TokenRequestorID,
+		"accountPanSuffix":             c.PanLastFour,
+		"activationMethod":             method,
+		"activationCodeExpiryDateTime": stamp(m.ActivationExpiry),
+		"serviceRequestDateTime":       stamp(n.env.Clock.Now()),
+		"encryptedPayload":             env,
+	})
+	return n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "deliverActivationCode", Method: http.MethodPost, Path: "/deliverActivationCode",
+		Header: http.Header{"Content-Type": []string{"application/json"}},
+		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
+	})
+}
+
+func maskEmail(e string) string {
+	at := strings.LastIndex(e, "@")
+	if at < 1 {
+		return "***"
+	}
+	return e[:1] + "***" + e[at:]
+}
+
+// ntuToken is one token of Notify Token Updated (MDES TokenForNTU).
+type ntuToken struct {
+	TokenUniqueReference string   `json:"tokenUniqueReference"`
+	TokenRequestorID     string   `json:"tokenRequestorId"`
+	Status               string   `json:"status"`
+	EventReasonCode      string   `json:"eventReasonCode,omitempty"`
+	SuspendedBy          []string `json:"suspendedBy,omitempty"`
+	StatusTimestamp      string   `json:"statusTimestamp"`
+}
+
+// notifyLater sends Notify Token Updated for a card's token after the
+// current request has been answered, when the issuer registered a callback
+// URL. Failures are journalled attempt by attempt and logged.
+func (n *Network) notifyLater(c digitalCard, t ntuToken) {
+	if !n.env.Callbacks.Configured() {
+		return
+	}
+	t = n.ntuFor(c, t)
+	n.env.After(0, func(ctx context.Context) {
+		if _, _, err := n.notifyTokenUpdated(ctx, t, ""); err != nil {
+			n.env.Logger.Warn("Notify Token Updated not delivered", "token", t.TokenUniqueReference, "error", err)
+		}
+	})
+}
+
+func (n *Network) ntuFor(c digitalCard, t ntuToken) ntuToken {
+	t.TokenUniqueReference, t.TokenRequestorID = c.TokenUniqueRef, c.TokenRequestorID
+	if t.StatusTimestamp == "" {
+		t.StatusTimestamp = stamp(n.env.Clock.Now())
+	}
+	return t
+}
+
+// notifyTokenUpdated sends Notify Token Updated, the token data encrypted to
+// the issuer's field-level encryption key. requestID "" draws a new one; a
+// repeated one is a duplicate delivery.
+func (n *Network) notifyTokenUpdated(ctx context.Context, t ntuToken, requestID string) (*simulator.CallbackResult, string, error) {
+	plain, _ := json.Marshal(map[string]any{"tokens": []ntuToken{t}})
+	env, err := encryption.SealFLE(plain, n.issuerFLEKey(), "SHA256")
+	if err != nil {
+		return nil, "", err
+	}
+	if requestID == "" {
+		requestID = n.env.IDs.Digits(12)
+	}
+	body, _ := json.Marshal(map[string]any{
+		"requestId":        requestID,
+		"responseHost":     "site.mdes.mastercard.com",
+		"reasonCode":       "STATUS_UPDATE",
+		"encryptedPayload": env,
+	})
+	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "notifyTokenUpdated", Method: http.MethodPost, Path: "/notifyTokenUpdated",
+		Header: http.Header{"Content-Type": []string{"application/json"}},
+		Body:   body, Plaintext: plain, CorrelationIDs: []string{t.TokenUniqueReference, requestID},
+	})
+	return res, requestID, err
+}
+
+// Triggers implements simulator.Triggerer.
+func (n *Network) Triggers() []string {
+	return []string{TriggerEnterActivationCode, TriggerTokenStatusChange}
+}
+
+// Trigger implements simulator.Triggerer.
+//
+// enterActivationCode: the cardholder enters the code Deliver Activation
+// Code delivered. Params tokenUniqueReference (required) and activationCode
+// (default: the code delivered). The right, unexpired code activates the
+// token (INACTIVE → ACTIVE) and Notify Token Updated is sent; a wrong or
+// expired code changes nothing.
+//
+// tokenStatusChange: the token requestor, the cardholder or the network
+// changes a token on its own and the issuer is notified. Params
+// tokenUniqueReference (required), status (ACTIVE | SUSPENDED |
+// DEACTIVATED), optional suspendedBy (TOKEN_REQUESTOR | CARDHOLDER, default
+// TOKEN_REQUESTOR), eventReasonCode and requestId (reuse one to deliver a
+// duplicate). Asking for the status the token already has re-sends the
+// notification without changing anything.
+//
+// Both answer with the token's status and, when a notification was sent,
+// the issuer's HTTP status, the delivery attempts and the requestId.
+func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (map[string]any, error) {
+	str := func(k string) string { s, _ := p[k].(string); return s }
+	tur := str("tokenUniqueReference")
+	if tur == "" && (name == TriggerEnterActivationCode || name == TriggerTokenStatusChange) {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "%s needs tokenUniqueReference", name)
+	}
+	switch name {
+	case TriggerEnterActivationCode:
+		return n.enterActivationCode(ctx, tur, str("activationCode"))
+	case TriggerTokenStatusChange:
+		return n.tokenStatusChange(ctx, tur, str("status"), str("suspendedBy"), str("eventReasonCode"), str("requestId"))
+	}
+	return nil, fmt.Errorf("mastercard has no trigger %q (known: %s)", name, strings.Join(n.Triggers(), ", "))
+}
+
+func (n *Network) enterActivationCode(ctx context.Context, tur, code string) (map[string]any, error) {
+	c, err := n.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
+		switch {
+		case m.ActivationCode == "":
+			return simulator.Errorf(http.StatusConflict, simulator.KindState, "token %s has no activation code pending", tur)
+		case !n.env.Clock.Now().Before(m.ActivationExpiry):
+			return simulator.Errorf(http.StatusBadRequest, simulator.KindState, "the activation code of token %s expired at %s; the token stays INACTIVE", tur, stamp(m.ActivationExpiry))
+		case code != "" && code != m.ActivationCode:
+			return simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "wrong activation code for token %s; the token stays INACTIVE", tur)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n.notifyNow(ctx, c, ntuToken{Status: statusActive}, "")
+}
+
+// suspenderCodes maps a TokenForNTU suspendedBy value to Customer Service's
+// suspender code.
+var suspenderCodes = map[string]string{"ISSUER": "I", "TOKEN_REQUESTOR": "W", "CARDHOLDER": "C"}
+
+func (n *Network) tokenStatusChange(ctx context.Context, tur, status, suspendedBy, reason, requestID string) (map[string]any, error) {
+	from := map[string][]string{
+		statusActive:      {statusInactive, statusSuspended},
+		statusSuspended:   {statusActive},
+		statusDeactivated: {statusInactive, statusActive, statusSuspended},
+	}[status]
+	if from == nil {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "status must be ACTIVE, SUSPENDED or DEACTIVATED, got %q", pan.RedactText(status))
+	}
+	if suspendedBy == "" {
+		suspendedBy = "TOKEN_REQUESTOR"
+	}
+	if suspendedBy != "TOKEN_REQUESTOR" && suspendedBy != "CARDHOLDER" {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "suspendedBy must be TOKEN_REQUESTOR or CARDHOLDER, got %q", pan.RedactText(suspendedBy))
+	}
+	t := ntuToken{Status: status, EventReasonCode: reason}
+	if status == statusSuspended {
+		t.SuspendedBy = []string{suspendedBy}
+	}
+	c, err := n.cardByToken(ctx, tur)
+	if err != nil {
+		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
+	}
+	if c.Status != status { // otherwise only the notification is sent again
+		c, err = n.changeStatus(ctx, tur, "a change to "+status, from, status, func(m *tokenMeta) error {
+			if status == statusSuspended {
+				m.Suspenders = []string{suspenderCodes[suspendedBy]}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else if status == statusSuspended {
+		t.SuspendedBy = nil
+		for _, s := range n.meta(ctx, c).Suspenders {
+			for k, v := range suspenderCodes {
+				if v == s {
+					t.SuspendedBy = append(t.SuspendedBy, k)
+				}
+			}
+		}
+	}
+	return n.notifyNow(ctx, c, t, requestID)
+}
+
+// notifyNow sends Notify Token Updated at once (for triggers) and reports
+// the delivery.
+func (n *Network) notifyNow(ctx context.Context, c digitalCard, t ntuToken, requestID string) (map[string]any, error) {
+	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status}
+	if !n.env.Callbacks.Configured() {
+		return out, nil
+	}
+	res, id, err := n.notifyTokenUpdated(ctx, n.ntuFor(c, t), requestID)
+	if err != nil {
+		return nil, err
+	}
+	out["requestId"], out["notifyStatus"], out["attempts"], out["findings"] = id, res.Status, res.Attempts, res.Findings
+	return out, nil
 }

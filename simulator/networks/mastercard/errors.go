@@ -47,8 +47,9 @@ func svcErr(status int, kind simulator.Kind, reason, format string, args ...any)
 }
 
 // RenderError implements simulator.Network: the gateway envelope for
-// authentication, routing, size, media type and rate limits; the enrolment
-// service envelope for everything else.
+// authentication, routing, size, media type and rate limits; the MDES
+// Customer Service application envelope for that API's operations; the
+// enrolment service envelope for everything else.
 func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simulator.Response {
 	msg := e.Message
 	if msg == "" {
@@ -60,6 +61,9 @@ func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simul
 		var g gatewayErrors
 		g.Errors.Error = []gatewayError{{Source: "Gateway", ReasonCode: gatewayReason(e), Description: msg, Recoverable: e.Status == http.StatusTooManyRequests}}
 		return simulator.JSON(e.Status, g)
+	}
+	if mdesOperations[req.OperationID] {
+		return renderMDESError(e, msg)
 	}
 	body := serviceError{Status: e.Status, Reason: e.Code, Message: msg, ErrorDetail: []errorDetail{}}
 	if body.Reason == "" {

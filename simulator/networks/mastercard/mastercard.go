@@ -28,12 +28,42 @@
 //     issuer-fle-public-key; APPROVED → ACTIVE, DECLINED → 422 DECLINED,
 //     REQUIRE_ADDITIONAL_AUTHENTICATION → token INACTIVE, no answer after the
 //     engine's retries → 503 UNAVAILABLE. Without a callback URL the token is
-//     ACTIVE at once.
+//     ACTIVE at once;
+//   - yellow path: a token left INACTIVE gets a 6-digit activation code
+//     (valid activationCodeTTL) that Deliver Activation Code hands to the
+//     issuer (encryptedPayload, field-level encryption) once the token is
+//     stored; the token stays INACTIVE until the cardholder enters the code
+//     (trigger enterActivationCode) or the issuer activates it through MDES
+//     Customer Service. The yellow test card goes this way even when the
+//     issuer approves; the slow test card holds its enrolment for slowDelay
+//     on the simulator clock;
+//   - MDES Customer Service (openapi/mastercard/mdes-customer-service.yaml,
+//     served at /mastercard/mdes/csapi/v2): searchTokens by Account PAN or
+//     Token Unique Reference, suspendToken (ACTIVE → SUSPENDED),
+//     unsuspendToken (SUSPENDED → ACTIVE), activateToken (INACTIVE → ACTIVE)
+//     and deleteToken (→ DEACTIVATED, kept and listed as deleted) with MDES's
+//     one-letter reason codes; any other change is 400 INVALID_TOKEN_STATUS
+//     and leaves the token as it was, an unknown token is 404 EMPTY_RESULT,
+//     both in the Customer Service envelope {"Errors":{"Error":[{Source:
+//     INPUT, ReasonCode, ErrorCode, Description, Recoverable}]}};
+//   - Notify Token Updated: every status change (Customer Service, activation
+//     code, trigger tokenStatusChange) is notified to the issuer, the
+//     TokenForNTU list encrypted in encryptedPayload, after the change is
+//     answered. Like every callback it is retried on the callback target's
+//     schedule, each attempt journalled.
+//
+// Triggers (POST /_admin/networks/mastercard/triggers/<name>):
+//
+//	enterActivationCode  tokenUniqueReference, activationCode (default: the delivered one)
+//	tokenStatusChange    tokenUniqueReference, status ACTIVE|SUSPENDED|DEACTIVATED,
+//	                     suspendedBy TOKEN_REQUESTOR|CARDHOLDER, eventReasonCode, requestId
 //
 // Settings (c2psim --set mastercard.<key>=<value>):
 //
-//	oauthWindow  duration  5m                  accepted oauth_timestamp skew
-//	serviceId    string    SRC_ISSUER_SANDBOX  the onboarded programme's serviceId
+//	oauthWindow        duration  5m                  accepted oauth_timestamp skew
+//	serviceId          string    SRC_ISSUER_SANDBOX  the onboarded programme's serviceId
+//	slowDelay          duration  10s                 how long the slow test card's enrolment takes
+//	activationCodeTTL  duration  30m                 validity of a yellow-path activation code
 package mastercard
 
 import (
@@ -110,7 +140,7 @@ func (n *Network) Describe() simulator.Description {
 	return simulator.Description{
 		ID:        ID,
 		Name:      "Mastercard Click to Pay (Enroll API)",
-		Specs:     []string{Spec},
+		Specs:     []string{Spec, MDESSpec},
 		Callbacks: []string{CallbackSpec},
 		AuthSchemes: []string{
 			"OAuth 1.0a one-legged, RSA-SHA256 or RSA-PSS, with oauth_body_hash",
@@ -124,6 +154,8 @@ func (n *Network) Settings() []simulator.Setting {
 	return []simulator.Setting{
 		{Key: "oauthWindow", Kind: "duration", Default: "5m", Description: "accepted oauth_timestamp clock skew either way"},
 		{Key: "serviceId", Kind: "string", Default: "SRC_ISSUER_SANDBOX", Description: "the serviceId of the issuer's onboarded programme; any other is INVALID_STATE"},
+		{Key: "slowDelay", Kind: "duration", Default: "10s", Description: "how long the enrolment of the slow test card takes, on the simulator clock"},
+		{Key: "activationCodeTTL", Kind: "duration", Default: "30m", Description: "validity of the activation code of a token awaiting additional authentication"},
 		{Key: "batchDelay", Kind: "duration", Default: "5s", Description: "time from a batch's 202 to the processing of its records"},
 	}
 }

@@ -269,9 +269,12 @@ func TestTestCards(t *testing.T) {
 	want := map[string]struct {
 		status int
 		reason string
-	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, "enrolled": {200, ""}}
+	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, "enrolled": {200, ""}, "yellow": {200, ""}}
 	n := &mastercard.Network{}
 	for _, tc := range n.TestCards() {
+		if tc.Outcome == "slow" {
+			continue // answers only once the clock moves: TestSlowCard
+		}
 		w, ok := want[tc.Outcome]
 		if !ok {
 			t.Fatalf("outcome %q untested", tc.Outcome)

@@ -1,6 +1,10 @@
 package mastercard
 
 import (
+	"context"
+	"net/http"
+	"time"
+
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
 )
@@ -12,6 +16,8 @@ const (
 	outcomeDeclined        = "DECLINED"
 	outcomeAlreadyEnrolled = "ALREADY_EXISTS"
 	outcomeServiceError    = "INTERNAL"
+	outcomeYellow          = "yellow"
+	outcomeSlow            = "slow"
 )
 
 // testCard builds a Luhn-valid 16-digit Mastercard test card from a 15-digit stem.
@@ -29,6 +35,8 @@ var testCards = []simulator.TestCard{
 	{PAN: testCard("518600170000051"), Outcome: outcomeDeclined, Description: "422 DECLINED: tokenisation declined, nothing enrolled"},
 	{PAN: testCard("518600170000409"), Outcome: outcomeAlreadyEnrolled, Description: "409 ALREADY_EXISTS: the card is already enrolled in another profile"},
 	{PAN: testCard("518600170000500"), Outcome: outcomeServiceError, Description: "500 INTERNAL: enrolment service error, nothing enrolled (retry-safe)"},
+	{PAN: testCard("518600170000300"), Outcome: outcomeYellow, Description: "yellow path: enrolled with token INACTIVE even when Authorize Service approves; Deliver Activation Code follows; activate with trigger enterActivationCode or MDES activateToken"},
+	{PAN: testCard("518600170000900"), Outcome: outcomeSlow, Description: "enrolled, but the answer comes only after slowDelay (default 10s) on the simulator clock"},
 }
 
 // TestCards implements simulator.TestCardLister.
@@ -41,4 +49,18 @@ func outcomeOf(p string) string {
 		}
 	}
 	return outcomeEnrolled
+}
+
+// slowDown holds an answer for slowDelay on the simulator clock (the slow
+// test card), so a client's timeout handling can be exercised; tests with a
+// fake clock advance it instead of waiting.
+func (n *Network) slowDown(ctx context.Context) error {
+	done := make(chan struct{})
+	n.env.After(n.env.Settings.Duration("slowDelay", 10*time.Second), func(context.Context) { close(done) })
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the caller left before the slow answer was ready")
+	}
 }
