@@ -345,7 +345,7 @@ func (n *Network) notifyNow(ctx context.Context, c digitalCard, t ntuToken, requ
 	}
 	res, id, err := n.notifyTokenUpdated(ctx, n.ntuFor(c, t), requestID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("token %s is %s, but Notify Token Updated was not delivered: %w", c.TokenUniqueRef, c.Status, err)
 	}
 	out["requestId"], out["notifyStatus"], out["attempts"], out["findings"] = id, res.Status, res.Attempts, res.Findings
 	return out, nil

@@ -1,0 +1,655 @@
+package mastercard_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/c2psim/c2psim/client/mastercard/encryption"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/networks/mastercard"
+	"github.com/c2psim/c2psim/simulator/simtest"
+)
+
+const csBase = "/mastercard/mdes/csapi/v2"
+
+var audit = map[string]any{"UserId": "A1435477", "UserName": "John Smith", "Organization": "Any Bank", "Phone": "5555551234"}
+
+// cs signs and posts one MDES Customer Service request: body is wrapped in
+// an object named wrapper.
+func (c *issuer) cs(p, wrapper string, fields map[string]any) answer {
+	c.t.Helper()
+	if _, ok := fields["AuditInfo"]; !ok && fields != nil {
+		fields["AuditInfo"] = audit
+	}
+	body, _ := json.Marshal(map[string]any{wrapper: fields})
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+csBase+p, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	h, err := c.signer.Header(req.Method, req.URL, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", h)
+	resp, err := c.srv.Client.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.body)
+	return a
+}
+
+func (c *issuer) change(op, tur, reason string) answer {
+	c.t.Helper()
+	wrapper := map[string]string{"suspend": "TokenSuspendRequest", "unsuspend": "TokenUnsuspendRequest", "delete": "TokenDeleteRequest", "activate": "TokenActivateRequest"}[op]
+	return c.cs("/token/"+op, wrapper, map[string]any{"TokenUniqueReference": tur, "ReasonCode": reason})
+}
+
+// searchOne searches by key (AccountPan or TokenUniqueReference) and returns
+// the single token found.
+func (c *issuer) searchOne(key, value string) map[string]any {
+	c.t.Helper()
+	a := c.cs("/search", "SearchRequest", map[string]any{key: value})
+	if a.status != 200 {
+		c.t.Fatalf("search %s: %d %s", key, a.status, a.raw)
+	}
+	accounts := dig(a.body, "SearchResponse", "Accounts", "Account").([]any)
+	if len(accounts) != 1 {
+		c.t.Fatalf("search %s: %d accounts", key, len(accounts))
+	}
+	tokens := dig(accounts[0], "Tokens", "Token").([]any)
+	if len(tokens) != 1 {
+		c.t.Fatalf("search %s: %d tokens", key, len(tokens))
+	}
+	return tokens[0].(map[string]any)
+}
+
+func dig(v any, path ...string) any {
+	for _, k := range path {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	return v
+}
+
+// appError returns the single Customer Service application error of an
+// answer (ReasonCode, ErrorCode), failing when the envelope is not that one.
+func appError(t *testing.T, a answer) (string, string) {
+	t.Helper()
+	list, _ := dig(a.body, "Errors", "Error").([]any)
+	if len(list) != 1 {
+		t.Fatalf("not one application error: %d %s", a.status, a.raw)
+	}
+	e := list[0].(map[string]any)
+	if e["Source"] != "INPUT" {
+		t.Fatalf("Source %v, want INPUT: %s", e["Source"], a.raw)
+	}
+	code, _ := e["ErrorCode"].(string)
+	return e["ReasonCode"].(string), code
+}
+
+// issuerCall is one callback the fake issuer accepted, its encrypted
+// payload opened.
+type issuerCall struct {
+	Body  map[string]any
+	Plain map[string]any
+	Err   string // what was wrong with the call, if anything
+}
+
+// fakeIssuer hosts the Pre-Digitization endpoints. It decides Authorize
+// Service per card, can refuse the first attempts of an operation with 503,
+// and records what it accepted; tests assert on the records, never in the
+// handler.
+type fakeIssuer struct {
+	ring     encryption.KeyRing
+	srv      *httptest.Server
+	mu       sync.Mutex
+	decide   map[string]string // card last 4 → decision (default APPROVED)
+	fail     map[string]int    // path → attempts still to refuse
+	attempts map[string]int
+	got      map[string]chan issuerCall
+}
+
+func newFakeIssuer(t *testing.T, srv *simtest.Server, retry []time.Duration) *fakeIssuer {
+	t.Helper()
+	b, _ := pem.Decode([]byte(credential(t, srv, "issuer-fle-private-key")))
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeIssuer{ring: encryption.KeyRing{}, decide: map[string]string{}, fail: map[string]int{}, attempts: map[string]int{}, got: map[string]chan issuerCall{}}
+	if _, err := f.ring.Add(k.(*rsa.PrivateKey)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/authorizeService", "/deliverActivationCode", "/notifyTokenUpdated"} {
+		f.got[p] = make(chan issuerCall, 64)
+	}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	if err := srv.Sim.SetCallbackTarget(mastercard.ID, simulator.CallbackTarget{URL: f.srv.URL + "/issuer", RetrySchedule: retry}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fakeIssuer) serve(w http.ResponseWriter, r *http.Request) {
+	p := strings.TrimPrefix(r.URL.Path, "/issuer")
+	ch, ok := f.got[p]
+	if !ok {
+		http.Error(w, "no such endpoint", http.StatusNotFound)
+		return
+	}
+	f.mu.Lock()
+	f.attempts[p]++
+	refuse := f.fail[p] > 0
+	if refuse {
+		f.fail[p]--
+	}
+	f.mu.Unlock()
+	if refuse {
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	raw, _ := io.ReadAll(r.Body)
+	call := issuerCall{}
+	if err := json.Unmarshal(raw, &call.Body); err != nil {
+		call.Err = "body is not JSON"
+	}
+	envelope := call.Body["encryptedPayload"]
+	if p == "/authorizeService" {
+		envelope = dig(call.Body, "fundingAccountInfo", "encryptedPayload")
+	}
+	var fle encryption.FLE
+	eb, _ := json.Marshal(envelope)
+	if err := json.Unmarshal(eb, &fle); err != nil {
+		call.Err = "no encryptedPayload"
+	} else if plain, err := f.ring.OpenFLE(fle); err != nil {
+		call.Err = "encryptedPayload does not open: " + err.Error()
+	} else if err := json.Unmarshal(plain, &call.Plain); err != nil {
+		call.Err = "plaintext is not JSON"
+	}
+	answer := map[string]any{"responseHost": "issuer.example", "responseId": fmt.Sprint(len(ch))}
+	if p == "/authorizeService" {
+		f.mu.Lock()
+		d := f.decide[fmt.Sprint(call.Body["accountPanSuffix"])]
+		f.mu.Unlock()
+		if d == "" {
+			d = "APPROVED"
+		}
+		answer["decision"] = d
+	}
+	ch <- call
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(answer)
+}
+
+// next returns the next accepted call to p, failing after 10s without one.
+func (f *fakeIssuer) next(t *testing.T, p string) issuerCall {
+	t.Helper()
+	select {
+	case c := <-f.got[p]:
+		if c.Err != "" {
+			t.Fatalf("%s: %s", p, c.Err)
+		}
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s call arrived", p)
+	}
+	return issuerCall{}
+}
+
+// none checks that no call to p is waiting.
+func (f *fakeIssuer) none(t *testing.T, p string) {
+	t.Helper()
+	select {
+	case c := <-f.got[p]:
+		t.Fatalf("unexpected %s call: %v", p, c.Plain)
+	default:
+	}
+}
+
+// ntu returns the single token of the next Notify Token Updated.
+func (f *fakeIssuer) ntu(t *testing.T) map[string]any {
+	t.Helper()
+	c := f.next(t, "/notifyTokenUpdated")
+	if c.Body["reasonCode"] != "STATUS_UPDATE" || c.Body["requestId"] == "" {
+		t.Fatalf("Notify Token Updated body %v", c.Body)
+	}
+	tokens, _ := c.Plain["tokens"].([]any)
+	if len(tokens) != 1 {
+		t.Fatalf("Notify Token Updated tokens %v", c.Plain)
+	}
+	return tokens[0].(map[string]any)
+}
+
+func enrolToken(t *testing.T, c *issuer, cardPAN, wantStatus string) string {
+	t.Helper()
+	a := c.send(c.body(cardPAN), nil)
+	if a.status != 200 {
+		t.Fatalf("enrol %s: %d %s", cardPAN[12:], a.status, a.raw)
+	}
+	if got := dig(a.body, "maskedCard", "status"); got != wantStatus {
+		t.Fatalf("enrol %s: token %v, want %s", cardPAN[12:], got, wantStatus)
+	}
+	tur := c.searchOne("AccountPan", cardPAN)["TokenUniqueReference"].(string)
+	if tur == "" {
+		t.Fatal("search gave no TokenUniqueReference")
+	}
+	return tur
+}
+
+// The issuer suspends, resumes and deletes a token through Customer
+// Service; each legal change is answered, visible in search and notified;
+// each illegal one is INVALID_TOKEN_STATUS and changes nothing.
+func TestMDESLifecycle(t *testing.T) {
+	srv, c := start(t)
+	iss := newFakeIssuer(t, srv, []time.Duration{})
+	const card = "5186001700008785"
+	tur := enrolToken(t, c, card, "ACTIVE")
+	iss.next(t, "/authorizeService")
+
+	tok := c.searchOne("TokenUniqueReference", tur)
+	want := map[string]any{"CurrentStatusCode": "A", "TokenRequestorId": mastercard.TokenRequestorID, "FinalTokenizationDecision": "A",
+		"ProvisioningStatusCode": "S", "DigitizationRequestDateTime": "2026-01-15T10:00:00Z", "TokenActivatedDateTime": "2026-01-15T10:00:00Z"}
+	for k, v := range want {
+		if tok[k] != v {
+			t.Errorf("search: %s = %v, want %v", k, tok[k], v)
+		}
+	}
+	a := c.cs("/search", "SearchRequest", map[string]any{"AccountPan": card})
+	if acc := dig(a.body, "SearchResponse", "Accounts", "Account").([]any)[0].(map[string]any); acc["AccountPanSuffix"] != "8785" || acc["ExpirationDate"] != "1230" {
+		t.Errorf("account %v", acc)
+	}
+	if strings.Contains(a.raw, card) {
+		t.Error("the search answer carries the PAN in clear")
+	}
+
+	steps := []struct {
+		op, reason   string
+		status, code string // search's CurrentStatusCode afterwards
+		ntuStatus    string // "" when the change must be refused
+		event        string
+		refusedAs    string // ErrorCode of a refusal: the token's status
+	}{
+		{"suspend", "T", "SUSPENDED", "S", "SUSPENDED", "SUSPECTED_FRAUD", ""},
+		{"suspend", "L", "SUSPENDED", "S", "", "", "SUSPENDED"},
+		{"activate", "C", "SUSPENDED", "S", "", "", "SUSPENDED"},
+		{"unsuspend", "F", "ACTIVE", "A", "ACTIVE", "DEVICE_FOUND", ""},
+		{"unsuspend", "T", "ACTIVE", "A", "", "", "ACTIVE"},
+		{"suspend", "S", "SUSPENDED", "S", "SUSPENDED", "DEVICE_STOLEN", ""},
+		{"delete", "C", "DEACTIVATED", "D", "DEACTIVATED", "ACCOUNT_CLOSED", ""},
+		{"unsuspend", "Z", "DEACTIVATED", "D", "", "", "DEACTIVATED"},
+		{"delete", "Z", "DEACTIVATED", "D", "", "", "DEACTIVATED"},
+	}
+	for i, s := range steps {
+		a := c.change(s.op, tur, s.reason)
+		srv.Clock.Advance(0) // lets a pending notification go
+		if s.ntuStatus == "" {
+			if a.status != 400 {
+				t.Fatalf("step %d %s on %s: %d %s, want 400", i, s.op, s.refusedAs, a.status, a.raw)
+			}
+			if reason, code := appError(t, a); reason != "INVALID_TOKEN_STATUS" || code != s.refusedAs {
+				t.Fatalf("step %d %s: %s %s", i, s.op, reason, code)
+			}
+		} else {
+			if a.status != 200 {
+				t.Fatalf("step %d %s: %d %s", i, s.op, a.status, a.raw)
+			}
+			resp := map[string]string{"suspend": "TokenSuspendResponse", "unsuspend": "TokenUnsuspendResponse", "delete": "TokenDeleteResponse"}[s.op]
+			if dig(a.body, resp, "Token", "TokenUniqueReference") != tur || dig(a.body, resp, "Token", "CommentId") == nil {
+				t.Fatalf("step %d %s answer %s", i, s.op, a.raw)
+			}
+			n := iss.ntu(t)
+			if n["tokenUniqueReference"] != tur || n["status"] != s.ntuStatus || n["eventReasonCode"] != s.event || n["tokenRequestorId"] != mastercard.TokenRequestorID {
+				t.Fatalf("step %d %s: Notify Token Updated %v", i, s.op, n)
+			}
+			if by, _ := n["suspendedBy"].([]any); (s.ntuStatus == "SUSPENDED") != (len(by) == 1 && by[0] == "ISSUER") {
+				t.Fatalf("step %d %s: suspendedBy %v", i, s.op, n["suspendedBy"])
+			}
+		}
+		tok := c.searchOne("TokenUniqueReference", tur)
+		if tok["CurrentStatusCode"] != s.code {
+			t.Fatalf("step %d %s: search says %v, want %s", i, s.op, tok["CurrentStatusCode"], s.code)
+		}
+		if sus, _ := dig(tok, "Suspenders", "Suspender").([]any); (s.code == "S") != (len(sus) == 1 && sus[0] == "I") {
+			t.Fatalf("step %d: Suspenders %v", i, tok["Suspenders"])
+		}
+	}
+	iss.none(t, "/notifyTokenUpdated") // refused changes notify nothing
+
+	// A deleted token is listed unless the search excludes deleted tokens.
+	a = c.cs("/search", "SearchRequest", map[string]any{"TokenUniqueReference": tur, "ExcludeDeletedIndicator": "true"})
+	if reason, _ := appError(t, a); a.status != 404 || reason != "EMPTY_RESULT" {
+		t.Fatalf("excluding deleted: %d %s", a.status, a.raw)
+	}
+	// Every Customer Service call and every notification is journalled
+	// under the token reference.
+	var ops []string
+	for _, e := range srv.Sim.Journal().Find(journal.Query{CorrelationID: tur, Limit: 100}) {
+		ops = append(ops, e.OperationID)
+	}
+	if got := strings.Count(strings.Join(ops, " "), "notifyTokenUpdated"); got != 4 {
+		t.Errorf("journal under %s: %d notifications in %v", tur, got, ops)
+	}
+}
+
+func TestMDESRefusals(t *testing.T) {
+	srv, c := start(t)
+	tur := enrolToken(t, c, "5186001700008785", "ACTIVE")
+	cases := []struct {
+		name, p, wrapper string
+		fields           map[string]any
+		status           int
+		reason, field    string
+	}{
+		{"unknown token", "/token/suspend", "TokenSuspendRequest", map[string]any{"TokenUniqueReference": "DM4MMC0000000000000000000000000000", "ReasonCode": "T"}, 404, "EMPTY_RESULT", "TokenUniqueReference"},
+		{"unknown token, delete", "/token/delete", "TokenDeleteRequest", map[string]any{"TokenUniqueReference": "DM4MMC0000000000000000000000000000", "ReasonCode": "C"}, 404, "EMPTY_RESULT", "TokenUniqueReference"},
+		{"search unknown token", "/search", "SearchRequest", map[string]any{"TokenUniqueReference": "DM4MMC0000000000000000000000000000"}, 404, "EMPTY_RESULT", "TokenUniqueReference"},
+		{"search card never enrolled", "/search", "SearchRequest", map[string]any{"AccountPan": "5186001700009726"}, 404, "EMPTY_RESULT", "AccountPan"},
+		{"suspend reason of unsuspend", "/token/suspend", "TokenSuspendRequest", map[string]any{"TokenUniqueReference": tur, "ReasonCode": "F"}, 400, "INVALID_FIELD_VALUE", "TokenSuspendRequest.ReasonCode"},
+		{"reason code spelt out", "/token/delete", "TokenDeleteRequest", map[string]any{"TokenUniqueReference": tur, "ReasonCode": "ACCOUNT_CLOSED"}, 400, "INVALID_FIELD_VALUE", "TokenDeleteRequest.ReasonCode"},
+		{"no reason code", "/token/suspend", "TokenSuspendRequest", map[string]any{"TokenUniqueReference": tur}, 400, "MISSING_REQUIRED_FIELD", "TokenSuspendRequest.ReasonCode"},
+		{"no audit info", "/token/unsuspend", "TokenUnsuspendRequest", map[string]any{"TokenUniqueReference": tur, "ReasonCode": "F", "AuditInfo": nil}, 400, "", ""},
+		{"unknown field", "/token/suspend", "TokenSuspendRequest", map[string]any{"TokenUniqueReference": tur, "ReasonCode": "T", "Token": "5598765432109876"}, 400, "INVALID_FIELD_VALUE", ""},
+		{"search with two keys", "/search", "SearchRequest", map[string]any{"TokenUniqueReference": tur, "AccountPan": "5186001700008785"}, 400, "INVALID_FIELD_VALUE", "SearchRequest.AccountPan"},
+		{"search without a key", "/search", "SearchRequest", map[string]any{}, 400, "MISSING_REQUIRED_FIELD", "SearchRequest.AccountPan"},
+		{"search PAN failing Luhn", "/search", "SearchRequest", map[string]any{"AccountPan": "5186001700008786"}, 400, "INVALID_FIELD_VALUE", "SearchRequest.AccountPan"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := c.cs(tc.p, tc.wrapper, tc.fields)
+			if a.status != tc.status {
+				t.Fatalf("%d %s, want %d", a.status, a.raw, tc.status)
+			}
+			list, _ := dig(a.body, "Errors", "Error").([]any)
+			if len(list) == 0 {
+				t.Fatalf("no application errors: %s", a.raw)
+			}
+			e := list[0].(map[string]any)
+			if e["Source"] != "INPUT" || e["Recoverable"] != false || (tc.reason != "" && e["ReasonCode"] != tc.reason) || (tc.field != "" && e["ErrorCode"] != tc.field) {
+				t.Fatalf("error %v, want %s on %s", e, tc.reason, tc.field)
+			}
+			if strings.Contains(a.raw, "5186001700008786") || strings.Contains(a.raw, "5186001700009726") {
+				t.Fatal("the answer echoes the card number")
+			}
+		})
+	}
+	// Nothing of the above changed the token.
+	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "A" {
+		t.Fatalf("token after refusals: %v", tok)
+	}
+	// The Customer Service takes the same OAuth 1.0a as the rest: the
+	// gateway answers a missing signature.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+csBase+"/token/suspend", strings.NewReader(`{"TokenSuspendRequest":{}}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	a := answer{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.body)
+	if reason, _ := gatewayReason(t, a); a.status != 401 || reason != "AUTHENTICATION_FAILED" {
+		t.Fatalf("unsigned: %d %s", a.status, a.raw)
+	}
+}
+
+// REQUIRE_ADDITIONAL_AUTHENTICATION leaves the token INACTIVE and hands
+// the issuer an activation code; only that code, entered in time, activates
+// the token, and the activation is notified.
+func TestYellowPathActivationCode(t *testing.T) {
+	srv, c := start(t)
+	iss := newFakeIssuer(t, srv, []time.Duration{})
+	iss.decide["9726"] = "REQUIRE_ADDITIONAL_AUTHENTICATION"
+	tur := enrolToken(t, c, "5186001700009726", "INACTIVE")
+	as := iss.next(t, "/authorizeService")
+	iss.none(t, "/deliverActivationCode") // not before the enrolment is answered
+	srv.Clock.Advance(0)
+	dac := iss.next(t, "/deliverActivationCode")
+	code, _ := dac.Plain["activationCode"].(string)
+	if !regexp.MustCompile(`^[0-9]{6}$`).MatchString(code) {
+		t.Fatalf("activation code %q", code)
+	}
+	if dac.Body["tokenUniqueReference"] != tur || dac.Body["correlationId"] != as.Body["correlationId"] || dac.Body["accountPanSuffix"] != "9726" ||
+		dac.Body["activationCodeExpiryDateTime"] != "2026-01-15T10:30:00Z" || dig(dac.Body, "activationMethod", "type") != "TEXT_TO_CARDHOLDER_NUMBER" {
+		t.Fatalf("Deliver Activation Code %v", dac.Body)
+	}
+	if strings.Contains(fmt.Sprint(dac.Body), code) {
+		t.Fatal("the activation code travels in clear")
+	}
+	tok := c.searchOne("TokenUniqueReference", tur)
+	if tok["CurrentStatusCode"] != "U" || tok["ProvisioningStatusCode"] != "A" || tok["FinalTokenizationDecision"] != "R" ||
+		tok["ActivationCodeExpirationDateTime"] != "2026-01-15T10:30:00Z" || tok["TokenActivatedDateTime"] != nil || tok["CorrelationId"] != as.Body["correlationId"] {
+		t.Fatalf("pending token %v", tok)
+	}
+	// A pending token can be neither suspended nor resumed.
+	if a := c.change("suspend", tur, "T"); a.status != 400 {
+		t.Fatalf("suspend pending: %d %s", a.status, a.raw)
+	}
+	ctx := context.Background()
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerEnterActivationCode, map[string]any{"tokenUniqueReference": tur, "activationCode": wrongCode(code)}); err == nil || !strings.Contains(err.Error(), "wrong activation code") {
+		t.Fatalf("wrong code: %v", err)
+	}
+	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "U" {
+		t.Fatalf("after a wrong code: %v", tok)
+	}
+	srv.Clock.Advance(10 * time.Minute)
+	out, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerEnterActivationCode, map[string]any{"tokenUniqueReference": tur, "activationCode": code})
+	if err != nil || out["status"] != "ACTIVE" || out["notifyStatus"] != 200 || out["attempts"] != 1 {
+		t.Fatalf("right code: %v %v", out, err)
+	}
+	if n := iss.ntu(t); n["status"] != "ACTIVE" || n["tokenUniqueReference"] != tur {
+		t.Fatalf("activation notified as %v", n)
+	}
+	tok = c.searchOne("TokenUniqueReference", tur)
+	if tok["CurrentStatusCode"] != "A" || tok["TokenActivatedDateTime"] != "2026-01-15T10:10:00Z" || tok["ActivationCodeExpirationDateTime"] != nil {
+		t.Fatalf("activated token %v", tok)
+	}
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerEnterActivationCode, map[string]any{"tokenUniqueReference": tur, "activationCode": code}); err == nil {
+		t.Fatal("an active token took an activation code")
+	}
+}
+
+func wrongCode(code string) string {
+	if code == "000000" {
+		return "111111"
+	}
+	return "000000"
+}
+
+// The yellow test card is provisioned INACTIVE even when the issuer
+// approves; the issuer can then activate it through Customer Service. An
+// expired code activates nothing.
+func TestYellowTestCard(t *testing.T) {
+	srv, c := start(t)
+	yellow := testCardWith(t, "yellow")
+	// Without a callback URL: INACTIVE, no code can be delivered, and the
+	// code expires after activationCodeTTL.
+	tur := enrolToken(t, c, yellow, "INACTIVE")
+	srv.Clock.Advance(31 * time.Minute)
+	if _, err := srv.Sim.Trigger(context.Background(), mastercard.ID, mastercard.TriggerEnterActivationCode, map[string]any{"tokenUniqueReference": tur}); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("expired code: %v", err)
+	}
+	if a := c.change("delete", tur, "Z"); a.status != 200 {
+		t.Fatalf("delete pending token: %d %s", a.status, a.raw)
+	}
+
+	srv2, c2 := start(t)
+	iss := newFakeIssuer(t, srv2, []time.Duration{})
+	tur = enrolToken(t, c2, yellow, "INACTIVE")
+	if as := iss.next(t, "/authorizeService"); as.Plain == nil {
+		t.Fatal("no Authorize Service payload")
+	}
+	srv2.Clock.Advance(0)
+	iss.next(t, "/deliverActivationCode")
+	a := c2.change("activate", tur, "C")
+	if a.status != 200 || dig(a.body, "TokenActivateResponse", "Token", "TokenUniqueReference") != tur {
+		t.Fatalf("activate: %d %s", a.status, a.raw)
+	}
+	srv2.Clock.Advance(0)
+	if n := iss.ntu(t); n["status"] != "ACTIVE" {
+		t.Fatalf("activation notified as %v", n)
+	}
+	if a := c2.change("activate", tur, "A"); a.status != 400 {
+		t.Fatalf("second activation: %d %s", a.status, a.raw)
+	}
+}
+
+func testCardWith(t *testing.T, outcome string) string {
+	t.Helper()
+	for _, tc := range (&mastercard.Network{}).TestCards() {
+		if tc.Outcome == outcome {
+			return tc.PAN
+		}
+	}
+	t.Fatalf("no %s test card", outcome)
+	return ""
+}
+
+// A notification the issuer refuses is redelivered on the callback target's
+// schedule until it is accepted, every attempt journalled; the same
+// requestId can be delivered again on purpose (duplicate delivery).
+func TestNotifyTokenUpdatedRetriedThenDelivered(t *testing.T) {
+	srv, c := start(t)
+	iss := newFakeIssuer(t, srv, []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond})
+	tur := enrolToken(t, c, "5186001700008785", "ACTIVE")
+	iss.mu.Lock()
+	iss.fail["/notifyTokenUpdated"] = 2
+	iss.mu.Unlock()
+	ctx := context.Background()
+	out, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED", "suspendedBy": "CARDHOLDER", "eventReasonCode": "DEVICE_LOST"})
+	if err != nil || out["attempts"] != 3 || out["notifyStatus"] != 200 || out["status"] != "SUSPENDED" {
+		t.Fatalf("trigger: %v %v", out, err)
+	}
+	n := iss.ntu(t)
+	if by, _ := n["suspendedBy"].([]any); len(by) != 1 || by[0] != "CARDHOLDER" || n["eventReasonCode"] != "DEVICE_LOST" {
+		t.Fatalf("Notify Token Updated %v", n)
+	}
+	var statuses []int
+	for _, e := range srv.Sim.Journal().Find(journal.Query{OperationID: "notifyTokenUpdated"}) {
+		if e.Direction == journal.Outbound {
+			statuses = append(statuses, e.Status)
+			if e.RequestCheck == nil || !e.RequestCheck.OK {
+				t.Errorf("attempt %d does not match the issuer-side document: %+v", e.Attempt, e.RequestCheck)
+			}
+		}
+	}
+	if fmt.Sprint(statuses) != "[503 503 200]" && fmt.Sprint(statuses) != "[200 503 503]" {
+		t.Fatalf("journalled attempts %v", statuses)
+	}
+	// The token requestor's suspension shows in Customer Service; the issuer
+	// cannot lift it as its own.
+	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "S" || fmt.Sprint(dig(tok, "Suspenders", "Suspender")) != "[C]" {
+		t.Fatalf("search after the cardholder's suspension: %v", tok)
+	}
+	// Duplicate delivery: the same status and requestId again.
+	id := out["requestId"].(string)
+	again, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED", "requestId": id})
+	if err != nil || again["requestId"] != id || again["attempts"] != 1 {
+		t.Fatalf("duplicate: %v %v", again, err)
+	}
+	if n := iss.ntu(t); fmt.Sprint(n["suspendedBy"]) != "[CARDHOLDER]" {
+		t.Fatalf("duplicate carries %v", n)
+	}
+	// An issuer that never accepts: every attempt fails, the trigger says so.
+	iss.mu.Lock()
+	iss.fail["/notifyTokenUpdated"] = 10
+	iss.mu.Unlock()
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "DEACTIVATED"}); err == nil || !strings.Contains(err.Error(), "4 attempts") {
+		t.Fatalf("never accepted: %v", err)
+	}
+	// Refusals of the trigger itself.
+	for _, p := range []map[string]any{
+		{"status": "ACTIVE"},
+		{"tokenUniqueReference": tur, "status": "GONE"},
+		{"tokenUniqueReference": "DM4MMC0000000000000000000000000000", "status": "ACTIVE"},
+		{"tokenUniqueReference": tur, "status": "SUSPENDED", "suspendedBy": "ISSUER"},
+		{"tokenUniqueReference": tur, "status": "ACTIVE"}, // DEACTIVATED is final
+	} {
+		if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, p); err == nil {
+			t.Errorf("trigger %v accepted", p)
+		}
+	}
+}
+
+// Deliver Activation Code is retried like every callback.
+func TestDeliverActivationCodeRetried(t *testing.T) {
+	srv, c := start(t)
+	iss := newFakeIssuer(t, srv, []time.Duration{time.Millisecond})
+	iss.fail["/deliverActivationCode"] = 1
+	enrolToken(t, c, testCardWith(t, "yellow"), "INACTIVE")
+	srv.Clock.Advance(0)
+	iss.next(t, "/deliverActivationCode")
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	if iss.attempts["/deliverActivationCode"] != 2 {
+		t.Fatalf("attempts %d", iss.attempts["/deliverActivationCode"])
+	}
+}
+
+// The slow test card's enrolment is answered only once slowDelay has passed
+// on the simulator clock.
+func TestSlowCard(t *testing.T) {
+	srv, c := start(t)
+	body := c.body(testCardWith(t, "slow"))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	h, err := c.signer.Header(req.Method, req.URL, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", h)
+	type result struct {
+		status int
+		raw    string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := srv.Client.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		done <- result{status: resp.StatusCode, raw: string(raw)}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.Clock.Pending() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow enrolment never waited on the clock")
+		}
+		runtime.Gosched()
+	}
+	srv.Clock.Advance(9 * time.Second)
+	if srv.Clock.Pending() != 1 {
+		t.Fatal("the slow enrolment stopped waiting before slowDelay")
+	}
+	srv.Clock.Advance(time.Second)
+	select {
+	case r := <-done:
+		if r.err != nil || r.status != 200 || !strings.Contains(r.raw, `"status":"ACTIVE"`) {
+			t.Fatalf("slow enrolment: %v %d %s", r.err, r.status, r.raw)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer after slowDelay")
+	}
+}
