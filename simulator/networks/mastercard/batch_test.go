@@ -420,3 +420,39 @@ func TestBatchJournalIsMasked(t *testing.T) {
 		t.Fatal("the journal carries the PAN in clear")
 	}
 }
+
+// Records are processed one after the other: while a slow record waits,
+// the records before it are already reported.
+func TestBatchProgressRecordByRecord(t *testing.T) {
+	srv, c, dir := startBatch(t)
+	var slow string
+	for _, tc := range (&mastercard.Network{}).TestCards() {
+		if tc.Outcome == "slow" {
+			slow = tc.PAN
+		}
+	}
+	if slow == "" {
+		t.Skip("no slow test card")
+	}
+	a := c.call(http.MethodPost, dir+"/batches", c.batchBody("batch-slow",
+		c.record("consumer-1", "card-1", "5186001700008785"),
+		c.record("consumer-1", "card-2", slow)))
+	if a.status != 202 {
+		t.Fatalf("batch: %d %s", a.status, a.raw)
+	}
+	p := dir + "/batches/" + a.body["batchId"].(string)
+	srv.Clock.Advance(3 * time.Second)
+	g := gomega.NewWithT(t)
+	// The slow record has started waiting on the clock.
+	g.Eventually(srv.Clock.Pending).WithTimeout(10 * time.Second).WithPolling(time.Millisecond).Should(gomega.Equal(1))
+	s := c.call(http.MethodGet, p, nil)
+	recs := recordsByCard(t, s)
+	if s.body["status"] != "PENDING" || s.body["succeededRecords"] != 1.0 || s.body["pendingRecords"] != 1.0 ||
+		recs["consumer-1/card-1"]["status"] != "SUCCEEDED" || recs["consumer-1/card-2"]["status"] != "PENDING" {
+		t.Fatalf("mid-batch: %s", s.raw)
+	}
+	srv.Clock.Advance(time.Minute)
+	if s := waitBatch(t, c, p); s.body["status"] != "COMPLETED" || s.body["succeededRecords"] != 2.0 {
+		t.Fatalf("%s", s.raw)
+	}
+}

@@ -260,5 +260,16 @@ func (n *Network) deleteConsumer(ctx context.Context, req *simulator.Request) (*
 	if err := n.consumers.Delete(ctx, cr.ExternalConsumerID); err != nil {
 		return nil, err
 	}
+	for _, dc := range creds {
+		n.notifyDeleted(dc.card)
+	}
 	return &simulator.Response{Status: http.StatusNoContent}, nil
+}
+
+// notifyDeleted tells the issuer (Notify Token Updated, after the answer)
+// that a deleted credential's token is DEACTIVATED, unless it already was.
+func (n *Network) notifyDeleted(c digitalCard) {
+	if c.Status != statusDeactivated {
+		n.notifyLater(c, ntuToken{Status: statusDeactivated, EventReasonCode: "OTHER"})
+	}
 }

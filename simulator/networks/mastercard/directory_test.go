@@ -9,8 +9,13 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
 
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
 	"github.com/c2psim/c2psim/simulator"
@@ -287,5 +292,93 @@ func TestCardDataFollowsTheRegisteredIssuerKey(t *testing.T) {
 	}
 	if !strings.Contains(string(d.Plaintext), `"panLastFour":"8785"`) || !strings.Contains(string(d.Plaintext), `"billingAddress"`) {
 		t.Fatalf("plaintext %s", d.Plaintext)
+	}
+}
+
+// Deleting a credential or a consumer deactivates their tokens, and the
+// issuer hears of each by Notify Token Updated.
+func TestDeletesNotifyTokenUpdated(t *testing.T) {
+	srv, c := start(t)
+	dir := credential(t, srv, "directory-id")
+	b, _ := pem.Decode([]byte(credential(t, srv, "issuer-fle-private-key")))
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := encryption.KeyRing{}
+	if _, err := ring.Add(k.(*rsa.PrivateKey)); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	deactivated := map[string]int{}
+	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/authorizeService":
+			_ = json.NewEncoder(w).Encode(map[string]string{"responseHost": "issuer.example", "responseId": "1", "decision": "APPROVED"})
+		case "/notifyTokenUpdated":
+			var req struct {
+				EncryptedPayload encryption.FLE `json:"encryptedPayload"`
+			}
+			raw, _ := io.ReadAll(r.Body)
+			_ = json.Unmarshal(raw, &req)
+			plain, err := ring.OpenFLE(req.EncryptedPayload)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			var p struct {
+				Tokens []struct{ TokenUniqueReference, Status string } `json:"tokens"`
+			}
+			_ = json.Unmarshal(plain, &p)
+			mu.Lock()
+			for _, tk := range p.Tokens {
+				if tk.Status == "DEACTIVATED" {
+					deactivated[tk.TokenUniqueReference]++
+				}
+			}
+			mu.Unlock()
+			_ = json.NewEncoder(w).Encode(map[string]string{"responseHost": "issuer.example", "responseId": "2"})
+		default:
+			http.Error(w, "unexpected", http.StatusNotFound)
+		}
+	}))
+	defer issuer.Close()
+	if err := srv.Sim.SetCallbackTarget(mastercard.ID, simulator.CallbackTarget{URL: issuer.URL, RetrySchedule: []time.Duration{}}); err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]bool{}
+	for _, e := range []struct{ ext, cred, pan string }{
+		{"consumer-1", "card-1", "5186001700008785"},
+		{"consumer-1", "card-2", "5186001700009726"},
+		{"consumer-2", "card-1", "5186001700009908"},
+		{"consumer-3", "card-1", "5186001700008876"},
+	} {
+		a := c.enrolIn(e.ext, e.cred, e.pan)
+		if a.status != 200 {
+			t.Fatalf("enrol: %d %s", a.status, a.raw)
+		}
+		if e.ext != "consumer-3" {
+			tokens[a.body["maskedCard"].(map[string]any)["tokenUniqueReference"].(string)] = true
+		}
+	}
+	if a := c.call(http.MethodDelete, "/directories/"+dir+"/consumers/consumer-2/credentials/card-1", nil); a.status != 204 {
+		t.Fatalf("delete credential: %d %s", a.status, a.raw)
+	}
+	if a := c.call(http.MethodDelete, "/directories/"+dir+"/consumers/consumer-1", nil); a.status != 204 {
+		t.Fatalf("delete consumer: %d %s", a.status, a.raw)
+	}
+	srv.Clock.Advance(0)
+	gomega.NewWithT(t).Eventually(func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(deactivated)
+	}).WithTimeout(10 * time.Second).WithPolling(time.Millisecond).Should(gomega.Equal(3))
+	mu.Lock()
+	defer mu.Unlock()
+	for tur, n := range deactivated {
+		if !tokens[tur] || n != 1 {
+			t.Fatalf("notified %v, want once each of %v", deactivated, tokens)
+		}
 	}
 }

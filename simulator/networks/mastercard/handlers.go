@@ -306,5 +306,6 @@ func (n *Network) deleteCredential(ctx context.Context, req *simulator.Request) 
 	if err := n.cards.Delete(ctx, c.CardRef); err != nil {
 		return nil, err
 	}
+	n.notifyDeleted(c)
 	return &simulator.Response{Status: http.StatusNoContent}, nil
 }
