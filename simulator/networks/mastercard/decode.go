@@ -58,6 +58,8 @@ func (n *Network) Decode(req *simulator.Request) error {
 		return n.decodeCard(req)
 	case "batchCredentialsInDirectory":
 		return n.decodeBatch(req)
+	case "searchTokens":
+		return n.decodeSearch(req)
 	}
 	return nil
 }

@@ -125,6 +125,21 @@ func (n *Network) cardByToken(ctx context.Context, tur string) (digitalCard, err
 	return digitalCard{}, store.ErrNotFound
 }
 
+// decodeSearch records a searched Account PAN (sent in clear, as MDES
+// Customer Service takes it) as the request's card, so fault rules can
+// match it and the journal lists it masked.
+func (n *Network) decodeSearch(req *simulator.Request) error {
+	var r struct {
+		SearchRequest struct {
+			AccountPan string `json:"AccountPan"`
+		} `json:"SearchRequest"`
+	}
+	if err := json.Unmarshal(req.Body, &r); err == nil && r.SearchRequest.AccountPan != "" {
+		req.AddCard(r.SearchRequest.AccountPan)
+	}
+	return nil
+}
+
 type auditInfo struct {
 	UserID       string `json:"UserId"`
 	UserName     string `json:"UserName"`

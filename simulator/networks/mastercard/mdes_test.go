@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
+	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
 	"github.com/c2psim/c2psim/simulator/networks/mastercard"
@@ -346,6 +347,20 @@ func TestMDESLifecycle(t *testing.T) {
 	}
 	if got := strings.Count(strings.Join(ops, " "), "notifyTokenUpdated"); got != 4 {
 		t.Errorf("journal under %s: %d notifications in %v", tur, got, ops)
+	}
+	// A search by Account PAN is journalled with the card masked, never in clear.
+	byPAN := 0
+	for _, e := range srv.Sim.Journal().Find(journal.Query{OperationID: "searchTokens"}) {
+		if fmt.Sprint(e.Cards) == "["+pan.Mask(card)+"]" {
+			byPAN++
+		}
+	}
+	if byPAN != 2 { // enrolToken's and the account check's
+		t.Errorf("%d searches journalled with the masked Account PAN, want 2", byPAN)
+	}
+	all, _ := json.Marshal(srv.Sim.Journal().Find(journal.Query{Limit: 1000}))
+	if strings.Contains(string(all), card) {
+		t.Error("the journal holds the PAN in clear")
 	}
 }
 
