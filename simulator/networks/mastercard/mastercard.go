@@ -1,5 +1,7 @@
 // Package mastercard emulates Mastercard's issuer-facing Click to Pay
-// enrolment: the synchronous Enroll API (openapi/mastercard/enrollment.yaml).
+// enrolment: the synchronous and batch Enroll APIs and the Credential
+// Directory (openapi/mastercard/enrollment.yaml), MDES Customer Service and
+// the issuer-hosted Pre-Digitization callbacks.
 //
 // What it checks and does:
 //   - OAuth 1.0a one-legged on every call (client/mastercard/oauth1): the
@@ -22,6 +24,29 @@
 //     consumer.externalConsumerId and externalCredentialId can be read,
 //     re-dated (expiry) and deleted under directoryId (credential directory-id);
 //     an unknown directory is INVALID_STATE, an unknown credential a service 404;
+//   - consumers of the directory (getConsumer, updateConsumer, deleteConsumer
+//     under /directories/{directoryId}/consumers/{externalConsumerId}): every
+//     card of one externalConsumerId shares its srcConsumerId and consumer
+//     data, which the latest enrolment or a full-replacement update sets; a
+//     delete removes the consumer and every credential. Deleting a credential
+//     or a consumer deactivates its tokens and sends Notify Token Updated
+//     (DEACTIVATED) for each. Refused calls change nothing;
+//   - card data in Credential Directory answers (last four, BIN, expiry,
+//     cardholder name, billing address) is only the compact JWE
+//     encryptedCardData (RSA-OAEP-256/A256GCM) to issuer-fle-public-key, kid =
+//     its fingerprint; the journal keeps the plaintext (CredentialCardData);
+//   - batch enrolment (batchCredentialsInDirectory, getBatchStatus): each
+//     record's enrollmentData is a JWE of EnrollmentDataPlaintext (the card
+//     and the consumer), checked like encryptedCard when the batch arrives; a
+//     bad record refuses the whole batch, naming it. An accepted batch is 202
+//     with a batchId and PENDING; batchDelay later its records are enrolled
+//     one by one as putCard would (test cards, Authorize Service), each
+//     becoming SUCCEEDED (srcDigitalCardId, tokenUniqueReference, token
+//     status) or FAILED (reason and message) without failing the others; the
+//     batch ends COMPLETED or COMPLETED_WITH_ERRORS. The same externalBatchId
+//     with the same decrypted content answers the same batchId; with other
+//     content it is 409 ALREADY_EXISTS. Card data of pending records lives
+//     only in the pending timer, never in the state store;
 //   - Authorize Service (openapi/mastercard/issuer-predigitization.yaml): when
 //     the issuer registered a callback URL, every enrolment calls it before the
 //     token is stored, card data in the field-level encryption envelope to
@@ -64,6 +89,7 @@
 //	serviceId          string    SRC_ISSUER_SANDBOX  the onboarded programme's serviceId
 //	slowDelay          duration  10s                 how long the slow test card's enrolment takes
 //	activationCodeTTL  duration  30m                 validity of a yellow-path activation code
+//	batchDelay         duration  5s                  from a batch's 202 to the processing of its records
 package mastercard
 
 import (
