@@ -131,7 +131,7 @@ func uuid4() string {
 // alpha-2.
 func alpha2(alpha3 string) (string, error) {
 	r, err := language.ParseRegion(alpha3)
-	if err != nil || !r.IsCountry() {
+	if len(alpha3) != 3 || err != nil || !r.IsCountry() {
 		return "", fmt.Errorf("country %q is not an ISO 3166 country", alpha3)
 	}
 	return r.String(), nil
