@@ -272,7 +272,7 @@ func (n *Network) enterActivationCode(ctx context.Context, tur, code string) (ma
 	c, err := n.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
 		switch {
 		case m.ActivationCode == "":
-			return simulator.Errorf(http.StatusConflict, simulator.KindState, "token %s has no activation code pending", tur)
+			return simulator.Errorf(http.StatusBadRequest, simulator.KindState, "token %s has no activation code pending", tur)
 		case !n.env.Clock.Now().Before(m.ActivationExpiry):
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindState, "the activation code of token %s expired at %s; the token stays INACTIVE", tur, stamp(m.ActivationExpiry))
 		case code != "" && code != m.ActivationCode:

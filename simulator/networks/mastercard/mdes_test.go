@@ -668,3 +668,41 @@ func TestSlowCard(t *testing.T) {
 		t.Fatal("no answer after slowDelay")
 	}
 }
+
+// The triggers answer through the admin API with its own statuses: a
+// refused activation is 400, an unknown token 404, a done one 200.
+func TestTriggersThroughAdminAPI(t *testing.T) {
+	srv, c := start(t)
+	tur := enrolToken(t, c, testCardWith(t, "yellow"), "INACTIVE")
+	post := func(name string, params map[string]any) answer {
+		t.Helper()
+		b, _ := json.Marshal(params)
+		resp, err := srv.Client.Post(srv.URL+"/_admin/networks/mastercard/triggers/"+name, "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		a := answer{status: resp.StatusCode, raw: string(raw)}
+		_ = json.Unmarshal(raw, &a.body)
+		return a
+	}
+	if a := post(mastercard.TriggerEnterActivationCode, map[string]any{"tokenUniqueReference": tur, "activationCode": "12345"}); a.status != 400 {
+		t.Fatalf("wrong code: %d %s", a.status, a.raw)
+	}
+	if a := post(mastercard.TriggerEnterActivationCode, map[string]any{"tokenUniqueReference": "DM4MMC0000000000000000000000000000"}); a.status != 404 {
+		t.Fatalf("unknown token: %d %s", a.status, a.raw)
+	}
+	if a := post(mastercard.TriggerEnterActivationCode, map[string]any{"tokenUniqueReference": tur}); a.status != 200 || a.body["status"] != "ACTIVE" {
+		t.Fatalf("activation: %d %s", a.status, a.raw)
+	}
+	if a := post(mastercard.TriggerEnterActivationCode, map[string]any{"tokenUniqueReference": tur}); a.status != 400 {
+		t.Fatalf("second activation: %d %s", a.status, a.raw)
+	}
+	if a := post(mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED"}); a.status != 200 || a.body["status"] != "SUSPENDED" {
+		t.Fatalf("status change: %d %s", a.status, a.raw)
+	}
+	if a := post("noSuchTrigger", map[string]any{}); a.status != 404 || !strings.Contains(a.raw, "tokenStatusChange") {
+		t.Fatalf("unknown trigger: %d %s", a.status, a.raw)
+	}
+}
