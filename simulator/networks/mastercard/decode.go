@@ -52,7 +52,14 @@ type cardPlaintext struct {
 // with the key their kid names and validated against their plaintext schema.
 // Neither the ciphertext nor any card data is echoed in errors. Other
 // operations carry nothing encrypted.
+//
+// Every call is journalled under the issuer's consumer ID (path or body) and
+// the token it concerns, so one consumer's or token's exchanges can be found.
 func (n *Network) Decode(req *simulator.Request) error {
+	if v := req.PathParams["externalConsumerId"]; v != "" {
+		req.AddCorrelationID(v)
+	}
+	correlateBody(req)
 	switch req.OperationID {
 	case "putCard":
 		return n.decodeCard(req)
@@ -129,4 +136,40 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// correlateBody records the consumer and token IDs a request body names:
+// consumer.externalConsumerId (putCard), each record's externalConsumerId
+// (batches) and the MDES request's TokenUniqueReference.
+func correlateBody(req *simulator.Request) {
+	if len(req.Body) == 0 {
+		return
+	}
+	var b struct {
+		Consumer struct {
+			ExternalConsumerID string `json:"externalConsumerId"`
+		} `json:"consumer"`
+		Records []struct {
+			ExternalConsumerID string `json:"externalConsumerId"`
+		} `json:"records"`
+	}
+	if json.Unmarshal(req.Body, &b) != nil {
+		return
+	}
+	if b.Consumer.ExternalConsumerID != "" {
+		req.AddCorrelationID(b.Consumer.ExternalConsumerID)
+	}
+	for _, r := range b.Records {
+		req.AddCorrelationID(r.ExternalConsumerID)
+	}
+	var mdes map[string]struct {
+		TokenUniqueReference string `json:"TokenUniqueReference"`
+	}
+	if json.Unmarshal(req.Body, &mdes) == nil {
+		for _, v := range mdes {
+			if v.TokenUniqueReference != "" {
+				req.AddCorrelationID(v.TokenUniqueReference)
+			}
+		}
+	}
 }
