@@ -584,3 +584,35 @@ func TestDescribeAndSettings(t *testing.T) {
 		t.Error("a zero macWindow was accepted")
 	}
 }
+
+func TestRequestIDRetention(t *testing.T) {
+	srv, c := start(t, "requestIdRetention", "1h")
+	id := c.requestID()
+	expect(t, c.send("GET", "/consumers/cm-x", nil, id), 404, "NOT_FOUND")
+	expect(t, c.send("GET", "/consumers/cm-y", nil, id), 409, "DUPLICATE_REQUEST_ID")
+	srv.Clock.Advance(time.Hour + time.Second)
+	expect(t, c.send("GET", "/consumers/cm-y", nil, id), 404, "NOT_FOUND")
+}
+
+func TestResetForgetsStateNoncesAndRequestIDs(t *testing.T) {
+	srv, c := start(t)
+	var header string
+	raw := mustJSON(enrolBody("cm-1", "", c.accountData(amex.SampleTestPAN, 12, 2030)))
+	id := c.requestID()
+	expect(t, c.send("POST", "/tokens/provisioning", raw, id, func(r *http.Request) { header = r.Header.Get("Authorization") }), 200, "")
+	resend := func(r *http.Request) { r.Header.Set("Authorization", header) }
+	expect(t, c.send("POST", "/tokens/provisioning", raw, id, resend), 401, "AUTHENTICATION_FAILED")
+	srv.Reset(t)
+	expect(t, c.call("GET", "/consumers/cm-1", nil), 404, "NOT_FOUND")
+	// Nonce, request ID and card are all forgotten: the very same request
+	// enrols again.
+	expect(t, c.send("POST", "/tokens/provisioning", raw, id, resend), 200, "")
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
