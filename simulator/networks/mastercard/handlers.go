@@ -147,17 +147,27 @@ func (n *Network) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
 	inDirectory := e.ExternalConsumerID != "" && e.ExternalCredentialID != ""
 	dirKey := directoryKey(e.ExternalConsumerID, e.ExternalCredentialID)
 	// Checked before the Authorize Service is asked, and again under the lock.
+	// A card whose token MDES deleted (DEACTIVATED) may be enrolled again: it
+	// gets a new token and its record, Credential Directory address
+	// included, is replaced.
+	var replaced *digitalCard
 	free := func() error {
+		replaced = nil
 		if existing, err := n.cards.Get(ctx, ref); err == nil {
-			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), existing.SrcDigitalCardID)
+			if existing.Status != statusDeactivated {
+				return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), existing.SrcDigitalCardID)
+			}
+			replaced = &existing
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if !inDirectory {
 			return nil
 		}
-		if _, err := n.directory.Get(ctx, dirKey); err == nil {
-			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalCredentialId %q is already used for consumer %q", e.ExternalCredentialID, e.ExternalConsumerID)
+		if at, err := n.directory.Get(ctx, dirKey); err == nil {
+			if replaced == nil || at != ref {
+				return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalCredentialId %q is already used for consumer %q", e.ExternalCredentialID, e.ExternalConsumerID)
+			}
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -208,6 +218,13 @@ func (n *Network) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
 	}
 	if err := n.cards.Put(ctx, ref, card); err != nil {
 		return digitalCard{}, err
+	}
+	if replaced != nil && replaced.ExternalConsumerID != "" && replaced.ExternalCredentialID != "" {
+		if old := directoryKey(replaced.ExternalConsumerID, replaced.ExternalCredentialID); !inDirectory || old != dirKey {
+			if err := n.directory.Delete(ctx, old); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return digitalCard{}, err
+			}
+		}
 	}
 	if inDirectory {
 		if err := n.directory.Put(ctx, dirKey, ref); err != nil {

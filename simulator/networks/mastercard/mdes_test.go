@@ -706,3 +706,50 @@ func TestTriggersThroughAdminAPI(t *testing.T) {
 		t.Fatalf("unknown trigger: %d %s", a.status, a.raw)
 	}
 }
+
+// A card whose token was deleted through Customer Service can be enrolled
+// again: it gets a new token, and its Credential Directory address follows
+// the new enrolment.
+func TestReenrolAfterTokenDeleted(t *testing.T) {
+	srv, c := start(t)
+	const card = "5186001700008785"
+	dir := credential(t, srv, "directory-id")
+	if a := c.enrolIn("consumer-1", "card-1", card); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	old := c.searchOne("AccountPan", card)["TokenUniqueReference"].(string)
+	if a := c.enrolIn("consumer-1", "card-1", card); a.status != 409 {
+		t.Fatalf("enrolling an enrolled card: %d %s", a.status, a.raw)
+	}
+	if a := c.change("delete", old, "Z"); a.status != 200 {
+		t.Fatalf("delete: %d %s", a.status, a.raw)
+	}
+	if a := c.call(http.MethodGet, "/directories/"+dir+"/consumers/consumer-1/credentials/card-1", nil); a.status != 200 || a.body["status"] != "DEACTIVATED" {
+		t.Fatalf("deleted credential: %d %s", a.status, a.raw)
+	}
+	// Same address: the credential comes back with a new token.
+	a := c.enrolIn("consumer-1", "card-1", card)
+	if a.status != 200 || dig(a.body, "maskedCard", "status") != "ACTIVE" {
+		t.Fatalf("re-enrol: %d %s", a.status, a.raw)
+	}
+	tok := c.searchOne("AccountPan", card)
+	if tok["TokenUniqueReference"] == old || tok["CurrentStatusCode"] != "A" {
+		t.Fatalf("re-enrolled token %v", tok)
+	}
+	if a := c.cs("/search", "SearchRequest", map[string]any{"TokenUniqueReference": old}); a.status != 404 {
+		t.Fatalf("the deleted token is still listed: %d %s", a.status, a.raw)
+	}
+	// Another address: the old one is gone.
+	if a := c.change("delete", tok["TokenUniqueReference"].(string), "C"); a.status != 200 {
+		t.Fatalf("second delete: %d %s", a.status, a.raw)
+	}
+	if a := c.enrolIn("consumer-1", "card-2", card); a.status != 200 {
+		t.Fatalf("re-enrol elsewhere: %d %s", a.status, a.raw)
+	}
+	if a := c.call(http.MethodGet, "/directories/"+dir+"/consumers/consumer-1/credentials/card-1", nil); a.status != 404 {
+		t.Fatalf("old address: %d %s", a.status, a.raw)
+	}
+	if a := c.call(http.MethodGet, "/directories/"+dir+"/consumers/consumer-1/credentials/card-2", nil); a.status != 200 || a.body["status"] != "ACTIVE" {
+		t.Fatalf("new address: %d %s", a.status, a.raw)
+	}
+}
