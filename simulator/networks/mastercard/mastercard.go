@@ -19,7 +19,9 @@
 //   - an enrolled card gets a consumer, a digital card and a Click to Pay token
 //     (token requestor 50123197928) in status ACTIVE; enrolling the same card
 //     again is 409 ALREADY_EXISTS (a documented choice of the simulator:
-//     Mastercard does not publish the duplicate behaviour);
+//     Mastercard does not publish the duplicate behaviour) unless MDES
+//     deleted its token (DEACTIVATED): then it is enrolled afresh with a new
+//     token;
 //   - Credential Directory (inferred paths): an enrolment carrying
 //     consumer.externalConsumerId and externalCredentialId can be read,
 //     re-dated (expiry) and deleted under directoryId (credential directory-id);
