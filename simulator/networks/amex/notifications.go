@@ -105,6 +105,12 @@ func (n *Network) Triggers() []string { return []string{"tokenStatusChange"} }
 
 var networkReasons = map[string]string{statusSuspended: "NETWORK_FRAUD_SUSPECTED", statusActive: "NETWORK_REVIEW_CLEARED", statusDeleted: "OTHER"}
 
+// notificationReasons are the reasons TokenNotificationPlaintext allows.
+var notificationReasons = map[string]bool{
+	"LOST": true, "STOLEN": true, "FRAUDULENT": true, "TEMPORARY_BLOCK": true, "FOUND": true, "CARD_CLOSED": true,
+	"CARDHOLDER_REQUEST": true, "ISSUER_REQUEST": true, "NETWORK_FRAUD_SUSPECTED": true, "NETWORK_REVIEW_CLEARED": true, "OTHER": true,
+}
+
 var notificationTypes = map[string]string{statusSuspended: "suspend", statusActive: "resume", statusDeleted: "delete"}
 
 // Trigger implements simulator.Triggerer: "tokenStatusChange" makes the
@@ -129,6 +135,9 @@ func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (m
 	}
 	if reason == "" {
 		reason = networkReasons[status]
+	}
+	if !notificationReasons[reason] {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "reason %q is not one of TokenNotificationPlaintext's reasons", reason)
 	}
 	if initiator == "" {
 		initiator = "NETWORK"

@@ -194,6 +194,9 @@ func TestNetworkTriggeredChangeRedeliveredAfterRefusal(t *testing.T) {
 	if _, err := srv.Sim.Trigger(context.Background(), amex.ID, "tokenStatusChange", map[string]any{"token_ref_id": "AXTRNONE", "status": "DELETED"}); err == nil {
 		t.Fatal("an unknown token was accepted")
 	}
+	if _, err := srv.Sim.Trigger(context.Background(), amex.ID, "tokenStatusChange", map[string]any{"token_ref_id": tok, "status": "ACTIVE", "reason": "BORED"}); err == nil {
+		t.Fatal("an unknown reason was accepted")
+	}
 	if _, err := srv.Sim.Trigger(context.Background(), amex.ID, "tokenStatusChange", map[string]any{"token_ref_id": tok, "status": "CLOSED"}); err == nil {
 		t.Fatal("an unknown status was accepted")
 	}
