@@ -183,13 +183,27 @@ type ntuToken struct {
 
 // notifyLater sends Notify Token Updated for a card's token after the
 // current request has been answered, when the issuer registered a callback
-// URL. Failures are journalled attempt by attempt and logged.
+// URL. Notifications go out one at a time, in the order of the changes, so
+// an issuer applying them as they come ends with the token's status.
+// Failures are journalled attempt by attempt and logged.
 func (n *Network) notifyLater(c digitalCard, t ntuToken) {
 	if !n.env.Callbacks.Configured() {
 		return
 	}
-	t = n.ntuFor(c, t)
+	n.ntuMu.Lock()
+	n.ntuQueue = append(n.ntuQueue, n.ntuFor(c, t))
+	n.ntuMu.Unlock()
 	n.env.After(0, func(ctx context.Context) {
+		n.ntuSend.Lock()
+		defer n.ntuSend.Unlock()
+		n.ntuMu.Lock()
+		if len(n.ntuQueue) == 0 {
+			n.ntuMu.Unlock()
+			return
+		}
+		t := n.ntuQueue[0]
+		n.ntuQueue = n.ntuQueue[1:]
+		n.ntuMu.Unlock()
 		if _, _, err := n.notifyTokenUpdated(ctx, t, ""); err != nil {
 			n.env.Logger.Warn("Notify Token Updated not delivered", "token", t.TokenUniqueReference, "error", err)
 		}

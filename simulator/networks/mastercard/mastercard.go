@@ -152,6 +152,12 @@ type Network struct {
 	consumers       store.Table[consumerRecord] // by externalConsumerId
 	batches         store.Table[batch]          // by batchId
 	externalBatches store.Table[string]         // externalBatchId → batchId
+
+	// Notify Token Updated goes out in the order the changes were made:
+	// ntuSend is held for each delivery, which takes the oldest of ntuQueue.
+	ntuSend  sync.Mutex
+	ntuMu    sync.Mutex
+	ntuQueue []ntuToken
 }
 
 var (
@@ -238,9 +244,13 @@ func (n *Network) keyFor(ck string) (*rsa.PublicKey, bool) {
 	return n.signingPub, ck == n.consumerKey
 }
 
-// Reset implements simulator.Resetter: it forgets the nonces seen.
+// Reset implements simulator.Resetter: it forgets the nonces seen and the
+// notifications waiting to go out.
 func (n *Network) Reset() {
 	n.verifier.Forget()
+	n.ntuMu.Lock()
+	n.ntuQueue = nil
+	n.ntuMu.Unlock()
 }
 
 // Authenticate implements simulator.Network: OAuth 1.0a over the URL as

@@ -753,3 +753,28 @@ func TestReenrolAfterTokenDeleted(t *testing.T) {
 		t.Fatalf("new address: %d %s", a.status, a.raw)
 	}
 }
+
+// Changes made back to back are notified in their order.
+func TestNotificationsKeepTheOrderOfChanges(t *testing.T) {
+	srv, c := start(t)
+	iss := newFakeIssuer(t, srv, []time.Duration{})
+	tur := enrolToken(t, c, "5186001700008785", "ACTIVE")
+	var want []string
+	for i := 0; i < 4; i++ {
+		if a := c.change("suspend", tur, "T"); a.status != 200 {
+			t.Fatalf("suspend: %d %s", a.status, a.raw)
+		}
+		if a := c.change("unsuspend", tur, "T"); a.status != 200 {
+			t.Fatalf("unsuspend: %d %s", a.status, a.raw)
+		}
+		want = append(want, "SUSPENDED", "ACTIVE")
+	}
+	srv.Clock.Advance(0) // every notification is due at once
+	var got []string
+	for range want {
+		got = append(got, iss.ntu(t)["status"].(string))
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("notified %v, changes were %v", got, want)
+	}
+}
