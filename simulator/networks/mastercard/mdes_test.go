@@ -778,3 +778,40 @@ func TestNotificationsKeepTheOrderOfChanges(t *testing.T) {
 		t.Fatalf("notified %v, changes were %v", got, want)
 	}
 }
+
+// An injected failure of a Customer Service call is answered in the
+// application envelope, marked recoverable, and changes nothing.
+func TestMDESInjectedFailure(t *testing.T) {
+	srv, c := start(t)
+	iss := newFakeIssuer(t, srv, []time.Duration{})
+	tur := enrolToken(t, c, "5186001700008785", "ACTIVE")
+	for _, h := range []string{"status=503", "status=500; code=INTERNAL_SERVICE_FAILURE"} {
+		body, _ := json.Marshal(map[string]any{"TokenSuspendRequest": map[string]any{"TokenUniqueReference": tur, "ReasonCode": "T", "AuditInfo": audit}})
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+csBase+"/token/suspend", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-C2PSim-Fault", h)
+		sig, err := c.signer.Header(req.Method, req.URL, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", sig)
+		resp, err := srv.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		a := answer{status: resp.StatusCode, raw: string(raw)}
+		_ = json.Unmarshal(raw, &a.body)
+		reason, _ := appError(t, a)
+		want := map[int]string{503: "SERVICE_UNAVAILABLE", 500: "INTERNAL_SERVICE_FAILURE"}[a.status]
+		if want == "" || reason != want || dig(a.body, "Errors", "Error").([]any)[0].(map[string]any)["Recoverable"] != true {
+			t.Fatalf("%s: %d %s", h, a.status, a.raw)
+		}
+	}
+	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "A" {
+		t.Fatalf("token after injected failures: %v", tok)
+	}
+	srv.Clock.Advance(0)
+	iss.none(t, "/notifyTokenUpdated")
+}
