@@ -19,7 +19,9 @@
 //   - ts is milliseconds since the Unix epoch, nonce a random UUID.
 //
 // The SDK uses the client id both as the MAC id and as the x-amex-api-key
-// header. A Signer makes the header; a Verifier checks it (timestamp window,
+// header. Tests pin this with the SDK's own known-answer vector and, when
+// C2PSIM_AMEX_SDK_DIR names a checkout of the SDK and a JDK is installed,
+// against its HmacAuthProvider itself (testdata/interop). A Signer makes the header; a Verifier checks it (timestamp window,
 // nonce replay cache, constant-time comparisons) and names what is wrong.
 package mac
 
