@@ -62,6 +62,7 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, tok
 	plain, _ := json.Marshal(map[string]any{"cardAccountData": map[string]any{
 		"accountNumber": p.Reveal(), "expiryMonth": c.PanExpirationMonth, "expiryYear": c.PanExpirationYear[2:],
 	}})
+	n.env.CheckSchema(CallbackSpec, "AuthorizeServicePlaintext", plain)
 	env, err := encryption.SealFLE(plain, n.issuerFLEKey(), "SHA256")
 	if err != nil {
 		return "", err
@@ -136,6 +137,7 @@ func (n *Network) scheduleActivationCode(tur string, tries int) {
 // the issuer's field-level encryption key.
 func (n *Network) deliverActivationCode(ctx context.Context, c digitalCard, m tokenMeta) (*simulator.CallbackResult, error) {
 	plain, _ := json.Marshal(map[string]string{"activationCode": m.ActivationCode})
+	n.env.CheckSchema(CallbackSpec, "DeliverActivationCodePlaintext", plain)
 	env, err := encryption.SealFLE(plain, n.issuerFLEKey(), "SHA256")
 	if err != nil {
 		return nil, err
@@ -223,6 +225,7 @@ func (n *Network) ntuFor(c digitalCard, t ntuToken) ntuToken {
 // repeated one is a duplicate delivery.
 func (n *Network) notifyTokenUpdated(ctx context.Context, t ntuToken, requestID string) (*simulator.CallbackResult, string, error) {
 	plain, _ := json.Marshal(map[string]any{"tokens": []ntuToken{t}})
+	n.env.CheckSchema(CallbackSpec, "NotifyTokenUpdatedPlaintext", plain)
 	env, err := encryption.SealFLE(plain, n.issuerFLEKey(), "SHA256")
 	if err != nil {
 		return nil, "", err
@@ -322,6 +325,11 @@ func (n *Network) tokenStatusChange(ctx context.Context, tur, status, suspendedB
 	t := ntuToken{Status: status, EventReasonCode: reason}
 	if status == statusSuspended {
 		t.SuspendedBy = []string{suspendedBy}
+	}
+	// What will be notified must be what the issuer-side document allows.
+	probe, _ := json.Marshal(map[string]any{"tokens": []ntuToken{n.ntuFor(digitalCard{TokenUniqueRef: tur, TokenRequestorID: TokenRequestorID}, t)}})
+	if verr := n.env.ValidateSchema(CallbackSpec, "NotifyTokenUpdatedPlaintext", probe); verr != nil {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "%s: %s", TriggerTokenStatusChange, pan.RedactText(verr.Summary()))
 	}
 	c, err := n.cardByToken(ctx, tur)
 	if err != nil {

@@ -583,6 +583,14 @@ func TestNotifyTokenUpdatedRetriedThenDelivered(t *testing.T) {
 	if n := iss.ntu(t); fmt.Sprint(n["suspendedBy"]) != "[CARDHOLDER]" {
 		t.Fatalf("duplicate carries %v", n)
 	}
+	// A reason the issuer-side document does not allow is refused before
+	// anything changes.
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "ACTIVE", "eventReasonCode": "BORED"}); err == nil || !strings.Contains(err.Error(), "eventReasonCode") {
+		t.Fatalf("unknown eventReasonCode: %v", err)
+	}
+	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "S" {
+		t.Fatalf("after a refused trigger: %v", tok)
+	}
 	// An issuer that never accepts: every attempt fails, the trigger says so.
 	iss.mu.Lock()
 	iss.fail["/notifyTokenUpdated"] = 10
