@@ -77,8 +77,12 @@ func recordsByCard(t *testing.T, a answer) map[string]map[string]any {
 
 func TestBatchEnrolment(t *testing.T) {
 	srv, c, dir := startBatch(t)
-	// Enrolled beforehand: the batch record for the same card fails.
-	if a := c.send(c.body("5186001700009908"), nil); a.status != 200 {
+	// Enrolled beforehand for consumer-9: the batch record for the same card
+	// of the same consumer fails.
+	if a := c.send(c.body("5186001700009908", func(m map[string]any) {
+		m["consumer"].(map[string]any)["externalConsumerId"] = "consumer-9"
+		m["externalCredentialId"] = "earlier"
+	}), nil); a.status != 200 {
 		t.Fatalf("putCard: %d %s", a.status, a.raw)
 	}
 	testCard := map[string]string{}
@@ -95,7 +99,7 @@ func TestBatchEnrolment(t *testing.T) {
 		c.record("consumer-3", "declined", testCard["DECLINED"]),
 		c.record("consumer-3", "elsewhere", testCard["ALREADY_EXISTS"]),
 		c.record("consumer-3", "service-error", testCard["INTERNAL"]),
-		c.record("consumer-3", "duplicate", "5186001700009908"),
+		c.record("consumer-9", "duplicate", "5186001700009908"),
 		c.record("consumer-3", "luhn", "5186001700008786"),
 		c.record("consumer-3", "expired", "5186001700001434", func(m map[string]any) { m["panExpirationYear"] = "2020" }),
 	)
@@ -124,8 +128,12 @@ func TestBatchEnrolment(t *testing.T) {
 	}
 	recs := recordsByCard(t, s)
 	for card, reason := range map[string]string{"ineligible": "CARD_INELIGIBLE", "declined": "DECLINED", "elsewhere": "ALREADY_EXISTS",
-		"service-error": "INTERNAL", "duplicate": "ALREADY_EXISTS", "luhn": "INVALID_ARGUMENT", "expired": "INVALID_ARGUMENT"} {
-		r := recs["consumer-3/"+card]
+		"service-error": "INTERNAL", "luhn": "INVALID_ARGUMENT", "expired": "INVALID_ARGUMENT", "consumer-9/duplicate": "ALREADY_EXISTS"} {
+		key := "consumer-3/" + card
+		if strings.Contains(card, "/") {
+			key = card
+		}
+		r := recs[key]
 		e, _ := r["error"].(map[string]any)
 		if r["status"] != "FAILED" || e["reason"] != reason || e["message"] == "" || r["srcDigitalCardId"] != nil {
 			t.Errorf("%s: %v", card, r)
@@ -159,8 +167,12 @@ func TestBatchEnrolment(t *testing.T) {
 	if g := c.call(http.MethodGet, dir+"/consumers/consumer-3", nil); g.status != 404 {
 		t.Fatalf("consumer whose every record failed: %d %s", g.status, g.raw)
 	}
-	// Batch-enrolled cards are enrolled: putCard for one is a conflict.
-	if a := c.send(c.body("5186001700008785"), nil); a.status != 409 {
+	// Batch-enrolled cards are enrolled: putCard for one by the same consumer
+	// is a conflict.
+	if a := c.send(c.body("5186001700008785", func(m map[string]any) {
+		m["consumer"].(map[string]any)["externalConsumerId"] = "consumer-1"
+		m["externalCredentialId"] = "again"
+	}), nil); a.status != 409 {
 		t.Fatalf("putCard after batch: %d %s", a.status, a.raw)
 	}
 }

@@ -17,7 +17,8 @@ import (
 // digitalCard is an enrolled card with its consumer and token. The PAN is
 // never stored: only its reference (SHA-256), BIN and last four digits.
 type digitalCard struct {
-	CardRef          string          `json:"cardRef"`
+	CardRef          string          `json:"cardRef"` // store key: PAN within consumer
+	PanRef           string          `json:"panRef"`  // the PAN's reference, the same for every consumer
 	SrcDigitalCardID string          `json:"srcDigitalCardId"`
 	SrcConsumerID    string          `json:"srcConsumerId"`
 	Consumer         consumer        `json:"consumer"`
@@ -57,9 +58,18 @@ func (n *Network) Handler(op string) simulator.Handler {
 	return n.mdesHandler(op)
 }
 
+// cardRef is a PAN's reference (SHA-256): the simulator never stores the PAN.
 func cardRef(p string) string {
 	s := sha256.Sum256([]byte("mastercard-card-ref:" + p))
 	return hex.EncodeToString(s[:])
+}
+
+// cardKey keys an enrolled card by its PAN within one consumer: like
+// Mastercard's sandbox, the same published test card may be enrolled by many
+// consumers (each gets its own token); within one consumer it is enrolled
+// once. Test card 5186001700004099 plays "already enrolled elsewhere".
+func cardKey(p, externalConsumerID string) string {
+	return cardRef(p + "\x00" + externalConsumerID)
 }
 
 func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
@@ -143,7 +153,7 @@ func (n *Network) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
 		return digitalCard{}, svcErr(http.StatusInternalServerError, simulator.KindInternal, "INTERNAL", "enrolment service error; nothing was enrolled, the call may be retried")
 	}
 
-	ref := cardRef(p.Reveal())
+	ref := cardKey(p.Reveal(), e.ExternalConsumerID)
 	inDirectory := e.ExternalConsumerID != "" && e.ExternalCredentialID != ""
 	dirKey := directoryKey(e.ExternalConsumerID, e.ExternalCredentialID)
 	// Checked before the Authorize Service is asked, and again under the lock.
@@ -197,6 +207,7 @@ func (n *Network) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
 	}
 	card := digitalCard{
 		CardRef:          ref,
+		PanRef:           cardRef(p.Reveal()),
 		SrcDigitalCardID: n.env.IDs.UUID(),
 		SrcConsumerID:    srcConsumerID,
 		Consumer:         e.Consumer,

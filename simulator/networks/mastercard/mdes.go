@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -163,8 +164,8 @@ func (n *Network) searchTokens(ctx context.Context, req *simulator.Request) (*si
 	}
 	s := body.SearchRequest
 	var (
-		c   digitalCard
-		err error
+		cards []digitalCard
+		err   error
 	)
 	switch {
 	case s.AccountPan != "" && s.TokenUniqueReference != "":
@@ -175,32 +176,57 @@ func (n *Network) searchTokens(ctx context.Context, req *simulator.Request) (*si
 		if perr != nil || !p.LuhnValid() {
 			return nil, mdesErr(http.StatusBadRequest, "INVALID_FIELD_VALUE", "SearchRequest.AccountPan", "AccountPan %s fails the Luhn check", pan.Mask(s.AccountPan))
 		}
-		c, err = n.cards.Get(ctx, cardRef(p.Reveal()))
+		cards, err = n.cardsOfPAN(ctx, cardRef(p.Reveal()))
 	case s.TokenUniqueReference != "":
 		req.AddCorrelationID(s.TokenUniqueReference)
-		c, err = n.cardByToken(ctx, s.TokenUniqueReference)
+		var c digitalCard
+		if c, err = n.cardByToken(ctx, s.TokenUniqueReference); err == nil {
+			cards = []digitalCard{c}
+		}
 	default:
 		return nil, mdesErr(http.StatusBadRequest, "MISSING_REQUIRED_FIELD", "SearchRequest.AccountPan",
 			"give one search key: AccountPan or TokenUniqueReference")
 	}
-	if err == nil && s.ExcludeDeletedIndicator == "true" && c.Status == statusDeactivated {
-		err = store.ErrNotFound
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, emptyResult(s.TokenUniqueReference)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	req.AddCorrelationID(c.TokenUniqueRef)
+	var tokens []any
+	for _, c := range cards {
+		if s.ExcludeDeletedIndicator == "true" && c.Status == statusDeactivated {
+			continue
+		}
+		req.AddCorrelationID(c.TokenUniqueRef)
+		tokens = append(tokens, n.tokenView(ctx, c))
+	}
+	if len(tokens) == 0 {
+		return nil, emptyResult(s.TokenUniqueReference)
+	}
+	c := cards[0]
 	account := map[string]any{
 		"AccountPanSuffix": c.PanLastFour,
 		"ExpirationDate":   c.ExpirationMonth + yy(c.ExpirationYear),
-		"Tokens":           map[string]any{"Token": []any{n.tokenView(ctx, c)}},
+		"Tokens":           map[string]any{"Token": tokens},
 	}
 	return simulator.JSON(http.StatusOK, map[string]any{
 		"SearchResponse": map[string]any{"Accounts": map[string]any{"Account": []any{account}}},
 	}), nil
+}
+
+// cardsOfPAN lists every enrolment of one PAN (one per consumer), oldest
+// first.
+func (n *Network) cardsOfPAN(ctx context.Context, panRef string) ([]digitalCard, error) {
+	all, err := n.cards.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []digitalCard
+	for _, c := range all {
+		if c.PanRef == panRef {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].EnrolledAt.Before(out[j].EnrolledAt) })
+	return out, nil
 }
 
 func yy(year string) string {
@@ -216,7 +242,7 @@ func (n *Network) tokenView(ctx context.Context, c digitalCard) map[string]any {
 	code, desc := csStatus(c.Status)
 	t := map[string]any{
 		"TokenUniqueReference":                c.TokenUniqueRef,
-		"PrimaryAccountNumberUniqueReference": "FPAN" + c.CardRef[:28],
+		"PrimaryAccountNumberUniqueReference": "FPAN" + c.PanRef[:28],
 		"TokenRequestorId":                    c.TokenRequestorID,
 		"TokenRequestorName":                  "MDES for Merchants",
 		"TokenType":                           "C",
