@@ -31,7 +31,7 @@ type Config struct {
 
 // DefaultConfig is what an empty file means.
 func DefaultConfig() Config {
-	return Config{Target: "bundled", Out: "reports", Seed: 1, Settings: map[string]string{"visa.asyncDelay": "200ms"}}
+	return Config{Target: "bundled", Out: "reports", Seed: 1, Settings: map[string]string{"visa.asyncDelay": "200ms", "mastercard.batchDelay": "200ms"}}
 }
 
 // LoadConfig reads the file (if any) over the defaults, applies environment

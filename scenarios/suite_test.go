@@ -12,6 +12,7 @@ import (
 	"github.com/c2psim/c2psim/conformance"
 	_ "github.com/c2psim/c2psim/scenarios/common"
 	_ "github.com/c2psim/c2psim/scenarios/discover"
+	_ "github.com/c2psim/c2psim/scenarios/mastercard"
 	_ "github.com/c2psim/c2psim/scenarios/visa"
 )
 

@@ -1,0 +1,19 @@
+// Package mastercard holds the Mastercard Click to Pay conformance scenarios
+// and registers the bundled Mastercard adapter with the harness.
+package mastercard
+
+import (
+	"net/http"
+
+	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/scenarios/mastercard/wiring"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+func init() {
+	conformance.RegisterSampleCards("mastercard", wiring.SampleCards...)
+	conformance.RegisterNetwork("mastercard", func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
+		return wiring.New(creds, baseURL, hc)
+	})
+}

@@ -1,0 +1,168 @@
+package mastercard
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/c2psim/c2psim/client/mastercard/encryption"
+	"github.com/c2psim/c2psim/client/mastercard/oauth1"
+	"github.com/c2psim/c2psim/conformance"
+	req "github.com/c2psim/c2psim/conformance/requirements"
+)
+
+// These scenarios act as a misbehaving client on purpose, straight against
+// the simulator, to show what a mistaken integration gets back.
+
+const cardsPath = "/mastercard/src/api/digital/payments/cards"
+
+// rawClient signs and sends Enroll API calls the way a careless issuer might.
+type rawClient struct {
+	signer                 *oauth1.Signer
+	encKey                 *rsa.PublicKey
+	srcClientID, serviceID string
+}
+
+func newRawClient(ctx context.Context) *rawClient {
+	creds := credentials(ctx)
+	b, _ := pem.Decode([]byte(creds["signing-private-key"]))
+	Expect(b).NotTo(BeNil(), "the simulator hands out no signing key")
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	Expect(err).NotTo(HaveOccurred())
+	pb, _ := pem.Decode([]byte(creds["encryption-public-key"]))
+	Expect(pb).NotTo(BeNil())
+	pub, err := x509.ParsePKIXPublicKey(pb.Bytes)
+	Expect(err).NotTo(HaveOccurred())
+	return &rawClient{signer: &oauth1.Signer{ConsumerKey: creds["consumer-key"], Key: k.(*rsa.PrivateKey)},
+		encKey: pub.(*rsa.PublicKey), srcClientID: creds["src-client-id"], serviceID: creds["service-id"]}
+}
+
+// enrolment is a putCard body for one consumer; encryptedCard as given.
+func (r *rawClient) enrolment(consumerRef, encryptedCard string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"srcClientId": r.srcClientID, "serviceId": r.serviceID, "srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322110",
+		"externalCredentialId": consumerRef + "-k1",
+		"consumer": map[string]any{"externalConsumerId": consumerRef, "firstName": "Ada", "lastName": "Lovelace", "emailAddress": "ada@example.com",
+			"mobileNumber": map[string]any{"countryCode": "44", "phoneNumber": "7700900123"}, "locale": "en_GB", "countryCode": "GB"},
+		"encryptedCard": encryptedCard,
+	})
+	return b
+}
+
+func (r *rawClient) card(number string) string {
+	plain, _ := json.Marshal(map[string]any{"primaryAccountNumber": number, "panExpirationMonth": "08", "panExpirationYear": "2030",
+		"cardholderFullName": "Ada Lovelace", "billingAddress": map[string]any{"line1": "1 Analytical Way", "city": "London", "countryCode": "GB"}})
+	jwe, err := encryption.Encrypt(plain, r.encKey)
+	Expect(err).NotTo(HaveOccurred())
+	return jwe
+}
+
+// send posts body with the given Authorization header ("" signs it properly).
+func send(ctx context.Context, body []byte, auth string, signer *oauth1.Signer) (int, map[string]any) {
+	t := conformance.Current()
+	u, err := url.Parse(t.SimURL + cardsPath)
+	Expect(err).NotTo(HaveOccurred())
+	if auth == "" {
+		auth, err = signer.Header(http.MethodPost, u, body)
+		Expect(err).NotTo(HaveOccurred())
+	}
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	Expect(err).NotTo(HaveOccurred())
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", auth)
+	resp, err := t.HTTP.Do(r)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return resp.StatusCode, m
+}
+
+func gatewayReason(m map[string]any) string {
+	errs, _ := m["Errors"].(map[string]any)
+	list, _ := errs["Error"].([]any)
+	if len(list) == 0 {
+		return ""
+	}
+	first, _ := list[0].(map[string]any)
+	s, _ := first["ReasonCode"].(string)
+	return s
+}
+
+var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
+	var ctx context.Context
+	BeforeEach(func() {
+		var cancel context.CancelFunc
+		ctx, cancel = conformance.Ctx()
+		DeferCleanup(cancel)
+	})
+
+	It("refuses a bad signature, a replayed nonce and a stale timestamp with 401 AUTHENTICATION_FAILED", conformance.Req(req.MCSec01), func() {
+		r := newRawClient(ctx)
+		c := consumer()
+		body := r.enrolment(c.Ref, r.card(sampleCard))
+
+		other := *r.signer
+		other.Key = mustKey()
+		status, m := send(ctx, body, "", &other)
+		Expect(status).To(Equal(http.StatusUnauthorized), "a signature by another key was accepted")
+		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"))
+
+		stale := *r.signer
+		stale.Now = func() time.Time { return time.Now().Add(-time.Hour) }
+		status, m = send(ctx, body, "", &stale)
+		Expect(status).To(Equal(http.StatusUnauthorized), "an hour-old oauth_timestamp was accepted")
+		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"))
+
+		fixed := *r.signer
+		fixed.NewNonce = func() string { return "c2p-replayed-nonce-" + c.Ref }
+		u, _ := url.Parse(conformance.Current().SimURL + cardsPath)
+		auth, err := fixed.Header(http.MethodPost, u, body)
+		Expect(err).NotTo(HaveOccurred())
+		status, _ = send(ctx, body, auth, nil)
+		Expect(status).To(Equal(http.StatusOK), "the genuine request was refused")
+		status, m = send(ctx, body, auth, nil)
+		Expect(status).To(Equal(http.StatusUnauthorized), "a replayed nonce was accepted")
+		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"))
+		Expect(exchanges(ctx, c.Ref, "putCard")).To(HaveLen(1), "only the genuine request may reach the enrolment service")
+	})
+
+	It("refuses card data in clear without echoing it", conformance.Req(req.MCEnr03, req.MCSec02), func() {
+		r := newRawClient(ctx)
+		c := consumer()
+		status, m := send(ctx, r.enrolment(c.Ref, sampleCard+"|08|2030|Ada Lovelace"), "", r.signer)
+		Expect(status).To(Equal(http.StatusBadRequest))
+		Expect(m).To(HaveKeyWithValue("reason", "INVALID_ARGUMENT"))
+		raw, _ := json.Marshal(m)
+		Expect(string(raw)).NotTo(ContainSubstring(sampleCard), "the refusal echoed the card number")
+	})
+
+	It("refuses an unknown srcClientId as INVALID_STATE", conformance.Req(req.MCIdm01), func() {
+		r := newRawClient(ctx)
+		r.srcClientID = "00000000-0000-4000-8000-000000000000"
+		c := consumer()
+		status, m := send(ctx, r.enrolment(c.Ref, r.card(sampleCard)), "", r.signer)
+		Expect(status).To(Equal(http.StatusBadRequest))
+		Expect(m).To(HaveKeyWithValue("reason", "INVALID_STATE"))
+		Expect(m["message"]).To(ContainSubstring("srcClientId"))
+	})
+})
+
+// mustKey is a signing key the simulator has never seen.
+func mustKey() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	Expect(err).NotTo(HaveOccurred())
+	return k
+}
