@@ -37,8 +37,30 @@ type digitalCard struct {
 	ExternalCredentialID string `json:"externalCredentialId,omitempty"`
 }
 
-// Handler implements simulator.Network.
+// UnknownField is the undeclared field the unknownFields setting adds.
+const UnknownField = "c2psimFutureField"
+
+// Handler implements simulator.Network. Successful JSON answers carry a
+// field no document declares while the unknownFields setting is on: answers
+// are open (ERR-04), and a client that chokes on a field it does not know
+// breaks with Mastercard's next release.
 func (n *Network) Handler(op string) simulator.Handler {
+	h := n.handler(op)
+	if h == nil {
+		return nil
+	}
+	return func(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+		res, err := h(ctx, req)
+		if err == nil && res != nil && res.Status < 300 && n.unknownFields {
+			if m, ok := res.Body.(map[string]any); ok {
+				m[UnknownField] = "clients must ignore fields they do not know"
+			}
+		}
+		return res, err
+	}
+}
+
+func (n *Network) handler(op string) simulator.Handler {
 	switch op {
 	case "putCard":
 		return n.putCard
@@ -98,6 +120,13 @@ func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulat
 	})
 	if err != nil {
 		return nil, err
+	}
+	if outcomeOf(c.PrimaryAccountNumber) == outcomeAnswerLost {
+		lost := false
+		_ = n.lostAnswers.Update(ctx, out.CardRef, func(v *bool, exists bool) error { lost, *v = !exists, true; return nil })
+		if lost {
+			return nil, svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "enrolment service timed out answering (the card may have been enrolled: read it back before enrolling again)")
+		}
 	}
 	return simulator.JSON(http.StatusOK, map[string]any{
 		"srcCorrelationId": r.SrcCorrelationID,

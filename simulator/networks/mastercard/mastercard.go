@@ -92,6 +92,7 @@
 //	slowDelay          duration  10s                 how long the slow test card's enrolment takes
 //	activationCodeTTL  duration  30m                 validity of a yellow-path activation code
 //	batchDelay         duration  5s                  from a batch's 202 to the processing of its records
+//	unknownFields      bool      true                add an undeclared field to successful JSON answers (ERR-04)
 package mastercard
 
 import (
@@ -152,6 +153,9 @@ type Network struct {
 	consumers       store.Table[consumerRecord] // by externalConsumerId
 	batches         store.Table[batch]          // by batchId
 	externalBatches store.Table[string]         // externalBatchId → batchId
+	lostAnswers     store.Table[bool]           // cards whose first putCard answer was lost (test card)
+
+	unknownFields bool
 
 	// Notify Token Updated goes out in the order the changes were made:
 	// ntuSend is held for each delivery, which takes the oldest of ntuQueue.
@@ -191,6 +195,7 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "slowDelay", Kind: "duration", Default: "10s", Description: "how long the enrolment of the slow test card takes, on the simulator clock"},
 		{Key: "activationCodeTTL", Kind: "duration", Default: "30m", Description: "validity of the activation code of a token awaiting additional authentication"},
 		{Key: "batchDelay", Kind: "duration", Default: "5s", Description: "time from a batch's 202 to the processing of its records"},
+		{Key: "unknownFields", Kind: "bool", Default: "true", Description: "add a field no document declares to every successful JSON answer, as a newer Mastercard release would (clients must ignore it, ERR-04)"},
 	}
 }
 
@@ -206,6 +211,8 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.consumers = store.NewTable[consumerRecord](env.Store, "consumers")
 	n.batches = store.NewTable[batch](env.Store, "batches")
 	n.externalBatches = store.NewTable[string](env.Store, "external-batches")
+	n.lostAnswers = store.NewTable[bool](env.Store, "lost-answers")
+	n.unknownFields = env.Settings.Bool("unknownFields", true)
 	if n.batchDelay = env.Settings.Duration("batchDelay", 5*time.Second); n.batchDelay < 0 {
 		return errors.New("mastercard.batchDelay must not be negative")
 	}

@@ -269,7 +269,7 @@ func TestTestCards(t *testing.T) {
 	want := map[string]struct {
 		status int
 		reason string
-	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, "enrolled": {200, ""}, "yellow": {200, ""}}
+	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, "enrolled": {200, ""}, "yellow": {200, ""}, "answerLost": {503, "UNAVAILABLE"}}
 	n := &mastercard.Network{}
 	for _, tc := range n.TestCards() {
 		if tc.Outcome == "slow" {
@@ -286,6 +286,29 @@ func TestTestCards(t *testing.T) {
 		if strings.Contains(a.raw, tc.PAN) {
 			t.Errorf("%s: answer carries the PAN in clear", tc.Outcome)
 		}
+	}
+}
+
+// The answer-lost card is enrolled although its first answer is a 503; the
+// retry finds it enrolled (IDM-04), and successful answers carry a field no
+// document declares (ERR-04).
+func TestAnswerLostCardAndUnknownFields(t *testing.T) {
+	_, c := start(t)
+	const lost = "5186001700005039"
+	if a := c.send(c.body(lost), nil); a.status != 503 || serviceReason(t, a) != "UNAVAILABLE" {
+		t.Fatalf("first answer: %d %s", a.status, a.raw)
+	}
+	if a := c.send(c.body(lost), nil); a.status != 409 || serviceReason(t, a) != "ALREADY_EXISTS" {
+		t.Fatalf("the retry must find the card enrolled: %d %s", a.status, a.raw)
+	}
+	a := c.send(c.body("5186001700008785"), nil)
+	if a.status != 200 || a.body[mastercard.UnknownField] == nil {
+		t.Fatalf("a successful answer lacks %s: %s", mastercard.UnknownField, a.raw)
+	}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Settings: map[string]string{"mastercard.unknownFields": "false"}})
+	off := newIssuer(t, srv)
+	if a := off.send(off.body("5186001700008785"), nil); a.status != 200 || a.body[mastercard.UnknownField] != nil {
+		t.Fatalf("unknownFields=false: %s", a.raw)
 	}
 }
 

@@ -18,6 +18,7 @@ const (
 	outcomeServiceError    = "INTERNAL"
 	outcomeYellow          = "yellow"
 	outcomeSlow            = "slow"
+	outcomeAnswerLost      = "answerLost"
 )
 
 // testCard builds a Luhn-valid 16-digit Mastercard test card from a 15-digit stem.
@@ -36,6 +37,7 @@ var testCards = []simulator.TestCard{
 	{PAN: testCard("518600170000409"), Outcome: outcomeAlreadyEnrolled, Description: "409 ALREADY_EXISTS: the card is already enrolled in another profile"},
 	{PAN: testCard("518600170000500"), Outcome: outcomeServiceError, Description: "500 INTERNAL: enrolment service error, nothing enrolled (retry-safe)"},
 	{PAN: testCard("518600170000300"), Outcome: outcomeYellow, Description: "yellow path: enrolled with token INACTIVE even when Authorize Service approves; Deliver Activation Code follows; activate with trigger enterActivationCode or MDES activateToken"},
+	{PAN: testCard("518600170000503"), Outcome: outcomeAnswerLost, Description: "enrolled, but the first putCard answer is a 503: a retry must find the card already enrolled, not enrol it twice (IDM-04)"},
 	{PAN: testCard("518600170000900"), Outcome: outcomeSlow, Description: "enrolled, but the answer comes only after slowDelay (default 10s) on the simulator clock"},
 }
 
