@@ -26,6 +26,7 @@ const (
 	secondCard     = "5186001700009726"
 	thirdCard      = "2223001850114872"
 	ineligibleCard = "5186001700004222" // 422 CARD_INELIGIBLE
+	answerLostCard = "5186001700005039" // enrolled, but the first answer is a 503
 )
 
 var seq atomic.Int64
@@ -207,6 +208,30 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 			first, second := attempts[1].Time.Sub(attempts[0].Time), attempts[2].Time.Sub(attempts[1].Time)
 			Expect(second).To(BeNumerically(">", first), "retries did not back off (%s then %s)", first, second)
 		}
+	})
+
+	It("tolerates fields it does not know in Mastercard's answers", conformance.Req(req.MCErr04), func() {
+		c := consumer()
+		Expect(enrolled(ctx, c, card(c, "k1", sampleCard)).Status).To(Equal(client.Succeeded))
+		profile(ctx, c)
+		es := exchanges(ctx, c.Ref, "")
+		Expect(es).NotTo(BeEmpty())
+		if !strings.Contains(es[0].ResponseBody, "c2psimFutureField") {
+			Skip("the simulator runs with mastercard.unknownFields=false: nothing unknown was sent")
+		}
+	})
+
+	It("retries an enrolment whose answer was lost without enrolling the card twice", conformance.Req(req.MCIdm04), func() {
+		c := consumer()
+		done := enrolled(ctx, c, card(c, "k1", answerLostCard))
+		Expect(done.Status).To(Equal(client.Succeeded), "the card is enrolled; the issuer must find that out after the lost answer")
+		sent := exchanges(ctx, c.Ref, "putCard")
+		Expect(sent).NotTo(BeEmpty())
+		Expect(sent[0].Status).To(Equal(http.StatusServiceUnavailable))
+		for _, e := range sent[1:] {
+			Expect(e.Status).NotTo(Equal(http.StatusOK), "the card was enrolled a second time")
+		}
+		Expect(profile(ctx, c).Cards).To(HaveLen(1))
 	})
 
 	It("surfaces 401 AUTHENTICATION_FAILED as a configuration error and does not retry it", conformance.Req(req.MCErr05), func() {
