@@ -10,6 +10,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/c2psim/c2psim/conformance"
+	_ "github.com/c2psim/c2psim/scenarios/amex"
 	_ "github.com/c2psim/c2psim/scenarios/common"
 	_ "github.com/c2psim/c2psim/scenarios/discover"
 	_ "github.com/c2psim/c2psim/scenarios/mastercard"

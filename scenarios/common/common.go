@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -50,6 +51,14 @@ var _ = Describe("Every network", func() {
 			Expect(err).NotTo(HaveOccurred())
 			done, err := t.Driver.Wait(ctx, "sec10", op, "20s")
 			Expect(err).NotTo(HaveOccurred())
+			// Delete what the scenario created: a network that allows one
+			// live enrolment per card number (American Express) would refuse
+			// the next scenario's enrolment of the same sample card.
+			DeferCleanup(func(ctx context.Context) {
+				if del, err := t.Driver.CardAction(ctx, "sec10", "delete", c.Ref, c.Ref+"-k1", "CARDHOLDER_REQUEST"); err == nil {
+					_, _ = t.Driver.Wait(ctx, "sec10", del, "20s")
+				}
+			}, NodeTimeout(30*time.Second))
 			p, err := t.Driver.Profile(ctx, "sec10", client.Network(n), c.Ref)
 			Expect(err).NotTo(HaveOccurred())
 			enrolments, _ := t.Driver.Enrolments(ctx)
