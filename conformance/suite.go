@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/onsi/ginkgo/v2"
@@ -65,6 +67,9 @@ func Install() {
 		ginkgo.DeferCleanup(t.Close)
 	})
 	ginkgo.BeforeEach(func() {
+		if n, ok := outsideTarget(ginkgo.CurrentSpecReport().Labels(), Current().Networks); ok {
+			ginkgo.Skip(fmt.Sprintf("network %s is not under test (networks: %s)", n, strings.Join(Current().Networks, ", ")))
+		}
 		entries, _ := Current().Control.Journal(context.Background(), journal.Query{Limit: 1})
 		mark = 0
 		if len(entries) == 1 {
@@ -115,4 +120,25 @@ func External(cfg Config) (*Target, error) {
 		Driver:  &Driver{BaseURL: cfg.DriverURL, HTTP: http.DefaultClient},
 		Control: &AdminControl{BaseURL: cfg.SimulatorURL, HTTP: http.DefaultClient},
 		SimURL:  cfg.SimulatorURL, HTTP: http.DefaultClient}, nil
+}
+
+// outsideTarget reports the network of a spec whose requirement labels name
+// only networks the target does not test: the capability declaration (the
+// configured networks) selects the scenarios that run.
+func outsideTarget(labels, networks []string) (string, bool) {
+	var named []string
+	for _, l := range labels {
+		n, ok := strings.CutPrefix(l, "net:")
+		if !ok {
+			continue
+		}
+		if n == "all" || slices.Contains(networks, n) {
+			return "", false
+		}
+		named = append(named, n)
+	}
+	if len(named) == 0 {
+		return "", false
+	}
+	return strings.Join(named, ", "), true
 }

@@ -26,7 +26,7 @@ func TestExternalTarget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suite again in child processes")
 	}
-	sim, err := simulator.New(simulator.Options{Networks: []string{"visa", "discover"}, Seed: 7,
+	sim, err := simulator.New(simulator.Options{Networks: []string{"visa", "discover", "mastercard", "amex"}, Seed: 7,
 		Settings: conformance.DefaultConfig().Settings})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestExternalTarget(t *testing.T) {
 
 	out := filepath.Join(dir, "reports")
 	cfg, _ := json.Marshal(conformance.Config{Target: "external", SimulatorURL: srv.URL, DriverURL: driverURL,
-		Networks: []string{"visa", "discover"}, Out: out, Seed: 7})
+		Networks: []string{"visa", "discover", "mastercard", "amex"}, Out: out, Seed: 7})
 	cfgPath := filepath.Join(dir, "c2p.json")
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		t.Fatal(err)

@@ -26,7 +26,9 @@ import (
 	"github.com/c2psim/c2psim/client"
 	"github.com/c2psim/c2psim/client/driver"
 	"github.com/c2psim/c2psim/conformance"
+	amexwiring "github.com/c2psim/c2psim/scenarios/amex/wiring"
 	discoverwiring "github.com/c2psim/c2psim/scenarios/discover/wiring"
+	mastercardwiring "github.com/c2psim/c2psim/scenarios/mastercard/wiring"
 	visawiring "github.com/c2psim/c2psim/scenarios/visa/wiring"
 	"github.com/c2psim/c2psim/simulator"
 )
@@ -41,7 +43,7 @@ func main() {
 func run() error {
 	simURL := flag.String("simulator", "", "base URL of the running c2psim")
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
-	networks := flag.String("networks", "visa,discover", "networks to drive")
+	networks := flag.String("networks", "visa,discover,mastercard,amex", "networks to drive")
 	flag.Parse()
 	if !strings.HasPrefix(*simURL, "http") {
 		return errors.New("--simulator http://host:port is required")
@@ -70,6 +72,10 @@ func run() error {
 			a, err = visawiring.New(creds, base, http.DefaultClient)
 		case "discover":
 			a, err = discoverwiring.New(creds, base, http.DefaultClient)
+		case "amex":
+			a, err = amexwiring.New(creds, base, http.DefaultClient)
+		case "mastercard":
+			a, err = mastercardwiring.New(creds, base, http.DefaultClient)
 		default:
 			err = fmt.Errorf("no wiring for network %q", n)
 		}
