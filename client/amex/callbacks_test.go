@@ -235,3 +235,34 @@ func mustAdapter(t *testing.T, cfg amex.Config, edit func(*amex.Config)) *amex.A
 	}
 	return a
 }
+
+// TestCallbackURLBehindAProxy: the network signs the URL it calls; an issuer
+// behind a proxy that rewrites host and path names that URL in CallbackURL.
+func TestCallbackURLBehindAProxy(t *testing.T) {
+	srv := simtest.Start(t, simtest.Options{Networks: []string{"amex"}, FakeClock: true})
+	const public = "https://issuer.example/c2p/amex/tokens/status-notifications"
+	a := mustAdapter(t, config(t, srv), func(c *amex.Config) { c.CallbackURL = public })
+	cfg := config(t, srv)
+	const id = "0b6c7d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e"
+	plain, _ := json.Marshal(map[string]string{"notification_id": id, "token_ref_id": "AXTR1", "token_status": "ACTIVE", "initiator": "NETWORK"})
+	enc, _ := jwe.Encrypt(plain, cfg.EncryptionKeyID, cfg.EncryptionKey)
+	body := `{"notification_data":"` + enc + `"}`
+	deliver := func(signedFor string) error {
+		h, err := (&mac.Signer{ID: cfg.MACKeyID, Secret: cfg.Secret, Now: srv.Clock.Now}).Header(http.MethodPost, mustURL(signedFor), []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodPost, "http://10.0.0.7:8080/internal/amex/tokens/status-notifications", strings.NewReader(body))
+		r.Header.Set("Authorization", h)
+		r.Header.Set("x-amex-api-key", cfg.APIKey)
+		r.Header.Set("x-amex-request-id", id)
+		_, err = a.DecodeCallback(r)
+		return err
+	}
+	if err := deliver(public); err != nil {
+		t.Fatalf("a notification signed for the public URL was refused: %v", err)
+	}
+	if err := deliver("http://10.0.0.7:8080/internal/amex/tokens/status-notifications"); err == nil {
+		t.Fatal("a notification signed for another URL than CallbackURL was accepted")
+	}
+}
