@@ -121,7 +121,8 @@ func TestInteropEnrolWithMastercardNodeLibraries(t *testing.T) {
 	}
 	dir := t.TempDir()
 	signingKey := writeInteropFile(t, dir, "signing.key", creds["signing-private-key"].Value)
-	encCert := certificateFor(t, dir, "mastercard-encryption", creds["encryption-public-key"].Value)
+	// Mastercard's encryption key as the simulator hands it out, a certificate.
+	encCert := writeInteropFile(t, dir, "mastercard-encryption.crt", creds["encryption-certificate"].Value)
 	issuerCert := certificateFor(t, dir, "issuer-fle", creds["issuer-fle-public-key"].Value)
 	issuerKey := writeInteropFile(t, dir, "issuer-fle.key", creds["issuer-fle-private-key"].Value)
 

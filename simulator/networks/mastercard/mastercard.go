@@ -99,9 +99,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/url"
 	"sync"
@@ -133,6 +135,7 @@ type Network struct {
 	signingKey  *rsa.PrivateKey // the sandbox issuer's signing key (private half handed out)
 	signingPub  *rsa.PublicKey  // verifies signatures; replaceable by the issuer's own
 	encKey      *rsa.PrivateKey // the simulator's encryption key: issuers encrypt cards to it
+	encCertPEM  string          // the same key in a self-signed certificate, as Mastercard hands it out
 	encKid      string
 	keys        encryption.KeyRing
 	srcClientID string
@@ -232,6 +235,9 @@ func (n *Network) Setup(env *simulator.Env) error {
 	if n.encKid, err = n.keys.Add(n.encKey); err != nil {
 		return err
 	}
+	if n.encCertPEM, err = selfSignedCertificate(n.encKey, "c2psim Mastercard Click to Pay encryption", env.Clock.Now()); err != nil {
+		return err
+	}
 	// Mastercard consumer keys: 24 characters, '!', 48 hex characters.
 	n.consumerKey = env.IDs.Hex(12) + "!" + env.IDs.Hex(24)
 	n.srcClientID = env.IDs.UUID()
@@ -292,6 +298,7 @@ func (n *Network) Credentials() []simulator.Credential {
 		{Name: "signing-private-key", Kind: "rsa-private-key", Value: pemPrivate(n.signingKey), Description: "signs OAuth 1.0a requests while signing-public-key is the generated one"},
 		{Name: "signing-public-key", Kind: "rsa-public-key", Value: pemPublic(n.signingPub), Description: "verifies OAuth 1.0a signatures; register your own signing public key under this name"},
 		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKid, Value: pemPublic(&n.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
+		{Name: "encryption-certificate", Kind: "certificate", KeyID: n.encKid, Value: n.encCertPEM, Description: "the same encryption key as a certificate, the form Mastercard's client encryption libraries read (encryptionCertificate)"},
 		{Name: "src-client-id", Kind: "id", Value: n.srcClientID, Description: "srcClientId of the onboarded programme"},
 		{Name: "service-id", Kind: "id", Value: n.serviceID, Description: "serviceId of the onboarded programme"},
 		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(n.issuerPub), Value: pemPublic(n.issuerPub), Description: "Authorize Service encryptedPayload and the encryptedCardData of Credential Directory answers (JWE kid = keyId) are encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
@@ -380,4 +387,25 @@ func parsePublic(s string) (*rsa.PublicKey, error) {
 		return nil, errors.New("the signing key must be RSA, at least 2048 bits")
 	}
 	return rk, nil
+}
+
+// selfSignedCertificate wraps key in a self-signed X.509 certificate (PEM),
+// the form in which Mastercard hands out its encryption key.
+func selfSignedCertificate(key *rsa.PrivateKey, name string, now time.Time) (string, error) {
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return "", err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: name, Organization: []string{"c2psim"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.AddDate(5, 0, 0),
+		KeyUsage:     x509.KeyUsageKeyEncipherment | x509.KeyUsageDataEncipherment,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", fmt.Errorf("encryption certificate: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), nil
 }
