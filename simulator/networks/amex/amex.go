@@ -57,6 +57,7 @@
 //	requestIdRetention   duration  24h     how long an x-amex-request-id is remembered
 //	requestIdCacheSize   int       100000  x-amex-request-ids remembered at most
 //	notifyIssuerChanges  bool      true    notify the issuer of the changes it asked for too
+//	unknownFields        bool      true    add an undeclared field to successful answers (ERR-04)
 //	notificationDelay    duration  0s      time from a status change to its notification
 package amex
 
@@ -103,6 +104,7 @@ type Network struct {
 	requests *requestLog
 
 	notifyIssuerChanges bool
+	unknownFields       bool
 	notificationDelay   time.Duration
 
 	// mu serialises every change that spans several tables.
@@ -146,6 +148,7 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "requestIdCacheSize", Kind: "int", Default: "100000", Description: "x-amex-request-ids remembered at most (the oldest is forgotten first)"},
 		{Key: "notifyIssuerChanges", Kind: "bool", Default: "true", Description: "notify the issuer of token status changes it requested itself, not only of the network's"},
 		{Key: "notificationDelay", Kind: "duration", Default: "0s", Description: "time from a token status change to its notification"},
+		{Key: "unknownFields", Kind: "bool", Default: "true", Description: "add a field no document declares to every successful JSON answer, as a newer release would (clients must ignore it, ERR-04)"},
 	}
 }
 
@@ -163,6 +166,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 		return errors.New("amex.nonceCacheSize, amex.requestIdCacheSize and amex.requestIdRetention must be positive")
 	}
 	n.notifyIssuerChanges = env.Settings.Bool("notifyIssuerChanges", true)
+	n.unknownFields = env.Settings.Bool("unknownFields", true)
 	if n.notificationDelay = env.Settings.Duration("notificationDelay", 0); n.notificationDelay < 0 {
 		return errors.New("amex.notificationDelay must not be negative")
 	}

@@ -162,6 +162,9 @@ func (n *Network) Handler(op string) simulator.Handler {
 	default:
 		return nil
 	}
+	if n.unknownFields {
+		h = simulator.WithUnknownField(h)
+	}
 	return n.idempotent(h)
 }
 

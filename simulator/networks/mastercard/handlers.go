@@ -38,26 +38,16 @@ type digitalCard struct {
 }
 
 // UnknownField is the undeclared field the unknownFields setting adds.
-const UnknownField = "c2psimFutureField"
+const UnknownField = simulator.UnknownField
 
 // Handler implements simulator.Network. Successful JSON answers carry a
-// field no document declares while the unknownFields setting is on: answers
-// are open (ERR-04), and a client that chokes on a field it does not know
-// breaks with Mastercard's next release.
+// field no document declares while the unknownFields setting is on (ERR-04).
 func (n *Network) Handler(op string) simulator.Handler {
 	h := n.handler(op)
-	if h == nil {
-		return nil
+	if h != nil && n.unknownFields {
+		return simulator.WithUnknownField(h)
 	}
-	return func(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-		res, err := h(ctx, req)
-		if err == nil && res != nil && res.Status < 300 && n.unknownFields {
-			if m, ok := res.Body.(map[string]any); ok {
-				m[UnknownField] = "clients must ignore fields they do not know"
-			}
-		}
-		return res, err
-	}
+	return h
 }
 
 func (n *Network) handler(op string) simulator.Handler {
