@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"net/http"
 	"net/url"
@@ -20,6 +18,7 @@ import (
 	"github.com/c2psim/c2psim/client/mastercard/oauth1"
 	"github.com/c2psim/c2psim/conformance"
 	req "github.com/c2psim/c2psim/conformance/requirements"
+	"github.com/c2psim/c2psim/internal/pemkey"
 )
 
 // These scenarios act as a misbehaving client on purpose, straight against
@@ -36,16 +35,12 @@ type rawClient struct {
 
 func newRawClient(ctx context.Context) *rawClient {
 	creds := credentials(ctx)
-	b, _ := pem.Decode([]byte(creds["signing-private-key"]))
-	Expect(b).NotTo(BeNil(), "the simulator hands out no signing key")
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-	Expect(err).NotTo(HaveOccurred())
-	pb, _ := pem.Decode([]byte(creds["encryption-public-key"]))
-	Expect(pb).NotTo(BeNil())
-	pub, err := x509.ParsePKIXPublicKey(pb.Bytes)
-	Expect(err).NotTo(HaveOccurred())
-	return &rawClient{signer: &oauth1.Signer{ConsumerKey: creds["consumer-key"], Key: k.(*rsa.PrivateKey)},
-		encKey: pub.(*rsa.PublicKey), srcClientID: creds["src-client-id"], serviceID: creds["service-id"]}
+	k, err := pemkey.ParsePrivate(creds["signing-private-key"])
+	Expect(err).NotTo(HaveOccurred(), "the simulator's signing-private-key")
+	pub, err := pemkey.ParsePublic(creds["encryption-public-key"])
+	Expect(err).NotTo(HaveOccurred(), "the simulator's encryption-public-key")
+	return &rawClient{signer: &oauth1.Signer{ConsumerKey: creds["consumer-key"], Key: k},
+		encKey: pub, srcClientID: creds["src-client-id"], serviceID: creds["service-id"]}
 }
 
 // enrolment is a putCard body for one consumer; encryptedCard as given.

@@ -3,13 +3,11 @@
 package wiring
 
 import (
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
+	"fmt"
 	"net/http"
 
 	dsclient "github.com/c2psim/c2psim/client/discover"
+	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/discover"
 )
@@ -24,14 +22,10 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*dsclie
 		byName[c.Name] = c
 	}
 	key := byName["card-encryption-public-key"]
-	b, _ := pem.Decode([]byte(key.Value))
-	if b == nil {
-		return nil, errors.New("the simulator handed out no card encryption key")
-	}
-	pub, err := x509.ParsePKIXPublicKey(b.Bytes)
+	pub, err := pemkey.ParsePublic(key.Value)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the simulator handed out no usable card encryption key: card-encryption-public-key: %w", err)
 	}
 	return dsclient.New(dsclient.Config{BaseURL: baseURL, ClientID: byName["client-id"].Value, ClientSecret: byName["client-secret"].Value,
-		AppSecret: byName["app-secret"].Value, APIPlan: byName["api-plan"].Value, CardKey: pub.(*rsa.PublicKey), CardKeyID: key.KeyID, HTTPClient: hc})
+		AppSecret: byName["app-secret"].Value, APIPlan: byName["api-plan"].Value, CardKey: pub, CardKeyID: key.KeyID, HTTPClient: hc})
 }

@@ -3,15 +3,13 @@
 package wiring
 
 import (
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	mcclient "github.com/c2psim/c2psim/client/mastercard"
+	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/mastercard"
 )
@@ -30,15 +28,15 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*mcclie
 		byName[c.Name] = c
 	}
 	var errs []error
-	signing, err := privateKey(byName["signing-private-key"].Value)
+	signing, err := pemkey.ParsePrivate(byName["signing-private-key"].Value)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("signing-private-key: %w", err))
 	}
-	fle, err := privateKey(byName["issuer-fle-private-key"].Value)
+	fle, err := pemkey.ParsePrivate(byName["issuer-fle-private-key"].Value)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("issuer-fle-private-key: %w", err))
 	}
-	enc, err := publicKey(byName["encryption-public-key"].Value)
+	enc, err := pemkey.ParsePublic(byName["encryption-public-key"].Value)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("encryption-public-key: %w", err))
 	}
@@ -48,39 +46,4 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*mcclie
 	return mcclient.New(mcclient.Config{BaseURL: baseURL, ConsumerKey: byName["consumer-key"].Value, SigningKey: signing,
 		EncryptionKey: enc, SrcClientID: byName["src-client-id"].Value, ServiceID: byName["service-id"].Value,
 		DirectoryID: byName["directory-id"].Value, DecryptionKey: fle, HTTPClient: hc})
-}
-
-func privateKey(p string) (*rsa.PrivateKey, error) {
-	b, _ := pem.Decode([]byte(p))
-	if b == nil {
-		return nil, errors.New("no PEM block")
-	}
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-	if err != nil {
-		if k1, err1 := x509.ParsePKCS1PrivateKey(b.Bytes); err1 == nil {
-			return k1, nil
-		}
-		return nil, err
-	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, errors.New("not an RSA key")
-	}
-	return rk, nil
-}
-
-func publicKey(p string) (*rsa.PublicKey, error) {
-	b, _ := pem.Decode([]byte(p))
-	if b == nil {
-		return nil, errors.New("no PEM block")
-	}
-	k, err := x509.ParsePKIXPublicKey(b.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	rk, ok := k.(*rsa.PublicKey)
-	if !ok {
-		return nil, errors.New("not an RSA key")
-	}
-	return rk, nil
 }

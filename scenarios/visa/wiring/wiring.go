@@ -5,13 +5,12 @@ package wiring
 
 import (
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 
 	visaclient "github.com/c2psim/c2psim/client/visa"
+	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/visa"
 )
@@ -28,22 +27,21 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*visacl
 	for _, c := range creds {
 		byName[c.Name] = c
 	}
-	pb, _ := pem.Decode([]byte(byName["mle-server-public-key"].Value))
-	kb, _ := pem.Decode([]byte(byName["mle-client-private-key"].Value))
-	if pb == nil || kb == nil {
-		return nil, errors.New("the simulator handed out no MLE keys")
-	}
-	pub, err := x509.ParsePKIXPublicKey(pb.Bytes)
+	var errs []error
+	pub, err := pemkey.ParsePublic(byName["mle-server-public-key"].Value)
 	if err != nil {
-		return nil, err
+		errs = append(errs, fmt.Errorf("mle-server-public-key: %w", err))
 	}
-	priv, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
+	priv, err := pemkey.ParsePrivate(byName["mle-client-private-key"].Value)
 	if err != nil {
-		return nil, err
+		errs = append(errs, fmt.Errorf("mle-client-private-key: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("the simulator handed out no usable MLE keys: %w", err)
 	}
 	a, err := visaclient.New(visaclient.Config{
 		BaseURL: baseURL, APIKey: byName["api-key"].Value, SharedSecret: byName["shared-secret"].Value,
-		KeyID: byName["mle-key-id"].Value, ServerKey: pub.(*rsa.PublicKey), ClientKey: priv.(*rsa.PrivateKey), BID: BID,
+		KeyID: byName["mle-key-id"].Value, ServerKey: pub, ClientKey: priv, BID: BID,
 		HTTPClient: hc,
 	})
 	if err != nil {

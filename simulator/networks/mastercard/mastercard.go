@@ -111,6 +111,7 @@ import (
 
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
 	"github.com/c2psim/c2psim/client/mastercard/oauth1"
+	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/store"
 )
@@ -295,14 +296,14 @@ func (n *Network) Credentials() []simulator.Credential {
 	defer n.credMu.RUnlock()
 	return []simulator.Credential{
 		{Name: "consumer-key", Kind: "id", Value: n.consumerKey, Description: "OAuth 1.0a oauth_consumer_key of the sandbox project"},
-		{Name: "signing-private-key", Kind: "rsa-private-key", Value: pemPrivate(n.signingKey), Description: "signs OAuth 1.0a requests while signing-public-key is the generated one"},
-		{Name: "signing-public-key", Kind: "rsa-public-key", Value: pemPublic(n.signingPub), Description: "verifies OAuth 1.0a signatures; register your own signing public key under this name"},
-		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKid, Value: pemPublic(&n.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
+		{Name: "signing-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(n.signingKey), Description: "signs OAuth 1.0a requests while signing-public-key is the generated one"},
+		{Name: "signing-public-key", Kind: "rsa-public-key", Value: pemkey.EncodePublic(n.signingPub), Description: "verifies OAuth 1.0a signatures; register your own signing public key under this name"},
+		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKid, Value: pemkey.EncodePublic(&n.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
 		{Name: "encryption-certificate", Kind: "certificate", KeyID: n.encKid, Value: n.encCertPEM, Description: "the same encryption key as a certificate, the form Mastercard's client encryption libraries read (encryptionCertificate)"},
 		{Name: "src-client-id", Kind: "id", Value: n.srcClientID, Description: "srcClientId of the onboarded programme"},
 		{Name: "service-id", Kind: "id", Value: n.serviceID, Description: "serviceId of the onboarded programme"},
-		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(n.issuerPub), Value: pemPublic(n.issuerPub), Description: "Authorize Service encryptedPayload and the encryptedCardData of Credential Directory answers (JWE kid = keyId) are encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
-		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemPrivate(n.issuerFLE), Description: "decrypts encryptedPayload and encryptedCardData while issuer-fle-public-key is the generated one"},
+		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(n.issuerPub), Value: pemkey.EncodePublic(n.issuerPub), Description: "Authorize Service encryptedPayload and the encryptedCardData of Credential Directory answers (JWE kid = keyId) are encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
+		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(n.issuerFLE), Description: "decrypts encryptedPayload and encryptedCardData while issuer-fle-public-key is the generated one"},
 		{Name: "directory-id", Kind: "id", Value: n.directoryID, Description: "directoryId of the issuer's segregated Credential Directory"},
 	}
 }
@@ -314,15 +315,15 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 	defer n.credMu.Unlock()
 	switch {
 	case c.Name == "signing-public-key" && c.Kind == "rsa-public-key":
-		pub, err := parsePublic(c.Value)
+		pub, err := pemkey.ParsePublicAtLeast(c.Value, 2048)
 		if err != nil {
-			return err
+			return fmt.Errorf("the signing key must be RSA, at least 2048 bits: %w", err)
 		}
 		n.signingPub = pub
 	case c.Name == "issuer-fle-public-key" && c.Kind == "rsa-public-key":
-		pub, err := parsePublic(c.Value)
+		pub, err := pemkey.ParsePublicAtLeast(c.Value, 2048)
 		if err != nil {
-			return err
+			return fmt.Errorf("the issuer FLE key must be RSA, at least 2048 bits: %w", err)
 		}
 		n.issuerPub = pub
 	case c.Name == "consumer-key" && c.Kind == "id":
@@ -361,32 +362,6 @@ func (n *Network) issuerFLEKey() *rsa.PublicKey {
 func mustFingerprint(k *rsa.PublicKey) string {
 	fp, _ := encryption.Fingerprint(k)
 	return fp
-}
-
-func pemPublic(k *rsa.PublicKey) string {
-	der, _ := x509.MarshalPKIXPublicKey(k)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-}
-
-func pemPrivate(k *rsa.PrivateKey) string {
-	der, _ := x509.MarshalPKCS8PrivateKey(k)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-}
-
-func parsePublic(s string) (*rsa.PublicKey, error) {
-	b, _ := pem.Decode([]byte(s))
-	if b == nil {
-		return nil, errors.New("value is not PEM")
-	}
-	k, err := x509.ParsePKIXPublicKey(b.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("parsing public key: %w", err)
-	}
-	rk, ok := k.(*rsa.PublicKey)
-	if !ok || rk.N.BitLen() < 2048 {
-		return nil, errors.New("the signing key must be RSA, at least 2048 bits")
-	}
-	return rk, nil
 }
 
 // selfSignedCertificate wraps key in a self-signed X.509 certificate (PEM),

@@ -53,6 +53,7 @@ import (
 	"time"
 
 	"github.com/c2psim/c2psim/client/visa/xpaytoken"
+	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/store"
 )
@@ -234,15 +235,15 @@ func (n *Network) certRegistered(c *x509.Certificate) bool {
 func (n *Network) Credentials() []simulator.Credential {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
-	clientPub := pemPublic(n.clientPub)
+	clientPub := pemkey.EncodePublic(n.clientPub)
 	return []simulator.Credential{
 		{Name: "api-key", Kind: "id", Value: n.apiKey, Description: "X-Pay-Token API key: the apikey query parameter"},
 		{Name: "shared-secret", Kind: "secret", Value: n.sharedSecret, Description: "X-Pay-Token shared secret (HMAC-SHA256 key)"},
 		{Name: "mle-key-id", Kind: "id", Value: n.keyID, Description: "MLE Key ID: the keyId header and the JWE kid"},
-		{Name: "mle-server-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: pemPublic(&n.serverKey.PublicKey), Description: "encrypt request bodies to this key (Visa's MLE server key)"},
+		{Name: "mle-server-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: pemkey.EncodePublic(&n.serverKey.PublicKey), Description: "encrypt request bodies to this key (Visa's MLE server key)"},
 		{Name: "mle-client-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: clientPub, Description: "answers are encrypted to this key; register your own under this name"},
-		{Name: "mle-client-private-key", Kind: "rsa-private-key", KeyID: n.keyID, Value: pemPrivate(n.clientKey), Description: "decrypts answers while mle-client-public-key is the generated one"},
-		{Name: "notification-signing-public-key", Kind: "rsa-public-key", KeyID: n.signKeyID, Value: pemPublic(&n.signKey.PublicKey), Description: "verifies the PS256 signature of enrolment-attempt notifications (JWS kid); their JWE is encrypted to mle-client-public-key"},
+		{Name: "mle-client-private-key", Kind: "rsa-private-key", KeyID: n.keyID, Value: pemkey.EncodePrivate(n.clientKey), Description: "decrypts answers while mle-client-public-key is the generated one"},
+		{Name: "notification-signing-public-key", Kind: "rsa-public-key", KeyID: n.signKeyID, Value: pemkey.EncodePublic(&n.signKey.PublicKey), Description: "verifies the PS256 signature of enrolment-attempt notifications (JWS kid); their JWE is encrypted to mle-client-public-key"},
 		{Name: "mtls-client-certificate", Kind: "certificate", Value: n.sandboxCert.certPEM, Description: "a registered client certificate for mutual TLS on --tls-addr; register yours with kind certificate"},
 		{Name: "mtls-client-private-key", Kind: "ec-private-key", Value: n.sandboxCert.keyPEM, Description: "the private key of mtls-client-certificate"},
 	}
@@ -264,9 +265,9 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 	case c.Name == "mle-key-id" && c.Kind == "id":
 		n.keyID = c.Value
 	case c.Name == "mle-client-public-key" && c.Kind == "rsa-public-key":
-		pub, err := parsePublic(c.Value)
+		pub, err := pemkey.ParsePublicAtLeast(c.Value, 2048)
 		if err != nil {
-			return err
+			return fmt.Errorf("MLE needs an RSA public key of at least 2048 bits: %w", err)
 		}
 		n.clientPub = pub
 	case c.Kind == "certificate":
@@ -291,32 +292,6 @@ func (n *Network) clientPublicKey() *rsa.PublicKey {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
 	return n.clientPub
-}
-
-func pemPublic(k *rsa.PublicKey) string {
-	der, _ := x509.MarshalPKIXPublicKey(k)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-}
-
-func pemPrivate(k *rsa.PrivateKey) string {
-	der, _ := x509.MarshalPKCS8PrivateKey(k)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-}
-
-func parsePublic(s string) (*rsa.PublicKey, error) {
-	b, _ := pem.Decode([]byte(s))
-	if b == nil {
-		return nil, errors.New("value is not PEM")
-	}
-	k, err := x509.ParsePKIXPublicKey(b.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("parsing public key: %w", err)
-	}
-	rk, ok := k.(*rsa.PublicKey)
-	if !ok || rk.N.BitLen() < 2048 {
-		return nil, errors.New("MLE needs an RSA public key of at least 2048 bits")
-	}
-	return rk, nil
 }
 
 func parseCert(s string) (*x509.Certificate, error) {

@@ -6,9 +6,7 @@ package josetest
 import (
 	"bytes"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"os"
 	"os/exec"
@@ -16,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/c2psim/c2psim/internal/pemkey"
 )
 
 func testdata() string {
@@ -83,27 +83,19 @@ func PEMFile(t testing.TB, name string) string {
 // PrivateKey reads a shared PKCS#8 RSA private key.
 func PrivateKey(t testing.TB, name string) *rsa.PrivateKey {
 	t.Helper()
-	blk, _ := pem.Decode([]byte(PEMFile(t, name)))
-	if blk == nil {
-		t.Fatalf("%s is not PEM", name)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	k, err := pemkey.ParsePrivate(PEMFile(t, name))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", name, err)
 	}
-	return k.(*rsa.PrivateKey)
+	return k
 }
 
 // PublicKey reads a shared PKIX RSA public key.
 func PublicKey(t testing.TB, name string) *rsa.PublicKey {
 	t.Helper()
-	blk, _ := pem.Decode([]byte(PEMFile(t, name)))
-	if blk == nil {
-		t.Fatalf("%s is not PEM", name)
-	}
-	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	k, err := pemkey.ParsePublic(PEMFile(t, name))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", name, err)
 	}
-	return k.(*rsa.PublicKey)
+	return k
 }
