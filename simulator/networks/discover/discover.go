@@ -28,8 +28,6 @@ package discover
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -37,6 +35,7 @@ import (
 	"time"
 
 	"github.com/c2psim/c2psim/client/discover/oauth2"
+	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/store"
 )
@@ -205,14 +204,13 @@ func (n *Network) issue(clientID string) (string, int) {
 func (n *Network) Credentials() []simulator.Credential {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
-	der, _ := x509.MarshalPKIXPublicKey(&n.cardKey.PublicKey)
 	return []simulator.Credential{
 		{Name: "client-id", Kind: "id", Value: n.clientID, Description: "OAuth 2.0 client ID (client_application_id)"},
 		{Name: "client-secret", Kind: "secret", Value: n.clientSecret, Description: "OAuth 2.0 client secret (client_application_secret)"},
 		{Name: "app-secret", Kind: "secret", Value: n.appSecret, Description: "consumer application secret: the x-dfs-c-app-cert header"},
 		{Name: "api-plan", Kind: "id", Value: n.apiPlan, Description: "API plan name: the x-dfs-api-plan header"},
 		{Name: "card-encryption-public-key", Kind: "rsa-public-key", KeyID: n.cardKeyID,
-			Value: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), Description: "encrypt card data (JWE RSA-OAEP-256/A256GCM) to this key, kid = keyId"},
+			Value: pemkey.EncodePublic(&n.cardKey.PublicKey), Description: "encrypt card data (JWE RSA-OAEP-256/A256GCM) to this key, kid = keyId"},
 	}
 }
 
