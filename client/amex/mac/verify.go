@@ -8,8 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/c2psim/c2psim/client/internal/replay"
 )
 
 // Errors returned by Verifier.Verify, wrapped with details; each names the
@@ -49,17 +50,7 @@ type Verifier struct {
 	// the path with or without that prefix verify.
 	MountPrefix string
 
-	mu     sync.Mutex
-	seen   map[string]struct{}
-	order  []nonceEntry // insertion order, oldest first
-	head   int
-	floorT time.Time // timestamps at or before it are refused
-}
-
-type nonceEntry struct {
-	key     string
-	ts      time.Time
-	expires time.Time
+	nonces replay.Cache
 }
 
 // Result is what a verified header carried.
@@ -121,7 +112,7 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 	}
 	ts := time.UnixMilli(ms)
 	now := v.now()
-	if d := now.Sub(ts); d > v.window() || d < -v.window() {
+	if !replay.Within(ts, now, v.window()) {
 		return Result{}, fmt.Errorf("%w (±%s; header says %s, now is %s)", ErrStaleTimestamp, v.window(),
 			ts.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano))
 	}
@@ -173,53 +164,20 @@ func (v *Verifier) candidates(u *url.URL) []*url.URL {
 }
 
 func (v *Verifier) remember(key string, ts, now time.Time) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.seen == nil {
-		v.seen = map[string]struct{}{}
-	}
-	// Drop nonces whose timestamps can no longer pass the window check.
-	for v.head < len(v.order) && now.After(v.order[v.head].expires) {
-		delete(v.seen, v.order[v.head].key)
-		v.order[v.head] = nonceEntry{}
-		v.head++
-	}
-	if !v.floorT.IsZero() && !ts.After(v.floorT) {
-		return fmt.Errorf("%w (the replay cache is full and ts %s is not after the oldest nonce it forgot, %s)",
-			ErrStaleTimestamp, ts.UTC().Format(time.RFC3339Nano), v.floorT.UTC().Format(time.RFC3339Nano))
-	}
-	if _, dup := v.seen[key]; dup {
-		return ErrReplayedNonce
-	}
-	for len(v.seen) >= v.maxNonces() && v.head < len(v.order) {
-		old := v.order[v.head]
-		delete(v.seen, old.key)
-		v.order[v.head] = nonceEntry{}
-		v.head++
-		if old.ts.After(v.floorT) {
-			v.floorT = old.ts
-		}
-	}
-	if v.head > len(v.order)/2 && v.head > 1024 {
-		v.order = append([]nonceEntry(nil), v.order[v.head:]...)
-		v.head = 0
-	}
-	v.seen[key] = struct{}{}
 	// A nonce outlives every moment its timestamp could still be accepted.
-	v.order = append(v.order, nonceEntry{key: key, ts: ts, expires: ts.Add(v.window())})
-	return nil
+	err := v.nonces.Remember(key, ts, ts.Add(v.window()), now, v.maxNonces())
+	var forgotten *replay.ForgottenError
+	switch {
+	case errors.Is(err, replay.ErrReplayed):
+		return ErrReplayedNonce
+	case errors.As(err, &forgotten):
+		return fmt.Errorf("%w (%w)", ErrStaleTimestamp, err)
+	}
+	return err
 }
 
 // Forget empties the nonce replay cache.
-func (v *Verifier) Forget() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.seen, v.order, v.head, v.floorT = nil, nil, 0, time.Time{}
-}
+func (v *Verifier) Forget() { v.nonces.Reset() }
 
 // Nonces reports how many nonces the replay cache holds.
-func (v *Verifier) Nonces() int {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return len(v.seen)
-}
+func (v *Verifier) Nonces() int { return v.nonces.Len() }

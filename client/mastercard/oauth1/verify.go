@@ -10,8 +10,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/c2psim/c2psim/client/internal/replay"
 )
 
 // Errors returned by Verifier.Verify, wrapped with details; each names the
@@ -41,8 +42,7 @@ type Verifier struct {
 	// computed over the URL with or without that path prefix verify.
 	MountPrefix string
 
-	mu     sync.Mutex
-	nonces map[string]time.Time // consumerKey + "\x00" + nonce → expiry
+	nonces replay.Cache
 }
 
 // Result is what a verified header carried.
@@ -108,7 +108,7 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 	}
 	ts := time.Unix(sec, 0)
 	now := v.now()
-	if d := now.Sub(ts); d > v.window() || d < -v.window() {
+	if !replay.Within(ts, now, v.window()) {
 		return Result{}, fmt.Errorf("%w (±%s; header says %s, now is %s)", ErrStaleTimestamp, v.window(), ts.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if subtle.ConstantTimeCompare([]byte(p[ParamBodyHash]), []byte(BodyHash(body))) != 1 {
@@ -137,7 +137,7 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 	if verr != nil {
 		return Result{}, ErrBadSignature
 	}
-	if err := v.remember(ck, p[ParamNonce], now); err != nil {
+	if err := v.remember(ck, p[ParamNonce], ts, now); err != nil {
 		return Result{}, err
 	}
 	return Result{ConsumerKey: ck, Nonce: p[ParamNonce], Timestamp: ts, Method: sm}, nil
@@ -165,29 +165,15 @@ func (v *Verifier) candidates(u *url.URL) []*url.URL {
 	return append(out, &alt)
 }
 
-func (v *Verifier) remember(ck, nonce string, now time.Time) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.nonces == nil {
-		v.nonces = map[string]time.Time{}
-	}
-	for k, exp := range v.nonces {
-		if now.After(exp) {
-			delete(v.nonces, k)
-		}
-	}
-	k := ck + "\x00" + nonce
-	if _, seen := v.nonces[k]; seen {
+func (v *Verifier) remember(ck, nonce string, ts, now time.Time) error {
+	// A nonce outlives the whole window its timestamp could be accepted in.
+	// The cache is unbounded, so it never refuses a timestamp as forgotten.
+	err := v.nonces.Remember(ck+"\x00"+nonce, ts, now.Add(2*v.window()), now, 0)
+	if errors.Is(err, replay.ErrReplayed) {
 		return ErrReplayedNonce
 	}
-	// A nonce outlives the whole window its timestamp could be accepted in.
-	v.nonces[k] = now.Add(2 * v.window())
-	return nil
+	return err
 }
 
 // Forget empties the nonce replay cache.
-func (v *Verifier) Forget() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.nonces = nil
-}
+func (v *Verifier) Forget() { v.nonces.Reset() }
