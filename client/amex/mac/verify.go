@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/c2psim/c2psim/client/internal/mountpath"
 	"github.com/c2psim/c2psim/client/internal/replay"
 )
 
@@ -121,7 +122,7 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 		return Result{}, fmt.Errorf("%w (%d bytes received)", ErrBodyHash, len(body))
 	}
 	matched := false
-	for _, cand := range v.candidates(u) {
+	for _, cand := range mountpath.Candidates(u, v.MountPrefix) {
 		path, host, port, err := Target(cand)
 		if err != nil {
 			return Result{}, err
@@ -139,28 +140,6 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 		return Result{}, err
 	}
 	return Result{ID: p.ID, Nonce: p.Nonce, Timestamp: ts}, nil
-}
-
-// candidates is u, plus u with MountPrefix removed or added.
-func (v *Verifier) candidates(u *url.URL) []*url.URL {
-	out := []*url.URL{u}
-	pre := strings.TrimSuffix(v.MountPrefix, "/")
-	if pre == "" {
-		return out
-	}
-	alt := *u
-	if strings.HasPrefix(u.Path, pre+"/") {
-		alt.Path = strings.TrimPrefix(u.Path, pre)
-		if u.RawPath != "" {
-			alt.RawPath = strings.TrimPrefix(u.RawPath, pre)
-		}
-	} else {
-		alt.Path = pre + u.Path
-		if u.RawPath != "" {
-			alt.RawPath = pre + u.RawPath
-		}
-	}
-	return append(out, &alt)
 }
 
 func (v *Verifier) remember(key string, ts, now time.Time) error {

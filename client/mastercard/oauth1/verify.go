@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/c2psim/c2psim/client/internal/mountpath"
 	"github.com/c2psim/c2psim/client/internal/replay"
 )
 
@@ -129,7 +130,7 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 		}
 	}
 	var verr error
-	for _, cand := range v.candidates(u) {
+	for _, cand := range mountpath.Candidates(u, v.MountPrefix) {
 		if verr = verifySig(key, sm, SignatureBaseString(method, cand, signed), sig); verr == nil {
 			break
 		}
@@ -141,28 +142,6 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 		return Result{}, err
 	}
 	return Result{ConsumerKey: ck, Nonce: p[ParamNonce], Timestamp: ts, Method: sm}, nil
-}
-
-// candidates is u, plus u with MountPrefix removed or added.
-func (v *Verifier) candidates(u *url.URL) []*url.URL {
-	out := []*url.URL{u}
-	pre := strings.TrimSuffix(v.MountPrefix, "/")
-	if pre == "" {
-		return out
-	}
-	alt := *u
-	if strings.HasPrefix(u.Path, pre+"/") {
-		alt.Path = strings.TrimPrefix(u.Path, pre)
-		if u.RawPath != "" {
-			alt.RawPath = strings.TrimPrefix(u.RawPath, pre)
-		}
-	} else {
-		alt.Path = pre + u.Path
-		if u.RawPath != "" {
-			alt.RawPath = pre + u.RawPath
-		}
-	}
-	return append(out, &alt)
 }
 
 func (v *Verifier) remember(ck, nonce string, ts, now time.Time) error {
