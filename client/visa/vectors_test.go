@@ -2,15 +2,14 @@ package visa_test
 
 import (
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/c2psim/c2psim/client/visa/internal/josetest"
 	"github.com/c2psim/c2psim/client/visa/mle"
 	"github.com/c2psim/c2psim/client/visa/notification"
 	"github.com/c2psim/c2psim/client/visa/vtsjwe"
@@ -54,34 +53,13 @@ func loadVectors(t testing.TB) vectors {
 	return v
 }
 
-func readPEM(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "keys", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// The shared test keys in testdata/keys.
+var (
+	privateKey = josetest.PrivateKey
+	publicKey  = josetest.PublicKey
+)
 
-func privateKey(t testing.TB, name string) *rsa.PrivateKey {
-	t.Helper()
-	blk, _ := pem.Decode(readPEM(t, name))
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k.(*rsa.PrivateKey)
-}
-
-func publicKey(t testing.TB, name string) *rsa.PublicKey {
-	t.Helper()
-	blk, _ := pem.Decode(readPEM(t, name))
-	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k.(*rsa.PublicKey)
-}
+func readPEM(t testing.TB, name string) []byte { return []byte(josetest.PEMFile(t, name)) }
 
 func TestVectorMLE(t *testing.T) {
 	v := loadVectors(t)
