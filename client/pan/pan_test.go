@@ -115,3 +115,23 @@ func FuzzRedactJSONNeverLeaks(f *testing.F) {
 		}
 	})
 }
+
+func TestRedactTextMasksGroupedAndOverlongNumbers(t *testing.T) {
+	for in, want := range map[string]string{
+		"card 5186 0017 0000 8785 in clear":   "card 5186 00** **** 8785 in clear",
+		"5186-0017-0000-8785":                 "5186-00**-****-8785",
+		"3782 822463 10005":                   "3782 82**** *0005",
+		"51860017000087851":                   "518600*******7851",
+		"518600170000878512345":               "518600***********2345",
+		"on 2026-01-15 at 10:00":              "on 2026-01-15 at 10:00",
+		"call +1-202-555-0143":                "call +1-202-555-0143",
+		"id 12345678-1234-4123-8123-123456789": "id 12345678-1234-4123-8123-123456789",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := string(RedactJSON([]byte(`{"encryptedCard":"5186 0017 0000 8785"}`))); strings.Contains(got, "0017 0000") {
+		t.Errorf("RedactJSON left a grouped card number: %s", got)
+	}
+}

@@ -44,19 +44,22 @@ func IsSensitiveKey(k string) bool {
 	return sensitiveKeys[string(buf[:n])]
 }
 
-// RedactText masks every run of 13–19 digits that passes the Luhn check or
-// starts with a payment-network digit (2–6), since some networks' sample card
-// numbers fail Luhn. A false mask costs a digit string in a journal; a missed
-// one would leak a card number, so the rule errs on the masking side.
+// RedactText masks every card number in s: every run of 13–19 digits that
+// passes the Luhn check or starts with a payment-network digit (2–6), since
+// some networks' sample card numbers fail Luhn; the same written in groups
+// separated by single spaces or dashes ("5186 0017 0000 8785"); and every run
+// of more than 19 digits, which may be a card number with digits added. A
+// false mask costs a digit string in a journal; a missed one would leak a
+// card number, so the rule errs on the masking side.
 func RedactText(s string) string {
-	run := 0
+	digits := 0
 	found := false
 	for i := 0; i < len(s) && !found; i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			run++
-			found = run >= 13
-		} else {
-			run = 0
+		if isDigit(s[i]) {
+			digits++
+			found = digits >= 13
+		} else if !isSeparator(s[i]) {
+			digits = 0
 		}
 	}
 	if !found {
@@ -65,17 +68,27 @@ func RedactText(s string) string {
 	var b strings.Builder
 	i := 0
 	for i < len(s) {
-		if s[i] < '0' || s[i] > '9' {
+		if !isDigit(s[i]) {
 			b.WriteByte(s[i])
 			i++
 			continue
 		}
 		j := i
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		for j < len(s) && isDigit(s[j]) {
 			j++
 		}
+		// A grouped number: digit groups joined by single separators, read
+		// from the first group only (not from inside a longer grouped value).
+		continues := i >= 1 && (s[i-1] == '*' || i >= 2 && isSeparator(s[i-1]) && (isDigit(s[i-2]) || s[i-2] == '*'))
+		if g, end := grouped(s, i); end > j && !continues && (end == len(s) || s[end] != '*') {
+			if n := len(g); n >= 13 && n <= 19 && looksLikePAN(g) {
+				b.WriteString(maskGrouped(s[i:end], n))
+				i = end
+				continue
+			}
+		}
 		run := s[i:j]
-		if looksLikePAN(run) {
+		if looksLikePAN(run) || len(run) > 19 {
 			b.WriteString(Mask(run))
 		} else {
 			b.WriteString(run)
@@ -83,6 +96,46 @@ func RedactText(s string) string {
 		i = j
 	}
 	return b.String()
+}
+
+// maskGrouped masks a grouped card number of n digits in place: the first
+// six and last four digits and the separators stay.
+func maskGrouped(g string, n int) string {
+	out := []byte(g)
+	k := 0
+	for i, c := range out {
+		if !isDigit(c) {
+			continue
+		}
+		if k >= 6 && k < n-4 {
+			out[i] = '*'
+		}
+		k++
+	}
+	return string(out)
+}
+
+func isDigit(c byte) bool     { return c >= '0' && c <= '9' }
+func isSeparator(c byte) bool { return c == ' ' || c == '-' }
+
+// grouped reads digit groups from s[i] joined by single spaces or dashes and
+// returns their digits and where they end.
+func grouped(s string, i int) (string, int) {
+	var d []byte
+	end := i
+	for {
+		j := end
+		for j < len(s) && isDigit(s[j]) {
+			d = append(d, s[j])
+			j++
+		}
+		end = j
+		if j+1 < len(s) && isSeparator(s[j]) && isDigit(s[j+1]) && len(d) < 20 {
+			end = j + 1
+			continue
+		}
+		return string(d), end
+	}
 }
 
 // RedactJSON returns a copy of a JSON document with card numbers masked in
@@ -185,7 +238,8 @@ func needsRedaction(b []byte) bool {
 				return true
 			}
 		} else {
-			// A string value: digit runs inside it count too.
+			// A string value: digit runs inside it count too, also when
+			// written in groups ("5186 0017 0000 8785").
 			run := 0
 			for _, c := range b[i+1 : j] {
 				if c >= '0' && c <= '9' {
@@ -193,7 +247,7 @@ func needsRedaction(b []byte) bool {
 					if run >= 13 {
 						return true
 					}
-				} else {
+				} else if c != ' ' && c != '-' {
 					run = 0
 				}
 			}

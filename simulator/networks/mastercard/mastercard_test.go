@@ -412,3 +412,28 @@ func TestCredentialDirectory(t *testing.T) {
 		t.Fatalf("re-enrol after delete: %d %s", a.status, a.raw)
 	}
 }
+
+// Refused requests are journalled masked too: a card number in clear written
+// in groups, and one with a digit too many inside a valid JWE.
+func TestJournalMasksRefusedCardData(t *testing.T) {
+	srv, c := start(t)
+	grouped := c.body("5186001700008785", func(m map[string]any) { m["encryptedCard"] = "5186 0017 0000 8785" })
+	if a := c.send(grouped, nil); a.status != 400 {
+		t.Fatalf("clear card: %d %s", a.status, a.raw)
+	}
+	long := c.body("51860017000087851234")
+	if a := c.send(long, nil); a.status != 400 {
+		t.Fatalf("20-digit card: %d %s", a.status, a.raw)
+	}
+	resp, err := srv.Client.Get(srv.URL + "/_admin/journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, leak := range []string{"0017 0000", "00170000878512"} {
+		if strings.Contains(string(raw), leak) {
+			t.Fatalf("the journal carries card digits %q in clear: %.400s", leak, raw)
+		}
+	}
+}
