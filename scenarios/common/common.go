@@ -117,4 +117,34 @@ var _ = Describe("Every network", func() {
 			Expect(count).To(Equal(1), "a terminal refusal was retried")
 		}
 	})
+
+	It("tolerates fields it does not know in every network's answers", conformance.Req(req.C2PErr04), func() {
+		t := conformance.Current()
+		sent := 0
+		for _, n := range t.Networks {
+			cards := conformance.SampleCards(n)
+			if len(cards) == 0 {
+				continue
+			}
+			c := consumer(n)
+			op, err := t.Driver.Enrol(ctx, "err04", c, card(c, n, "k1", cards[0]), false)
+			Expect(err).NotTo(HaveOccurred(), "%s: an answer carrying an undeclared field broke the issuer", n)
+			done, err := t.Driver.Wait(ctx, "err04", op, "20s")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(done.Status).To(Equal(client.Succeeded), "%s", n)
+			_, err = t.Driver.Profile(ctx, "err04", client.Network(n), c.Ref)
+			Expect(err).NotTo(HaveOccurred(), "%s: a profile answer carrying an undeclared field broke the issuer", n)
+			es, err := t.Control.Journal(ctx, journalQuery(n))
+			Expect(err).NotTo(HaveOccurred())
+			for _, e := range es {
+				if strings.Contains(e.ResponseBody+e.ResponsePlain, "c2psimFutureField") {
+					sent++
+					break
+				}
+			}
+		}
+		if sent == 0 {
+			Skip("every network runs with unknownFields=false: nothing unknown was sent")
+		}
+	})
 })

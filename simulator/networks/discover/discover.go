@@ -23,6 +23,7 @@
 //	asyncDelay   duration  1s   time from 202 to the operation's outcome
 //	slowDelay    duration  30s  outcome time for the slow test card
 //	apiPlan      string    CLICK_TO_PAY_ISSUER  the API plan name expected in x-dfs-api-plan
+//	unknownFields bool     true                 add an undeclared field to successful answers (ERR-04)
 package discover
 
 import (
@@ -52,13 +53,14 @@ func init() { simulator.Register(ID, func() simulator.Network { return &Network{
 type Network struct {
 	env *simulator.Env
 
-	credMu       sync.RWMutex
-	clientID     string
-	clientSecret string
-	appSecret    string
-	apiPlan      string
-	cardKey      *rsa.PrivateKey
-	cardKeyID    string
+	credMu        sync.RWMutex
+	clientID      string
+	clientSecret  string
+	appSecret     string
+	apiPlan       string
+	unknownFields bool
+	cardKey       *rsa.PrivateKey
+	cardKeyID     string
 
 	tokMu  sync.Mutex
 	tokens map[string]token // access token → what it is
@@ -109,6 +111,7 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "asyncDelay", Kind: "duration", Default: "1s", Description: "time from 202 Accepted to the operation's outcome"},
 		{Key: "slowDelay", Kind: "duration", Default: "30s", Description: "outcome time for operations carrying the slow test card"},
 		{Key: "apiPlan", Kind: "string", Default: "CLICK_TO_PAY_ISSUER", Description: "the API plan name expected in x-dfs-api-plan"},
+		{Key: "unknownFields", Kind: "bool", Default: "true", Description: "add a field no document declares to every successful JSON answer, as a newer release would (clients must ignore it, ERR-04)"},
 	}
 }
 
@@ -119,6 +122,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.asyncDelay = env.Settings.Duration("asyncDelay", time.Second)
 	n.slowDelay = env.Settings.Duration("slowDelay", 30*time.Second)
 	n.apiPlan = env.Settings.String("apiPlan", "CLICK_TO_PAY_ISSUER")
+	n.unknownFields = env.Settings.Bool("unknownFields", true)
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.operations = store.NewTable[operation](env.Store, "operations")
 	n.pending = store.NewTable[string](env.Store, "inflight")

@@ -130,7 +130,18 @@ func (n *Network) Decode(req *simulator.Request) error {
 }
 
 // Handler implements simulator.Network.
+//
+// Successful JSON answers carry a field no document declares while the
+// unknownFields setting is on (ERR-04).
 func (n *Network) Handler(op string) simulator.Handler {
+	h := n.handler(op)
+	if h != nil && n.unknownFields {
+		return simulator.WithUnknownField(h)
+	}
+	return h
+}
+
+func (n *Network) handler(op string) simulator.Handler {
 	switch op {
 	case "getToken":
 		return n.getToken
