@@ -89,3 +89,11 @@ type CallbackCodec interface {
 	DecodeCallback(r *http.Request) (*NetworkEvent, error)
 	WriteReply(w http.ResponseWriter, ev *NetworkEvent) error
 }
+
+// CallbackErrorWriter is implemented by codecs whose network expects the
+// issuer's refusal of a call in its own error envelope (Mastercard
+// Pre-Digitization: CRYPTOGRAPHY_ERROR for an envelope the issuer cannot
+// decrypt). Without it a refusal is plain text: 401 for ErrAuth, else 400.
+type CallbackErrorWriter interface {
+	WriteError(w http.ResponseWriter, err error) error
+}

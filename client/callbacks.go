@@ -92,6 +92,12 @@ func (i *Issuer) CallbackHandler(d Decider, sink EventSink) http.Handler {
 		ev, err := codec.DecodeCallback(r)
 		if err != nil {
 			i.log.Warn("refused a network call", "network", string(n), "error", pan.RedactText(err.Error()))
+			if ew, ok := codec.(CallbackErrorWriter); ok {
+				if werr := ew.WriteError(w, err); werr != nil {
+					i.log.Error("writing the refusal of a network call", "network", string(n), "error", werr)
+				}
+				return
+			}
 			status := http.StatusBadRequest
 			if errors.Is(err, ErrAuth) {
 				status = http.StatusUnauthorized
@@ -125,6 +131,37 @@ func (i *Issuer) CallbackHandler(d Decider, sink EventSink) http.Handler {
 	})
 }
 
+// applyTokenStatus moves the enrolments of one token (or, without a token
+// reference, of the card) to the state its network status means. The caller
+// holds i.mu.
+func (i *Issuer) applyTokenStatus(n Network, tokenRef, last4, status string) {
+	var to State
+	switch strings.ToUpper(status) {
+	case "ACTIVE":
+		to = StateActive
+	case "SUSPENDED":
+		to = StateSuspended
+	case "DEACTIVATED", "DELETED", "INACTIVE_DELETED":
+		to = StateOptedOut
+	default:
+		return // unknown statuses are tolerated, not applied (ERR-04)
+	}
+	for _, e := range i.enrolments {
+		if e.Network != n || !(e.TokenRef != "" && e.TokenRef == tokenRef || tokenRef == "" && last4 != "" && e.CardLast4 == last4) {
+			continue
+		}
+		if e.State == to {
+			continue
+		}
+		if err := e.Transition(to, i.now()); err != nil {
+			i.log.Warn("token status the lifecycle does not allow", "error", err)
+		}
+		if to == StateOptedOut {
+			i.optedOut[key(e.Network, e.CardRef)] = true
+		}
+	}
+}
+
 func firstSegment(p string) string {
 	p = strings.TrimPrefix(p, "/")
 	seg, _, _ := strings.Cut(p, "/")
@@ -137,29 +174,10 @@ func (i *Issuer) applyEvent(ev *NetworkEvent) {
 	case EventTokenStatusChanged:
 		i.mu.Lock()
 		defer i.mu.Unlock()
-		for _, e := range i.enrolments {
-			if e.Network != ev.Network || !(e.TokenRef != "" && e.TokenRef == ev.TokenRef || e.CardLast4 == ev.CardLast4 && ev.TokenRef == "") {
-				continue
-			}
-			var to State
-			switch strings.ToUpper(ev.TokenStatus) {
-			case "ACTIVE":
-				to = StateActive
-			case "SUSPENDED":
-				to = StateSuspended
-			case "DEACTIVATED", "DELETED", "INACTIVE_DELETED":
-				to = StateOptedOut
-			default:
-				return // unknown statuses are tolerated, not applied (ERR-04)
-			}
-			if e.State == to {
-				return
-			}
-			if err := e.Transition(to, i.now()); err != nil {
-				i.log.Warn("token status the lifecycle does not allow", "error", err)
-			}
-			if to == StateOptedOut {
-				i.optedOut[key(e.Network, e.CardRef)] = true
+		i.applyTokenStatus(ev.Network, ev.TokenRef, ev.CardLast4, ev.TokenStatus)
+		for _, t := range ev.Tokens {
+			if t.TokenRef != "" {
+				i.applyTokenStatus(ev.Network, t.TokenRef, "", t.Status)
 			}
 		}
 	case EventOperationCompleted:

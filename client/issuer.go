@@ -229,9 +229,15 @@ func (i *Issuer) enrol(ctx context.Context, c Consumer, card Card, auto bool) (*
 			op, err = e.EnrolCard(ctx, c, card)
 			if errors.Is(err, ErrAlreadyEnrolled) && !uncertain {
 				// The network has the consumer already (enrolled elsewhere or
-				// earlier): add the card to it rather than fail.
+				// earlier): add the card to it rather than fail. When it has
+				// no such consumer, "already enrolled" was about the card
+				// (enrolled in another profile): that is the answer.
+				already := err
 				known = true
 				op, err = e.AddCard(ctx, c.Ref, card)
+				if errors.Is(err, ErrNotEnrolled) {
+					known, err = false, already
+				}
 			}
 		}
 		if errors.Is(err, ErrAlreadyEnrolled) && uncertain {

@@ -251,6 +251,16 @@ type NetworkEvent struct {
 	Payload     map[string]any `json:"payload,omitempty"` // decrypted and redacted
 	Decision    Decision       `json:"decision,omitempty"`
 	Duplicate   bool           `json:"duplicate,omitempty"`
+	// Tokens are further token status changes the same call carries (a
+	// Mastercard Notify Token Updated may list several); each is applied
+	// like TokenRef/TokenStatus.
+	Tokens []TokenUpdate `json:"tokens,omitempty"`
+}
+
+// TokenUpdate is one token's new status in a network event.
+type TokenUpdate struct {
+	TokenRef string `json:"tokenRef"`
+	Status   string `json:"status"`
 }
 
 // Decision is the issuer's answer to a tokenisation authorisation request.
