@@ -229,18 +229,21 @@ type maskedCard struct {
 // INACTIVE waits for activation (yellow path).
 func tokenStatus(s string) client.OperationStatus {
 	switch s {
-	case "INACTIVE", "PENDING":
-		return client.Pending
+	case "ACTIVE", "SUSPENDED":
+		return client.Succeeded
 	case "DEACTIVATED":
 		return client.Failed
 	}
-	return client.Succeeded
+	return client.Pending // INACTIVE, a status not given, or one this client does not know yet
 }
 
-func (a *Adapter) synchronous(id, correlation, networkStatus string, status client.OperationStatus, tokenRef string) *client.Operation {
+// ref names what an operation is about.
+type ref struct{ consumer, card string }
+
+func (a *Adapter) synchronous(r ref, id, correlation, networkStatus string, status client.OperationStatus, tokenRef string) *client.Operation {
 	now := a.cfg.Now()
 	return &client.Operation{ID: id, Network: client.Mastercard, Status: status, NetworkStatus: networkStatus,
-		TokenRef: tokenRef, CorrelationID: correlation, StartedAt: now, UpdatedAt: now}
+		ConsumerRef: r.consumer, CardRef: r.card, TokenRef: tokenRef, CorrelationID: correlation, StartedAt: now, UpdatedAt: now}
 }
 
 // EnrolCard implements client.Enroller with the synchronous Enroll API:
@@ -285,7 +288,8 @@ func (a *Adapter) putCard(ctx context.Context, cons map[string]any, k client.Car
 	if err != nil {
 		return nil, err
 	}
-	return a.synchronous(out.SrcDigitalCardID, corr, out.MaskedCard.Status, tokenStatus(out.MaskedCard.Status), out.MaskedCard.TokenUniqueReference), nil
+	consumerRef, _ := cons["externalConsumerId"].(string)
+	return a.synchronous(ref{consumerRef, k.Ref}, out.SrcDigitalCardID, corr, out.MaskedCard.Status, tokenStatus(out.MaskedCard.Status), out.MaskedCard.TokenUniqueReference), nil
 }
 
 func (a *Adapter) credentialPath(consumerRef, cardRef string) string {
@@ -303,7 +307,7 @@ func (a *Adapter) UpdateCard(ctx context.Context, consumerRef string, k client.C
 	if err != nil {
 		return nil, err
 	}
-	return a.synchronous(out.SrcDigitalCardID, corr, out.Status, client.Succeeded, out.TokenUniqueReference), nil
+	return a.synchronous(ref{consumerRef, k.Ref}, out.SrcDigitalCardID, corr, out.Status, client.Succeeded, out.TokenUniqueReference), nil
 }
 
 // DeleteCard implements client.CardDeleter: the credential and its token go.
@@ -311,7 +315,7 @@ func (a *Adapter) DeleteCard(ctx context.Context, act client.CardAction) (*clien
 	if err := a.do(ctx, http.MethodDelete, a.credentialPath(act.ConsumerRef, act.Card.Ref), nil, nil); err != nil {
 		return nil, err
 	}
-	return a.synchronous("delete-"+act.Card.Ref, "", "DEACTIVATED", client.Succeeded, act.TokenRef), nil
+	return a.synchronous(ref{act.ConsumerRef, act.Card.Ref}, "delete-"+act.Card.Ref, "", "DEACTIVATED", client.Succeeded, act.TokenRef), nil
 }
 
 // do sends one signed call and decodes the answer into out (when not nil).

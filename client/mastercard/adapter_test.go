@@ -200,8 +200,13 @@ func TestAutomaticEnrolmentGoesThroughABatch(t *testing.T) {
 }
 
 func TestRefusalsMapToTheUnifiedErrors(t *testing.T) {
-	srv, a, _ := setup(t)
+	srv, a, iss := setup(t)
 	ctx := context.Background()
+	// A card enrolled in another profile stays "already enrolled" through the
+	// Issuer's add-card fallback (there is no such consumer to add it to).
+	if _, err := iss.EnrolCard(ctx, ada(), card("elsewhere", "5186001700004099")); !errors.Is(err, client.ErrAlreadyEnrolled) {
+		t.Fatalf("a card enrolled elsewhere = %v, want ErrAlreadyEnrolled", err)
+	}
 	if _, err := a.EnrolCard(ctx, ada(), card("k1", "5186001700004222")); !errors.Is(err, client.ErrIneligible) || client.Retryable(err) {
 		t.Fatalf("ineligible card = %v", err)
 	}
@@ -284,5 +289,37 @@ func TestCallbacksForAnotherKeyAreRefused(t *testing.T) {
 	r = httptest.NewRequest(http.MethodPost, "/mastercard/somethingElse", bytes.NewReader(body))
 	if _, err := a.DecodeCallback(r); err == nil {
 		t.Fatal("an unknown call was decoded")
+	}
+}
+
+func TestNotifyTokenUpdatedAppliesEveryToken(t *testing.T) {
+	srv, _, iss := setup(t)
+	ctx := context.Background()
+	var refs []string
+	for _, k := range []client.Card{card("k1", sampleCard), card("k2", secondCard)} {
+		op, err := iss.EnrolCard(ctx, ada(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, op.TokenRef)
+	}
+	plain, _ := json.Marshal(map[string]any{"tokens": []map[string]any{
+		{"tokenUniqueReference": refs[0], "tokenRequestorId": "50123197928", "status": "SUSPENDED", "statusTimestamp": "2026-01-15T10:00:00Z"},
+		{"tokenUniqueReference": refs[1], "tokenRequestorId": "50123197928", "status": "SUSPENDED", "statusTimestamp": "2026-01-15T10:00:00Z"},
+	}})
+	env, err := encryption.SealFLE(plain, &config(t, srv).DecryptionKey.PublicKey, "SHA256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"requestId": "ntu-1", "reasonCode": "STATUS_UPDATE", "encryptedPayload": env})
+	rec := httptest.NewRecorder()
+	iss.CallbackHandler(nil, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mastercard/notifyTokenUpdated", bytes.NewReader(body)))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("Notify Token Updated answered %d %s", rec.Code, rec.Body)
+	}
+	for _, k := range []string{"k1", "k2"} {
+		if e, _ := iss.Enrolment(client.Mastercard, k); e.State != client.StateSuspended {
+			t.Errorf("%s: state %s, want SUSPENDED from the notification's token list", k, e.State)
+		}
 	}
 }

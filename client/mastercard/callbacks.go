@@ -161,13 +161,36 @@ func (a *Adapter) notifyTokenUpdated(body []byte) (*client.NetworkEvent, error) 
 	}
 	t := p.Tokens[0]
 	tokens := make([]any, len(p.Tokens))
+	var more []client.TokenUpdate
 	for i, t := range p.Tokens {
 		tokens[i] = map[string]any{"tokenUniqueReference": t.TokenUniqueReference, "status": t.Status, "eventReasonCode": t.EventReasonCode}
+		if i > 0 {
+			more = append(more, client.TokenUpdate{TokenRef: t.TokenUniqueReference, Status: t.Status})
+		}
 	}
 	// Unknown statuses and reason codes pass through as they are (ERR-04).
 	return &client.NetworkEvent{ID: "mc-ntu-" + req.RequestID, Type: client.EventTokenStatusChanged,
-		TokenRef: t.TokenUniqueReference, TokenStatus: t.Status,
+		TokenRef: t.TokenUniqueReference, TokenStatus: t.Status, Tokens: more,
 		Payload: map[string]any{"reasonCode": req.ReasonCode, "eventReasonCode": t.EventReasonCode, "suspendedBy": t.SuspendedBy, "tokens": tokens}}, nil
+}
+
+var _ client.CallbackErrorWriter = (*Adapter)(nil)
+
+// WriteError implements client.CallbackErrorWriter: Pre-Digitization's
+// application error envelope, 400, with CRYPTOGRAPHY_ERROR when the envelope
+// is not for the issuer's key or does not decrypt, INVALID_JSON otherwise.
+func (a *Adapter) WriteError(w http.ResponseWriter, err error) error {
+	code := "INVALID_JSON"
+	if errors.Is(err, client.ErrAuth) {
+		code = "CRYPTOGRAPHY_ERROR"
+	}
+	msg := pan.RedactText(err.Error())
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	return json.NewEncoder(w).Encode(map[string]any{
+		"errorCode": code, "errorDescription": msg, "responseHost": responseHost, "responseId": uuid4(),
+		"errors": []map[string]any{{"source": "INPUT", "errorCode": code, "description": msg, "reasonCode": code, "recoverable": false}},
+	})
 }
 
 // responseHost names the issuer's side in Pre-Digitization answers.

@@ -55,9 +55,20 @@ func (a *Adapter) heldConsumer(ctx context.Context, consumerRef string) (map[str
 	if err != nil {
 		return nil, fmt.Errorf("reading consumer %s before adding a card: %w", consumerRef, err)
 	}
+	// Only the fields Enroll takes: a field a newer release adds to the
+	// read-back must not break adding a card (ERR-04).
 	cons := map[string]any{"externalConsumerId": consumerRef}
-	for k, v := range p.Consumer {
-		cons[k] = v
+	for _, k := range []string{"firstName", "lastName", "emailAddress", "locale", "countryCode"} {
+		if v, ok := p.Consumer[k]; ok {
+			cons[k] = v
+		}
+	}
+	if m, ok := p.Consumer["mobileNumber"].(map[string]any); ok {
+		cc, _ := m["countryCode"].(string)
+		n, _ := m["phoneNumber"].(string)
+		if cc != "" && n != "" {
+			cons["mobileNumber"] = map[string]string{"countryCode": cc, "phoneNumber": n}
+		}
 	}
 	return cons, nil
 }
@@ -135,7 +146,7 @@ func (a *Adapter) UpdateConsumer(ctx context.Context, c client.Consumer) (*clien
 	if err := a.do(ctx, http.MethodPut, a.consumerPath(c.Ref), map[string]any{"srcCorrelationId": corr, "consumer": cons}, &out); err != nil {
 		return nil, err
 	}
-	return a.synchronous("update-"+c.Ref, corr, "UPDATED", client.Succeeded, ""), nil
+	return a.synchronous(ref{consumer: c.Ref}, "update-"+c.Ref, corr, "UPDATED", client.Succeeded, ""), nil
 }
 
 // DeleteConsumer implements client.ConsumerDeleter: the consumer and every
@@ -144,13 +155,18 @@ func (a *Adapter) DeleteConsumer(ctx context.Context, consumerRef string) (*clie
 	if err := a.do(ctx, http.MethodDelete, a.consumerPath(consumerRef), nil, nil); err != nil {
 		return nil, err
 	}
-	return a.synchronous("delete-"+consumerRef, "", "DELETED", client.Succeeded, ""), nil
+	return a.synchronous(ref{consumer: consumerRef}, "delete-"+consumerRef, "", "DELETED", client.Succeeded, ""), nil
 }
 
-// batchPrefix marks the externalBatchId of batches this adapter submits, so
-// GetOperation knows a batch from a synchronous enrolment awaiting
-// activation.
+// batchPrefix marks the externalBatchId (the operation's correlation ID) of
+// batches this adapter submits, so GetOperation knows a batch from a
+// synchronous enrolment awaiting activation.
 const batchPrefix = "batch-"
+
+// awaitingActivation is the network status of a batch enrolment whose record
+// succeeded with its token INACTIVE (yellow path): it is followed in the
+// Credential Directory from then on.
+const awaitingActivation = "AWAITING_ACTIVATION"
 
 // EnrolBatch implements client.BatchEnroller with Batch Enroll: one record
 // per card, a fresh externalBatchId, 202 then Batch Status (ENR-07, ENR-11).
@@ -180,7 +196,7 @@ func (a *Adapter) EnrolBatch(ctx context.Context, c client.Consumer, k client.Ca
 	if err != nil {
 		return nil, err
 	}
-	return a.synchronous(out.BatchID, ext, "PENDING", client.Pending, ""), nil
+	return a.synchronous(ref{c.Ref, k.Ref}, out.BatchID, ext, "PENDING", client.Pending, ""), nil
 }
 
 // GetOperation implements client.OperationReader: a batch is read back from
@@ -189,14 +205,17 @@ func (a *Adapter) EnrolBatch(ctx context.Context, c client.Consumer, k client.Ca
 func (a *Adapter) GetOperation(ctx context.Context, op *client.Operation) (*client.Operation, error) {
 	next := *op
 	next.UpdatedAt = a.cfg.Now()
-	if !strings.HasPrefix(op.CorrelationID, batchPrefix) {
+	if !strings.HasPrefix(op.CorrelationID, batchPrefix) || op.NetworkStatus == awaitingActivation {
 		w, err := a.getConsumer(ctx, op.ConsumerRef)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range w.Credentials {
 			if c.ExternalCredentialID == op.CardRef {
-				next.NetworkStatus, next.Status, next.TokenRef = c.Status, tokenStatus(c.Status), c.TokenUniqueReference
+				next.Status, next.TokenRef = tokenStatus(c.Status), c.TokenUniqueReference
+				if next.Status != client.Pending || !strings.HasPrefix(op.CorrelationID, batchPrefix) {
+					next.NetworkStatus = c.Status
+				}
 				return &next, nil
 			}
 		}
@@ -230,7 +249,7 @@ func (a *Adapter) GetOperation(ctx context.Context, op *client.Operation) (*clie
 			next.Status = tokenStatus(r.TokenStatus)
 			if next.Status == client.Pending {
 				// Enrolled, token awaiting activation: follow it in the directory.
-				next.CorrelationID = "activation-" + op.ID
+				next.NetworkStatus = awaitingActivation
 			}
 		case "FAILED":
 			next.Status = client.Failed

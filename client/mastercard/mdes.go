@@ -32,56 +32,25 @@ func (a *Adapter) audit() map[string]string {
 	return map[string]string{"UserId": a.cfg.AuditUserID, "UserName": a.cfg.AuditUserName, "Organization": a.cfg.AuditOrganization}
 }
 
-type mdesToken struct {
-	TokenUniqueReference string `json:"TokenUniqueReference"`
-	TokenRequestorID     string `json:"TokenRequestorId"`
-	CurrentStatusCode    string `json:"CurrentStatusCode"`
-}
-
-// searchTokens lists the tokens MDES holds for a card's account.
-func (a *Adapter) searchTokens(ctx context.Context, k client.Card) ([]mdesToken, error) {
-	var out struct {
-		SearchResponse struct {
-			Accounts struct {
-				Account []struct {
-					AccountPanSuffix string `json:"AccountPanSuffix"`
-					Tokens           struct {
-						Token []mdesToken `json:"Token"`
-					} `json:"Tokens"`
-				} `json:"Account"`
-			} `json:"Accounts"`
-		} `json:"SearchResponse"`
-	}
-	err := a.do(ctx, http.MethodPost, mdesAPI+"/search", map[string]any{"SearchRequest": map[string]any{
-		"AccountPan": k.PAN.Reveal(), "ExcludeDeletedIndicator": "true", "AuditInfo": a.audit()}}, &out)
-	if err != nil {
-		return nil, err
-	}
-	var ts []mdesToken
-	for _, acc := range out.SearchResponse.Accounts.Account {
-		ts = append(ts, acc.Tokens.Token...)
-	}
-	return ts, nil
-}
-
 // clickToPayToken is the card's Click to Pay token reference: the one the
-// issuer recorded, or the one MDES lists for Mastercard's Click to Pay
-// token requestor.
+// issuer recorded, or the one the consumer's Credential Directory entry
+// names for the card. (A search by Account PAN would list every consumer's
+// token of the card, so it is not used to pick one.)
 func (a *Adapter) clickToPayToken(ctx context.Context, act client.CardAction) (string, error) {
 	if act.TokenRef != "" {
 		return act.TokenRef, nil
 	}
-	ts, err := a.searchTokens(ctx, act.Card)
+	w, err := a.getConsumer(ctx, act.ConsumerRef)
 	if err != nil {
 		return "", err
 	}
-	for _, t := range ts {
-		if t.TokenRequestorID == TokenRequestorID {
-			return t.TokenUniqueReference, nil
+	for _, c := range w.Credentials {
+		if c.ExternalCredentialID == act.Card.Ref && c.TokenUniqueReference != "" {
+			return c.TokenUniqueReference, nil
 		}
 	}
-	return "", &client.NetworkError{Network: client.Mastercard, HTTPStatus: http.StatusNotFound, Code: "EMPTY_RESULT",
-		Message: fmt.Sprintf("MDES lists no Click to Pay token for card %s", act.Card.PAN), Kind: client.ErrNotEnrolled}
+	return "", &client.NetworkError{Network: client.Mastercard, HTTPStatus: http.StatusNotFound, Code: "NOT_FOUND",
+		Message: fmt.Sprintf("consumer %s has no Click to Pay token for card %s", act.ConsumerRef, act.Card.Ref), Kind: client.ErrNotEnrolled}
 }
 
 func (a *Adapter) tokenAction(ctx context.Context, act client.CardAction, action, reason, status string) (*client.Operation, error) {
@@ -97,7 +66,7 @@ func (a *Adapter) tokenAction(ctx context.Context, act client.CardAction, action
 	if err := a.do(ctx, http.MethodPost, mdesAPI+"/token/"+action, body, nil); err != nil {
 		return nil, err
 	}
-	return a.synchronous(action+"-"+tur, "", status, client.Succeeded, tur), nil
+	return a.synchronous(ref{act.ConsumerRef, act.Card.Ref}, action+"-"+tur, "", status, client.Succeeded, tur), nil
 }
 
 // SuspendCard implements client.CardSuspender with MDES Customer Service

@@ -2,6 +2,8 @@ package mastercard
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -224,9 +226,15 @@ func (n *Network) ntuFor(c digitalCard, t ntuToken) ntuToken {
 // the issuer's field-level encryption key. requestID "" draws a new one; a
 // repeated one is a duplicate delivery.
 func (n *Network) notifyTokenUpdated(ctx context.Context, t ntuToken, requestID string) (*simulator.CallbackResult, string, error) {
+	return n.notifyTokenUpdatedTo(ctx, t, requestID, n.issuerFLEKey())
+}
+
+// notifyTokenUpdatedTo is notifyTokenUpdated with the payload encrypted to
+// key (the issuer's, or another to play a misrouted notification).
+func (n *Network) notifyTokenUpdatedTo(ctx context.Context, t ntuToken, requestID string, key *rsa.PublicKey) (*simulator.CallbackResult, string, error) {
 	plain, _ := json.Marshal(map[string]any{"tokens": []ntuToken{t}})
 	n.env.CheckSchema(CallbackSpec, "NotifyTokenUpdatedPlaintext", plain)
-	env, err := encryption.SealFLE(plain, n.issuerFLEKey(), "SHA256")
+	env, err := encryption.SealFLE(plain, key, "SHA256")
 	if err != nil {
 		return nil, "", err
 	}
@@ -266,7 +274,9 @@ func (n *Network) Triggers() []string {
 // DEACTIVATED), optional suspendedBy (TOKEN_REQUESTOR | CARDHOLDER, default
 // TOKEN_REQUESTOR), eventReasonCode and requestId (reuse one to deliver a
 // duplicate). Asking for the status the token already has re-sends the
-// notification without changing anything.
+// notification without changing anything. With encryption=foreignKey the
+// notification's payload is encrypted to another key and nothing changes:
+// a misrouted notification the issuer must refuse.
 //
 // Both answer with the token's status and, when a notification was sent,
 // the issuer's HTTP status, the delivery attempts and the requestId.
@@ -280,6 +290,12 @@ func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (m
 	case TriggerEnterActivationCode:
 		return n.enterActivationCode(ctx, tur, str("activationCode"))
 	case TriggerTokenStatusChange:
+		if enc := str("encryption"); enc != "" {
+			if enc != "foreignKey" {
+				return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "encryption must be foreignKey, got %q", pan.RedactText(enc))
+			}
+			return n.misroutedNotification(ctx, tur, str("status"), str("requestId"))
+		}
 		return n.tokenStatusChange(ctx, tur, str("status"), str("suspendedBy"), str("eventReasonCode"), str("requestId"))
 	}
 	return nil, fmt.Errorf("mastercard has no trigger %q (known: %s)", name, strings.Join(n.Triggers(), ", "))
@@ -356,6 +372,36 @@ func (n *Network) tokenStatusChange(ctx context.Context, tur, status, suspendedB
 		}
 	}
 	return n.notifyNow(ctx, c, t, requestID)
+}
+
+// misroutedNotification sends a Notify Token Updated for the token whose
+// payload is encrypted to a key that is not the issuer's, and changes
+// nothing: the issuer must refuse it (CRYPTOGRAPHY_ERROR) and apply nothing.
+func (n *Network) misroutedNotification(ctx context.Context, tur, status, requestID string) (map[string]any, error) {
+	c, err := n.cardByToken(ctx, tur)
+	if err != nil {
+		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
+	}
+	if status == "" {
+		status = statusSuspended
+	}
+	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status}
+	if !n.env.Callbacks.Configured() {
+		return out, nil
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	res, id, err := n.notifyTokenUpdatedTo(ctx, n.ntuFor(c, ntuToken{Status: status}), requestID, &other.PublicKey)
+	out["requestId"] = id
+	if res != nil {
+		out["notifyStatus"], out["attempts"] = res.Status, res.Attempts
+	}
+	if err != nil {
+		return out, fmt.Errorf("the issuer refused a Notify Token Updated encrypted to another key (as it should): %w", err)
+	}
+	return out, nil
 }
 
 // notifyNow sends Notify Token Updated at once (for triggers) and reports

@@ -53,11 +53,13 @@ type cardPlaintext struct {
 // Neither the ciphertext nor any card data is echoed in errors. Other
 // operations carry nothing encrypted.
 //
-// Every call is journalled under the issuer's consumer ID (path or body) and
-// the token it concerns, so one consumer's or token's exchanges can be found.
+// Every call is journalled under the issuer's consumer ID (path or body), the
+// token and the batch it concerns, so their exchanges can be found.
 func (n *Network) Decode(req *simulator.Request) error {
-	if v := req.PathParams["externalConsumerId"]; v != "" {
-		req.AddCorrelationID(v)
+	for _, p := range []string{"externalConsumerId", "batchId"} {
+		if v := req.PathParams[p]; v != "" {
+			req.AddCorrelationID(v)
+		}
 	}
 	correlateBody(req)
 	switch req.OperationID {

@@ -190,18 +190,22 @@ func (n *Network) searchTokens(ctx context.Context, req *simulator.Request) (*si
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	var tokens []any
+	var (
+		tokens []any
+		listed []digitalCard
+	)
 	for _, c := range cards {
 		if s.ExcludeDeletedIndicator == "true" && c.Status == statusDeactivated {
 			continue
 		}
 		req.AddCorrelationID(c.TokenUniqueRef)
 		tokens = append(tokens, n.tokenView(ctx, c))
+		listed = append(listed, c)
 	}
 	if len(tokens) == 0 {
 		return nil, emptyResult(s.TokenUniqueReference)
 	}
-	c := cards[0]
+	c := listed[0]
 	account := map[string]any{
 		"AccountPanSuffix": c.PanLastFour,
 		"ExpirationDate":   c.ExpirationMonth + yy(c.ExpirationYear),
@@ -210,6 +214,19 @@ func (n *Network) searchTokens(ctx context.Context, req *simulator.Request) (*si
 	return simulator.JSON(http.StatusOK, map[string]any{
 		"SearchResponse": map[string]any{"Accounts": map[string]any{"Account": []any{account}}},
 	}), nil
+}
+
+// panUniqueReference is MDES's reference of the card's PAN (FPAN…), the same
+// for every token of the PAN.
+func panUniqueReference(c digitalCard) string {
+	ref := c.PanRef
+	if len(ref) < 28 {
+		ref = c.CardRef // a record from before panRef was kept
+	}
+	if len(ref) > 28 {
+		ref = ref[:28]
+	}
+	return "FPAN" + ref
 }
 
 // cardsOfPAN lists every enrolment of one PAN (one per consumer), oldest
@@ -242,7 +259,7 @@ func (n *Network) tokenView(ctx context.Context, c digitalCard) map[string]any {
 	code, desc := csStatus(c.Status)
 	t := map[string]any{
 		"TokenUniqueReference":                c.TokenUniqueRef,
-		"PrimaryAccountNumberUniqueReference": "FPAN" + c.PanRef[:28],
+		"PrimaryAccountNumberUniqueReference": panUniqueReference(c),
 		"TokenRequestorId":                    c.TokenRequestorID,
 		"TokenRequestorName":                  "MDES for Merchants",
 		"TokenType":                           "C",
