@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -13,7 +14,10 @@ import (
 	req "github.com/c2psim/c2psim/conformance/requirements"
 )
 
-const yellowCard = "5186001700003000" // token INACTIVE, Deliver Activation Code follows
+const (
+	yellowCard   = "5186001700003000" // token INACTIVE, Deliver Activation Code follows
+	strangerCard = "2223001851474275" // enrolled by no scenario through the issuer
+)
 
 func trigger(ctx context.Context, name string, params map[string]any) (map[string]any, error) {
 	return conformance.Current().Control.Trigger(ctx, "mastercard", name, params)
@@ -118,5 +122,50 @@ var _ = Describe("Mastercard calls to the issuer", Label("mastercard", "callback
 		_, err := trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "ACTIVE"})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateActive))
+	})
+
+	It("refuses a notification encrypted to another key with CRYPTOGRAPHY_ERROR, then accepts the genuine redelivery", conformance.Req(req.MCSec03, req.MCNtf05), func() {
+		c := consumer()
+		done := enrolled(ctx, c, card(c, "k1", sampleCard))
+		requestID := "misrouted-" + c.Ref
+		_, err := trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "SUSPENDED",
+			"encryption": "foreignKey", "requestId": requestID})
+		Expect(err).To(HaveOccurred(), "the issuer accepted a notification it cannot have decrypted")
+		refused := exchanges(ctx, requestID, "notifyTokenUpdated")
+		Expect(refused).NotTo(BeEmpty())
+		for _, e := range refused {
+			Expect(e.Status).To(Equal(http.StatusBadRequest), "a misrouted notification was answered %d", e.Status)
+			Expect(answer(e.ResponseBody)).To(HaveKeyWithValue("errorCode", "CRYPTOGRAPHY_ERROR"))
+			Expect(e.ResponseCheck).NotTo(BeNil())
+			Expect(e.ResponseCheck.OK).To(BeTrue(), "the refusal does not match the document: %v", e.ResponseCheck.Issues)
+		}
+		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateActive), "a notification that did not decrypt was applied")
+
+		// Mastercard redelivers the genuine notification under the same requestId:
+		// an issuer that remembered the ID before decrypting would drop it.
+		out, err := trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "SUSPENDED", "requestId": requestID})
+		Expect(err).NotTo(HaveOccurred(), "the genuine redelivery was refused")
+		Expect(out["notifyStatus"]).To(BeNumerically("==", 200))
+		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateSuspended), "the genuine redelivery was not applied")
+	})
+
+	It("declines, in Authorize Service, a card it never asked to enrol", conformance.Req(req.MCNtf02), func() {
+		// Someone else enrols one of the issuer's cards: Mastercard asks the
+		// issuer, which has no enrolment of it and must decline.
+		r := newRawClient(ctx)
+		c := consumer()
+		status, m := send(ctx, r.enrolment(c.Ref, r.card(strangerCard)), "", r.signer)
+		Expect(status).To(Equal(http.StatusUnprocessableEntity), "an enrolment the issuer never asked for went through: %v", m)
+		Expect(m).To(HaveKeyWithValue("reason", "DECLINED"))
+		calls := exchanges(ctx, "", "authorizeService")
+		var decided bool
+		for _, e := range calls {
+			if strings.Contains(e.RequestBody, `"accountPanSuffix":"`+strangerCard[12:]+`"`) {
+				Expect(answer(e.ResponseBody)).To(HaveKeyWithValue("decision", "DECLINED"))
+				decided = true
+			}
+		}
+		Expect(decided).To(BeTrue(), "Mastercard never asked the issuer about the card")
+		Expect(profile(ctx, c).Enrolled).To(BeFalse(), "a declined card was enrolled")
 	})
 })
