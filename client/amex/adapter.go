@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/c2psim/c2psim/client"
@@ -73,13 +72,7 @@ type Adapter struct {
 	cfg      Config
 	signer   *mac.Signer
 	verifier *mac.Verifier
-
-	mu      sync.Mutex
-	refused map[string]error // consumerRef/cardRef → ALREADY_ENROLLED answer to an enrolment
 }
-
-// maxRefusals bounds the remembered ALREADY_ENROLLED answers.
-const maxRefusals = 1024
 
 var (
 	_ client.Enroller        = (*Adapter)(nil)
@@ -248,38 +241,14 @@ func (a *Adapter) EnrolCard(ctx context.Context, c client.Consumer, k client.Car
 
 // AddCard implements client.Enroller. Every enrolment carries user_data, so
 // the profile's current data is read back first and sent with the new card
-// under the same consumer_ref (the card joins that profile).
+// under the same consumer_ref (the card joins that profile). Without a
+// profile it is client.ErrNotEnrolled.
 func (a *Adapter) AddCard(ctx context.Context, consumerRef string, k client.Card) (*client.Operation, error) {
-	refused := a.takeRefusal(consumerRef, k.Ref)
 	var p profile
-	_, err := a.do(ctx, http.MethodGet, consumerPath(consumerRef), nil, &p)
-	if errors.Is(err, client.ErrNotEnrolled) && refused != nil {
-		// The Issuer adds the card after an enrolment answered
-		// ALREADY_ENROLLED; with no profile of this consumer, the card is
-		// another profile's, and that answer stands.
-		return nil, refused
-	}
-	if err != nil {
+	if _, err := a.do(ctx, http.MethodGet, consumerPath(consumerRef), nil, &p); err != nil {
 		return nil, fmt.Errorf("reading the Card Member's data to add a card: %w", err)
 	}
 	return a.provision(ctx, consumerRef, p.UserData, k)
-}
-
-func (a *Adapter) rememberRefusal(consumerRef, cardRef string, err error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.refused == nil || len(a.refused) >= maxRefusals {
-		a.refused = map[string]error{}
-	}
-	a.refused[consumerRef+"/"+cardRef] = err
-}
-
-func (a *Adapter) takeRefusal(consumerRef, cardRef string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	err := a.refused[consumerRef+"/"+cardRef]
-	delete(a.refused, consumerRef+"/"+cardRef)
-	return err
 }
 
 func (a *Adapter) provision(ctx context.Context, consumerRef string, u userData, k client.Card) (*client.Operation, error) {
@@ -294,9 +263,6 @@ func (a *Adapter) provision(ctx context.Context, consumerRef string, u userData,
 	}
 	var t token
 	rid, err := a.do(ctx, http.MethodPost, pathProvisioning, body, &t)
-	if errors.Is(err, client.ErrAlreadyEnrolled) {
-		a.rememberRefusal(consumerRef, k.Ref, err)
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
 	req "github.com/c2psim/c2psim/conformance/requirements"
+	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
@@ -307,5 +308,26 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 		Expect(de.Retryable).To(BeFalse())
 		Expect(calls(ctx, "notifyTokenLifecycle", tok)).To(HaveLen(1), "a refused transition was sent again")
 		Expect(stateOf(ctx, k.Ref)).To(Equal(client.StateActive), "a refused transition changed the issuer's record")
+	})
+
+	It("tolerates fields it does not know in every answer", conformance.Req(req.AXErr04), func() {
+		c := consumer()
+		k := card(c, "k1", freshCard())
+		tok := enrolled(ctx, c, k).TokenRef
+		_, err := act(ctx, "suspend", c, k, "TEMPORARY_BLOCK")
+		Expect(err).NotTo(HaveOccurred(), "a lifecycle answer carrying an undeclared field broke the issuer")
+		p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
+		Expect(err).NotTo(HaveOccurred(), "a profile answer carrying an undeclared field broke the issuer")
+		Expect(p.Cards).To(ConsistOf(HaveField("TokenRef", tok)))
+		extra := 0
+		for _, e := range calls(ctx, "", c.Ref, tok) {
+			if strings.Contains(e.ResponseBody, simulator.UnknownField) {
+				extra++
+			}
+		}
+		if extra == 0 {
+			Skip("amex runs with unknownFields=false: no answer carried an undeclared field")
+		}
+		Expect(extra).To(BeNumerically(">=", 3), "the enrolment, suspend and profile answers all carry the field")
 	})
 })
