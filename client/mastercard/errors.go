@@ -55,12 +55,13 @@ func decodeError(b []byte) (code, msg string, recoverable bool) {
 		}
 		var list []struct {
 			ErrorCode, ErrorDescription, ReasonCode, Description string
+			Recoverable                                          bool
 		}
 		if json.Unmarshal(w.Errors, &list) == nil && len(list) > 0 {
 			if list[0].ErrorCode != "" {
-				return list[0].ErrorCode, list[0].ErrorDescription, false
+				return list[0].ErrorCode, list[0].ErrorDescription, list[0].Recoverable
 			}
-			return list[0].ReasonCode, list[0].Description, false
+			return list[0].ReasonCode, list[0].Description, list[0].Recoverable
 		}
 	}
 	return "", "", false

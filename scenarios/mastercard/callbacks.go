@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -13,6 +14,11 @@ import (
 	"github.com/c2psim/c2psim/conformance"
 	req "github.com/c2psim/c2psim/conformance/requirements"
 )
+
+// decisionDeadline is how long Mastercard waits for the Authorize Service
+// decision; the real deadline is not public, so the scenario holds the
+// issuer to the bundled target's per-attempt timeout.
+const decisionDeadline = 2 * time.Second
 
 const (
 	yellowCard   = "5186001700003000" // token INACTIVE, Deliver Activation Code follows
@@ -73,6 +79,7 @@ var _ = Describe("Mastercard calls to the issuer", Label("mastercard", "callback
 		Expect(last.ResponseCheck).NotTo(BeNil())
 		Expect(last.ResponseCheck.OK).To(BeTrue(), "the answer does not match the document: %v", last.ResponseCheck.Issues)
 		Expect(answer(last.ResponseBody)).To(HaveKeyWithValue("decision", "APPROVED"), "the issuer did not approve its own enrolment")
+		Expect(time.Duration(last.LatencyMillis*float64(time.Millisecond))).To(BeNumerically("<", decisionDeadline), "the decision came too late")
 		// SEC-03: the issuer read the card out of the envelope: its event names the card.
 		evs := events(ctx, client.EventTokenizationAuth, done.TokenRef)
 		Expect(evs).NotTo(BeEmpty(), "the issuer recorded no Authorize Service call for the token")
@@ -122,6 +129,11 @@ var _ = Describe("Mastercard calls to the issuer", Label("mastercard", "callback
 		_, err := trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "ACTIVE"})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateActive))
+
+		out, err := trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "DEACTIVATED", "eventReasonCode": "ACCOUNT_CLOSED"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out["notifyStatus"]).To(BeNumerically("==", 200))
+		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateOptedOut), "a deactivated token must end the card's enrolment")
 	})
 
 	It("refuses a notification encrypted to another key with CRYPTOGRAPHY_ERROR, then accepts the genuine redelivery", conformance.Req(req.MCSec03, req.MCNtf05), func() {
