@@ -36,6 +36,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'Engine|Bare' -benchmem -count 5 ./simulator/ | tee /tmp/c2psim-bench.txt
 	@awk '/^BenchmarkBareHandler/ {b+=$$3; nb++} /^BenchmarkEngineValidated/ {e+=$$3; ne++} \
 		END { if (nb && ne) printf "\nengine throughput = %.0f%% of the bare handler (target >= 70%%)\n", 100*(b/nb)/(e/ne) }' /tmp/c2psim-bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem ./simulator/networks/...
 
 ## fuzz: run each fuzz target for a short while (corpora live in testdata/fuzz)
 fuzz:
