@@ -31,6 +31,18 @@ func card(c client.Consumer, network, ref, number string) conformance.CardJSON {
 		BillingAddress: client.Address{Line1: "1 Navy Way", City: "Arlington", PostalCode: "22201", State: "VA", Country: "USA"}}
 }
 
+// deleteAfter deletes, once the scenario is over, a sample card it
+// enrolled: a network that allows one live enrolment per card number
+// (American Express) would refuse the next scenario's enrolment of the same
+// sample card.
+func deleteAfter(t *conformance.Target, corr, consumerRef, cardRef string) {
+	DeferCleanup(func(ctx context.Context) {
+		if del, err := t.Driver.CardAction(ctx, corr, "delete", consumerRef, cardRef, "CARDHOLDER_REQUEST"); err == nil {
+			_, _ = t.Driver.Wait(ctx, corr, del, "20s")
+		}
+	}, NodeTimeout(30*time.Second))
+}
+
 var _ = Describe("Every network", func() {
 	var ctx context.Context
 	BeforeEach(func() {
@@ -51,14 +63,7 @@ var _ = Describe("Every network", func() {
 			Expect(err).NotTo(HaveOccurred())
 			done, err := t.Driver.Wait(ctx, "sec10", op, "20s")
 			Expect(err).NotTo(HaveOccurred())
-			// Delete what the scenario created: a network that allows one
-			// live enrolment per card number (American Express) would refuse
-			// the next scenario's enrolment of the same sample card.
-			DeferCleanup(func(ctx context.Context) {
-				if del, err := t.Driver.CardAction(ctx, "sec10", "delete", c.Ref, c.Ref+"-k1", "CARDHOLDER_REQUEST"); err == nil {
-					_, _ = t.Driver.Wait(ctx, "sec10", del, "20s")
-				}
-			}, NodeTimeout(30*time.Second))
+			deleteAfter(t, "sec10", c.Ref, c.Ref+"-k1")
 			p, err := t.Driver.Profile(ctx, "sec10", client.Network(n), c.Ref)
 			Expect(err).NotTo(HaveOccurred())
 			enrolments, _ := t.Driver.Enrolments(ctx)
@@ -129,6 +134,7 @@ var _ = Describe("Every network", func() {
 			c := consumer(n)
 			op, err := t.Driver.Enrol(ctx, "err04", c, card(c, n, "k1", cards[0]), false)
 			Expect(err).NotTo(HaveOccurred(), "%s: an answer carrying an undeclared field broke the issuer", n)
+			deleteAfter(t, "err04", c.Ref, c.Ref+"-k1")
 			done, err := t.Driver.Wait(ctx, "err04", op, "20s")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(done.Status).To(Equal(client.Succeeded), "%s", n)
