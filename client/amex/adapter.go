@@ -457,7 +457,7 @@ func (a *Adapter) do(ctx context.Context, method, path string, body, out any) (s
 	if err != nil {
 		return "", err
 	}
-	rid := a.cfg.NewRequestID()
+	rid := a.requestID()
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -491,6 +491,18 @@ func (a *Adapter) do(ctx context.Context, method, path string, body, out any) (s
 		}
 	}
 	return rid, nil
+}
+
+// requestID returns a fresh x-amex-request-id. A random GUID can begin
+// with digit groups that read as a card number ("53141213-1111-4…"), which
+// logs and journals then mask, losing the ID that traces the call; such an
+// ID is drawn again.
+func (a *Adapter) requestID() string {
+	id := a.cfg.NewRequestID()
+	for i := 0; i < 8 && pan.RedactText(id) != id; i++ {
+		id = a.cfg.NewRequestID()
+	}
+	return id
 }
 
 // mapError turns the Amex envelope's status and error_code into a

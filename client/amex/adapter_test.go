@@ -323,3 +323,25 @@ func TestUnknownFieldsAndStatusesAreTolerated(t *testing.T) {
 		t.Fatalf("profile = %+v, %v", p, err)
 	}
 }
+
+// TestRequestIDsNeverReadAsCardNumbers: a GUID whose leading groups are all
+// digits reads as a card number to the redactors of logs and journals, which
+// would mask the very ID that traces the call; the adapter draws again.
+func TestRequestIDsNeverReadAsCardNumbers(t *testing.T) {
+	srv := simtest.Start(t, simtest.Options{Networks: []string{"amex"}, FakeClock: true})
+	cfg := config(t, srv)
+	const looksLikeACard, plain = "53141213-1111-4aaa-8aaa-aaaaaaaaaaaa", "6f1c2a9e-3b7d-4c1e-9a2f-0d4b8e6c1a35"
+	if pan.RedactText(looksLikeACard) == looksLikeACard {
+		t.Skip("the redactor no longer takes such GUIDs for card numbers")
+	}
+	ids := []string{looksLikeACard, plain}
+	cfg.NewRequestID = func() string { id := ids[0]; ids = ids[1:]; return id }
+	a, _ := amex.New(cfg)
+	if _, err := a.GetProfile(context.Background(), "cm-1"); err != nil {
+		t.Fatal(err)
+	}
+	got := entries(srv, "getConsumerProfile")
+	if len(got) != 1 || got[0].RequestHeader["X-Amex-Request-Id"] != plain {
+		t.Fatalf("request sent with %v", got)
+	}
+}
