@@ -493,17 +493,8 @@ func (a *Adapter) do(ctx context.Context, method, path string, body, out any) (s
 	return rid, nil
 }
 
-// requestID returns a fresh x-amex-request-id. A random GUID can begin
-// with digit groups that read as a card number ("53141213-1111-4…"), which
-// logs and journals then mask, losing the ID that traces the call; such an
-// ID is drawn again.
-func (a *Adapter) requestID() string {
-	id := a.cfg.NewRequestID()
-	for i := 0; i < 8 && pan.RedactText(id) != id; i++ {
-		id = a.cfg.NewRequestID()
-	}
-	return id
-}
+// requestID returns a fresh x-amex-request-id.
+func (a *Adapter) requestID() string { return a.cfg.NewRequestID() }
 
 // mapError turns the Amex envelope's status and error_code into a
 // NetworkError with the unified sentinel and whether a retry can help.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -126,6 +127,9 @@ func TestRedactTextMasksGroupedAndOverlongNumbers(t *testing.T) {
 		"on 2026-01-15 at 10:00":               "on 2026-01-15 at 10:00",
 		"call +1-202-555-0143":                 "call +1-202-555-0143",
 		"id 12345678-1234-4123-8123-123456789": "id 12345678-1234-4123-8123-123456789",
+		"53141213-1111-4aaa-9bbb-0123456789ab": "53141213-1111-4aaa-9bbb-0123456789ab",
+		"53141213-1111-4111-8aaa-0123456789ab": "53141213-1111-4111-8aaa-0123456789ab",
+		"53141213-1111-4111-8111-abcdef012345": "53141213-1111-4111-8111-abcdef012345",
 	} {
 		if got := RedactText(in); got != want {
 			t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
@@ -133,5 +137,19 @@ func TestRedactTextMasksGroupedAndOverlongNumbers(t *testing.T) {
 	}
 	if got := string(RedactJSON([]byte(`{"encryptedCard":"5186 0017 0000 8785"}`))); strings.Contains(got, "0017 0000") {
 		t.Errorf("RedactJSON left a grouped card number: %s", got)
+	}
+}
+
+// Random GUIDs (request IDs) are never taken for card numbers.
+func TestRedactTextLeavesRandomUUIDs(t *testing.T) {
+	for seed := int64(0); seed < 20000; seed++ {
+		r := rand.New(rand.NewSource(seed))
+		var b [16]byte
+		r.Read(b[:])
+		b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+		id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+		if got := RedactText(id); got != id {
+			t.Fatalf("RedactText(%q) = %q", id, got)
+		}
 	}
 }

@@ -79,7 +79,21 @@ func RedactText(s string) string {
 		}
 		// A grouped number: digit groups joined by single separators, read
 		// from the first group only (not from inside a longer grouped value).
-		continues := i >= 1 && (s[i-1] == '*' || i >= 2 && isSeparator(s[i-1]) && (isDigit(s[i-2]) || s[i-2] == '*'))
+		continues := false
+		if i >= 1 {
+			prev, before := s[i-1], byte(0)
+			if i >= 2 {
+				before = s[i-2]
+			}
+			switch {
+			case prev == '*' || isLetter(prev):
+				continues = true // inside a masked number or a word
+			case prev == '-':
+				continues = isDigit(before) || isLetter(before) || before == '*' // a later part of a hyphenated token
+			case prev == ' ':
+				continues = isDigit(before) || before == '*' // a later group of a number
+			}
+		}
 		if g, end := grouped(s, i); end > j && !continues && (end == len(s) || s[end] != '*') {
 			if n := len(g); n >= 13 && n <= 19 && looksLikePAN(g) {
 				b.WriteString(maskGrouped(s[i:end], n))
@@ -116,10 +130,12 @@ func maskGrouped(g string, n int) string {
 }
 
 func isDigit(c byte) bool     { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool    { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 func isSeparator(c byte) bool { return c == ' ' || c == '-' }
 
 // grouped reads digit groups from s[i] joined by single spaces or dashes and
-// returns their digits and where they end.
+// returns their digits and where they end; no digits when the groups run on
+// into letters (a UUID or similar identifier, not a card number).
 func grouped(s string, i int) (string, int) {
 	var d []byte
 	end := i
@@ -130,7 +146,18 @@ func grouped(s string, i int) (string, int) {
 			j++
 		}
 		end = j
+		if j+1 < len(s) && s[j] == '-' && isLetter(s[j+1]) {
+			return "", end // a group of letters follows: a longer token
+		}
 		if j+1 < len(s) && isSeparator(s[j]) && isDigit(s[j+1]) && len(d) < 20 {
+			// The next group must be digits only ("4aaa" in a UUID is not).
+			k := j + 1
+			for k < len(s) && isDigit(s[k]) {
+				k++
+			}
+			if k < len(s) && isLetter(s[k]) {
+				return "", end // part of a longer token (a UUID): not a card number
+			}
 			end = j + 1
 			continue
 		}
