@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -32,6 +33,7 @@ import (
 const (
 	ineligibleCard = "370000000000028" // 422 CARD_INELIGIBLE
 	declinedCard   = "370000000000051" // 422 CARD_DECLINED
+	answerLostCard = "370000000000598" // enrolled, but the first answer is a 503
 )
 
 var (
@@ -239,6 +241,24 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(p.Cards).To(BeEmpty())
 		}
+	})
+
+	It("retries an enrolment whose answer was lost without enrolling the card twice", conformance.Req(req.AXIdm04), func() {
+		c := consumer()
+		k := card(c, "k1", answerLostCard)
+		done := enrolled(ctx, c, k)
+		// The card is shared by every run: free it for the next one.
+		DeferCleanup(func(ctx context.Context) { _, _ = act(ctx, "delete", c, k, "CARDHOLDER_REQUEST") })
+		sent := calls(ctx, "enrolCard", c.Ref)
+		Expect(sent).NotTo(BeEmpty())
+		Expect(sent[0].Status).To(Equal(http.StatusServiceUnavailable))
+		for _, e := range sent[1:] {
+			Expect(e.Status).NotTo(Equal(http.StatusOK), "the card was enrolled a second time")
+		}
+		p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.Cards).To(HaveLen(1))
+		Expect(p.Cards[0].TokenRef).To(Equal(done.TokenRef))
 	})
 
 	It("retries a service error with a new request and then succeeds", conformance.Req(req.AXErr01, req.AXIdm03), func() {

@@ -112,6 +112,7 @@ type Network struct {
 	tokens    store.Table[token]    // by token_ref_id
 	consumers store.Table[consumer] // by consumer_ref
 	pans      store.Table[string]   // PAN reference → live token_ref_id
+	lost      store.Table[bool]     // PAN reference + consumer_ref whose first enrolment answer was lost (test card)
 }
 
 var (
@@ -173,6 +174,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.tokens = store.NewTable[token](env.Store, "tokens")
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.pans = store.NewTable[string](env.Store, "pans")
+	n.lost = store.NewTable[bool](env.Store, "lost-answers")
 
 	// The SDK uses one client id as MAC id and api key.
 	n.apiKey = "ax-" + env.IDs.Hex(16)

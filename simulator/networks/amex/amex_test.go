@@ -410,6 +410,7 @@ func TestTestCards(t *testing.T) {
 		"already-enrolled": {409, "ALREADY_ENROLLED"},
 		"service-error":    {500, "SERVICE_ERROR"},
 		"unavailable":      {503, "SERVICE_UNAVAILABLE"},
+		"answer-lost":      {503, "SERVICE_UNAVAILABLE"},
 	}
 	cards := testCards(t)
 	if len(cards) < len(want) {
@@ -428,6 +429,21 @@ func TestTestCards(t *testing.T) {
 		if strings.Contains(string(a.raw), tc.PAN) {
 			t.Errorf("%s: the answer carries the card number", tc.Outcome)
 		}
+	}
+}
+
+// The answer-lost card is enrolled although its first answer is a 503; the
+// retry (any request ID) meets ALREADY_ENROLLED and the profile shows one
+// token (IDM-04).
+func TestAnswerLostCard(t *testing.T) {
+	_, c := start(t)
+	const lost = "370000000000598"
+	expect(t, c.enrol("cm-lost", "k1", lost), 503, "SERVICE_UNAVAILABLE")
+	expect(t, c.enrol("cm-lost", "k1", lost), 409, "ALREADY_ENROLLED")
+	p := c.call("GET", "/consumers/cm-lost", nil)
+	expect(t, p, 200, "")
+	if toks, _ := p.body["tokens"].([]any); len(toks) != 1 {
+		t.Fatalf("profile after a lost answer: %s", p.raw)
 	}
 }
 

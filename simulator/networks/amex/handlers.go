@@ -241,6 +241,15 @@ func (n *Network) enrolCard(ctx context.Context, req *simulator.Request) (*simul
 		return nil, err
 	}
 	req.AddCorrelationID(t.TokenRefID)
+	if outcomeOf(num) == outcomeAnswerLost {
+		first := false
+		if err := n.lost.Update(ctx, ref+"/"+body.ConsumerRef, func(v *bool, exists bool) error { first, *v = !exists, true; return nil }); err != nil {
+			return nil, err
+		}
+		if first {
+			return nil, axError(http.StatusServiceUnavailable, simulator.KindUnavailable, codeUnavailable, "service temporarily unavailable; retry later")
+		}
+	}
 	v := t.metadata()
 	delete(v, "created_at")
 	delete(v, "status_updated_at")

@@ -13,6 +13,7 @@ const (
 	outcomeAlreadyEnrolled = "already-enrolled"
 	outcomeServiceError    = "service-error"
 	outcomeUnavailable     = "unavailable"
+	outcomeAnswerLost      = "answer-lost"
 )
 
 func testCard(stem string) string { return stem + string(pan.LuhnCheckDigit(stem)) }
@@ -26,6 +27,7 @@ var testCards = []simulator.TestCard{
 	{PAN: testCard("37000000000009"), Outcome: outcomeAlreadyEnrolled, Description: "409 ALREADY_ENROLLED: enrolled by another Card Member profile"},
 	{PAN: testCard("37000000000050"), Outcome: outcomeServiceError, Description: "500 SERVICE_ERROR (retryable; not remembered under its x-amex-request-id)"},
 	{PAN: testCard("37000000000053"), Outcome: outcomeUnavailable, Description: "503 SERVICE_UNAVAILABLE (retryable; not remembered under its x-amex-request-id)"},
+	{PAN: testCard("37000000000059"), Outcome: outcomeAnswerLost, Description: "enrols, but the first answer is a 503 SERVICE_UNAVAILABLE as if it was lost: a retry meets 409 ALREADY_ENROLLED and must check the profile, not enrol twice (IDM-04)"},
 	{PAN: "4111111111111111", Outcome: "VALIDATION_ERROR", Description: "any card number that is not 15 digits starting 34 or 37: 400 VALIDATION_ERROR from the plaintext schema"},
 }
 
