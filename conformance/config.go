@@ -31,7 +31,7 @@ type Config struct {
 
 // DefaultConfig is what an empty file means.
 func DefaultConfig() Config {
-	return Config{Target: "bundled", Out: "reports", Seed: 1, Settings: map[string]string{"visa.asyncDelay": "200ms", "mastercard.batchDelay": "200ms"}}
+	return Config{Target: "bundled", Out: "reports", Seed: 1, Settings: map[string]string{"visa.asyncDelay": "200ms", "discover.asyncDelay": "200ms", "mastercard.batchDelay": "200ms"}}
 }
 
 // LoadConfig reads the file (if any) over the defaults, applies environment
@@ -101,13 +101,13 @@ const AnnotatedDefault = `{
   "//target": "bundled: in-process simulator + bundled client; external: a running c2psim and your issuer's driver",
   "target": "bundled",
   "//networks": "networks under test; empty means every network with scenarios",
-  "networks": ["visa"],
+  "networks": ["mastercard", "visa", "amex", "discover"],
   "//out": "folder for junit.xml, report.json and report.html",
   "out": "reports",
   "//seed": "seed of the bundled simulator's identifiers: same seed, same journal",
   "seed": 1,
   "//settings": "bundled simulator network settings, <network>.<key> (see GET /_admin/networks)",
-  "settings": {"visa.asyncDelay": "200ms"},
+  "settings": {"visa.asyncDelay": "200ms", "discover.asyncDelay": "200ms", "mastercard.batchDelay": "200ms"},
   "//simulatorUrl": "external target: the running c2psim your issuer talks to",
   "simulatorUrl": "",
   "//driverUrl": "external target: your issuer system's openapi/driver.yaml endpoint",

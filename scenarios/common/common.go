@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -15,8 +16,11 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
 	req "github.com/c2psim/c2psim/conformance/requirements"
+	"github.com/c2psim/c2psim/simulator/fault"
+	"github.com/c2psim/c2psim/simulator/journal"
 )
 
 var seq atomic.Int64
@@ -151,6 +155,46 @@ var _ = Describe("Every network", func() {
 		}
 		if sent == 0 {
 			Skip("every network runs with unknownFields=false: nothing unknown was sent")
+		}
+	})
+
+	It("retries a refused enrolment with bounded, growing backoff on every network", conformance.Req(req.C2PErr03), func() {
+		t := conformance.Current()
+		for _, n := range t.Networks {
+			cards := conformance.SampleCards(n)
+			if len(cards) == 0 {
+				continue
+			}
+			masked := pan.Mask(cards[0])
+			last, err := t.Control.Journal(ctx, journal.Query{Network: n, Limit: 1})
+			Expect(err).NotTo(HaveOccurred())
+			var mark uint64
+			if len(last) == 1 {
+				mark = last[0].Seq
+			}
+			_, err = t.Control.AddFault(ctx, fault.Rule{Network: n, Card: masked, Status: 503, Times: 2})
+			Expect(err).NotTo(HaveOccurred(), "%s", n)
+			c := consumer(n)
+			op, err := t.Driver.Enrol(ctx, "err03", c, card(c, n, "k1", cards[0]), false)
+			Expect(err).NotTo(HaveOccurred(), "%s: two 503s must be retried", n)
+			deleteAfter(t, "err03", c.Ref, c.Ref+"-k1")
+			_, err = t.Driver.Wait(ctx, "err03", op, "20s")
+			Expect(err).NotTo(HaveOccurred())
+			es, err := t.Control.Journal(ctx, journal.Query{Network: n, AfterSeq: mark, Direction: journal.Inbound})
+			Expect(err).NotTo(HaveOccurred())
+			var attempts []journal.Entry
+			for i := len(es) - 1; i >= 0; i-- { // oldest first
+				e := es[i]
+				if slices.Contains(e.Cards, masked) && (len(attempts) == 0 || e.OperationID == attempts[0].OperationID) {
+					attempts = append(attempts, e)
+				}
+			}
+			Expect(len(attempts)).To(BeNumerically(">=", 3), "%s: two refused attempts, then the accepted one", n)
+			Expect(attempts[0].Fault).NotTo(BeEmpty(), "%s", n)
+			Expect(attempts[1].Fault).NotTo(BeEmpty(), "%s", n)
+			first, second := attempts[1].Time.Sub(attempts[0].Time), attempts[2].Time.Sub(attempts[1].Time)
+			Expect(second).To(BeNumerically(">", first), "%s: retries did not back off (%s then %s)", n, first, second)
+			Expect(second).To(BeNumerically("<", 30*time.Second), "%s: backoff is not bounded", n)
 		}
 	})
 })

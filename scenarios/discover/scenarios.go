@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync/atomic"
 
@@ -22,6 +23,7 @@ const (
 	sampleCard     = "6445644564456445"
 	secondCard     = "6011000000000012"
 	ineligibleCard = "6011000000002034" // 422 code 2003
+	answerLostCard = "6011000000005037" // accepted and processed, but the first answer is a 503
 )
 
 var seq atomic.Int64
@@ -125,6 +127,22 @@ var _ = Describe("Discover Click to Pay", Label("discover"), func() {
 		if !strings.Contains(es[0].ResponseBody, "c2psimFutureField") {
 			Skip("the simulator runs with discover.unknownFields=false: nothing unknown was sent")
 		}
+	})
+
+	It("retries an enrolment whose answer was lost without enrolling the card twice", conformance.Req(req.DSIdm04), func() {
+		c := consumer()
+		done := enrolled(ctx, c, card(c, "k1", answerLostCard))
+		Expect(done.Status).To(Equal(client.Succeeded), "the card is enrolled; the issuer must find that out after the lost answer")
+		sent := exchanges(ctx, c, "enrolConsumer")
+		Expect(sent).NotTo(BeEmpty())
+		Expect(sent[0].Status).To(Equal(http.StatusServiceUnavailable))
+		for _, e := range sent[1:] {
+			Expect(e.Status).NotTo(Equal(http.StatusAccepted), "the consumer was enrolled a second time")
+		}
+		Expect(exchanges(ctx, c, "addCard")).To(BeEmpty(), "the card was added a second time")
+		p, err := conformance.Current().Driver.Profile(ctx, "", client.Discover, c.Ref)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.Cards).To(HaveLen(1))
 	})
 
 	It("retries a service error and then succeeds", conformance.Req(req.DSErr01), func() {

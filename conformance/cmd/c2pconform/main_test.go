@@ -49,7 +49,7 @@ func TestConfigInitLoadsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, err := conformance.LoadConfig(path)
-	if err != nil || cfg.Target != "bundled" || cfg.Networks[0] != "visa" {
+	if err != nil || cfg.Target != "bundled" || len(cfg.Networks) != 4 || cfg.Settings["mastercard.batchDelay"] != "200ms" {
 		t.Fatalf("config init output does not load: %+v, %v", cfg, err)
 	}
 	bad := t.TempDir() + "/bad.json"

@@ -70,6 +70,7 @@ type Network struct {
 	consumers  store.Table[consumer]
 	operations store.Table[operation]
 	pending    store.Table[string]
+	lost       store.Table[bool] // consumer + card whose first enrolment answer was lost (test card)
 
 	tokenTTL, asyncDelay, slowDelay time.Duration
 }
@@ -126,6 +127,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.operations = store.NewTable[operation](env.Store, "operations")
 	n.pending = store.NewTable[string](env.Store, "inflight")
+	n.lost = store.NewTable[bool](env.Store, "lost-answers")
 	n.tokens = map[string]token{}
 	var err error
 	if n.cardKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {

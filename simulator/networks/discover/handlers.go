@@ -267,6 +267,15 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 		delay = n.slowDelay
 	}
 	n.env.After(delay, func(ctx context.Context) { n.complete(ctx, op.ID) })
+	if op.Outcome == outcomeAnswerLost {
+		first := false
+		if err := n.lost.Update(ctx, consumerID+"/"+cardID, func(v *bool, exists bool) error { first, *v = !exists, true; return nil }); err != nil {
+			return nil, err
+		}
+		if first {
+			return nil, dsError(http.StatusServiceUnavailable, simulator.KindUnavailable, "5000", "service temporarily unavailable; retry later")
+		}
+	}
 	return simulator.JSON(http.StatusAccepted, op.view()), nil
 }
 

@@ -13,6 +13,7 @@ const (
 	outcomeServiceError = "service-error"
 	outcomeSlow         = "slow"
 	outcomeAsyncFailure = "async-failure"
+	outcomeAnswerLost   = "answer-lost"
 )
 
 func testCard(stem string) string { return stem + string(pan.LuhnCheckDigit(stem)) }
@@ -26,6 +27,7 @@ var testCards = []simulator.TestCard{
 	{PAN: testCard("601100000000500"), Outcome: outcomeServiceError, Description: "refused at once: 503 code 5000 (retryable)"},
 	{PAN: testCard("601100000000700"), Outcome: outcomeAsyncFailure, Description: "accepted (202), then FAILED with code 5000: service error while processing"},
 	{PAN: testCard("601100000000900"), Outcome: outcomeSlow, Description: "accepted (202), outcome only after slowDelay (default 30s)"},
+	{PAN: testCard("601100000000503"), Outcome: outcomeAnswerLost, Description: "accepted and processed, but the first answer is a 503 code 5000 as if it was lost: a retry meets 2009 (in progress) or 2002 (already enrolled) and must check the profile, not enrol twice (IDM-04)"},
 	{PAN: "4111111111111111", Outcome: "2003", Description: "any card outside the Discover ranges (6011, 644-649, 65): 422 code 2003"},
 }
 
