@@ -93,8 +93,13 @@ func New(capacity int) *Journal {
 	return &Journal{ring: make([]Entry, capacity)}
 }
 
-// Add stores e, assigning its sequence number, and returns it.
+// Add stores e, assigning its sequence number, and returns it. Every text
+// field that can carry what a client sent (verdict reasons and issues, the
+// URL, principal, correlation IDs, notes, errors) has card numbers masked
+// here, whatever the caller did; bodies and headers are redacted by Body
+// and Headers.
 func (j *Journal) Add(e Entry) uint64 {
+	e.redact()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -108,6 +113,25 @@ func (j *Journal) Add(e Entry) uint64 {
 		j.next, j.full = 0, true
 	}
 	return e.Seq
+}
+
+func (e *Entry) redact() {
+	for _, v := range []*Verdict{e.Auth, e.RequestCheck, e.ResponseCheck} {
+		if v == nil {
+			continue
+		}
+		v.Reason = pan.RedactText(v.Reason)
+		for i := range v.Issues {
+			v.Issues[i] = pan.RedactText(v.Issues[i])
+		}
+	}
+	e.URL, e.Principal, e.Error, e.Fault = pan.RedactText(e.URL), pan.RedactText(e.Principal), pan.RedactText(e.Error), pan.RedactText(e.Fault)
+	for i := range e.CorrelationIDs {
+		e.CorrelationIDs[i] = pan.RedactText(e.CorrelationIDs[i])
+	}
+	for k, v := range e.Notes {
+		e.Notes[k] = pan.RedactText(v)
+	}
 }
 
 // Len returns the number of entries held.

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -84,5 +85,24 @@ func TestHeadersAndBodiesAreRedacted(t *testing.T) {
 		if strings.Contains(body, leak) {
 			t.Errorf("%q leaked in %s", leak, body)
 		}
+	}
+}
+
+func TestAddMasksCardNumbersInEveryTextField(t *testing.T) {
+	const card = "378282246310005"
+	j := New(10)
+	j.Add(Entry{
+		URL:            "/amex/x?pan=" + card,
+		Principal:      card,
+		CorrelationIDs: []string{card},
+		Auth:           &Verdict{Reason: `MAC id is not a known client id: "` + card + `"`},
+		RequestCheck:   &Verdict{Issues: []string{"value " + card + " is not allowed"}},
+		ResponseCheck:  &Verdict{Reason: card},
+		Notes:          map[string]string{"card": card},
+		Error:          "dial: " + card,
+	})
+	b, _ := json.Marshal(j.Find(Query{}))
+	if strings.Contains(string(b), card) {
+		t.Fatalf("a card number is in the journal in clear: %s", b)
 	}
 }

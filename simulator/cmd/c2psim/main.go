@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/all"
 	"github.com/c2psim/c2psim/simulator/specplugin"
@@ -104,7 +105,22 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: %w", level, err)
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	// Every text a log line carries has card numbers masked, whatever the
+	// code that logged it did (messages, string attributes, errors).
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		switch a.Value.Kind() {
+		case slog.KindString:
+			a.Value = slog.StringValue(pan.RedactText(a.Value.String()))
+		case slog.KindAny:
+			switch v := a.Value.Any().(type) {
+			case error:
+				a.Value = slog.StringValue(pan.RedactText(v.Error()))
+			case fmt.Stringer:
+				a.Value = slog.StringValue(pan.RedactText(v.String()))
+			}
+		}
+		return a
+	}}
 	switch format {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -94,5 +95,19 @@ func TestConfigurationErrorsAreReportedTogether(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"--log-format", "xml"}, &bytes.Buffer{}, &bytes.Buffer{}, nil); err == nil {
 		t.Fatal("bad log format accepted")
+	}
+}
+
+func TestLogsNeverCarryCardNumbers(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		var buf bytes.Buffer
+		logger, err := newLogger(format, "info", &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logger.Info("refused card 5186001700008785", "path", "/x/5186001700008785", "error", errors.New("bad card 5186 0017 0000 8785"))
+		if out := buf.String(); strings.Contains(out, "5186001700008785") || strings.Contains(out, "0017 0000") {
+			t.Errorf("%s log carries a card number: %s", format, out)
+		}
 	}
 }
