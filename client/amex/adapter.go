@@ -43,8 +43,9 @@ type Config struct {
 	DecryptionKeys jwe.KeyLookup
 	// TokenRequesterID is the 11-digit x-amex-token-requester-id.
 	TokenRequesterID string
-	// AccountInputMethod goes in risk_assessment_data (default ON_FILE: the
-	// issuer enrols cards it holds).
+	// AccountInputMethod goes in risk_assessment_data as the SDK's
+	// AccountInputMethod.getValue() sends it (default "On File": the issuer
+	// enrols cards it holds; the SDK's other value is "User Input").
 	AccountInputMethod string
 	// CallbackURL, when set, is the notification URL as American Express
 	// calls it (…/tokens/status-notifications): the MAC of a notification
@@ -115,7 +116,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.DecryptionKeys = jwe.SingleKey(cfg.EncryptionKeyID, cfg.EncryptionKey)
 	}
 	if cfg.AccountInputMethod == "" {
-		cfg.AccountInputMethod = "ON_FILE"
+		cfg.AccountInputMethod = "On File"
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}

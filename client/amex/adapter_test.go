@@ -185,6 +185,10 @@ func TestEveryCallIsSignedWithItsOwnRequestID(t *testing.T) {
 	if strings.Contains(enrol.RequestBody, sampleCard) || !regexp.MustCompile(`"account_data":"[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+"`).MatchString(enrol.RequestBody) {
 		t.Fatalf("account_data is not a JWE: %s", enrol.RequestBody)
 	}
+	// account_input_method is the SDK's wire value, AccountInputMethod.ON_FILE.getValue().
+	if !strings.Contains(enrol.RequestBody, `"risk_assessment_data":{"account_input_method":"On File"}`) {
+		t.Fatalf("risk_assessment_data is not the SDK's: %s", enrol.RequestBody)
+	}
 	// The journal's plaintext is redacted (expiry removed, number masked).
 	var plain struct {
 		AccountType    string            `json:"account_type"`

@@ -127,7 +127,7 @@ func enrolBody(consumerRef, cardRef, accountData string) map[string]any {
 		"consumer_ref":         consumerRef,
 		"user_data":            map[string]any{"email": "ada@example.com", "phone": "+447700900123", "name": "Ada||Lovelace", "locale": "en-GB", "country": "GBR"},
 		"account_data":         accountData,
-		"risk_assessment_data": map[string]any{"account_input_method": "ON_FILE", "ip_address": "192.0.2.10"},
+		"risk_assessment_data": map[string]any{"account_input_method": "On File", "ip_address": "192.0.2.10"},
 	}
 	if cardRef != "" {
 		b["card_ref"] = cardRef
@@ -462,6 +462,34 @@ func TestEnrolRefusals(t *testing.T) {
 	expect(t, v, 400, "VALIDATION_ERROR")
 	if !strings.Contains(string(v.raw), "pan") {
 		t.Fatalf("%s", v.raw)
+	}
+}
+
+// The SDK sends AccountInputMethod.getValue() ("On File", "User Input");
+// c2psim's upper-case additions are accepted too, anything else is refused.
+func TestAccountInputMethod(t *testing.T) {
+	_, c := start(t)
+	for i, m := range []string{"On File", "User Input", "ON_FILE", "MANUALLY_ENTERED"} {
+		b := enrolBody(fmt.Sprintf("cm-aim-%d", i), "", c.accountData("378282246310005", 12, 2030))
+		b["risk_assessment_data"] = map[string]any{"account_input_method": m}
+		expect(t, c.call("POST", "/tokens/provisioning", b), 200, "")
+		// One live enrolment per card: delete it before the next value.
+		a := c.call("GET", fmt.Sprintf("/consumers/cm-aim-%d", i), nil)
+		toks, _ := a.body["tokens"].([]any)
+		if len(toks) != 1 {
+			t.Fatalf("%q: profile %s", m, a.raw)
+		}
+		tok, _ := toks[0].(map[string]any)["token_ref_id"].(string)
+		expect(t, c.lifecycle(tok, "delete"), 200, "")
+	}
+	for _, m := range []string{"on file", "USER_INPUT", ""} {
+		b := enrolBody("cm-aim-x", "", c.accountData("378282246310005", 12, 2030))
+		b["risk_assessment_data"] = map[string]any{"account_input_method": m}
+		v := c.call("POST", "/tokens/provisioning", b)
+		expect(t, v, 400, "VALIDATION_ERROR")
+		if !strings.Contains(string(v.raw), "account_input_method") {
+			t.Fatalf("%q: %s", m, v.raw)
+		}
 	}
 }
 
