@@ -57,6 +57,15 @@ func Req(rs ...requirements.Requirement) ginkgo.Labels {
 	return append(labels, "level:"+strings.ToLower(string(level)))
 }
 
+// SimulatorCheck labels a scenario that plays a misbehaving client straight
+// against the simulator: it shows what a mistaken integration gets back and
+// proves the simulator enforces the rule, but no issuer can fail it, so it
+// counts toward no requirement (label simulator-check; net:<network> keeps it
+// to runs that test that network).
+func SimulatorCheck(network string) ginkgo.Labels {
+	return ginkgo.Label("simulator-check", "net:"+network)
+}
+
 func record(err error) {
 	mistakesMu.Lock()
 	defer mistakesMu.Unlock()

@@ -14,7 +14,6 @@ import (
 	"github.com/c2psim/c2psim/client/amex/jwe"
 	"github.com/c2psim/c2psim/client/amex/mac"
 	"github.com/c2psim/c2psim/conformance"
-	req "github.com/c2psim/c2psim/conformance/requirements"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -165,27 +164,27 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 			refusedWith(a, http.StatusUnauthorized, "AUTHENTICATION_FAILED")
 			Expect(a.body["error_description"]).To(ContainSubstring(names))
 		},
-		Entry("signed with another secret", conformance.Req(req.AXSec07), func(c *call, w *wire) {
+		Entry("signed with another secret", conformance.SimulatorCheck("amex"), func(c *call, w *wire) {
 			c.signer = &mac.Signer{ID: w.signer.ID, Secret: "not-the-client-secret-at-all"}
 		}, "bodyhash does not match"),
-		Entry("signed for another path (wrong mac)", conformance.Req(req.AXSec07), func(c *call, _ *wire) {
+		Entry("signed for another path (wrong mac)", conformance.SimulatorCheck("amex"), func(c *call, _ *wire) {
 			c.signedPath = "/consumers/someone-else"
 		}, "mac does not match"),
-		Entry("a body changed after signing (wrong bodyhash)", conformance.Req(req.AXSec07), func(c *call, _ *wire) {
+		Entry("a body changed after signing (wrong bodyhash)", conformance.SimulatorCheck("amex"), func(c *call, _ *wire) {
 			c.signedBody = jsonBody(map[string]any{"user_data": map[string]string{"email": "someone@example.com"}})
 		}, "bodyhash"),
-		Entry("a timestamp outside the window", conformance.Req(req.AXSec07), func(c *call, w *wire) {
+		Entry("a timestamp outside the window", conformance.SimulatorCheck("amex"), func(c *call, w *wire) {
 			stale := *w.signer
 			stale.Now = func() time.Time { return time.Now().Add(-time.Hour) }
 			c.signer = &stale
 		}, "ts is outside"),
-		Entry("no Authorization header", conformance.Req(req.AXSec07), func(c *call, _ *wire) {
+		Entry("no Authorization header", conformance.SimulatorCheck("amex"), func(c *call, _ *wire) {
 			none := ""
 			c.auth = &none
 		}, "Authorization header is missing"),
 	)
 
-	It("refuses a replayed nonce", conformance.Req(req.AXSec07), func() {
+	It("refuses a replayed nonce", conformance.SimulatorCheck("amex"), func() {
 		c := consumer()
 		first := w.send(ctx, call{method: http.MethodGet, path: "/consumers/" + c.Ref})
 		refusedWith(first, http.StatusNotFound, "NOT_FOUND") // authenticated: the profile does not exist
@@ -194,7 +193,7 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 		Expect(again.body["error_description"]).To(ContainSubstring("nonce was already used"))
 	})
 
-	It("replays the answer to a repeated x-amex-request-id and refuses it for another request", conformance.Req(req.AXIdm03, req.AXSec07), func() {
+	It("replays the answer to a repeated x-amex-request-id and refuses it for another request", conformance.SimulatorCheck("amex"), func() {
 		c := consumer()
 		enrolled(ctx, c, card(c, "k1", freshCard()))
 		id := freshID()
@@ -216,7 +215,7 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 		Expect(p.Emails).To(ConsistOf("ada@example.com"), "a refused request changed the profile")
 	})
 
-	It("refuses card data sent in clear or under another key, never echoing the number", conformance.Req(req.AXEnr03), func() {
+	It("refuses card data sent in clear or under another key, never echoing the number", conformance.SimulatorCheck("amex"), func() {
 		c := consumer()
 		number := freshCard()
 		plain := jsonBody(map[string]any{"account_type": "credit_card",
@@ -248,7 +247,7 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 		Expect(p.Enrolled).To(BeFalse(), "a refused enrolment created a profile")
 	})
 
-	It("answers a lifecycle request for an unknown token with 404 NOT_FOUND in its envelope", conformance.Req(req.AXErr01), func() {
+	It("answers a lifecycle request for an unknown token with 404 NOT_FOUND in its envelope", conformance.SimulatorCheck("amex"), func() {
 		c := consumer()
 		a := w.send(ctx, call{method: http.MethodPost, path: "/tokens/notifications",
 			body: jsonBody(map[string]string{"token_ref_id": "AXTRUNKNOWN" + c.Ref[2:], "notification_type": "suspend", "reason": "LOST"})})

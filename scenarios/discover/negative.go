@@ -11,7 +11,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/c2psim/c2psim/conformance"
-	req "github.com/c2psim/c2psim/conformance/requirements"
 )
 
 // These scenarios act as a misbehaving client on purpose, straight against
@@ -52,7 +51,7 @@ var _ = Describe("Discover refusals", Label("discover"), func() {
 		DeferCleanup(cancel)
 	})
 
-	It("refuses a token request with the wrong client secret", conformance.Req(req.DSSec08), func() {
+	It("refuses a token request with the wrong client secret", conformance.SimulatorCheck("discover"), func() {
 		creds := credentials(ctx)
 		r, _ := http.NewRequest(http.MethodPost, "/", nil)
 		r.SetBasicAuth(creds["client-id"], "not-the-client-secret")
@@ -62,7 +61,7 @@ var _ = Describe("Discover refusals", Label("discover"), func() {
 		Expect(body).To(HaveKeyWithValue("code", "1001"))
 	})
 
-	It("refuses card data sent in clear", conformance.Req(req.DSEnr03), func() {
+	It("refuses card data sent in clear", conformance.SimulatorCheck("discover"), func() {
 		creds := credentials(ctx)
 		r, _ := http.NewRequest(http.MethodPost, "/", nil)
 		r.SetBasicAuth(creds["client-id"], creds["client-secret"])

@@ -17,7 +17,6 @@ import (
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
 	"github.com/c2psim/c2psim/client/mastercard/oauth1"
 	"github.com/c2psim/c2psim/conformance"
-	req "github.com/c2psim/c2psim/conformance/requirements"
 	"github.com/c2psim/c2psim/internal/pemkey"
 )
 
@@ -110,7 +109,7 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		DeferCleanup(cancel)
 	})
 
-	It("refuses a bad signature, a replayed nonce and a stale timestamp with 401 AUTHENTICATION_FAILED", conformance.Req(req.MCSec01), func() {
+	It("refuses a bad signature, a replayed nonce and a stale timestamp with 401 AUTHENTICATION_FAILED", conformance.SimulatorCheck("mastercard"), func() {
 		r := newRawClient(ctx)
 		c := consumer()
 		body := r.enrolment(c.Ref, r.card(sampleCard))
@@ -142,7 +141,7 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		Expect(exchanges(ctx, c.Ref, "putCard")).To(HaveLen(1), "only the genuine request may reach the enrolment service")
 	})
 
-	It("refuses card data in clear without echoing it", conformance.Req(req.MCEnr03, req.MCSec02), func() {
+	It("refuses card data in clear without echoing it", conformance.SimulatorCheck("mastercard"), func() {
 		r := newRawClient(ctx)
 		c := consumer()
 		status, m := send(ctx, r.enrolment(c.Ref, sampleCard+"|08|2030|Ada Lovelace"), "", r.signer)
@@ -152,7 +151,7 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		Expect(string(raw)).NotTo(ContainSubstring(sampleCard), "the refusal echoed the card number")
 	})
 
-	It("refuses an unknown srcClientId as INVALID_STATE", Label("net:mastercard"), func() {
+	It("refuses an unknown srcClientId as INVALID_STATE", conformance.SimulatorCheck("mastercard"), func() {
 		r := newRawClient(ctx)
 		r.srcClientID = "00000000-0000-4000-8000-000000000000"
 		c := consumer()

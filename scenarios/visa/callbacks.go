@@ -258,14 +258,14 @@ var _ = Describe("Visa data, errors and security refusals", Label("visa"), func(
 			return resp.StatusCode, string(raw)
 		}
 
-		It("is refused with a stale X-Pay-Token or a wrong HMAC", conformance.Req(req.VISec04), func() {
+		It("is refused with a stale X-Pay-Token or a wrong HMAC", conformance.SimulatorCheck("visa"), func() {
 			status, _ := send(body, time.Now().Add(-time.Hour), creds["shared-secret"])
 			Expect(status).To(Equal(http.StatusUnauthorized), "a stale X-Pay-Token was accepted")
 			status, _ = send(body, time.Now(), "not-the-shared-secret-of-this-project")
 			Expect(status).To(Equal(http.StatusUnauthorized), "a wrong HMAC was accepted")
 		})
 
-		It("is refused when the body is not MLE-encrypted", conformance.Req(req.VISec05), func() {
+		It("is refused when the body is not MLE-encrypted", conformance.SimulatorCheck("visa"), func() {
 			status, answer := send([]byte(`{"intent":{"type":"PRODUCT_CODE","value":"CLICK_TO_PAY"}}`), time.Now(), creds["shared-secret"])
 			Expect(status).To(Equal(http.StatusBadRequest))
 			Expect(answer).NotTo(ContainSubstring(sampleCard))
