@@ -200,6 +200,15 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 		Expect(de.NetworkCode).To(Equal("CARD_INELIGIBLE"))
 		Expect(de.Retryable).To(BeFalse())
 		Expect(exchanges(ctx, c.Ref, "putCard")).To(HaveLen(1), "a terminal error was retried")
+
+		// An expired card is refused too: by the issuer before sending, or by
+		// Mastercard once, never retried.
+		expired := consumer()
+		k := card(expired, "k1", secondCard)
+		k.Expiry = "2020-01"
+		_, err = conformance.Current().Driver.Enrol(ctx, "", expired, k, false)
+		refusal(err)
+		Expect(len(exchanges(ctx, expired.Ref, "putCard"))).To(BeNumerically("<=", 1), "an expired card was sent again")
 	})
 
 	It("classifies each envelope: service and MDES errors and a recoverable gateway error are retried", conformance.Req(req.MCErr01), func() {
