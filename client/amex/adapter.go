@@ -509,6 +509,7 @@ func mapError(status int, code, msg string) error {
 	case "ALREADY_ENROLLED":
 		e.Kind = client.ErrAlreadyEnrolled
 	case "NOT_FOUND":
+		// The operation knows no such token or consumer.
 		e.Kind = client.ErrNotEnrolled
 	case "CARD_INELIGIBLE", "CARD_DECLINED":
 		e.Kind = client.ErrIneligible
@@ -527,7 +528,10 @@ func mapError(status int, code, msg string) error {
 		case status == http.StatusUnauthorized || status == http.StatusForbidden:
 			e.Kind = client.ErrAuth
 		case status == http.StatusNotFound:
-			e.Kind = client.ErrNotEnrolled
+			// No operation at the path (RESOURCE_NOT_FOUND, or a 404 from
+			// something other than the API): a wrong base URL, a
+			// configuration problem, never "not enrolled".
+			e.Kind = client.ErrNotFound
 		case status == http.StatusConflict:
 			e.Kind, e.Retryable = client.ErrConflict, true
 		case status == http.StatusUnprocessableEntity:

@@ -300,6 +300,52 @@ func TestNamesWithTheSeparatorAreRefused(t *testing.T) {
 	}
 }
 
+// TestWrongBaseURLIsNotNotEnrolled: only the operation's NOT_FOUND (an
+// unknown consumer or token) means "not enrolled"; a 404 for a path no
+// operation serves, with RESOURCE_NOT_FOUND or no Amex code at all, is a
+// configuration error, neither retried nor read as an empty profile.
+func TestWrongBaseURLIsNotNotEnrolled(t *testing.T) {
+	srv, a, _ := setup(t)
+	ctx := context.Background()
+	p, err := a.GetProfile(ctx, "cm-none")
+	if err != nil || len(p.Cards) != 0 {
+		t.Fatalf("unknown consumer: %+v, %v", p, err)
+	}
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	for name, base := range map[string]string{
+		"wrong path on the simulator": srv.URL + srv.Sim.BasePath("amex") + "/v9",
+		"not the API at all":          plain.URL,
+	} {
+		cfg := config(t, srv)
+		cfg.BaseURL = base
+		bad, _ := amex.New(cfg)
+		iss, err := client.New(client.WithAdapter(bad), client.WithClock(srv.Clock.Now),
+			client.WithSleep(func(context.Context, time.Duration) error { return nil }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(srv.Sim.Journal().Find(journal.Query{Network: "amex", Direction: journal.Inbound}))
+		p, err := iss.GetProfile(ctx, client.Amex, "cm-1")
+		var ne *client.NetworkError
+		if p != nil || !errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrNotEnrolled) || client.Retryable(err) ||
+			!errors.As(err, &ne) || ne.HTTPStatus != http.StatusNotFound {
+			t.Errorf("%s: profile %+v, %v", name, p, err)
+		}
+		_, err = iss.EnrolCard(ctx, ada(), card("k1", sampleCard))
+		if !errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrNotEnrolled) || client.Retryable(err) {
+			t.Errorf("%s: enrol %v", name, err)
+		}
+		if ne != nil && name == "wrong path on the simulator" && ne.Code != "RESOURCE_NOT_FOUND" {
+			t.Errorf("%s: code %q", name, ne.Code)
+		}
+		after := len(srv.Sim.Journal().Find(journal.Query{Network: "amex", Direction: journal.Inbound}))
+		if want := map[bool]int{true: 2, false: 0}[strings.HasPrefix(base, srv.URL)]; after-before != want {
+			t.Errorf("%s: %d calls reached the simulator, want %d (no retries)", name, after-before, want)
+		}
+	}
+}
+
 // TestUnknownFieldsAndStatusesAreTolerated answers with fields and a token
 // status no document declares, as a newer release could (ERR-04).
 func TestUnknownFieldsAndStatusesAreTolerated(t *testing.T) {

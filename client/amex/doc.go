@@ -44,7 +44,9 @@
 //
 // Error codes map to the client's sentinels: AUTHENTICATION_FAILED,
 // FORBIDDEN and ENCRYPTION_ERROR to ErrAuth; ALREADY_ENROLLED to
-// ErrAlreadyEnrolled; NOT_FOUND to ErrNotEnrolled; CARD_INELIGIBLE and
+// ErrAlreadyEnrolled; NOT_FOUND (the operation's unknown token or consumer)
+// to ErrNotEnrolled, and any other 404 (RESOURCE_NOT_FOUND: no operation at
+// the path, a wrong BaseURL) to ErrNotFound; CARD_INELIGIBLE and
 // CARD_DECLINED to ErrIneligible; INVALID_STATE_TRANSITION to
 // ErrIllegalTransition; VALIDATION_ERROR, CLEAR_CARD_DATA and the
 // 413/415 codes to ErrValidation; all of them terminal. SERVICE_ERROR and

@@ -280,6 +280,22 @@ func TestReplayedNonceIsRefused(t *testing.T) {
 	}
 }
 
+// An unknown token or consumer is the operation's NOT_FOUND; a path no
+// operation serves (a wrong base URL) is RESOURCE_NOT_FOUND, so a client can
+// tell "not enrolled" from a configuration error.
+func TestNotFoundCodes(t *testing.T) {
+	_, c := start(t)
+	expect(t, c.call("GET", "/consumers/cm-none", nil), 404, "NOT_FOUND")
+	expect(t, c.call("GET", "/tokens/AXTR0000000000000001/status", nil), 404, "NOT_FOUND")
+	for _, path := range []string{"/consumer/cm-1", "/tokens/AXTR0000000000000001/state", "/v1/consumers/cm-1"} {
+		a := c.call("GET", path, nil)
+		expect(t, a, 404, "RESOURCE_NOT_FOUND")
+		if a.str("error_type") != "not_found_error" {
+			t.Fatalf("%s: %s", path, a.raw)
+		}
+	}
+}
+
 func TestMacWindowSetting(t *testing.T) {
 	srv, c := start(t, "macWindow", "1m")
 	c.signer.Now = func() time.Time { return srv.Clock.Now().Add(-90 * time.Second) }

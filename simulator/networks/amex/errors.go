@@ -16,7 +16,8 @@ const (
 	codeClearCard       = "CLEAR_CARD_DATA"
 	codeAuth            = "AUTHENTICATION_FAILED"
 	codeForbidden       = "FORBIDDEN"
-	codeNotFound        = "NOT_FOUND"
+	codeNotFound        = "NOT_FOUND"          // an operation's unknown token or consumer
+	codeNoResource      = "RESOURCE_NOT_FOUND" // no operation at the path (a wrong base URL)
 	codeDuplicateReq    = "DUPLICATE_REQUEST_ID"
 	codeAlreadyEnrolled = "ALREADY_ENROLLED"
 	codeStateTransition = "INVALID_STATE_TRANSITION"
@@ -110,6 +111,11 @@ func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simul
 	code := e.Code
 	if code == "" {
 		code = defaultCode(e)
+		// No operation at the path: not a token or profile the operation
+		// does not know, so a client does not read it as "not enrolled".
+		if e.Kind == simulator.KindNotFound && (req == nil || req.OperationID == "") {
+			code = codeNoResource
+		}
 	}
 	details := []map[string]string{}
 	for _, f := range e.Fields {
