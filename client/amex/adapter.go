@@ -273,12 +273,25 @@ func (a *Adapter) provision(ctx context.Context, consumerRef string, u userData,
 	return a.done(rid, t), nil
 }
 
-// done is the Operation of a call American Express completed inline: its ID
-// and correlation ID are the call's x-amex-request-id.
+// done is the Operation of a call American Express answered inline: its ID
+// and correlation ID are the call's x-amex-request-id, its status the
+// answer's token_status.
 func (a *Adapter) done(requestID string, t token) *client.Operation {
 	now := a.cfg.Now()
-	return &client.Operation{ID: requestID, Network: client.Amex, Status: client.Succeeded, NetworkStatus: t.TokenStatus,
+	return &client.Operation{ID: requestID, Network: client.Amex, Status: tokenStatus(t.TokenStatus), NetworkStatus: t.TokenStatus,
 		TokenRef: t.TokenRefID, CorrelationID: requestID, StartedAt: now, UpdatedAt: now}
+}
+
+// tokenStatus is the operation status of an answer's token_status: the
+// token states American Express documents are a change made; a status not
+// given, or one this client does not know yet (PENDING, say), is Pending,
+// never taken for an active token.
+func tokenStatus(s string) client.OperationStatus {
+	switch strings.ToUpper(s) {
+	case tokenActive, tokenSuspended, tokenDeleted:
+		return client.Succeeded
+	}
+	return client.Pending
 }
 
 // UpdateConsumer implements client.ConsumerUpdater: the profile's user_data

@@ -300,6 +300,52 @@ func TestNamesWithTheSeparatorAreRefused(t *testing.T) {
 	}
 }
 
+// TestUnknownTokenStatusIsPending: an enrolment or lifecycle answer whose
+// token_status this client does not know (PENDING, or none) is a Pending
+// operation, and the Issuer does not take the card for active.
+func TestUnknownTokenStatusIsPending(t *testing.T) {
+	status := "PENDING"
+	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"token_ref_id":"AXTR1","consumer_ref":"cm-1","token_status":"`+status+`"}`)
+	}))
+	defer stub.Close()
+	a, err := amex.New(amex.Config{BaseURL: stub.URL, APIKey: "k", Secret: "s", EncryptionKeyID: "kid", EncryptionKey: make([]byte, 32), TokenRequesterID: "34900000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		status string
+		want   client.OperationStatus
+	}{
+		{"PENDING", client.Pending}, {"", client.Pending}, {"INACTIVE", client.Pending},
+		{"ACTIVE", client.Succeeded}, {"active", client.Succeeded}, {"SUSPENDED", client.Succeeded}, {"DELETED", client.Succeeded},
+	} {
+		status = tc.status
+		op, err := a.EnrolCard(ctx, ada(), card("k1", sampleCard))
+		if err != nil || op.Status != tc.want || op.NetworkStatus != tc.status {
+			t.Errorf("enrol answered %q: %+v, %v", tc.status, op, err)
+		}
+		op, err = a.SuspendCard(ctx, client.CardAction{ConsumerRef: "cm-1", TokenRef: "AXTR1"})
+		if err != nil || op.Status != tc.want {
+			t.Errorf("suspend answered %q: %+v, %v", tc.status, op, err)
+		}
+	}
+	status = "PENDING"
+	iss, err := client.New(client.WithAdapter(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iss.EnrolCard(ctx, ada(), card("k1", sampleCard)); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := iss.Enrolment(client.Amex, "k1"); e.State != client.StatePending {
+		t.Fatalf("state after a PENDING answer: %s", e.State)
+	}
+}
+
 // TestWrongBaseURLIsNotNotEnrolled: only the operation's NOT_FOUND (an
 // unknown consumer or token) means "not enrolled"; a 404 for a path no
 // operation serves, with RESOURCE_NOT_FOUND or no Amex code at all, is a
