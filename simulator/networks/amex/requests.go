@@ -71,7 +71,24 @@ func (l *requestLog) prune(now time.Time) {
 		l.order = append([]orderEntry(nil), l.order[l.head:]...)
 		l.head = 0
 	}
+	// Records deleted out of order (service errors, which are not
+	// remembered) leave stale entries behind a live head; once they
+	// outnumber the live ones, drop them, so the order stays within a
+	// constant factor of the records it tracks.
+	if len(l.order)-l.head > 2*len(l.byKey)+staleSlack {
+		kept := make([]orderEntry, 0, 2*len(l.byKey)+staleSlack)
+		for _, o := range l.order[l.head:] {
+			if cur, live := l.byKey[o.key]; live && cur == o.rec {
+				kept = append(kept, o)
+			}
+		}
+		l.order, l.head = kept, 0
+	}
 }
+
+// staleSlack is how many stale order entries prune tolerates beyond the
+// live records before it compacts the order.
+const staleSlack = 64
 
 // fingerprint identifies a request: method, path and the body's SHA-256.
 func fingerprint(req *simulator.Request) string {
