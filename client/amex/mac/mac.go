@@ -81,11 +81,15 @@ func Sum(secret, canonical string) string {
 }
 
 // Target is the part of a URL the mac covers: path, lower-case host and port
-// (the scheme's default when u has none).
+// (the scheme's default when u has none). An IPv6 literal keeps its brackets
+// ("[::1]"), as Java's URL.getHost() returns it to the SDK.
 func Target(u *url.URL) (path, host string, port int, err error) {
 	host = strings.ToLower(strings.TrimSpace(u.Hostname()))
 	if host == "" {
 		return "", "", 0, errors.New("mac: URL has no host")
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
 	}
 	if p := u.Port(); p != "" {
 		port, err = strconv.Atoi(p)

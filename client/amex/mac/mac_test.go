@@ -67,6 +67,10 @@ func TestTargetDefaultsAndCase(t *testing.T) {
 		{"https://API.QASB.AmericanExpress.com/payments/digital/v2/tokens/provisioning", "/payments/digital/v2/tokens/provisioning", "api.qasb.americanexpress.com", 443},
 		{"http://LocalHost/x?y=z", "/x", "localhost", 80},
 		{"https://h:8443/a%2Fb", "/a%2Fb", "h", 8443},
+		// IPv6 literals keep their brackets, as Java's URL.getHost() does.
+		{"http://[::1]:8080/x", "/x", "[::1]", 8080},
+		{"https://[2001:DB8::1]/tokens", "/tokens", "[2001:db8::1]", 443},
+		{"http://127.0.0.1:9/x", "/x", "127.0.0.1", 9},
 	} {
 		u, _ := url.Parse(c.in)
 		path, host, port, err := Target(u)
@@ -74,7 +78,14 @@ func TestTargetDefaultsAndCase(t *testing.T) {
 			t.Errorf("%s: got %q %q %d %v", c.in, path, host, port, err)
 		}
 	}
-	u, _ := url.Parse("ftp://h/x")
+	// The canonical string carries the bracketed host, and a request signed
+	// for an IPv6 URL verifies.
+	u, _ := url.Parse("http://[::1]:8080/payments/digital/v2/tokens/notifications")
+	p, err := Compute("id", "secret", "POST", u, []byte("{}"), "1700000000000", "n")
+	if want := Sum("secret", Canonical("1700000000000", "n", "POST", "/payments/digital/v2/tokens/notifications", "[::1]", 8080, BodyHash("secret", []byte("{}")))); err != nil || p.MAC != want {
+		t.Errorf("IPv6 mac %q %v, want %q", p.MAC, err, want)
+	}
+	u, _ = url.Parse("ftp://h/x")
 	if _, _, _, err := Target(u); err == nil {
 		t.Error("a scheme without a default port was accepted")
 	}
@@ -172,6 +183,23 @@ func TestVerifyAcceptsSignedRequest(t *testing.T) {
 	}
 	if res.ID != "client-1" || res.Nonce == "" || !res.Timestamp.Equal(f.clock) {
 		t.Fatalf("%+v", res)
+	}
+}
+
+func TestVerifyAcceptsIPv6Host(t *testing.T) {
+	f := newFixture()
+	u, _ := url.Parse("http://[::1]:8080/amex/payments/digital/v2/tokens/provisioning")
+	h, _ := f.signer.Header("POST", u, nil)
+	if _, err := f.v.Verify(h, "POST", u, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Signed over the bare address (no brackets), as before: refused.
+	p, _ := ParseHeader(h)
+	bh := BodyHash("secret-1", nil)
+	p.MAC = Sum("secret-1", Canonical(p.TS, "00000000-0000-4000-8000-000000000099", "POST", "/amex/payments/digital/v2/tokens/provisioning", "::1", 8080, bh))
+	p.Nonce = "00000000-0000-4000-8000-000000000099"
+	if _, err := f.v.Verify(p.String(), "POST", u, nil); !errors.Is(err, ErrBadMAC) {
+		t.Fatalf("a mac over the unbracketed host: %v", err)
 	}
 }
 
