@@ -231,6 +231,15 @@ func TestVerifyRefusals(t *testing.T) {
 			h, _ := f.signer.Header("POST", f.u, body)
 			return strings.Replace(h, `ts="1767225600000"`, `ts="soon"`, 1), "POST", f.u, body
 		}, ErrMalformedHeader, "milliseconds"},
+		{"ts with a sign", func(f *fixture) (string, string, *url.URL, []byte) {
+			// Signed over the signed ts, so only the ts check can refuse it.
+			p, _ := Compute("client-1", "secret-1", "POST", f.u, body, "+1767225600000", "00000000-0000-4000-8000-000000000042")
+			return p.String(), "POST", f.u, body
+		}, ErrMalformedHeader, "milliseconds"},
+		{"ts with a space", func(f *fixture) (string, string, *url.URL, []byte) {
+			p, _ := Compute("client-1", "secret-1", "POST", f.u, body, "1767225600000 ", "00000000-0000-4000-8000-000000000043")
+			return p.String(), "POST", f.u, body
+		}, ErrMalformedHeader, "milliseconds"},
 		{"ts in seconds is stale", func(f *fixture) (string, string, *url.URL, []byte) {
 			h, _ := f.signer.Header("POST", f.u, body)
 			return strings.Replace(h, `ts="1767225600000"`, `ts="1767225600"`, 1), "POST", f.u, body

@@ -108,7 +108,7 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 		return Result{}, fmt.Errorf("%w: %q", ErrUnknownID, clip(p.ID))
 	}
 	ms, err := strconv.ParseInt(p.TS, 10, 64)
-	if err != nil || ms <= 0 {
+	if err != nil || ms <= 0 || !digits(p.TS) {
 		return Result{}, fmt.Errorf("%w: ts %q is not milliseconds since the Unix epoch", ErrMalformedHeader, clip(p.TS))
 	}
 	ts := time.UnixMilli(ms)
@@ -160,3 +160,14 @@ func (v *Verifier) Forget() { v.nonces.Reset() }
 
 // Nonces reports how many nonces the replay cache holds.
 func (v *Verifier) Nonces() int { return v.nonces.Len() }
+
+// digits reports whether s is decimal digits only: the SDK's ts is
+// System.currentTimeMillis() as a string, never signed or padded.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
