@@ -432,6 +432,11 @@ func (x *exchange) validateRequest() *Error {
 	op := x.route.Operation
 	r := x.req.HTTP
 	body := x.req.Body
+	// A JSON body is decoded once here and checked against its schema
+	// directly (as kin-openapi would, as a request, without setting
+	// defaults); kin-openapi then checks the parameters only.
+	var jsonSchema *openapi3.Schema
+	var decoded any
 	if op.RequestBody != nil && op.RequestBody.Value != nil && len(body) > 0 {
 		content := op.RequestBody.Value.Content
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -439,8 +444,13 @@ func (x *exchange) validateRequest() *Error {
 			return &Error{Status: http.StatusUnsupportedMediaType, Kind: KindMediaType,
 				Message: fmt.Sprintf("Content-Type %q is not supported here; send one of: %s", r.Header.Get("Content-Type"), strings.Join(mediaTypes(content), ", "))}
 		}
-		if strings.HasSuffix(mt, "json") && !json.Valid(body) {
-			return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
+		if strings.HasSuffix(mt, "json") {
+			if err := json.Unmarshal(body, &decoded); err != nil {
+				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
+			}
+			if c := content.Get(mt); mt == "application/json" && c.Schema != nil && c.Schema.Value != nil {
+				jsonSchema = c.Schema.Value
+			}
 		}
 	}
 	if op.RequestBody == nil && len(bytes.TrimSpace(body)) > 0 {
@@ -459,14 +469,26 @@ func (x *exchange) validateRequest() *Error {
 		Options: &openapi3filter.Options{
 			MultiError:          true,
 			SkipSettingDefaults: true,
+			ExcludeRequestBody:  jsonSchema != nil,
 			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 		},
 	}
 	err := openapi3filter.ValidateRequest(r.Context(), in)
+	var fields []FieldError
+	if err != nil {
+		fields = toFieldErrors(err)
+	}
+	if jsonSchema != nil {
+		if berr := jsonSchema.VisitJSON(decoded, openapi3.MultiErrors(), openapi3.VisitAsRequest()); berr != nil {
+			fields = append(fields, toFieldErrors(berr)...)
+			if err == nil {
+				err = berr
+			}
+		}
+	}
 	if err == nil {
 		return nil
 	}
-	fields := toFieldErrors(err)
 	e := &Error{Status: http.StatusBadRequest, Kind: KindValidation, Fields: fields}
 	e.Message = e.Summary()
 	if e.Message == "" {
