@@ -546,7 +546,10 @@ func mapError(status int, code, msg string) error {
 			// configuration problem, never "not enrolled".
 			e.Kind = client.ErrNotFound
 		case status == http.StatusConflict:
-			e.Kind, e.Retryable = client.ErrConflict, true
+			// Only DUPLICATE_REQUEST_ID says a request is in flight; any
+			// other conflict is with the token's or profile's state, and
+			// sending the same request again meets the same state.
+			e.Kind = client.ErrIllegalTransition
 		case status == http.StatusUnprocessableEntity:
 			e.Kind = client.ErrIneligible
 		case status >= 500 || status == http.StatusTooManyRequests:

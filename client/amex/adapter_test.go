@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -304,11 +305,11 @@ func TestNamesWithTheSeparatorAreRefused(t *testing.T) {
 // token_status this client does not know (PENDING, or none) is a Pending
 // operation, and the Issuer does not take the card for active.
 func TestUnknownTokenStatusIsPending(t *testing.T) {
-	status := "PENDING"
+	var status atomic.Value
 	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"token_ref_id":"AXTR1","consumer_ref":"cm-1","token_status":"`+status+`"}`)
+		_, _ = io.WriteString(w, `{"token_ref_id":"AXTR1","consumer_ref":"cm-1","token_status":"`+status.Load().(string)+`"}`)
 	}))
 	defer stub.Close()
 	a, err := amex.New(amex.Config{BaseURL: stub.URL, APIKey: "k", Secret: "s", EncryptionKeyID: "kid", EncryptionKey: make([]byte, 32), TokenRequesterID: "34900000001"})
@@ -323,7 +324,7 @@ func TestUnknownTokenStatusIsPending(t *testing.T) {
 		{"PENDING", client.Pending}, {"", client.Pending}, {"INACTIVE", client.Pending},
 		{"ACTIVE", client.Succeeded}, {"active", client.Succeeded}, {"SUSPENDED", client.Succeeded}, {"DELETED", client.Succeeded},
 	} {
-		status = tc.status
+		status.Store(tc.status)
 		op, err := a.EnrolCard(ctx, ada(), card("k1", sampleCard))
 		if err != nil || op.Status != tc.want || op.NetworkStatus != tc.status {
 			t.Errorf("enrol answered %q: %+v, %v", tc.status, op, err)
@@ -333,7 +334,7 @@ func TestUnknownTokenStatusIsPending(t *testing.T) {
 			t.Errorf("suspend answered %q: %+v, %v", tc.status, op, err)
 		}
 	}
-	status = "PENDING"
+	status.Store("PENDING")
 	iss, err := client.New(client.WithAdapter(a))
 	if err != nil {
 		t.Fatal(err)
@@ -343,6 +344,46 @@ func TestUnknownTokenStatusIsPending(t *testing.T) {
 	}
 	if e, _ := iss.Enrolment(client.Amex, "k1"); e.State != client.StatePending {
 		t.Fatalf("state after a PENDING answer: %s", e.State)
+	}
+}
+
+// TestOnlyDuplicateRequestIDConflictsAreRetried: a 409 whose code the
+// adapter does not know is terminal; DUPLICATE_REQUEST_ID is retried.
+func TestOnlyDuplicateRequestIDConflictsAreRetried(t *testing.T) {
+	var code atomic.Value
+	var calls atomic.Int32
+	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		_, _ = io.WriteString(w, `{"error_code":"`+code.Load().(string)+`","error_type":"conflict_error","error_description":"conflict"}`)
+	}))
+	defer stub.Close()
+	a, err := amex.New(amex.Config{BaseURL: stub.URL, APIKey: "k", Secret: "s", EncryptionKeyID: "kid", EncryptionKey: make([]byte, 32), TokenRequesterID: "34900000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := client.New(client.WithAdapter(a), client.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		code      string
+		retryable bool
+		kind      error
+		attempts  int
+	}{
+		{"TOKEN_LOCKED", false, client.ErrIllegalTransition, 1},
+		{"", false, client.ErrIllegalTransition, 1},
+		{"DUPLICATE_REQUEST_ID", true, client.ErrConflict, client.DefaultRetryPolicy.MaxAttempts},
+	} {
+		code.Store(tc.code)
+		calls.Store(0)
+		_, err := iss.GetProfile(context.Background(), client.Amex, "cm-1")
+		if n := int(calls.Load()); client.Retryable(err) != tc.retryable || !errors.Is(err, tc.kind) || n != tc.attempts {
+			t.Errorf("409 %q: %v (retryable %v) after %d calls, want %v after %d", tc.code, err, client.Retryable(err), n, tc.kind, tc.attempts)
+		}
 	}
 }
 

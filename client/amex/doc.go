@@ -51,7 +51,9 @@
 // ErrIllegalTransition; VALIDATION_ERROR, CLEAR_CARD_DATA and the
 // 413/415 codes to ErrValidation; all of them terminal. SERVICE_ERROR and
 // SERVICE_UNAVAILABLE (ErrUnavailable) and DUPLICATE_REQUEST_ID (ErrConflict)
-// are retryable. Unknown codes are classified by HTTP status.
+// are retryable. Unknown codes are classified by HTTP status; an unknown
+// 409 is a conflict with the token's state (ErrIllegalTransition), not
+// retried.
 //
 // The adapter is also the client.CallbackCodec of the token status
 // notifications American Express posts to <callback URL>/tokens/status-notifications:
