@@ -152,8 +152,12 @@ func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (m
 	)
 	if noteID != "" {
 		// A duplicate delivery of a notification already sent: the token is
-		// where the first delivery left it.
-		if t, err = n.tokens.Get(ctx, id); err != nil {
+		// where the first delivery left it. Read under mu, as changeStatus
+		// writes, so the token is never seen halfway through a change.
+		n.mu.Lock()
+		t, err = n.tokens.Get(ctx, id)
+		n.mu.Unlock()
+		if err != nil {
 			return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", id)
 		}
 		if t.Status != status {
