@@ -14,6 +14,7 @@ const (
 	outcomeServiceError    = "service-error"
 	outcomeUnavailable     = "unavailable"
 	outcomeAnswerLost      = "answer-lost"
+	outcomeNotAmex         = "not-amex"
 )
 
 func testCard(stem string) string { return stem + string(pan.LuhnCheckDigit(stem)) }
@@ -28,7 +29,7 @@ var testCards = []simulator.TestCard{
 	{PAN: testCard("37000000000050"), Outcome: outcomeServiceError, Description: "500 SERVICE_ERROR (retryable; not remembered under its x-amex-request-id)"},
 	{PAN: testCard("37000000000053"), Outcome: outcomeUnavailable, Description: "503 SERVICE_UNAVAILABLE (retryable; not remembered under its x-amex-request-id)"},
 	{PAN: testCard("37000000000059"), Outcome: outcomeAnswerLost, Description: "enrols, but the first answer is a 503 SERVICE_UNAVAILABLE as if it was lost: a retry meets 409 ALREADY_ENROLLED and must check the profile, not enrol twice (IDM-04)"},
-	{PAN: "4111111111111111", Outcome: "VALIDATION_ERROR", Description: "any card number that is not 15 digits starting 34 or 37: 400 VALIDATION_ERROR from the plaintext schema"},
+	{PAN: "4111111111111111", Outcome: outcomeNotAmex, Description: "any card number that is not 15 digits starting 34 or 37: 400 VALIDATION_ERROR from the plaintext schema"},
 }
 
 // TestCards implements simulator.TestCardLister.
