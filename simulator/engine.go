@@ -390,10 +390,8 @@ func (x *exchange) respond(resp *Response) {
 		}
 	}
 
-	x.w.WriteHeader(status)
-	if len(body) > 0 && x.req.HTTP.Method != http.MethodHead {
-		_, _ = x.w.Write(body)
-	}
+	// The exchange is journalled before the answer leaves: a client that
+	// reads the journal as soon as it has the answer finds the exchange.
 	x.entry.Status = status
 	x.entry.ResponseHeader = journal.Headers(h)
 	x.entry.ResponseBody = journal.Body(body, m.sim.journalBodyMax)
@@ -401,6 +399,10 @@ func (x *exchange) respond(resp *Response) {
 		x.entry.ResponsePlain = journal.Body(resp.Plaintext, m.sim.journalBodyMax)
 	}
 	x.record()
+	x.w.WriteHeader(status)
+	if len(body) > 0 && x.req.HTTP.Method != http.MethodHead {
+		_, _ = x.w.Write(body)
+	}
 }
 
 func (x *exchange) record() {
