@@ -47,7 +47,27 @@ var (
 	wiringMu sync.RWMutex
 	wirings  = map[string]Wiring{}
 	samples  = map[string][]string{}
+	outcomes = map[string]string{} // network + "/" + outcome → card number
 )
+
+// OutcomeAnswerLost names the test card a network processes but answers
+// with a retryable error the first time, as if the answer was lost (IDM-04).
+const OutcomeAnswerLost = "answer-lost"
+
+// RegisterOutcomeCard names a network's test card for an outcome the
+// cross-network scenarios play (OutcomeAnswerLost).
+func RegisterOutcomeCard(network, outcome, pan string) {
+	wiringMu.Lock()
+	defer wiringMu.Unlock()
+	outcomes[network+"/"+outcome] = pan
+}
+
+// OutcomeCard returns a network's test card for an outcome, or "".
+func OutcomeCard(network, outcome string) string {
+	wiringMu.RLock()
+	defer wiringMu.RUnlock()
+	return outcomes[network+"/"+outcome]
+}
 
 // RegisterSampleCards names card numbers that enrol successfully on a
 // network, for scenarios that hold for every network.

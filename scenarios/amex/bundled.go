@@ -14,6 +14,7 @@ import (
 
 func init() {
 	conformance.RegisterSampleCards("amex", wiring.SampleCards...)
+	conformance.RegisterOutcomeCard("amex", conformance.OutcomeAnswerLost, answerLostCard)
 	conformance.RegisterNetwork("amex", func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
 		return wiring.New(creds, baseURL, hc)
 	})

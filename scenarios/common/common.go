@@ -197,4 +197,29 @@ var _ = Describe("Every network", func() {
 			Expect(second).To(BeNumerically("<", 30*time.Second), "%s: backoff is not bounded", n)
 		}
 	})
+
+	It("retries an enrolment whose answer was lost without enrolling twice, on every network", conformance.Req(req.C2PIdm04), func() {
+		t := conformance.Current()
+		played := 0
+		for _, n := range t.Networks {
+			lost := conformance.OutcomeCard(n, conformance.OutcomeAnswerLost)
+			if lost == "" {
+				continue
+			}
+			played++
+			c := consumer(n)
+			op, err := t.Driver.Enrol(ctx, "idm04", c, card(c, n, "k1", lost), false)
+			Expect(err).NotTo(HaveOccurred(), "%s: the issuer gave up after a lost answer", n)
+			deleteAfter(t, "idm04", c.Ref, c.Ref+"-k1")
+			done, err := t.Driver.Wait(ctx, "idm04", op, "20s")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(done.Status).To(Equal(client.Succeeded), "%s", n)
+			p, err := t.Driver.Profile(ctx, "idm04", client.Network(n), c.Ref)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(p.Cards).To(HaveLen(1), "%s: the card was enrolled more than once", n)
+		}
+		if played == 0 {
+			Skip("no network under test names an answer-lost test card")
+		}
+	})
 })

@@ -13,6 +13,7 @@ import (
 
 func init() {
 	conformance.RegisterSampleCards("discover", wiring.SampleCards...)
+	conformance.RegisterOutcomeCard("discover", conformance.OutcomeAnswerLost, answerLostCard)
 	conformance.RegisterNetwork("discover", func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
 		return wiring.New(creds, baseURL, hc)
 	})

@@ -13,6 +13,7 @@ import (
 
 func init() {
 	conformance.RegisterSampleCards("mastercard", wiring.SampleCards...)
+	conformance.RegisterOutcomeCard("mastercard", conformance.OutcomeAnswerLost, answerLostCard)
 	conformance.RegisterNetwork("mastercard", func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
 		return wiring.New(creds, baseURL, hc)
 	})

@@ -16,6 +16,7 @@ const BID = wiring.BID
 
 func init() {
 	conformance.RegisterSampleCards("visa", wiring.SampleCards...)
+	conformance.RegisterOutcomeCard("visa", conformance.OutcomeAnswerLost, answerLostCard)
 	conformance.RegisterNetwork("visa", func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
 		a, err := wiring.New(creds, baseURL, hc)
 		if err != nil {
