@@ -130,7 +130,14 @@ var _ = Describe("Mastercard calls to the issuer", Label("mastercard", "callback
 		Expect(err).NotTo(HaveOccurred())
 		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateActive))
 
-		out, err := trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "DEACTIVATED", "eventReasonCode": "ACCOUNT_CLOSED"})
+		// The old SUSPENDED notification arrives once more, after the newer
+		// ACTIVE one: acknowledged, and not applied again.
+		out, err := trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "requestId": requestID, "redeliver": true})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out["notifyStatus"]).To(BeNumerically("==", 200), "a late redelivery must still be acknowledged")
+		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateActive), "a late redelivery of an old notification was applied again")
+
+		out, err = trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "DEACTIVATED", "eventReasonCode": "ACCOUNT_CLOSED"})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(out["notifyStatus"]).To(BeNumerically("==", 200))
 		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateOptedOut), "a deactivated token must end the card's enrolment")

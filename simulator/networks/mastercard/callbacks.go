@@ -241,6 +241,7 @@ func (n *Network) notifyTokenUpdatedTo(ctx context.Context, t ntuToken, requestI
 	if requestID == "" {
 		requestID = n.env.IDs.Digits(12)
 	}
+	n.rememberNTU(requestID, t)
 	body, _ := json.Marshal(map[string]any{
 		"requestId":        requestID,
 		"responseHost":     "site.mdes.mastercard.com",
@@ -274,7 +275,9 @@ func (n *Network) Triggers() []string {
 // DEACTIVATED), optional suspendedBy (TOKEN_REQUESTOR | CARDHOLDER, default
 // TOKEN_REQUESTOR), eventReasonCode and requestId (reuse one to deliver a
 // duplicate). Asking for the status the token already has re-sends the
-// notification without changing anything. With encryption=foreignKey the
+// notification without changing anything. With redeliver=true and a
+// requestId the notification sent under it goes out again exactly as it was
+// (an old status, perhaps) and nothing changes. With encryption=foreignKey the
 // notification's payload is encrypted to another key and nothing changes:
 // a misrouted notification the issuer must refuse.
 //
@@ -290,6 +293,9 @@ func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (m
 	case TriggerEnterActivationCode:
 		return n.enterActivationCode(ctx, tur, str("activationCode"))
 	case TriggerTokenStatusChange:
+		if redeliver, _ := p["redeliver"].(bool); redeliver {
+			return n.redeliver(ctx, str("requestId"))
+		}
 		if enc := str("encryption"); enc != "" {
 			if enc != "foreignKey" {
 				return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "encryption must be foreignKey, got %q", pan.RedactText(enc))
@@ -372,6 +378,44 @@ func (n *Network) tokenStatusChange(ctx context.Context, tur, status, suspendedB
 		}
 	}
 	return n.notifyNow(ctx, c, t, requestID)
+}
+
+// rememberNTU keeps what a requestId carried, for redelivery.
+func (n *Network) rememberNTU(requestID string, t ntuToken) {
+	n.ntuMu.Lock()
+	defer n.ntuMu.Unlock()
+	if n.ntuSent == nil {
+		n.ntuSent = map[string]ntuToken{}
+	}
+	if _, seen := n.ntuSent[requestID]; !seen {
+		n.ntuOrder = append(n.ntuOrder, requestID)
+		if len(n.ntuOrder) > maxRememberedNTU {
+			delete(n.ntuSent, n.ntuOrder[0])
+			n.ntuOrder = n.ntuOrder[1:]
+		}
+	}
+	n.ntuSent[requestID] = t
+}
+
+// redeliver sends again, unchanged, the Notify Token Updated sent earlier
+// under requestID (as Mastercard does when it did not get an answer in
+// time), whatever the token's status is now; nothing changes.
+func (n *Network) redeliver(ctx context.Context, requestID string) (map[string]any, error) {
+	n.ntuMu.Lock()
+	t, ok := n.ntuSent[requestID]
+	n.ntuMu.Unlock()
+	if !ok {
+		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no Notify Token Updated was sent under requestId %s", pan.RedactText(requestID))
+	}
+	res, id, err := n.notifyTokenUpdated(ctx, t, requestID)
+	out := map[string]any{"tokenUniqueReference": t.TokenUniqueReference, "status": t.Status, "requestId": id}
+	if res != nil {
+		out["notifyStatus"], out["attempts"] = res.Status, res.Attempts
+	}
+	if err != nil {
+		return out, fmt.Errorf("the redelivered Notify Token Updated was not accepted: %w", err)
+	}
+	return out, nil
 }
 
 // misroutedNotification sends a Notify Token Updated for the token whose

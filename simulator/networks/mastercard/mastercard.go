@@ -166,7 +166,14 @@ type Network struct {
 	ntuSend  sync.Mutex
 	ntuMu    sync.Mutex
 	ntuQueue []ntuToken
+	// ntuSent remembers what each requestId carried (the last
+	// maxRememberedNTU), so a trigger can redeliver one as it was.
+	ntuSent  map[string]ntuToken
+	ntuOrder []string
 }
+
+// maxRememberedNTU bounds the notifications kept for redelivery.
+const maxRememberedNTU = 10_000
 
 var (
 	_ simulator.Network            = (*Network)(nil)
@@ -263,7 +270,7 @@ func (n *Network) keyFor(ck string) (*rsa.PublicKey, bool) {
 func (n *Network) Reset() {
 	n.verifier.Forget()
 	n.ntuMu.Lock()
-	n.ntuQueue = nil
+	n.ntuQueue, n.ntuSent, n.ntuOrder = nil, nil, nil
 	n.ntuMu.Unlock()
 }
 

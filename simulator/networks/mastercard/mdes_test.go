@@ -583,6 +583,31 @@ func TestNotifyTokenUpdatedRetriedThenDelivered(t *testing.T) {
 	if n := iss.ntu(t); fmt.Sprint(n["suspendedBy"]) != "[CARDHOLDER]" {
 		t.Fatalf("duplicate carries %v", n)
 	}
+	// Redelivery: after a newer change, the old notification goes out again
+	// exactly as it was, and nothing changes; an unknown requestId is refused.
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "ACTIVE"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := iss.ntu(t); n["status"] != "ACTIVE" {
+		t.Fatalf("Notify Token Updated %v", n)
+	}
+	late, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "requestId": id, "redeliver": true})
+	if err != nil || late["requestId"] != id || late["status"] != "SUSPENDED" {
+		t.Fatalf("redelivery: %v %v", late, err)
+	}
+	if n := iss.ntu(t); n["status"] != "SUSPENDED" {
+		t.Fatalf("the redelivery carries %v, not the old notification", n)
+	}
+	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "A" {
+		t.Fatalf("a redelivery changed the token: %v", tok)
+	}
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "requestId": "never-sent", "redeliver": true}); err == nil {
+		t.Fatal("redelivering a notification never sent was accepted")
+	}
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED"}); err != nil {
+		t.Fatal(err)
+	}
+	iss.ntu(t)
 	// A reason the issuer-side document does not allow is refused before
 	// anything changes.
 	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "ACTIVE", "eventReasonCode": "BORED"}); err == nil || !strings.Contains(err.Error(), "eventReasonCode") {
