@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -297,4 +296,3 @@ func operationsOf(doc *openapi3.T) []routers.Route {
 	return out
 }
 
-var errNoSuchNetwork = errors.New("no such network")

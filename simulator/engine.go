@@ -112,7 +112,6 @@ type exchange struct {
 	route   *routers.Route
 	entry   journal.Entry
 	start   time.Time
-	wallNow time.Time
 }
 
 // ServeHTTP runs the pipeline for one inbound request.

@@ -77,7 +77,7 @@ func New(cfg Config) (*Adapter, error) {
 		errs = append(errs, errors.New("the OAuth consumer key and signing key are required"))
 	}
 	if cfg.EncryptionKey == nil {
-		errs = append(errs, errors.New("Mastercard's encryption public key is required"))
+		errs = append(errs, errors.New("the encryption public key of Mastercard is required"))
 	}
 	if cfg.SrcClientID == "" || cfg.ServiceID == "" {
 		errs = append(errs, errors.New("srcClientId and serviceId are required"))

@@ -168,7 +168,7 @@ func (o Opener) open(encryptedData string) (*Opened, error) {
 	if len(encryptedData) > MaxEncryptedData {
 		return nil, ErrTooLong
 	}
-	jws, err := jose.ParseSigned(encryptedData, []jose.SignatureAlgorithm{jose.PS256})
+	jws, err := jose.ParseSignedCompact(encryptedData, []jose.SignatureAlgorithm{jose.PS256})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotJWS, err)
 	}
