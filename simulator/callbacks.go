@@ -295,4 +295,3 @@ func operationsOf(doc *openapi3.T) []routers.Route {
 	}
 	return out
 }
-

@@ -106,12 +106,12 @@ func operationDeclares(op *openapi3.Operation, status int) bool {
 
 // exchange carries one inbound call through the pipeline.
 type exchange struct {
-	m       *mounted
-	w       http.ResponseWriter
-	req     *Request
-	route   *routers.Route
-	entry   journal.Entry
-	start   time.Time
+	m     *mounted
+	w     http.ResponseWriter
+	req   *Request
+	route *routers.Route
+	entry journal.Entry
+	start time.Time
 }
 
 // ServeHTTP runs the pipeline for one inbound request.
