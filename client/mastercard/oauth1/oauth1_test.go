@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -226,4 +227,37 @@ func FuzzParseHeader(f *testing.F) {
 		u, _ := url.Parse("https://example.com/")
 		_, _ = v.Verify(h, "GET", u, nil)
 	})
+}
+
+// The nonce cache is bounded: when full, the oldest nonce is forgotten and
+// its timestamp (and every earlier one) is refused as stale, so no forgotten
+// nonce can be replayed.
+func TestNonceCacheIsBounded(t *testing.T) {
+	now := fixedTime.Add(30 * time.Second)
+	u, _ := url.Parse(vectorURL)
+	body := []byte(vectorBody)
+	s := fixedSigner(t)
+	clock := fixedTime
+	s.Now = func() time.Time { return clock }
+	n := 0
+	s.NewNonce = func() string { n++; return fmt.Sprintf("nonce%011d", n) }
+	v := verifier(t, &now)
+	v.MaxNonces = 3
+	var first string
+	for i := 0; i < 4; i++ {
+		clock = fixedTime.Add(time.Duration(i) * time.Second)
+		h, err := s.Header("POST", u, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = h
+		}
+		if _, err := v.Verify(h, "POST", u, body); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if _, err := v.Verify(first, "POST", u, body); !errors.Is(err, ErrStaleTimestamp) {
+		t.Fatalf("a replay of a forgotten nonce = %v, want ErrStaleTimestamp", err)
+	}
 }

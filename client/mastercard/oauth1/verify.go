@@ -42,9 +42,17 @@ type Verifier struct {
 	// MountPrefix, when set (for example "/mastercard"), lets a signature
 	// computed over the URL with or without that path prefix verify.
 	MountPrefix string
+	// MaxNonces bounds the nonce replay cache (default DefaultMaxNonces).
+	// When it is full the oldest nonce is forgotten, and every timestamp not
+	// after the forgotten one's is refused as stale from then on, so a
+	// forgotten nonce can never be replayed.
+	MaxNonces int
 
 	nonces replay.Cache
 }
+
+// DefaultMaxNonces bounds the nonce replay cache by default.
+const DefaultMaxNonces = 100_000
 
 // Result is what a verified header carried.
 type Result struct {
@@ -146,10 +154,17 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 
 func (v *Verifier) remember(ck, nonce string, ts, now time.Time) error {
 	// A nonce outlives the whole window its timestamp could be accepted in.
-	// The cache is unbounded, so it never refuses a timestamp as forgotten.
-	err := v.nonces.Remember(ck+"\x00"+nonce, ts, now.Add(2*v.window()), now, 0)
-	if errors.Is(err, replay.ErrReplayed) {
+	max := v.MaxNonces
+	if max <= 0 {
+		max = DefaultMaxNonces
+	}
+	err := v.nonces.Remember(ck+"\x00"+nonce, ts, now.Add(2*v.window()), now, max)
+	var forgotten *replay.ForgottenError
+	switch {
+	case errors.Is(err, replay.ErrReplayed):
 		return ErrReplayedNonce
+	case errors.As(err, &forgotten):
+		return fmt.Errorf("%w: %v", ErrStaleTimestamp, err)
 	}
 	return err
 }
