@@ -22,33 +22,43 @@ func TestHarnessCanFail(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suite again in a child process")
 	}
-	out := t.TempDir()
-	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", ".")
-	cmd.Env = append(os.Environ(), "C2P_SELFTEST_BREAK=retry-terminal", "C2P_OUT="+out, "C2P_NETWORKS=visa")
-	log, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("the suite passed against an issuer that retries terminal errors:\n%s", log)
-	}
-	raw, rerr := os.ReadFile(filepath.Join(out, "report.json"))
-	if rerr != nil {
-		t.Fatalf("no report from the child run (%v):\n%s", rerr, log)
-	}
-	var rep conformance.Report
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		t.Fatal(err)
-	}
-	var failed []string
-	for _, r := range rep.Requirements {
-		if r.Verdict == conformance.Failed {
-			failed = append(failed, r.ID)
-		}
-	}
-	sort.Strings(failed)
-	want := "C2P-ERR-01 C2P-ERR-02 VI-ENR-09 VI-ERR-01 VI-ERR-02"
-	if got := strings.Join(failed, " "); got != want {
-		t.Fatalf("failed requirements = %s, want %s", got, want)
-	}
-	if rep.MustFailed == 0 {
-		t.Fatal("the report does not count the failed MUST requirements")
+	for _, c := range []struct {
+		defect, network, want string
+	}{
+		// Every refusal marked retryable: terminal errors are sent again.
+		{"retry-terminal", "visa", "C2P-ERR-01 C2P-ERR-02 VI-ENR-09 VI-ERR-01 VI-ERR-02"},
+		// Every network call gets a new event ID: redeliveries are applied again.
+		{"mc-duplicate-events", "mastercard", "MC-LCM-12 MC-NTF-03 MC-NTF-05"},
+	} {
+		t.Run(c.defect, func(t *testing.T) {
+			out := t.TempDir()
+			cmd := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", ".")
+			cmd.Env = append(os.Environ(), "C2P_SELFTEST_BREAK="+c.defect, "C2P_OUT="+out, "C2P_NETWORKS="+c.network)
+			log, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the suite passed against an issuer with defect %s:\n%s", c.defect, log)
+			}
+			raw, rerr := os.ReadFile(filepath.Join(out, "report.json"))
+			if rerr != nil {
+				t.Fatalf("no report from the child run (%v):\n%s", rerr, log)
+			}
+			var rep conformance.Report
+			if err := json.Unmarshal(raw, &rep); err != nil {
+				t.Fatal(err)
+			}
+			var failed []string
+			for _, r := range rep.Requirements {
+				if r.Verdict == conformance.Failed {
+					failed = append(failed, r.ID)
+				}
+			}
+			sort.Strings(failed)
+			if got := strings.Join(failed, " "); got != c.want {
+				t.Fatalf("failed requirements = %s, want %s", got, c.want)
+			}
+			if rep.MustFailed == 0 {
+				t.Fatal("the report does not count the failed MUST requirements")
+			}
+		})
 	}
 }

@@ -153,3 +153,18 @@ func TestRedactTextLeavesRandomUUIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactIDKeepsAlphanumericIdentifiers(t *testing.T) {
+	for in, want := range map[string]string{
+		"DM4MMCa4533c7518dbb4996558145171bb9af2": "DM4MMCa4533c7518dbb4996558145171bb9af2",
+		"5186001700008785":                       "518600******8785",
+		"/tokens/5186001700008785/status":        "/tokens/518600******8785/status",
+		"consumer-5186001700008785":              "consumer-518600******8785",
+		"FPAN1a2b3c4d5e6f":                       "FPAN1a2b3c4d5e6f",
+		"0f1e2d3c-4b5a-4968-8776-655443322110":   "0f1e2d3c-4b5a-4968-8776-655443322110",
+	} {
+		if got := RedactID(in); got != want {
+			t.Errorf("RedactID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

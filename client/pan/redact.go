@@ -165,6 +165,38 @@ func grouped(s string, i int) (string, int) {
 	}
 }
 
+// RedactID masks card numbers in an identifier (a correlation ID, a URL, a
+// principal) the way RedactText does, except that a run of digits touching a
+// letter is part of an alphanumeric identifier (a token reference such as
+// DM4MMC…4996558145171…), not a card number, and stays as it is: those IDs
+// must still find their exchanges.
+func RedactID(s string) string {
+	var out []byte
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		run := s[i:j]
+		inWord := i > 0 && isLetter(s[i-1]) || j < len(s) && isLetter(s[j])
+		if !inWord && (looksLikePAN(run) || len(run) > 19) {
+			if out == nil {
+				out = []byte(s)
+			}
+			copy(out[i:j], Mask(run))
+		}
+		i = j
+	}
+	if out == nil {
+		return s
+	}
+	return string(out)
+}
+
 // RedactJSON returns a copy of a JSON document with card numbers masked in
 // every string and number, and sensitive fields (CVC, expiry, secrets)
 // replaced by Removed. Input that is not JSON is redacted as text.

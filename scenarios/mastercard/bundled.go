@@ -15,6 +15,10 @@ func init() {
 	conformance.RegisterSampleCards("mastercard", wiring.SampleCards...)
 	conformance.RegisterOutcomeCard("mastercard", conformance.OutcomeAnswerLost, answerLostCard)
 	conformance.RegisterNetwork("mastercard", func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
-		return wiring.New(creds, baseURL, hc)
+		a, err := wiring.New(creds, baseURL, hc)
+		if err != nil {
+			return nil, err
+		}
+		return broken(a), nil
 	})
 }

@@ -125,9 +125,10 @@ func (e *Entry) redact() {
 			v.Issues[i] = pan.RedactText(v.Issues[i])
 		}
 	}
-	e.URL, e.Principal, e.Error, e.Fault = pan.RedactText(e.URL), pan.RedactText(e.Principal), pan.RedactText(e.Error), pan.RedactText(e.Fault)
+	e.URL, e.Principal = pan.RedactID(e.URL), pan.RedactID(e.Principal)
+	e.Error, e.Fault = pan.RedactText(e.Error), pan.RedactText(e.Fault)
 	for i := range e.CorrelationIDs {
-		e.CorrelationIDs[i] = pan.RedactText(e.CorrelationIDs[i])
+		e.CorrelationIDs[i] = pan.RedactID(e.CorrelationIDs[i])
 	}
 	for k, v := range e.Notes {
 		e.Notes[k] = pan.RedactText(v)
