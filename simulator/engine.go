@@ -345,6 +345,13 @@ func (x *exchange) fail(e *Error, finding string) {
 // respond marshals, validates and writes a response, and journals the exchange.
 func (x *exchange) respond(resp *Response) {
 	m := x.m
+	if resp.Status != 0 && (resp.Status < 100 || resp.Status > 999) {
+		finding := fmt.Sprintf("%s %s: the handler answered status %d, which HTTP cannot carry", m.id, x.req.OperationID, resp.Status)
+		m.sim.addFinding(finding)
+		x.entry.Error = finding
+		resp = JSON(http.StatusInternalServerError, nil)
+		resp.Raw = []byte(`{"error":"internal simulator error"}`)
+	}
 	body := resp.Raw
 	if body == nil && resp.Body != nil {
 		b, err := json.Marshal(resp.Body)
@@ -391,6 +398,7 @@ func (x *exchange) respond(resp *Response) {
 
 	// The exchange is journalled before the answer leaves: a client that
 	// reads the journal as soon as it has the answer finds the exchange.
+	// (A status net/http cannot write was turned into a 500 above.)
 	x.entry.Status = status
 	x.entry.ResponseHeader = journal.Headers(h)
 	x.entry.ResponseBody = journal.Body(body, m.sim.journalBodyMax)
@@ -446,7 +454,14 @@ func (x *exchange) validateRequest() *Error {
 				Message: fmt.Sprintf("Content-Type %q is not supported here; send one of: %s", r.Header.Get("Content-Type"), strings.Join(mediaTypes(content), ", "))}
 		}
 		if strings.HasSuffix(mt, "json") {
-			if err := json.Unmarshal(body, &decoded); err != nil {
+			if !json.Valid(body) {
+				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
+			}
+			// Numbers stay json.Number, as kin-openapi decodes them, so a
+			// number beyond float64 is a schema matter, not malformed JSON.
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			if err := dec.Decode(&decoded); err != nil {
 				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
 			}
 			if c := content.Get(mt); mt == "application/json" && c.Schema != nil && c.Schema.Value != nil {
@@ -480,7 +495,7 @@ func (x *exchange) validateRequest() *Error {
 		fields = toFieldErrors(err)
 	}
 	if jsonSchema != nil {
-		if berr := jsonSchema.VisitJSON(decoded, openapi3.MultiErrors(), openapi3.VisitAsRequest()); berr != nil {
+		if berr := jsonSchema.VisitJSON(decoded, schemaOptions(x.route, openapi3.VisitAsRequest())...); berr != nil {
 			fields = append(fields, toFieldErrors(berr)...)
 			if err == nil {
 				err = berr
@@ -618,10 +633,21 @@ func readBounded(r io.Reader, max int64) ([]byte, error) {
 	return b, nil
 }
 
+// schemaOptions are the options kin-openapi would validate a body with:
+// every error, the direction, and JSON Schema 2020-12 for OpenAPI 3.1
+// documents.
+func schemaOptions(route *routers.Route, direction openapi3.SchemaValidationOption) []openapi3.SchemaValidationOption {
+	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors(), direction}
+	if route.Spec != nil && route.Spec.IsOpenAPI31OrLater() {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	return opts
+}
+
 // validateJSONResponse checks a JSON answer against the declared schema of
 // its media type; done is false when the answer is not of that simple kind.
-func validateJSONResponse(resp *openapi3.Response, h http.Header, body []byte) (issues []string, done bool) {
-	if resp == nil || len(resp.Headers) > 0 || len(body) == 0 {
+func validateJSONResponse(route *routers.Route, method string, status int, resp *openapi3.Response, h http.Header, body []byte) (issues []string, done bool) {
+	if resp == nil || len(resp.Headers) > 0 || len(body) == 0 || method == http.MethodHead || status/100 == 3 {
 		return nil, false
 	}
 	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
@@ -633,10 +659,12 @@ func validateJSONResponse(resp *openapi3.Response, h http.Header, body []byte) (
 		return nil, false
 	}
 	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
 		return []string{"the body is not JSON: " + pan.RedactText(err.Error())}, true
 	}
-	if err := c.Schema.Value.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsResponse()); err != nil {
+	if err := c.Schema.Value.VisitJSON(v, schemaOptions(route, openapi3.VisitAsResponse())...); err != nil {
 		for _, f := range toFieldErrors(err) {
 			issues = append(issues, pan.RedactText(f.Message))
 		}
@@ -656,7 +684,7 @@ func (s *Simulator) validateResponse(route *routers.Route, req *Request, status 
 	// The common case, a JSON body and no declared headers, is checked
 	// against its schema directly (as kin-openapi would, as a response);
 	// everything else goes through kin-openapi's whole response check.
-	if issues, done := validateJSONResponse(route.Operation.Responses.Status(status).Value, h, body); done {
+	if issues, done := validateJSONResponse(route, req.HTTP.Method, status, route.Operation.Responses.Status(status).Value, h, body); done {
 		return issues
 	}
 	in := &openapi3filter.ResponseValidationInput{

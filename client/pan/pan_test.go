@@ -121,6 +121,10 @@ func TestRedactTextMasksGroupedAndOverlongNumbers(t *testing.T) {
 	for in, want := range map[string]string{
 		"card 5186 0017 0000 8785 in clear":    "card 5186 00** **** 8785 in clear",
 		"5186-0017-0000-8785":                  "5186-00**-****-8785",
+		"5186\t0017\t0000\t8785":               "5186\t00**\t****\t8785",
+		"5186.0017.0000.8785":                  "5186.00**.****.8785",
+		"4111 1111 1111 1111 12 26":            "4111 11** **** **11 12 26",
+		"card 4111-1111-1111-1111-1226":        "card 4111-11**-****-1111-1226",
 		"3782 822463 10005":                    "3782 82**** *0005",
 		"51860017000087851":                    "518600*******7851",
 		"518600170000878512345":                "518600***********2345",
@@ -166,5 +170,12 @@ func TestRedactIDKeepsAlphanumericIdentifiers(t *testing.T) {
 		if got := RedactID(in); got != want {
 			t.Errorf("RedactID(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestRedactJSONSeesThroughEscapes(t *testing.T) {
+	got := string(RedactJSON([]byte(`{"x":"518600170\u00300008785","y":"5186\u002d0017\u002d0000\u002d8785"}`)))
+	if strings.Contains(got, "0017000") || strings.Contains(got, "0017-0000") || strings.Contains(got, `\u0030`) {
+		t.Fatalf("RedactJSON left an escaped card number: %s", got)
 	}
 }

@@ -90,7 +90,9 @@ func RedactText(s string) string {
 				continues = true // inside a masked number or a word
 			case prev == '-':
 				continues = isDigit(before) || isLetter(before) || before == '*' // a later part of a hyphenated token
-			case prev == ' ':
+			case prev == '-' || prev == '.' || prev == '_':
+				continues = isDigit(before) || isLetter(before) || before == '*'
+			case prev == ' ' || prev == '\t':
 				continues = isDigit(before) || before == '*' // a later group of a number
 			}
 		}
@@ -98,6 +100,13 @@ func RedactText(s string) string {
 			if n := len(g); n >= 13 && n <= 19 && looksLikePAN(g) {
 				b.WriteString(maskGrouped(s[i:end], n))
 				i = end
+				continue
+			}
+			// More digits follow the card number ("4111 1111 1111 1111 12 26"):
+			// mask the longest run of whole groups that reads as one.
+			if pe, pn := cardPrefix(s[i:end]); len(g) > 19 && pe > 0 {
+				b.WriteString(maskGrouped(s[i:i+pe], pn))
+				i += pe
 				continue
 			}
 		}
@@ -110,6 +119,26 @@ func RedactText(s string) string {
 		i = j
 	}
 	return b.String()
+}
+
+// cardPrefix finds, in a grouped number of more than 19 digits, the longest
+// leading run of whole groups with 13–19 digits that reads as a card number;
+// it returns where that run ends in g and its digit count, or 0.
+func cardPrefix(g string) (end, n int) {
+	digits := make([]byte, 0, len(g))
+	for k := 0; k <= len(g); k++ {
+		if k < len(g) && isDigit(g[k]) {
+			digits = append(digits, g[k])
+			continue
+		}
+		if d := len(digits); d >= 13 && d <= 19 && looksLikePAN(string(digits)) {
+			end, n = k, d
+		}
+		if len(digits) > 19 {
+			break
+		}
+	}
+	return end, n
 }
 
 // maskGrouped masks a grouped card number of n digits in place: the first
@@ -131,7 +160,7 @@ func maskGrouped(g string, n int) string {
 
 func isDigit(c byte) bool     { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool    { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-func isSeparator(c byte) bool { return c == ' ' || c == '-' }
+func isSeparator(c byte) bool { return c == ' ' || c == '-' || c == '\t' || c == '.' || c == '_' }
 
 // grouped reads digit groups from s[i] joined by single spaces or dashes and
 // returns their digits and where they end; no digits when the groups run on
@@ -146,22 +175,30 @@ func grouped(s string, i int) (string, int) {
 			j++
 		}
 		end = j
-		if j+1 < len(s) && s[j] == '-' && isLetter(s[j+1]) {
-			return "", end // a group of letters follows: a longer token
+		if j+1 >= len(s) || !isSeparator(s[j]) {
+			return string(d), end
 		}
-		if j+1 < len(s) && isSeparator(s[j]) && isDigit(s[j+1]) && len(d) < 20 {
-			// The next group must be digits only ("4aaa" in a UUID is not).
-			k := j + 1
-			for k < len(s) && isDigit(s[k]) {
-				k++
-			}
-			if k < len(s) && isLetter(s[k]) {
-				return "", end // part of a longer token (a UUID): not a card number
-			}
-			end = j + 1
-			continue
+		// Look at the next group.
+		k := j + 1
+		for k < len(s) && isDigit(s[k]) {
+			k++
 		}
-		return string(d), end
+		if k < len(s) && isLetter(s[k]) {
+			if s[j] == ' ' || s[j] == '\t' {
+				return string(d), end // a word follows: the number ends here
+			}
+			return "", end // part of a longer token (a GUID): not a card number
+		}
+		if k == j+1 {
+			return string(d), end // no digit group follows
+		}
+		if len(d) >= 20 {
+			if s[j] == ' ' || s[j] == '\t' {
+				return string(d), end // long enough already
+			}
+			return "", end // a long hyphenated token (an all-digit GUID): not a card number
+		}
+		end = j + 1
 	}
 }
 
@@ -301,6 +338,9 @@ func needsRedaction(b []byte) bool {
 			// written in groups ("5186 0017 0000 8785").
 			run := 0
 			for _, c := range b[i+1 : j] {
+				if c == '\\' {
+					return true // an escape may hide a digit: decode and look
+				}
 				if c >= '0' && c <= '9' {
 					run++
 					if run >= 13 {

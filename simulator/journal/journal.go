@@ -6,6 +6,7 @@
 package journal
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -115,16 +116,23 @@ func (j *Journal) Add(e Entry) uint64 {
 	return e.Seq
 }
 
+// redact masks e's text fields in copies: the caller's slices, map and
+// verdicts stay as they were.
 func (e *Entry) redact() {
-	for _, v := range []*Verdict{e.Auth, e.RequestCheck, e.ResponseCheck} {
-		if v == nil {
+	for _, v := range []**Verdict{&e.Auth, &e.RequestCheck, &e.ResponseCheck} {
+		if *v == nil {
 			continue
 		}
-		v.Reason = pan.RedactText(v.Reason)
-		for i := range v.Issues {
-			v.Issues[i] = pan.RedactText(v.Issues[i])
+		c := **v
+		c.Reason = pan.RedactText(c.Reason)
+		c.Issues = slices.Clone(c.Issues)
+		for i := range c.Issues {
+			c.Issues[i] = pan.RedactText(c.Issues[i])
 		}
+		*v = &c
 	}
+	e.CorrelationIDs = slices.Clone(e.CorrelationIDs)
+	e.Notes = maps.Clone(e.Notes)
 	e.URL, e.Principal = pan.RedactID(e.URL), pan.RedactID(e.Principal)
 	e.Error, e.Fault = pan.RedactText(e.Error), pan.RedactText(e.Fault)
 	for i := range e.CorrelationIDs {
@@ -189,7 +197,7 @@ func (q Query) matches(e *Entry) bool {
 		q.Direction != "" && e.Direction != q.Direction,
 		!q.Since.IsZero() && e.Time.Before(q.Since),
 		q.AfterSeq != 0 && e.Seq <= q.AfterSeq,
-		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID):
+		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID) && !slices.Contains(e.CorrelationIDs, pan.RedactID(q.CorrelationID)):
 		return false
 	}
 	return true

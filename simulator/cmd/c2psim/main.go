@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -100,6 +101,26 @@ func envInt(key string, def int64) int64 {
 	return def
 }
 
+// logText is the text of an error or Stringer attribute, for masking; not
+// for numbers (json.Number keeps its JSON form), and not when producing it
+// panics (a typed nil): slog then prints the value as it would anyway.
+func logText(v any) (text string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			text, ok = "", false
+		}
+	}()
+	switch v := v.(type) {
+	case json.Number:
+		return "", false
+	case error:
+		return v.Error(), true
+	case fmt.Stringer:
+		return v.String(), true
+	}
+	return "", false
+}
+
 func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -112,11 +133,8 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 		case slog.KindString:
 			a.Value = slog.StringValue(pan.RedactText(a.Value.String()))
 		case slog.KindAny:
-			switch v := a.Value.Any().(type) {
-			case error:
-				a.Value = slog.StringValue(pan.RedactText(v.Error()))
-			case fmt.Stringer:
-				a.Value = slog.StringValue(pan.RedactText(v.String()))
+			if text, ok := logText(a.Value.Any()); ok {
+				a.Value = slog.StringValue(pan.RedactText(text))
 			}
 		}
 		return a

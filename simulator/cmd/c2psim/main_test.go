@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,5 +110,19 @@ func TestLogsNeverCarryCardNumbers(t *testing.T) {
 		if out := buf.String(); strings.Contains(out, "5186001700008785") || strings.Contains(out, "0017 0000") {
 			t.Errorf("%s log carries a card number: %s", format, out)
 		}
+	}
+}
+
+func TestLogRedactionKeepsOddValues(t *testing.T) {
+	var buf bytes.Buffer
+	logger, err := newLogger("json", "info", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nilURL *url.URL
+	var nilErr *os.PathError
+	logger.Info("odd", "url", nilURL, "err", error(nilErr), "n", json.Number("7"))
+	if out := buf.String(); !strings.Contains(out, `"n":7`) {
+		t.Errorf("a json.Number changed form: %s", out)
 	}
 }
