@@ -454,14 +454,17 @@ func (x *exchange) validateRequest() *Error {
 				Message: fmt.Sprintf("Content-Type %q is not supported here; send one of: %s", r.Header.Get("Content-Type"), strings.Join(mediaTypes(content), ", "))}
 		}
 		if strings.HasSuffix(mt, "json") {
-			if !json.Valid(body) {
-				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
-			}
 			// Numbers stay json.Number, as kin-openapi decodes them, so a
 			// number beyond float64 is a schema matter, not malformed JSON.
 			dec := json.NewDecoder(bytes.NewReader(body))
 			dec.UseNumber()
-			if err := dec.Decode(&decoded); err != nil {
+			err := dec.Decode(&decoded)
+			if err == nil {
+				if _, extra := dec.Token(); extra != io.EOF {
+					err = errors.New("trailing data")
+				}
+			}
+			if err != nil {
 				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
 			}
 			if c := content.Get(mt); mt == "application/json" && c.Schema != nil && c.Schema.Value != nil {
