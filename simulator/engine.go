@@ -454,17 +454,7 @@ func (x *exchange) validateRequest() *Error {
 				Message: fmt.Sprintf("Content-Type %q is not supported here; send one of: %s", r.Header.Get("Content-Type"), strings.Join(mediaTypes(content), ", "))}
 		}
 		if strings.HasSuffix(mt, "json") {
-			// Numbers stay json.Number, as kin-openapi decodes them, so a
-			// number beyond float64 is a schema matter, not malformed JSON.
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.UseNumber()
-			err := dec.Decode(&decoded)
-			if err == nil {
-				if _, extra := dec.Token(); extra != io.EOF {
-					err = errors.New("trailing data")
-				}
-			}
-			if err != nil {
+			if err := decodeJSON(body, &decoded); err != nil {
 				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
 			}
 			if c := content.Get(mt); mt == "application/json" && c.Schema != nil && c.Schema.Value != nil {
@@ -636,6 +626,21 @@ func readBounded(r io.Reader, max int64) ([]byte, error) {
 	return b, nil
 }
 
+// decodeJSON parses a JSON document for schema validation. A number beyond
+// float64 is read as a json.Number (as kin-openapi reads every number), so it
+// is a schema matter, not malformed JSON; the common case takes the fast
+// path.
+func decodeJSON(b []byte, v *any) error {
+	err := json.Unmarshal(b, v)
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
 // schemaOptions are the options kin-openapi would validate a body with:
 // every error, the direction, and JSON Schema 2020-12 for OpenAPI 3.1
 // documents.
@@ -662,9 +667,7 @@ func validateJSONResponse(route *routers.Route, method string, status int, resp 
 		return nil, false
 	}
 	var v any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	if err := decodeJSON(body, &v); err != nil {
 		return []string{"the body is not JSON: " + pan.RedactText(err.Error())}, true
 	}
 	if err := c.Schema.Value.VisitJSON(v, schemaOptions(route, openapi3.VisitAsResponse())...); err != nil {
