@@ -209,6 +209,23 @@ var secretHeaders = map[string]bool{
 	"set-cookie": true, "x-amex-api-key": true, "x-dfs-c-app-cert": true,
 }
 
+// secretHeader reports whether a header carries credentials; header names
+// are compared without case, without allocating for the usual short names.
+func secretHeader(k string) bool {
+	if len(k) > 32 {
+		return secretHeaders[strings.ToLower(k)]
+	}
+	var buf [32]byte
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return secretHeaders[string(buf[:len(k)])]
+}
+
 // Headers flattens and redacts HTTP headers for an entry. Credential headers
 // keep only their scheme (for example "OAuth [removed]").
 func Headers(h http.Header) map[string]string {
@@ -218,7 +235,7 @@ func Headers(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, vs := range h {
 		v := strings.Join(vs, ", ")
-		if secretHeaders[strings.ToLower(k)] {
+		if secretHeader(k) {
 			scheme, _, found := strings.Cut(v, " ")
 			if found && len(scheme) < 16 {
 				v = scheme + " " + pan.Removed
