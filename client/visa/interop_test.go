@@ -5,12 +5,11 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/c2psim/c2psim/client/visa/internal/josetest"
 	"github.com/c2psim/c2psim/client/visa/mle"
 	"github.com/c2psim/c2psim/client/visa/notification"
 	"github.com/c2psim/c2psim/client/visa/vtsjwe"
@@ -39,20 +38,7 @@ func node(t *testing.T, cmd string, req any) map[string]any {
 
 func interopDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("testdata", "interop")
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node is not installed"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "jose")); err != nil {
-		missing = "jose is not installed (npm ci in " + dir + ")"
-	}
-	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(missing)
-		}
-		t.Skip(missing)
-	}
-	return dir
+	return josetest.Dir(t)
 }
 
 // nodeFails runs a command that must fail and returns its error output.

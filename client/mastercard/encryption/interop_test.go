@@ -1,7 +1,6 @@
 package encryption
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -12,12 +11,13 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/c2psim/c2psim/internal/nodeinterop"
 )
 
 const interopDir = "../testdata/interop"
@@ -73,29 +73,10 @@ func newInteropKeys(t *testing.T) *interopKeys {
 // (mastercard-client-encryption, pinned in package-lock.json).
 func mcEncryption(t *testing.T, req map[string]any) []map[string]any {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join(interopDir, "node_modules", "mastercard-client-encryption", "package.json"))
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("interoperability prerequisites missing under CI (run make interop-deps): %v", err)
-		}
-		t.Skipf("node or %s/node_modules missing (run make interop-deps): %v", interopDir, err)
-	}
-	in, _ := json.Marshal(req)
-	cmd := exec.Command(node, "encryption.js")
-	cmd.Dir = interopDir
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node encryption.js: %v: %s", err, stderr.String())
-	}
+	node := nodeinterop.Require(t, interopDir, "mastercard-client-encryption")
 	var res struct{ Bodies []map[string]any }
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("node encryption.js answered %q: %v", out, err)
+	if err := nodeinterop.Run(node, interopDir, req, &res, "encryption.js"); err != nil {
+		t.Fatal(err)
 	}
 	return res.Bodies
 }

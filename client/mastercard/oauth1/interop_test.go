@@ -1,15 +1,13 @@
 package oauth1
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/c2psim/c2psim/internal/nodeinterop"
 )
 
 const interopDir = "../testdata/interop"
@@ -19,29 +17,10 @@ const interopDir = "../testdata/interop"
 // package-lock.json).
 func mcSigner(t *testing.T, req map[string]any) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join(interopDir, "node_modules", "mastercard-oauth1-signer", "package.json"))
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("interoperability prerequisites missing under CI (run make interop-deps): %v", err)
-		}
-		t.Skipf("node or %s/node_modules missing (run make interop-deps): %v", interopDir, err)
-	}
-	in, _ := json.Marshal(req)
-	cmd := exec.Command(node, "oauth1.js")
-	cmd.Dir = interopDir
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node oauth1.js: %v: %s", err, stderr.String())
-	}
+	node := nodeinterop.Require(t, interopDir, "mastercard-oauth1-signer")
 	var res struct{ Header string }
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("node oauth1.js answered %q: %v", out, err)
+	if err := nodeinterop.Run(node, interopDir, req, &res, "oauth1.js"); err != nil {
+		t.Fatal(err)
 	}
 	return res.Header
 }

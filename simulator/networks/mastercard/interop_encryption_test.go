@@ -1,7 +1,6 @@
 package mastercard_test
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -15,12 +14,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/c2psim/c2psim/internal/nodeinterop"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/networks/mastercard"
 	"github.com/c2psim/c2psim/simulator/simtest"
@@ -30,38 +29,13 @@ import (
 // absence fails the test, elsewhere it skips.
 func requireNodeLibraries(t *testing.T) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	for _, pkg := range []string{"mastercard-oauth1-signer", "mastercard-client-encryption"} {
-		if err == nil {
-			_, err = os.Stat(filepath.Join(interopDir, "node_modules", pkg, "package.json"))
-		}
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("interoperability prerequisites missing under CI (run make interop-deps): %v", err)
-		}
-		t.Skipf("node or node_modules missing (run make interop-deps): %v", err)
-	}
-	return node
+	return nodeinterop.Require(t, interopDir, "mastercard-oauth1-signer", "mastercard-client-encryption")
 }
 
 // nodeInterop runs script in the interop directory with req on stdin and
 // decodes its JSON answer into out. It is safe off the test goroutine.
 func nodeInterop(node, script string, req, out any) error {
-	in, _ := json.Marshal(req)
-	cmd := exec.Command(node, script)
-	cmd.Dir = interopDir
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("node %s: %v: %s", script, err, stderr.String())
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("node %s answered %q: %v", script, raw, err)
-	}
-	return nil
+	return nodeinterop.Run(node, interopDir, req, out, script)
 }
 
 // certificateFor wraps a public key PEM (as the credentials endpoint hands

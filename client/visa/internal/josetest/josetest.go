@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/c2psim/c2psim/internal/nodeinterop"
 	"github.com/c2psim/c2psim/internal/pemkey"
 )
 
@@ -29,18 +30,7 @@ func testdata() string {
 func Dir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(testdata(), "interop")
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node is not installed"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "jose", "package.json")); err != nil {
-		missing = "the jose package is not installed: run npm ci in " + dir
-	}
-	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal(missing)
-		}
-		t.Skip(missing)
-	}
+	nodeinterop.Require(t, dir, "jose")
 	return dir
 }
 
