@@ -6,6 +6,11 @@ import "context"
 // unknownFields setting adds to its answers (ERR-04).
 const UnknownField = "c2psimFutureField"
 
+// UnknownFieldsSetting declares a network's unknownFields setting, which
+// switches WithUnknownField on (read it with Settings.Bool("unknownFields", true)).
+var UnknownFieldsSetting = Setting{Key: "unknownFields", Kind: "bool", Default: "true",
+	Description: "add a field no document declares to every successful JSON answer, as a newer release would (clients must ignore it, ERR-04)"}
+
 // WithUnknownField wraps h so that its successful JSON object answers carry
 // UnknownField. Answers are open: an issuer whose client refuses a field it
 // does not know breaks with the network's next release, and this finds it.

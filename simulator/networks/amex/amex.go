@@ -149,7 +149,7 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "requestIdCacheSize", Kind: "int", Default: "100000", Description: "x-amex-request-ids remembered at most (the oldest is forgotten first)"},
 		{Key: "notifyIssuerChanges", Kind: "bool", Default: "true", Description: "notify the issuer of token status changes it requested itself, not only of the network's"},
 		{Key: "notificationDelay", Kind: "duration", Default: "0s", Description: "time from a token status change to its notification"},
-		{Key: "unknownFields", Kind: "bool", Default: "true", Description: "add a field no document declares to every successful JSON answer, as a newer release would (clients must ignore it, ERR-04)"},
+		simulator.UnknownFieldsSetting,
 	}
 }
 

@@ -112,7 +112,7 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "asyncDelay", Kind: "duration", Default: "1s", Description: "time from 202 Accepted to the operation's outcome"},
 		{Key: "slowDelay", Kind: "duration", Default: "30s", Description: "outcome time for operations carrying the slow test card"},
 		{Key: "apiPlan", Kind: "string", Default: "CLICK_TO_PAY_ISSUER", Description: "the API plan name expected in x-dfs-api-plan"},
-		{Key: "unknownFields", Kind: "bool", Default: "true", Description: "add a field no document declares to every successful JSON answer, as a newer release would (clients must ignore it, ERR-04)"},
+		simulator.UnknownFieldsSetting,
 	}
 }
 

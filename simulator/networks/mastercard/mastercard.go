@@ -206,7 +206,7 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "slowDelay", Kind: "duration", Default: "10s", Description: "how long the enrolment of the slow test card takes, on the simulator clock"},
 		{Key: "activationCodeTTL", Kind: "duration", Default: "30m", Description: "validity of the activation code of a token awaiting additional authentication"},
 		{Key: "batchDelay", Kind: "duration", Default: "5s", Description: "time from a batch's 202 to the processing of its records"},
-		{Key: "unknownFields", Kind: "bool", Default: "true", Description: "add a field no document declares to every successful JSON answer, as a newer Mastercard release would (clients must ignore it, ERR-04)"},
+		simulator.UnknownFieldsSetting,
 	}
 }
 
