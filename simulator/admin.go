@@ -18,6 +18,7 @@ import (
 	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/store"
 )
 
 // admin is the admin API, served through the same pipeline as a network so
@@ -513,11 +514,11 @@ func (a *admin) listState(ctx context.Context, _ *Request) (*Response, error) {
 			return nil, err
 		}
 		for _, c := range cols {
-			entries, err := m.env.Store.List(ctx, c)
+			n, err := store.Count(ctx, m.env.Store, c)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, map[string]any{"network": m.id, "collection": c, "size": len(entries)})
+			out = append(out, map[string]any{"network": m.id, "collection": c, "size": n})
 		}
 	}
 	return JSON(http.StatusOK, out), nil

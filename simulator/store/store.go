@@ -1,11 +1,3 @@
-// Package store holds the simulator's state behind a small interface. The
-// default is in memory; the interface is narrow enough for a shared store
-// (several simulator replicas) to implement later.
-//
-// Values are JSON documents. Plugins use Table for typed access:
-//
-//	cards := store.NewTable[Card](env.Store, "cards")
-//	err := cards.Update(ctx, id, func(c *Card, exists bool) error { ... })
 package store
 
 import (
@@ -13,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
-	"sync"
 )
 
 // ErrNotFound is returned when a key does not exist.
@@ -27,253 +16,121 @@ type Entry struct {
 	Value json.RawMessage `json:"value"`
 }
 
-// Store is a set of collections of JSON documents.
+// Index is a secondary index of a collection: Values gives the index values
+// a record is found under (none, one or several). It must be a pure function
+// of the record: the store calls it on every write, and on the previous value
+// of a record to drop its old entries.
+type Index struct {
+	Name   string
+	Values func(key string, value []byte) ([]string, error)
+}
+
+// Store is a set of collections of JSON documents with secondary indexes.
+// Every method is safe for concurrent use; index entries change atomically
+// with the record they describe.
 type Store interface {
 	Get(ctx context.Context, collection, key string) ([]byte, error)
 	Put(ctx context.Context, collection, key string, value []byte) error
 	Delete(ctx context.Context, collection, key string) error
-	// List returns a collection's entries sorted by key.
-	List(ctx context.Context, collection string) ([]Entry, error)
 	// Update applies fn atomically to one key. fn gets the current value
 	// (nil when absent) and returns the new value, or nil to delete. When fn
 	// returns an error nothing changes.
 	Update(ctx context.Context, collection, key string, fn func(cur []byte) ([]byte, error)) error
+	// List returns a collection's entries sorted by key. Request paths use
+	// Lookup instead: List costs the size of the collection.
+	List(ctx context.Context, collection string) ([]Entry, error)
+	// DeclareIndex adds a secondary index to a collection (replacing one of
+	// the same name). Records stored before the declaration are indexed
+	// before the collection is next read or written. Declaring is cheap and
+	// may be repeated; a changed Values function needs a new Name.
+	DeclareIndex(collection string, idx Index)
+	// Lookup returns the entries of collection that index holds under
+	// value, sorted by key; none is not an error. Its cost does not grow
+	// with the size of the collection.
+	Lookup(ctx context.Context, collection, index, value string) ([]Entry, error)
 	// Collections lists the collections that hold at least one entry.
 	Collections(ctx context.Context) ([]string, error)
 	// Reset removes everything.
 	Reset(ctx context.Context) error
 }
 
-// Memory is the in-memory Store. The zero value is not usable; use NewMemory.
-type Memory struct {
-	mu   sync.RWMutex
-	data map[string]map[string][]byte
+// Dropper is a Store that removes a whole collection at once (Namespace's
+// Reset uses it; other stores fall back to deleting key by key).
+type Dropper interface {
+	Drop(ctx context.Context, collection string) error
 }
 
-// NewMemory returns an empty in-memory store.
-func NewMemory() *Memory { return &Memory{data: map[string]map[string][]byte{}} }
+// Counter is a Store that counts a collection without reading it.
+type Counter interface {
+	Count(ctx context.Context, collection string) (int, error)
+}
 
-var _ Store = (*Memory)(nil)
+// Closer is a Store holding resources (files, connections) to release.
+type Closer interface {
+	Close() error
+}
 
-func (m *Memory) Get(_ context.Context, c, k string) ([]byte, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	v, ok := m.data[c][k]
-	if !ok {
-		return nil, fmt.Errorf("%s/%s: %w", c, k, ErrNotFound)
+// Count returns how many entries a collection holds, without reading them
+// where the store can.
+func Count(ctx context.Context, s Store, collection string) (int, error) {
+	if c, ok := s.(Counter); ok {
+		return c.Count(ctx, collection)
 	}
-	return clone(v), nil
+	entries, err := s.List(ctx, collection)
+	return len(entries), err
 }
 
-func (m *Memory) Put(_ context.Context, c, k string, v []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.put(c, k, v)
-	return nil
+// IndexError reports an index function that failed on a record; nothing was
+// written.
+type IndexError struct {
+	Collection, Index, Key string
+	Err                    error
 }
 
-func (m *Memory) put(c, k string, v []byte) {
-	col := m.data[c]
-	if col == nil {
-		col = map[string][]byte{}
-		m.data[c] = col
+func (e *IndexError) Error() string {
+	return fmt.Sprintf("indexing %s/%s by %s: %v", e.Collection, e.Key, e.Index, e.Err)
+}
+
+func (e *IndexError) Unwrap() error { return e.Err }
+
+// IndexValues runs every index of a collection on one record and returns
+// its entries by index name, with duplicates and empty values dropped. It is
+// what implementations of Store call on each write.
+func IndexValues(collection, key string, value []byte, idx []Index) (map[string][]string, error) {
+	if value == nil || len(idx) == 0 {
+		return nil, nil
 	}
-	col[k] = clone(v)
-}
-
-func (m *Memory) Delete(_ context.Context, c, k string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.data[c][k]; !ok {
-		return fmt.Errorf("%s/%s: %w", c, k, ErrNotFound)
-	}
-	delete(m.data[c], k)
-	return nil
-}
-
-func (m *Memory) List(_ context.Context, c string) ([]Entry, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make([]Entry, 0, len(m.data[c]))
-	for k, v := range m.data[c] {
-		out = append(out, Entry{Key: k, Value: clone(v)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out, nil
-}
-
-func (m *Memory) Update(_ context.Context, c, k string, fn func([]byte) ([]byte, error)) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	cur, ok := m.data[c][k]
-	var in []byte
-	if ok {
-		in = clone(cur)
-	}
-	next, err := fn(in)
-	if err != nil {
-		return err
-	}
-	if next == nil {
-		if ok {
-			delete(m.data[c], k)
-		}
-		return nil
-	}
-	m.put(c, k, next)
-	return nil
-}
-
-func (m *Memory) Collections(context.Context) ([]string, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	var out []string
-	for c, col := range m.data {
-		if len(col) > 0 {
-			out = append(out, c)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-func (m *Memory) Reset(context.Context) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.data = map[string]map[string][]byte{}
-	return nil
-}
-
-func clone(b []byte) []byte { return append([]byte(nil), b...) }
-
-// Namespace returns a view of s whose collections are prefixed with ns + "/",
-// so each network sees only its own state. Collections and Reset are limited
-// to the namespace.
-func Namespace(s Store, ns string) Store { return &namespaced{s: s, p: ns + "/"} }
-
-type namespaced struct {
-	s Store
-	p string
-}
-
-func (n *namespaced) Get(ctx context.Context, c, k string) ([]byte, error) {
-	return n.s.Get(ctx, n.p+c, k)
-}
-func (n *namespaced) Put(ctx context.Context, c, k string, v []byte) error {
-	return n.s.Put(ctx, n.p+c, k, v)
-}
-func (n *namespaced) Delete(ctx context.Context, c, k string) error {
-	return n.s.Delete(ctx, n.p+c, k)
-}
-func (n *namespaced) List(ctx context.Context, c string) ([]Entry, error) {
-	return n.s.List(ctx, n.p+c)
-}
-func (n *namespaced) Update(ctx context.Context, c, k string, fn func([]byte) ([]byte, error)) error {
-	return n.s.Update(ctx, n.p+c, k, fn)
-}
-func (n *namespaced) Collections(ctx context.Context) ([]string, error) {
-	all, err := n.s.Collections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, c := range all {
-		if rest, ok := strings.CutPrefix(c, n.p); ok {
-			out = append(out, rest)
-		}
-	}
-	return out, nil
-}
-func (n *namespaced) Reset(ctx context.Context) error {
-	cols, err := n.Collections(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range cols {
-		entries, err := n.List(ctx, c)
+	out := make(map[string][]string, len(idx))
+	for _, ix := range idx {
+		vals, err := ix.Values(key, value)
 		if err != nil {
-			return err
+			return nil, &IndexError{Collection: collection, Index: ix.Name, Key: key, Err: err}
 		}
-		for _, e := range entries {
-			if err := n.Delete(ctx, c, e.Key); err != nil && !errors.Is(err, ErrNotFound) {
-				return err
+		out[ix.Name] = dedupe(vals)
+	}
+	return out, nil
+}
+
+func dedupe(vals []string) []string {
+	var out []string
+outer:
+	for _, v := range vals {
+		if v == "" {
+			continue
+		}
+		for _, o := range out {
+			if o == v {
+				continue outer
 			}
-		}
-	}
-	return nil
-}
-
-// Table is typed access to one collection.
-type Table[T any] struct {
-	s Store
-	c string
-}
-
-// NewTable returns typed access to collection c of s.
-func NewTable[T any](s Store, c string) Table[T] { return Table[T]{s: s, c: c} }
-
-// Get returns the value at key, or an error wrapping ErrNotFound.
-func (t Table[T]) Get(ctx context.Context, key string) (T, error) {
-	var v T
-	b, err := t.s.Get(ctx, t.c, key)
-	if err != nil {
-		return v, err
-	}
-	err = json.Unmarshal(b, &v)
-	return v, err
-}
-
-// Put stores v at key.
-func (t Table[T]) Put(ctx context.Context, key string, v T) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return t.s.Put(ctx, t.c, key, b)
-}
-
-// Delete removes key.
-func (t Table[T]) Delete(ctx context.Context, key string) error { return t.s.Delete(ctx, t.c, key) }
-
-// List returns every value, sorted by key.
-func (t Table[T]) List(ctx context.Context) ([]T, error) {
-	entries, err := t.s.List(ctx, t.c)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(entries))
-	for _, e := range entries {
-		var v T
-		if err := json.Unmarshal(e.Value, &v); err != nil {
-			return nil, fmt.Errorf("decoding %s/%s: %w", t.c, e.Key, err)
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return out
 }
 
-// Update applies fn atomically to the value at key. fn gets a pointer to the
-// current value (zero when absent) and whether it existed; it may modify the
-// value in place. Returning ErrDelete removes the key; any other error leaves
-// the store untouched and is returned.
-func (t Table[T]) Update(ctx context.Context, key string, fn func(v *T, exists bool) error) error {
-	return t.s.Update(ctx, t.c, key, func(cur []byte) ([]byte, error) {
-		var v T
-		exists := cur != nil
-		if exists {
-			if err := json.Unmarshal(cur, &v); err != nil {
-				return nil, err
-			}
-		}
-		if err := fn(&v, exists); err != nil {
-			if errors.Is(err, ErrDelete) {
-				return nil, nil
-			}
-			return nil, err
-		}
-		return json.Marshal(v)
-	})
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
 }
-
-// ErrDelete, returned from a Table.Update function, deletes the key.
-var ErrDelete = errors.New("delete")

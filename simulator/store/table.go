@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// IndexOf is a typed secondary index of a Table: Of gives the values a
+// record is found under. Build one with By.
+type IndexOf[T any] struct {
+	name string
+	of   func(key string, v T) []string
+}
+
+// By declares a Table index named name whose values for a record are of's
+// result. of must be a pure function of the record.
+func By[T any](name string, of func(key string, v T) []string) IndexOf[T] {
+	return IndexOf[T]{name: name, of: of}
+}
+
+// Table is typed access to one collection.
+type Table[T any] struct {
+	s Store
+	c string
+}
+
+// NewTable returns typed access to collection c of s, declaring its
+// indexes on s.
+func NewTable[T any](s Store, c string, indexes ...IndexOf[T]) Table[T] {
+	for _, ix := range indexes {
+		of := ix.of
+		s.DeclareIndex(c, Index{Name: ix.name, Values: func(key string, b []byte) ([]string, error) {
+			var v T
+			if err := json.Unmarshal(b, &v); err != nil {
+				return nil, err
+			}
+			return of(key, v), nil
+		}})
+	}
+	return Table[T]{s: s, c: c}
+}
+
+// Get returns the value at key, or an error wrapping ErrNotFound.
+func (t Table[T]) Get(ctx context.Context, key string) (T, error) {
+	var v T
+	b, err := t.s.Get(ctx, t.c, key)
+	if err != nil {
+		return v, err
+	}
+	err = json.Unmarshal(b, &v)
+	return v, err
+}
+
+// Put stores v at key.
+func (t Table[T]) Put(ctx context.Context, key string, v T) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return t.s.Put(ctx, t.c, key, b)
+}
+
+// Delete removes key.
+func (t Table[T]) Delete(ctx context.Context, key string) error { return t.s.Delete(ctx, t.c, key) }
+
+// List returns every value, sorted by key. It reads the whole collection:
+// request paths use Lookup.
+func (t Table[T]) List(ctx context.Context) ([]T, error) {
+	entries, err := t.s.List(ctx, t.c)
+	if err != nil {
+		return nil, err
+	}
+	return t.decode(entries)
+}
+
+// Row is one record of a Table with its key.
+type Row[T any] struct {
+	Key   string
+	Value T
+}
+
+// Lookup returns the records index holds under value, sorted by key.
+func (t Table[T]) Lookup(ctx context.Context, index, value string) ([]Row[T], error) {
+	entries, err := t.s.Lookup(ctx, t.c, index, value)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Row[T], 0, len(entries))
+	for _, e := range entries {
+		var v T
+		if err := json.Unmarshal(e.Value, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s/%s: %w", t.c, e.Key, err)
+		}
+		out = append(out, Row[T]{Key: e.Key, Value: v})
+	}
+	return out, nil
+}
+
+// Find returns the first record (by key) index holds under value, or an
+// error wrapping ErrNotFound.
+func (t Table[T]) Find(ctx context.Context, index, value string) (Row[T], error) {
+	rows, err := t.Lookup(ctx, index, value)
+	if err != nil {
+		return Row[T]{}, err
+	}
+	if len(rows) == 0 {
+		return Row[T]{}, fmt.Errorf("%s by %s: %w", t.c, index, ErrNotFound)
+	}
+	return rows[0], nil
+}
+
+func (t Table[T]) decode(entries []Entry) ([]T, error) {
+	out := make([]T, 0, len(entries))
+	for _, e := range entries {
+		var v T
+		if err := json.Unmarshal(e.Value, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s/%s: %w", t.c, e.Key, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Update applies fn atomically to the value at key. fn gets a pointer to the
+// current value (zero when absent) and whether it existed; it may modify the
+// value in place. Returning ErrDelete removes the key; any other error leaves
+// the store untouched and is returned.
+func (t Table[T]) Update(ctx context.Context, key string, fn func(v *T, exists bool) error) error {
+	return t.s.Update(ctx, t.c, key, func(cur []byte) ([]byte, error) {
+		var v T
+		exists := cur != nil
+		if exists {
+			if err := json.Unmarshal(cur, &v); err != nil {
+				return nil, err
+			}
+		}
+		if err := fn(&v, exists); err != nil {
+			if errors.Is(err, ErrDelete) {
+				return nil, nil
+			}
+			return nil, err
+		}
+		return json.Marshal(v)
+	})
+}
+
+// ErrDelete, returned from a Table.Update function, deletes the key.
+var ErrDelete = errors.New("delete")
