@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/c2psim/c2psim/simulator/store"
@@ -42,14 +43,31 @@ func BenchmarkLookup(b *testing.B, open func(b *testing.B) store.Store) {
 	}
 }
 
+// fill writes n records from several writers at once, as a loaded
+// simulator would (stores that share commits between writers fill fast).
 func fill(b *testing.B, s store.Store, n int) {
 	b.Helper()
 	ctx := context.Background()
 	tab := cards(s)
-	for i := 0; i < n; i++ {
-		k := fmt.Sprintf("k%d", i)
-		if err := tab.Put(ctx, k, card{ID: k, Token: fmt.Sprintf("t%d", i), PANs: []string{fmt.Sprintf("p%d", i%1000)}, Status: "ACTIVE"}); err != nil {
-			b.Fatal(err)
-		}
+	const writers = 32
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += writers {
+				k := fmt.Sprintf("k%d", i)
+				if err := tab.Put(ctx, k, card{ID: k, Token: fmt.Sprintf("t%d", i), PANs: []string{fmt.Sprintf("p%d", i%1000)}, Status: "ACTIVE"}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
 	}
 }
