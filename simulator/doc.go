@@ -9,7 +9,9 @@
 //   - a bounded body (413), the plugin's authentication before anything else
 //     reads the request (401/403), then validation of media type (415), JSON
 //     syntax and schema (400, every problem named, unknown fields included),
-//     without writing defaults into the request;
+//     without writing defaults into the request; a key repeated in one JSON
+//     object, in a clear body or a decrypted one, is a 400 naming it for
+//     every network (RuleDuplicateKey);
 //   - decryption through the plugin's optional Decoder, fault rules, the
 //     handler, and validation of every answer against the document (a
 //     mismatch is a finding: fatal under simtest, logged and journalled when

@@ -457,6 +457,9 @@ func (x *exchange) validateRequest() *Error {
 			if err := decodeJSON(body, &decoded); err != nil {
 				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
 			}
+			if derr := duplicateKeyError(body, "body"); derr != nil {
+				return derr
+			}
 			if c := content.Get(mt); mt == "application/json" && c.Schema != nil && c.Schema.Value != nil {
 				jsonSchema = c.Schema.Value
 			}

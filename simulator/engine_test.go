@@ -127,6 +127,8 @@ func TestPipelineRejectsBadRequestsBeforeHandlers(t *testing.T) {
 			400, []string{"/binRange", "pattern", "artUri", "colour", "unknown field"}},
 		{"oversize body", "POST", "/art/api/v1/art", "application/json", `{"binRange":"` + strings.Repeat("1", 5000) + `"}`, key, 413, []string{"4096"}},
 		{"path parameter", "GET", "/art/api/v1/art/xyz", "", "", key, 400, []string{"artId"}},
+		{"duplicate key", "POST", "/art/api/v1/art", "application/json", `{"binRange":518600,"artUri":"https://cdn.example/a.png","binRange":"518600"}`, key,
+			400, []string{"/binRange", `"binRange"`, "more than once", "duplicateKey"}},
 		{"bad fault header", "POST", "/art/api/v1/art", "application/json", goodBody, append([]string{"X-C2PSim-Fault", "colour=red"}, key...), 400, []string{"colour"}},
 	}
 	for _, tc := range cases {

@@ -22,6 +22,7 @@ func FuzzPipeline(f *testing.F) {
 		{"GET", "/art/api/v1/art/art-0001", "", "status=404", ""},
 		{"POST", "/art/api/v1/art", "application/json; charset=utf-8", "latency=1ms", `{"binRange":"518600","artUri":"u","height":-1}`},
 		{"DELETE", "/art/api/v1/art", "", "", ""},
+		{"POST", "/art/api/v1/art", "application/json", "", `{"binRange":518600,"artUri":"u","binRange":"518600"}`},
 		{"POST", "/_admin/faults", "application/json", "", `{"status":"x"}`},
 		{"PUT", "/_admin/networks/art/callback", "application/json", "", `{"url":"ftp://x"}`},
 	}

@@ -25,6 +25,9 @@ func (e *Env) ValidateSchema(spec, schema string, payload []byte) *Error {
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "decrypted payload is not valid JSON: " + jsonSyntaxError(payload)}
 	}
+	if derr := duplicateKeyError(payload, "encrypted payload"); derr != nil {
+		return derr
+	}
 	v = numbersToFloat(v)
 	if err := s.VisitJSON(v, openapi3.MultiErrors()); err != nil {
 		fields := toFieldErrors(err)

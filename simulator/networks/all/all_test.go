@@ -51,7 +51,7 @@ type operation struct {
 	op               *openapi3.Operation
 }
 
-func operations(t *testing.T, n simulator.Network) []operation {
+func operations(t testing.TB, n simulator.Network) []operation {
 	t.Helper()
 	var out []operation
 	desc := n.Describe()
