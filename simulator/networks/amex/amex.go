@@ -26,6 +26,11 @@
 //     CLEAR_CARD_DATA, another algorithm, kid or key 400 ENCRYPTION_ERROR,
 //     never echoing the card number; the plaintext is validated against
 //     AccountDataPlaintext;
+//   - the SDK's own request shapes are accepted unchanged: c2psim's
+//     additions (consumer_ref, card_ref, user_data.locale and country,
+//     name_on_card, billing lines) are optional; an enrolment without
+//     consumer_ref opens a profile of its own named by its
+//     x-amex-request-id (decodeEnrol), returned in the answer;
 //   - enrolment (tokens/provisioning) is synchronous: the token is ACTIVE in
 //     the 200 answer; cards of one consumer_ref form one profile, whose
 //     user_data the latest enrolment or update replaces; a card with a live

@@ -387,7 +387,8 @@ func TestAccountDataRefusals(t *testing.T) {
 	otherKey := bytes.Repeat([]byte{7}, 32)
 	wrongKid, _ := jwe.Encrypt([]byte(plain), "ax-enc-unknown", c.key)
 	wrongKey, _ := jwe.Encrypt([]byte(plain), c.creds["encryption-key"].KeyID, otherKey)
-	noName, _ := jwe.Encrypt([]byte(strings.Replace(plain, `,"name_on_card":"Ada"`, "", 1)), c.creds["encryption-key"].KeyID, c.key)
+	noMonth, _ := jwe.Encrypt([]byte(strings.Replace(plain, `"expiry_month":12,`, "", 1)), c.creds["encryption-key"].KeyID, c.key)
+	twice, _ := jwe.Encrypt([]byte(strings.Replace(plain, `"expiry_month":12,`, `"expiry_month":"12","expiry_month":12,`, 1)), c.creds["encryption-key"].KeyID, c.key)
 	for name, tc := range map[string]struct {
 		accountData string
 		code        string
@@ -395,11 +396,13 @@ func TestAccountDataRefusals(t *testing.T) {
 	}{
 		"clear JSON":        {plain, "CLEAR_CARD_DATA", "never card data in clear"},
 		"bare card number":  {"378282246310005", "CLEAR_CARD_DATA", "JWE compact string"},
+		"SDK without a key": {"Need key for encryption", "CLEAR_CARD_DATA", "JWE compact string"}, // ProvisioningRequest.toJson(null, null)
 		"spaced number":     {"3782 822463 10005", "CLEAR_CARD_DATA", ""},
 		"unknown kid":       {wrongKid, "ENCRYPTION_ERROR", `kid does not name a shared key: "ax-enc-unknown"`},
 		"wrong key":         {wrongKey, "ENCRYPTION_ERROR", "does not decrypt"},
 		"other algorithm":   {"eyJhbGciOiJkaXIiLCJlbmMiOiJBMTI4R0NNIiwia2lkIjoiYXgtZW5jLTEifQ.x.y.z.w", "ENCRYPTION_ERROR", "alg A256KW and enc A128GCM"},
-		"plaintext invalid": {noName, "VALIDATION_ERROR", "name_on_card"},
+		"plaintext invalid": {noMonth, "VALIDATION_ERROR", "expiry_month"},
+		"key repeated":      {twice, "VALIDATION_ERROR", `"expiry_month" appears more than once`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := c.call("POST", "/tokens/provisioning", enrolBody("cm-1", "", tc.accountData))

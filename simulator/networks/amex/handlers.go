@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/c2psim/c2psim/client/amex/jwe"
+	"github.com/c2psim/c2psim/client/amex/mac"
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/store"
@@ -27,15 +28,30 @@ type userData struct {
 	Email   string `json:"email"`
 	Phone   string `json:"phone"`
 	Name    string `json:"name"`
-	Locale  string `json:"locale"`
-	Country string `json:"country"`
+	Locale  string `json:"locale,omitempty"`  // c2psim's optional addition
+	Country string `json:"country,omitempty"` // c2psim's optional addition
 }
 
 type enrolRequest struct {
-	ConsumerRef string   `json:"consumer_ref"`
-	CardRef     string   `json:"card_ref,omitempty"`
+	ConsumerRef string   `json:"consumer_ref,omitempty"` // c2psim's optional addition
+	CardRef     string   `json:"card_ref,omitempty"`     // c2psim's optional addition
 	UserData    userData `json:"user_data"`
 	AccountData string   `json:"account_data"`
+}
+
+// decodeEnrol reads an enrolment body. The Token Service SDK's own request
+// has no consumer_ref: the enrolment then opens a profile of its own, named
+// by the request's x-amex-request-id (the document states the rule), which
+// the answer returns.
+func decodeEnrol(req *simulator.Request) (enrolRequest, error) {
+	var body enrolRequest
+	if err := json.Unmarshal(req.Body, &body); err != nil {
+		return body, err
+	}
+	if body.ConsumerRef == "" {
+		body.ConsumerRef = req.HTTP.Header.Get(mac.HeaderRequestID)
+	}
+	return body, nil
 }
 
 type accountData struct {
@@ -120,8 +136,7 @@ func (n *Network) Decode(req *simulator.Request) error {
 	default:
 		return nil
 	}
-	var body enrolRequest
-	_ = json.Unmarshal(req.Body, &body)
+	body, _ := decodeEnrol(req)
 	req.AddCorrelationID(body.ConsumerRef)
 	enc := strings.TrimSpace(body.AccountData)
 	if pan.RedactText(enc) != enc || strings.HasPrefix(enc, "{") || strings.Count(enc, ".") != 4 {
@@ -169,8 +184,8 @@ func (n *Network) Handler(op string) simulator.Handler {
 }
 
 func (n *Network) enrolCard(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-	var body enrolRequest
-	if err := json.Unmarshal(req.Body, &body); err != nil {
+	body, err := decodeEnrol(req)
+	if err != nil {
 		return nil, err
 	}
 	var a accountData

@@ -67,12 +67,17 @@ func TestInteropRequestsSignedByTheJavaSDK(t *testing.T) {
 		creds[c.Name] = c
 	}
 	key, _ := jwe.ParseKey(creds["encryption-key"].Value)
-	plain := `{"account_type":"credit_card","credit_card":{"account_number":"371111111111111","expiry_month":12,"expiry_year":2030,"name_on_card":"Ada Lovelace"},"billing_address":{"address_line1":"1 Way","city":"London","postal_code":"N1","country":"GBR"}}`
+	// The SDK's own shape: no field of c2psim's.
+	plain := `{"account_type":"credit_card","credit_card":{"account_number":"371111111111111","expiry_month":12,"expiry_year":2030},"billing_address":{"postal_code":"11111"}}`
 	acct, err := jwe.Encrypt([]byte(plain), creds["encryption-key"].KeyID, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := json.Marshal(enrolBody("cm-java", "", acct))
+	body, _ := json.Marshal(map[string]any{
+		"user_data":            map[string]any{"phone": "+0011112224444", "name": "first|middle|last", "email": "cm@example.com"},
+		"risk_assessment_data": map[string]any{"account_input_method": "On File"},
+		"account_data":         acct,
+	})
 
 	do := func(method, path string, body []byte) (int, map[string]any) {
 		t.Helper()
@@ -106,6 +111,10 @@ func TestInteropRequestsSignedByTheJavaSDK(t *testing.T) {
 	tok, _ := out["token_ref_id"].(string)
 	if status, out := do("GET", "/tokens/"+tok+"/status", nil); status != 200 || out["token_status"] != "ACTIVE" {
 		t.Fatalf("status signed by the SDK: %d %v", status, out)
+	}
+	// The SDK is handed the URL with its query and signs the path alone.
+	if status, out := do("GET", "/tokens/"+tok+"/metadata?view=full", nil); status != 200 || out["token_status"] != "ACTIVE" {
+		t.Fatalf("metadata with a query string signed by the SDK: %d %v", status, out)
 	}
 	lc, _ := json.Marshal(map[string]string{"token_ref_id": tok, "notification_type": "suspend"})
 	if status, out := do("POST", "/tokens/notifications", lc); status != 200 || out["token_status"] != "SUSPENDED" {
