@@ -21,6 +21,7 @@ import (
 type AdminControl struct {
 	BaseURL string // the simulator's base URL, without /_admin
 	HTTP    *http.Client
+	Token   string // the simulator's admin token, when it has one
 }
 
 var _ Control = (*AdminControl)(nil)
@@ -37,6 +38,9 @@ func (a *AdminControl) do(ctx context.Context, method, path string, in, out any)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.Token)
 	}
 	resp, err := a.HTTP.Do(req)
 	if err != nil {

@@ -27,6 +27,9 @@ type Config struct {
 	// driver base URL (openapi/driver.yaml).
 	SimulatorURL string `json:"simulatorUrl,omitempty"`
 	DriverURL    string `json:"driverUrl,omitempty"`
+	// SimulatorAdminToken is the running simulator's admin token, when it
+	// has one (default: the C2PSIM_ADMIN_TOKEN environment variable).
+	SimulatorAdminToken string `json:"simulatorAdminToken,omitempty"`
 }
 
 // DefaultConfig is what an empty file means.
@@ -59,6 +62,9 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if v := os.Getenv("C2P_OUT"); v != "" {
 		c.Out = v
+	}
+	if v := os.Getenv("C2PSIM_ADMIN_TOKEN"); v != "" && c.SimulatorAdminToken == "" {
+		c.SimulatorAdminToken = v
 	}
 	if v := os.Getenv("C2P_SEED"); v != "" {
 		if _, err := fmt.Sscan(v, &c.Seed); err != nil {
@@ -111,7 +117,9 @@ const AnnotatedDefault = `{
   "//simulatorUrl": "external target: the running c2psim your issuer talks to",
   "simulatorUrl": "",
   "//driverUrl": "external target: your issuer system's openapi/driver.yaml endpoint",
-  "driverUrl": ""
+  "driverUrl": "",
+  "//simulatorAdminToken": "external target: the simulator's admin token, when it has one (or set C2PSIM_ADMIN_TOKEN)",
+  "simulatorAdminToken": ""
 }
 `
 

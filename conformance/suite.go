@@ -118,7 +118,7 @@ func External(cfg Config) (*Target, error) {
 	}
 	return &Target{Name: "external", Networks: networks,
 		Driver:  &Driver{BaseURL: cfg.DriverURL, HTTP: http.DefaultClient},
-		Control: &AdminControl{BaseURL: cfg.SimulatorURL, HTTP: http.DefaultClient},
+		Control: &AdminControl{BaseURL: cfg.SimulatorURL, HTTP: http.DefaultClient, Token: cfg.SimulatorAdminToken},
 		SimURL:  cfg.SimulatorURL, HTTP: http.DefaultClient}, nil
 }
 

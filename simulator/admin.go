@@ -25,11 +25,12 @@ import (
 // its requests and answers are validated against admin.yaml.
 type admin struct {
 	sim      *Simulator
+	guard    *adminGuard
 	handlers map[string]Handler
 }
 
-func newAdmin(s *Simulator) *admin {
-	a := &admin{sim: s}
+func newAdmin(s *Simulator, guard *adminGuard) *admin {
+	a := &admin{sim: s, guard: guard}
 	a.handlers = map[string]Handler{
 		"getConsole":        a.console,
 		"getHealth":         a.health,
@@ -58,9 +59,9 @@ var _ Network = (*admin)(nil)
 func (a *admin) Describe() Description {
 	return Description{ID: "_admin", Name: "c2psim admin API", Specs: []string{"admin.yaml"}, FS: openapi.FS}
 }
-func (a *admin) Setup(*Env) error            { return nil }
-func (a *admin) Handler(op string) Handler   { return a.handlers[op] }
-func (a *admin) Authenticate(*Request) error { return nil }
+func (a *admin) Setup(*Env) error              { return nil }
+func (a *admin) Handler(op string) Handler     { return a.handlers[op] }
+func (a *admin) Authenticate(r *Request) error { return a.guard.check(r) }
 func (a *admin) RenderError(_ *Request, e *Error) *Response {
 	body := map[string]any{"code": string(e.Kind), "message": pan.RedactText(e.Summary())}
 	if len(e.Fields) > 0 {

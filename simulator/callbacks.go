@@ -3,7 +3,6 @@ package simulator
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,8 +43,10 @@ func (s *Simulator) SetCallbackTarget(network string, t CallbackTarget) error {
 	if _, ok := s.byID[network]; !ok {
 		return fmt.Errorf("unknown network %q", network)
 	}
-	if t.URL != "" && !strings.HasPrefix(t.URL, "http://") && !strings.HasPrefix(t.URL, "https://") {
-		return fmt.Errorf("callback URL %q must start with http:// or https://", t.URL)
+	if t.URL != "" {
+		if err := s.callbackPolicy.checkURL(t.URL); err != nil {
+			return err
+		}
 	}
 	if t.RetrySchedule == nil {
 		t.RetrySchedule = DefaultRetrySchedule
@@ -86,7 +87,7 @@ func (c *callbackSender) Send(ctx context.Context, cb *Callback) (*CallbackResul
 	}
 	client := c.sim.httpClient
 	if target.InsecureSkipVerify {
-		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // the issuer asked for it: local self-signed test servers
+		client = c.sim.insecureClient
 	}
 	method := cb.Method
 	if method == "" {

@@ -19,7 +19,11 @@
 //   - the journal of every exchange, redacted; outbound callbacks with
 //     retries, each attempt journalled and both sides validated against the
 //     issuer-side document; a seeded ID source, an injectable clock and
-//     timers on it; a namespaced state store; the admin API (openapi/admin.yaml).
+//     timers on it; a namespaced state store; the admin API (openapi/admin.yaml),
+//     which answers only its own host names, refuses cross-origin and
+//     non-JSON writes and can require a token (AdminOptions); callbacks
+//     never reach link-local or metadata addresses, nor private ones unless
+//     Options.CallbackNetworks lists them.
 //
 // A network plugin implements Network and registers a constructor in init():
 //

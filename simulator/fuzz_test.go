@@ -30,7 +30,8 @@ func FuzzPipeline(f *testing.F) {
 		f.Add(s.method, s.path, s.ctype, s.fault, []byte(s.body))
 	}
 	n := &artNet{}
-	sim, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{n}, Seed: 1, MaxBodyBytes: 2048})
+	sim, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{n}, Seed: 1, MaxBodyBytes: 2048,
+		Admin: simulator.AdminOptions{Hosts: []string{"sim"}}})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -51,8 +52,17 @@ type Options struct {
 	Settings map[string]string
 	// Logger; nil discards logs.
 	Logger *slog.Logger
-	// HTTPClient for callbacks; nil means a client with sensible timeouts.
+	// HTTPClient for callbacks; nil means a client with sensible timeouts
+	// that refuses to connect where CallbackNetworks does not allow.
 	HTTPClient *http.Client
+	// Admin protects the admin API: allowed hosts and origins, a token.
+	// The zero value answers loopback names only and needs no token.
+	Admin AdminOptions
+	// CallbackNetworks are address ranges callbacks may go to besides
+	// public and loopback addresses: private ranges (10.0.0.0/8,
+	// 172.16.0.0/12, 192.168.0.0/16, fc00::/7, 100.64.0.0/10) are refused
+	// unless listed here, link-local and cloud metadata addresses always.
+	CallbackNetworks []netip.Prefix
 }
 
 // Simulator serves the mounted networks and the admin API on one handler.
@@ -78,9 +88,11 @@ type Simulator struct {
 	findingsMu sync.Mutex
 	findings   []string
 
-	callbacksMu sync.RWMutex
-	callbacks   map[string]CallbackTarget
-	httpClient  *http.Client
+	callbacksMu    sync.RWMutex
+	callbacks      map[string]CallbackTarget
+	callbackPolicy callbackPolicy
+	httpClient     *http.Client
+	insecureClient *http.Client // for targets with InsecureSkipVerify
 }
 
 // New builds a simulator: it loads and validates every document, sets up
@@ -97,7 +109,7 @@ func New(opts Options) (*Simulator, error) {
 		journalBodyMax: opts.JournalBodyMax,
 		byID:           map[string]*mounted{},
 		callbacks:      map[string]CallbackTarget{},
-		httpClient:     opts.HTTPClient,
+		callbackPolicy: callbackPolicy{allow: opts.CallbackNetworks},
 	}
 	if s.clock == nil {
 		s.clock = RealClock{}
@@ -114,8 +126,9 @@ func New(opts Options) (*Simulator, error) {
 	if s.journalBodyMax <= 0 {
 		s.journalBodyMax = 64 << 10
 	}
-	if s.httpClient == nil {
-		s.httpClient = &http.Client{Timeout: 30 * time.Second}
+	s.httpClient, s.insecureClient = s.callbackPolicy.clients()
+	if opts.HTTPClient != nil {
+		s.httpClient = opts.HTTPClient
 	}
 	s.ids = NewSeededIDs(opts.Seed)
 	s.seed = s.ids.Seed()
@@ -154,7 +167,11 @@ func New(opts Options) (*Simulator, error) {
 	}
 	sort.Slice(s.networks, func(i, j int) bool { return s.networks[i].id < s.networks[j].id })
 
-	admin, err := s.mount(newAdmin(s), "", false)
+	guard, err := newAdminGuard(opts.Admin)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := s.mount(newAdmin(s, guard), "", false)
 	if err != nil {
 		return nil, fmt.Errorf("admin API: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -41,6 +42,10 @@ type Options struct {
 	TLS bool
 	// MaxBodyBytes overrides the request body limit.
 	MaxBodyBytes int64
+	// Admin protects the admin API (hosts, origins, token).
+	Admin simulator.AdminOptions
+	// CallbackNetworks are private address ranges callbacks may reach.
+	CallbackNetworks []netip.Prefix
 	// AllowFindings turns strict mode off: findings are kept but do not fail
 	// the test (for tests that provoke them on purpose).
 	AllowFindings bool
@@ -59,11 +64,13 @@ type Server struct {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	opts := simulator.Options{
-		Networks:     o.Networks,
-		Extra:        o.Extra,
-		Settings:     o.Settings,
-		Seed:         o.Seed,
-		MaxBodyBytes: o.MaxBodyBytes,
+		Networks:         o.Networks,
+		Extra:            o.Extra,
+		Settings:         o.Settings,
+		Seed:             o.Seed,
+		MaxBodyBytes:     o.MaxBodyBytes,
+		Admin:            o.Admin,
+		CallbackNetworks: o.CallbackNetworks,
 	}
 	if opts.Seed == 0 {
 		opts.Seed = 1

@@ -110,7 +110,8 @@ func run() error {
 }
 
 func basePaths(simURL string) (map[string]string, error) {
-	resp, err := http.Get(simURL + "/_admin/networks")
+	req, _ := http.NewRequest(http.MethodGet, simURL+"/_admin/networks", nil)
+	resp, err := http.DefaultClient.Do(withAdminToken(req))
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +131,7 @@ func setCallback(simURL, network, url string) error {
 	b, _ := json.Marshal(map[string]any{"url": url, "retrySchedule": []string{"50ms", "100ms"}, "timeout": "2s"})
 	req, _ := http.NewRequest(http.MethodPut, simURL+"/_admin/networks/"+network+"/callback", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(withAdminToken(req))
 	if err != nil {
 		return err
 	}
@@ -139,4 +140,13 @@ func setCallback(simURL, network, url string) error {
 		return fmt.Errorf("registering the %s callback URL: %d", network, resp.StatusCode)
 	}
 	return nil
+}
+
+// withAdminToken adds the simulator's admin token (C2PSIM_ADMIN_TOKEN), when
+// it has one.
+func withAdminToken(r *http.Request) *http.Request {
+	if tok := os.Getenv("C2PSIM_ADMIN_TOKEN"); tok != "" {
+		r.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return r
 }

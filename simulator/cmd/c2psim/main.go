@@ -6,6 +6,7 @@
 //	c2psim --tls-addr 127.0.0.1:8443        # also serve HTTPS with client certificates (mutual TLS)
 //	c2psim --set visa.asyncDelay=5s         # plugin settings
 //	c2psim --spec acme=./acme.yaml          # mount any OpenAPI 3 document under /acme
+//	c2psim --addr 0.0.0.0:8080 --admin-host c2psim   # in a container: the admin token is generated and printed
 //
 // Every flag can also be set by an environment variable (C2PSIM_ADDR,
 // C2PSIM_SEED, ...). Ctrl-C shuts down gracefully: in-flight requests finish.
@@ -47,6 +48,9 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type config struct {
 	addr, tlsAddr, tlsCert, tlsKey string
+	adminToken                     string
+	adminHosts, adminOrigins       listFlag
+	callbackAllow                  listFlag
 	seed                           int64
 	logFormat, logLevel            string
 	journalSize                    int
@@ -74,6 +78,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.credentialsDir, "credentials-dir", env("C2PSIM_CREDENTIALS_DIR", ""), "register the credentials in DIR/<network>.json at start; write a network's generated ones there when its file does not exist")
 	fs.Var(&c.sets, "set", "plugin setting network.key=value (repeatable)")
 	fs.Var(&c.specs, "spec", "mount an OpenAPI 3 document: name=path/to/openapi.yaml (repeatable)")
+	fs.StringVar(&c.adminToken, "admin-token", env("C2PSIM_ADMIN_TOKEN", ""), "token the admin API requires (Authorization: Bearer); generated and printed when listening beyond loopback without one (env C2PSIM_ADMIN_TOKEN)")
+	c.adminHosts = envList("C2PSIM_ADMIN_HOSTS")
+	fs.Var(&c.adminHosts, "admin-host", "a host name the admin API answers for besides loopback names and the listen address (repeatable; env C2PSIM_ADMIN_HOSTS, comma-separated)")
+	c.adminOrigins = envList("C2PSIM_ADMIN_ORIGINS")
+	fs.Var(&c.adminOrigins, "admin-origin", "an origin (scheme://host:port) whose pages may write to the admin API (repeatable; env C2PSIM_ADMIN_ORIGINS, comma-separated)")
+	c.callbackAllow = envList("C2PSIM_CALLBACK_ALLOW")
+	fs.Var(&c.callbackAllow, "callback-allow", "a private address range callbacks may reach (CIDR, an address, or \"private\" for all of them; repeatable; env C2PSIM_CALLBACK_ALLOW, comma-separated)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -89,6 +100,16 @@ func env(key, def string) string {
 		return v
 	}
 	return def
+}
+
+func envList(key string) listFlag {
+	var l listFlag
+	for _, v := range strings.Split(os.Getenv(key), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			l = append(l, v)
+		}
+	}
+	return l
 }
 
 func envInt(key string, def int64) int64 {
@@ -184,8 +205,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	} else if len(extra) > 0 {
 		networks = simulator.Registered()
 	}
+	callbackNets, err := parseCallbackAllow(c.callbackAllow)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
+	}
+	admin, generated, err := adminOptions(c)
+	if err != nil {
+		return err
+	}
+	if generated {
+		logger.Warn("the simulator listens beyond loopback and no admin token was given: generated one (printed on standard output); choose one with --admin-token or C2PSIM_ADMIN_TOKEN")
 	}
 	sim, err := simulator.New(simulator.Options{
 		Networks:     networks,
@@ -195,6 +227,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		MaxBodyBytes: c.maxBody,
 		Settings:     settings,
 		Logger:       logger,
+
+		Admin:            admin,
+		CallbackNetworks: callbackNets,
 	})
 	if err != nil {
 		return err
@@ -210,7 +245,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
 	}
-	base := "http://" + ln.Addr().String()
+	base := "http://" + dialable(ln.Addr())
 	srv := newServer(sim.Handler(), logger)
 	servers := []*http.Server{srv}
 	serveErr := make(chan error, 2)
@@ -223,7 +258,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			_ = srv.Close()
 			return err
 		}
-		tlsBase = "https://" + tlsLn.Addr().String()
+		tlsBase = "https://" + dialable(tlsLn.Addr())
 		servers = append(servers, tlsSrv)
 		go func() { serveErr <- tlsSrv.Serve(tlsLn) }()
 	}
@@ -232,7 +267,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	for _, info := range sim.Info() {
 		fmt.Fprintf(stdout, "  %-11s %s%s\n", info.ID, base, info.BasePath)
 	}
-	fmt.Fprintf(stdout, "  %-11s %s/_admin/\n", "admin", base)
+	if generated {
+		fmt.Fprintf(stdout, "  %-11s %s/_admin/#token=%s\n", "admin", base, admin.Token)
+		fmt.Fprintf(stdout, "  %-11s %s (generated; send it as Authorization: Bearer)\n", "admin token", admin.Token)
+	} else {
+		fmt.Fprintf(stdout, "  %-11s %s/_admin/\n", "admin", base)
+	}
 	if tlsBase != "" {
 		fmt.Fprintf(stdout, "  %-11s %s (mutual TLS: client certificates requested)\n", "tls", tlsBase)
 	}

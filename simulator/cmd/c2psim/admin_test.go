@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// startRun runs the command until the test ends and returns its HTTP base.
+func startRun(t *testing.T, args ...string) (base string, stdout, stderr *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	stdout, stderr = &lockedBuffer{}, &lockedBuffer{}
+	go func() { done <- run(ctx, args, stdout, stderr, ready) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	select {
+	case base = <-ready:
+	case err := <-done:
+		done <- err
+		t.Fatalf("exited early: %v\n%s", err, stderr.String())
+	}
+	return base, stdout, stderr
+}
+
+func get(t *testing.T, url string, hdr ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "Host" {
+			req.Host = hdr[i+1]
+		} else {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Listening on every interface without a token: one is generated, printed
+// (with the console URL carrying it) and required; a warning says so.
+func TestAllInterfacesWithoutTokenGeneratesOne(t *testing.T) {
+	base, stdout, stderr := startRun(t, "--addr", "0.0.0.0:0", "--networks", "amex", "--log-level", "warn")
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Errorf("base %q: want a dialable loopback URL", base)
+	}
+	m := regexp.MustCompile(`/_admin/#token=([A-Za-z0-9_-]{32})\n`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no generated token printed:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "no admin token was given") {
+		t.Errorf("no warning:\n%s", stderr.String())
+	}
+	token := m[1]
+	if s := get(t, base+"/_admin/networks"); s != 401 {
+		t.Errorf("without the token: %d", s)
+	}
+	if s := get(t, base+"/_admin/networks", "Authorization", "Bearer "+token); s != 200 {
+		t.Errorf("with the token: %d", s)
+	}
+	if s := get(t, base+"/_admin/health"); s != 200 {
+		t.Errorf("health: %d", s)
+	}
+	if s := get(t, base+"/_admin/networks", "Authorization", "Bearer "+token, "Host", "evil.example"); s != 403 {
+		t.Errorf("foreign host: %d", s)
+	}
+}
+
+func TestAdminFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("C2PSIM_ADMIN_TOKEN", "from-env")
+	t.Setenv("C2PSIM_ADMIN_HOSTS", "c2psim, sim.example")
+	base, stdout, _ := startRun(t, "--addr", "127.0.0.1:0", "--networks", "amex", "--log-level", "warn", "--admin-host", "extra.example")
+	if strings.Contains(stdout.String(), "from-env") {
+		t.Error("a token the user chose was printed")
+	}
+	for _, h := range []string{"c2psim:80", "sim.example", "extra.example"} {
+		if s := get(t, base+"/_admin/networks", "Authorization", "Bearer from-env", "Host", h); s != 200 {
+			t.Errorf("Host %s: %d", h, s)
+		}
+	}
+	if s := get(t, base+"/_admin/networks"); s != 401 {
+		t.Errorf("a token on loopback is still required: %d", s)
+	}
+}
+
+func TestAdminOptionsForListenAddresses(t *testing.T) {
+	for _, c := range []struct {
+		addr, tls, token string
+		generated        bool
+		host             string
+	}{
+		{"127.0.0.1:8080", "", "", false, ""},
+		{"localhost:8080", "", "", false, ""},
+		{"[::1]:8080", "127.0.0.1:8443", "", false, ""},
+		{"127.0.0.1:8080", "0.0.0.0:8443", "", true, ""},
+		{":8080", "", "", true, ""},
+		{"192.0.2.10:8080", "", "", true, "192.0.2.10"},
+		{"192.0.2.10:8080", "", "mine", false, "192.0.2.10"},
+	} {
+		o, generated, err := adminOptions(&config{addr: c.addr, tlsAddr: c.tls, adminToken: c.token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if generated != c.generated || (o.Token == "") == (c.generated || c.token != "") {
+			t.Errorf("%s %s: generated=%v token=%q", c.addr, c.tls, generated, o.Token)
+		}
+		if c.host != "" && !strings.Contains(strings.Join(o.Hosts, ","), c.host) {
+			t.Errorf("%s: hosts %v lack %s", c.addr, o.Hosts, c.host)
+		}
+	}
+	if _, err := parseCallbackAllow([]string{"10.0.0.0/8", "192.0.2.1", "private", "nope", "1.2.3.4/99"}); err == nil || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "1.2.3.4/99") {
+		t.Errorf("bad --callback-allow values: %v", err)
+	}
+}
