@@ -33,6 +33,9 @@ var (
 	ErrNotEnvelope = errors.New(`body is not an MLE envelope {"encData": "<JWE>"}`)
 	ErrAlgorithm   = errors.New("JWE must use alg RSA-OAEP-256 and enc A128GCM")
 	ErrKeyID       = errors.New("JWE kid does not match the MLE Key ID")
+	ErrNoIAT       = errors.New("the JWE protected header has no iat (issue time in milliseconds)")
+	ErrIATSeconds  = errors.New("iat must be milliseconds since the epoch")
+	ErrIATStale    = errors.New("iat is outside the accepted window")
 )
 
 // Seal encrypts payload to pub under keyID, stamping iat, and returns the
@@ -58,7 +61,36 @@ func Seal(payload []byte, pub *rsa.PublicKey, keyID string, now time.Time) ([]by
 type Opened struct {
 	Payload  []byte
 	KeyID    string
-	IssuedAt time.Time // zero when the header has no iat
+	IssuedAt time.Time // zero when the header has no numeric iat
+	// IAT is the header's iat as sent (a JSON number, milliseconds by
+	// Visa's rule), or nil when absent.
+	IAT any
+}
+
+// secondsBefore is the largest iat read as seconds rather than
+// milliseconds: 10^11 ms is March 1973, 10^11 s is the year 5138, so any
+// plausible present time below it is in seconds.
+const secondsBefore = 1e11
+
+// CheckIssuedAt reports whether o's iat is a number of milliseconds within
+// window of now (either way). An iat that reads as seconds, or that is not
+// a number, is named as such.
+func CheckIssuedAt(o *Opened, now time.Time, window time.Duration) error {
+	switch v := o.IAT.(type) {
+	case nil:
+		return ErrNoIAT
+	case float64:
+		if v > 0 && v < secondsBefore {
+			return fmt.Errorf("%w; %.0f looks like seconds (milliseconds now are about %d)", ErrIATSeconds, v, now.UnixMilli())
+		}
+		d := now.Sub(time.UnixMilli(int64(v)))
+		if d > window || d < -window {
+			return fmt.Errorf("%w of %s: it is %s off the current time", ErrIATStale, window, d.Round(time.Second))
+		}
+		return nil
+	default:
+		return fmt.Errorf("%w; got %v, which is not a number", ErrIATSeconds, v)
+	}
 }
 
 // Open parses an envelope and decrypts it with priv. When keyID is not empty
@@ -79,8 +111,8 @@ func Open(body []byte, priv *rsa.PrivateKey, keyID string) (*Opened, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decrypting MLE payload (wrong key?): %w", err)
 	}
-	out := &Opened{Payload: payload, KeyID: obj.Header.KeyID}
-	if iat, ok := obj.Header.ExtraHeaders["iat"].(float64); ok {
+	out := &Opened{Payload: payload, KeyID: obj.Header.KeyID, IAT: obj.Header.ExtraHeaders["iat"]}
+	if iat, ok := out.IAT.(float64); ok {
 		out.IssuedAt = time.UnixMilli(int64(iat))
 	}
 	return out, nil

@@ -56,3 +56,46 @@ func FuzzOpen(f *testing.F) {
 		_, _ = Open(b, key, "") // must not panic
 	})
 }
+
+func TestCheckIssuedAt(t *testing.T) {
+	now := time.UnixMilli(1764043200123)
+	window := 5 * time.Minute
+	cases := []struct {
+		name string
+		iat  any
+		want error
+		text string
+	}{
+		{"milliseconds now", float64(now.UnixMilli()), nil, ""},
+		{"milliseconds 4 minutes old", float64(now.Add(-4 * time.Minute).UnixMilli()), nil, ""},
+		{"seconds", float64(now.Unix()), ErrIATSeconds, "looks like seconds"},
+		{"a day old", float64(now.Add(-24 * time.Hour).UnixMilli()), ErrIATStale, "outside the accepted window"},
+		{"an hour ahead", float64(now.Add(time.Hour).UnixMilli()), ErrIATStale, "-1h0m0s off"},
+		{"a string", "1764043200123", ErrIATSeconds, "not a number"},
+		{"absent", nil, ErrNoIAT, "no iat"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckIssuedAt(&Opened{IAT: c.iat}, now, window)
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {
+				t.Fatalf("err = %v, want %v containing %q", err, c.want, c.text)
+			}
+		})
+	}
+	// Seal stamps milliseconds, so what it seals passes.
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	body, _ := Seal([]byte(`{}`), &key.PublicKey, "k", now)
+	o, err := Open(body, key, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckIssuedAt(o, now, window); err != nil {
+		t.Fatalf("a sealed body fails its own iat check: %v", err)
+	}
+}
