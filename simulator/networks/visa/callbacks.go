@@ -29,9 +29,15 @@ const TriggerEnrollmentAttempt = "enrollmentAttempt"
 // stale or foreign shared-secret JWE (SEC-06).
 const TriggerApproveProvisioning = "approveProvisioning"
 
+// TriggerRegisterInOtherProduct stands for the issuer's enrolment of a
+// consumer in another Visa product (Alias Directory, say): afterwards VICA
+// knows the consumer, and Enroll Existing Issuer Data can enrol it into
+// Click to Pay.
+const TriggerRegisterInOtherProduct = "registerInOtherProduct"
+
 // Triggers implements simulator.Triggerer.
 func (n *Network) Triggers() []string {
-	return []string{TriggerEnrollmentAttempt, TriggerApproveProvisioning}
+	return []string{TriggerEnrollmentAttempt, TriggerApproveProvisioning, TriggerRegisterInOtherProduct}
 }
 
 // Trigger implements simulator.Triggerer. enrollmentAttempt takes optional
@@ -57,6 +63,8 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 	case TriggerEnrollmentAttempt:
 	case TriggerApproveProvisioning:
 		return n.triggerApproval(ctx, str("accountNumber", ""), str("encryption", ""))
+	case TriggerRegisterInOtherProduct:
+		return n.registerInOtherProduct(ctx, str)
 	default:
 		return nil, fmt.Errorf("visa has no trigger %q (known: %s)", name, strings.Join(n.Triggers(), ", "))
 	}
@@ -294,4 +302,54 @@ func statusBody(r request) map[string]any {
 		out["details"] = r.Details
 	}
 	return out
+}
+
+// registerInOtherProduct records a consumer (and optionally one card) as
+// registered in another Visa product. Params: externalConsumerID and
+// externalConsumerIDOwnerBID (required), product (default ALIAS_DIRECTORY),
+// firstName, lastName, email, phone, locale, countryCode, and the card as
+// accountNumber (a Visa number) with nameOnCard and expirationDate
+// (YYYY-MM). It answers the paymentInstrumentReferenceID of the card, by
+// which Enroll Existing Issuer Data with Payment Instrument Reference names
+// it.
+func (n *Network) registerInOtherProduct(ctx context.Context, str func(k, def string) string) (map[string]any, error) {
+	info := consumerInformation{
+		ExternalConsumerID: str("externalConsumerID", ""), ExternalConsumerIDOwnerBID: str("externalConsumerIDOwnerBID", ""),
+		FirstName: str("firstName", "Alex"), LastName: str("lastName", "Miller"),
+		Emails: []string{str("email", "alex.miller@example.com")}, Phones: []string{str("phone", "16504005555")},
+		Locale: str("locale", "en_US"), CountryCode: str("countryCode", "USA"),
+	}
+	plain, _ := json.Marshal(info)
+	if verr := n.env.ValidateSchema(Spec, "ConsumerInformation", plain); verr != nil {
+		return nil, fmt.Errorf("trigger params: %v", pan.RedactText(verr.Summary()))
+	}
+	productCode := str("product", "ALIAS_DIRECTORY")
+	if productCode == productClickToPay {
+		return nil, fmt.Errorf("product must be another Visa product than CLICK_TO_PAY (Click to Pay enrolment goes through enrollData)")
+	}
+	reg := registration{Key: consumerKey(info.ExternalConsumerIDOwnerBID, info.ExternalConsumerID), Product: productCode, Info: info, Instruments: []card{}}
+	out := map[string]any{"externalConsumerID": info.ExternalConsumerID, "externalConsumerIDOwnerBID": info.ExternalConsumerIDOwnerBID, "product": productCode}
+	if acct := str("accountNumber", ""); acct != "" {
+		pi := paymentInstrument{Type: "CARD", AccountNumber: acct, NameOnCard: str("nameOnCard", info.FirstName+" "+info.LastName),
+			ExpirationDate: str("expirationDate", n.now().AddDate(3, 0, 0).Format("2006-01")),
+			BillingAddress: json.RawMessage(`{"addressLine1":"1000 Market Street","city":"San Francisco","state":"CA","postalCode":"94105","country":"USA"}`)}
+		b, _ := json.Marshal(pi)
+		if verr := n.env.ValidateSchema(Spec, "PaymentInstrument", b); verr != nil {
+			return nil, fmt.Errorf("trigger params: %v", pan.RedactText(verr.Summary()))
+		}
+		p, err := pan.Parse(acct)
+		if err != nil || !strings.HasPrefix(p.Reveal(), "4") {
+			return nil, fmt.Errorf("accountNumber must be a Visa card number (got %s)", pan.Mask(acct))
+		}
+		k := card{AccountNumber: acct, NameOnCard: pi.NameOnCard, ExpirationDate: pi.ExpirationDate, BillingAddress: pi.BillingAddress,
+			Status: "ACTIVE", ReferenceID: instrumentReference(acct)}
+		reg.Instruments = append(reg.Instruments, k)
+		out["paymentInstrumentReferenceID"], out["panLast4"] = k.ReferenceID, p.Last4()
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.registrations.Put(ctx, reg.Key, reg); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

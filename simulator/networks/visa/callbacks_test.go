@@ -203,7 +203,7 @@ func TestApprovalStandInWhenTheIssuerNeverAnswers(t *testing.T) {
 }
 
 func TestStatusNotification(t *testing.T) {
-	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.statusNotifications": "true", "visa.approvalCalls": "false"}})
+	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.statusNotifications": "true", "visa.approvalCalls": "false", "visa.maxPaymentInstruments": "2"}})
 	c := newIssuer(t, srv)
 	e := withIssuerEndpoint(t, srv, "00")
 	a := c.call("POST", "enrollData", enrolment("cons-sn", "4111111145551140"))
@@ -414,7 +414,7 @@ func TestEnrollmentAttemptVerifiedByTheIssuer(t *testing.T) {
 // The status notification carries the Request Status body, failures
 // included, and matches RequestStatusNotificationPlaintext.
 func TestStatusNotificationMatchesItsDocument(t *testing.T) {
-	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.statusNotifications": "true", "visa.approvalCalls": "false"}})
+	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.statusNotifications": "true", "visa.approvalCalls": "false", "visa.maxPaymentInstruments": "2"}})
 	c := newIssuer(t, srv)
 	e := withIssuerEndpoint(t, srv, "00")
 	const stem = "400000000007000" // the VIDC-7000 test card, without its check digit

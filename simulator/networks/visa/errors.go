@@ -24,6 +24,19 @@ type errorDetail struct {
 	Message    string `json:"message"`
 }
 
+// gatewayError is the Visa Developer gateway's envelope, used for 401.
+type gatewayError struct {
+	ResponseStatus gatewayStatus `json:"responseStatus"`
+}
+
+type gatewayStatus struct {
+	Status   int    `json:"status"`
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Info     string `json:"info"`
+}
+
 // vidc builds a business error with a VIDC code.
 func vidc(status int, code, msg string, args ...any) *simulator.Error {
 	e := simulator.Errorf(status, simulator.KindState, msg, args...)
@@ -34,6 +47,16 @@ func vidc(status int, code, msg string, args ...any) *simulator.Error {
 // RenderError implements simulator.Network: Visa's envelope with the VIDC code
 // for the kind of problem, encrypted to the client once the Key ID is known.
 func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simulator.Response {
+	if e.Status == http.StatusUnauthorized {
+		// The gateway refuses the caller before VICA sees the request: its
+		// own envelope, never encrypted (the caller is not known).
+		code := e.Code
+		if len(code) != 4 || strings.Trim(code, "0123456789") != "" {
+			code = codeCredentialMissing
+		}
+		return simulator.JSON(e.Status, gatewayError{ResponseStatus: gatewayStatus{
+			Status: e.Status, Code: code, Severity: "ERROR", Message: e.Message, Info: ""}})
+	}
 	body := errorBody{Status: e.Status, Reason: e.Code, Message: e.Message, ErrorDetail: []errorDetail{}}
 	if body.Reason == "" {
 		body.Reason = reasonFor(e)

@@ -34,9 +34,24 @@ type card struct {
 	NameOnCard     string          `json:"nameOnCard"`
 	ExpirationDate string          `json:"expirationDate"`
 	BillingAddress json.RawMessage `json:"billingAddress,omitempty"`
+	CardType       string          `json:"cardType,omitempty"`
+	IssuerName     string          `json:"issuerName,omitempty"`
+	CurrencyCode   string          `json:"currencyCode,omitempty"`
 	Status         string          `json:"status"`
 	TokenReference string          `json:"tokenReferenceId"`
 	PAR            string          `json:"paymentAccountReference"`
+	ReferenceID    string          `json:"paymentInstrumentReferenceID"`
+}
+
+// registration is a consumer VICA knows from another Visa product (the
+// issuer's Alias Directory enrolment, say): the data Enroll Existing Issuer
+// Data enrols into Click to Pay. c2psim emulates Click to Pay only, so the
+// registerInOtherProduct trigger stands for the other product's enrolment.
+type registration struct {
+	Key         string              `json:"key"`
+	Product     string              `json:"product"`
+	Info        consumerInformation `json:"consumerInformation"`
+	Instruments []card              `json:"paymentInstruments"`
 }
 
 // request is an accepted asynchronous request.
@@ -65,24 +80,82 @@ type itemProblem struct {
 	Message string `json:"message"`
 }
 
+// operations is the plugin's operation table: every operation of the
+// served document and the handler answering it.
+func (n *Network) operations() map[string]simulator.Handler {
+	return map[string]simulator.Handler{
+		opEnrollData:                n.accept,
+		opEnrollExisting:            n.accept,
+		opEnrollExistingReference:   n.accept,
+		"enrollPaymentInstruments":  n.accept,
+		"manageConsumerInformation": n.accept,
+		"managePaymentInstruments":  n.accept,
+		"deleteConsumerInformation": n.accept,
+		"deletePaymentInstruments":  n.accept,
+		"getData":                   n.getData,
+		"requestStatus":             n.requestStatus,
+	}
+}
+
+// Operation IDs the handlers branch on.
+const (
+	opEnrollData              = "enrollData"
+	opEnrollExisting          = "enrollExistingDataWithPaymentInstrument"
+	opEnrollExistingReference = "enrollExistingDataWithPaymentInstrumentReference"
+	productClickToPay         = "CLICK_TO_PAY"
+)
+
 // Handler implements simulator.Network.
-func (n *Network) Handler(op string) simulator.Handler {
-	switch op {
-	case "enrollData", "enrollPaymentInstruments", "manageConsumerInformation",
-		"managePaymentInstruments", "deleteConsumerInformation", "deletePaymentInstruments":
-		return n.accept
-	case "getData":
-		return n.getData
-	case "requestStatus":
-		return n.requestStatus
+func (n *Network) Handler(op string) simulator.Handler { return n.operations()[op] }
+
+func (n *Network) decoded(req *simulator.Request) (payload, error) {
+	var p payload
+	if err := json.Unmarshal(req.Plaintext(), &p); err != nil {
+		return p, err
+	}
+	if ext := req.PathParams["externalConsumerId"]; ext != "" {
+		// Enroll Existing names the consumer in the path.
+		p.ConsumerInformation.ExternalConsumerID = ext
+	}
+	return p, nil
+}
+
+// selectProduct checks the product selector: exactly one of products[] (the
+// current pattern) and the legacy intent, naming CLICK_TO_PAY only.
+func (n *Network) selectProduct(req *simulator.Request, p payload) error {
+	switch {
+	case p.Intent != nil && len(p.Products) > 0:
+		return fieldError("VIDC-1001", "products", "send products or the legacy intent, not both")
+	case p.Intent == nil && len(p.Products) == 0:
+		return fieldError("VIDC-1000", "products", `products is required: [{"productCode": "CLICK_TO_PAY"}] (or the legacy intent)`)
+	case p.Intent != nil:
+		switch n.legacyIntent {
+		case legacyRefuse:
+			return fieldError("VIDC-1001", "intent", `intent is the legacy product selector and this simulator refuses it (legacyIntent=refuse): send products [{"productCode": "CLICK_TO_PAY"}]`)
+		case legacyWarn:
+			req.Note("legacyIntent", `the request selects its product with the legacy intent; Visa keeps it for backward compatibility: send products [{"productCode": "CLICK_TO_PAY"}]`)
+		}
+		if p.Intent.Value != productClickToPay {
+			return unsupportedProduct(p.Intent.Value)
+		}
+		return nil
+	}
+	for _, pr := range p.Products {
+		if pr.ProductCode != productClickToPay {
+			return unsupportedProduct(pr.ProductCode)
+		}
 	}
 	return nil
 }
 
-func (n *Network) decoded(req *simulator.Request) (payload, error) {
-	var p payload
-	err := json.Unmarshal(req.Plaintext(), &p)
-	return p, err
+func unsupportedProduct(code string) error {
+	return &simulator.Error{Status: http.StatusUnprocessableEntity, Kind: simulator.KindUnprocessable, Code: "UNSUPPORTED_PRODUCT",
+		Message: fmt.Sprintf("product %q is not supported by this operation: c2psim emulates CLICK_TO_PAY only", code)}
+}
+
+func fieldError(code, field, msg string) *simulator.Error {
+	return &simulator.Error{Status: http.StatusBadRequest, Kind: simulator.KindValidation, Code: code, Message: msg,
+		Fields: []simulator.FieldError{{Field: field, In: "body", Rule: "value", Message: msg}}}
 }
 
 // accept runs the synchronous checks of an asynchronous operation, records
@@ -92,9 +165,13 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	if err != nil {
 		return nil, err
 	}
-	if p.Intent.Value != "CLICK_TO_PAY" {
-		return nil, &simulator.Error{Status: http.StatusUnprocessableEntity, Kind: simulator.KindUnprocessable, Code: "UNSUPPORTED_PRODUCT",
-			Message: fmt.Sprintf("product %q is not supported by this operation: only CLICK_TO_PAY", p.Intent.Value)}
+	if err := n.selectProduct(req, p); err != nil {
+		return nil, err
+	}
+	if count := len(p.PaymentInstruments) + len(p.References); count > n.maxInstruments {
+		return nil, &simulator.Error{Status: http.StatusBadRequest, Kind: simulator.KindValidation, Code: "VIDC-1003",
+			Message: fmt.Sprintf("array length check failed: %d payment instruments in one request; this release accepts %d (maxPaymentInstruments)", count, n.maxInstruments),
+			Fields:  []simulator.FieldError{{Field: "paymentInstruments", In: "body", Rule: "maxItems", Message: fmt.Sprintf("at most %d payment instruments per request", n.maxInstruments)}}}
 	}
 	ci := p.ConsumerInformation
 	key := consumerKey(ci.ExternalConsumerIDOwnerBID, ci.ExternalConsumerID)
@@ -109,6 +186,22 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
+	}
+	if req.OperationID == opEnrollExisting || req.OperationID == opEnrollExistingReference {
+		reg, err := n.registrations.Get(ctx, key)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, vidc(http.StatusBadRequest, "VIDC-2001", "consumer %q (owner BID %s) is not registered in another Visa product: enrol it with enrollData", ci.ExternalConsumerID, ci.ExternalConsumerIDOwnerBID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if exists {
+			return nil, vidc(http.StatusBadRequest, "VIDC-2000", "consumer is already enrolled in CLICK_TO_PAY: add cards with enrollPaymentInstruments")
+		}
+		if p, err = resolveReferences(p, reg); err != nil {
+			return nil, err
+		}
+		p.ConsumerInformation = reg.Info
 	}
 	if err := n.check(req.OperationID, p, exists, existing); err != nil {
 		return nil, err
@@ -141,6 +234,27 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	return n.encrypted(http.StatusAccepted, "AcceptedResponse", map[string]any{"requestTraceId": trace})
 }
 
+// resolveReferences turns Enroll Existing's payment instrument references
+// into the registered instruments they name.
+func resolveReferences(p payload, reg registration) (payload, error) {
+	for i, ref := range p.References {
+		found := false
+		for _, k := range reg.Instruments {
+			if k.ReferenceID == ref.ReferenceID {
+				p.PaymentInstruments = append(p.PaymentInstruments, paymentInstrument{Type: "CARD", AccountNumber: k.AccountNumber,
+					NameOnCard: k.NameOnCard, ExpirationDate: k.ExpirationDate, BillingAddress: k.BillingAddress,
+					CardType: k.CardType, IssuerName: k.IssuerName, CurrencyCode: k.CurrencyCode})
+				found = true
+				break
+			}
+		}
+		if !found {
+			return p, vidc(http.StatusBadRequest, "VIDC-2005", "paymentInstrumentReferences[%d]: %q is not a payment instrument of the consumer's registration", i, ref.ReferenceID)
+		}
+	}
+	return p, nil
+}
+
 // check applies the synchronous VIDC rules; nothing has changed when it fails.
 func (n *Network) check(op string, p payload, exists bool, c consumer) error {
 	enrolled := map[string]bool{}
@@ -148,10 +262,12 @@ func (n *Network) check(op string, p payload, exists bool, c consumer) error {
 		enrolled[k.AccountNumber] = true
 	}
 	switch op {
-	case "enrollData":
+	case opEnrollData:
 		if exists {
 			return vidc(http.StatusBadRequest, "VIDC-2000", "consumer is already enrolled: add cards with enrollPaymentInstruments")
 		}
+	case opEnrollExisting, opEnrollExistingReference:
+		// checked against the registration by accept
 	default:
 		if !exists {
 			return vidc(http.StatusBadRequest, "VIDC-2001", "consumer is not enrolled")
@@ -161,7 +277,7 @@ func (n *Network) check(op string, p payload, exists bool, c consumer) error {
 	for i, pi := range p.PaymentInstruments {
 		where := fmt.Sprintf("paymentInstruments[%d] (%s)", i, pan.Mask(pi.AccountNumber))
 		switch op {
-		case "enrollData", "enrollPaymentInstruments":
+		case opEnrollData, opEnrollExisting, opEnrollExistingReference, "enrollPaymentInstruments":
 			if seen[pi.AccountNumber] || enrolled[pi.AccountNumber] {
 				return vidc(http.StatusBadRequest, "VIDC-2004", "%s: payment instrument already exists", where)
 			}
@@ -186,6 +302,10 @@ func (n *Network) check(op string, p payload, exists bool, c consumer) error {
 }
 
 func (n *Network) eligible(where string, pi paymentInstrument) error {
+	if pi.Type == typeNonVisaCard {
+		// R-V1 lists the type; Click to Pay takes CARD instruments only (R-V3).
+		return vidc(http.StatusBadRequest, "VIDC-2007", "%s: payment instrument type NON-VISA-CARD is not supported for CLICK_TO_PAY, which enrols Visa CARD instruments only", where)
+	}
 	if !strings.HasPrefix(pi.AccountNumber, "4") {
 		return vidc(http.StatusBadRequest, "VIDC-2006", "%s: payment instrument is not a Visa card", where)
 	}
@@ -202,6 +322,9 @@ func (n *Network) eligible(where string, pi paymentInstrument) error {
 	}
 	return nil
 }
+
+// typeNonVisaCard is the payment instrument type of a card of another network.
+const typeNonVisaCard = "NON-VISA-CARD"
 
 // expired reports whether a YYYY-MM expiry is before the current month.
 func (n *Network) expired(yyyymm string) bool {
@@ -223,7 +346,7 @@ func (n *Network) complete(ctx context.Context, trace string) {
 	}
 	tokens := map[string]string{}   // account number → token reference to create
 	declined := map[string]string{} // account number → why the issuer declined
-	if r.Operation == "enrollData" || r.Operation == "enrollPaymentInstruments" {
+	if enrols(r.Operation) {
 		for _, pi := range r.Payload.PaymentInstruments {
 			if o := outcomeOf(pi.AccountNumber); o == outcomeNotTokenisable || o == outcomeAsyncFailed {
 				continue
@@ -244,7 +367,7 @@ func (n *Network) complete(ctx context.Context, trace string) {
 	err = n.consumers.Update(ctx, r.ConsumerKey, func(c *consumer, exists bool) error {
 		now := n.now()
 		switch r.Operation {
-		case "enrollData":
+		case opEnrollData, opEnrollExisting, opEnrollExistingReference:
 			*c = consumer{Key: r.ConsumerKey, Info: r.Payload.ConsumerInformation, Cards: []card{}, EnrolledAt: now}
 			c.Info.Status = "ACTIVE"
 			details = n.addCards(c, r.Payload.PaymentInstruments, tokens, declined)
@@ -270,6 +393,15 @@ func (n *Network) complete(ctx context.Context, trace string) {
 					}
 					if len(pi.BillingAddress) > 0 {
 						c.Cards[i].BillingAddress = pi.BillingAddress
+					}
+					if pi.CardType != "" {
+						c.Cards[i].CardType = pi.CardType
+					}
+					if pi.IssuerName != "" {
+						c.Cards[i].IssuerName = pi.IssuerName
+					}
+					if pi.CurrencyCode != "" {
+						c.Cards[i].CurrencyCode = pi.CurrencyCode
 					}
 					details = append(details, itemResult{AccountNumberLast4: last4(pi.AccountNumber), Status: "SUCCESS", TokenReferenceID: c.Cards[i].TokenReference})
 				}
@@ -310,6 +442,15 @@ func (n *Network) complete(ctx context.Context, trace string) {
 	n.notifyStatus(ctx, r)
 }
 
+// enrols reports whether an operation adds payment instruments.
+func enrols(op string) bool {
+	switch op {
+	case opEnrollData, opEnrollExisting, opEnrollExistingReference, "enrollPaymentInstruments":
+		return true
+	}
+	return false
+}
+
 // addCards enrols cards, deciding each one's asynchronous outcome.
 func (n *Network) addCards(c *consumer, pis []paymentInstrument, tokens, declined map[string]string) []itemResult {
 	var out []itemResult
@@ -326,8 +467,8 @@ func (n *Network) addCards(c *consumer, pis []paymentInstrument, tokens, decline
 				break
 			}
 			k := card{AccountNumber: pi.AccountNumber, NameOnCard: pi.NameOnCard, ExpirationDate: pi.ExpirationDate,
-				BillingAddress: pi.BillingAddress, Status: "ACTIVE", TokenReference: tokens[pi.AccountNumber],
-				PAR: par(pi.AccountNumber)}
+				BillingAddress: pi.BillingAddress, CardType: pi.CardType, IssuerName: pi.IssuerName, CurrencyCode: pi.CurrencyCode,
+				Status: "ACTIVE", TokenReference: tokens[pi.AccountNumber], PAR: par(pi.AccountNumber), ReferenceID: instrumentReference(pi.AccountNumber)}
 			c.Cards = append(c.Cards, k)
 			res.Status, res.TokenReferenceID = "SUCCESS", k.TokenReference
 		}
@@ -341,6 +482,13 @@ func (n *Network) addCards(c *consumer, pis []paymentInstrument, tokens, decline
 func par(accountNumber string) string {
 	sum := sha256.Sum256([]byte("c2psim-par:" + accountNumber))
 	return "V001" + strings.ToUpper(hex.EncodeToString(sum[:]))[:25]
+}
+
+// instrumentReference derives the stable ID by which Enroll Existing Issuer
+// Data names a payment instrument (inferred: Visa's field is not published).
+func instrumentReference(accountNumber string) string {
+	sum := sha256.Sum256([]byte("c2psim-pi:" + accountNumber))
+	return "PI-" + strings.ToUpper(hex.EncodeToString(sum[:]))[:24]
 }
 
 func last4(s string) string {
@@ -368,12 +516,17 @@ func (n *Network) getData(ctx context.Context, req *simulator.Request) (*simulat
 	if err != nil {
 		return nil, err
 	}
-	if p.Intent.Value != "CLICK_TO_PAY" {
-		return nil, &simulator.Error{Status: http.StatusUnprocessableEntity, Kind: simulator.KindUnprocessable, Code: "UNSUPPORTED_PRODUCT",
-			Message: fmt.Sprintf("product %q is not supported: only CLICK_TO_PAY", p.Intent.Value)}
+	if err := n.selectProduct(req, p); err != nil {
+		return nil, err
 	}
 	ci := p.ConsumerInformation
-	item := map[string]any{"intent": map[string]string{"type": "PRODUCT_CODE", "value": "CLICK_TO_PAY"}}
+	// The item names its product the way the request did.
+	item := map[string]any{}
+	if p.Intent != nil {
+		item["intent"] = map[string]string{"type": "PRODUCT_CODE", "value": productClickToPay}
+	} else {
+		item["products"] = []product{{ProductCode: productClickToPay}}
+	}
 	c, err := n.consumers.Get(ctx, consumerKey(ci.ExternalConsumerIDOwnerBID, ci.ExternalConsumerID))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -387,7 +540,17 @@ func (n *Network) getData(ctx context.Context, req *simulator.Request) (*simulat
 			entry := map[string]any{
 				"type": "CARD", "cardType": "VISA", "status": k.Status, "issuerName": "c2psim issuer",
 				"nameOnCard": k.NameOnCard, "accountNumber": k.AccountNumber, "expirationDate": k.ExpirationDate,
-				"paymentAccountReference": k.PAR, "tokenDetails": map[string]string{"tokenReferenceId": k.TokenReference},
+				"paymentAccountReference": k.PAR, "paymentInstrumentReferenceID": k.ReferenceID,
+				"tokenDetails": map[string]string{"tokenReferenceId": k.TokenReference},
+			}
+			if k.CardType != "" {
+				entry["cardType"] = k.CardType
+			}
+			if k.IssuerName != "" {
+				entry["issuerName"] = k.IssuerName
+			}
+			if k.CurrencyCode != "" {
+				entry["currencyCode"] = k.CurrencyCode
 			}
 			if len(k.BillingAddress) > 0 {
 				entry["billingAddress"] = k.BillingAddress

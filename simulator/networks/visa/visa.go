@@ -3,31 +3,48 @@
 //
 // What it checks and does:
 //   - caller authentication by X-Pay-Token (apikey query parameter + HMAC-SHA256
-//     header, timestamp window) or by a registered client certificate over
-//     mutual TLS (c2psim --tls-addr); neither is a 401;
-//   - Message Level Encryption on every body: requests must be
-//     {"encData": JWE RSA-OAEP-256/A128GCM} under the project's Key ID (keyId
-//     header); the plaintext is validated against its schema; answers are
-//     encrypted to the client's MLE key, errors included once the Key ID is known;
+//     header, timestamp window), or by two-way SSL: a registered client
+//     certificate on the TLS connection (c2psim --tls-addr) AND the project's
+//     user ID and password as HTTP Basic. Neither, one half of two-way SSL, or
+//     two methods at once is a 401 in the Visa Developer gateway envelope;
+//   - Message Level Encryption on every call: the keyId header names the
+//     project's Key ID; request bodies must be {"encData": JWE
+//     RSA-OAEP-256/A128GCM} whose iat (milliseconds) is within mleIatWindow
+//     ("iat must be milliseconds" when it looks like seconds); the plaintext is
+//     validated against its schema; answers are encrypted to the client's MLE
+//     key, errors included once the caller is authenticated;
+//   - the product selector: products[{productCode: CLICK_TO_PAY}], or the
+//     legacy intent (accepted, warned about or refused: legacyIntent); exactly
+//     one of them; another product is 422;
 //   - asynchronous processing: 202 + requestTraceId, then requestStatus goes
 //     IN_PROGRESS → COMPLETED with per-item results after asyncDelay;
 //   - the VIDC rules: 409 VIDC-3000 while a request for the same consumer is in
 //     flight, VIDC-2000 duplicate consumer, VIDC-2001 unknown consumer, VIDC-2003
 //     expired card, VIDC-2004 duplicate card, VIDC-2005 card not enrolled,
-//     VIDC-2006 not a Visa card, VIDC-7000 not tokenisable (per item), 422 for a
-//     product other than CLICK_TO_PAY; deleting a consumer deletes its cards.
+//     VIDC-2006 not a Visa card, VIDC-2007 a NON-VISA-CARD instrument (Click to
+//     Pay takes CARD only), VIDC-1003 more payment instruments than
+//     maxPaymentInstruments (one in Visa's initial release), VIDC-7000 not
+//     tokenisable (per item); deleting a consumer deletes its cards;
+//   - Enroll Existing Issuer Data (with a payment instrument, or with a
+//     reference to one): a consumer registered in another Visa product (the
+//     registerInOtherProduct trigger stands for that registration) is enrolled
+//     into Click to Pay with its registered data;
+//   - the eX-Correlation-Id header is journalled as a correlation ID.
 //
 // Settings (c2psim --set visa.<key>=<value>):
 //
-//	asyncDelay           duration  2s          time from 202 to COMPLETED
-//	slowDelay            duration  30s         completion time for the "slow" test card
-//	xPayTokenWindow      duration  5m          accepted X-Pay-Token clock skew
-//	encryptErrors        bool      true        encrypt error answers once the Key ID is known
-//	statusNotifications  bool      false       push notifyRequestStatus on completion
-//	approvalCalls        bool      true        call approveProvisioning per card tokenised
-//	approvalStandIn      string    decline     decision when approveProvisioning gets no answer
-//	tokenRequestorId     string    40010075001 token requestor ID in callback paths
-//	unknownFields        bool      true        add an undeclared field to encrypted answers (ERR-04)
+//	asyncDelay            duration  2s          time from 202 to COMPLETED
+//	slowDelay             duration  30s         completion time for the "slow" test card
+//	xPayTokenWindow       duration  8m          accepted X-Pay-Token clock skew
+//	mleIatWindow          duration  5m          accepted MLE iat age (and skew into the future)
+//	legacyIntent          string    warn        accept | warn | refuse the legacy intent selector
+//	maxPaymentInstruments int       1           payment instruments accepted per request
+//	encryptErrors         bool      true        encrypt error answers once the caller is authenticated
+//	statusNotifications   bool      false       push notifyRequestStatus on completion
+//	approvalCalls         bool      true        call approveProvisioning per card tokenised
+//	approvalStandIn       string    decline     decision when approveProvisioning gets no answer
+//	tokenRequestorId      string    40010075001 token requestor ID in callback paths
+//	unknownFields         bool      true        add an undeclared field to encrypted answers (ERR-04)
 //
 // Callbacks (openapi/visa/issuer-callbacks.yaml, to the URL registered with
 // PUT /_admin/networks/visa/callback; retried and journalled by the engine):
@@ -43,6 +60,7 @@ package visa
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/subtle"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -73,6 +91,8 @@ type Network struct {
 	credMu       sync.RWMutex
 	apiKey       string
 	sharedSecret string
+	userID       string // two-way SSL: HTTP Basic user ID and password of the project
+	password     string
 	keyID        string
 	serverKey    *rsa.PrivateKey // Visa's MLE key: clients encrypt requests to its public half
 	clientKey    *rsa.PrivateKey // the sandbox client's MLE key pair (private half handed out)
@@ -82,16 +102,20 @@ type Network struct {
 
 	verifier *xpaytoken.Verifier
 
-	mu        sync.Mutex // serialises state transitions
-	consumers store.Table[consumer]
-	requests  store.Table[request]
-	pending   store.Table[string] // consumer key → requestTraceId in flight
+	mu            sync.Mutex // serialises state transitions
+	consumers     store.Table[consumer]
+	registrations store.Table[registration] // consumers known to VICA from another Visa product
+	requests      store.Table[request]
+	pending       store.Table[string] // consumer key → requestTraceId in flight
 
 	signKey          *rsa.PrivateKey // Visa's notification signing key (PS256)
 	signKeyID        string
 	tokenRequestorID string
 
 	asyncDelay, slowDelay time.Duration
+	iatWindow             time.Duration
+	legacyIntent          string
+	maxInstruments        int
 	encryptErrors         bool
 	statusNotifications   bool
 	approvalCalls         bool
@@ -117,19 +141,29 @@ func (n *Network) Describe() simulator.Description {
 		Callbacks: []string{CallbackSpec},
 		AuthSchemes: []string{
 			"X-Pay-Token (apikey + HMAC-SHA256)",
-			"mutual TLS (registered client certificate, on --tls-addr)",
-			"MLE JWE RSA-OAEP-256/A128GCM (keyId)",
+			"two-way SSL: registered client certificate (on --tls-addr) with HTTP Basic user ID and password",
+			"MLE JWE RSA-OAEP-256/A128GCM (keyId, iat in milliseconds)",
 		},
 	}
 }
+
+// Legacy intent handling (the legacyIntent setting).
+const (
+	legacyAccept = "accept"
+	legacyWarn   = "warn"
+	legacyRefuse = "refuse"
+)
 
 // Settings implements simulator.SettingsDeclarer.
 func (n *Network) Settings() []simulator.Setting {
 	return []simulator.Setting{
 		{Key: "asyncDelay", Kind: "duration", Default: "2s", Description: "time from 202 Accepted to COMPLETED in requestStatus"},
 		{Key: "slowDelay", Kind: "duration", Default: "30s", Description: "completion time for requests carrying the slow test card"},
-		{Key: "xPayTokenWindow", Kind: "duration", Default: "5m", Description: "accepted X-Pay-Token clock skew either way"},
-		{Key: "encryptErrors", Kind: "bool", Default: "true", Description: "encrypt error answers once the MLE Key ID is known, as Visa does"},
+		{Key: "xPayTokenWindow", Kind: "duration", Default: "8m", Description: "accepted X-Pay-Token clock skew either way (Visa refuses a token more than 8 minutes off)"},
+		{Key: "mleIatWindow", Kind: "duration", Default: "5m", Description: "accepted age of an MLE request's iat (milliseconds), and skew into the future"},
+		{Key: "legacyIntent", Kind: "string", Default: legacyWarn, Description: "the legacy intent product selector: accept, warn (accept and note it in the journal) or refuse (400 VIDC-1001); products[] is the current form"},
+		{Key: "maxPaymentInstruments", Kind: "int", Default: "1", Description: "payment instruments accepted in one request (Visa's initial release accepts one); more is 400 VIDC-1003"},
+		{Key: "encryptErrors", Kind: "bool", Default: "true", Description: "encrypt error answers once the caller is authenticated, as Visa does"},
 		{Key: "statusNotifications", Kind: "bool", Default: "false", Description: "push each completed request's outcome to the issuer (notifyRequestStatus) besides answering requestStatus"},
 		{Key: "approvalCalls", Kind: "bool", Default: "true", Description: "call the issuer's Approve Provisioning for every card its enrolment tokenises (when a callback URL is registered)"},
 		{Key: "approvalStandIn", Kind: "string", Default: "decline", Description: "decision when the issuer never answers Approve Provisioning: approve or decline"},
@@ -143,19 +177,35 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.env = env
 	n.asyncDelay = env.Settings.Duration("asyncDelay", 2*time.Second)
 	n.slowDelay = env.Settings.Duration("slowDelay", 30*time.Second)
+	n.iatWindow = env.Settings.Duration("mleIatWindow", 5*time.Minute)
 	n.encryptErrors = env.Settings.Bool("encryptErrors", true)
 	n.statusNotifications = env.Settings.Bool("statusNotifications", false)
 	n.approvalCalls = env.Settings.Bool("approvalCalls", true)
 	n.unknownFields = env.Settings.Bool("unknownFields", true)
+	var errs []error
 	n.approvalStandIn = env.Settings.String("approvalStandIn", "decline")
 	if n.approvalStandIn != "approve" && n.approvalStandIn != "decline" {
-		return fmt.Errorf("visa.approvalStandIn must be approve or decline, got %q", n.approvalStandIn)
+		errs = append(errs, fmt.Errorf("visa.approvalStandIn must be approve or decline, got %q", n.approvalStandIn))
+	}
+	n.legacyIntent = env.Settings.String("legacyIntent", legacyWarn)
+	if n.legacyIntent != legacyAccept && n.legacyIntent != legacyWarn && n.legacyIntent != legacyRefuse {
+		errs = append(errs, fmt.Errorf("visa.legacyIntent must be accept, warn or refuse, got %q", n.legacyIntent))
+	}
+	if n.maxInstruments = env.Settings.Int("maxPaymentInstruments", 1); n.maxInstruments < 1 || n.maxInstruments > 10 {
+		errs = append(errs, fmt.Errorf("visa.maxPaymentInstruments must be 1 to 10 (the document's limit), got %d", n.maxInstruments))
+	}
+	if n.iatWindow <= 0 {
+		errs = append(errs, fmt.Errorf("visa.mleIatWindow must be positive, got %s", n.iatWindow))
 	}
 	n.tokenRequestorID = env.Settings.String("tokenRequestorId", "40010075001")
 	if len(n.tokenRequestorID) != 11 || strings.Trim(n.tokenRequestorID, "0123456789") != "" {
-		return fmt.Errorf("visa.tokenRequestorId must be 11 digits, got %q", n.tokenRequestorID)
+		errs = append(errs, fmt.Errorf("visa.tokenRequestorId must be 11 digits, got %q", n.tokenRequestorID))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
+	n.registrations = store.NewTable[registration](env.Store, "registrations")
 	n.requests = store.NewTable[request](env.Store, "requests")
 	n.pending = store.NewTable[string](env.Store, "inflight")
 
@@ -173,6 +223,10 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.clientPub = &n.clientKey.PublicKey
 	n.apiKey = strings.ToUpper(env.IDs.Hex(10))
 	n.sharedSecret = env.IDs.Hex(24)
+	// Visa's user IDs and passwords are long random strings of letters,
+	// digits, '-' and '_'; these only have to be unguessable.
+	n.userID = strings.ToUpper(env.IDs.Hex(12))
+	n.password = env.IDs.Hex(12)
 	n.keyID = strings.ToUpper(env.IDs.Hex(4)) + "-" + env.IDs.UUID()
 	if n.sandboxCert, err = newClientCert(); err != nil {
 		return err
@@ -180,7 +234,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.clientCerts = []*x509.Certificate{n.sandboxCert.cert}
 	n.verifier = &xpaytoken.Verifier{
 		Secrets:       n.secretFor,
-		Window:        env.Settings.Duration("xPayTokenWindow", 5*time.Minute),
+		Window:        env.Settings.Duration("xPayTokenWindow", 8*time.Minute),
 		Now:           env.Clock.Now,
 		StripPrefixes: []string{"/" + ID},
 	}
@@ -193,31 +247,71 @@ func (n *Network) secretFor(apiKey string) (string, bool) {
 	return n.sharedSecret, apiKey == n.apiKey
 }
 
-// Authenticate implements simulator.Network: a registered client certificate
-// (mutual TLS) or a valid X-Pay-Token.
+// CorrelationHeader is the optional client correlation header (R-V1).
+const CorrelationHeader = "eX-Correlation-Id"
+
+// Gateway codes of the Visa Developer gateway's 401 envelope. The envelope
+// and codes are those Visa's support answers show; which code Visa uses for
+// which cause is not published, so the choice is c2psim's.
+const (
+	codeCredentialMissing = "9125" // Expected input credential was not present
+	codeCredentialWrong   = "9124" // Incorrect credentials supplied
+	codeTokenInvalid      = "9159" // Token validation failed (X-Pay-Token)
+)
+
+// Authenticate implements simulator.Network: two-way SSL (a registered
+// client certificate AND the project's HTTP Basic user ID and password), or
+// a valid X-Pay-Token; never both, never neither.
 func (n *Network) Authenticate(req *simulator.Request) error {
 	r := req.HTTP
+	req.AddCorrelationID(r.Header.Get(CorrelationHeader))
+	var cert *x509.Certificate
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-		leaf := r.TLS.PeerCertificates[0]
-		if n.certRegistered(leaf) {
-			req.SetPrincipal("mtls:" + leaf.Subject.CommonName)
-			return nil
+		cert = r.TLS.PeerCertificates[0]
+	}
+	authz := r.Header.Get("Authorization")
+	token := r.Header.Get(xpaytoken.Header)
+	switch {
+	case token != "" && (authz != "" || cert != nil):
+		return authError(codeCredentialWrong, "the request carries more than one authentication method: send X-Pay-Token, or two-way SSL (client certificate with HTTP Basic user ID and password), not both")
+	case token != "":
+		key, err := n.verifier.Verify(r, req.Body)
+		if err != nil {
+			return authError(codeTokenInvalid, "Token validation failed: %v", err)
 		}
-		return authError("the client certificate %q is not registered for this project (PUT /_admin/networks/visa/credentials)", leaf.Subject.CommonName)
+		req.SetPrincipal("apikey:" + key)
+		return nil
+	case cert == nil && authz != "":
+		return authError(codeCredentialMissing, "Expected input credential was not present: HTTP Basic user ID and password authenticate only over two-way SSL, with the project's client certificate (c2psim --tls-addr)")
+	case cert == nil:
+		return authError(codeCredentialMissing, "Expected input credential was not present: authenticate with X-Pay-Token (apikey query parameter and x-pay-token header), or two-way SSL (client certificate with HTTP Basic user ID and password)")
 	}
-	if r.Header.Get(xpaytoken.Header) == "" {
-		return authError("authenticate with X-Pay-Token (apikey query parameter and x-pay-token header) or a registered client certificate over mutual TLS")
+	if !n.certRegistered(cert) {
+		return authError(codeCredentialWrong, "the client certificate %q is not registered for this project (PUT /_admin/networks/visa/credentials)", cert.Subject.CommonName)
 	}
-	key, err := n.verifier.Verify(r, req.Body)
-	if err != nil {
-		return authError("%v", err)
+	user, password, ok := r.BasicAuth()
+	switch {
+	case authz == "":
+		return authError(codeCredentialMissing, "Expected input credential was not present: two-way SSL needs the project's user ID and password as HTTP Basic (Authorization: Basic base64(userId:password)) besides the client certificate")
+	case !ok || user == "" || password == "":
+		return authError(codeCredentialMissing, "Expected input credential was not present: the Authorization header must be Basic base64(userId:password) with neither part blank")
+	case !n.basicMatches(user, password):
+		return authError(codeCredentialWrong, "Incorrect credentials supplied: the user ID or password is not this project's (GET /_admin/networks/visa/credentials: two-way-ssl-user-id, two-way-ssl-password)")
 	}
-	req.SetPrincipal("apikey:" + key)
+	req.SetPrincipal("mtls:" + cert.Subject.CommonName)
 	return nil
 }
 
-func authError(format string, args ...any) *simulator.Error {
-	return &simulator.Error{Status: http.StatusUnauthorized, Kind: simulator.KindAuth, Code: "UNAUTHORIZED", Message: fmt.Sprintf(format, args...)}
+func authError(code, format string, args ...any) *simulator.Error {
+	return &simulator.Error{Status: http.StatusUnauthorized, Kind: simulator.KindAuth, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func (n *Network) basicMatches(user, password string) bool {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	u := subtle.ConstantTimeCompare([]byte(user), []byte(n.userID))
+	p := subtle.ConstantTimeCompare([]byte(password), []byte(n.password))
+	return u&p == 1
 }
 
 func (n *Network) certRegistered(c *x509.Certificate) bool {
@@ -239,12 +333,14 @@ func (n *Network) Credentials() []simulator.Credential {
 	return []simulator.Credential{
 		{Name: "api-key", Kind: "id", Value: n.apiKey, Description: "X-Pay-Token API key: the apikey query parameter"},
 		{Name: "shared-secret", Kind: "secret", Value: n.sharedSecret, Description: "X-Pay-Token shared secret (HMAC-SHA256 key)"},
+		{Name: "two-way-ssl-user-id", Kind: "id", Value: n.userID, Description: "two-way SSL: the HTTP Basic user ID sent with the client certificate"},
+		{Name: "two-way-ssl-password", Kind: "secret", Value: n.password, Description: "two-way SSL: the HTTP Basic password sent with the client certificate"},
 		{Name: "mle-key-id", Kind: "id", Value: n.keyID, Description: "MLE Key ID: the keyId header and the JWE kid"},
 		{Name: "mle-server-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: pemkey.EncodePublic(&n.serverKey.PublicKey), Description: "encrypt request bodies to this key (Visa's MLE server key)"},
 		{Name: "mle-client-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: clientPub, Description: "answers are encrypted to this key; register your own under this name"},
 		{Name: "mle-client-private-key", Kind: "rsa-private-key", KeyID: n.keyID, Value: pemkey.EncodePrivate(n.clientKey), Description: "decrypts answers while mle-client-public-key is the generated one"},
 		{Name: "notification-signing-public-key", Kind: "rsa-public-key", KeyID: n.signKeyID, Value: pemkey.EncodePublic(&n.signKey.PublicKey), Description: "verifies the PS256 signature of enrolment-attempt notifications (JWS kid); their JWE is encrypted to mle-client-public-key"},
-		{Name: "mtls-client-certificate", Kind: "certificate", Value: n.sandboxCert.certPEM, Description: "a registered client certificate for mutual TLS on --tls-addr; register yours with kind certificate"},
+		{Name: "mtls-client-certificate", Kind: "certificate", Value: n.sandboxCert.certPEM, Description: "a registered client certificate for two-way SSL on --tls-addr (sent with two-way-ssl-user-id and two-way-ssl-password as HTTP Basic); register yours with kind certificate"},
 		{Name: "mtls-client-private-key", Kind: "ec-private-key", Value: n.sandboxCert.keyPEM, Description: "the private key of mtls-client-certificate"},
 	}
 }
@@ -262,6 +358,13 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 		n.sharedSecret = c.Value
 	case c.Name == "api-key" && c.Kind == "id":
 		n.apiKey = c.Value
+	case c.Name == "two-way-ssl-user-id" && c.Kind == "id" && c.Value != "" && !strings.Contains(c.Value, ":"):
+		n.userID = c.Value
+	case c.Name == "two-way-ssl-password" && c.Kind == "secret":
+		if len(c.Value) < 8 {
+			return errors.New("a two-way SSL password needs at least 8 characters")
+		}
+		n.password = c.Value
 	case c.Name == "mle-key-id" && c.Kind == "id":
 		n.keyID = c.Value
 	case c.Name == "mle-client-public-key" && c.Kind == "rsa-public-key":
@@ -277,7 +380,7 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 		}
 		n.clientCerts = append(n.clientCerts, cert)
 	default:
-		return fmt.Errorf("visa takes shared-secret (secret), api-key (id), mle-key-id (id), mle-client-public-key (rsa-public-key) or any name with kind certificate; got %s (%s)", c.Name, c.Kind)
+		return fmt.Errorf("visa takes shared-secret (secret), api-key (id), two-way-ssl-user-id (id, no ':'), two-way-ssl-password (secret), mle-key-id (id), mle-client-public-key (rsa-public-key) or any name with kind certificate; got %s (%s)", c.Name, c.Kind)
 	}
 	return nil
 }

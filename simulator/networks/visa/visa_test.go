@@ -95,7 +95,16 @@ func (c *issuer) call(method, op string, v any, mut ...func(*http.Request, []byt
 	return a
 }
 
-func (a answer) str(k string) string { s, _ := a.plain[k].(string); return s }
+// str reads a top-level string of the answer, or of the gateway's
+// responseStatus envelope (401).
+func (a answer) str(k string) string {
+	if s, ok := a.plain[k].(string); ok {
+		return s
+	}
+	rs, _ := a.plain["responseStatus"].(map[string]any)
+	s, _ := rs[k].(string)
+	return s
+}
 
 var ctp = map[string]string{"type": "PRODUCT_CODE", "value": "CLICK_TO_PAY"}
 
@@ -124,8 +133,12 @@ func enrolment(ext string, cards ...string) map[string]any {
 	return map[string]any{"intent": ctp, "consumerInformation": consumerInfo(ext), "paymentInstruments": pis}
 }
 
-func start(t *testing.T) (*simtest.Server, *issuer) {
-	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: map[string]string{"visa.asyncDelay": "2s"}})
+func start(t *testing.T, settings ...string) (*simtest.Server, *issuer) {
+	set := map[string]string{"visa.asyncDelay": "2s"}
+	for i := 0; i+1 < len(settings); i += 2 {
+		set["visa."+settings[i]] = settings[i+1]
+	}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, FakeClock: true, Settings: set})
 	return srv, newIssuer(t, srv)
 }
 
@@ -240,7 +253,7 @@ func TestSynchronousRefusals(t *testing.T) {
 }
 
 func TestAsynchronousItemFailures(t *testing.T) {
-	srv, c := start(t)
+	srv, c := start(t, "maxPaymentInstruments", "2")
 	a := c.call("POST", "enrollData", enrolment("cons-f", "4111111145551140", cardFor(t, c, "VIDC-7000")))
 	if a.status != 202 {
 		t.Fatalf("enrollData: %d %v", a.status, a.plain)
@@ -313,8 +326,30 @@ func TestMutualTLS(t *testing.T) {
 		r.URL.RawQuery = ""
 		return nil
 	}
-	if a := c.call("POST", "enrollData", enrolment("cons-m", "4111111145551140"), noToken); a.status != 202 {
-		t.Fatalf("mutual TLS without X-Pay-Token: %d %s", a.status, a.raw)
+	basic := func(user, password string) func(*http.Request, []byte) []byte {
+		return func(r *http.Request, _ []byte) []byte { r.SetBasicAuth(user, password); return nil }
+	}
+	user, password := creds["two-way-ssl-user-id"].Value, creds["two-way-ssl-password"].Value
+	// Visa pairs the certificate with the project's user ID and password:
+	// either one alone, or wrong credentials, is the gateway's 401.
+	for _, tc := range []struct {
+		name   string
+		mut    []func(*http.Request, []byte) []byte
+		code   string
+		needle string
+	}{
+		{"certificate without Basic", []func(*http.Request, []byte) []byte{noToken}, "9125", "user ID and password as HTTP Basic"},
+		{"wrong password", []func(*http.Request, []byte) []byte{noToken, basic(user, "not-the-password")}, "9124", "Incorrect credentials"},
+		{"blank user ID", []func(*http.Request, []byte) []byte{noToken, basic("", password)}, "9125", "neither part blank"},
+		{"Basic and X-Pay-Token", []func(*http.Request, []byte) []byte{basic(user, password)}, "9124", "more than one authentication method"},
+	} {
+		a := c.call("POST", "enrollData", enrolment("cons-m", "4111111145551140"), tc.mut...)
+		if a.status != 401 || a.str("code") != tc.code || !strings.Contains(a.str("message"), tc.needle) {
+			t.Fatalf("%s: %d %s", tc.name, a.status, a.raw)
+		}
+	}
+	if a := c.call("POST", "enrollData", enrolment("cons-m", "4111111145551140"), noToken, basic(user, password)); a.status != 202 {
+		t.Fatalf("two-way SSL with Basic, without X-Pay-Token: %d %s", a.status, a.raw)
 	}
 	e := srv.Sim.Journal().Find(journal.Query{OperationID: "enrollData", Limit: 1})
 	if e[0].Principal != "mtls:c2psim-visa-sandbox-client" {
