@@ -3,12 +3,15 @@ package visa
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -25,8 +28,19 @@ type Config struct {
 	// or http://127.0.0.1:8080/visa/visaIdCredential/v1 for c2psim.
 	BaseURL string
 	// APIKey and SharedSecret authenticate with X-Pay-Token. Leave both
-	// empty when HTTPClient presents a client certificate (mutual TLS).
+	// empty for two-way SSL.
 	APIKey, SharedSecret string
+	// UserID and Password authenticate with two-way SSL: HTTPClient must
+	// present the project's Visa-issued client certificate, and every
+	// request carries the user ID and password as HTTP Basic (Visa refuses
+	// the certificate alone).
+	UserID, Password string
+	// LegacyIntent selects the product with the legacy intent object
+	// instead of products[] (for integrations certified that way).
+	LegacyIntent bool
+	// CorrelationID returns the eX-Correlation-Id of each request; nil
+	// means a fresh random one per request.
+	CorrelationID func() string
 	// KeyID is the MLE Key ID; ServerKey encrypts requests to Visa,
 	// ClientKey decrypts Visa's answers.
 	KeyID     string
@@ -63,6 +77,15 @@ func New(cfg Config) (*Adapter, error) {
 	if (cfg.APIKey == "") != (cfg.SharedSecret == "") {
 		errs = append(errs, errors.New("X-Pay-Token needs both the API key and the shared secret"))
 	}
+	if (cfg.UserID == "") != (cfg.Password == "") {
+		errs = append(errs, errors.New("two-way SSL needs both the user ID and the password"))
+	}
+	if cfg.APIKey != "" && cfg.UserID != "" {
+		errs = append(errs, errors.New("choose X-Pay-Token (API key and shared secret) or two-way SSL (user ID and password): Visa refuses a request carrying both"))
+	}
+	if cfg.APIKey == "" && cfg.UserID == "" {
+		errs = append(errs, errors.New("no credentials: set the API key and shared secret (X-Pay-Token), or the user ID and password with a client certificate in HTTPClient (two-way SSL)"))
+	}
 	if cfg.KeyID == "" || cfg.ServerKey == nil || cfg.ClientKey == nil {
 		errs = append(errs, errors.New("MLE needs the Key ID, Visa's server public key and the client private key"))
 	}
@@ -79,13 +102,34 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.CorrelationID == nil {
+		cfg.CorrelationID = randomCorrelationID
+	}
 	return &Adapter{cfg: cfg}, nil
 }
 
 // Network implements client.Adapter.
 func (a *Adapter) Network() client.Network { return client.Visa }
 
-var clickToPay = map[string]string{"type": "PRODUCT_CODE", "value": "CLICK_TO_PAY"}
+// CorrelationHeader is the optional tracing header of every VICA call.
+const CorrelationHeader = "eX-Correlation-Id"
+
+func randomCorrelationID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// body starts a request body with the product selector: products[] (the
+// current pattern), or the legacy intent when configured.
+func (a *Adapter) body(fields map[string]any) map[string]any {
+	if a.cfg.LegacyIntent {
+		fields["intent"] = map[string]string{"type": "PRODUCT_CODE", "value": "CLICK_TO_PAY"}
+	} else {
+		fields["products"] = []map[string]string{{"productCode": "CLICK_TO_PAY"}}
+	}
+	return fields
+}
 
 func (a *Adapter) ref(consumerRef string) map[string]string {
 	return map[string]string{"externalConsumerID": consumerRef, "externalConsumerIDOwnerBID": a.cfg.BID}
@@ -120,40 +164,59 @@ func instrument(c client.Card) map[string]any {
 
 // EnrolCard implements client.Enroller with enrollData.
 func (a *Adapter) EnrolCard(ctx context.Context, c client.Consumer, card client.Card) (*client.Operation, error) {
-	return a.accepted(ctx, http.MethodPost, "enrollData", map[string]any{
-		"intent": clickToPay, "consumerInformation": a.consumer(c), "paymentInstruments": []any{instrument(card)}})
+	return a.accepted(ctx, http.MethodPost, "enrollData", a.body(map[string]any{
+		"consumerInformation": a.consumer(c), "paymentInstruments": []any{instrument(card)}}))
 }
 
 // AddCard implements client.Enroller with enrollPaymentInstruments.
 func (a *Adapter) AddCard(ctx context.Context, consumerRef string, card client.Card) (*client.Operation, error) {
-	return a.accepted(ctx, http.MethodPost, "enrollPaymentInstruments", map[string]any{
-		"intent": clickToPay, "consumerInformation": a.ref(consumerRef), "paymentInstruments": []any{instrument(card)}})
+	return a.accepted(ctx, http.MethodPost, "enrollPaymentInstruments", a.body(map[string]any{
+		"consumerInformation": a.ref(consumerRef), "paymentInstruments": []any{instrument(card)}}))
 }
 
 // UpdateConsumer implements client.ConsumerUpdater (full replacement).
 func (a *Adapter) UpdateConsumer(ctx context.Context, c client.Consumer) (*client.Operation, error) {
-	return a.accepted(ctx, http.MethodPut, "manageConsumerInformation", map[string]any{
-		"intent": clickToPay, "consumerInformation": a.consumer(c)})
+	return a.accepted(ctx, http.MethodPut, "manageConsumerInformation", a.body(map[string]any{
+		"consumerInformation": a.consumer(c)}))
 }
 
 // UpdateCard implements client.CardUpdater.
 func (a *Adapter) UpdateCard(ctx context.Context, consumerRef string, card client.Card) (*client.Operation, error) {
-	return a.accepted(ctx, http.MethodPut, "managePaymentInstruments", map[string]any{
-		"intent": clickToPay, "consumerInformation": a.ref(consumerRef), "paymentInstruments": []any{instrument(card)}})
+	return a.accepted(ctx, http.MethodPut, "managePaymentInstruments", a.body(map[string]any{
+		"consumerInformation": a.ref(consumerRef), "paymentInstruments": []any{instrument(card)}}))
 }
 
 // DeleteCard implements client.CardDeleter.
 func (a *Adapter) DeleteCard(ctx context.Context, act client.CardAction) (*client.Operation, error) {
-	return a.accepted(ctx, http.MethodPost, "deletePaymentInstruments", map[string]any{
-		"intent": clickToPay, "consumerInformation": a.ref(act.ConsumerRef),
-		"paymentInstruments": []any{map[string]string{"type": "CARD", "accountNumber": act.Card.PAN.Reveal()}}})
+	return a.accepted(ctx, http.MethodPost, "deletePaymentInstruments", a.body(map[string]any{
+		"consumerInformation": a.ref(act.ConsumerRef),
+		"paymentInstruments":  []any{map[string]string{"type": "CARD", "accountNumber": act.Card.PAN.Reveal()}}}))
 }
 
 // DeleteConsumer implements client.ConsumerDeleter; Visa deletes the
 // consumer's cards with it.
 func (a *Adapter) DeleteConsumer(ctx context.Context, consumerRef string) (*client.Operation, error) {
-	return a.accepted(ctx, http.MethodPost, "deleteConsumerInformation", map[string]any{
-		"intent": clickToPay, "consumerInformation": a.ref(consumerRef)})
+	return a.accepted(ctx, http.MethodPost, "deleteConsumerInformation", a.body(map[string]any{
+		"consumerInformation": a.ref(consumerRef)}))
+}
+
+// EnrolExisting enrols into Click to Pay a consumer Visa already knows from
+// another Visa product, with a full payment instrument (Enroll Existing
+// Issuer Data with Payment Instrument).
+func (a *Adapter) EnrolExisting(ctx context.Context, consumerRef string, card client.Card) (*client.Operation, error) {
+	return a.accepted(ctx, http.MethodPut, "enrollData/"+url.PathEscape(consumerRef), a.body(map[string]any{
+		"consumerInformation": map[string]string{"externalConsumerIDOwnerBID": a.cfg.BID},
+		"paymentInstruments":  []any{instrument(card)}}))
+}
+
+// EnrolExistingByReference enrols into Click to Pay a consumer Visa already
+// knows from another Visa product, naming one of its registered payment
+// instruments by the ID Visa gave it (Enroll Existing Issuer Data with
+// Payment Instrument Reference): no card data travels.
+func (a *Adapter) EnrolExistingByReference(ctx context.Context, consumerRef, instrumentRef string) (*client.Operation, error) {
+	return a.accepted(ctx, http.MethodPut, "enrollData/"+url.PathEscape(consumerRef)+"/paymentInstrumentReference", a.body(map[string]any{
+		"consumerInformation":         map[string]string{"externalConsumerIDOwnerBID": a.cfg.BID},
+		"paymentInstrumentReferences": []any{map[string]string{"type": "CARD", "paymentInstrumentReferenceID": instrumentRef}}}))
 }
 
 // accepted sends a request VICA answers with 202 + requestTraceId.
@@ -237,7 +300,7 @@ func (a *Adapter) GetProfile(ctx context.Context, consumerRef string) (*client.P
 			} `json:"errorDetail"`
 		} `json:"data"`
 	}
-	if err := a.do(ctx, http.MethodPost, "getData", map[string]any{"intent": clickToPay, "consumerInformation": a.ref(consumerRef)}, &out); err != nil {
+	if err := a.do(ctx, http.MethodPost, "getData", a.body(map[string]any{"consumerInformation": a.ref(consumerRef)}), &out); err != nil {
 		return nil, err
 	}
 	p := &client.Profile{Network: client.Visa, ConsumerRef: consumerRef, Cards: []client.ProfileCard{}}
@@ -287,8 +350,13 @@ func (a *Adapter) do(ctx context.Context, method, op string, body, out any) erro
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set(mle.KeyIDHeader, a.cfg.KeyID)
+	if id := a.cfg.CorrelationID(); id != "" {
+		req.Header.Set(CorrelationHeader, id)
+	}
 	if a.cfg.APIKey != "" {
 		xpaytoken.Sign(req, a.cfg.APIKey, a.cfg.SharedSecret, now, wire)
+	} else {
+		req.SetBasicAuth(a.cfg.UserID, a.cfg.Password)
 	}
 	resp, err := a.cfg.HTTPClient.Do(req)
 	if err != nil {
@@ -309,8 +377,16 @@ func (a *Adapter) do(ctx context.Context, method, op string, body, out any) erro
 		var e struct {
 			Reason  string `json:"reason"`
 			Message string `json:"message"`
+			// The gateway's envelope (401): responseStatus{status, code, message}.
+			ResponseStatus *struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"responseStatus"`
 		}
 		_ = json.Unmarshal(plain, &e)
+		if rs := e.ResponseStatus; rs != nil && e.Reason == "" {
+			e.Reason, e.Message = rs.Code, rs.Message
+		}
 		return a.mapError(resp.StatusCode, e.Reason, e.Message)
 	}
 	if out != nil {

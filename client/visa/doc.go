@@ -16,13 +16,18 @@
 //
 //	a, err := visa.New(visa.Config{
 //		BaseURL: "https://sandbox.api.visa.com/visaIdCredential/v1", // or c2psim's /visa/visaIdCredential/v1
-//		APIKey: apiKey, SharedSecret: secret,                        // or an HTTPClient with the client certificate
+//		APIKey: apiKey, SharedSecret: secret,                        // or UserID + Password and an HTTPClient with the client certificate (two-way SSL)
 //		KeyID: mleKeyID, ServerKey: visaMLEPublicKey, ClientKey: ourMLEPrivateKey,
 //		BID: "10000001",
 //	})
 //	ca := a.WithCallbacks(visa.CallbackConfig{SigningKeys: visaNotificationKeys})
 //	iss, err := client.New(client.WithAdapter(ca))
 //	http.Handle("/c2p/", http.StripPrefix("/c2p", iss.CallbackHandler(nil, sink))) // Visa calls /c2p/visa/...
+//
+// Requests select Click to Pay with products[] (LegacyIntent sends the older
+// intent object), carry an eX-Correlation-Id, and name the MLE Key ID in the
+// keyId header. EnrolExisting and EnrolExistingByReference enrol a consumer
+// Visa already knows from another Visa product.
 //
 // Every VICA write is asynchronous: the Operation it returns is Pending with
 // the requestTraceId as its ID, and Issuer.Wait polls requestStatus (or takes

@@ -14,8 +14,9 @@ import (
 	"github.com/c2psim/c2psim/simulator/simtest"
 )
 
-// Mutual TLS instead of X-Pay-Token: the adapter sends no apikey and no
-// token, the client certificate authenticates it.
+// Two-way SSL instead of X-Pay-Token: the adapter sends no apikey and no
+// token; the client certificate and the project's HTTP Basic user ID and
+// password authenticate it, and neither alone does.
 func TestAdapterOverMutualTLS(t *testing.T) {
 	srv := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, TLS: true, Settings: map[string]string{"visa.asyncDelay": "1ms"}})
 	creds := simCredentials(srv)
@@ -27,6 +28,7 @@ func TestAdapterOverMutualTLS(t *testing.T) {
 	tr.TLSClientConfig.Certificates = []tls.Certificate{pair}
 	cfg := configFrom(t, srv)
 	cfg.APIKey, cfg.SharedSecret, cfg.HTTPClient = "", "", &http.Client{Transport: tr}
+	cfg.UserID, cfg.Password = creds["two-way-ssl-user-id"].Value, creds["two-way-ssl-password"].Value
 	a, err := visa.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -43,13 +45,21 @@ func TestAdapterOverMutualTLS(t *testing.T) {
 	if len(e) != 1 || e[0].Principal != "mtls:c2psim-visa-sandbox-client" {
 		t.Fatalf("journal = %+v", e)
 	}
-	// Neither a token nor a certificate: Visa's 401, surfaced as ErrAuth.
-	cfg.HTTPClient = srv.Client
-	bare, err := visa.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bare.EnrolCard(context.Background(), ada(), card("c2", "4111111145551141")); !errors.Is(err, client.ErrAuth) {
-		t.Fatalf("no credentials: %v", err)
+	// The certificate with a wrong password, and Basic credentials without
+	// the certificate: Visa's 401, surfaced as ErrAuth with the gateway code.
+	wrong := cfg
+	wrong.Password = "not-the-project-password"
+	noCert := cfg
+	noCert.HTTPClient = srv.Client
+	for name, c := range map[string]visa.Config{"wrong password": wrong, "no certificate": noCert} {
+		bare, err := visa.New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = bare.EnrolCard(context.Background(), ada(), card("c2", "4111111145551141"))
+		var ne *client.NetworkError
+		if !errors.Is(err, client.ErrAuth) || !errors.As(err, &ne) || (ne.Code != "9124" && ne.Code != "9125") {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
 }
