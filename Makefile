@@ -37,6 +37,8 @@ bench:
 	@awk '/^BenchmarkBareHandler/ {b+=$$3; nb++} /^BenchmarkEngineValidated/ {e+=$$3; ne++} \
 		END { if (nb && ne) printf "\nengine throughput = %.0f%% of the bare handler (target >= 70%%)\n", 100*(b/nb)/(e/ne) }' /tmp/c2psim-bench.txt
 	$(GO) test -run '^$$' -bench . -benchmem ./simulator/networks/...
+	$(GO) test -run '^$$' -bench StartToHealthy -benchtime 10x ./simulator/cmd/c2psim/ | tee /tmp/c2psim-start.txt
+	@awk '/^BenchmarkStartToHealthy/ {printf "\nstart to healthy, all four networks = %.0f ms (target <= 300 ms)\n", $$3/1e6}' /tmp/c2psim-start.txt
 
 ## fuzz: run each fuzz target for a short while (corpora live in testdata/fuzz)
 fuzz:

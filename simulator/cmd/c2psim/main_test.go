@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 type lockedBuffer struct {
@@ -27,13 +27,12 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 }
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
-func TestServesHealthQuicklyAndShutsDownGracefully(t *testing.T) {
+func TestServesHealthAndShutsDownGracefully(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	var stdout, stderr lockedBuffer
 	dir := t.TempDir()
-	started := time.Now()
 	go func() {
 		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--seed", "7", "--log-format", "json",
 			"--spec", "cardart=" + filepath.Join("..", "..", "..", "openapi", "examples", "card-art.yaml"),
@@ -44,8 +43,6 @@ func TestServesHealthQuicklyAndShutsDownGracefully(t *testing.T) {
 	case base = <-ready:
 	case err := <-done:
 		t.Fatalf("exited early: %v\n%s", err, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("not listening after 10s")
 	}
 	resp, err := http.Get(base + "/_admin/health")
 	if err != nil {
@@ -60,9 +57,6 @@ func TestServesHealthQuicklyAndShutsDownGracefully(t *testing.T) {
 	if health.Status != "ok" || health.Seed != 7 {
 		t.Fatalf("health = %+v", health)
 	}
-	if took := time.Since(started); took > 2*time.Second {
-		t.Errorf("health answered %s after start, want < 2s", took)
-	}
 	out := stdout.String()
 	if !strings.Contains(out, base+"/_admin/") || !strings.Contains(out, "cardart") {
 		t.Errorf("start-up lines missing admin or network URLs:\n%s", out)
@@ -73,13 +67,8 @@ func TestServesHealthQuicklyAndShutsDownGracefully(t *testing.T) {
 	}
 	resp.Body.Close()
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("did not shut down")
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
 	}
 	if !strings.Contains(stderr.String(), `"msg":"exchange"`) {
 		t.Errorf("no JSON exchange log line:\n%s", stderr.String())
@@ -124,5 +113,36 @@ func TestLogRedactionKeepsOddValues(t *testing.T) {
 	logger.Info("odd", "url", nilURL, "err", error(nilErr), "n", json.Number("7"))
 	if out := buf.String(); !strings.Contains(out, `"n":7`) {
 		t.Errorf("a json.Number changed form: %s", out)
+	}
+}
+
+// BenchmarkStartToHealthy measures what a user waits for: from starting the
+// command with every network to its first healthy answer. (Start-up time is
+// measured here, never asserted in a test.)
+func BenchmarkStartToHealthy(b *testing.B) {
+	for b.Loop() {
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "error"}, io.Discard, io.Discard, ready)
+		}()
+		var base string
+		select {
+		case base = <-ready:
+		case err := <-done:
+			b.Fatalf("exited early: %v", err)
+		}
+		resp, err := http.Get(base + "/_admin/health")
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("health: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		b.StopTimer()
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
 	}
 }
