@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -433,65 +432,6 @@ func (a *admin) addFault(_ context.Context, req *Request) (*Response, error) {
 		return nil, Errorf(http.StatusBadRequest, KindValidation, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	return JSON(http.StatusCreated, stored), nil
-}
-
-// AddFault validates a rule against the mounted documents and adds it: the
-// network and operation must exist, and a status must be one the operation
-// (or, without an operation, some operation of the network) declares.
-func (s *Simulator) AddFault(r fault.Rule) (fault.Rule, error) {
-	var errs []error
-	if r.Network != "" {
-		m, ok := s.byID[r.Network]
-		if !ok {
-			errs = append(errs, fmt.Errorf("network %q is not mounted (mounted: %s)", r.Network, strings.Join(s.Networks(), ", ")))
-		} else if err := m.checkFaultScope(r); err != nil {
-			errs = append(errs, err)
-		}
-	} else if r.Operation != "" {
-		errs = append(errs, errors.New("an operation scope needs a network"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fault.Rule{}, err
-	}
-	return s.faults.Add(r, s.clock.Now())
-}
-
-func (m *mounted) checkFaultScope(r fault.Rule) error {
-	var ops []*openapi3.Operation
-	var names []string
-	for _, d := range m.docs {
-		for _, rt := range operationsOf(d.doc) {
-			names = append(names, rt.Operation.OperationID)
-			if r.Operation == "" || rt.Operation.OperationID == r.Operation {
-				ops = append(ops, rt.Operation)
-			}
-		}
-	}
-	if len(ops) == 0 {
-		sort.Strings(names)
-		return fmt.Errorf("network %s has no operation %q (operations: %s)", m.id, r.Operation, strings.Join(names, ", "))
-	}
-	if r.Status == 0 {
-		return nil
-	}
-	for _, op := range ops {
-		if operationDeclares(op, r.Status) {
-			return nil
-		}
-	}
-	if r.Operation != "" {
-		return fmt.Errorf("operation %s does not declare status %d; a fault may only answer as the network could (declared: %s)", r.Operation, r.Status, strings.Join(declaredStatuses(ops[0]), ", "))
-	}
-	return fmt.Errorf("no operation of %s declares status %d", m.id, r.Status)
-}
-
-func declaredStatuses(op *openapi3.Operation) []string {
-	var out []string
-	for k := range op.Responses.Map() {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (a *admin) clearFaults(context.Context, *Request) (*Response, error) {

@@ -172,15 +172,12 @@ func (x *exchange) run() {
 	x.req.Body = body
 	x.entry.RequestBody = journal.Body(body, m.sim.journalBodyMax)
 
-	// The fault header is read early so a malformed one is a clear 400.
-	var headerRule *fault.Rule
-	if v := r.Header.Get(fault.Header); v != "" {
-		headerRule, err = fault.ParseHeader(v)
-		if err != nil {
-			x.fail(&Error{Status: http.StatusBadRequest, Kind: KindValidation, Message: err.Error(),
-				Fields: []FieldError{{Field: fault.Header, In: "header", Rule: "format", Message: err.Error()}}}, "")
-			return
-		}
+	// The fault header is read early, checked as a rule for this operation
+	// would be, so a malformed or undeclared one is a clear 400.
+	headerRule, ferr := m.headerFault(x.req)
+	if ferr != nil {
+		x.fail(ferr, "")
+		return
 	}
 
 	// 3. Authentication, before validation or any handler.

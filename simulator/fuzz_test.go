@@ -7,13 +7,16 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-// FuzzPipeline throws arbitrary methods, paths, content types, headers and
-// bodies at the engine: it must never panic, never answer with a status the
-// operation does not declare, and never let the simulator's own answer fail
-// its document (a finding).
+// FuzzPipeline throws arbitrary methods, paths, content types, fault headers
+// and bodies at the engine: it must never panic, never answer with a status
+// the operation does not declare (whatever the X-C2PSim-Fault header asks
+// for), and never let the simulator's own answer fail its document (a
+// finding).
 func FuzzPipeline(f *testing.F) {
 	seeds := []struct{ method, path, ctype, fault, body string }{
 		{"POST", "/art/api/v1/art", "application/json", "", goodBody},
@@ -25,6 +28,9 @@ func FuzzPipeline(f *testing.F) {
 		{"POST", "/art/api/v1/art", "application/json", "", `{"binRange":518600,"artUri":"u","binRange":"518600"}`},
 		{"POST", "/_admin/faults", "application/json", "", `{"status":"x"}`},
 		{"PUT", "/_admin/networks/art/callback", "application/json", "", `{"url":"ftp://x"}`},
+		{"POST", "/art/api/v1/art", "application/json", "status=599", goodBody},
+		{"POST", "/art/api/v1/art", "application/json", "status=418; code=TEAPOT", goodBody},
+		{"GET", "/art/api/v1/art/art-0001", "", "status=500; latency=1ms", ""},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.ctype, s.fault, []byte(s.body))
@@ -36,6 +42,16 @@ func FuzzPipeline(f *testing.F) {
 		f.Fatal(err)
 	}
 	h := sim.Handler()
+	doc, err := openapi.LoadFS(openapi.FS, "examples/card-art.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	declares := map[string]func(int) bool{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			declares[op.OperationID] = func(status int) bool { return op.Responses.Status(status) != nil }
+		}
+	}
 	f.Fuzz(func(t *testing.T, method, path, ctype, fault string, body []byte) {
 		if len(path) == 0 || path[0] != '/' {
 			path = "/" + path
@@ -52,11 +68,20 @@ func FuzzPipeline(f *testing.F) {
 		}
 		req.Header.Set("X-Test-Key", "k")
 		before := len(sim.Findings())
+		var lastSeq uint64
+		if last := sim.Journal().Find(journal.Query{Limit: 1}); len(last) == 1 {
+			lastSeq = last[0].Seq
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		_, _ = io.Copy(io.Discard, rec.Body)
 		if rec.Code == 0 || rec.Code >= 600 {
 			t.Fatalf("status %d", rec.Code)
+		}
+		if e := sim.Journal().Find(journal.Query{AfterSeq: lastSeq, Limit: 1}); len(e) == 1 && e[0].OperationID != "" {
+			if d := declares[e[0].OperationID]; e[0].Status != 0 && (d == nil || !d(e[0].Status)) {
+				t.Fatalf("%s %q (fault %q): answered %d, which %s does not declare", method, path, fault, e[0].Status, e[0].OperationID)
+			}
 		}
 		if f := sim.Findings(); len(f) > before {
 			t.Fatalf("simulator finding for %s %q (%s, fault %q): %v", method, path, ctype, fault, f)

@@ -3,9 +3,9 @@
 // operation, a card, the next N calls or a time window. Rules come from the
 // admin API or, for one request, from the X-C2PSim-Fault header.
 //
-// Faults are spec-bound: a rule may only ask for a status the operation
-// declares (the engine checks), so an injected failure is still an answer the
-// network could give.
+// Faults are spec-bound: a rule, and the header alike, may only ask for a
+// status the operation declares (the engine checks both the same way), so an
+// injected failure is still an answer the network could give.
 package fault
 
 import (
