@@ -136,20 +136,21 @@ func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route
 			return nil, fmt.Errorf("signing callback: %w", err)
 		}
 	}
+	red := c.sim.journal.Redactor()
 	entry := journal.Entry{
 		Time:           c.sim.clock.Now(),
 		Direction:      journal.Outbound,
 		Network:        c.m.id,
 		OperationID:    cb.OperationID,
 		Method:         method,
-		URL:            pan.RedactText(url),
+		URL:            red.Text(url),
 		Attempt:        attempt,
 		CorrelationIDs: cb.CorrelationIDs,
-		RequestHeader:  journal.Headers(req.Header),
-		RequestBody:    journal.Body(cb.Body, c.sim.journalBodyMax),
+		RequestHeader:  journal.Headers(red, req.Header),
+		RequestBody:    journal.Body(red, cb.Body, c.sim.journalBodyMax),
 	}
 	if cb.Plaintext != nil {
-		entry.RequestPlain = journal.Body(cb.Plaintext, c.sim.journalBodyMax)
+		entry.RequestPlain = journal.Body(red, cb.Plaintext, c.sim.journalBodyMax)
 	}
 	// Our own request must match the issuer-side document: a simulator that
 	// sends what the network would not is a finding.
@@ -172,8 +173,8 @@ func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, c.sim.maxBody))
 	res := &CallbackResult{Status: resp.StatusCode, Header: resp.Header, Body: body}
 	entry.Status = resp.StatusCode
-	entry.ResponseHeader = journal.Headers(resp.Header)
-	entry.ResponseBody = journal.Body(body, c.sim.journalBodyMax)
+	entry.ResponseHeader = journal.Headers(red, resp.Header)
+	entry.ResponseBody = journal.Body(red, body, c.sim.journalBodyMax)
 	// The issuer's answer is checked against the issuer-side document; a
 	// mismatch is the issuer's finding, not the simulator's.
 	if issues := validateInbound(route, req, resp, body); len(issues) > 0 {

@@ -112,6 +112,9 @@ type exchange struct {
 	route *routers.Route
 	entry journal.Entry
 	start time.Time
+	// What the answer was, kept raw until record redacts it for the journal.
+	respHeader          http.Header
+	respBody, respPlain []byte
 }
 
 // ServeHTTP runs the pipeline for one inbound request.
@@ -119,12 +122,10 @@ func (m *mounted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{m: m, w: w, start: time.Now()}
 	x.req = &Request{HTTP: r, Network: m.id}
 	x.entry = journal.Entry{
-		Time:          m.sim.clock.Now(),
-		Direction:     journal.Inbound,
-		Network:       m.id,
-		Method:        r.Method,
-		URL:           pan.RedactText(r.URL.RequestURI()),
-		RequestHeader: journal.Headers(r.Header),
+		Time:      m.sim.clock.Now(),
+		Direction: journal.Inbound,
+		Network:   m.id,
+		Method:    r.Method,
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -170,7 +171,6 @@ func (x *exchange) run() {
 		return
 	}
 	x.req.Body = body
-	x.entry.RequestBody = journal.Body(body, m.sim.journalBodyMax)
 
 	// The fault header is read early, checked as a rule for this operation
 	// would be, so a malformed or undeclared one is a clear 400.
@@ -200,12 +200,10 @@ func (x *exchange) run() {
 	// 5. Decryption and plaintext validation, for networks that encrypt.
 	if dec, ok := m.net.(Decoder); ok {
 		if err := dec.Decode(x.req); err != nil {
-			x.noteRequest()
 			x.fail(asError(err, http.StatusBadRequest, KindCrypto), "")
 			return
 		}
 	}
-	x.noteRequest()
 
 	// 6. Faults: the header first, then rules.
 	rule := headerRule
@@ -244,13 +242,6 @@ func (x *exchange) run() {
 		return
 	}
 	x.respond(resp)
-}
-
-// noteRequest copies what the plugin recorded onto the journal entry.
-func (x *exchange) noteRequest() {
-	if p := x.req.Plaintext(); p != nil {
-		x.entry.RequestPlain = journal.Body(p, x.m.sim.journalBodyMax)
-	}
 }
 
 // applyFault shapes the exchange by a fault rule; it returns true when the
@@ -397,11 +388,7 @@ func (x *exchange) respond(resp *Response) {
 	// reads the journal as soon as it has the answer finds the exchange.
 	// (A status net/http cannot write was turned into a 500 above.)
 	x.entry.Status = status
-	x.entry.ResponseHeader = journal.Headers(h)
-	x.entry.ResponseBody = journal.Body(body, m.sim.journalBodyMax)
-	if resp.Plaintext != nil {
-		x.entry.ResponsePlain = journal.Body(resp.Plaintext, m.sim.journalBodyMax)
-	}
+	x.respHeader, x.respBody, x.respPlain = h, body, resp.Plaintext
 	x.record()
 	x.w.WriteHeader(status)
 	if len(body) > 0 && x.req.HTTP.Method != http.MethodHead {
@@ -409,8 +396,13 @@ func (x *exchange) respond(resp *Response) {
 	}
 }
 
+// record journals the exchange and logs it. Everything it records is
+// redacted here, once, knowing the cards the exchange concerns: a card
+// number the plugin found in the decrypted payload is masked wherever else
+// it appears, Luhn-valid or not.
 func (x *exchange) record() {
 	m := x.m
+	r := x.req.HTTP
 	x.entry.LatencyMillis = float64(time.Since(x.start).Microseconds()) / 1000
 	x.entry.CorrelationIDs = x.req.CorrelationIDs()
 	x.entry.Notes = x.req.Notes()
@@ -418,8 +410,21 @@ func (x *exchange) record() {
 	for _, c := range x.req.Cards() {
 		x.entry.Cards = append(x.entry.Cards, pan.Mask(c))
 	}
+	red := m.sim.journal.Redactor().WithCards(x.req.Cards()...)
+	x.entry.URL = red.Text(r.URL.RequestURI())
 	if m.journal {
-		m.sim.journal.Add(x.entry)
+		max := m.sim.journalBodyMax
+		x.entry.RequestHeader = journal.Headers(red, r.Header)
+		x.entry.RequestBody = journal.Body(red, x.req.Body, max)
+		if p := x.req.Plaintext(); p != nil {
+			x.entry.RequestPlain = journal.Body(red, p, max)
+		}
+		x.entry.ResponseHeader = journal.Headers(red, x.respHeader)
+		x.entry.ResponseBody = journal.Body(red, x.respBody, max)
+		if x.respPlain != nil {
+			x.entry.ResponsePlain = journal.Body(red, x.respPlain, max)
+		}
+		m.sim.journal.Add(x.entry, x.req.Cards()...)
 	}
 	level := slog.LevelInfo
 	if !m.journal {
@@ -429,7 +434,7 @@ func (x *exchange) record() {
 		m.env.Logger.Log(context.Background(), level, "exchange",
 			"method", x.entry.Method, "path", x.entry.URL, "operation", x.entry.OperationID,
 			"status", x.entry.Status, "latency_ms", x.entry.LatencyMillis,
-			"correlation", strings.Join(x.entry.CorrelationIDs, ","), "fault", x.entry.Fault)
+			"correlation", red.Text(strings.Join(x.entry.CorrelationIDs, ",")), "fault", red.Text(x.entry.Fault))
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+
+	"github.com/c2psim/c2psim/client/pan"
 )
 
 // SeededIDs is an IDSource driven by a ChaCha8 generator: the same seed gives
@@ -52,11 +54,17 @@ func (s *SeededIDs) UUID() string {
 // Hex returns n random bytes as hex.
 func (s *SeededIDs) Hex(n int) string { return hex.EncodeToString(s.bytes(n)) }
 
-// Digits returns n random decimal digits.
+// Digits returns n random decimal digits. From 12 digits on, the number
+// never passes the Luhn check (the last digit is moved off the one that
+// would), so the journal's masking never takes a generated identifier (a
+// request ID, a correlation ID) for a card number.
 func (s *SeededIDs) Digits(n int) string {
 	b := s.bytes(n)
 	for i := range b {
 		b[i] = '0' + b[i]%10
+	}
+	if n >= 12 && pan.Luhn(string(b)) {
+		b[n-1] = '0' + (b[n-1]-'0'+1)%10
 	}
 	return string(b)
 }

@@ -132,7 +132,6 @@ func New(opts Options) (*Simulator, error) {
 	}
 	s.ids = NewSeededIDs(opts.Seed)
 	s.seed = s.ids.Seed()
-	s.journal = journal.New(opts.JournalSize)
 	s.sched = newScheduler(s.clock)
 	s.started = s.clock.Now()
 
@@ -166,6 +165,7 @@ func New(opts Options) (*Simulator, error) {
 		s.networks = append(s.networks, m)
 	}
 	sort.Slice(s.networks, func(i, j int) bool { return s.networks[i].id < s.networks[j].id })
+	s.journal = journal.New(journal.Options{Entries: opts.JournalSize, Redactor: cardRedactor(s.networks)})
 
 	guard, err := newAdminGuard(opts.Admin)
 	if err != nil {

@@ -1,7 +1,3 @@
-// Package pan holds a primary account number as a secret and redacts card
-// data from text and JSON. Everything c2psim writes for people (logs, the
-// journal, reports, error messages) goes through this package, so a full PAN,
-// a CVC or a full expiry never leaves the process unmasked.
 package pan
 
 import (

@@ -1,8 +1,7 @@
 package pan
 
 import (
-	"bytes"
-	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -22,13 +21,23 @@ var sensitiveKeys = map[string]bool{
 	"authorization": true, "xpaytoken": true,
 }
 
-// IsSensitiveKey reports whether a field with this name is removed by
-// RedactJSON.
-func IsSensitiveKey(k string) bool {
-	if len(k) > 32 {
-		return false
-	}
-	var buf [32]byte
+// defaultCardFields are the names (compared like sensitiveKeys) of the fields
+// the networks' documents declare as card numbers: Mastercard's
+// primaryAccountNumber, accountNumber and AccountPan, Visa's accountNumber
+// and primaryAccountNumber, American Express's account_number, Discover's
+// pan.
+var defaultCardFields = []string{
+	"pan", "fpan", "primaryaccountnumber", "accountnumber", "accountpan", "cardnumber", "cardaccountnumber",
+}
+
+// samples are published sample card numbers that fail the Luhn check but are
+// card numbers all the same: Visa's VICA samples and the American Express
+// Token Service SDK's sample. They are masked wherever they appear.
+var samples = []string{"4111111145551140", "4111111145551141", "371111111111111"}
+
+// normKey writes k lower-case without '_' and '-' into buf; ok is false for
+// names too long to be one of the known ones.
+func normKey(k string, buf *[32]byte) ([]byte, bool) {
 	n := 0
 	for i := 0; i < len(k); i++ {
 		c := k[i]
@@ -38,320 +47,178 @@ func IsSensitiveKey(k string) bool {
 		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		}
+		if n == len(buf) {
+			return nil, false
+		}
 		buf[n] = c
 		n++
 	}
-	return sensitiveKeys[string(buf[:n])]
+	return buf[:n], true
 }
 
-// RedactText masks every card number in s: every run of 13–19 digits that
-// passes the Luhn check or starts with a payment-network digit (2–6), since
-// some networks' sample card numbers fail Luhn; the same written in groups
-// separated by single spaces or dashes ("5186 0017 0000 8785"); and every run
-// of more than 19 digits, which may be a card number with digits added. A
-// false mask costs a digit string in a journal; a missed one would leak a
-// card number, so the rule errs on the masking side.
-func RedactText(s string) string {
-	digits := 0
-	found := false
-	for i := 0; i < len(s) && !found; i++ {
-		if isDigit(s[i]) {
-			digits++
-			found = digits >= 13
-		} else if !isSeparator(s[i]) {
-			digits = 0
+// IsSensitiveKey reports whether a field with this name is removed by
+// RedactJSON.
+func IsSensitiveKey(k string) bool {
+	var buf [32]byte
+	nk, ok := normKey(k, &buf)
+	return ok && sensitiveKeys[string(nk)]
+}
+
+// Redactor masks card numbers. A Redactor knows, besides the Luhn check, the
+// card numbers it was given (they are masked wherever their digits appear,
+// Luhn-valid or not, even inside opaque data) and the names of the fields
+// that hold card numbers (their values are masked whatever they hold). The
+// zero Redactor is not useful: use NewRedactor, or the package functions,
+// which use the default one. A Redactor is a value, safe for concurrent use.
+type Redactor struct {
+	known      []string        // longest first
+	extra      []string        // cards of one exchange (WithCards)
+	cardFields map[string]bool // normalised names
+}
+
+var defaultRedactor = NewRedactor(nil, nil)
+
+// Default returns the redactor the package functions use: the Luhn check,
+// the published sample numbers that fail it, and the card fields of the
+// networks' documents.
+func Default() Redactor { return defaultRedactor }
+
+// NewRedactor returns a Redactor that also knows the given card numbers
+// (test cards, the cards of a run) and treats fields with the given names as
+// card data, on top of the defaults. Numbers that are not 12–19 digits are
+// ignored.
+func NewRedactor(cards, cardFields []string) Redactor {
+	r := Redactor{cardFields: map[string]bool{}}
+	for _, f := range append(slices.Clone(defaultCardFields), cardFields...) {
+		var buf [32]byte
+		if nk, ok := normKey(f, &buf); ok {
+			r.cardFields[string(nk)] = true
 		}
 	}
-	if !found {
+	r.known = addCards(nil, samples)
+	r.known = addCards(r.known, cards)
+	return r
+}
+
+// addCards appends the distinct 12–19 digit numbers of cards to list,
+// longest first (so a longer number is masked whole, not through a shorter
+// one inside it).
+func addCards(list, cards []string) []string {
+	for _, c := range cards {
+		d := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '-' {
+				return -1
+			}
+			return r
+		}, c)
+		if len(d) < 12 || len(d) > 19 || !allDigits(d) || slices.Contains(list, d) {
+			continue
+		}
+		list = append(list, d)
+	}
+	slices.SortStableFunc(list, func(a, b string) int { return len(b) - len(a) })
+	return list
+}
+
+// IsZero reports whether r is the zero Redactor (not made by NewRedactor).
+func (r Redactor) IsZero() bool { return r.cardFields == nil }
+
+// WithCards returns a copy of r that also knows these card numbers (the
+// cards one exchange concerns); r itself is unchanged.
+func (r Redactor) WithCards(cards ...string) Redactor {
+	if len(cards) == 0 {
+		return r
+	}
+	r.extra = addCards(slices.Clip(r.extra), cards)
+	return r
+}
+
+func (r Redactor) scanner(s string) scanner {
+	return scanner{known: [2][]string{r.known, r.extra}, s: s}
+}
+
+// IsCardField reports whether values of a field with this name are card
+// numbers.
+func (r Redactor) IsCardField(k string) bool {
+	var buf [32]byte
+	nk, ok := normKey(k, &buf)
+	return ok && r.cardFields[string(nk)]
+}
+
+// Text masks every card number in s (see the package documentation for what
+// counts as one) to its first six and last four digits, in place: the result
+// has the length of s, and s is returned as it is when it holds none.
+func (r Redactor) Text(s string) string {
+	sc := r.scanner(s)
+	sc.scan()
+	return applySpans(s, sc.spans)
+}
+
+// ScanText is Text that also reports each card number it masked, with
+// where as the place.
+func (r Redactor) ScanText(s, where string, found *[]Found) string {
+	sc := r.scanner(s)
+	sc.report, sc.where = found != nil, where
+	sc.scan()
+	if found != nil {
+		*found = append(*found, sc.found...)
+	}
+	return applySpans(s, sc.spans)
+}
+
+func applySpans(s string, spans []span) string {
+	if len(spans) == 0 {
 		return s
 	}
-	var b strings.Builder
-	i := 0
-	for i < len(s) {
-		if !isDigit(s[i]) {
-			b.WriteByte(s[i])
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && isDigit(s[j]) {
-			j++
-		}
-		// A grouped number: digit groups joined by single separators, read
-		// from the first group only (not from inside a longer grouped value).
-		continues := false
-		if i >= 1 {
-			prev, before := s[i-1], byte(0)
-			if i >= 2 {
-				before = s[i-2]
-			}
-			switch {
-			case prev == '*' || isLetter(prev):
-				continues = true // inside a masked number or a word
-			case prev == '-':
-				continues = isDigit(before) || isLetter(before) || before == '*' // a later part of a hyphenated token
-			case prev == '-' || prev == '.' || prev == '_':
-				continues = isDigit(before) || isLetter(before) || before == '*'
-			case prev == ' ' || prev == '\t':
-				continues = isDigit(before) || before == '*' // a later group of a number
-			}
-		}
-		if g, end := grouped(s, i); end > j && !continues && (end == len(s) || s[end] != '*') {
-			if n := len(g); n >= 13 && n <= 19 && looksLikePAN(g) {
-				b.WriteString(maskGrouped(s[i:end], n))
-				i = end
-				continue
-			}
-			// More digits follow the card number ("4111 1111 1111 1111 12 26"):
-			// mask the longest run of whole groups that reads as one.
-			if pe, pn := cardPrefix(s[i:end]); len(g) > 19 && pe > 0 {
-				b.WriteString(maskGrouped(s[i:i+pe], pn))
-				i += pe
-				continue
-			}
-		}
-		run := s[i:j]
-		if looksLikePAN(run) || len(run) > 19 {
-			b.WriteString(Mask(run))
+	b := []byte(s)
+	for _, sp := range spans {
+		if sp.n == 1 {
+			b[sp.at] = '*'
 		} else {
-			b.WriteString(run)
-		}
-		i = j
-	}
-	return b.String()
-}
-
-// cardPrefix finds, in a grouped number of more than 19 digits, the longest
-// leading run of whole groups with 13–19 digits that reads as a card number;
-// it returns where that run ends in g and its digit count, or 0.
-func cardPrefix(g string) (end, n int) {
-	digits := make([]byte, 0, len(g))
-	for k := 0; k <= len(g); k++ {
-		if k < len(g) && isDigit(g[k]) {
-			digits = append(digits, g[k])
-			continue
-		}
-		if d := len(digits); d >= 13 && d <= 19 && looksLikePAN(string(digits)) {
-			end, n = k, d
-		}
-		if len(digits) > 19 {
-			break
+			copy(b[sp.at:], "%2A")
 		}
 	}
-	return end, n
+	return string(b)
 }
 
-// maskGrouped masks a grouped card number of n digits in place: the first
-// six and last four digits and the separators stay.
-func maskGrouped(g string, n int) string {
-	out := []byte(g)
+// maskDigits masks a value declared as a card number: every digit but the
+// first six and last four when it has 13 or more, all but the last four
+// otherwise; other characters stay. ok is false when s is not a number
+// (digits, blanks and dashes with at least 9 digits).
+func maskDigits(s string) (string, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			n++
+		case c == ' ' || c == '-':
+		default:
+			return "", false
+		}
+	}
+	if n < 9 {
+		return "", false
+	}
+	b := []byte(s)
 	k := 0
-	for i, c := range out {
+	for i, c := range b {
 		if !isDigit(c) {
 			continue
 		}
-		if k >= 6 && k < n-4 {
-			out[i] = '*'
+		if n >= 13 && k >= 6 && k < n-4 || n < 13 && k < n-4 {
+			b[i] = '*'
 		}
 		k++
 	}
-	return string(out)
+	return string(b), true
 }
 
-func isDigit(c byte) bool     { return c >= '0' && c <= '9' }
-func isLetter(c byte) bool    { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-func isSeparator(c byte) bool { return c == ' ' || c == '-' || c == '\t' || c == '.' || c == '_' }
+// RedactText masks every card number in s with the default redactor.
+func RedactText(s string) string { return defaultRedactor.Text(s) }
 
-// grouped reads digit groups from s[i] joined by single spaces or dashes and
-// returns their digits and where they end; no digits when the groups run on
-// into letters (a UUID or similar identifier, not a card number).
-func grouped(s string, i int) (string, int) {
-	var d []byte
-	end := i
-	for {
-		j := end
-		for j < len(s) && isDigit(s[j]) {
-			d = append(d, s[j])
-			j++
-		}
-		end = j
-		if j+1 >= len(s) || !isSeparator(s[j]) {
-			return string(d), end
-		}
-		// Look at the next group.
-		k := j + 1
-		for k < len(s) && isDigit(s[k]) {
-			k++
-		}
-		if k < len(s) && isLetter(s[k]) {
-			if s[j] == ' ' || s[j] == '\t' {
-				return string(d), end // a word follows: the number ends here
-			}
-			return "", end // part of a longer token (a GUID): not a card number
-		}
-		if k == j+1 {
-			return string(d), end // no digit group follows
-		}
-		if len(d) >= 20 {
-			if s[j] == ' ' || s[j] == '\t' {
-				return string(d), end // long enough already
-			}
-			return "", end // a long hyphenated token (an all-digit GUID): not a card number
-		}
-		end = j + 1
-	}
-}
-
-// RedactID masks card numbers in an identifier (a correlation ID, a URL, a
-// principal) the way RedactText does, except that a run of digits touching a
-// letter is part of an alphanumeric identifier (a token reference such as
-// DM4MMC…4996558145171…), not a card number, and stays as it is: those IDs
-// must still find their exchanges.
-func RedactID(s string) string {
-	var out []byte
-	for i := 0; i < len(s); {
-		if !isDigit(s[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && isDigit(s[j]) {
-			j++
-		}
-		run := s[i:j]
-		inWord := i > 0 && isLetter(s[i-1]) || j < len(s) && isLetter(s[j])
-		if !inWord && (looksLikePAN(run) || len(run) > 19) {
-			if out == nil {
-				out = []byte(s)
-			}
-			copy(out[i:j], Mask(run))
-		}
-		i = j
-	}
-	if out == nil {
-		return s
-	}
-	return string(out)
-}
-
-// RedactJSON returns a copy of a JSON document with card numbers masked in
-// every string and number, and sensitive fields (CVC, expiry, secrets)
-// replaced by Removed. Input that is not JSON is redacted as text.
-func RedactJSON(b []byte) []byte {
-	if len(bytes.TrimSpace(b)) == 0 || !needsRedaction(b) {
-		return b
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return []byte(RedactText(string(b)))
-	}
-	out, err := json.Marshal(redactValue(v))
-	if err != nil {
-		return []byte(RedactText(string(b)))
-	}
-	return out
-}
-
-// RedactValue redacts a decoded JSON value (maps, slices, strings) in a copy.
-func RedactValue(v any) any { return redactValue(v) }
-
-func redactValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, val := range t {
-			if IsSensitiveKey(k) && val != nil {
-				m[k] = Removed
-				continue
-			}
-			m[k] = redactValue(val)
-		}
-		return m
-	case []any:
-		s := make([]any, len(t))
-		for i, val := range t {
-			s[i] = redactValue(val)
-		}
-		return s
-	case string:
-		return RedactText(t)
-	case json.Number:
-		if r := RedactText(t.String()); r != t.String() {
-			return r
-		}
-		return t
-	default:
-		return v
-	}
-}
-
-func looksLikePAN(run string) bool {
-	if len(run) < 13 || len(run) > 19 {
-		return false
-	}
-	return (run[0] >= '2' && run[0] <= '6') || Luhn(run)
-}
-
-// needsRedaction is a fast, conservative pre-scan: it reports false only
-// when b has no run of 13 or more digits and no quoted string that names a
-// sensitive field, so redaction would change nothing. Anything it cannot rule
-// out (escapes in a key, odd quoting) counts as needing redaction.
-func needsRedaction(b []byte) bool {
-	digits := 0
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c >= '0' && c <= '9' {
-			digits++
-			if digits >= 13 {
-				return true
-			}
-			continue
-		}
-		digits = 0
-		if c != '"' {
-			continue
-		}
-		// A string literal: find its end; if it is followed by ':' it is a key.
-		j := i + 1
-		escaped := false
-		for ; j < len(b) && b[j] != '"'; j++ {
-			if b[j] == '\\' {
-				escaped = true
-				j++
-			}
-		}
-		if j >= len(b) {
-			return true
-		}
-		k := j + 1
-		for k < len(b) && (b[k] == ' ' || b[k] == '\t' || b[k] == '\n' || b[k] == '\r') {
-			k++
-		}
-		if k < len(b) && b[k] == ':' {
-			if escaped || IsSensitiveKey(string(b[i+1:j])) {
-				return true
-			}
-		} else {
-			// A string value: digit runs inside it count too, also when
-			// written in groups ("5186 0017 0000 8785").
-			run := 0
-			for _, c := range b[i+1 : j] {
-				if c == '\\' {
-					return true // an escape may hide a digit: decode and look
-				}
-				if c >= '0' && c <= '9' {
-					run++
-					if run >= 13 {
-						return true
-					}
-				} else if c != ' ' && c != '-' {
-					run = 0
-				}
-			}
-		}
-		i = j
-	}
-	return false
-}
+// RedactJSON returns a JSON document with card numbers masked in every
+// string, number and object key, the values of card fields masked whatever
+// they hold, and sensitive fields (CVC, expiry, secrets) replaced by
+// Removed, with the default redactor. Input that is not JSON is redacted as
+// text.
+func RedactJSON(b []byte) []byte { return defaultRedactor.JSON(b) }

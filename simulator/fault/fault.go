@@ -135,6 +135,7 @@ func (s *Set) Add(r Rule, now time.Time) (Rule, error) {
 	if err := r.Validate(); err != nil {
 		return Rule{}, err
 	}
+	r.redact()
 	if r.TTL > 0 && r.ExpiresAt == nil {
 		t := now.Add(time.Duration(r.TTL))
 		r.ExpiresAt = &t
@@ -275,7 +276,14 @@ func ParseHeader(v string) (*Rule, error) {
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("%s header: %w", Header, err)
 	}
+	r.redact()
 	return r, nil
+}
+
+// redact masks card numbers in what a rule answers with and shows: its
+// message and code are listed by the admin API, journalled and sent back.
+func (r *Rule) redact() {
+	r.Message, r.Code = pan.RedactText(r.Message), pan.RedactText(r.Code)
 }
 
 // Duration is a time.Duration that reads and writes JSON as "250ms".

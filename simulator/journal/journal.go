@@ -6,7 +6,6 @@
 package journal
 
 import (
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -74,9 +73,19 @@ type Query struct {
 // DefaultCapacity is the number of entries kept when none is configured.
 const DefaultCapacity = 10000
 
+// Options configure a Journal.
+type Options struct {
+	// Entries bounds the number of entries held (DefaultCapacity when <= 0).
+	Entries int
+	// Redactor masks card numbers in every text an entry holds; the zero
+	// value means pan.Default().
+	Redactor pan.Redactor
+}
+
 // Journal is a bounded ring of entries, safe for concurrent use. When full,
 // the oldest entry is dropped: memory never grows past the capacity.
 type Journal struct {
+	red     pan.Redactor
 	mu      sync.RWMutex
 	ring    []Entry
 	next    int  // index the next entry goes to
@@ -85,22 +94,29 @@ type Journal struct {
 	dropped uint64
 }
 
-// New returns a journal keeping at most capacity entries (DefaultCapacity
-// when capacity <= 0).
-func New(capacity int) *Journal {
-	if capacity <= 0 {
-		capacity = DefaultCapacity
+// New returns a journal.
+func New(opts Options) *Journal {
+	if opts.Entries <= 0 {
+		opts.Entries = DefaultCapacity
 	}
-	return &Journal{ring: make([]Entry, capacity)}
+	if opts.Redactor.IsZero() {
+		opts.Redactor = pan.Default()
+	}
+	return &Journal{ring: make([]Entry, opts.Entries), red: opts.Redactor}
 }
+
+// Redactor returns the redactor the journal masks entries with; an exchange
+// adds its own cards with WithCards.
+func (j *Journal) Redactor() pan.Redactor { return j.red }
 
 // Add stores e, assigning its sequence number, and returns it. Every text
 // field that can carry what a client sent (verdict reasons and issues, the
 // URL, principal, correlation IDs, notes, errors) has card numbers masked
-// here, whatever the caller did; bodies and headers are redacted by Body
-// and Headers.
-func (j *Journal) Add(e Entry) uint64 {
-	e.redact()
+// here, whatever the caller did, by the journal's redactor knowing cards
+// (the full card numbers the exchange concerns) besides; bodies and headers
+// are redacted by Body and Headers.
+func (j *Journal) Add(e Entry, cards ...string) uint64 {
+	e.redact(j.red.WithCards(cards...))
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -118,28 +134,31 @@ func (j *Journal) Add(e Entry) uint64 {
 
 // redact masks e's text fields in copies: the caller's slices, map and
 // verdicts stay as they were.
-func (e *Entry) redact() {
+func (e *Entry) redact(red pan.Redactor) {
 	for _, v := range []**Verdict{&e.Auth, &e.RequestCheck, &e.ResponseCheck} {
 		if *v == nil {
 			continue
 		}
 		c := **v
-		c.Reason = pan.RedactText(c.Reason)
+		c.Reason = red.Text(c.Reason)
 		c.Issues = slices.Clone(c.Issues)
 		for i := range c.Issues {
-			c.Issues[i] = pan.RedactText(c.Issues[i])
+			c.Issues[i] = red.Text(c.Issues[i])
 		}
 		*v = &c
 	}
 	e.CorrelationIDs = slices.Clone(e.CorrelationIDs)
-	e.Notes = maps.Clone(e.Notes)
-	e.URL, e.Principal = pan.RedactID(e.URL), pan.RedactID(e.Principal)
-	e.Error, e.Fault = pan.RedactText(e.Error), pan.RedactText(e.Fault)
+	e.URL, e.Principal = red.Text(e.URL), red.Text(e.Principal)
+	e.Error, e.Fault = red.Text(e.Error), red.Text(e.Fault)
 	for i := range e.CorrelationIDs {
-		e.CorrelationIDs[i] = pan.RedactID(e.CorrelationIDs[i])
+		e.CorrelationIDs[i] = red.Text(e.CorrelationIDs[i])
 	}
-	for k, v := range e.Notes {
-		e.Notes[k] = pan.RedactText(v)
+	if e.Notes != nil {
+		notes := make(map[string]string, len(e.Notes))
+		for k, v := range e.Notes {
+			notes[red.Text(k)] = red.Text(v)
+		}
+		e.Notes = notes
 	}
 }
 
@@ -165,6 +184,7 @@ func (j *Journal) Find(q Query) []Entry {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
 	var out []Entry
+	maskedCorr := j.red.Text(q.CorrelationID)
 	n := j.next
 	if j.full {
 		n = len(j.ring)
@@ -172,7 +192,7 @@ func (j *Journal) Find(q Query) []Entry {
 	for i := 0; i < n; i++ {
 		idx := (j.next - 1 - i + len(j.ring)) % len(j.ring)
 		e := j.ring[idx]
-		if q.matches(&e) {
+		if q.matches(&e, maskedCorr) {
 			out = append(out, e)
 			if q.Limit > 0 && len(out) == q.Limit {
 				break
@@ -190,14 +210,17 @@ func (j *Journal) Clear() {
 	j.next, j.full = 0, false
 }
 
-func (q Query) matches(e *Entry) bool {
+// matches reports whether e is selected; maskedCorr is the query's
+// correlation ID as the journal masks it (an ID that holds a card number is
+// found by its masked form).
+func (q Query) matches(e *Entry, maskedCorr string) bool {
 	switch {
 	case q.Network != "" && e.Network != q.Network,
 		q.OperationID != "" && e.OperationID != q.OperationID,
 		q.Direction != "" && e.Direction != q.Direction,
 		!q.Since.IsZero() && e.Time.Before(q.Since),
 		q.AfterSeq != 0 && e.Seq <= q.AfterSeq,
-		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID) && !slices.Contains(e.CorrelationIDs, pan.RedactID(q.CorrelationID)):
+		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID) && !slices.Contains(e.CorrelationIDs, maskedCorr):
 		return false
 	}
 	return true
@@ -226,39 +249,44 @@ func secretHeader(k string) bool {
 	return secretHeaders[string(buf[:len(k)])]
 }
 
-// Headers flattens and redacts HTTP headers for an entry. Credential headers
-// keep only their scheme (for example "OAuth [removed]").
-func Headers(h http.Header) map[string]string {
+// Headers flattens and redacts HTTP headers for an entry: card numbers are
+// masked in names and values, and credential headers keep only their scheme
+// (for example "OAuth [removed]").
+func Headers(red pan.Redactor, h http.Header) map[string]string {
 	if len(h) == 0 {
 		return nil
 	}
 	out := make(map[string]string, len(h))
 	for k, vs := range h {
-		v := strings.Join(vs, ", ")
+		v := vs[0]
+		if len(vs) > 1 {
+			v = strings.Join(vs, ", ")
+		}
 		if secretHeader(k) {
 			scheme, _, found := strings.Cut(v, " ")
 			if found && len(scheme) < 16 {
-				v = scheme + " " + pan.Removed
+				v = red.Text(scheme) + " " + pan.Removed
 			} else {
 				v = pan.Removed
 			}
 		} else {
-			v = pan.RedactText(v)
+			v = red.Text(v)
 		}
-		out[k] = v
+		out[red.Text(k)] = v
 	}
 	return out
 }
 
-// Body redacts a body for an entry: JSON documents field by field, anything
-// else as text. Bodies over max bytes are cut (after redaction).
-func Body(b []byte, max int) string {
+// Body redacts a body for an entry: JSON documents field by field (changing
+// only what is masked), anything else as text. Bodies over max bytes are cut
+// (after redaction).
+func Body(red pan.Redactor, b []byte, max int) string {
 	if len(b) == 0 {
 		return ""
 	}
-	s := string(pan.RedactJSON(b))
-	if max > 0 && len(s) > max {
-		s = s[:max] + "…[truncated]"
+	r := red.JSON(b)
+	if max > 0 && len(r) > max {
+		return string(r[:max]) + "…[truncated]"
 	}
-	return s
+	return string(r)
 }

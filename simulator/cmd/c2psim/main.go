@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -122,26 +121,6 @@ func envInt(key string, def int64) int64 {
 	return def
 }
 
-// logText is the text of an error or Stringer attribute, for masking; not
-// for numbers (json.Number keeps its JSON form), and not when producing it
-// panics (a typed nil): slog then prints the value as it would anyway.
-func logText(v any) (text string, ok bool) {
-	defer func() {
-		if recover() != nil {
-			text, ok = "", false
-		}
-	}()
-	switch v := v.(type) {
-	case json.Number:
-		return "", false
-	case error:
-		return v.Error(), true
-	case fmt.Stringer:
-		return v.String(), true
-	}
-	return "", false
-}
-
 func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -149,17 +128,7 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	}
 	// Every text a log line carries has card numbers masked, whatever the
 	// code that logged it did (messages, string attributes, errors).
-	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		switch a.Value.Kind() {
-		case slog.KindString:
-			a.Value = slog.StringValue(pan.RedactText(a.Value.String()))
-		case slog.KindAny:
-			if text, ok := logText(a.Value.Any()); ok {
-				a.Value = slog.StringValue(pan.RedactText(text))
-			}
-		}
-		return a
-	}}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: pan.ReplaceAttr}
 	switch format {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil

@@ -1,0 +1,453 @@
+package pan
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// The JSON redactor walks the document as it was written and changes only
+// what it masks: every other byte (key order, spacing, escapes, ciphertext)
+// is kept, and a document with nothing to mask is returned as it is, without
+// a copy.
+
+// maxDepth bounds the nesting the walker follows; deeper documents are
+// redacted as text.
+const maxDepth = 512
+
+// edit replaces src[start:end] with repl.
+type edit struct {
+	start, end int
+	repl       string
+}
+
+type jsonWalker struct {
+	r      Redactor
+	s      string // the document, viewed as a string
+	spans  []span // digits masked in place
+	edits  []edit // values replaced (sorted, disjoint)
+	report bool
+	found  []Found
+	path   []string // JSON pointer tokens of the value being walked (report only)
+	depth  int
+}
+
+// JSON redacts a JSON document (see RedactJSON).
+func (r Redactor) JSON(b []byte) []byte { return r.ScanJSON(b, nil) }
+
+// ScanJSON is JSON that also reports each card number it masked, with its
+// JSON pointer.
+func (r Redactor) ScanJSON(b []byte, found *[]Found) []byte {
+	if len(b) == 0 {
+		return b
+	}
+	w := jsonWalker{r: r, s: unsafe.String(unsafe.SliceData(b), len(b)), report: found != nil}
+	i, ok := w.value(w.ws(0), false)
+	if ok {
+		ok = w.ws(i) == len(w.s)
+	}
+	if !ok {
+		// Not JSON (or too deep to walk): the whole input as text.
+		text := r.ScanText(string(b), "", found)
+		if text == w.s {
+			return b
+		}
+		return []byte(text)
+	}
+	if found != nil {
+		*found = append(*found, w.found...)
+	}
+	if len(w.spans) == 0 && len(w.edits) == 0 {
+		return b
+	}
+	out := []byte(string(b))
+	for _, sp := range w.spans {
+		if sp.n == 1 {
+			out[sp.at] = '*'
+		} else {
+			copy(out[sp.at:], "%2A")
+		}
+	}
+	if len(w.edits) == 0 {
+		return out
+	}
+	var sb strings.Builder
+	sb.Grow(len(out) + 16*len(w.edits))
+	last := 0
+	for _, e := range w.edits {
+		sb.Write(out[last:e.start])
+		sb.WriteString(e.repl)
+		last = e.end
+	}
+	sb.Write(out[last:])
+	return []byte(sb.String())
+}
+
+func (w *jsonWalker) ws(i int) int {
+	for i < len(w.s) {
+		switch w.s[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// value walks the value at s[i] and returns where it ends; card is true for
+// the value of a card field.
+func (w *jsonWalker) value(i int, card bool) (int, bool) {
+	if i >= len(w.s) {
+		return i, false
+	}
+	switch c := w.s[i]; {
+	case c == '{':
+		return w.object(i)
+	case c == '[':
+		return w.array(i, card)
+	case c == '"':
+		return w.str(i, card, false)
+	case c == '-' || isDigit(c):
+		return w.number(i, card)
+	case strings.HasPrefix(w.s[i:], "true"):
+		return i + 4, true
+	case strings.HasPrefix(w.s[i:], "false"):
+		return i + 5, true
+	case strings.HasPrefix(w.s[i:], "null"):
+		return i + 4, true
+	}
+	return i, false
+}
+
+func (w *jsonWalker) enter() bool {
+	w.depth++
+	return w.depth <= maxDepth
+}
+
+func (w *jsonWalker) object(i int) (int, bool) {
+	if !w.enter() {
+		return i, false
+	}
+	defer func() { w.depth-- }()
+	i = w.ws(i + 1)
+	if i < len(w.s) && w.s[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(w.s) || w.s[i] != '"' {
+			return i, false
+		}
+		key, end, ok := w.key(i)
+		if !ok {
+			return i, false
+		}
+		i = w.ws(end)
+		if i >= len(w.s) || w.s[i] != ':' {
+			return i, false
+		}
+		i = w.ws(i + 1)
+		if w.report {
+			w.path = append(w.path, key)
+		}
+		var buf [32]byte
+		nk, short := normKey(key, &buf)
+		switch {
+		case short && sensitiveKeys[string(nk)] && !strings.HasPrefix(w.s[i:], "null"):
+			// Removed, whatever it held: walk it only to find its end.
+			spans, edits, found := len(w.spans), len(w.edits), len(w.found)
+			vend, ok := w.value(i, false)
+			if !ok {
+				return i, false
+			}
+			w.spans, w.edits, w.found = w.spans[:spans], w.edits[:edits], w.found[:found]
+			w.edits = append(w.edits, edit{start: i, end: vend, repl: `"` + Removed + `"`})
+			i = vend
+		default:
+			vend, ok := w.value(i, short && w.r.cardFields[string(nk)])
+			if !ok {
+				return i, false
+			}
+			i = vend
+		}
+		if w.report {
+			w.path = w.path[:len(w.path)-1]
+		}
+		i = w.ws(i)
+		if i >= len(w.s) {
+			return i, false
+		}
+		switch w.s[i] {
+		case ',':
+			i = w.ws(i + 1)
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+func (w *jsonWalker) array(i int, card bool) (int, bool) {
+	if !w.enter() {
+		return i, false
+	}
+	defer func() { w.depth-- }()
+	i = w.ws(i + 1)
+	if i < len(w.s) && w.s[i] == ']' {
+		return i + 1, true
+	}
+	for n := 0; ; n++ {
+		if w.report {
+			w.path = append(w.path, strconv.Itoa(n))
+		}
+		end, ok := w.value(i, card)
+		if !ok {
+			return i, false
+		}
+		if w.report {
+			w.path = w.path[:len(w.path)-1]
+		}
+		i = w.ws(end)
+		if i >= len(w.s) {
+			return i, false
+		}
+		switch w.s[i] {
+		case ',':
+			i = w.ws(i + 1)
+		case ']':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+// strEnd finds the closing quote of the string literal at s[i]; escaped
+// reports a backslash escape inside.
+func (w *jsonWalker) strEnd(i int) (end int, escaped, ok bool) {
+	for j := i + 1; j < len(w.s); j++ {
+		switch c := w.s[j]; {
+		case c == '"':
+			return j + 1, escaped, true
+		case c == '\\':
+			escaped = true
+			j++
+		case c < 0x20:
+			return j, false, false
+		}
+	}
+	return len(w.s), false, false
+}
+
+// key reads an object key (decoded) and masks card numbers in it.
+func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
+	end, escaped, ok := w.strEnd(i)
+	if !ok {
+		return "", end, false
+	}
+	if !escaped {
+		key = w.s[i+1 : end-1]
+	} else if key, ok = unquote(w.s[i:end]); !ok {
+		return "", end, false
+	}
+	if w.report {
+		w.path = append(w.path, key)
+	}
+	_, ok = w.str(i, false, true)
+	if w.report {
+		w.path = w.path[:len(w.path)-1]
+	}
+	return key, end, ok
+}
+
+// str walks the string literal at s[i]: a card field's value is masked
+// whatever its digits, any other string where the scanner finds a card
+// number.
+func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
+	end, escaped, ok := w.strEnd(i)
+	if !ok {
+		return end, false
+	}
+	raw := w.s[i+1 : end-1]
+	if !escaped {
+		if card {
+			if m, ok := maskDigits(raw); ok {
+				w.maskRaw(i+1, raw, m, true)
+				return end, true
+			}
+		}
+		sc := w.r.scanner(raw)
+		sc.base, sc.spans, sc.report = int32(i+1), w.spans, w.report
+		if w.report {
+			sc.where = w.pointer(isKey)
+		}
+		sc.scan()
+		w.spans = sc.spans
+		w.found = append(w.found, sc.found...)
+		return end, true
+	}
+	text, ok := unquote(w.s[i:end])
+	if !ok {
+		return end, false
+	}
+	out, declared := text, false
+	if card {
+		out, declared = maskDigits(text)
+	}
+	if declared {
+		if w.report {
+			w.found = append(w.found, Found{Where: w.pointer(isKey), Masked: out, Declared: true})
+		}
+	} else {
+		var found *[]Found
+		if w.report {
+			found = &w.found
+		}
+		out = w.r.ScanText(text, w.pointer(isKey), found)
+	}
+	if out != text {
+		w.edits = append(w.edits, edit{start: i, end: end, repl: quote(out)})
+	}
+	return end, true
+}
+
+// maskRaw records the masked form m of raw (same length, at offset at) as
+// spans.
+func (w *jsonWalker) maskRaw(at int, raw, m string, declared bool) {
+	for k := 0; k < len(raw); k++ {
+		if raw[k] != m[k] {
+			w.spans = append(w.spans, span{at: int32(at + k), n: 1})
+		}
+	}
+	if w.report && m != raw {
+		w.found = append(w.found, Found{Where: w.pointer(false), Masked: m, Declared: declared})
+	}
+}
+
+func (w *jsonWalker) number(i int, card bool) (int, bool) {
+	j := i
+	if j < len(w.s) && w.s[j] == '-' {
+		j++
+	}
+	start := j
+	for j < len(w.s) && isDigit(w.s[j]) {
+		j++
+	}
+	if j == start {
+		return j, false
+	}
+	intEnd := j
+	if j < len(w.s) && w.s[j] == '.' {
+		j++
+		k := j
+		for j < len(w.s) && isDigit(w.s[j]) {
+			j++
+		}
+		if j == k {
+			return j, false
+		}
+	}
+	if j < len(w.s) && (w.s[j] == 'e' || w.s[j] == 'E') {
+		j++
+		if j < len(w.s) && (w.s[j] == '+' || w.s[j] == '-') {
+			j++
+		}
+		k := j
+		for j < len(w.s) && isDigit(w.s[j]) {
+			j++
+		}
+		if j == k {
+			return j, false
+		}
+	}
+	lit := w.s[i:j]
+	out, declared := lit, false
+	if card {
+		var m string
+		if m, declared = maskDigits(w.s[start:intEnd]); declared {
+			out = w.s[i:start] + m + w.s[intEnd:j]
+		}
+	}
+	if declared {
+		if w.report {
+			w.found = append(w.found, Found{Where: w.pointer(false), Masked: out, Declared: true})
+		}
+	} else {
+		var found *[]Found
+		if w.report {
+			found = &w.found
+		}
+		out = w.r.ScanText(lit, w.pointer(false), found)
+	}
+	if out != lit {
+		// A masked number is no longer a number: it is written as a string.
+		w.edits = append(w.edits, edit{start: i, end: j, repl: `"` + out + `"`})
+	}
+	return j, true
+}
+
+// pointer is the JSON pointer of the value being walked (report only); a
+// key's own pointer ends in "#key".
+func (w *jsonWalker) pointer(isKey bool) string {
+	if !w.report {
+		return ""
+	}
+	var b strings.Builder
+	for _, t := range w.path {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(w.r.Text(t)))
+	}
+	if isKey {
+		b.WriteString("#key")
+	}
+	if b.Len() == 0 {
+		return "/"
+	}
+	return b.String()
+}
+
+// unquote decodes a JSON string literal.
+func unquote(lit string) (string, bool) {
+	var s string
+	if err := json.Unmarshal([]byte(lit), &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// quote writes s as a JSON string, escaping only what JSON requires.
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+			i++
+		case c < 0x20:
+			b.WriteString(`\u00`)
+			b.WriteByte("0123456789abcdef"[c>>4])
+			b.WriteByte("0123456789abcdef"[c&0xf])
+			i++
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				b.WriteString(`\ufffd`)
+			} else {
+				b.WriteString(s[i : i+n])
+			}
+			i += n
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

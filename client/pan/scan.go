@@ -1,0 +1,397 @@
+package pan
+
+import (
+	"slices"
+	"strings"
+)
+
+// The text scanner finds card numbers by their digits, however they are
+// written: a run of digits, digit groups joined by one kind of separator
+// (space, tab, '+', '-', '.', '_', '/', ',' and their percent-encoded forms
+// %20, %09, %2B, %2D, %2E, %5F, %2F, %2C), and digits percent-encoded as
+// %30–%39. What it leaves alone is what text around card data is made of:
+// hexadecimal strings of 32 or more characters (ciphertext, keys, hashes),
+// GUIDs, and digit runs that do not pass the Luhn check.
+
+// span is one digit to mask: s[at] ('*'), or s[at:at+3] when the digit was
+// percent-encoded ("%2A").
+type span struct {
+	at int32
+	n  int8
+}
+
+// group is a run of digit units in s.
+type group struct {
+	start, end int32 // byte offsets
+	n          int32 // digits
+}
+
+// Found is a card number the redactor masked: where it was and how it reads
+// masked.
+type Found struct {
+	// Where is a JSON pointer for a number found in a JSON document (the
+	// pointer of the key itself, with a trailing "#key", when the number was
+	// in an object key), and "" in text.
+	Where string `json:"where,omitempty"`
+	// Masked is the number as the redactor wrote it (first six, last four).
+	Masked string `json:"masked"`
+	// Declared is true when the number was the value of a field that holds
+	// card data by name (pan, primaryAccountNumber, account_number ...).
+	Declared bool `json:"declared,omitempty"`
+}
+
+// scanner masks the card numbers of one text.
+type scanner struct {
+	known [2][]string // numbers known as cards (Redactor.known, Redactor.extra)
+	s     string
+	base  int32 // offset of s in the text the spans refer to
+	spans []span
+	found []Found // nil unless report
+	where string  // reported with each number found
+	// report asks for a Found per number.
+	report bool
+
+	sep  byte // separator kind of the current chain
+	pend [8]group
+	np   int
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isAlnum(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'z' }
+func isHex(c byte) bool   { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
+
+// digitCount counts the bytes '0'–'9' in s: a text with fewer than 12
+// cannot hold a card number in any form the scanner reads.
+func digitCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// digitAt reads a digit at s[i]: a literal one (n = 1) or a percent-encoded
+// one (%30–%39, n = 3); n = 0 when there is none.
+func digitAt(s string, i int) (d byte, n int) {
+	if i >= len(s) {
+		return 0, 0
+	}
+	if c := s[i]; isDigit(c) {
+		return c, 1
+	}
+	if s[i] == '%' && i+2 < len(s) && s[i+1] == '3' && isDigit(s[i+2]) {
+		return s[i+2], 3
+	}
+	return 0, 0
+}
+
+// sepAt reads a group separator at s[i] and returns its kind (' ' for the
+// blanks and '+', which a query string reads as a blank) and length.
+func sepAt(s string, i int) (kind byte, n int) {
+	if i >= len(s) {
+		return 0, 0
+	}
+	switch c := s[i]; c {
+	case ' ', '\t', '+':
+		return ' ', 1
+	case '-', '.', '_', '/', ',':
+		return c, 1
+	case '%':
+		if i+2 >= len(s) {
+			return 0, 0
+		}
+		hi, lo := s[i+1], s[i+2]|0x20
+		switch {
+		case hi == '2' && (lo == '0' || lo == 'b'), hi == '0' && lo == '9':
+			return ' ', 3
+		case hi == '2' && lo == 'd':
+			return '-', 3
+		case hi == '2' && lo == 'e':
+			return '.', 3
+		case hi == '5' && lo == 'f':
+			return '_', 3
+		case hi == '2' && lo == 'f':
+			return '/', 3
+		case hi == '2' && lo == 'c':
+			return ',', 3
+		}
+	}
+	return 0, 0
+}
+
+// opaqueEnd returns where the opaque data starting at s[i] ends (a
+// hexadecimal run of 32 or more characters with at least one letter, such as
+// ciphertext, a key or the random tail of a token reference, or a GUID), or
+// i when none starts there. i must start a run of hexadecimal characters.
+func opaqueEnd(s string, i int) int {
+	w := i
+	letter := false
+	for w < len(s) && isHex(s[w]) {
+		letter = letter || !isDigit(s[w])
+		w++
+	}
+	switch {
+	case letter && w-i >= 32:
+		return w
+	case w-i == 8 && isGUID(s, i):
+		return i + 36
+	}
+	return i
+}
+
+// isGUID reports whether s[i:] starts with a GUID (8-4-4-4-12 hexadecimal
+// digits) that is not followed by more of a word.
+func isGUID(s string, i int) bool {
+	if len(s)-i < 36 || i+36 < len(s) && isAlnum(s[i+36]) {
+		return false
+	}
+	for k := 0; k < 36; k++ {
+		c := s[i+k]
+		if k == 8 || k == 13 || k == 18 || k == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !isHex(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// hexStart returns where the run of hexadecimal characters holding s[i]
+// starts.
+func hexStart(s string, i int) int {
+	for i > 0 && isHex(s[i-1]) {
+		i--
+	}
+	return i
+}
+
+// scan finds and masks every card number in sc.s.
+func (sc *scanner) scan() {
+	s := sc.s
+	if digitCount(s) < 12 {
+		return
+	}
+	escaped := false // s[i] follows an escape such as %2F, which ends a run
+	for i := 0; i < len(s); {
+		boundary := i == 0 || escaped || !isHex(s[i-1])
+		escaped = false
+		if boundary && isHex(s[i]) {
+			if end := opaqueEnd(s, i); end > i {
+				sc.knownIn(i, end)
+				i = end
+				continue
+			}
+		}
+		if _, n := digitAt(s, i); n > 0 {
+			i = sc.chain(i)
+			continue
+		}
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			i += 3 // an escape such as %20: its hex digits are not the number's
+			escaped = true
+			continue
+		}
+		i++
+	}
+}
+
+// chain reads the digit groups starting at s[i], joined by single
+// separators of one kind, settles which of them are card numbers, and
+// returns where the chain ends.
+func (sc *scanner) chain(i int) int {
+	s := sc.s
+	sc.np, sc.sep = 0, 0
+	j := i
+	for {
+		g := group{start: int32(j)}
+		for {
+			_, n := digitAt(s, j)
+			if n == 0 {
+				break
+			}
+			g.n++
+			j += n
+		}
+		g.end = int32(j)
+		if sc.np == len(sc.pend) {
+			sc.settle()
+		}
+		sc.pend[sc.np] = g
+		sc.np++
+		kind, sn := sepAt(s, j)
+		if sn == 0 || sc.sep != 0 && kind != sc.sep {
+			break
+		}
+		next := j + sn
+		if _, n := digitAt(s, next); n == 0 {
+			break
+		}
+		// A group that starts opaque data (a hex string after a dash) is not
+		// part of a number.
+		if opaqueEnd(s, hexStart(s, next)) > next {
+			break
+		}
+		sc.sep, j = kind, next
+	}
+	for sc.np > 0 {
+		sc.settle()
+	}
+	return j
+}
+
+// settle decides for the oldest pending group: the longest card number
+// starting with it is masked and its groups leave; otherwise that group
+// leaves alone. A number is one run of 12–19 digits, or two to six groups of
+// 3–6 digits (as card numbers are written: 4-4-4-4, 4-6-5, 4-4-4-4-3) with
+// 12–19 digits in all.
+func (sc *scanner) settle() {
+	p := sc.pend[:sc.np]
+	used := 1
+	switch first := p[0]; {
+	case first.n >= 12:
+		if first.n <= 19 && sc.isCard(p[:1]) {
+			sc.mask(p[:1])
+		} else {
+			sc.knownIn(int(first.start), int(first.end))
+		}
+	case first.n >= 3 && first.n <= 6:
+		total, best := 0, 0
+		for k := 0; k < len(p) && p[k].n >= 3 && p[k].n <= 6; k++ {
+			total += int(p[k].n)
+			if total > 19 {
+				break
+			}
+			if k > 0 && total >= 12 && !sc.dottedQuad(p[:k+1]) && sc.isCard(p[:k+1]) {
+				best = k + 1
+			}
+		}
+		if best > 0 {
+			sc.mask(p[:best])
+			used = best
+		}
+	}
+	copy(sc.pend[:], sc.pend[used:sc.np])
+	sc.np -= used
+}
+
+// dottedQuad reports an IPv4 address (four dot-separated groups of three
+// digits), which is never a card number.
+func (sc *scanner) dottedQuad(gs []group) bool {
+	if sc.sep != '.' || len(gs) != 4 {
+		return false
+	}
+	for _, g := range gs {
+		if g.n != 3 {
+			return false
+		}
+	}
+	return true
+}
+
+// digitsOf copies the digits of groups into buf (at most 19).
+func (sc *scanner) digitsOf(gs []group, buf *[19]byte) []byte {
+	out := buf[:0]
+	for _, g := range gs {
+		for j := int(g.start); j < int(g.end); {
+			d, n := digitAt(sc.s, j)
+			out = append(out, d)
+			j += n
+		}
+	}
+	return out
+}
+
+// isCard reports whether the digits of groups are a card number: they pass
+// the Luhn check, or they are a number the redactor knows as a card.
+func (sc *scanner) isCard(gs []group) bool {
+	var buf [19]byte
+	d := sc.digitsOf(gs, &buf)
+	return luhnBytes(d) || slices.Contains(sc.known[0], string(d)) || slices.Contains(sc.known[1], string(d))
+}
+
+// mask masks every digit of groups but the first six and the last four.
+func (sc *scanner) mask(gs []group) {
+	n := 0
+	for _, g := range gs {
+		n += int(g.n)
+	}
+	k := 0
+	for _, g := range gs {
+		for j := int(g.start); j < int(g.end); {
+			_, w := digitAt(sc.s, j)
+			if k >= 6 && k < n-4 {
+				sc.spans = append(sc.spans, span{at: sc.base + int32(j), n: int8(w)})
+			}
+			k++
+			j += w
+		}
+	}
+	if sc.report {
+		sc.note(int(gs[0].start), int(gs[len(gs)-1].end))
+	}
+}
+
+// note records the number at s[start:end] (already masked in sc.spans) as
+// found.
+func (sc *scanner) note(start, end int) {
+	b := []byte(sc.s[start:end])
+	for _, sp := range sc.spans {
+		at := int(sp.at-sc.base) - start
+		if at < 0 || at >= len(b) {
+			continue
+		}
+		if sp.n == 1 {
+			b[at] = '*'
+		} else {
+			copy(b[at:], "%2A")
+		}
+	}
+	sc.found = append(sc.found, Found{Where: sc.where, Masked: string(b)})
+}
+
+// knownIn masks every number the redactor knows as a card that appears, as
+// consecutive digits, in s[start:end] (a digit run too long to be a card
+// number, or opaque data, might still hold one).
+func (sc *scanner) knownIn(start, end int) {
+	if end-start < 12 || len(sc.known[0])+len(sc.known[1]) == 0 {
+		return
+	}
+	seg := sc.s[start:end]
+	for _, lists := range sc.known {
+		for _, k := range lists {
+			for off := 0; ; {
+				at := strings.Index(seg[off:], k)
+				if at < 0 {
+					break
+				}
+				at += off
+				g := group{start: int32(start + at), end: int32(start + at + len(k)), n: int32(len(k))}
+				sc.mask([]group{g})
+				off = at + len(k)
+			}
+		}
+	}
+}
+
+func luhnBytes(d []byte) bool {
+	if len(d) == 0 {
+		return false
+	}
+	sum, double := 0, false
+	for i := len(d) - 1; i >= 0; i-- {
+		n := int(d[i] - '0')
+		if double {
+			n *= 2
+			if n > 9 {
+				n -= 9
+			}
+		}
+		sum += n
+		double = !double
+	}
+	return sum%10 == 0
+}
