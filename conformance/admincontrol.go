@@ -88,6 +88,25 @@ func (a *AdminControl) AddFault(ctx context.Context, r fault.Rule) (fault.Rule, 
 	return out, err
 }
 
+// DeleteFault implements Control.
+func (a *AdminControl) DeleteFault(ctx context.Context, id string) error {
+	return a.do(ctx, http.MethodDelete, "/faults/"+url.PathEscape(id), nil, nil)
+}
+
+// Faults implements Control.
+func (a *AdminControl) Faults(ctx context.Context) ([]fault.Rule, error) {
+	var out []fault.Rule
+	err := a.do(ctx, http.MethodGet, "/faults", nil, &out)
+	return out, err
+}
+
+// Networks implements Control.
+func (a *AdminControl) Networks(ctx context.Context) ([]simulator.NetworkInfo, error) {
+	var out []simulator.NetworkInfo
+	err := a.do(ctx, http.MethodGet, "/networks", nil, &out)
+	return out, err
+}
+
 // ClearFaults implements Control.
 func (a *AdminControl) ClearFaults(ctx context.Context) error {
 	return a.do(ctx, http.MethodDelete, "/faults", nil, nil)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/c2psim/c2psim/conformance/requirements"
 )
 
 // Config is the harness configuration: a JSON file named by C2P_CONFIG (or
@@ -23,6 +25,10 @@ type Config struct {
 	Seed int64 `json:"seed,omitempty"`
 	// Settings for the bundled simulator's networks, "<network>.<key>".
 	Settings map[string]string `json:"settings,omitempty"`
+	// Level and Requirements narrow the run to MUST or SHOULD requirements,
+	// or to some requirement IDs (the CLI's --level and --requirement).
+	Level        string   `json:"level,omitempty"`
+	Requirements []string `json:"requirements,omitempty"`
 	// External target: the running simulator's base URL and the issuer's
 	// driver base URL (openapi/driver.yaml).
 	SimulatorURL string `json:"simulatorUrl,omitempty"`
@@ -78,7 +84,6 @@ func LoadConfig(path string) (Config, error) {
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
 	var errs []error
-	known := map[string]bool{"mastercard": true, "visa": true, "amex": true, "discover": true}
 	switch c.Target {
 	case "bundled":
 	case "external":
@@ -92,14 +97,49 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("target %q: want bundled or external", c.Target))
 	}
 	for _, n := range c.Networks {
-		if !known[n] {
-			errs = append(errs, fmt.Errorf("network %q: want mastercard, visa, amex or discover", n))
+		if _, ok := requirements.ParseNetwork(n); !ok {
+			errs = append(errs, fmt.Errorf("network %q: want %s", n, knownNetworks()))
 		}
+	}
+	switch strings.ToLower(c.Level) {
+	case "", "must", "should":
+	default:
+		errs = append(errs, fmt.Errorf("level %q: want must or should", c.Level))
+	}
+	for _, id := range c.Requirements {
+		if _, ok := requirements.Lookup(id); !ok {
+			errs = append(errs, fmt.Errorf("unknown requirement %q", id))
+		}
+	}
+	if os.Getenv(EnvDefect) != "" && c.Target != "bundled" {
+		errs = append(errs, fmt.Errorf("%s is for the harness's own mutation tests on the bundled target", EnvDefect))
 	}
 	if c.Out == "" {
 		errs = append(errs, errors.New("out (the reports folder) must not be empty"))
 	}
 	return errors.Join(errs...)
+}
+
+func knownNetworks() string {
+	var ns []string
+	for _, n := range requirements.Networks() {
+		ns = append(ns, string(n))
+	}
+	return strings.Join(ns, ", ")
+}
+
+// selection is what the configuration asks the run for.
+func (c Config) selection() Selection {
+	s := Selection{Networks: c.Networks, Level: strings.ToLower(c.Level)}
+	if len(s.Networks) == 0 {
+		s.Networks = RegisteredNetworks()
+	}
+	for _, id := range c.Requirements {
+		if r, ok := requirements.Lookup(id); ok {
+			s.Requirements = append(s.Requirements, r.ID)
+		}
+	}
+	return s
 }
 
 // AnnotatedDefault is printed by `c2pconform config init`.

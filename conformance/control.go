@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/fault"
@@ -16,9 +17,14 @@ import (
 type Control interface {
 	Journal(ctx context.Context, q journal.Query) ([]journal.Entry, error)
 	AddFault(ctx context.Context, r fault.Rule) (fault.Rule, error)
+	DeleteFault(ctx context.Context, id string) error
+	Faults(ctx context.Context) ([]fault.Rule, error)
 	ClearFaults(ctx context.Context) error
 	Trigger(ctx context.Context, network, name string, params map[string]any) (map[string]any, error)
 	Credentials(ctx context.Context, network string) ([]simulator.Credential, error)
+	// Networks describes the mounted networks: documents, operations and
+	// their fidelity, test cards by outcome, triggers, settings, callback.
+	Networks(ctx context.Context) ([]simulator.NetworkInfo, error)
 	Reset(ctx context.Context) error
 }
 
@@ -35,6 +41,24 @@ func (c InProcess) Journal(_ context.Context, q journal.Query) ([]journal.Entry,
 // AddFault implements Control.
 func (c InProcess) AddFault(_ context.Context, r fault.Rule) (fault.Rule, error) {
 	return c.Sim.AddFault(r)
+}
+
+// DeleteFault implements Control.
+func (c InProcess) DeleteFault(_ context.Context, id string) error {
+	if !c.Sim.Faults().Delete(id) {
+		return fmt.Errorf("no fault rule %q", id)
+	}
+	return nil
+}
+
+// Faults implements Control.
+func (c InProcess) Faults(context.Context) ([]fault.Rule, error) {
+	return c.Sim.Faults().List(c.Sim.Clock().Now()), nil
+}
+
+// Networks implements Control.
+func (c InProcess) Networks(context.Context) ([]simulator.NetworkInfo, error) {
+	return c.Sim.Info(), nil
 }
 
 // ClearFaults implements Control.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/pan"
 )
 
 // Driver is the issuer system under test, spoken to through
@@ -20,10 +22,14 @@ import (
 type Driver struct {
 	BaseURL string
 	HTTP    *http.Client
+	// OnBroken is called when the driver cannot be reached or answers
+	// outside the contract; Install makes it a harness error (the case's
+	// verdict is "error", never "failed"). Nil returns the error.
+	OnBroken func(error)
 }
 
-// DriverError is a refusal from the issuer's driver, with the network's
-// code when the network refused.
+// DriverError is a refusal the contract provides for: the issuer could not
+// do what was asked, with the network's code when the network refused.
 type DriverError struct {
 	Status      int
 	Code        string `json:"code"`
@@ -41,6 +47,28 @@ func (e *DriverError) Error() string {
 	return fmt.Sprintf("driver %d %s: %s", e.Status, e.Code, e.Message)
 }
 
+// ContractError is an answer the driver contract does not allow, or a
+// driver that cannot be reached: the harness cannot judge the issuer.
+type ContractError struct {
+	Method, Path string
+	Status       int
+	Problem      string
+}
+
+func (e *ContractError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("driver %s %s: %s", e.Method, e.Path, e.Problem)
+	}
+	return fmt.Sprintf("driver %s %s answered %d: %s (openapi/driver.yaml)", e.Method, e.Path, e.Status, e.Problem)
+}
+
+// refusalStatuses are the error statuses openapi/driver.yaml defines.
+var refusalStatuses = map[int]bool{400: true, 404: true, 409: true, 422: true, 501: true, 502: true, 503: true, 504: true}
+
+// errorCodes are the contract's error.code values.
+var errorCodes = map[string]bool{"validation": true, "not_found": true, "conflict": true, "network_refused": true, "unsupported": true,
+	"network_auth": true, "network_unavailable": true, "timeout": true}
+
 // CardJSON is a card as the driver contract takes it.
 type CardJSON struct {
 	Ref            string         `json:"ref"`
@@ -49,6 +77,20 @@ type CardJSON struct {
 	NameOnCard     string         `json:"nameOnCard"`
 	BillingAddress client.Address `json:"billingAddress"`
 	Network        client.Network `json:"network,omitempty"`
+}
+
+// Operation is an operation as the driver answers it: the unified model and
+// the identifiers the issuer used at the network.
+type Operation struct {
+	client.Operation
+	NetworkIDs NetworkIDs `json:"networkIds"`
+}
+
+func (d *Driver) broken(err error) error {
+	if d.OnBroken != nil {
+		d.OnBroken(err)
+	}
+	return err
 }
 
 func (d *Driver) do(ctx context.Context, method, path, correlation string, in, out any) error {
@@ -74,62 +116,75 @@ func (d *Driver) do(ctx context.Context, method, path, correlation string, in, o
 	if hc == nil {
 		hc = http.DefaultClient
 	}
+	shown := pan.RedactText(strings.SplitN(path, "?", 2)[0])
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("calling the issuer's driver: %w", err)
+		return d.broken(&ContractError{Method: method, Path: shown, Problem: "the issuer's driver did not answer: " + pan.RedactText(err.Error())})
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if resp.StatusCode >= 300 {
 		var e struct {
-			Error DriverError `json:"error"`
+			Error *DriverError `json:"error"`
 		}
-		_ = json.Unmarshal(raw, &e)
+		switch {
+		case !refusalStatuses[resp.StatusCode]:
+			return d.broken(&ContractError{Method: method, Path: shown, Status: resp.StatusCode, Problem: "the contract defines no such status"})
+		case json.Unmarshal(raw, &e) != nil || e.Error == nil || !errorCodes[e.Error.Code]:
+			return d.broken(&ContractError{Method: method, Path: shown, Status: resp.StatusCode,
+				Problem: fmt.Sprintf("the body is not the contract's error envelope {error: {code, message}}: %.200s", pan.RedactText(string(raw)))})
+		}
 		e.Error.Status = resp.StatusCode
-		return &e.Error
+		return e.Error
 	}
 	if out != nil {
-		return json.Unmarshal(raw, out)
+		if err := json.Unmarshal(raw, out); err != nil {
+			return d.broken(&ContractError{Method: method, Path: shown, Status: resp.StatusCode, Problem: "the answer does not decode: " + err.Error()})
+		}
 	}
 	return nil
 }
 
+func (d *Driver) operation(ctx context.Context, method, path, corr string, in any) (*Operation, error) {
+	var op Operation
+	if err := d.do(ctx, method, path, corr, in, &op); err != nil {
+		return &op, err
+	}
+	if op.ID == "" || op.Status == "" || op.Network == "" {
+		return &op, d.broken(&ContractError{Method: method, Path: pan.RedactText(path), Status: 200,
+			Problem: "an Operation needs id, network and status"})
+	}
+	return &op, nil
+}
+
 // Enrol asks the issuer to enrol a card (auto: as a portfolio enrolment).
-func (d *Driver) Enrol(ctx context.Context, corr string, c client.Consumer, card CardJSON, auto bool) (*client.Operation, error) {
-	var op client.Operation
-	err := d.do(ctx, http.MethodPost, "/enrolments", corr, map[string]any{"consumer": c, "card": card, "auto": auto}, &op)
-	return &op, err
+func (d *Driver) Enrol(ctx context.Context, corr string, c client.Consumer, card CardJSON, auto bool) (*Operation, error) {
+	return d.operation(ctx, http.MethodPost, "/enrolments", corr, map[string]any{"consumer": c, "card": card, "auto": auto})
 }
 
 // UpdateConsumer asks the issuer to push a consumer's new data.
-func (d *Driver) UpdateConsumer(ctx context.Context, corr string, c client.Consumer) ([]client.Operation, error) {
+func (d *Driver) UpdateConsumer(ctx context.Context, corr string, c client.Consumer) ([]Operation, error) {
 	var out struct {
-		Operations []client.Operation `json:"operations"`
+		Operations []Operation `json:"operations"`
 	}
 	err := d.do(ctx, http.MethodPut, "/consumers/"+url.PathEscape(c.Ref), corr, c, &out)
 	return out.Operations, err
 }
 
 // UpdateCard asks the issuer to send a renewed card.
-func (d *Driver) UpdateCard(ctx context.Context, corr, consumerRef string, card CardJSON) (*client.Operation, error) {
-	var op client.Operation
-	err := d.do(ctx, http.MethodPut, "/consumers/"+url.PathEscape(consumerRef)+"/cards/"+url.PathEscape(card.Ref), corr, card, &op)
-	return &op, err
+func (d *Driver) UpdateCard(ctx context.Context, corr, consumerRef string, card CardJSON) (*Operation, error) {
+	return d.operation(ctx, http.MethodPut, "/consumers/"+url.PathEscape(consumerRef)+"/cards/"+url.PathEscape(card.Ref), corr, card)
 }
 
 // CardAction asks the issuer to suspend, resume or delete a card.
-func (d *Driver) CardAction(ctx context.Context, corr, action, consumerRef, cardRef, reason string) (*client.Operation, error) {
-	var op client.Operation
-	err := d.do(ctx, http.MethodPost, "/consumers/"+url.PathEscape(consumerRef)+"/cards/"+url.PathEscape(cardRef)+"/"+action, corr,
-		map[string]string{"reason": reason}, &op)
-	return &op, err
+func (d *Driver) CardAction(ctx context.Context, corr, action, consumerRef, cardRef, reason string) (*Operation, error) {
+	return d.operation(ctx, http.MethodPost, "/consumers/"+url.PathEscape(consumerRef)+"/cards/"+url.PathEscape(cardRef)+"/"+action, corr,
+		map[string]string{"reason": reason})
 }
 
 // DeleteConsumer asks the issuer to remove a consumer from a network.
-func (d *Driver) DeleteConsumer(ctx context.Context, corr string, n client.Network, consumerRef string) (*client.Operation, error) {
-	var op client.Operation
-	err := d.do(ctx, http.MethodDelete, "/networks/"+string(n)+"/consumers/"+url.PathEscape(consumerRef), corr, nil, &op)
-	return &op, err
+func (d *Driver) DeleteConsumer(ctx context.Context, corr string, n client.Network, consumerRef string) (*Operation, error) {
+	return d.operation(ctx, http.MethodDelete, "/networks/"+string(n)+"/consumers/"+url.PathEscape(consumerRef), corr, nil)
 }
 
 // Profile asks the issuer to read back a network profile.
@@ -140,10 +195,15 @@ func (d *Driver) Profile(ctx context.Context, corr string, n client.Network, con
 }
 
 // Wait asks the issuer for an operation's outcome, waiting up to wait.
-func (d *Driver) Wait(ctx context.Context, corr string, op *client.Operation, wait string) (*client.Operation, error) {
-	var cur client.Operation
-	err := d.do(ctx, http.MethodGet, "/networks/"+string(op.Network)+"/operations/"+url.PathEscape(op.ID)+"?wait="+wait, corr, nil, &cur)
-	return &cur, err
+func (d *Driver) Wait(ctx context.Context, corr string, op *Operation, wait string) (*Operation, error) {
+	if op == nil || op.ID == "" {
+		return op, errors.New("no operation to wait for")
+	}
+	cur, err := d.operation(ctx, http.MethodGet, "/networks/"+string(op.Network)+"/operations/"+url.PathEscape(op.ID)+"?wait="+wait, corr, nil)
+	if err == nil && cur.NetworkIDs == (NetworkIDs{}) {
+		cur.NetworkIDs = op.NetworkIDs
+	}
+	return cur, err
 }
 
 // Enrolments returns the issuer's view of its enrolments.

@@ -3,72 +3,82 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
-	"html/template"
-	"os"
-	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance/requirements"
-	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-// Verdict of a scenario or requirement.
+// ReportFormat names the shape of report.json; merge refuses another.
+const ReportFormat = "c2psim-conformance/2"
+
+// Verdict of a case or of a requirement on one network.
 type Verdict string
 
-// Verdicts. A requirement with no scenario is never passed.
+// Verdicts. A requirement on a network is passed only when every case
+// selected for it ran and passed; a harness error is never a failure.
 const (
 	Passed     Verdict = "passed"
 	Failed     Verdict = "failed"
-	Skipped    Verdict = "skipped"
-	NotCovered Verdict = "not covered"
+	Error      Verdict = "error"       // the harness could not judge: driver or simulator unreachable, a contract violation, a harness bug
+	Skipped    Verdict = "skipped"     // a case that did not run (its reason says why)
+	Incomplete Verdict = "incomplete"  // a requirement some of whose cases did not run
+	NotCovered Verdict = "not covered" // a requirement no case proves on that network
 )
 
-// Scenario is one ginkgo spec's outcome.
+// Scenario is one case's outcome.
 type Scenario struct {
-	Name         string          `json:"name"`
-	Requirements []string        `json:"requirements"`
-	Network      string          `json:"network"`
-	Verdict      Verdict         `json:"verdict"`
-	DurationMs   int64           `json:"durationMs"`
-	Failure      string          `json:"failure,omitempty"`
-	Location     string          `json:"location,omitempty"`
-	Evidence     []journal.Entry `json:"evidence,omitempty"`
+	Case           string   `json:"case"` // e.g. VI.enrol-complete
+	Name           string   `json:"name"`
+	Network        string   `json:"network"`
+	Requirements   []string `json:"requirements"`
+	SimulatorCheck bool     `json:"simulatorCheck,omitempty"`
+	Verdict        Verdict  `json:"verdict"`
+	// Reason says why a case was skipped or could not be judged.
+	Reason     string   `json:"reason,omitempty"`
+	Failure    *Failure `json:"failure,omitempty"`
+	Location   string   `json:"location,omitempty"` // the It
+	DurationMs int64    `json:"durationMs"`
+	// Evidence is the masked exchanges of a failed case.
+	Evidence []journal.Entry `json:"evidence,omitempty"`
 }
 
-// RequirementResult is a requirement with its scenarios and verdict.
+// Failure is why a case failed (or errored), card numbers masked.
+type Failure struct {
+	Message  string `json:"message"`
+	Location string `json:"location,omitempty"` // the failing line
+}
+
+// RequirementResult is one requirement on one network.
 type RequirementResult struct {
-	requirements.Requirement
-	Verdict   Verdict  `json:"verdict"`
-	Scenarios []string `json:"scenarios"`
+	ID         string             `json:"id"`
+	Network    string             `json:"network"`
+	Level      requirements.Level `json:"level"`
+	Area       requirements.Area  `json:"area"`
+	Title      string             `json:"title"` // the network's statement
+	Rule       string             `json:"rule"`  // the rule in network-neutral words
+	Source     string             `json:"source,omitempty"`
+	Documented bool               `json:"documented"`
+	// InScope is false for a requirement the run's selection did not ask
+	// for but one of whose cases ran; it does not decide the exit code.
+	InScope bool     `json:"inScope"`
+	Verdict Verdict  `json:"verdict"`
+	Reasons []string `json:"reasons,omitempty"`
+	Cases   []string `json:"cases"`
 }
 
-// Report is the canonical result of a run; JUnit and HTML are views of it.
-type Report struct {
-	Version      string              `json:"version"`
-	Target       string              `json:"target"`
-	Networks     []string            `json:"networks"`
-	Seed         int64               `json:"seed"`
-	Started      time.Time           `json:"started"`
-	Finished     time.Time           `json:"finished"`
-	Summary      map[string]Counts   `json:"summary"` // by network ("all" for C2P), plus "total"
-	Requirements []RequirementResult `json:"requirements"`
-	Scenarios    []Scenario          `json:"scenarios"`
-	// MustFailed counts MUST requirements that failed: the run's exit code.
-	MustFailed int `json:"mustFailed"`
-}
-
-// Counts of requirement verdicts.
+// Counts of requirement verdicts (in scope).
 type Counts struct {
 	Passed     int `json:"passed"`
 	Failed     int `json:"failed"`
-	Skipped    int `json:"skipped"`
+	Error      int `json:"error"`
+	Incomplete int `json:"incomplete"`
 	NotCovered int `json:"notCovered"`
 }
 
@@ -78,185 +88,310 @@ func (c *Counts) add(v Verdict) {
 		c.Passed++
 	case Failed:
 		c.Failed++
-	case Skipped:
-		c.Skipped++
+	case Error:
+		c.Error++
+	case Incomplete:
+		c.Incomplete++
 	default:
 		c.NotCovered++
 	}
 }
 
-// evidenceEntry is the ginkgo report entry name carrying masked exchanges.
-const evidenceEntry = "c2psim-evidence"
+// Selection is what a run asked for. Empty fields select everything.
+type Selection struct {
+	Networks     []string `json:"networks"`
+	Level        string   `json:"level,omitempty"`        // must | should
+	Requirements []string `json:"requirements,omitempty"` // IDs
+	LabelFilter  string   `json:"labelFilter,omitempty"`
+}
 
-// Build turns a ginkgo report into the canonical one, for the requirements
-// of the networks under test.
-func Build(r types.Report, target string, networks []string, seed int64) *Report {
-	out := &Report{Version: simulator.Version, Target: target, Networks: networks, Seed: seed,
-		Started: r.StartTime, Finished: r.EndTime, Summary: map[string]Counts{}}
-	byReq := map[string][]Scenario{}
+// inScope reports whether the selection asks for requirement r on n.
+func (s Selection) inScope(r *requirements.Requirement, n string) bool {
+	if !slices.Contains(s.Networks, n) {
+		return false
+	}
+	if s.Level != "" && !strings.EqualFold(s.Level, string(r.Level)) {
+		return false
+	}
+	return len(s.Requirements) == 0 || slices.Contains(s.Requirements, r.ID)
+}
+
+// RunInfo says what ran, against what, and how.
+type RunInfo struct {
+	ID         string    `json:"id"` // shards of one run share it
+	Shard      string    `json:"shard,omitempty"`
+	Version    string    `json:"version"` // c2psim
+	Target     string    `json:"target"`
+	Selection  Selection `json:"selection"`
+	Seed       int64     `json:"seed"`       // the bundled simulator's
+	GinkgoSeed int64     `json:"ginkgoSeed"` // spec order
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
+	// Defect names the deliberate issuer defect of a mutation test run;
+	// empty for every real run.
+	Defect string `json:"defect,omitempty"`
+	// ConfigDigest identifies the configuration apart from the selection
+	// (target, URLs, seed, settings): shards of one run share it.
+	ConfigDigest string          `json:"configDigest"`
+	SUT          SystemUnderTest `json:"systemUnderTest"`
+	Simulator    SimulatorInfo   `json:"simulator"`
+}
+
+// SystemUnderTest is the issuer system, as its driver describes itself.
+type SystemUnderTest struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	Vendor  string `json:"vendor,omitempty"`
+}
+
+func (s SystemUnderTest) String() string {
+	return strings.TrimSpace(s.Vendor + " " + s.Name + " " + s.Version)
+}
+
+// SimulatorInfo is the simulator the run used, as it reports itself.
+type SimulatorInfo struct {
+	URL       string `json:"url,omitempty"` // external target
+	Version   string `json:"version"`
+	Seed      int64  `json:"seed"`
+	StartedAt string `json:"startedAt,omitempty"`
+}
+
+func (s SimulatorInfo) String() string {
+	return fmt.Sprintf("%s c2psim %s seed %d started %s", s.URL, s.Version, s.Seed, s.StartedAt)
+}
+
+// Report is the canonical result of a run; junit.xml and report.html are
+// views of it.
+type Report struct {
+	Format       string              `json:"format"`
+	Run          RunInfo             `json:"run"`
+	Summary      map[string]Counts   `json:"summary"` // by network, plus "total"
+	Requirements []RequirementResult `json:"requirements"`
+	Scenarios    []Scenario          `json:"scenarios"`
+	// Errors are harness errors of the run as a whole (configuration,
+	// preflight, reports): they make it exit 2.
+	Errors []string `json:"errors,omitempty"`
+	// MustFailed counts MUST requirements that failed on some network.
+	MustFailed int `json:"mustFailed"`
+	// Outcome is passed, failed, incomplete or error; ExitCode the CLI's.
+	Outcome  string `json:"outcome"`
+	ExitCode int    `json:"exitCode"`
+}
+
+// NothingRan is the run error of a run in which no case ran: never a pass.
+const NothingRan = "no case ran: the selection chose none, or every selected case was skipped"
+
+// evidenceEntry is the ginkgo report entry name carrying masked exchanges;
+// harnessEntry marks a case the harness could not judge.
+const (
+	evidenceEntry = "c2psim-evidence"
+	harnessEntry  = "c2psim-harness-error"
+)
+
+// Build turns a ginkgo report into the canonical one.
+func Build(r types.Report, run RunInfo) *Report {
+	out := &Report{Format: ReportFormat, Run: run}
+	out.Run.Started, out.Run.Finished = r.StartTime, r.EndTime
+	out.Run.GinkgoSeed = r.SuiteConfig.RandomSeed
+	out.Run.Selection.LabelFilter = r.SuiteConfig.LabelFilter
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
+			if s.State.Is(types.SpecStateFailureStates) {
+				// BeforeSuite, AfterSuite or a report node failed: the harness's problem.
+				out.Errors = append(out.Errors, fmt.Sprintf("%s: %s", s.LeafNodeType, pan.RedactText(s.Failure.Message)))
+			}
 			continue
 		}
-		sc := Scenario{Name: s.FullText(), Requirements: RequirementsOf(s.Labels()), DurationMs: s.RunTime.Milliseconds(),
-			Location: s.LeafNodeLocation.String()}
-		for _, l := range s.Labels() {
-			if n, ok := strings.CutPrefix(l, "net:"); ok {
-				sc.Network = n
+		out.Scenarios = append(out.Scenarios, scenarioOf(s, out.Run.Selection))
+	}
+	if !r.SuiteSucceeded && len(r.SpecialSuiteFailureReasons) > 0 {
+		for _, reason := range r.SpecialSuiteFailureReasons {
+			if !strings.Contains(reason, "Detected Programmatic Focus") {
+				out.Errors = append(out.Errors, pan.RedactText(reason))
 			}
 		}
-		switch {
-		case s.State.Is(types.SpecStatePassed):
-			sc.Verdict = Passed
-		case s.State.Is(types.SpecStateSkipped | types.SpecStatePending):
-			sc.Verdict = Skipped
-		default:
-			sc.Verdict = Failed
-			sc.Failure = pan.RedactText(s.Failure.Message)
-		}
-		for _, e := range s.ReportEntries {
-			if e.Name == evidenceEntry {
-				var entries []journal.Entry
-				if json.Unmarshal([]byte(e.StringRepresentation()), &entries) == nil {
-					sc.Evidence = append(sc.Evidence, entries...)
-				}
-			}
-		}
-		out.Scenarios = append(out.Scenarios, sc)
-		for _, id := range sc.Requirements {
-			byReq[id] = append(byReq[id], sc)
-		}
 	}
-	selected := map[string]bool{}
-	for _, n := range networks {
-		selected[n] = true
-	}
-	out.rollUpRequirements(byReq, selected)
+	out.Recompute()
 	return out
 }
 
-// rollUpRequirements gives every catalog requirement of the selected
-// networks (and every cross-network one) its verdict over the scenarios that
-// prove it, and counts the summary.
-func (out *Report) rollUpRequirements(byReq map[string][]Scenario, selected map[string]bool) {
+func scenarioOf(s types.SpecReport, sel Selection) Scenario {
+	l := readLabels(s.Labels())
+	sc := Scenario{Case: l.Case, Name: s.FullText(), Network: l.Network, Requirements: l.Requirements, SimulatorCheck: l.SimulatorCheck,
+		DurationMs: s.RunTime.Milliseconds(), Location: s.LeafNodeLocation.String()}
+	if sc.Requirements == nil {
+		sc.Requirements = []string{}
+	}
+	harness := ""
+	for _, e := range s.ReportEntries {
+		switch e.Name {
+		case evidenceEntry:
+			var entries []journal.Entry
+			if json.Unmarshal([]byte(e.StringRepresentation()), &entries) == nil {
+				sc.Evidence = append(sc.Evidence, entries...)
+			}
+		case harnessEntry:
+			harness = pan.RedactText(e.StringRepresentation())
+		}
+	}
+	msg := pan.RedactText(s.Failure.Message)
+	switch {
+	case s.State.Is(types.SpecStatePassed):
+		sc.Verdict = Passed
+	case s.State.Is(types.SpecStateSkipped | types.SpecStatePending):
+		sc.Verdict, sc.Reason = Skipped, msg
+		if sc.Reason == "" {
+			sc.Reason = skipReason(sc, sel)
+		}
+	case harness != "":
+		sc.Verdict, sc.Reason = Error, harness
+		sc.Failure = &Failure{Message: msg, Location: s.Failure.Location.String()}
+	case s.State.Is(types.SpecStatePanicked):
+		sc.Verdict, sc.Reason = Error, "the harness panicked: "+msg
+		sc.Failure = &Failure{Message: msg, Location: s.Failure.Location.String()}
+	case s.State.Is(types.SpecStateInterrupted | types.SpecStateAborted):
+		sc.Verdict, sc.Reason = Error, "the run was interrupted or aborted: "+msg
+		sc.Failure = &Failure{Message: msg, Location: s.Failure.Location.String()}
+	default:
+		sc.Verdict = Failed
+		sc.Failure = &Failure{Message: msg, Location: s.Failure.Location.String()}
+	}
+	return sc
+}
+
+// skipReason explains a case ginkgo did not run without a message: the
+// run's selection left it out.
+func skipReason(sc Scenario, sel Selection) string {
+	if sc.Network != "" && !slices.Contains(sel.Networks, sc.Network) {
+		return fmt.Sprintf("network %s is not under test", sc.Network)
+	}
+	if sel.LabelFilter != "" {
+		return "not selected by the label filter " + sel.LabelFilter
+	}
+	return "not selected"
+}
+
+// Recompute derives every requirement's verdict on every network under test
+// from the cases, the summary, the outcome and the exit code.
+func (out *Report) Recompute() {
+	out.Summary = map[string]Counts{}
+	out.Requirements = nil
+	out.MustFailed = 0
+	sel := out.Run.Selection
+	byPair := map[string][]Scenario{}
+	for _, sc := range out.Scenarios {
+		for _, id := range sc.Requirements {
+			byPair[id+"/"+sc.Network] = append(byPair[id+"/"+sc.Network], sc)
+		}
+	}
 	total := Counts{}
-	for _, req := range requirements.All() {
-		if req.Network != "" && !selected[req.Network] {
-			continue
+	for _, n := range sel.Networks {
+		c := Counts{}
+		for _, req := range requirements.ForNetwork(requirements.Network(n)) {
+			cases := byPair[req.ID+"/"+n]
+			scope := sel.inScope(req, n)
+			if !scope && !anyRan(cases) {
+				continue // neither asked for nor touched
+			}
+			st, _ := req.On(requirements.Network(n))
+			rr := RequirementResult{ID: req.ID, Network: n, Level: req.Level, Area: req.Area, Title: st.Title, Rule: req.Title,
+				Source: st.Source, Documented: st.Documented, InScope: scope, Cases: []string{}}
+			rr.Verdict, rr.Reasons = rollUp(cases, n)
+			for _, sc := range cases {
+				rr.Cases = append(rr.Cases, sc.Case)
+			}
+			if rr.Verdict == Failed && req.Level == requirements.Must {
+				out.MustFailed++
+			}
+			if scope {
+				c.add(rr.Verdict)
+				total.add(rr.Verdict)
+			}
+			out.Requirements = append(out.Requirements, rr)
 		}
-		rr := RequirementResult{Requirement: req, Verdict: rollUp(byReq[req.ID]), Scenarios: []string{}}
-		for _, sc := range byReq[req.ID] {
-			rr.Scenarios = append(rr.Scenarios, sc.Name)
-		}
-		c := out.Summary[req.NetworkLabel()]
-		c.add(rr.Verdict)
-		out.Summary[req.NetworkLabel()] = c
-		total.add(rr.Verdict)
-		if rr.Verdict == Failed && req.Level == requirements.Must {
-			out.MustFailed++
-		}
-		out.Requirements = append(out.Requirements, rr)
+		out.Summary[n] = c
 	}
 	out.Summary["total"] = total
+	if out.Ran() == 0 && len(out.Errors) == 0 {
+		out.Errors = append(out.Errors, NothingRan)
+	}
+	sort.SliceStable(out.Requirements, func(i, j int) bool {
+		a, b := out.Requirements[i], out.Requirements[j]
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.Network < b.Network
+	})
+	out.Outcome, out.ExitCode = out.outcome()
 }
 
-// rollUp: failure wins; all skipped is skipped; nothing is not covered.
-func rollUp(scs []Scenario) Verdict {
-	if len(scs) == 0 {
-		return NotCovered
+func anyRan(cases []Scenario) bool {
+	for _, sc := range cases {
+		if sc.Verdict != Skipped {
+			return true
+		}
 	}
-	v := Skipped
-	for _, s := range scs {
-		switch s.Verdict {
+	return false
+}
+
+// rollUp: a failure wins, then a harness error; any case that did not run
+// makes the requirement incomplete; no case at all is not covered.
+func rollUp(cases []Scenario, network string) (Verdict, []string) {
+	if len(cases) == 0 {
+		return NotCovered, []string{"no case proves it on " + network}
+	}
+	var failed, errored, skipped []string
+	for _, sc := range cases {
+		switch sc.Verdict {
 		case Failed:
-			return Failed
-		case Passed:
-			v = Passed
+			failed = append(failed, sc.Case+" failed")
+		case Error:
+			errored = append(errored, sc.Case+": "+sc.Reason)
+		case Skipped:
+			skipped = append(skipped, sc.Case+" did not run: "+sc.Reason)
 		}
 	}
-	return v
+	switch {
+	case len(failed) > 0:
+		return Failed, failed
+	case len(errored) > 0:
+		return Error, errored
+	case len(skipped) > 0:
+		return Incomplete, skipped
+	}
+	return Passed, nil
 }
 
-// Write saves report.json, report.html and junit.xml into dir.
-func Write(dir string, ginkgoReport types.Report, rep *Report) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := writeJSON(filepath.Join(dir, "report.json"), rep); err != nil {
-		return err
-	}
-	if err := writeHTML(filepath.Join(dir, "report.html"), rep); err != nil {
-		return err
-	}
-	return reporters.GenerateJUnitReportWithConfig(ginkgoReport, filepath.Join(dir, "junit.xml"),
-		reporters.JunitReportConfig{OmitTimelinesForSpecState: types.SpecStatePassed, OmitLeafNodeType: true})
-}
-
-func writeJSON(path string, rep *Report) error {
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
-}
-
-func writeHTML(path string, rep *Report) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := htmlReport.Execute(f, rep); err != nil {
-		return fmt.Errorf("rendering report.html: %w", err)
-	}
-	return nil
-}
-
-var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
-	"json": func(v any) string { b, _ := json.MarshalIndent(v, "", "  "); return string(b) },
-	"failures": func(scs []Scenario) []Scenario {
-		var out []Scenario
-		for _, s := range scs {
-			if s.Verdict == Failed {
-				out = append(out, s)
-			}
+// outcome: 2 for a harness error or a run where nothing ran, 1 when a MUST
+// failed or a MUST in scope is not proven (incomplete or not covered),
+// else 0.
+func (out *Report) outcome() (string, int) {
+	for _, sc := range out.Scenarios {
+		if sc.Verdict == Error {
+			return "error", 2
 		}
-		return out
-	},
-	"networks": func(m map[string]Counts) []string {
-		var out []string
-		for k := range m {
-			if k != "total" {
-				out = append(out, k)
-			}
+	}
+	if len(out.Errors) > 0 || out.Ran() == 0 {
+		return "error", 2
+	}
+	if out.MustFailed > 0 {
+		return "failed", 1
+	}
+	for _, r := range out.Requirements {
+		if r.InScope && r.Level == requirements.Must && (r.Verdict == Incomplete || r.Verdict == NotCovered) {
+			return "incomplete", 1
 		}
-		sort.Strings(out)
-		return out
-	},
-}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>c2psim conformance report</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;color:#1d2433;margin:0;background:#f7f8fa}
-header{background:#14213d;color:#fff;padding:16px 24px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#c9d3e6}
-main{padding:16px 24px;display:grid;gap:18px}section{background:#fff;border:1px solid #dde2ea;border-radius:8px;padding:12px 16px}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #dde2ea;vertical-align:top}
-th{font-size:12px;color:#5b6577;text-transform:uppercase}.passed{color:#11773d;font-weight:600}.failed{color:#b42318;font-weight:600}
-.skipped,.not{color:#9a6700;font-weight:600}code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{white-space:pre-wrap;background:#f7f8fa;padding:8px;border-radius:6px;max-height:420px;overflow:auto}
-</style></head><body>
-<header><h1>Click to Pay issuer conformance</h1>
-<p>c2psim {{.Version}} · target {{.Target}} · networks {{range .Networks}}{{.}} {{end}}· seed {{.Seed}} · {{.Started.Format "2006-01-02 15:04:05 MST"}}</p></header>
-<main>
-<section id="summary"><h2>Summary</h2><table><thead><tr><th>network</th><th>passed</th><th>failed</th><th>skipped</th><th>not covered</th></tr></thead><tbody>
-{{range $n := networks .Summary}}{{with index $.Summary $n}}<tr><td>{{$n}}</td><td class="passed">{{.Passed}}</td><td class="failed">{{.Failed}}</td><td class="skipped">{{.Skipped}}</td><td class="not">{{.NotCovered}}</td></tr>{{end}}{{end}}
-{{with index .Summary "total"}}<tr><th>total</th><th>{{.Passed}}</th><th>{{.Failed}}</th><th>{{.Skipped}}</th><th>{{.NotCovered}}</th></tr>{{end}}
-</tbody></table><p>MUST requirements failed: <b>{{.MustFailed}}</b></p></section>
-<section id="matrix"><h2>Traceability matrix</h2><table><thead><tr><th>requirement</th><th>level</th><th>title</th><th>scenarios</th><th>verdict</th></tr></thead><tbody>
-{{range .Requirements}}<tr><td><code>{{.ID}}</code>{{if .Source}}<br><a href="{{.Source}}">source</a>{{end}}{{if not .Documented}}<br><small>inferred</small>{{end}}</td><td>{{.Level}}</td><td>{{.Title}}</td>
-<td>{{range .Scenarios}}<div>{{.}}</div>{{end}}</td><td class="{{if eq .Verdict "not covered"}}not{{else}}{{.Verdict}}{{end}}">{{.Verdict}}</td></tr>
-{{end}}</tbody></table></section>
-<section id="failures"><h2>Failures and evidence</h2>
-{{range failures .Scenarios}}<details open><summary class="failed">{{.Name}}</summary>
-<p>{{range .Requirements}}<code>{{.}}</code> {{end}} · {{.Location}}</p><pre>{{.Failure}}</pre>
-{{if .Evidence}}<p>Exchanges (card numbers masked):</p><pre>{{json .Evidence}}</pre>{{end}}</details>{{else}}<p>None.</p>{{end}}
-</section></main></body></html>
-`))
+	}
+	return "passed", 0
+}
+
+// Ran counts the cases that ran (whatever their verdict).
+func (out *Report) Ran() int {
+	n := 0
+	for _, sc := range out.Scenarios {
+		if sc.Verdict != Skipped {
+			n++
+		}
+	}
+	return n
+}

@@ -10,36 +10,131 @@ import (
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-func shard(net string, scs ...Scenario) Report {
-	return Report{Version: "t", Target: "bundled", Networks: []string{net}, Scenarios: scs}
+func shard(id string, nets []string, scs ...Scenario) *Report {
+	r := &Report{Format: ReportFormat, Run: RunInfo{ID: id, Version: "t", Target: "bundled", ConfigDigest: "d",
+		Selection: Selection{Networks: nets}}, Scenarios: scs}
+	r.Recompute()
+	return r
 }
 
-func TestMergeRollsUpAcrossShards(t *testing.T) {
-	a := shard("visa",
-		Scenario{Name: "enrols", Requirements: []string{"VI-ENR-01"}, Verdict: Passed},
-		Scenario{Name: "pan safe on visa", Requirements: []string{"C2P-SEC-10"}, Verdict: Passed})
-	b := shard("discover",
-		Scenario{Name: "tokens", Requirements: []string{"DS-SEC-08"}, Verdict: Passed},
-		Scenario{Name: "pan safe on discover", Requirements: []string{"C2P-SEC-10"}, Verdict: Failed, Failure: "PAN 644564******6445 leaked"})
-	m, err := Merge([]Report{a, b})
+func sc(cs, net string, v Verdict, reqs ...string) Scenario {
+	return Scenario{Case: cs, Name: cs, Network: net, Verdict: v, Requirements: reqs}
+}
+
+func verdicts(r *Report) map[string]Verdict {
+	out := map[string]Verdict{}
+	for _, rr := range r.Requirements {
+		out[rr.ID+"@"+rr.Network] = rr.Verdict
+	}
+	return out
+}
+
+func TestVerdictsPerNetwork(t *testing.T) {
+	r := shard("r1", []string{"visa", "discover"},
+		sc("VI.a", "visa", Passed, "C2P-ENR-01"),
+		sc("VI.b", "visa", Passed, "C2P-ERR-03"),
+		sc("VI.c", "visa", Skipped, "C2P-ERR-03"),
+		sc("DS.a", "discover", Failed, "C2P-ENR-01"),
+		sc("DS.e", "discover", Error, "DS-SEC-08"),
+	)
+	v := verdicts(r)
+	for k, want := range map[string]Verdict{
+		"C2P-ENR-01@visa": Passed, "C2P-ENR-01@discover": Failed, // one verdict per network, from its own cases
+		"C2P-ERR-03@visa":    Incomplete, // a skipped case is no credit
+		"DS-SEC-08@discover": Error, "C2P-ENR-02@visa": NotCovered,
+	} {
+		if v[k] != want {
+			t.Errorf("%s = %q, want %q", k, v[k], want)
+		}
+	}
+	if _, ok := v["MC-SEC-01@mastercard"]; ok {
+		t.Error("a network not under test has verdicts")
+	}
+	if r.ExitCode != 2 || r.Outcome != "error" {
+		t.Errorf("a harness error must make the run exit 2, got %d %s", r.ExitCode, r.Outcome)
+	}
+	ok := shard("r2", []string{"visa"}, sc("VI.a", "visa", Failed, "C2P-ENR-01"))
+	if ok.ExitCode != 1 || ok.MustFailed != 1 {
+		t.Errorf("a failed MUST exits 1: %d, %d", ok.ExitCode, ok.MustFailed)
+	}
+	empty := shard("r3", []string{"visa"}, sc("VI.a", "visa", Skipped, "C2P-ENR-01"))
+	if empty.ExitCode != 2 || len(empty.Errors) == 0 {
+		t.Errorf("a run where nothing ran exits 2 and says why: %d %v", empty.ExitCode, empty.Errors)
+	}
+}
+
+func TestSelectionScopesTheExitCode(t *testing.T) {
+	r := &Report{Format: ReportFormat, Run: RunInfo{Selection: Selection{Networks: []string{"visa"}, Requirements: []string{"C2P-ENR-09"}}},
+		Scenarios: []Scenario{sc("VI.x", "visa", Passed, "C2P-ENR-09", "C2P-ERR-02"), sc("VI.y", "visa", Skipped, "C2P-ERR-02")}}
+	r.Recompute()
+	var err02 *RequirementResult
+	for i, rr := range r.Requirements {
+		if rr.ID == "C2P-ERR-02" {
+			err02 = &r.Requirements[i]
+		}
+	}
+	if err02 == nil || err02.Verdict != Incomplete || err02.InScope {
+		t.Fatalf("a requirement touched outside the selection is incomplete and out of scope: %+v", err02)
+	}
+	if r.ExitCode != 0 {
+		t.Fatalf("the selected requirement passed: exit %d", r.ExitCode)
+	}
+}
+
+func TestMergeRollsUpAcrossShardsOfOneRun(t *testing.T) {
+	a := shard("run", []string{"visa"}, sc("VI.enrol", "visa", Passed, "C2P-ENR-01"), sc("DS.enrol", "discover", Skipped, "C2P-ENR-01"))
+	a.Run.Shard = "1/2"
+	b := shard("run", []string{"discover"}, sc("VI.enrol", "visa", Skipped, "C2P-ENR-01"), sc("DS.enrol", "discover", Failed, "C2P-ENR-01"))
+	b.Run.Shard = "2/2"
+	m, warnings, err := Merge([]*Report{a, b, a})
 	if err != nil {
 		t.Fatal(err)
 	}
-	verdict := map[string]Verdict{}
-	for _, r := range m.Requirements {
-		verdict[r.ID] = r.Verdict
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "counted once") {
+		t.Errorf("a shard given twice is counted once, with a warning: %v", warnings)
 	}
-	if verdict["VI-ENR-01"] != Passed || verdict["DS-SEC-08"] != Passed || verdict["C2P-SEC-10"] != Failed || verdict["VI-ENR-02"] != NotCovered {
-		t.Fatalf("verdicts = %v", verdict)
+	v := verdicts(m)
+	if v["C2P-ENR-01@visa"] != Passed || v["C2P-ENR-01@discover"] != Failed || m.MustFailed != 1 || len(m.Scenarios) != 2 {
+		t.Fatalf("merged: %v, mustFailed %d, %d cases", v, m.MustFailed, len(m.Scenarios))
 	}
-	if verdict["MC-SEC-01"] != "" {
-		t.Fatal("a network no shard tested appears in the merged report")
-	}
-	if m.MustFailed != 1 || len(m.Networks) != 2 {
-		t.Fatalf("mustFailed %d, networks %v", m.MustFailed, m.Networks)
-	}
-	if _, err := Merge(nil); err == nil {
+	if _, _, err := Merge(nil); err == nil {
 		t.Fatal("merging nothing succeeded")
+	}
+}
+
+func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {
+	bundled := shard("a", []string{"visa"}, sc("VI.x", "visa", Passed, "C2P-ENR-01"))
+	external := shard("b", []string{"discover"}, sc("DS.x", "discover", Passed, "C2P-ENR-01"))
+	external.Run.Target = "external"
+	external.Run.SUT = SystemUnderTest{Name: "acme issuer"}
+	if _, _, err := Merge([]*Report{bundled, external}); err == nil || !strings.Contains(err.Error(), "target") || !strings.Contains(err.Error(), "system under test") {
+		t.Fatalf("a forged merge was not refused with its reasons: %v", err)
+	}
+	again := shard("c", []string{"visa"}, sc("VI.x", "visa", Failed, "C2P-ENR-01"))
+	if _, _, err := Merge([]*Report{bundled, again}); err == nil || !strings.Contains(err.Error(), "must not overlap") {
+		t.Fatalf("overlapping shards were merged: %v", err)
+	}
+}
+
+// Every artefact is written redacted, whatever a case's message held.
+func TestWrittenReportsAreRedacted(t *testing.T) {
+	r := shard("x", []string{"visa"}, Scenario{Case: "VI.leak", Network: "visa", Verdict: Failed, Requirements: []string{"C2P-SEC-10"},
+		Failure: &Failure{Message: "saw 4111111145551140 in a header"}, Evidence: []journal.Entry{{Seq: 1, URL: "/visa?pan=4111111145551140"}}})
+	dir := t.TempDir()
+	if err := Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"junit.xml", "report.json", "report.html"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "4111111145551140") {
+			t.Errorf("%s holds the full card number", f)
+		}
+		if !strings.Contains(string(b), "411111******1140") {
+			t.Errorf("%s lost the masked card number", f)
+		}
 	}
 }
 
@@ -59,13 +154,14 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 		}
 		t.Skip("chromium is not installed")
 	}
-	rep, _ := Merge([]Report{shard("visa",
-		Scenario{Name: "enrols a consumer", Requirements: []string{"VI-ENR-01"}, Verdict: Passed},
-		Scenario{Name: "never retries terminal refusals", Requirements: []string{"VI-ERR-02"}, Verdict: Failed,
-			Failure: "a terminal error was retried", Evidence: []journal.Entry{{Seq: 7, Network: "visa", OperationID: "enrollData", Status: 400, Cards: []string{"400000******0034"}}}},
-	)})
+	rep := shard("h", []string{"visa"},
+		sc("VI.enrol", "visa", Passed, "C2P-ENR-01"),
+		Scenario{Case: "VI.terminal", Name: "never retries terminal refusals", Network: "visa", Requirements: []string{"C2P-ERR-02"}, Verdict: Failed,
+			Failure: &Failure{Message: "a terminal error was retried"}, Evidence: []journal.Entry{{Seq: 7, Network: "visa", OperationID: "enrollData", Status: 400, Cards: []string{"400000******0034"}}}},
+		Scenario{Case: "VI.unknown", Name: "tolerates unknown fields", Network: "visa", Requirements: []string{"C2P-ERR-04"}, Verdict: Skipped, Reason: "setting off: visa.unknownFields=false"},
+	)
 	dir := t.TempDir()
-	if err := WriteMerged(dir, rep); err != nil {
+	if err := Write(dir, rep); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -75,12 +171,13 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 		t.Fatalf("chromium: %v", err)
 	}
 	dom := string(out)
-	for _, want := range []string{`id="matrix"`, "VI-ENR-01", "VI-ERR-02", "not covered", "never retries terminal refusals", "400000******0034", "MUST requirements failed: <b>1</b>"} {
+	for _, want := range []string{`id="matrix"`, "C2P-ENR-01", "C2P-ERR-02", "not covered", "incomplete", "never retries terminal refusals",
+		"400000******0034", "MUST requirements failed: <b>1</b>", "setting off: visa.unknownFields=false", "VI.terminal"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered report lacks %q", want)
 		}
 	}
-	if strings.Count(dom, "<tr>") < 20 {
-		t.Errorf("the traceability matrix rendered %d rows", strings.Count(dom, "<tr>"))
+	if strings.Count(dom, "<tr") < 20 {
+		t.Errorf("the traceability matrix rendered %d rows", strings.Count(dom, "<tr"))
 	}
 }

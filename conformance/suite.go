@@ -2,17 +2,19 @@ package conformance
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -20,10 +22,22 @@ import (
 // where `go test ./scenarios/` runs.
 const coveragePath = "../conformance/coverage.json"
 
+// Environment variables the CLI hands a suite process.
+const (
+	// EnvRunID is the run ID shards of one run share.
+	EnvRunID = "C2P_RUN_ID"
+	// EnvShard names a shard of a parallel run ("2/4").
+	EnvShard = "C2P_SHARD"
+	// EnvDefect names a deliberate issuer defect for the harness's own
+	// mutation tests (bundled target only). Never set it for a real run.
+	EnvDefect = "C2P_DEFECT"
+)
+
 var (
 	currentMu sync.Mutex
 	current   *Target
 	config    Config
+	runInfo   RunInfo
 )
 
 // Current is the target of this ginkgo process.
@@ -36,41 +50,51 @@ func Current() *Target {
 // Settings is the loaded configuration.
 func Settings() Config { return config }
 
+// Run is this run's identity and selection.
+func Run() RunInfo { return runInfo }
+
 // Install wires the harness into a ginkgo suite. Call it once, at the top
 // level of the suite's entry file: it checks the catalog and labels before
-// any spec runs, starts this process's target, records masked journal
-// evidence for every failed scenario, and writes the reports after the suite.
+// any spec runs, starts this process's target, skips (with the reason) the
+// cases of networks not under test, records masked journal evidence for
+// every failed case, and writes the reports after the suite, also when it
+// could not start.
 func Install() {
 	var mark uint64
 	ginkgo.BeforeSuite(func() {
+		runInfo = newRunInfo()
 		if err := CheckCatalog(); err != nil {
 			ginkgo.Fail("requirement labels are wrong:\n" + err.Error())
 		}
 		cfg, err := LoadConfig("")
+		config = cfg
+		runInfo.Target, runInfo.Seed = cfg.Target, cfg.Seed
+		runInfo.Selection = cfg.selection()
 		if err != nil {
 			ginkgo.Fail("configuration: " + err.Error())
 		}
-		config = cfg
 		var t *Target
 		switch cfg.Target {
 		case "bundled":
-			t, err = Bundled(cfg.Networks, cfg.Settings, cfg.Seed)
+			t, err = Bundled(BundledOptions{Networks: cfg.Networks, Settings: cfg.Settings, Seed: cfg.Seed, Defect: runInfo.Defect})
 		case "external":
 			t, err = External(cfg)
 		}
 		if err != nil {
 			ginkgo.Fail("starting the " + cfg.Target + " target: " + err.Error())
 		}
+		t.Driver.OnBroken = HarnessFailure
 		currentMu.Lock()
 		current = t
 		currentMu.Unlock()
 		ginkgo.DeferCleanup(t.Close)
 	})
 	ginkgo.BeforeEach(func() {
-		if n, ok := outsideTarget(ginkgo.CurrentSpecReport().Labels(), Current().Networks); ok {
-			ginkgo.Skip(fmt.Sprintf("network %s is not under test (networks: %s)", n, strings.Join(Current().Networks, ", ")))
+		t := Current()
+		if n := readLabels(ginkgo.CurrentSpecReport().Labels()).Network; n != "" && !t.UnderTest(n) {
+			ginkgo.Skip(fmt.Sprintf("network %s is not under test (networks: %s)", n, strings.Join(t.Networks, ", ")))
 		}
-		entries, _ := Current().Control.Journal(context.Background(), journal.Query{Limit: 1})
+		entries, _ := t.Control.Journal(context.Background(), journal.Query{Limit: 1})
 		mark = 0
 		if len(entries) == 1 {
 			mark = entries[0].Seq
@@ -85,23 +109,20 @@ func Install() {
 			return
 		}
 		b, _ := json.Marshal(entries)
-		ginkgo.AddReportEntry(evidenceEntry, string(b), ginkgo.ReportEntryVisibilityNever)
+		ginkgo.AddReportEntry(evidenceEntry, pan.RedactText(string(b)), ginkgo.ReportEntryVisibilityNever)
 	})
 	ginkgo.ReportAfterSuite("c2psim conformance reports", func(r types.Report) {
 		cfg := config
 		if cfg.Out == "" {
-			return // the suite never configured (catalog or config error): nothing to report
+			cfg = DefaultConfig()
 		}
-		networks := cfg.Networks
-		if len(networks) == 0 {
-			networks = WiredNetworks()
-		}
-		rep := Build(r, cfg.Target, networks, cfg.Seed)
-		if err := Write(cfg.Out, r, rep); err != nil {
+		rep := Build(r, runInfo)
+		if err := Write(cfg.Out, rep); err != nil {
 			ginkgo.Fail(fmt.Sprintf("writing reports to %s: %v", cfg.Out, err))
 		}
 		// A complete run of the repository's own suite also checks coverage.
-		complete := r.SuiteConfig.LabelFilter == "" && len(r.SuiteConfig.FocusStrings) == 0 && len(r.SuiteConfig.SkipStrings) == 0
+		complete := r.SuiteConfig.LabelFilter == "" && len(r.SuiteConfig.FocusStrings) == 0 && len(r.SuiteConfig.SkipStrings) == 0 &&
+			os.Getenv(EnvShard) == "" && runInfo.Defect == ""
 		if _, err := os.Stat(coveragePath); complete && err == nil {
 			if err := CheckCoverage(r, coveragePath, os.Getenv("C2P_UPDATE_COVERAGE") == "1"); err != nil {
 				ginkgo.Fail("conformance coverage:\n" + err.Error())
@@ -110,35 +131,21 @@ func Install() {
 	})
 }
 
-// External targets a running c2psim (admin API) and an issuer driver.
-func External(cfg Config) (*Target, error) {
-	networks := cfg.Networks
-	if len(networks) == 0 {
-		networks = WiredNetworks()
+func newRunInfo() RunInfo {
+	id := os.Getenv(EnvRunID)
+	if id == "" {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
 	}
-	return &Target{Name: "external", Networks: networks,
-		Driver:  &Driver{BaseURL: cfg.DriverURL, HTTP: http.DefaultClient},
-		Control: &AdminControl{BaseURL: cfg.SimulatorURL, HTTP: http.DefaultClient, Token: cfg.SimulatorAdminToken},
-		SimURL:  cfg.SimulatorURL, HTTP: http.DefaultClient}, nil
+	return RunInfo{ID: id, Shard: os.Getenv(EnvShard), Version: simulator.Version, Defect: os.Getenv(EnvDefect)}
 }
 
-// outsideTarget reports the network of a spec whose requirement labels name
-// only networks the target does not test: the capability declaration (the
-// configured networks) selects the scenarios that run.
-func outsideTarget(labels, networks []string) (string, bool) {
-	var named []string
-	for _, l := range labels {
-		n, ok := strings.CutPrefix(l, "net:")
-		if !ok {
-			continue
-		}
-		if n == "all" || slices.Contains(networks, n) {
-			return "", false
-		}
-		named = append(named, n)
-	}
-	if len(named) == 0 {
-		return "", false
-	}
-	return strings.Join(named, ", "), true
+// HarnessFailure ends the current case as a harness error, not a failure:
+// the driver or simulator could not be reached, or answered outside its
+// contract. The case's verdict is "error" and the run exits 2.
+func HarnessFailure(err error) {
+	msg := pan.RedactText(err.Error())
+	ginkgo.AddReportEntry(harnessEntry, msg, ginkgo.ReportEntryVisibilityNever)
+	ginkgo.Fail("harness error: "+msg, 2)
 }

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/c2psim/c2psim/client"
@@ -37,115 +35,63 @@ func (t *Target) Close() {
 	}
 }
 
-// Wiring builds a network's client adapter from the simulator's sandbox
-// credentials and the network's base URL (simulator URL + base path), so the
-// same wiring serves the bundled target and a driver service in front of a
-// running c2psim.
-type Wiring func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error)
-
-var (
-	wiringMu sync.RWMutex
-	wirings  = map[string]Wiring{}
-	samples  = map[string][]string{}
-	outcomes = map[string]string{} // network + "/" + outcome → card number
-)
-
-// OutcomeAnswerLost names the test card a network processes but answers
-// with a retryable error the first time, as if the answer was lost (IDM-04).
-const OutcomeAnswerLost = "answer-lost"
-
-// RegisterOutcomeCard names a network's test card for an outcome the
-// cross-network scenarios play (OutcomeAnswerLost).
-func RegisterOutcomeCard(network, outcome, pan string) {
-	wiringMu.Lock()
-	defer wiringMu.Unlock()
-	outcomes[network+"/"+outcome] = pan
-}
-
-// OutcomeCard returns a network's test card for an outcome, or "".
-func OutcomeCard(network, outcome string) string {
-	wiringMu.RLock()
-	defer wiringMu.RUnlock()
-	return outcomes[network+"/"+outcome]
-}
-
-// RegisterSampleCards names card numbers that enrol successfully on a
-// network, for scenarios that hold for every network.
-func RegisterSampleCards(network string, pans ...string) {
-	wiringMu.Lock()
-	defer wiringMu.Unlock()
-	samples[network] = append(samples[network], pans...)
-}
-
-// SampleCards returns the registered sample cards of a network.
-func SampleCards(network string) []string {
-	wiringMu.RLock()
-	defer wiringMu.RUnlock()
-	return append([]string(nil), samples[network]...)
-}
-
-// RegisterNetwork is called in init() by a network's scenario package so the
-// bundled target can drive that network. Registering twice panics.
-func RegisterNetwork(network string, w Wiring) {
-	wiringMu.Lock()
-	defer wiringMu.Unlock()
-	if _, dup := wirings[network]; dup {
-		panic("conformance: network " + network + " wired twice")
+// UnderTest reports whether network n is under test.
+func (t *Target) UnderTest(n string) bool {
+	for _, x := range t.Networks {
+		if x == n {
+			return true
+		}
 	}
-	wirings[network] = w
+	return false
 }
 
-// WiringFor returns a network's wiring.
-func WiringFor(network string) (Wiring, bool) {
-	wiringMu.RLock()
-	defer wiringMu.RUnlock()
-	w, ok := wirings[network]
-	return w, ok
-}
-
-// WiredNetworks lists the networks the bundled target can drive.
-func WiredNetworks() []string {
-	wiringMu.RLock()
-	defer wiringMu.RUnlock()
-	out := make([]string, 0, len(wirings))
-	for n := range wirings {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+// BundledOptions shape the bundled target.
+type BundledOptions struct {
+	Networks []string          // all registered ones when empty
+	Settings map[string]string // simulator settings, "<network>.<key>"
+	Seed     int64
+	// Defect names a deliberate issuer defect for the harness's own
+	// mutation tests (see Network.Defects); empty for every real run.
+	Defect string
 }
 
 // Bundled starts an in-process simulator on 127.0.0.1:0 and the bundled
-// client behind the driver contract, for the given networks (all wired ones
-// when empty). Each ginkgo process builds its own, so `ginkgo -p` is safe.
-func Bundled(networks []string, settings map[string]string, seed int64) (*Target, error) {
+// client behind the driver contract, for the given networks. Each ginkgo
+// process builds its own, so parallel runs never share state.
+func Bundled(o BundledOptions) (*Target, error) {
+	networks := o.Networks
 	if len(networks) == 0 {
-		networks = WiredNetworks()
+		networks = RegisteredNetworks()
 	}
 	if len(networks) == 0 {
-		return nil, errors.New("no network is wired for the bundled target")
+		return nil, errors.New("no network is registered with the harness (import conformance/networks/all)")
 	}
-	sim, err := simulator.New(simulator.Options{Networks: networks, Settings: settings, Seed: seed})
+	sim, err := simulator.New(simulator.Options{Networks: networks, Settings: o.Settings, Seed: o.Seed})
 	if err != nil {
 		return nil, err
 	}
 	simSrv := httptest.NewServer(sim.Handler())
 	var opts []client.Option
 	var errs []error
-	for _, n := range networks {
-		wiringMu.RLock()
-		w, ok := wirings[n]
-		wiringMu.RUnlock()
+	defectUsed := o.Defect == ""
+	for _, id := range networks {
+		n, ok := LookupNetwork(id)
 		if !ok {
-			errs = append(errs, fmt.Errorf("network %s has no bundled wiring (wired: %v)", n, WiredNetworks()))
+			errs = append(errs, fmt.Errorf("network %s is not registered with the harness (registered: %v)", id, RegisteredNetworks()))
 			continue
 		}
-		a, err := w(sim.Credentials(n), simSrv.URL+sim.BasePath(n), simSrv.Client())
+		a, err := n.Wire(sim.Credentials(id), simSrv.URL+sim.BasePath(id), simSrv.Client())
 		if err != nil {
-			errs = append(errs, fmt.Errorf("wiring %s: %w", n, err))
+			errs = append(errs, fmt.Errorf("wiring %s: %w", id, err))
 			continue
+		}
+		if d, ok := n.Defects[o.Defect]; ok {
+			a, defectUsed = d(a), true
 		}
 		opts = append(opts, client.WithAdapter(a))
+	}
+	if !defectUsed {
+		errs = append(errs, fmt.Errorf("no network under test (%v) has the defect %q", networks, o.Defect))
 	}
 	if err := errors.Join(errs...); err != nil {
 		simSrv.Close()
@@ -168,7 +114,7 @@ func Bundled(networks []string, settings map[string]string, seed int64) (*Target
 	issuerSrv := httptest.NewServer(mux)
 	for _, n := range networks {
 		// Networks call back only where the bundled adapter can answer.
-		if a := adapterFor(iss, n); a {
+		if decodesCallbacks(iss, n) {
 			_ = sim.SetCallbackTarget(n, simulator.CallbackTarget{URL: issuerSrv.URL + "/callbacks/" + n,
 				RetrySchedule: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}, Timeout: 2 * time.Second})
 		}
@@ -181,15 +127,27 @@ func Bundled(networks []string, settings map[string]string, seed int64) (*Target
 	}, nil
 }
 
-// adapterFor reports whether the issuer's adapter for n decodes callbacks.
-func adapterFor(iss *client.Issuer, n string) bool {
+// decodesCallbacks reports whether the issuer's adapter for n decodes callbacks.
+func decodesCallbacks(iss *client.Issuer, n string) bool {
 	return iss.HasCapability(client.Network(n), func(a client.Adapter) bool {
 		_, ok := a.(client.CallbackCodec)
 		return ok
 	})
 }
 
-// Ctx is a bounded context for one scenario step.
+// External targets a running c2psim (admin API) and an issuer driver.
+func External(cfg Config) (*Target, error) {
+	networks := cfg.Networks
+	if len(networks) == 0 {
+		networks = RegisteredNetworks()
+	}
+	return &Target{Name: "external", Networks: networks,
+		Driver:  &Driver{BaseURL: cfg.DriverURL, HTTP: http.DefaultClient},
+		Control: &AdminControl{BaseURL: cfg.SimulatorURL, HTTP: http.DefaultClient, Token: cfg.SimulatorAdminToken},
+		SimURL:  cfg.SimulatorURL, HTTP: http.DefaultClient}, nil
+}
+
+// Ctx is a bounded context for one step outside a spec body.
 func Ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 30*time.Second)
 }

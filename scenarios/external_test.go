@@ -20,7 +20,7 @@ import (
 // speaking openapi/driver.yaml), and the harness controlling the simulator
 // only through its admin API — exactly as against a user's own issuer.
 func TestExternalTarget(t *testing.T) {
-	if os.Getenv("C2P_SELFTEST_BREAK") != "" || os.Getenv("C2P_CONFIG") != "" {
+	if os.Getenv(conformance.EnvDefect) != "" || os.Getenv("C2P_CONFIG") != "" {
 		t.Skip("inside a child run")
 	}
 	if testing.Short() {
@@ -88,7 +88,7 @@ func TestExternalTarget(t *testing.T) {
 			ran++
 		}
 	}
-	if rep.Target != "external" || rep.MustFailed != 0 || ran < 30 {
-		t.Fatalf("external run: target %s, %d scenarios passed, %d MUST failed", rep.Target, ran, rep.MustFailed)
+	if rep.Run.Target != "external" || rep.MustFailed != 0 || ran < 30 {
+		t.Fatalf("external run: target %s, %d cases passed, %d MUST failed", rep.Run.Target, ran, rep.MustFailed)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // with a deliberate defect and checks that exactly the requirements the
 // defect breaks fail: a harness that cannot fail proves nothing.
 func TestHarnessCanFail(t *testing.T) {
-	if os.Getenv("C2P_SELFTEST_BREAK") != "" {
+	if os.Getenv(conformance.EnvDefect) != "" {
 		t.Skip("already the child run")
 	}
 	if testing.Short() {
@@ -26,14 +26,14 @@ func TestHarnessCanFail(t *testing.T) {
 		defect, network, want string
 	}{
 		// Every refusal marked retryable: terminal errors are sent again.
-		{"retry-terminal", "visa", "C2P-ERR-01 C2P-ERR-02 VI-ENR-09 VI-ERR-01 VI-ERR-02"},
+		{"retry-terminal", "visa", "C2P-ENR-09@visa C2P-ERR-01@visa C2P-ERR-02@visa"},
 		// Every network call gets a new event ID: redeliveries are applied again.
-		{"mc-duplicate-events", "mastercard", "MC-LCM-12 MC-NTF-03 MC-NTF-05"},
+		{"mc-duplicate-events", "mastercard", "C2P-LCM-12@mastercard C2P-NTF-05@mastercard MC-NTF-03@mastercard"},
 	} {
 		t.Run(c.defect, func(t *testing.T) {
 			out := t.TempDir()
 			cmd := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", ".")
-			cmd.Env = append(os.Environ(), "C2P_SELFTEST_BREAK="+c.defect, "C2P_OUT="+out, "C2P_NETWORKS="+c.network)
+			cmd.Env = append(os.Environ(), conformance.EnvDefect+"="+c.defect, "C2P_OUT="+out, "C2P_NETWORKS="+c.network)
 			log, err := cmd.CombinedOutput()
 			if err == nil {
 				t.Fatalf("the suite passed against an issuer with defect %s:\n%s", c.defect, log)
@@ -49,7 +49,7 @@ func TestHarnessCanFail(t *testing.T) {
 			var failed []string
 			for _, r := range rep.Requirements {
 				if r.Verdict == conformance.Failed {
-					failed = append(failed, r.ID)
+					failed = append(failed, r.ID+"@"+r.Network)
 				}
 			}
 			sort.Strings(failed)

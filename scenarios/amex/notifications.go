@@ -2,13 +2,14 @@ package amex
 
 import (
 	"context"
+	"net/http"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/c2psim/c2psim/client"
-	"github.com/c2psim/c2psim/conformance"
 	req "github.com/c2psim/c2psim/conformance/requirements"
+	"github.com/c2psim/c2psim/scenarios/steps"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -17,48 +18,25 @@ import (
 // issuer; it returns the trigger's report (notification_id, attempts, the
 // final delivery's status).
 func networkChanges(ctx context.Context, p map[string]any) map[string]any {
-	res, err := conformance.Current().Control.Trigger(ctx, "amex", "tokenStatusChange", p)
+	GinkgoHelper()
+	res, err := ax.Trigger(ctx, "tokenStatusChange", p)
 	Expect(err).NotTo(HaveOccurred(), "the issuer did not accept the token status notification")
-	Expect(res["status"]).To(And(BeNumerically(">=", 200), BeNumerically("<", 300)))
+	Expect(res["status"]).To(And(BeNumerically(">=", 200), BeNumerically("<", 300)), "the notification was not acknowledged")
 	return res
 }
 
 // eventsFor are the issuer's recorded deliveries of one notification.
 func eventsFor(ctx context.Context, notificationID any) []client.NetworkEvent {
-	evs, err := conformance.Current().Driver.Events(ctx)
-	Expect(err).NotTo(HaveOccurred())
-	var out []client.NetworkEvent
-	for _, ev := range evs {
-		if ev.Network == client.Amex && ev.ID == notificationID {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-func applied(evs []client.NetworkEvent) int {
-	n := 0
-	for _, ev := range evs {
-		if !ev.Duplicate {
-			n++
-		}
-	}
-	return n
+	GinkgoHelper()
+	return ax.Events(ctx, func(ev client.NetworkEvent) bool { return ev.ID == notificationID })
 }
 
 var _ = Describe("American Express token status notifications", Label("amex", "callbacks"), func() {
-	var ctx context.Context
-	BeforeEach(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = conformance.Ctx()
-		DeferCleanup(cancel)
-	})
-
-	It("applies the token status changes the network notifies to the issuer's record", conformance.Req(req.AXLcm12), func() {
-		c := consumer()
-		k := card(c, "k1", freshCard())
+	It("applies the token status changes the network notifies to the issuer's record", ax.Case("status-change-applied", req.C2PLcm12), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
 		tok := enrolled(ctx, c, k).TokenRef
-		state := func() client.State { return stateOf(ctx, k.Ref) }
+		state := func() client.State { return ax.State(ctx, k) }
 		networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "SUSPENDED"})
 		Eventually(state).WithContext(ctx).Should(Equal(client.StateSuspended))
 		networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "ACTIVE"})
@@ -67,35 +45,41 @@ var _ = Describe("American Express token status notifications", Label("amex", "c
 		Eventually(state).WithContext(ctx).Should(Equal(client.StateOptedOut))
 	})
 
-	It("acknowledges a redelivered notification and applies it once", conformance.Req(req.AXNtf05), func() {
-		c := consumer()
-		k := card(c, "k1", freshCard())
+	It("acknowledges a redelivered notification and applies it once", ax.Case("redelivery-applied-once", req.C2PNtf05), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
 		tok := enrolled(ctx, c, k).TokenRef
 		first := networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "SUSPENDED"})
-		Eventually(func() client.State { return stateOf(ctx, k.Ref) }).WithContext(ctx).Should(Equal(client.StateSuspended))
+		Eventually(func() client.State { return ax.State(ctx, k) }).WithContext(ctx).Should(Equal(client.StateSuspended), "the notified SUSPENDED was not applied")
 		// The same notification again (same notification_id and
 		// x-amex-request-id), as a network retry after a lost answer.
 		again := networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "SUSPENDED",
 			"notification_id": first["notification_id"], "previous_status": "ACTIVE"})
-		Expect(again["notification_id"]).To(Equal(first["notification_id"]))
+		Expect(again["notification_id"]).To(Equal(first["notification_id"]), "the redelivery carries the same notification_id")
 		evs := eventsFor(ctx, first["notification_id"])
 		Expect(evs).To(HaveLen(2), "both deliveries should be recorded")
-		Expect(applied(evs)).To(Equal(1), "the same notification was applied twice")
-		Expect(stateOf(ctx, k.Ref)).To(Equal(client.StateSuspended))
+		Expect(steps.Applied(evs)).To(Equal(1), "the same notification was applied twice")
+		Expect(ax.State(ctx, k)).To(Equal(client.StateSuspended), "the issuer's record changed")
 	})
 
-	It("refuses a delivery whose MAC does not verify and converges on the redelivery", conformance.Req(req.AXNtf06, req.AXSec07), func() {
-		c := consumer()
-		k := card(c, "k1", freshCard())
+	It("converges on the redelivery after a refused first delivery", ax.Case("redelivery-converges", req.C2PNtf06), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
 		tok := enrolled(ctx, c, k).TokenRef
 		res := networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "SUSPENDED", "glitch": true})
-		Expect(res["attempts"]).To(BeNumerically("==", 2), "the spoilt first delivery should be refused and redelivered")
-		Eventually(func() client.State { return stateOf(ctx, k.Ref) }).WithContext(ctx).Should(Equal(client.StateSuspended))
-		attempts, err := conformance.Current().Control.Journal(ctx, journal.Query{Network: "amex", OperationID: "notifyTokenStatus",
-			Direction: journal.Outbound, CorrelationID: res["notification_id"].(string)})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(attempts).To(HaveLen(2))
-		Expect(attempts).To(ContainElement(HaveField("Status", 401)), "the issuer accepted a notification whose MAC does not verify")
-		Expect(applied(eventsFor(ctx, res["notification_id"]))).To(Equal(1))
+		Eventually(func() client.State { return ax.State(ctx, k) }).WithContext(ctx).Should(Equal(client.StateSuspended), "the redelivered notification was not applied")
+		Expect(steps.Applied(eventsFor(ctx, res["notification_id"]))).To(Equal(1), "the issuer did not converge on applying the notification once")
+	})
+
+	It("refuses a delivery whose MAC does not verify, without applying it", ax.Case("bad-mac-refused", req.C2PSec11), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
+		tok := enrolled(ctx, c, k).TokenRef
+		res := networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "SUSPENDED", "glitch": true})
+		id, _ := res["notification_id"].(string)
+		attempts := ax.Correlated(ctx, "notifyTokenStatus", journal.Outbound, id)
+		Expect(attempts).NotTo(BeEmpty(), "the notification was not delivered")
+		Expect(attempts[0].Status).To(Equal(http.StatusUnauthorized), "the issuer accepted a notification whose MAC does not verify (answered %d)", attempts[0].Status)
+		Expect(eventsFor(ctx, id)).To(HaveLen(len(attempts)-1), "the issuer recorded the delivery it should have refused")
 	})
 })

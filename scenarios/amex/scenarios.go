@@ -1,19 +1,14 @@
+// Package amex holds the American Express Click to Pay conformance
+// scenarios.
 package amex
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"math/big"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -22,126 +17,51 @@ import (
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
 	req "github.com/c2psim/c2psim/conformance/requirements"
-	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/scenarios/steps"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-// Outcome test cards of the American Express simulator. The scenarios'
-// own cards are fresh numbers (freshCard): the network lets a card number
-// have one live token, so no two scenarios may share one.
+var ax = steps.On(req.Amex)
+
+// Outcomes of American Express's own test cards (GET /_admin/networks).
 const (
-	ineligibleCard = "370000000000028" // 422 CARD_INELIGIBLE
-	declinedCard   = "370000000000051" // 422 CARD_DECLINED
-	answerLostCard = "370000000000598" // enrolled, but the first answer is a 503
+	outcomeIneligible = "ineligible"
+	outcomeDeclined   = "declined"
 )
 
-var (
-	seq     atomic.Int64
-	runOnce sync.Once
-	run     int64
-)
-
-// runNumber keeps this run's cards and consumers apart from an earlier
-// run's against the same long-running simulator (external target); the
-// bundled target starts a fresh simulator, so there it is 0 and the run is
-// reproducible.
-func runNumber() int64 {
-	runOnce.Do(func() {
-		if t := conformance.Current(); t != nil && t.Name == "external" {
-			n, _ := rand.Int(rand.Reader, big.NewInt(9999))
-			run = n.Int64() + 1
-		}
-	})
-	return run
-}
-
-// consumer returns a Card Member unique to this spec, process and run.
-func consumer() client.Consumer {
-	return client.Consumer{Ref: fmt.Sprintf("ax%d-p%d-c%d", runNumber(), GinkgoParallelProcess(), seq.Add(1)), FirstName: "Ada", LastName: "Lovelace",
-		Emails: []string{"ada@example.com"}, Phones: []string{"447700900123"}, Locale: "en-GB", Country: "GBR"}
-}
-
-// freshCard returns a Luhn-valid 15-digit American Express number no other
-// scenario uses (37 9…, outside the simulator's outcome cards).
-func freshCard() string {
-	stem := fmt.Sprintf("379%04d%02d%05d", runNumber(), GinkgoParallelProcess()%100, seq.Add(1)%100000)
-	return stem + string(pan.LuhnCheckDigit(stem))
-}
-
-func card(c client.Consumer, ref, number string) conformance.CardJSON {
-	return conformance.CardJSON{Ref: c.Ref + "-" + ref, PAN: number, Expiry: "2031-02", NameOnCard: "Ada Lovelace", Network: client.Amex,
-		BillingAddress: client.Address{Line1: "1 Analytical Way", City: "London", PostalCode: "N1 9GU", Country: "GBR"}}
-}
-
-// enrolled enrols a card through the issuer and returns the outcome.
-func enrolled(ctx context.Context, c client.Consumer, k conformance.CardJSON) *client.Operation {
-	op, err := conformance.Current().Driver.Enrol(ctx, "", c, k, false)
-	Expect(err).NotTo(HaveOccurred(), "enrolling %s", k.Ref)
-	done := waited(ctx, op)
-	Expect(done.Status).To(Equal(client.Succeeded), "enrolling %s", k.Ref)
+// enrolled enrols a card through the issuer and returns the outcome, which
+// names the token.
+func enrolled(ctx context.Context, c client.Consumer, k conformance.CardJSON) *conformance.Operation {
+	GinkgoHelper()
+	done := ax.Enrolled(ctx, c, k)
 	Expect(done.TokenRef).NotTo(BeEmpty(), "the enrolment of %s names no token", k.Ref)
 	return done
-}
-
-func waited(ctx context.Context, op *client.Operation) *client.Operation {
-	done, err := conformance.Current().Driver.Wait(ctx, "", op, "20s")
-	Expect(err).NotTo(HaveOccurred())
-	return done
-}
-
-// act suspends, resumes or deletes a card through the issuer.
-func act(ctx context.Context, action string, c client.Consumer, k conformance.CardJSON, reason string) (*client.Operation, error) {
-	op, err := conformance.Current().Driver.CardAction(ctx, "", action, c.Ref, k.Ref, reason)
-	if err != nil {
-		return nil, err
-	}
-	return waited(ctx, op), nil
 }
 
 // calls are the simulator's inbound exchanges of one operation (every one
 // when op is empty) correlated with any of ids (consumer_ref, token_ref_id,
 // x-amex-request-id), oldest first.
 func calls(ctx context.Context, op string, ids ...string) []journal.Entry {
-	seen := map[uint64]bool{}
-	var out []journal.Entry
-	for _, id := range ids {
-		es, err := conformance.Current().Control.Journal(ctx, journal.Query{Network: "amex", OperationID: op, CorrelationID: id, Direction: journal.Inbound})
-		Expect(err).NotTo(HaveOccurred())
-		for _, e := range es {
-			if !seen[e.Seq] {
-				seen[e.Seq] = true
-				out = append(out, e)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
-	return out
-}
-
-// stateOf is the issuer's own view of a card's enrolment, through the driver.
-func stateOf(ctx context.Context, cardRef string) client.State {
-	es, err := conformance.Current().Driver.Enrolments(ctx)
-	Expect(err).NotTo(HaveOccurred())
-	for _, e := range es {
-		if e.Network == client.Amex && e.CardRef == cardRef {
-			return e.State
-		}
-	}
-	return ""
+	GinkgoHelper()
+	return ax.Correlated(ctx, op, journal.Inbound, ids...)
 }
 
 func decode(s string) map[string]any {
+	GinkgoHelper()
 	var m map[string]any
 	Expect(json.Unmarshal([]byte(s), &m)).To(Succeed(), "not JSON: %s", s)
 	return m
 }
 
-func refused(err error) *conformance.DriverError {
-	var de *conformance.DriverError
-	ExpectWithOffset(1, errors.As(err, &de)).To(BeTrue(), "expected the issuer to report a refusal, got %v", err)
-	return de
+func object(v any, what string) map[string]any {
+	GinkgoHelper()
+	m, ok := v.(map[string]any)
+	Expect(ok).To(BeTrue(), "%s is not an object: %v", what, v)
+	return m
 }
+
+func last4(k conformance.CardJSON) string { return k.PAN[len(k.PAN)-4:] }
 
 var (
 	compactJWE = regexp.MustCompile(`^[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+$`)
@@ -149,70 +69,66 @@ var (
 )
 
 var _ = Describe("American Express Click to Pay", Label("amex"), func() {
-	var ctx context.Context
-	BeforeEach(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = conformance.Ctx()
-		DeferCleanup(cancel)
-	})
-
-	It("enrols a Card Member with complete data and the card as an A256KW/A128GCM JWE", conformance.Req(req.AXEnr01, req.AXEnr02, req.AXEnr03), func() {
-		c := consumer()
-		c.MiddleName = "Augusta"
-		k := card(c, "k1", freshCard())
+	It("enrols a Card Member with the Card Member's and the card's data as given, the card an A256KW/A128GCM JWE", ax.Case("enrol-complete",
+		req.C2PEnr01, req.C2PEnr02, req.C2PEnr03), func(ctx SpecContext) {
+		c := ax.Consumer(func(c *client.Consumer) { c.MiddleName = "Augusta" })
+		k := ax.NewCard(ctx, c, "k1")
 		enrolled(ctx, c, k)
-		es := calls(ctx, "enrolCard", c.Ref)
-		Expect(es).To(HaveLen(1))
+		es := calls(ctx, "enrolCard", ax.Key(c))
+		Expect(es).To(HaveLen(1), "one provisioning request for one card")
 		body := decode(es[0].RequestBody)
-		Expect(body).To(HaveKeyWithValue("consumer_ref", c.Ref))
-		user, _ := body["user_data"].(map[string]any)
-		for _, f := range []string{"email", "phone", "name", "locale", "country"} {
-			Expect(user).To(HaveKey(f), "user_data lacks %s", f)
-		}
-		Expect(user["name"]).To(Equal("Ada|Augusta|Lovelace"), "user_data.name is first|middle|last")
-		Expect(user["phone"]).To(MatchRegexp(`^\+?[0-9]{8,15}$`), "the phone carries its country code")
-		Expect(user["country"]).To(MatchRegexp(`^[A-Z]{3}$`))
-		Expect(body["risk_assessment_data"]).To(HaveKey("account_input_method"))
+		Expect(body).To(HaveKeyWithValue("consumer_ref", ax.IDs(c).Consumer), "consumer_ref is the identifier the issuer reported")
+		user := object(body["user_data"], "user_data")
+		Expect(user).To(HaveKeyWithValue("name", c.FirstName+"|"+c.MiddleName+"|"+c.LastName), "user_data.name is first|middle|last as given")
+		Expect(user).To(HaveKeyWithValue("email", c.Emails[0]), "user_data.email must be the Card Member's")
+		Expect(user["phone"]).To(MatchRegexp(`^\+?`+c.Phones[0]+`$`), "user_data.phone is the Card Member's number with its country code")
+		Expect(user).To(HaveKeyWithValue("country", c.Country), "user_data.country must be the Card Member's")
+		Expect(user).To(HaveKey("locale"), "user_data.locale is required")
+		Expect(body["risk_assessment_data"]).To(HaveKey("account_input_method"), "risk_assessment_data.account_input_method is required")
 
 		enc, _ := body["account_data"].(string)
 		Expect(enc).To(MatchRegexp(compactJWE.String()), "account_data must be a JWE compact string")
-		Expect(es[0].RequestBody).NotTo(ContainSubstring(k.PAN))
+		Expect(es[0].RequestBody).NotTo(ContainSubstring(k.PAN), "the card number travelled in clear")
 		protected, err := base64.RawURLEncoding.DecodeString(strings.Split(enc, ".")[0])
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "the JWE header is not base64url")
 		hdr := decode(string(protected))
-		Expect(hdr).To(HaveKeyWithValue("alg", "A256KW"))
-		Expect(hdr).To(HaveKeyWithValue("enc", "A128GCM"))
-		Expect(hdr).To(HaveKeyWithValue("kid", Not(BeEmpty())))
+		Expect(hdr).To(HaveKeyWithValue("alg", "A256KW"), "the JWE alg")
+		Expect(hdr).To(HaveKeyWithValue("enc", "A128GCM"), "the JWE enc")
+		Expect(hdr).To(HaveKeyWithValue("kid", Not(BeEmpty())), "the JWE names its key")
 
 		plain := decode(es[0].RequestPlain) // decrypted by the simulator, redacted
-		Expect(plain).To(HaveKeyWithValue("account_type", "credit_card"))
-		for _, f := range []string{"account_number", "expiry_month", "expiry_year", "name_on_card"} {
-			Expect(plain["credit_card"]).To(HaveKey(f), "credit_card lacks %s", f)
+		Expect(plain).To(HaveKeyWithValue("account_type", "credit_card"), "account_type")
+		cc := object(plain["credit_card"], "credit_card")
+		Expect(cc).To(HaveKeyWithValue("account_number", pan.Mask(k.PAN)), "account_number must be the card's number")
+		Expect(cc).To(HaveKeyWithValue("name_on_card", k.NameOnCard), "name_on_card must be the card's")
+		for _, f := range []string{"expiry_month", "expiry_year"} {
+			Expect(cc).To(HaveKey(f), "credit_card lacks %s", f)
 		}
-		for _, f := range []string{"address_line1", "city", "postal_code", "country"} {
-			Expect(plain["billing_address"]).To(HaveKey(f), "billing_address lacks %s", f)
-		}
+		addr := object(plain["billing_address"], "billing_address")
+		Expect(addr).To(HaveKeyWithValue("address_line1", k.BillingAddress.Line1), "billing_address.address_line1 must be the card's")
+		Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billing_address.city must be the card's")
+		Expect(addr).To(HaveKeyWithValue("postal_code", k.BillingAddress.PostalCode), "billing_address.postal_code must be the card's")
+		Expect(addr).To(HaveKeyWithValue("country", k.BillingAddress.Country), "billing_address.country must be the card's")
 	})
 
-	It("signs every call with a verified MAC header and a fresh x-amex-request-id", conformance.Req(req.AXSec07, req.AXIdm03), func() {
-		c := consumer()
-		k1, k2 := card(c, "k1", freshCard()), card(c, "k2", freshCard())
+	It("signs every call with a verified MAC header and a fresh x-amex-request-id", ax.Case("mac-signed-unique-ids", req.AXSec07, req.AXIdm03), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k1, k2 := ax.NewCard(ctx, c, "k1"), ax.NewCard(ctx, c, "k2")
 		t1, t2 := enrolled(ctx, c, k1).TokenRef, enrolled(ctx, c, k2).TokenRef
-		_, err := act(ctx, "suspend", c, k1, "LOST")
-		Expect(err).NotTo(HaveOccurred())
-		_, err = act(ctx, "resume", c, k1, "FOUND")
-		Expect(err).NotTo(HaveOccurred())
-		_, err = conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		es := calls(ctx, "", c.Ref, t1, t2)
+		_, err := ax.Act(ctx, "suspend", c, k1, "LOST")
+		Expect(err).NotTo(HaveOccurred(), "suspending a card")
+		_, err = ax.Act(ctx, "resume", c, k1, "FOUND")
+		Expect(err).NotTo(HaveOccurred(), "resuming a card")
+		ax.Profile(ctx, c)
+		es := calls(ctx, "", ax.Key(c), t1, t2)
 		Expect(len(es)).To(BeNumerically(">=", 5), "two enrolments, a suspend, a resume and a profile read")
 		ids := map[string]string{}
 		for _, e := range es {
-			Expect(e.Auth).NotTo(BeNil())
+			Expect(e.Auth).NotTo(BeNil(), "%s carried no verifiable credentials", e.OperationID)
 			Expect(e.Auth.OK).To(BeTrue(), "%s was not authenticated: %s", e.OperationID, e.Auth.Reason)
 			Expect(e.RequestHeader).To(HaveKeyWithValue("Authorization", HavePrefix("MAC ")), "%s is not MAC-signed", e.OperationID)
-			Expect(e.RequestHeader).To(HaveKey("X-Amex-Api-Key"))
-			Expect(e.RequestHeader).To(HaveKeyWithValue("X-Amex-Token-Requester-Id", MatchRegexp(`^[0-9]{11}$`)))
+			Expect(e.RequestHeader).To(HaveKey("X-Amex-Api-Key"), "%s carries no x-amex-api-key", e.OperationID)
+			Expect(e.RequestHeader).To(HaveKeyWithValue("X-Amex-Token-Requester-Id", MatchRegexp(`^[0-9]{11}$`)), "%s: x-amex-token-requester-id", e.OperationID)
 			id := e.RequestHeader["X-Amex-Request-Id"]
 			Expect(id).To(MatchRegexp(guid.String()), "%s: x-amex-request-id is not a GUID", e.OperationID)
 			Expect(ids).NotTo(HaveKey(id), "%s reused the x-amex-request-id of %s", e.OperationID, ids[id])
@@ -221,22 +137,21 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 		}
 	})
 
-	It("surfaces an ineligible, declined or expired card as terminal and does not retry it", conformance.Req(req.AXEnr09, req.AXErr01, req.AXErr02), func() {
-		expired := freshCard()
+	It("surfaces an ineligible, declined or expired card as terminal and does not retry it", ax.Case("ineligible-terminal", req.C2PEnr09, req.C2PErr02), func(ctx SpecContext) {
 		for _, tc := range []struct {
 			number, expiry, code string
 			local                bool // the issuer may refuse it before calling American Express
 		}{
-			{ineligibleCard, "2031-02", "CARD_INELIGIBLE", false},
-			{declinedCard, "2031-02", "CARD_DECLINED", false},
-			{expired, "2020-01", "CARD_INELIGIBLE", true},
+			{ax.TestCard(ctx, outcomeIneligible), "2031-02", "CARD_INELIGIBLE", false},
+			{ax.TestCard(ctx, outcomeDeclined), "2031-02", "CARD_DECLINED", false},
+			{ax.FreshNumber(ctx), "2020-01", "CARD_INELIGIBLE", true},
 		} {
-			c := consumer()
-			k := card(c, "k1", tc.number)
+			c := ax.Consumer()
+			k := ax.Card(c, "k1", tc.number)
 			k.Expiry = tc.expiry
-			_, err := conformance.Current().Driver.Enrol(ctx, "", c, k, false)
-			de := refused(err)
-			sent := calls(ctx, "enrolCard", c.Ref)
+			_, err := ax.Enrol(ctx, c, k)
+			de := steps.Refusal(err)
+			sent := calls(ctx, "enrolCard", ax.Key(c))
 			if tc.local {
 				// An expired card: refused by American Express, or by the
 				// issuer itself without a call; either way once at most.
@@ -249,160 +164,108 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 			}
 			Expect(de.Retryable).To(BeFalse(), "%s is terminal", tc.code)
 			Expect(err.Error()).NotTo(ContainSubstring(tc.number), "the refusal shows the full card number")
-			p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(p.Cards).To(BeEmpty())
+			Expect(ax.Profile(ctx, c).Cards).To(BeEmpty(), "a refused card was enrolled")
 		}
 	})
 
-	It("retries an enrolment whose answer was lost without enrolling the card twice", conformance.Req(req.AXIdm04), func() {
-		c := consumer()
-		k := card(c, "k1", answerLostCard)
-		done := enrolled(ctx, c, k)
-		// The card is shared by every run: free it for the next one.
-		DeferCleanup(func(ctx context.Context) { _, _ = act(ctx, "delete", c, k, "CARDHOLDER_REQUEST") })
-		sent := calls(ctx, "enrolCard", c.Ref)
-		Expect(sent).NotTo(BeEmpty())
-		Expect(sent[0].Status).To(Equal(http.StatusServiceUnavailable))
-		for _, e := range sent[1:] {
-			Expect(e.Status).NotTo(Equal(http.StatusOK), "the card was enrolled a second time")
-		}
-		p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Cards).To(HaveLen(1))
-		Expect(p.Cards[0].TokenRef).To(Equal(done.TokenRef))
-	})
-
-	It("retries a service error with a new request and then succeeds", conformance.Req(req.AXErr01, req.AXIdm03), func() {
-		c := consumer()
-		k := card(c, "k1", freshCard())
-		_, err := conformance.Current().Control.AddFault(ctx, fault.Rule{Network: "amex", Operation: "enrolCard", Card: pan.Mask(k.PAN),
-			Status: 503, Code: "SERVICE_UNAVAILABLE", Times: 1})
-		Expect(err).NotTo(HaveOccurred())
+	It("retries a service error with a new request", ax.Case("retry-new-request-id", req.AXIdm03), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
+		ax.Fault(ctx, fault.Rule{Operation: "enrolCard", Card: pan.Mask(k.PAN), Status: 503, Code: "SERVICE_UNAVAILABLE", Times: 1})
 		enrolled(ctx, c, k)
-		attempts := calls(ctx, "enrolCard", c.Ref)
+		attempts := calls(ctx, "enrolCard", ax.Key(c))
 		Expect(attempts).To(HaveLen(2), "the refused attempt, then the accepted one")
-		Expect(attempts[0].Status).To(Equal(503))
-		Expect(attempts[0].Fault).NotTo(BeEmpty())
-		Expect(attempts[1].Status).To(Equal(200))
+		Expect(attempts[0].Status).To(Equal(http.StatusServiceUnavailable), "the first attempt met the fault")
+		Expect(attempts[1].Status).To(Equal(http.StatusOK), "the retry was accepted")
 		Expect(attempts[1].RequestHeader["X-Amex-Request-Id"]).NotTo(Equal(attempts[0].RequestHeader["X-Amex-Request-Id"]),
 			"a retry is a new request and needs its own x-amex-request-id")
 	})
 
-	It("suspends a lost card with its reason and resumes it when found, without deleting it", conformance.Req(req.AXLcm04), func() {
-		c := consumer()
-		k := card(c, "k1", freshCard())
+	It("suspends a lost card with its reason and resumes it when found, without deleting it", ax.Case("lost-card-suspended", req.C2PLcm04), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
 		tok := enrolled(ctx, c, k).TokenRef
-		op, err := act(ctx, "suspend", c, k, "LOST")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(op.Status).To(Equal(client.Succeeded))
-		Expect(stateOf(ctx, k.Ref)).To(Equal(client.StateSuspended))
-		_, err = act(ctx, "resume", c, k, "FOUND")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(stateOf(ctx, k.Ref)).To(Equal(client.StateActive))
+		op, err := ax.Act(ctx, "suspend", c, k, "LOST")
+		Expect(err).NotTo(HaveOccurred(), "suspending the lost card")
+		Expect(op.Status).To(Equal(client.Succeeded), "the suspension completes")
+		Expect(ax.State(ctx, k)).To(Equal(client.StateSuspended), "the issuer's record is not suspended")
+		_, err = ax.Act(ctx, "resume", c, k, "FOUND")
+		Expect(err).NotTo(HaveOccurred(), "resuming the found card")
+		Expect(ax.State(ctx, k)).To(Equal(client.StateActive), "the issuer's record is not active again")
 		sent := calls(ctx, "notifyTokenLifecycle", tok)
 		Expect(sent).To(HaveLen(2), "one suspend and one resume, nothing else")
 		first, second := decode(sent[0].RequestBody), decode(sent[1].RequestBody)
-		Expect(first).To(HaveKeyWithValue("notification_type", "suspend"))
+		Expect(first).To(HaveKeyWithValue("notification_type", "suspend"), "the first lifecycle request suspends")
 		Expect(first).To(HaveKeyWithValue("reason", "LOST"), "a suspension for a lost card says why")
-		Expect(first).To(HaveKeyWithValue("token_ref_id", tok))
-		Expect(second).To(HaveKeyWithValue("notification_type", "resume"))
-		p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Cards).To(ConsistOf(HaveField("Status", "ACTIVE")))
+		Expect(first).To(HaveKeyWithValue("token_ref_id", tok), "the suspension names the card's token")
+		Expect(second).To(HaveKeyWithValue("notification_type", "resume"), "the second lifecycle request resumes")
+		Expect(ax.Profile(ctx, c).Cards).To(ConsistOf(HaveField("Status", "ACTIVE")), "American Express holds the token active")
 	})
 
-	It("suspends a temporarily blocked card and resumes it when unblocked, without deleting it", conformance.Req(req.AXLcm05), func() {
-		c := consumer()
-		k := card(c, "k1", freshCard())
+	It("suspends a temporarily blocked card and resumes it when unblocked, without deleting it", ax.Case("temporary-block", req.C2PLcm05), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
 		tok := enrolled(ctx, c, k).TokenRef
-		op, err := act(ctx, "suspend", c, k, "TEMPORARY_BLOCK")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(op.Status).To(Equal(client.Succeeded))
-		Expect(stateOf(ctx, k.Ref)).To(Equal(client.StateSuspended))
-		p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Cards).To(ConsistOf(HaveField("Status", "SUSPENDED")), "a blocked card's token is suspended, not deleted")
-		_, err = act(ctx, "resume", c, k, "")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(stateOf(ctx, k.Ref)).To(Equal(client.StateActive))
+		op, err := ax.Act(ctx, "suspend", c, k, "TEMPORARY_BLOCK")
+		Expect(err).NotTo(HaveOccurred(), "suspending the blocked card")
+		Expect(op.Status).To(Equal(client.Succeeded), "the suspension completes")
+		Expect(ax.State(ctx, k)).To(Equal(client.StateSuspended), "the issuer's record is not suspended")
+		Expect(ax.Profile(ctx, c).Cards).To(ConsistOf(HaveField("Status", "SUSPENDED")), "a blocked card's token is suspended, not deleted")
+		_, err = ax.Act(ctx, "resume", c, k, "")
+		Expect(err).NotTo(HaveOccurred(), "resuming the unblocked card")
+		Expect(ax.State(ctx, k)).To(Equal(client.StateActive), "the issuer's record is not active again")
 		sent := calls(ctx, "notifyTokenLifecycle", tok)
 		Expect(sent).To(HaveLen(2), "one suspend and one resume, nothing else")
 		first, second := decode(sent[0].RequestBody), decode(sent[1].RequestBody)
-		Expect(first).To(And(HaveKeyWithValue("notification_type", "suspend"), HaveKeyWithValue("token_ref_id", tok)))
+		Expect(first).To(And(HaveKeyWithValue("notification_type", "suspend"), HaveKeyWithValue("token_ref_id", tok)), "the first lifecycle request suspends the card's token")
 		Expect(first).To(HaveKeyWithValue("reason", "TEMPORARY_BLOCK"), "a suspension for a temporary block says why")
-		Expect(second).To(HaveKeyWithValue("notification_type", "resume"))
-		p, err = conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Cards).To(ConsistOf(And(HaveField("TokenRef", tok), HaveField("Status", "ACTIVE"))), "the same token is active again")
+		Expect(second).To(HaveKeyWithValue("notification_type", "resume"), "the second lifecycle request resumes")
+		Expect(ax.Profile(ctx, c).Cards).To(ConsistOf(And(HaveField("TokenRef", tok), HaveField("Status", "ACTIVE"))), "the same token is active again")
 	})
 
-	It("deletes a closed card's token and keeps the Card Member's other card", conformance.Req(req.AXLcm03), func() {
-		c := consumer()
-		k1, k2 := card(c, "k1", freshCard()), card(c, "k2", freshCard())
+	It("deletes a closed card's token and keeps the Card Member's other card", ax.Case("closed-card-deleted", req.C2PLcm03), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k1, k2 := ax.NewCard(ctx, c, "k1"), ax.NewCard(ctx, c, "k2")
 		tok := enrolled(ctx, c, k1).TokenRef
 		enrolled(ctx, c, k2)
-		_, err := act(ctx, "delete", c, k1, "ACCOUNT_CLOSED")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(stateOf(ctx, k1.Ref)).To(Equal(client.StateOptedOut))
+		_, err := ax.Act(ctx, "delete", c, k1, "ACCOUNT_CLOSED")
+		Expect(err).NotTo(HaveOccurred(), "deleting the closed card")
+		Expect(ax.State(ctx, k1)).To(Equal(client.StateOptedOut), "the issuer's record is not opted out")
 		sent := calls(ctx, "notifyTokenLifecycle", tok)
-		Expect(sent).To(HaveLen(1))
+		Expect(sent).To(HaveLen(1), "one lifecycle request for the closed card")
 		Expect(decode(sent[0].RequestBody)).To(And(HaveKeyWithValue("notification_type", "delete"), HaveKeyWithValue("reason", "CARD_CLOSED")),
 			"a closed card's token is deleted with American Express's CARD_CLOSED")
-		p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Cards).To(HaveLen(1))
-		Expect(p.Cards[0].Last4).To(Equal(k2.PAN[len(k2.PAN)-4:]))
+		p := ax.Profile(ctx, c)
+		Expect(p.Cards).To(HaveLen(1), "deleting one card removed the other")
+		Expect(p.Cards[0].Last4).To(Equal(last4(k2)), "the other card stays")
 	})
 
-	It("deletes a stolen card's token with its reason and keeps the Card Member's other card", conformance.Req(req.AXLcm04), func() {
-		c := consumer()
-		k1, k2 := card(c, "k1", freshCard()), card(c, "k2", freshCard())
+	It("deletes a stolen card's token with its reason and keeps the Card Member's other card", ax.Case("stolen-card-deleted", req.C2PLcm04), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k1, k2 := ax.NewCard(ctx, c, "k1"), ax.NewCard(ctx, c, "k2")
 		tok := enrolled(ctx, c, k1).TokenRef
 		enrolled(ctx, c, k2)
-		_, err := act(ctx, "delete", c, k1, "STOLEN")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(stateOf(ctx, k1.Ref)).To(Equal(client.StateOptedOut))
+		_, err := ax.Act(ctx, "delete", c, k1, "STOLEN")
+		Expect(err).NotTo(HaveOccurred(), "deleting the stolen card")
+		Expect(ax.State(ctx, k1)).To(Equal(client.StateOptedOut), "the issuer's record is not opted out")
 		sent := calls(ctx, "notifyTokenLifecycle", tok)
-		Expect(sent).To(HaveLen(1))
-		Expect(decode(sent[0].RequestBody)).To(And(HaveKeyWithValue("notification_type", "delete"), HaveKeyWithValue("reason", "STOLEN")))
-		p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Cards).To(HaveLen(1))
-		Expect(p.Cards[0].Last4).To(Equal(k2.PAN[len(k2.PAN)-4:]))
-		Expect(calls(ctx, "enrolCard", c.Ref)).To(HaveLen(2), "the second card joins the profile: one enrolment per card")
+		Expect(sent).To(HaveLen(1), "one lifecycle request for the stolen card")
+		Expect(decode(sent[0].RequestBody)).To(And(HaveKeyWithValue("notification_type", "delete"), HaveKeyWithValue("reason", "STOLEN")), "the deletion says STOLEN")
+		p := ax.Profile(ctx, c)
+		Expect(p.Cards).To(HaveLen(1), "deleting one card removed the other")
+		Expect(p.Cards[0].Last4).To(Equal(last4(k2)), "the other card stays")
+		Expect(calls(ctx, "enrolCard", ax.Key(c))).To(HaveLen(2), "the second card joins the profile: one enrolment per card")
 	})
 
-	It("reports an illegal token transition as terminal and does not retry it", conformance.Req(req.AXErr01, req.AXErr02), func() {
-		c := consumer()
-		k := card(c, "k1", freshCard())
+	It("reports an illegal token transition as terminal and does not retry it", ax.Case("illegal-transition-terminal", req.C2PErr02), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
 		tok := enrolled(ctx, c, k).TokenRef
-		_, err := act(ctx, "resume", c, k, "")
-		de := refused(err)
-		Expect(de.NetworkCode).To(Equal("INVALID_STATE_TRANSITION"))
-		Expect(de.Retryable).To(BeFalse())
+		_, err := ax.Act(ctx, "resume", c, k, "")
+		de := steps.Refusal(err)
+		Expect(de.NetworkCode).To(Equal("INVALID_STATE_TRANSITION"), "the issuer must report American Express's code")
+		Expect(de.Retryable).To(BeFalse(), "an illegal transition is terminal")
 		Expect(calls(ctx, "notifyTokenLifecycle", tok)).To(HaveLen(1), "a refused transition was sent again")
-		Expect(stateOf(ctx, k.Ref)).To(Equal(client.StateActive), "a refused transition changed the issuer's record")
-	})
-
-	It("tolerates fields it does not know in every answer", conformance.Req(req.AXErr04), func() {
-		c := consumer()
-		k := card(c, "k1", freshCard())
-		tok := enrolled(ctx, c, k).TokenRef
-		_, err := act(ctx, "suspend", c, k, "TEMPORARY_BLOCK")
-		Expect(err).NotTo(HaveOccurred(), "a lifecycle answer carrying an undeclared field broke the issuer")
-		p, err := conformance.Current().Driver.Profile(ctx, "", client.Amex, c.Ref)
-		Expect(err).NotTo(HaveOccurred(), "a profile answer carrying an undeclared field broke the issuer")
-		Expect(p.Cards).To(ConsistOf(HaveField("TokenRef", tok)))
-		extra := 0
-		for _, e := range calls(ctx, "", c.Ref, tok) {
-			if strings.Contains(e.ResponseBody, simulator.UnknownField) {
-				extra++
-			}
-		}
-		if extra == 0 {
-			Skip("amex runs with unknownFields=false: no answer carried an undeclared field")
-		}
-		Expect(extra).To(BeNumerically(">=", 3), "the enrolment, suspend and profile answers all carry the field")
+		Expect(ax.State(ctx, k)).To(Equal(client.StateActive), "a refused transition changed the issuer's record")
 	})
 })

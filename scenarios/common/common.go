@@ -1,15 +1,15 @@
-// Package common holds the scenarios for requirements that hold on every
-// network (C2P-...): they run once per network under test.
+// Package common holds the scenarios of rules several networks share
+// (C2P-...) whose check is the same on each: they are built once per
+// registered network, so every network a requirement applies to gets its
+// own cases and its own verdict.
 package common
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
+	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -19,207 +19,154 @@ import (
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
 	req "github.com/c2psim/c2psim/conformance/requirements"
+	"github.com/c2psim/c2psim/scenarios/steps"
+	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-var seq atomic.Int64
-
-func consumer(network string) client.Consumer {
-	return client.Consumer{Ref: fmt.Sprintf("c2p-%s-p%d-%d", network, GinkgoParallelProcess(), seq.Add(1)), FirstName: "Grace", LastName: "Hopper",
-		Emails: []string{"grace@example.com"}, Phones: []string{"12025550143"}, Locale: "en-US", Country: "USA"}
-}
-
-func card(c client.Consumer, network, ref, number string) conformance.CardJSON {
-	return conformance.CardJSON{Ref: c.Ref + "-" + ref, PAN: number, Expiry: "2031-02", NameOnCard: "Grace Hopper", Network: client.Network(network),
-		BillingAddress: client.Address{Line1: "1 Navy Way", City: "Arlington", PostalCode: "22201", State: "VA", Country: "USA"}}
-}
-
-// deleteAfter deletes, once the scenario is over, a sample card it
-// enrolled: a network that allows one live enrolment per card number
-// (American Express) would refuse the next scenario's enrolment of the same
-// sample card.
-func deleteAfter(t *conformance.Target, corr, consumerRef, cardRef string) {
-	DeferCleanup(func(ctx context.Context) {
-		if del, err := t.Driver.CardAction(ctx, corr, "delete", consumerRef, cardRef, "CARDHOLDER_REQUEST"); err == nil {
-			_, _ = t.Driver.Wait(ctx, corr, del, "20s")
-		}
-	}, NodeTimeout(30*time.Second))
-}
+// Backoff judgement: over three retries each wait must exceed the one
+// before by growth (a quarter), and none may exceed bound. A retry policy
+// with ±20% jitter doubling its delay grows by at least a third; a
+// constant or shrinking one never reaches a quarter, so no issuer passes by
+// chance.
+const (
+	growth = 1.25
+	bound  = 30 * time.Second
+)
 
 var _ = Describe("Every network", func() {
-	var ctx context.Context
-	BeforeEach(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = conformance.Ctx()
-		DeferCleanup(cancel)
-	})
-
-	It("keeps full card numbers out of every answer, log and journal", conformance.Req(req.C2PSec10), func() {
-		t := conformance.Current()
-		for _, n := range t.Networks {
-			cards := conformance.SampleCards(n)
-			if len(cards) == 0 {
-				continue
-			}
-			c := consumer(n)
-			op, err := t.Driver.Enrol(ctx, "sec10", c, card(c, n, "k1", cards[0]), false)
-			Expect(err).NotTo(HaveOccurred())
-			done, err := t.Driver.Wait(ctx, "sec10", op, "20s")
-			Expect(err).NotTo(HaveOccurred())
-			deleteAfter(t, "sec10", c.Ref, c.Ref+"-k1")
-			p, err := t.Driver.Profile(ctx, "sec10", client.Network(n), c.Ref)
-			Expect(err).NotTo(HaveOccurred())
-			enrolments, _ := t.Driver.Enrolments(ctx)
-			events, _ := t.Driver.Events(ctx)
-			journal, err := t.Control.Journal(ctx, journalQuery(n))
-			Expect(err).NotTo(HaveOccurred())
-			everything, _ := json.Marshal([]any{op, done, p, enrolments, events, journal})
-			Expect(string(everything)).NotTo(ContainSubstring(cards[0]), "a full card number appeared in %s's answers or journal", n)
-			Expect(done.CorrelationID).NotTo(ContainSubstring(cards[0][6:12]), "correlation IDs must not derive from the card number")
-		}
-	})
-
-	It("remembers an opt-out and never re-enrols that card automatically", conformance.Req(req.C2PLcm08), func() {
-		t := conformance.Current()
-		for _, n := range t.Networks {
-			cards := conformance.SampleCards(n)
-			if len(cards) == 0 {
-				continue
-			}
-			c := consumer(n)
-			op, err := t.Driver.Enrol(ctx, "", c, card(c, n, "k1", cards[0]), false)
-			Expect(err).NotTo(HaveOccurred())
-			_, err = t.Driver.Wait(ctx, "", op, "20s")
-			Expect(err).NotTo(HaveOccurred())
-			op, err = t.Driver.CardAction(ctx, "", "delete", c.Ref, c.Ref+"-k1", "CARDHOLDER_REQUEST")
-			Expect(err).NotTo(HaveOccurred())
-			_, err = t.Driver.Wait(ctx, "", op, "20s")
-			Expect(err).NotTo(HaveOccurred())
-			_, err = t.Driver.Enrol(ctx, "", c, card(c, n, "k1", cards[0]), true)
-			var de *conformance.DriverError
-			Expect(errors.As(err, &de)).To(BeTrue(), "an opted-out card was re-enrolled automatically on %s", n)
-			Expect(de.Status).To(Equal(422))
-		}
-	})
-
-	It("classifies refusals: terminal ones are not retried", conformance.Req(req.C2PErr01, req.C2PErr02), func() {
-		t := conformance.Current()
-		for _, n := range t.Networks {
-			c := consumer(n)
-			bad := card(c, n, "k1", "4000000000020034")
-			if n != "visa" {
-				continue // the refusal card is network-specific; each network's suite covers its own
-			}
-			_, err := t.Driver.Enrol(ctx, "", c, bad, false)
-			var de *conformance.DriverError
-			Expect(errors.As(err, &de)).To(BeTrue())
-			Expect(de.Retryable).To(BeFalse())
-			es, err := t.Control.Journal(ctx, journalQuery(n))
-			Expect(err).NotTo(HaveOccurred())
-			count := 0
-			for _, e := range es {
-				if strings.Contains(strings.Join(e.CorrelationIDs, " "), c.Ref) {
-					count++
-				}
-			}
-			Expect(count).To(Equal(1), "a terminal refusal was retried")
-		}
-	})
-
-	It("tolerates fields it does not know in every network's answers", conformance.Req(req.C2PErr04), func() {
-		t := conformance.Current()
-		sent := 0
-		for _, n := range t.Networks {
-			cards := conformance.SampleCards(n)
-			if len(cards) == 0 {
-				continue
-			}
-			c := consumer(n)
-			op, err := t.Driver.Enrol(ctx, "err04", c, card(c, n, "k1", cards[0]), false)
-			Expect(err).NotTo(HaveOccurred(), "%s: an answer carrying an undeclared field broke the issuer", n)
-			deleteAfter(t, "err04", c.Ref, c.Ref+"-k1")
-			done, err := t.Driver.Wait(ctx, "err04", op, "20s")
-			Expect(err).NotTo(HaveOccurred())
-			Expect(done.Status).To(Equal(client.Succeeded), "%s", n)
-			_, err = t.Driver.Profile(ctx, "err04", client.Network(n), c.Ref)
-			Expect(err).NotTo(HaveOccurred(), "%s: a profile answer carrying an undeclared field broke the issuer", n)
-			es, err := t.Control.Journal(ctx, journalQuery(n))
-			Expect(err).NotTo(HaveOccurred())
-			for _, e := range es {
-				if strings.Contains(e.ResponseBody+e.ResponsePlain, "c2psimFutureField") {
-					sent++
-					break
-				}
-			}
-		}
-		if sent == 0 {
-			Skip("every network runs with unknownFields=false: nothing unknown was sent")
-		}
-	})
-
-	It("retries a refused enrolment with bounded, growing backoff on every network", conformance.Req(req.C2PErr03), func() {
-		t := conformance.Current()
-		for _, n := range t.Networks {
-			cards := conformance.SampleCards(n)
-			if len(cards) == 0 {
-				continue
-			}
-			masked := pan.Mask(cards[0])
-			last, err := t.Control.Journal(ctx, journal.Query{Network: n, Limit: 1})
-			Expect(err).NotTo(HaveOccurred())
-			var mark uint64
-			if len(last) == 1 {
-				mark = last[0].Seq
-			}
-			_, err = t.Control.AddFault(ctx, fault.Rule{Network: n, Card: masked, Status: 503, Times: 2})
-			Expect(err).NotTo(HaveOccurred(), "%s", n)
-			c := consumer(n)
-			op, err := t.Driver.Enrol(ctx, "err03", c, card(c, n, "k1", cards[0]), false)
-			Expect(err).NotTo(HaveOccurred(), "%s: two 503s must be retried", n)
-			deleteAfter(t, "err03", c.Ref, c.Ref+"-k1")
-			_, err = t.Driver.Wait(ctx, "err03", op, "20s")
-			Expect(err).NotTo(HaveOccurred())
-			es, err := t.Control.Journal(ctx, journal.Query{Network: n, AfterSeq: mark, Direction: journal.Inbound})
-			Expect(err).NotTo(HaveOccurred())
-			var attempts []journal.Entry
-			for i := len(es) - 1; i >= 0; i-- { // oldest first
-				e := es[i]
-				if slices.Contains(e.Cards, masked) && (len(attempts) == 0 || e.OperationID == attempts[0].OperationID) {
-					attempts = append(attempts, e)
-				}
-			}
-			Expect(len(attempts)).To(BeNumerically(">=", 3), "%s: two refused attempts, then the accepted one", n)
-			Expect(attempts[0].Fault).NotTo(BeEmpty(), "%s", n)
-			Expect(attempts[1].Fault).NotTo(BeEmpty(), "%s", n)
-			first, second := attempts[1].Time.Sub(attempts[0].Time), attempts[2].Time.Sub(attempts[1].Time)
-			Expect(second).To(BeNumerically(">", first), "%s: retries did not back off (%s then %s)", n, first, second)
-			Expect(second).To(BeNumerically("<", 30*time.Second), "%s: backoff is not bounded", n)
-		}
-	})
-
-	It("retries an enrolment whose answer was lost without enrolling twice, on every network", conformance.Req(req.C2PIdm04), func() {
-		t := conformance.Current()
-		played := 0
-		for _, n := range t.Networks {
-			lost := conformance.OutcomeCard(n, conformance.OutcomeAnswerLost)
-			if lost == "" {
-				continue
-			}
-			played++
-			c := consumer(n)
-			op, err := t.Driver.Enrol(ctx, "idm04", c, card(c, n, "k1", lost), false)
-			Expect(err).NotTo(HaveOccurred(), "%s: the issuer gave up after a lost answer", n)
-			deleteAfter(t, "idm04", c.Ref, c.Ref+"-k1")
-			done, err := t.Driver.Wait(ctx, "idm04", op, "20s")
-			Expect(err).NotTo(HaveOccurred())
-			Expect(done.Status).To(Equal(client.Succeeded), "%s", n)
-			p, err := t.Driver.Profile(ctx, "idm04", client.Network(n), c.Ref)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(p.Cards).To(HaveLen(1), "%s: the card was enrolled more than once", n)
-		}
-		if played == 0 {
-			Skip("no network under test names an answer-lost test card")
-		}
-	})
+	for _, net := range conformance.Networks() {
+		n := steps.On(net.ID)
+		Context(string(net.ID), func() {
+			shared(n, net)
+		})
+	}
 })
+
+func shared(n *steps.Net, net conformance.Network) {
+	// enrolAttempts are the requests that carried card number number on the
+	// enrolment operation, oldest first.
+	enrolAttempts := func(ctx context.Context, mark uint64, number string) []journal.Entry {
+		var out []journal.Entry
+		for _, e := range steps.WithCard(n.Since(ctx, mark, journal.Inbound), number) {
+			if e.OperationID == net.EnrolOperation {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+
+	It("keeps full card numbers out of the issuer's answers and the exchanges", n.Case("no-clear-card-number", req.C2PSec10), func(ctx SpecContext) {
+		c := n.Consumer()
+		k := n.NewCard(ctx, c, "k1")
+		op, err := n.Enrol(ctx, c, k)
+		Expect(err).NotTo(HaveOccurred(), "enrolling a card")
+		done := n.Wait(ctx, op)
+		p := n.Profile(ctx, c)
+		enrolments, err := n.Driver().Enrolments(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		events, err := n.Driver().Events(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		answers, _ := json.Marshal([]any{op, done, p, enrolments, events})
+		Expect(string(answers)).NotTo(ContainSubstring(k.PAN), "a full card number appeared in the issuer's driver answers")
+		exchanges, _ := json.Marshal(n.Exchanges(ctx, c, ""))
+		Expect(string(exchanges)).NotTo(ContainSubstring(k.PAN), "a full card number appeared in the journal of the issuer's calls")
+		for _, id := range []string{done.ID, done.CorrelationID, op.NetworkIDs.Consumer, op.NetworkIDs.Card} {
+			Expect(id).NotTo(ContainSubstring(k.PAN[6:12]), "an identifier derives from the card number: %q", pan.RedactText(id))
+		}
+	})
+
+	It("remembers an opt-out and never re-enrols that card automatically", n.Case("opt-out-remembered", req.C2PLcm08), func(ctx SpecContext) {
+		c := n.Consumer()
+		k := n.NewCard(ctx, c, "k1")
+		n.Enrolled(ctx, c, k)
+		_, err := n.Act(ctx, "delete", c, k, "CARDHOLDER_REQUEST")
+		Expect(err).NotTo(HaveOccurred(), "opting the card out")
+		mark := n.Mark(ctx)
+		_, err = n.AutoEnrol(ctx, c, k)
+		de := steps.Refusal(err)
+		Expect(de.Status).To(Equal(http.StatusUnprocessableEntity), "an automatic enrolment of an opted-out card must be refused by the issuer")
+		Expect(enrolAttempts(ctx, mark, k.PAN)).To(BeEmpty(), "the opted-out card was sent to the network again")
+	})
+
+	It("retries a server error and then succeeds", n.Case("server-error-retried", req.C2PErr01), func(ctx SpecContext) {
+		c := n.Consumer()
+		k := n.NewCard(ctx, c, "k1")
+		mark := n.Mark(ctx)
+		n.Fault(ctx, fault.Rule{Operation: net.EnrolOperation, Card: pan.Mask(k.PAN), Status: net.ServerError.Status, Code: net.ServerError.Code, Times: 1})
+		n.Enrolled(ctx, c, k)
+		attempts := enrolAttempts(ctx, mark, k.PAN)
+		Expect(attempts).To(HaveLen(2), "a %d %s must be retried once", net.ServerError.Status, net.ServerError.Code)
+		Expect(attempts[0].Fault).NotTo(BeEmpty(), "the first attempt should have met the fault")
+	})
+
+	It("surfaces a validation refusal as terminal and does not send it again", n.Case("terminal-refusal", req.C2PErr01, req.C2PErr02), func(ctx SpecContext) {
+		c := n.Consumer()
+		k := n.NewCard(ctx, c, "k1")
+		mark := n.Mark(ctx)
+		n.Fault(ctx, fault.Rule{Operation: net.EnrolOperation, Card: pan.Mask(k.PAN), Status: net.Validation.Status, Code: net.Validation.Code})
+		_, err := n.Enrol(ctx, c, k)
+		de := steps.Refusal(err)
+		Expect(de.NetworkCode).To(Equal(net.Validation.Code), "the issuer must read the network's code from its error envelope")
+		Expect(de.HTTPStatus).To(Equal(net.Validation.Status), "the issuer must report the network's status")
+		Expect(de.Retryable).To(BeFalse(), "a %d %s is terminal", net.Validation.Status, net.Validation.Code)
+		Expect(enrolAttempts(ctx, mark, k.PAN)).To(HaveLen(1), "a terminal refusal was sent again")
+	})
+
+	It("backs off between retries, each wait longer than the last and bounded", n.Case("backoff-grows", req.C2PErr03), func(ctx SpecContext) {
+		c := n.Consumer()
+		k := n.NewCard(ctx, c, "k1")
+		mark := n.Mark(ctx)
+		n.Fault(ctx, fault.Rule{Operation: net.EnrolOperation, Card: pan.Mask(k.PAN), Status: net.ServerError.Status, Code: net.ServerError.Code, Times: 3})
+		n.Enrolled(ctx, c, k)
+		attempts := enrolAttempts(ctx, mark, k.PAN)
+		Expect(len(attempts)).To(BeNumerically(">=", 4), "three refused attempts, then the accepted one")
+		var waits []time.Duration
+		for i := 1; i < 4; i++ {
+			waits = append(waits, attempts[i].Time.Sub(attempts[i-1].Time))
+		}
+		for i, w := range waits {
+			Expect(w).To(BeNumerically("<=", bound), "wait %d (%s) exceeds the %s bound", i+1, w, bound)
+			if i > 0 {
+				Expect(float64(w)).To(BeNumerically(">=", growth*float64(waits[i-1])),
+					"the waits between retries do not grow (%s): each must be at least %.2f times the one before", fmtWaits(waits), growth)
+			}
+		}
+	})
+
+	It("tolerates fields it does not know in the network's answers", n.Case("unknown-fields-tolerated", req.C2PErr04), func(ctx SpecContext) {
+		if on := n.Setting(ctx, "unknownFields"); on != "true" {
+			Skip(fmt.Sprintf("setting off: %s.unknownFields=%s, so the network's answers carry no undeclared field", net.ID, on))
+		}
+		c := n.Consumer()
+		k := n.NewCard(ctx, c, "k1")
+		n.Enrolled(ctx, c, k)
+		p := n.Profile(ctx, c)
+		Expect(p.Cards).NotTo(BeEmpty(), "the profile read back lost the card")
+		extra := 0
+		for _, e := range n.Exchanges(ctx, c, "") {
+			if strings.Contains(e.ResponseBody+e.ResponsePlain, simulator.UnknownField) {
+				extra++
+			}
+		}
+		Expect(extra).To(BeNumerically(">", 0), "no answer carried the undeclared field the simulator adds")
+	})
+
+	It("retries an enrolment whose answer was lost without enrolling twice", n.Case("answer-lost-once", req.C2PIdm04), func(ctx SpecContext) {
+		c := n.Consumer()
+		k := n.Card(c, "k1", n.TestCard(ctx, steps.AnswerLost))
+		done := n.Enrolled(ctx, c, k)
+		Expect(done.Status).To(Equal(client.Succeeded), "the card is enrolled; the issuer must find that out after the lost answer")
+		p := n.Profile(ctx, c)
+		Expect(p.Cards).To(HaveLen(1), "the card was enrolled more than once")
+	})
+}
+
+func fmtWaits(ws []time.Duration) string {
+	var s []string
+	for _, w := range ws {
+		s = append(s, w.Round(time.Millisecond).String())
+	}
+	return strings.Join(s, " → ")
+}

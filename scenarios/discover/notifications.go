@@ -10,79 +10,74 @@ import (
 	"github.com/c2psim/c2psim/client"
 	"github.com/c2psim/c2psim/conformance"
 	req "github.com/c2psim/c2psim/conformance/requirements"
+	"github.com/c2psim/c2psim/scenarios/steps"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-// stateOf is the issuer's own view of a card's enrolment, through the driver.
-func stateOf(ctx context.Context, cardRef string) client.State {
-	es, err := conformance.Current().Driver.Enrolments(ctx)
-	Expect(err).NotTo(HaveOccurred())
-	for _, e := range es {
-		if e.Network == client.Discover && e.CardRef == cardRef {
-			return e.State
-		}
-	}
-	return ""
-}
-
-func networkChanges(ctx context.Context, c client.Consumer, cardRef, status, eventID string, glitch bool) map[string]any {
-	p := map[string]any{"consumerId": c.Ref, "cardId": cardRef, "status": status, "glitch": glitch}
+// networkChanges makes Discover change a card's token status and notify
+// the issuer, naming the consumer and card by the identifiers the issuer
+// uses at Discover.
+func networkChanges(ctx context.Context, c client.Consumer, k conformance.CardJSON, status, eventID string, glitch bool) map[string]any {
+	GinkgoHelper()
+	p := map[string]any{"consumerId": ds.IDs(c).Consumer, "cardId": ds.CardIDs(c, k).Card, "status": status, "glitch": glitch}
 	if eventID != "" {
 		p["eventId"] = eventID
 	}
-	res, err := conformance.Current().Control.Trigger(ctx, "discover", "tokenStatusChange", p)
+	res, err := ds.Trigger(ctx, "tokenStatusChange", p)
 	Expect(err).NotTo(HaveOccurred(), "the issuer did not accept the token event")
 	return res
 }
 
+func eventsWithID(ctx context.Context, id string) []client.NetworkEvent {
+	GinkgoHelper()
+	return ds.Events(ctx, func(ev client.NetworkEvent) bool { return ev.ID == id })
+}
+
 var _ = Describe("Discover token lifecycle notifications", Label("discover"), func() {
-	var ctx context.Context
-	BeforeEach(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = conformance.Ctx()
-		DeferCleanup(cancel)
+	It("applies a token status the network changed to the issuer's record", ds.Case("status-change-applied", req.C2PLcm12), func(ctx SpecContext) {
+		c := ds.Consumer()
+		k := ds.NewCard(ctx, c, "k1")
+		ds.Enrolled(ctx, c, k)
+		networkChanges(ctx, c, k, "SUSPENDED", "", false)
+		Eventually(func() client.State { return ds.State(ctx, k) }).WithContext(ctx).Should(Equal(client.StateSuspended), "the notified SUSPENDED was not applied")
+		networkChanges(ctx, c, k, "ACTIVE", "", false)
+		Eventually(func() client.State { return ds.State(ctx, k) }).WithContext(ctx).Should(Equal(client.StateActive), "the notified ACTIVE was not applied")
 	})
 
-	It("applies a token status the network changed to the issuer's record", conformance.Req(req.DSLcm12), func() {
-		c := consumer()
-		k := card(c, "k1", sampleCard)
-		enrolled(ctx, c, k)
-		networkChanges(ctx, c, k.Ref, "SUSPENDED", "", false)
-		Eventually(func() client.State { return stateOf(ctx, k.Ref) }).WithContext(ctx).Should(Equal(client.StateSuspended))
-		networkChanges(ctx, c, k.Ref, "ACTIVE", "", false)
-		Eventually(func() client.State { return stateOf(ctx, k.Ref) }).WithContext(ctx).Should(Equal(client.StateActive))
-	})
-
-	It("does not apply a redelivered notification twice", conformance.Req(req.DSNtf05), func() {
-		c := consumer()
-		k := card(c, "k1", sampleCard)
-		enrolled(ctx, c, k)
+	It("does not apply a redelivered notification twice, even after a newer one", ds.Case("redelivery-applied-once", req.C2PNtf05), func(ctx SpecContext) {
+		c := ds.Consumer()
+		k := ds.NewCard(ctx, c, "k1")
+		ds.Enrolled(ctx, c, k)
 		first := fmt.Sprintf("evt-%s-1", c.Ref)
-		networkChanges(ctx, c, k.Ref, "SUSPENDED", first, false)
-		networkChanges(ctx, c, k.Ref, "ACTIVE", "", false)
+		networkChanges(ctx, c, k, "SUSPENDED", first, false)
+		networkChanges(ctx, c, k, "ACTIVE", "", false)
 		// The first event arrives again (a network retry): the card must stay ACTIVE.
-		networkChanges(ctx, c, k.Ref, "SUSPENDED", first, false)
-		Expect(stateOf(ctx, k.Ref)).To(Equal(client.StateActive), "a redelivered event was applied again")
-		events, err := conformance.Current().Driver.Events(ctx)
-		Expect(err).NotTo(HaveOccurred())
-		dups := 0
-		for _, e := range events {
-			if e.ID == first && e.Duplicate {
-				dups++
-			}
-		}
-		Expect(dups).To(Equal(1))
+		networkChanges(ctx, c, k, "SUSPENDED", first, false)
+		Expect(ds.State(ctx, k)).To(Equal(client.StateActive), "a redelivered event was applied again")
+		evs := eventsWithID(ctx, first)
+		Expect(evs).To(HaveLen(2), "both deliveries are recorded")
+		Expect(steps.Applied(evs)).To(Equal(1), "the same event was applied twice")
 	})
 
-	It("converges after a refused first delivery", conformance.Req(req.DSNtf06), func() {
-		c := consumer()
-		k := card(c, "k1", sampleCard)
-		enrolled(ctx, c, k)
-		res := networkChanges(ctx, c, k.Ref, "SUSPENDED", "", true)
-		Expect(res["attempts"]).To(BeNumerically("==", 2), "the spoilt first delivery should be refused and redelivered")
-		Eventually(func() client.State { return stateOf(ctx, k.Ref) }).WithContext(ctx).Should(Equal(client.StateSuspended))
-		attempts, err := conformance.Current().Control.Journal(ctx, journal.Query{Network: "discover", Direction: journal.Outbound, CorrelationID: c.Ref})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(attempts).To(ContainElement(HaveField("Status", 401)), "the issuer accepted a notification whose signature does not verify")
+	It("converges after a refused first delivery", ds.Case("redelivery-converges", req.C2PNtf06), func(ctx SpecContext) {
+		c := ds.Consumer()
+		k := ds.NewCard(ctx, c, "k1")
+		ds.Enrolled(ctx, c, k)
+		id := fmt.Sprintf("evt-%s-r", c.Ref)
+		networkChanges(ctx, c, k, "SUSPENDED", id, true)
+		Eventually(func() client.State { return ds.State(ctx, k) }).WithContext(ctx).Should(Equal(client.StateSuspended), "the redelivered event was not applied")
+		Expect(steps.Applied(eventsWithID(ctx, id))).To(Equal(1), "the issuer did not converge on applying the event once")
+	})
+
+	It("refuses a token event whose signature does not verify, without applying it", ds.Case("bad-signature-refused", req.C2PSec11), func(ctx SpecContext) {
+		c := ds.Consumer()
+		k := ds.NewCard(ctx, c, "k1")
+		ds.Enrolled(ctx, c, k)
+		id := fmt.Sprintf("evt-%s-s", c.Ref)
+		networkChanges(ctx, c, k, "SUSPENDED", id, true)
+		attempts := ds.Correlated(ctx, "notifyTokenEvent", journal.Outbound, id)
+		Expect(attempts).NotTo(BeEmpty(), "the event was not delivered")
+		Expect(attempts[0].Status).To(BeNumerically(">=", 400), "the issuer accepted an event whose x-dfs-signature does not verify (answered %d)", attempts[0].Status)
+		Expect(eventsWithID(ctx, id)).To(HaveLen(len(attempts)-1), "the issuer recorded the delivery it should have refused")
 	})
 })

@@ -1,172 +1,117 @@
+// Package discover holds the Discover Click to Pay conformance scenarios.
 package discover
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"strings"
-	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/c2psim/c2psim/client"
-	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/client/pan"
 	req "github.com/c2psim/c2psim/conformance/requirements"
-	"github.com/c2psim/c2psim/simulator/fault"
+	"github.com/c2psim/c2psim/scenarios/steps"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-const (
-	sampleCard     = "6445644564456445"
-	secondCard     = "6011000000000012"
-	ineligibleCard = "6011000000002034" // 422 code 2003
-	answerLostCard = "6011000000005037" // accepted and processed, but the first answer is a 503
-)
+var ds = steps.On(req.Discover)
 
-var seq atomic.Int64
+// outcomeIneligible is Discover's test card refused at once with 422 code
+// 2003 (GET /_admin/networks).
+const outcomeIneligible = "ineligible"
 
-func consumer() client.Consumer {
-	return client.Consumer{Ref: fmt.Sprintf("ds-p%d-c%d", GinkgoParallelProcess(), seq.Add(1)), FirstName: "Grace", LastName: "Hopper",
-		Emails: []string{"grace@example.com"}, Phones: []string{"12025550143"}, Locale: "en-US", Country: "USA"}
+func decode(s, what string) map[string]any {
+	GinkgoHelper()
+	var m map[string]any
+	Expect(json.Unmarshal([]byte(s), &m)).To(Succeed(), "%s is not JSON", what)
+	return m
 }
 
-func card(c client.Consumer, ref, number string) conformance.CardJSON {
-	return conformance.CardJSON{Ref: c.Ref + "-" + ref, PAN: number, Expiry: "2031-02", NameOnCard: "Grace Hopper", Network: client.Discover,
-		BillingAddress: client.Address{Line1: "1 Navy Way", City: "Arlington", PostalCode: "22201", State: "VA", Country: "USA"}}
-}
-
-func enrolled(ctx context.Context, c client.Consumer, k conformance.CardJSON) *client.Operation {
-	d := conformance.Current().Driver
-	op, err := d.Enrol(ctx, "", c, k, false)
-	Expect(err).NotTo(HaveOccurred(), "enrolling %s", k.Ref)
-	return waited(ctx, op)
-}
-
-func waited(ctx context.Context, op *client.Operation) *client.Operation {
-	done, err := conformance.Current().Driver.Wait(ctx, "", op, "20s")
-	Expect(err).NotTo(HaveOccurred())
-	return done
-}
-
-// exchanges are the simulator's journal entries for one consumer, oldest first.
-func exchanges(ctx context.Context, c client.Consumer, op string) []journal.Entry {
-	es, err := conformance.Current().Control.Journal(ctx, journal.Query{Network: "discover", OperationID: op, CorrelationID: c.Ref})
-	Expect(err).NotTo(HaveOccurred())
-	for i, j := 0, len(es)-1; i < j; i, j = i+1, j-1 {
-		es[i], es[j] = es[j], es[i]
-	}
-	return es
+func object(v any, what string) map[string]any {
+	GinkgoHelper()
+	m, ok := v.(map[string]any)
+	Expect(ok).To(BeTrue(), "%s is not an object: %v", what, v)
+	return m
 }
 
 var _ = Describe("Discover Click to Pay", Label("discover"), func() {
-	var ctx context.Context
-	BeforeEach(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = conformance.Ctx()
-		DeferCleanup(cancel)
+	It("enrols a consumer with the consumer's and the card's data as given, the card encrypted", ds.Case("enrol-complete",
+		req.C2PEnr01, req.C2PEnr02, req.C2PEnr03), func(ctx SpecContext) {
+		c := ds.Consumer()
+		k := ds.NewCard(ctx, c, "k1")
+		ds.Enrolled(ctx, c, k)
+		es := ds.Exchanges(ctx, c, "enrolConsumer")
+		Expect(es).To(HaveLen(1), "one enrolConsumer for one consumer")
+		body := decode(es[0].RequestBody, "the enrolConsumer body")
+		cons := object(body["consumer"], "consumer")
+		Expect(cons).To(HaveKeyWithValue("consumerId", ds.IDs(c).Consumer), "consumerId is the identifier the issuer reported")
+		Expect(cons).To(HaveKeyWithValue("firstName", c.FirstName), "firstName must be the consumer's first name")
+		Expect(cons).To(HaveKeyWithValue("lastName", c.LastName), "lastName must be the consumer's last name")
+		Expect(cons).To(HaveKeyWithValue("email", c.Emails[0]), "email must be the consumer's")
+		Expect(cons).To(HaveKey("phone"), "the consumer's phone is required")
+		Expect(cons["phone"]).To(ContainSubstring(c.Phones[0][len(c.Phones[0])-7:]), "phone must be the consumer's")
+		Expect(cons).To(HaveKeyWithValue("locale", c.Locale), "locale is ll-CC")
+		Expect(cons).To(HaveKeyWithValue("country", c.Country), "country must be the consumer's")
+		card := object(body["card"], "card")
+		Expect(card["encryptedCard"]).To(MatchRegexp(`^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$`), "card data must travel as a JWE")
+		plain := decode(es[0].RequestPlain, "the decrypted card")
+		Expect(plain).To(HaveKeyWithValue("pan", pan.Mask(k.PAN)), "the encrypted card must hold the card's number")
+		Expect(plain).To(HaveKeyWithValue("nameOnCard", k.NameOnCard), "nameOnCard must be the card's")
+		addr := object(plain["billingAddress"], "billingAddress")
+		Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billingAddress must be the card's")
+		Expect(string(mustJSON(plain))).NotTo(ContainSubstring(k.PAN), "the journal holds the full card number")
 	})
 
-	It("enrols a consumer with complete data and the card encrypted", conformance.Req(req.DSEnr01, req.DSEnr02, req.DSEnr03), func() {
-		c := consumer()
-		Expect(enrolled(ctx, c, card(c, "k1", sampleCard)).Status).To(Equal(client.Succeeded))
-		es := exchanges(ctx, c, "enrolConsumer")
-		Expect(es).To(HaveLen(1))
-		var body map[string]map[string]any
-		Expect(json.Unmarshal([]byte(es[0].RequestBody), &body)).To(Succeed())
-		for _, f := range []string{"consumerId", "firstName", "lastName", "email", "phone", "locale", "country"} {
-			Expect(body["consumer"]).To(HaveKey(f))
+	It("reuses its access token across calls", ds.Case("token-reused", req.DSSec08), func(ctx SpecContext) {
+		mark := ds.Mark(ctx)
+		c := ds.Consumer()
+		ds.Enrolled(ctx, c, ds.NewCard(ctx, c, "k1"))
+		ds.Enrolled(ctx, c, ds.NewCard(ctx, c, "k2"))
+		ds.Profile(ctx, c)
+		tokens := 0
+		for _, e := range ds.Since(ctx, mark, journal.Inbound) {
+			if e.OperationID == "getToken" {
+				tokens++
+			}
 		}
-		Expect(body["card"]["encryptedCard"]).To(MatchRegexp(`^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$`), "card data must travel as a JWE")
-		var plain map[string]any
-		Expect(json.Unmarshal([]byte(es[0].RequestPlain), &plain)).To(Succeed(), "the simulator could not decrypt the card")
-		for _, f := range []string{"pan", "nameOnCard", "billingAddress"} {
-			Expect(plain).To(HaveKey(f))
-		}
-	})
-
-	It("reuses its access token across calls", conformance.Req(req.DSSec08), func() {
-		before, err := conformance.Current().Control.Journal(ctx, journal.Query{Network: "discover", OperationID: "getToken"})
-		Expect(err).NotTo(HaveOccurred())
-		c := consumer()
-		enrolled(ctx, c, card(c, "k1", sampleCard))
-		enrolled(ctx, c, card(c, "k2", secondCard))
-		_, err = conformance.Current().Driver.Profile(ctx, "", client.Discover, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		after, err := conformance.Current().Control.Journal(ctx, journal.Query{Network: "discover", OperationID: "getToken"})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(len(after)-len(before)).To(BeNumerically("<=", 1), "a token was fetched per call")
-		calls := exchanges(ctx, c, "")
-		Expect(len(calls)).To(BeNumerically(">=", 3))
-		tokens := map[string]bool{}
+		Expect(tokens).To(BeNumerically("<=", 1), "a token was fetched per call")
+		calls := ds.Exchanges(ctx, c, "")
+		Expect(len(calls)).To(BeNumerically(">=", 3), "two enrolments and a profile read")
+		used := map[string]bool{}
 		for _, e := range calls {
-			tokens[e.Notes["token"]] = true
+			used[e.Notes["token"]] = true
 		}
-		Expect(tokens).To(HaveLen(1), "calls used several tokens: %v", tokens)
+		Expect(used).To(HaveLen(1), "the consumer's calls used several tokens: %v", used)
 	})
 
-	It("surfaces an ineligible card as terminal and does not retry it", conformance.Req(req.DSEnr09, req.DSErr01, req.DSErr02), func() {
-		c := consumer()
-		_, err := conformance.Current().Driver.Enrol(ctx, "", c, card(c, "k1", ineligibleCard), false)
-		var de *conformance.DriverError
-		Expect(errors.As(err, &de)).To(BeTrue(), "expected a refusal, got %v", err)
-		Expect(de.NetworkCode).To(Equal("2003"))
-		Expect(de.Retryable).To(BeFalse())
-		Expect(exchanges(ctx, c, "enrolConsumer")).To(HaveLen(1), "a terminal error was retried")
+	It("surfaces an ineligible card as terminal and does not retry it", ds.Case("ineligible-terminal", req.C2PEnr09, req.C2PErr02), func(ctx SpecContext) {
+		c := ds.Consumer()
+		_, err := ds.Enrol(ctx, c, ds.Card(c, "k1", ds.TestCard(ctx, outcomeIneligible)))
+		de := steps.Refusal(err)
+		Expect(de.NetworkCode).To(Equal("2003"), "the issuer must report Discover's code")
+		Expect(de.Retryable).To(BeFalse(), "code 2003 is terminal")
+		Expect(ds.Exchanges(ctx, c, "enrolConsumer")).To(HaveLen(1), "a terminal error was retried")
 	})
 
-	It("tolerates fields it does not know in Discover's answers", conformance.Req(req.DSErr04), func() {
-		c := consumer()
-		Expect(enrolled(ctx, c, card(c, "k1", sampleCard)).Status).To(Equal(client.Succeeded))
-		_, err := conformance.Current().Driver.Profile(ctx, "", client.Discover, c.Ref)
-		Expect(err).NotTo(HaveOccurred(), "a profile answer carrying an undeclared field broke the issuer")
-		es := exchanges(ctx, c, "")
-		Expect(es).NotTo(BeEmpty())
-		if !strings.Contains(es[0].ResponseBody, "c2psimFutureField") {
-			Skip("the simulator runs with discover.unknownFields=false: nothing unknown was sent")
-		}
-	})
-
-	It("retries an enrolment whose answer was lost without enrolling the card twice", conformance.Req(req.DSIdm04), func() {
-		c := consumer()
-		done := enrolled(ctx, c, card(c, "k1", answerLostCard))
-		Expect(done.Status).To(Equal(client.Succeeded), "the card is enrolled; the issuer must find that out after the lost answer")
-		sent := exchanges(ctx, c, "enrolConsumer")
-		Expect(sent).NotTo(BeEmpty())
-		Expect(sent[0].Status).To(Equal(http.StatusServiceUnavailable))
-		for _, e := range sent[1:] {
-			Expect(e.Status).NotTo(Equal(http.StatusAccepted), "the consumer was enrolled a second time")
-		}
-		Expect(exchanges(ctx, c, "addCard")).To(BeEmpty(), "the card was added a second time")
-		p, err := conformance.Current().Driver.Profile(ctx, "", client.Discover, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Cards).To(HaveLen(1))
-	})
-
-	It("retries a service error and then succeeds", conformance.Req(req.DSErr01), func() {
-		c := consumer()
-		_, err := conformance.Current().Control.AddFault(ctx, fault.Rule{Network: "discover", Operation: "enrolConsumer", Status: 503, Code: "5000", Times: 1})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(enrolled(ctx, c, card(c, "k1", sampleCard)).Status).To(Equal(client.Succeeded))
-		Expect(exchanges(ctx, c, "enrolConsumer")).To(HaveLen(2))
-	})
-
-	It("suspends and resumes a card, then deletes it while keeping the other", conformance.Req(req.DSLcm05, req.DSLcm03), func() {
-		c := consumer()
-		enrolled(ctx, c, card(c, "k1", sampleCard))
-		enrolled(ctx, c, card(c, "k2", secondCard))
-		d := conformance.Current().Driver
+	It("suspends and resumes a card, then deletes it while keeping the other", ds.Case("suspend-resume-delete", req.C2PLcm05, req.C2PLcm03), func(ctx SpecContext) {
+		c := ds.Consumer()
+		k1, k2 := ds.NewCard(ctx, c, "k1"), ds.NewCard(ctx, c, "k2")
+		ds.Enrolled(ctx, c, k1)
+		ds.Enrolled(ctx, c, k2)
 		for _, action := range []string{"suspend", "resume", "delete"} {
-			op, err := d.CardAction(ctx, "", action, c.Ref, c.Ref+"-k1", "LOST")
-			Expect(err).NotTo(HaveOccurred(), action)
-			Expect(waited(ctx, op).Status).To(Equal(client.Succeeded), action)
+			op, err := ds.Act(ctx, action, c, k1, "LOST")
+			Expect(err).NotTo(HaveOccurred(), "%s refused", action)
+			Expect(op.Status).To(Equal(client.Succeeded), "%s did not succeed", action)
 		}
-		p, err := d.Profile(ctx, "", client.Discover, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Cards).To(HaveLen(1))
-		Expect(p.Cards[0].Last4).To(Equal(secondCard[12:]))
-		Expect(exchanges(ctx, c, "cardStatus")).To(HaveLen(2))
+		p := ds.Profile(ctx, c)
+		Expect(p.Cards).To(HaveLen(1), "deleting one card removed the other")
+		Expect(p.Cards[0].Last4).To(Equal(k2.PAN[len(k2.PAN)-4:]), "the other card stays")
+		Expect(ds.Exchanges(ctx, c, "cardStatus")).To(HaveLen(2), "one suspend and one resume through cardStatus")
+		Expect(ds.Exchanges(ctx, c, "deleteCard")).To(HaveLen(1), "one deleteCard for the closed card")
 	})
 })
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

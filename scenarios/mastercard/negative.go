@@ -18,6 +18,7 @@ import (
 	"github.com/c2psim/c2psim/client/mastercard/oauth1"
 	"github.com/c2psim/c2psim/conformance"
 	"github.com/c2psim/c2psim/internal/pemkey"
+	"github.com/c2psim/c2psim/simulator/journal"
 )
 
 // These scenarios act as a misbehaving client on purpose, straight against
@@ -36,7 +37,7 @@ type rawClient struct {
 // registered a signing key of its own, the simulator no longer accepts it and
 // these checks cannot run.
 func newRawClient(ctx context.Context) *rawClient {
-	creds := credentials(ctx)
+	creds := mc.Credentials(ctx)
 	k, err := pemkey.ParsePrivate(creds["signing-private-key"])
 	Expect(err).NotTo(HaveOccurred(), "the simulator's signing-private-key")
 	if registered, err := pemkey.ParsePublic(creds["signing-public-key"]); err == nil && !registered.Equal(&k.PublicKey) {
@@ -82,7 +83,9 @@ func send(ctx context.Context, body []byte, auth string, signer *oauth1.Signer) 
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Authorization", auth)
 	resp, err := t.HTTP.Do(r)
-	Expect(err).NotTo(HaveOccurred())
+	if err != nil {
+		conformance.HarnessFailure(err)
+	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	var m map[string]any
@@ -102,17 +105,10 @@ func gatewayReason(m map[string]any) string {
 }
 
 var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
-	var ctx context.Context
-	BeforeEach(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = conformance.Ctx()
-		DeferCleanup(cancel)
-	})
-
-	It("refuses a bad signature, a replayed nonce and a stale timestamp with 401 AUTHENTICATION_FAILED", conformance.SimulatorCheck("mastercard"), func() {
+	It("refuses a bad signature, a replayed nonce and a stale timestamp with 401 AUTHENTICATION_FAILED", mc.SimulatorCheck("oauth1-refusals"), func(ctx SpecContext) {
 		r := newRawClient(ctx)
-		c := consumer()
-		body := r.enrolment(c.Ref, r.card(sampleCard))
+		c := mc.Consumer()
+		body := r.enrolment(c.Ref, r.card(mc.FreshNumber(ctx)))
 
 		other := *r.signer
 		other.Key = mustKey()
@@ -138,12 +134,13 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		status, m = send(ctx, body, auth, nil)
 		Expect(status).To(Equal(http.StatusUnauthorized), "a replayed nonce was accepted")
 		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"))
-		Expect(exchanges(ctx, c.Ref, "putCard")).To(HaveLen(1), "only the genuine request may reach the enrolment service")
+		Expect(mc.Correlated(ctx, "putCard", journal.Inbound, c.Ref)).To(HaveLen(1), "only the genuine request may reach the enrolment service")
 	})
 
-	It("refuses card data in clear without echoing it", conformance.SimulatorCheck("mastercard"), func() {
+	It("refuses card data in clear without echoing it", mc.SimulatorCheck("clear-card-refused"), func(ctx SpecContext) {
 		r := newRawClient(ctx)
-		c := consumer()
+		c := mc.Consumer()
+		sampleCard := mc.FreshNumber(ctx)
 		status, m := send(ctx, r.enrolment(c.Ref, sampleCard+"|08|2030|Ada Lovelace"), "", r.signer)
 		Expect(status).To(Equal(http.StatusBadRequest))
 		Expect(m).To(HaveKeyWithValue("reason", "INVALID_ARGUMENT"))
@@ -151,11 +148,11 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		Expect(string(raw)).NotTo(ContainSubstring(sampleCard), "the refusal echoed the card number")
 	})
 
-	It("refuses an unknown srcClientId as INVALID_STATE", conformance.SimulatorCheck("mastercard"), func() {
+	It("refuses an unknown srcClientId as INVALID_STATE", mc.SimulatorCheck("unknown-src-client-id"), func(ctx SpecContext) {
 		r := newRawClient(ctx)
 		r.srcClientID = "00000000-0000-4000-8000-000000000000"
-		c := consumer()
-		status, m := send(ctx, r.enrolment(c.Ref, r.card(sampleCard)), "", r.signer)
+		c := mc.Consumer()
+		status, m := send(ctx, r.enrolment(c.Ref, r.card(mc.FreshNumber(ctx))), "", r.signer)
 		Expect(status).To(Equal(http.StatusBadRequest))
 		Expect(m).To(HaveKeyWithValue("reason", "INVALID_STATE"))
 		Expect(m["message"]).To(ContainSubstring("srcClientId"))

@@ -1,374 +1,276 @@
+// Package mastercard holds the Mastercard Click to Pay conformance scenarios.
 package mastercard
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/c2psim/c2psim/client"
-	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/client/pan"
 	req "github.com/c2psim/c2psim/conformance/requirements"
+	"github.com/c2psim/c2psim/scenarios/steps"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-// Published and outcome test cards of the Mastercard simulator.
+var mc = steps.On(req.Mastercard)
+
+// Outcomes of Mastercard's own test cards (GET /_admin/networks).
 const (
-	sampleCard     = "5186001700008785"
-	secondCard     = "5186001700009726"
-	thirdCard      = "2223001850114872"
-	ineligibleCard = "5186001700004222" // 422 CARD_INELIGIBLE
-	answerLostCard = "5186001700005039" // enrolled, but the first answer is a 503
+	outcomeIneligible = "CARD_INELIGIBLE"
+	outcomeYellow     = "yellow"
 )
-
-var (
-	seq atomic.Int64
-	// run sets this run's consumers apart from an earlier run's against the
-	// same long-lived simulator and issuer (external target).
-	run = strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)
-)
-
-// consumer returns a consumer unique to this run, spec and process. The
-// scenarios expect the issuer to send consumer.ref as Mastercard's
-// externalConsumerId and card.ref as its externalCredentialId.
-func consumer() client.Consumer {
-	n := seq.Add(1)
-	return client.Consumer{Ref: fmt.Sprintf("mc%s-p%d-c%d", run, GinkgoParallelProcess(), n), FirstName: "Ada", LastName: "Lovelace",
-		Emails: []string{"ada@example.com"}, Phones: []string{"447700900123"}, Locale: "en-GB", Country: "GBR"}
-}
-
-func card(c client.Consumer, ref, number string) conformance.CardJSON {
-	return conformance.CardJSON{Ref: c.Ref + "-" + ref, PAN: number, Expiry: "2030-08", NameOnCard: "Ada Lovelace", Network: client.Mastercard,
-		BillingAddress: client.Address{Line1: "1 Analytical Way", City: "London", PostalCode: "N1 9GU", Country: "GBR"}}
-}
-
-// exchanges returns the simulator's journal of one consumer's calls (its
-// externalConsumerId is a correlation ID), oldest first.
-func exchanges(ctx context.Context, correlation, op string) []journal.Entry {
-	es, err := conformance.Current().Control.Journal(ctx, journal.Query{Network: "mastercard", OperationID: op, CorrelationID: correlation})
-	Expect(err).NotTo(HaveOccurred())
-	for i, j := 0, len(es)-1; i < j; i, j = i+1, j-1 {
-		es[i], es[j] = es[j], es[i]
-	}
-	return es
-}
-
-// enrolled enrols a card through the issuer and waits for the outcome.
-func enrolled(ctx context.Context, c client.Consumer, k conformance.CardJSON) *client.Operation {
-	d := conformance.Current().Driver
-	op, err := d.Enrol(ctx, "", c, k, false)
-	Expect(err).NotTo(HaveOccurred(), "enrolling %s", k.Ref)
-	return waited(ctx, op)
-}
-
-func waited(ctx context.Context, op *client.Operation) *client.Operation {
-	done, err := conformance.Current().Driver.Wait(ctx, "", op, "20s")
-	Expect(err).NotTo(HaveOccurred())
-	return done
-}
 
 func body(e journal.Entry) map[string]any {
+	GinkgoHelper()
 	var m map[string]any
-	Expect(json.Unmarshal([]byte(e.RequestBody), &m)).To(Succeed(), "the request body is not JSON")
+	Expect(json.Unmarshal([]byte(e.RequestBody), &m)).To(Succeed(), "the %s request body is not JSON", e.OperationID)
 	return m
 }
 
 func plaintext(e journal.Entry) map[string]any {
+	GinkgoHelper()
 	var m map[string]any
 	Expect(json.Unmarshal([]byte(e.RequestPlain), &m)).To(Succeed(), "the simulator could not decrypt the card")
 	return m
 }
 
-func credentials(ctx context.Context) map[string]string {
-	cs, err := conformance.Current().Control.Credentials(ctx, "mastercard")
-	Expect(err).NotTo(HaveOccurred())
-	out := map[string]string{}
-	for _, c := range cs {
-		out[c.Name] = c.Value
-		if c.KeyID != "" {
-			out[c.Name+"#kid"] = c.KeyID
-		}
-	}
-	return out
+func object(v any, what string) map[string]any {
+	GinkgoHelper()
+	m, ok := v.(map[string]any)
+	Expect(ok).To(BeTrue(), "%s is not an object: %v", what, v)
+	return m
 }
 
-func profile(ctx context.Context, c client.Consumer) *client.Profile {
-	p, err := conformance.Current().Driver.Profile(ctx, "", client.Mastercard, c.Ref)
-	Expect(err).NotTo(HaveOccurred())
-	return p
-}
-
-func refusal(err error) *conformance.DriverError {
-	var de *conformance.DriverError
-	Expect(errors.As(err, &de)).To(BeTrue(), "expected a refusal, got %v", err)
-	return de
+// tokenCalls are the MDES calls for one token, oldest first.
+func tokenCalls(ctx context.Context, tokenRef, op string) []journal.Entry {
+	GinkgoHelper()
+	return mc.Correlated(ctx, op, journal.Inbound, tokenRef)
 }
 
 var uuidRE = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 
 var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
-	var ctx context.Context
-	BeforeEach(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = conformance.Ctx()
-		DeferCleanup(cancel)
-	})
-
-	It("enrols a consumer with complete data and the card as a JWE to Mastercard's current key",
-		conformance.Req(req.MCEnr01, req.MCEnr02, req.MCEnr03, req.MCSec02), func() {
-			c := consumer()
-			Expect(enrolled(ctx, c, card(c, "k1", sampleCard)).Status).To(Equal(client.Succeeded))
-			es := exchanges(ctx, c.Ref, "putCard")
-			Expect(es).To(HaveLen(1))
+	It("enrols a consumer with the consumer's and the card's data as given, the card a JWE to Mastercard's current key",
+		mc.Case("enrol-complete", req.C2PEnr01, req.C2PEnr02, req.C2PEnr03, req.MCSec02), func(ctx SpecContext) {
+			c := mc.Consumer()
+			k := mc.NewCard(ctx, c, "k1")
+			mc.Enrolled(ctx, c, k)
+			es := mc.Exchanges(ctx, c, "putCard")
+			Expect(es).To(HaveLen(1), "one putCard for one card")
 			b := body(es[0])
-			cons := b["consumer"].(map[string]any)
-			for _, f := range []string{"firstName", "lastName", "emailAddress", "mobileNumber", "locale", "countryCode"} {
-				Expect(cons).To(HaveKey(f))
-			}
-			Expect(cons["mobileNumber"]).To(HaveKey("countryCode"), "the mobile number needs its country code")
+			cons := object(b["consumer"], "consumer")
+			Expect(cons).To(HaveKeyWithValue("externalConsumerId", mc.IDs(c).Consumer), "externalConsumerId is the identifier the issuer reported")
+			Expect(cons).To(HaveKeyWithValue("firstName", c.FirstName), "firstName must be the consumer's first name")
+			Expect(cons).To(HaveKeyWithValue("lastName", c.LastName), "lastName must be the consumer's last name")
+			Expect(cons).To(HaveKeyWithValue("emailAddress", c.Emails[0]), "emailAddress must be the consumer's")
+			Expect(cons).To(HaveKeyWithValue("locale", strings.ReplaceAll(c.Locale, "-", "_")), "locale is ll_CC")
+			Expect(cons).To(HaveKey("countryCode"), "the consumer's countryCode is required")
+			mobile := object(cons["mobileNumber"], "mobileNumber")
+			cc, _ := mobile["countryCode"].(string)
+			num, _ := mobile["phoneNumber"].(string)
+			Expect(cc).NotTo(BeEmpty(), "the mobile number needs its country code")
+			Expect(cc+num).To(Equal(c.Phones[0]), "mobileNumber must be the consumer's number, country code first")
 			jwe, _ := b["encryptedCard"].(string)
 			parts := strings.Split(jwe, ".")
 			Expect(parts).To(HaveLen(5), "encryptedCard must be a compact JWE")
 			hdr, err := base64.RawURLEncoding.DecodeString(parts[0])
-			Expect(err).NotTo(HaveOccurred())
+			Expect(err).NotTo(HaveOccurred(), "the JWE header is not base64url")
 			var h map[string]any
-			Expect(json.Unmarshal(hdr, &h)).To(Succeed())
-			Expect(h).To(HaveKeyWithValue("alg", "RSA-OAEP-256"))
-			Expect(h).To(HaveKeyWithValue("enc", "A256GCM"))
-			Expect(h).To(HaveKeyWithValue("kid", credentials(ctx)["encryption-public-key#kid"]), "kid must be the fingerprint of Mastercard's current encryption key")
+			Expect(json.Unmarshal(hdr, &h)).To(Succeed(), "the JWE header is not JSON")
+			Expect(h).To(HaveKeyWithValue("alg", "RSA-OAEP-256"), "the JWE alg")
+			Expect(h).To(HaveKeyWithValue("enc", "A256GCM"), "the JWE enc")
+			Expect(h).To(HaveKeyWithValue("kid", mc.Credentials(ctx)["encryption-public-key#kid"]), "kid must be the fingerprint of Mastercard's current encryption key")
 			p := plaintext(es[0])
-			for _, f := range []string{"primaryAccountNumber", "panExpirationMonth", "panExpirationYear", "cardholderFullName", "billingAddress"} {
-				Expect(p).To(HaveKey(f))
-			}
-			Expect(p["billingAddress"]).To(HaveKey("zip"))
+			Expect(p).To(HaveKeyWithValue("primaryAccountNumber", pan.Mask(k.PAN)), "the encrypted card must hold the card's number")
+			Expect(p).To(HaveKeyWithValue("cardholderFullName", k.NameOnCard), "cardholderFullName must be the card's")
+			Expect(p).To(HaveKey("panExpirationMonth"), "the card's expiry month is required")
+			Expect(p).To(HaveKey("panExpirationYear"), "the card's expiry year is required")
+			addr := object(p["billingAddress"], "billingAddress")
+			Expect(addr).To(HaveKeyWithValue("line1", k.BillingAddress.Line1), "billingAddress.line1 must be the card's")
+			Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billingAddress.city must be the card's")
+			Expect(addr).To(HaveKeyWithValue("zip", k.BillingAddress.PostalCode), "billingAddress.zip must be the card's postal code")
 		})
 
-	It("uses one consumer ID for every card and adds the second card to the same consumer", conformance.Req(req.MCEnr04, req.MCEnr05), func() {
-		c := consumer()
-		enrolled(ctx, c, card(c, "k1", sampleCard))
-		enrolled(ctx, c, card(c, "k2", secondCard))
-		es := exchanges(ctx, c.Ref, "putCard")
-		Expect(es).To(HaveLen(2))
+	It("uses one consumer ID for every card and adds the second card to the same consumer", mc.Case("one-consumer-two-cards", req.C2PEnr04, req.C2PEnr05), func(ctx SpecContext) {
+		c := mc.Consumer()
+		mc.Enrolled(ctx, c, mc.NewCard(ctx, c, "k1"))
+		mc.Enrolled(ctx, c, mc.NewCard(ctx, c, "k2"))
+		es := mc.Exchanges(ctx, c, "putCard")
+		Expect(es).To(HaveLen(2), "one putCard per card")
 		for _, e := range es {
-			Expect(body(e)["consumer"]).To(HaveKeyWithValue("externalConsumerId", c.Ref))
+			Expect(body(e)["consumer"]).To(HaveKeyWithValue("externalConsumerId", mc.IDs(c).Consumer), "a card was enrolled under another externalConsumerId")
 		}
-		p := profile(ctx, c)
-		Expect(p.Enrolled).To(BeTrue())
+		p := mc.Profile(ctx, c)
+		Expect(p.Enrolled).To(BeTrue(), "the consumer is not enrolled")
 		Expect(p.Cards).To(HaveLen(2), "both cards belong to one consumer")
 	})
 
-	It("sends a fresh srcCorrelationId per request and its UUID srcClientId", conformance.Req(req.MCIdm01), func() {
-		c := consumer()
-		enrolled(ctx, c, card(c, "k1", sampleCard))
-		enrolled(ctx, c, card(c, "k2", secondCard))
+	It("sends a fresh srcCorrelationId per request and its UUID srcClientId", mc.Case("correlation-ids", req.MCIdm01), func(ctx SpecContext) {
+		c := mc.Consumer()
+		mc.Enrolled(ctx, c, mc.NewCard(ctx, c, "k1"))
+		mc.Enrolled(ctx, c, mc.NewCard(ctx, c, "k2"))
 		seen := map[string]bool{}
-		for _, e := range exchanges(ctx, c.Ref, "putCard") {
+		for _, e := range mc.Exchanges(ctx, c, "putCard") {
 			b := body(e)
-			Expect(b["srcClientId"]).To(MatchRegexp(uuidRE))
-			Expect(b["srcCorrelationId"]).To(MatchRegexp(uuidRE))
-			Expect(seen[b["srcCorrelationId"].(string)]).To(BeFalse(), "srcCorrelationId reused")
-			seen[b["srcCorrelationId"].(string)] = true
+			Expect(b["srcClientId"]).To(MatchRegexp(uuidRE), "srcClientId is a UUID")
+			Expect(b["srcCorrelationId"]).To(MatchRegexp(uuidRE), "srcCorrelationId is a UUID")
+			id, _ := b["srcCorrelationId"].(string)
+			Expect(seen[id]).To(BeFalse(), "srcCorrelationId reused")
+			seen[id] = true
 		}
 	})
 
-	It("signs every call with OAuth 1.0a RSA-SHA256 and a body hash", conformance.Req(req.MCSec01), func() {
-		c := consumer()
-		enrolled(ctx, c, card(c, "k1", sampleCard))
-		profile(ctx, c)
-		es := exchanges(ctx, c.Ref, "")
-		Expect(len(es)).To(BeNumerically(">=", 2))
+	It("signs every call with OAuth 1.0a RSA-SHA256 and a body hash", mc.Case("oauth1-signed", req.MCSec01), func(ctx SpecContext) {
+		c := mc.Consumer()
+		mc.Enrolled(ctx, c, mc.NewCard(ctx, c, "k1"))
+		mc.Profile(ctx, c)
+		es := mc.Exchanges(ctx, c, "")
+		Expect(len(es)).To(BeNumerically(">=", 2), "an enrolment and a profile read")
 		for _, e := range es {
+			if e.Direction == journal.Outbound {
+				continue
+			}
 			Expect(e.Auth).NotTo(BeNil(), "%s carried no verifiable signature", e.OperationID)
 			Expect(e.Auth.OK).To(BeTrue(), "%s: %s", e.OperationID, e.Auth.Reason)
 		}
 	})
 
-	It("refuses an ineligible card up front as terminal and does not retry it", conformance.Req(req.MCEnr09, req.MCErr02), func() {
-		c := consumer()
-		_, err := conformance.Current().Driver.Enrol(ctx, "", c, card(c, "k1", ineligibleCard), false)
-		de := refusal(err)
-		Expect(de.NetworkCode).To(Equal("CARD_INELIGIBLE"))
-		Expect(de.Retryable).To(BeFalse())
-		Expect(exchanges(ctx, c.Ref, "putCard")).To(HaveLen(1), "a terminal error was retried")
+	It("refuses an ineligible card up front as terminal and does not retry it", mc.Case("ineligible-terminal", req.C2PEnr09, req.C2PErr02), func(ctx SpecContext) {
+		c := mc.Consumer()
+		_, err := mc.Enrol(ctx, c, mc.Card(c, "k1", mc.TestCard(ctx, outcomeIneligible)))
+		de := steps.Refusal(err)
+		Expect(de.NetworkCode).To(Equal("CARD_INELIGIBLE"), "the issuer must report Mastercard's reason")
+		Expect(de.Retryable).To(BeFalse(), "CARD_INELIGIBLE is terminal")
+		Expect(mc.Exchanges(ctx, c, "putCard")).To(HaveLen(1), "a terminal error was retried")
 
 		// An expired card is refused too: by the issuer before sending, or by
 		// Mastercard once, never retried.
-		expired := consumer()
-		k := card(expired, "k1", secondCard)
+		expired := mc.Consumer()
+		k := mc.NewCard(ctx, expired, "k1")
 		k.Expiry = "2020-01"
-		_, err = conformance.Current().Driver.Enrol(ctx, "", expired, k, false)
-		refusal(err)
-		Expect(len(exchanges(ctx, expired.Ref, "putCard"))).To(BeNumerically("<=", 1), "an expired card was sent again")
+		_, err = mc.Enrol(ctx, expired, k)
+		steps.Refusal(err)
+		Expect(len(mc.Exchanges(ctx, expired, "putCard"))).To(BeNumerically("<=", 1), "an expired card was sent again")
 	})
 
-	It("classifies each envelope: service and MDES errors and a recoverable gateway error are retried", conformance.Req(req.MCErr01), func() {
-		for _, f := range []fault.Rule{
-			{Network: "mastercard", Operation: "putCard", Status: http.StatusServiceUnavailable, Code: "UNAVAILABLE", Times: 1},
-			{Network: "mastercard", Operation: "putCard", Status: http.StatusTooManyRequests, Code: "LIMIT_EXCEEDED", Times: 1},
-		} {
-			c := consumer()
-			_, err := conformance.Current().Control.AddFault(ctx, f)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(enrolled(ctx, c, card(c, "k1", sampleCard)).Status).To(Equal(client.Succeeded), "after a %d", f.Status)
-			Expect(exchanges(ctx, c.Ref, "putCard")).To(HaveLen(2), "a %d must be retried once", f.Status)
-		}
-		// MDES Customer Service's application envelope: 503 SERVICE_UNAVAILABLE is recoverable.
-		c := consumer()
-		done := enrolled(ctx, c, card(c, "k1", sampleCard))
-		_, err := conformance.Current().Control.AddFault(ctx, fault.Rule{Network: "mastercard", Operation: "suspendToken", Status: http.StatusServiceUnavailable, Code: "SERVICE_UNAVAILABLE", Times: 1})
-		Expect(err).NotTo(HaveOccurred())
-		op, err := conformance.Current().Driver.CardAction(ctx, "", "suspend", c.Ref, c.Ref+"-k1", "LOST")
+	It("classifies each envelope: a throttled gateway call and a recoverable MDES error are retried", mc.Case("envelopes-classified", req.C2PErr01), func(ctx SpecContext) {
+		c := mc.Consumer()
+		k := mc.NewCard(ctx, c, "k1")
+		mc.Fault(ctx, fault.Rule{Operation: "putCard", Card: pan.Mask(k.PAN), Status: http.StatusTooManyRequests, Code: "LIMIT_EXCEEDED", Times: 1})
+		done := mc.Enrolled(ctx, c, k)
+		Expect(mc.Exchanges(ctx, c, "putCard")).To(HaveLen(2), "a 429 must be retried once")
+		// MDES Customer Service's envelope: 503 SERVICE_UNAVAILABLE is recoverable.
+		mc.Fault(ctx, fault.Rule{Operation: "suspendToken", Status: http.StatusServiceUnavailable, Code: "SERVICE_UNAVAILABLE", Times: 1})
+		op, err := mc.Act(ctx, "suspend", c, k, "LOST")
 		Expect(err).NotTo(HaveOccurred(), "a recoverable MDES error must be retried")
-		Expect(waited(ctx, op).Status).To(Equal(client.Succeeded))
-		Expect(exchanges(ctx, done.TokenRef, "suspendToken")).To(HaveLen(2))
+		Expect(op.Status).To(Equal(client.Succeeded), "the suspension completes")
+		Expect(tokenCalls(ctx, done.TokenRef, "suspendToken")).To(HaveLen(2), "the refused suspendToken was retried once")
 	})
 
-	It("retries with backoff", conformance.Req(req.MCErr03), func() {
-		c := consumer()
-		_, err := conformance.Current().Control.AddFault(ctx, fault.Rule{Network: "mastercard", Operation: "putCard", Status: http.StatusServiceUnavailable, Code: "UNAVAILABLE", Times: 2})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(enrolled(ctx, c, card(c, "k1", sampleCard)).Status).To(Equal(client.Succeeded))
-		attempts := exchanges(ctx, c.Ref, "putCard")
-		Expect(attempts).To(HaveLen(3), "two refused attempts, then the accepted one")
-		first, second := attempts[1].Time.Sub(attempts[0].Time), attempts[2].Time.Sub(attempts[1].Time)
-		Expect(second).To(BeNumerically(">", first), "retries did not back off (%s then %s)", first, second)
+	It("surfaces 401 AUTHENTICATION_FAILED as a configuration error and does not retry it", mc.Case("authentication-failed-terminal", req.MCErr05), func(ctx SpecContext) {
+		c := mc.Consumer()
+		k := mc.NewCard(ctx, c, "k1")
+		mc.Fault(ctx, fault.Rule{Operation: "putCard", Card: pan.Mask(k.PAN), Status: http.StatusUnauthorized, Code: "AUTHENTICATION_FAILED"})
+		_, err := mc.Enrol(ctx, c, k)
+		de := steps.Refusal(err)
+		Expect(de.HTTPStatus).To(Equal(http.StatusUnauthorized), "the issuer must report Mastercard's 401")
+		Expect(de.Retryable).To(BeFalse(), "a 401 is a configuration error")
+		Expect(mc.Exchanges(ctx, c, "putCard")).To(HaveLen(1), "a 401 was retried")
 	})
 
-	It("tolerates fields it does not know in Mastercard's answers", conformance.Req(req.MCErr04), func() {
-		c := consumer()
-		Expect(enrolled(ctx, c, card(c, "k1", sampleCard)).Status).To(Equal(client.Succeeded))
-		profile(ctx, c)
-		es := exchanges(ctx, c.Ref, "")
-		Expect(es).NotTo(BeEmpty())
-		if !strings.Contains(es[0].ResponseBody, "c2psimFutureField") {
-			Skip("the simulator runs with mastercard.unknownFields=false: nothing unknown was sent")
-		}
-	})
-
-	It("retries an enrolment whose answer was lost without enrolling the card twice", conformance.Req(req.MCIdm04), func() {
-		c := consumer()
-		done := enrolled(ctx, c, card(c, "k1", answerLostCard))
-		Expect(done.Status).To(Equal(client.Succeeded), "the card is enrolled; the issuer must find that out after the lost answer")
-		sent := exchanges(ctx, c.Ref, "putCard")
-		Expect(sent).NotTo(BeEmpty())
-		Expect(sent[0].Status).To(Equal(http.StatusServiceUnavailable))
-		for _, e := range sent[1:] {
-			Expect(e.Status).NotTo(Equal(http.StatusOK), "the card was enrolled a second time")
-		}
-		Expect(profile(ctx, c).Cards).To(HaveLen(1))
-	})
-
-	It("surfaces 401 AUTHENTICATION_FAILED as a configuration error and does not retry it", conformance.Req(req.MCErr05), func() {
-		c := consumer()
-		_, err := conformance.Current().Control.AddFault(ctx, fault.Rule{Network: "mastercard", Operation: "putCard", Status: http.StatusUnauthorized, Code: "AUTHENTICATION_FAILED", Times: 1})
-		Expect(err).NotTo(HaveOccurred())
-		_, err = conformance.Current().Driver.Enrol(ctx, "", c, card(c, "k1", sampleCard), false)
-		de := refusal(err)
-		Expect(de.HTTPStatus).To(Equal(http.StatusUnauthorized))
-		Expect(de.Retryable).To(BeFalse())
-		Expect(exchanges(ctx, c.Ref, "putCard")).To(HaveLen(1), "a 401 was retried")
-	})
-
-	It("deletes a closed card's credential and keeps the consumer's other card", conformance.Req(req.MCLcm03, req.MCLcm07), func() {
-		c := consumer()
-		enrolled(ctx, c, card(c, "k1", sampleCard))
-		enrolled(ctx, c, card(c, "k2", secondCard))
-		op, err := conformance.Current().Driver.CardAction(ctx, "", "delete", c.Ref, c.Ref+"-k1", "ACCOUNT_CLOSED")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(waited(ctx, op).Status).To(Equal(client.Succeeded))
-		Expect(exchanges(ctx, c.Ref, "deleteCredential")).To(HaveLen(1))
-		p := profile(ctx, c)
+	It("deletes a closed card's credential and keeps the consumer's other card", mc.Case("closed-card-deleted", req.C2PLcm03, req.C2PLcm07), func(ctx SpecContext) {
+		c := mc.Consumer()
+		k1, k2 := mc.NewCard(ctx, c, "k1"), mc.NewCard(ctx, c, "k2")
+		mc.Enrolled(ctx, c, k1)
+		mc.Enrolled(ctx, c, k2)
+		op, err := mc.Act(ctx, "delete", c, k1, "ACCOUNT_CLOSED")
+		Expect(err).NotTo(HaveOccurred(), "deleting the closed card")
+		Expect(op.Status).To(Equal(client.Succeeded), "the deletion completes")
+		Expect(mc.Exchanges(ctx, c, "deleteCredential")).To(HaveLen(1), "one deleteCredential for the closed card")
+		p := mc.Profile(ctx, c)
 		Expect(p.Cards).To(HaveLen(1), "opting out of one card removed the others")
-		Expect(p.Cards[0].Last4).To(Equal(secondCard[12:]))
+		Expect(p.Cards[0].Last4).To(Equal(k2.PAN[len(k2.PAN)-4:]), "the other card stays")
 
-		op, err = conformance.Current().Driver.DeleteConsumer(ctx, "", client.Mastercard, c.Ref)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(waited(ctx, op).Status).To(Equal(client.Succeeded))
-		Expect(profile(ctx, c).Cards).To(BeEmpty(), "consumer opt-out must remove every card")
+		del, err := mc.Driver().DeleteConsumer(ctx, "", client.Mastercard, c.Ref)
+		Expect(err).NotTo(HaveOccurred(), "deleting the consumer")
+		Expect(mc.Wait(ctx, del).Status).To(Equal(client.Succeeded), "the consumer's deletion completes")
+		Expect(mc.Profile(ctx, c).Cards).To(BeEmpty(), "consumer opt-out must remove every card")
 	})
 
-	It("suspends a lost card's token with its reason, and a temporary block is resumed, not deleted", conformance.Req(req.MCLcm04, req.MCLcm05), func() {
-		c := consumer()
-		enrolled(ctx, c, card(c, "k1", sampleCard))
-		d := conformance.Current().Driver
-		op, err := d.CardAction(ctx, "", "suspend", c.Ref, c.Ref+"-k1", "LOST")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(waited(ctx, op).Status).To(Equal(client.Succeeded))
-		sus := exchanges(ctx, op.TokenRef, "suspendToken")
-		Expect(sus).To(HaveLen(1))
-		Expect(body(sus[0])["TokenSuspendRequest"]).To(HaveKeyWithValue("ReasonCode", "L"))
-		Expect(profile(ctx, c).Cards[0].Status).To(Equal("SUSPENDED"))
+	It("suspends a lost card's token with its reason, and a temporary block is resumed, not deleted", mc.Case("lost-card-suspended", req.C2PLcm04, req.C2PLcm05), func(ctx SpecContext) {
+		c := mc.Consumer()
+		k := mc.NewCard(ctx, c, "k1")
+		done := mc.Enrolled(ctx, c, k)
+		op, err := mc.Act(ctx, "suspend", c, k, "LOST")
+		Expect(err).NotTo(HaveOccurred(), "suspending the lost card")
+		Expect(op.Status).To(Equal(client.Succeeded), "the suspension completes")
+		sus := tokenCalls(ctx, done.TokenRef, "suspendToken")
+		Expect(sus).To(HaveLen(1), "one suspendToken")
+		Expect(body(sus[0])["TokenSuspendRequest"]).To(HaveKeyWithValue("ReasonCode", "L"), "a lost card's suspension says L")
+		Expect(mc.Profile(ctx, c).Cards).To(ConsistOf(HaveField("Status", "SUSPENDED")), "Mastercard holds the token suspended")
 
-		op, err = d.CardAction(ctx, "", "resume", c.Ref, c.Ref+"-k1", "FOUND")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(waited(ctx, op).Status).To(Equal(client.Succeeded))
-		Expect(exchanges(ctx, op.TokenRef, "unsuspendToken")).To(HaveLen(1))
-		Expect(exchanges(ctx, op.TokenRef, "deleteToken")).To(BeEmpty(), "a temporary block must not delete the token")
-		Expect(profile(ctx, c).Cards[0].Status).To(Equal("ACTIVE"))
+		op, err = mc.Act(ctx, "resume", c, k, "FOUND")
+		Expect(err).NotTo(HaveOccurred(), "resuming the card")
+		Expect(op.Status).To(Equal(client.Succeeded), "the resumption completes")
+		Expect(tokenCalls(ctx, done.TokenRef, "unsuspendToken")).To(HaveLen(1), "one unsuspendToken")
+		Expect(tokenCalls(ctx, done.TokenRef, "deleteToken")).To(BeEmpty(), "a temporary block must not delete the token")
+		Expect(mc.Profile(ctx, c).Cards).To(ConsistOf(HaveField("Status", "ACTIVE")), "Mastercard holds the token active again")
 	})
 
-	It("refuses to resume a token that is not suspended and leaves it as it was", conformance.Req(req.MCErr02), func() {
-		c := consumer()
-		done := enrolled(ctx, c, card(c, "k1", sampleCard))
-		_, err := conformance.Current().Driver.CardAction(ctx, "", "resume", c.Ref, c.Ref+"-k1", "FOUND")
-		de := refusal(err)
-		Expect(de.NetworkCode).To(Equal("INVALID_TOKEN_STATUS"))
-		Expect(de.Retryable).To(BeFalse())
-		Expect(exchanges(ctx, done.TokenRef, "unsuspendToken")).To(HaveLen(1), "a refused transition was retried")
-		Expect(profile(ctx, c).Cards[0].Status).To(Equal("ACTIVE"))
+	It("refuses to resume a token that is not suspended and leaves it as it was", mc.Case("illegal-transition-terminal", req.C2PErr02), func(ctx SpecContext) {
+		c := mc.Consumer()
+		k := mc.NewCard(ctx, c, "k1")
+		done := mc.Enrolled(ctx, c, k)
+		_, err := mc.Act(ctx, "resume", c, k, "FOUND")
+		de := steps.Refusal(err)
+		Expect(de.NetworkCode).To(Equal("INVALID_TOKEN_STATUS"), "the issuer must report MDES's code")
+		Expect(de.Retryable).To(BeFalse(), "an illegal transition is terminal")
+		Expect(tokenCalls(ctx, done.TokenRef, "unsuspendToken")).To(HaveLen(1), "a refused transition was retried")
+		Expect(mc.Profile(ctx, c).Cards).To(ConsistOf(HaveField("Status", "ACTIVE")), "the token changed")
 	})
 })
 
 var _ = Describe("Mastercard batch enrolment", Label("mastercard", "batch"), func() {
-	var ctx context.Context
-	BeforeEach(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = conformance.Ctx()
-		DeferCleanup(cancel)
-	})
-
-	It("treats 202 as accepted, not enrolled, and reconciles each record from Batch Status", conformance.Req(req.MCEnr06, req.MCEnr11), func() {
-		c := consumer()
-		d := conformance.Current().Driver
-		op, err := d.Enrol(ctx, "", c, card(c, "k1", sampleCard), true)
-		Expect(err).NotTo(HaveOccurred())
+	It("treats 202 as accepted, not enrolled, and reconciles each record from Batch Status", mc.Case("batch-reconciled", req.C2PEnr06, req.MCEnr11), func(ctx SpecContext) {
+		c := mc.Consumer()
+		k := mc.NewCard(ctx, c, "k1")
+		op, err := mc.AutoEnrol(ctx, c, k)
+		Expect(err).NotTo(HaveOccurred(), "an automatic enrolment")
 		Expect(op.Status).To(Equal(client.Pending), "a 202 is not an enrolment")
-		Expect(enrolment(ctx, c.Ref+"-k1").State).NotTo(Equal(client.StateActive), "the card was marked enrolled before the batch said so")
-		sub := exchanges(ctx, c.Ref, "batchCredentialsInDirectory")
+		Expect(mc.State(ctx, k)).NotTo(Equal(client.StateActive), "the card was marked enrolled before the batch said so")
+		sub := mc.Exchanges(ctx, c, "batchCredentialsInDirectory")
 		Expect(sub).To(HaveLen(1), "automatic enrolment should go through Batch Enroll")
-		Expect(sub[0].Status).To(Equal(http.StatusAccepted))
+		Expect(sub[0].Status).To(Equal(http.StatusAccepted), "Batch Enroll answers 202")
 		b := body(sub[0])
-		Expect(b["externalBatchId"]).NotTo(BeEmpty())
-		recs := b["records"].([]any)
-		Expect(recs).To(HaveLen(1))
-		Expect(recs[0]).To(HaveKeyWithValue("externalConsumerId", c.Ref))
-		Expect(recs[0]).To(HaveKeyWithValue("externalCardId", c.Ref+"-k1"))
+		Expect(b["externalBatchId"]).NotTo(BeEmpty(), "the batch needs its externalBatchId")
+		recs, _ := b["records"].([]any)
+		Expect(recs).To(HaveLen(1), "one record for one card")
+		Expect(recs[0]).To(HaveKeyWithValue("externalConsumerId", mc.IDs(c).Consumer), "the record's externalConsumerId is the issuer's")
+		Expect(recs[0]).To(HaveKeyWithValue("externalCardId", mc.CardIDs(c, k).Card), "the record's externalCardId is the issuer's")
 
-		done := waited(ctx, op)
-		Expect(done.Status).To(Equal(client.Succeeded))
-		Expect(exchanges(ctx, op.ID, "getBatchStatus")).NotTo(BeEmpty(), "the outcome must come from Batch Status")
-		Expect(enrolment(ctx, c.Ref+"-k1").State).To(Equal(client.StateActive))
+		done := mc.Wait(ctx, op)
+		Expect(done.Status).To(Equal(client.Succeeded), "the batch record succeeds")
+		Expect(mc.Correlated(ctx, "getBatchStatus", journal.Inbound, op.ID)).NotTo(BeEmpty(), "the outcome must come from Batch Status")
+		Expect(mc.State(ctx, k)).To(Equal(client.StateActive), "the reconciled card is active")
 
 		// A second submission uses a new externalBatchId; a failing record is reconciled as failed.
-		other := consumer()
-		op, err = d.Enrol(ctx, "", other, card(other, "k1", ineligibleCard), true)
-		Expect(err).NotTo(HaveOccurred())
-		again := exchanges(ctx, other.Ref, "batchCredentialsInDirectory")
-		Expect(again).To(HaveLen(1))
+		other := mc.Consumer()
+		bad := mc.Card(other, "k1", mc.TestCard(ctx, outcomeIneligible))
+		op, err = mc.AutoEnrol(ctx, other, bad)
+		Expect(err).NotTo(HaveOccurred(), "a second automatic enrolment")
+		again := mc.Exchanges(ctx, other, "batchCredentialsInDirectory")
+		Expect(again).To(HaveLen(1), "one batch for the second card")
 		Expect(body(again[0])["externalBatchId"]).NotTo(Equal(b["externalBatchId"]), "externalBatchId reused")
-		done = waited(ctx, op)
-		Expect(done.Status).To(Equal(client.Failed))
-		Expect(done.Errors).To(ContainElement(HaveField("Code", "CARD_INELIGIBLE")))
-		Expect(enrolment(ctx, other.Ref+"-k1").State).To(Equal(client.StateFailed))
+		done = mc.Wait(ctx, op)
+		Expect(done.Status).To(Equal(client.Failed), "the ineligible record fails")
+		Expect(done.Errors).To(ContainElement(HaveField("Code", "CARD_INELIGIBLE")), "the failure names CARD_INELIGIBLE")
+		Expect(mc.State(ctx, bad)).To(Equal(client.StateFailed), "the failed record is marked failed")
 	})
 })

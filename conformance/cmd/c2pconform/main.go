@@ -4,10 +4,13 @@
 //	c2pconform run [--config FILE] [--target bundled|external] [--network visa,...]
 //	               [--level must|should] [--requirement ID ...] [--out DIR] [--parallel N]
 //	c2pconform requirements [--network visa] [--format table|json|markdown]
+//	c2pconform report merge --out DIR report.json|DIR ...
 //	c2pconform config init
 //
-// Exit codes: 0 every selected MUST requirement passed; 1 one failed; 2 a
-// configuration or harness error (a run that selects no scenario is one).
+// Exit codes: 0 every selected MUST requirement passed on every network
+// under test; 1 one failed, or one did not get a complete verdict
+// (incomplete, not covered); 2 a configuration or harness error (a run in
+// which no case ran is one).
 package main
 
 import (
@@ -42,9 +45,12 @@ func (l *listFlag) Set(v string) error {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: c2pconform run|requirements|config init [flags]")
-		return 2
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
 	}
 	switch args[0] {
 	case "run":
@@ -65,9 +71,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: c2pconform config init")
 		return 2
 	}
-	fmt.Fprintf(stderr, "unknown command %q: want run, requirements or config init\n", args[0])
+	fmt.Fprintf(stderr, "unknown command %q\n%s", args[0], usage)
 	return 2
 }
+
+const usage = `usage:
+  c2pconform run [--config FILE] [--target bundled|external] [--network visa,...]
+                 [--level must|should] [--requirement ID,...] [--out DIR] [--parallel N]
+  c2pconform requirements [--network visa,...] [--format table|json|markdown]
+  c2pconform report merge --out DIR report.json|DIR ...
+  c2pconform config init
+exit codes: 0 passed, 1 a MUST failed or is not proven, 2 a configuration or harness error
+`
 
 // labelFilter selects scenarios: networks (plus the cross-network ones),
 // level and requirement IDs. Unknown IDs and levels are errors, all at once.
@@ -76,9 +91,12 @@ func labelFilter(networks, reqs []string, level string) (string, error) {
 	if len(networks) > 0 {
 		var ns []string
 		for _, n := range networks {
+			if _, ok := requirements.ParseNetwork(n); !ok {
+				errs = append(errs, fmt.Sprintf("unknown network %q", n))
+			}
 			ns = append(ns, "net:"+n)
 		}
-		parts = append(parts, "("+strings.Join(append(ns, "net:all"), " || ")+")")
+		parts = append(parts, "("+strings.Join(ns, " || ")+")")
 	}
 	switch strings.ToLower(level) {
 	case "":
@@ -130,6 +148,12 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	if *out != "" {
 		cfg.Out = *out
 	}
+	if *level != "" {
+		cfg.Level = *level
+	}
+	if len(reqs) > 0 {
+		cfg.Requirements = reqs
+	}
 	if err == nil {
 		err = cfg.Validate()
 	}
@@ -156,7 +180,7 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	defer os.Remove(cfgFile)
 	// Serial runs use go test; parallel ones the ginkgo CLI from the module's
 	// own ginkgo dependency, each process with its own bundled simulator.
-	goArgs := []string{"test", "-v", "-count=1", "-timeout=60m", ".", "-args", "-ginkgo.v", "-ginkgo.fail-on-empty", "-ginkgo.no-color"}
+	goArgs := []string{"test", "-v", "-count=1", "-timeout=60m", "-run", "^TestConformance$", ".", "-args", "-ginkgo.v", "-ginkgo.fail-on-empty", "-ginkgo.no-color"}
 	if filter != "" {
 		goArgs = append(goArgs, "-ginkgo.label-filter="+filter)
 	}
@@ -173,29 +197,18 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	fmt.Fprintf(stdout, "c2pconform: target %s, networks %v, filter %q\n", cfg.Target, cfg.Networks, filter)
 	_ = cmd.Run() // failures are read from the report; no report is a harness error
-	raw, err := os.ReadFile(filepath.Join(outDir, "report.json"))
+	rep, err := conformance.ReadReport(outDir)
 	if err != nil {
-		fmt.Fprintln(stderr, "c2pconform: the suite wrote no report (harness or configuration error, or no scenario selected)")
-		return 2
-	}
-	var rep conformance.Report
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		fmt.Fprintln(stderr, "c2pconform: reading report.json:", err)
+		fmt.Fprintln(stderr, "c2pconform: the suite wrote no report (harness or configuration error):", err)
 		return 2
 	}
 	return summarise(rep, outDir, stdout)
 }
 
-func summarise(rep conformance.Report, outDir string, w io.Writer) int {
-	ran := 0
-	for _, s := range rep.Scenarios {
-		if s.Verdict != conformance.Skipped {
-			ran++
-		}
-	}
-	fmt.Fprintf(w, "\n%d scenarios ran. Requirements by network:\n", ran)
+func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
+	fmt.Fprintf(w, "\n%d cases ran. Requirements by network (in the selection):\n", rep.Ran())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "network\tpassed\tfailed\tskipped\tnot covered")
+	fmt.Fprintln(tw, "network\tpassed\tfailed\terror\tincomplete\tnot covered")
 	keys := make([]string, 0, len(rep.Summary))
 	for k := range rep.Summary {
 		keys = append(keys, k)
@@ -203,23 +216,24 @@ func summarise(rep conformance.Report, outDir string, w io.Writer) int {
 	sort.Strings(keys)
 	for _, k := range keys {
 		c := rep.Summary[k]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", k, c.Passed, c.Failed, c.Skipped, c.NotCovered)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", k, c.Passed, c.Failed, c.Error, c.Incomplete, c.NotCovered)
 	}
 	tw.Flush()
 	for _, r := range rep.Requirements {
-		if r.Verdict == conformance.Failed {
-			fmt.Fprintf(w, "FAILED %s (%s) %s\n", r.ID, r.Level, r.Title)
+		switch {
+		case r.Verdict == conformance.Failed:
+			fmt.Fprintf(w, "FAILED %s on %s (%s) %s\n", r.ID, r.Network, r.Level, r.Title)
+		case r.Verdict == conformance.Error:
+			fmt.Fprintf(w, "ERROR %s on %s: %s\n", r.ID, r.Network, strings.Join(r.Reasons, "; "))
+		case r.InScope && r.Level == requirements.Must && (r.Verdict == conformance.Incomplete || r.Verdict == conformance.NotCovered):
+			fmt.Fprintf(w, "%s %s on %s (MUST): %s\n", strings.ToUpper(string(r.Verdict)), r.ID, r.Network, strings.Join(r.Reasons, "; "))
 		}
 	}
-	fmt.Fprintf(w, "reports: %s/{junit.xml,report.json,report.html}\n", outDir)
-	switch {
-	case ran == 0:
-		fmt.Fprintln(w, "no scenario ran: that is not a pass")
-		return 2
-	case rep.MustFailed > 0:
-		return 1
+	for _, e := range rep.Errors {
+		fmt.Fprintln(w, "HARNESS ERROR:", e)
 	}
-	return 0
+	fmt.Fprintf(w, "reports: %s/{junit.xml,report.json,report.html}\noutcome: %s (exit %d)\n", outDir, rep.Outcome, rep.ExitCode)
+	return rep.ExitCode
 }
 
 // findSuite walks up from the working directory to the module holding the
@@ -243,43 +257,61 @@ func listRequirements(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	format := fs.String("format", "table", "table, json or markdown")
 	var networks listFlag
-	fs.Var(&networks, "network", "only these networks (and the cross-network requirements)")
+	fs.Var(&networks, "network", "only these networks")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	var nets []requirements.Network
+	for _, n := range networks {
+		net, ok := requirements.ParseNetwork(n)
+		if !ok {
+			fmt.Fprintf(stderr, "c2pconform requirements: unknown network %q (want mastercard, visa, amex or discover)\n", n)
+			return 2
+		}
+		nets = append(nets, net)
+	}
+	if len(nets) == 0 {
+		nets = requirements.Networks()
+	}
 	cov, _ := conformance.LoadCoverage()
-	var list []requirements.Requirement
+	type row struct {
+		ID         string             `json:"id"`
+		Network    string             `json:"network"`
+		Level      requirements.Level `json:"level"`
+		Title      string             `json:"title"`
+		Rule       string             `json:"rule"`
+		Source     string             `json:"source,omitempty"`
+		Documented bool               `json:"documented"`
+		Cases      []string           `json:"cases"`
+	}
+	var rows []row
 	for _, r := range requirements.All() {
-		if len(networks) == 0 || r.Network == "" || contains(networks, r.Network) {
-			list = append(list, r)
+		for _, n := range nets {
+			st, ok := r.On(n)
+			if !ok {
+				continue
+			}
+			rows = append(rows, row{r.ID, string(n), r.Level, st.Title, r.Title, st.Source, st.Documented, cov.CasesOf(r.ID, string(n))})
 		}
 	}
 	switch *format {
 	case "json":
-		type row struct {
-			requirements.Requirement
-			Scenarios []string `json:"scenarios"`
-		}
-		rows := make([]row, len(list))
-		for i, r := range list {
-			rows[i] = row{r, cov.Scenarios[r.ID]}
-		}
 		b, _ := json.MarshalIndent(rows, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 	case "markdown":
-		fmt.Fprintln(stdout, "| ID | level | title | scenarios |\n| --- | --- | --- | --- |")
-		for _, r := range list {
-			fmt.Fprintf(stdout, "| %s | %s | %s | %d |\n", r.ID, r.Level, strings.ReplaceAll(r.Title, "|", "/"), len(cov.Scenarios[r.ID]))
+		fmt.Fprintln(stdout, "| ID | network | level | fidelity | title | cases |\n| --- | --- | --- | --- | --- | --- |")
+		for _, r := range rows {
+			fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %d |\n", r.ID, r.Network, r.Level, fidelity(r.Documented), strings.ReplaceAll(r.Title, "|", "/"), len(r.Cases))
 		}
 	case "table":
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tLEVEL\tSCENARIOS\tTITLE")
-		for _, r := range list {
+		fmt.Fprintln(tw, "ID\tNETWORK\tLEVEL\tFIDELITY\tCASES\tTITLE")
+		for _, r := range rows {
 			t := r.Title
-			if len(t) > 90 {
-				t = t[:87] + "..."
+			if len(t) > 80 {
+				t = t[:77] + "..."
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.ID, r.Level, len(cov.Scenarios[r.ID]), t)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Network, r.Level, fidelity(r.Documented), len(r.Cases), t)
 		}
 		tw.Flush()
 	default:
@@ -287,6 +319,13 @@ func listRequirements(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
+}
+
+func fidelity(documented bool) string {
+	if documented {
+		return "documented"
+	}
+	return "inferred"
 }
 
 func contains(l []string, s string) bool {
@@ -298,11 +337,11 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-// mergeReports combines report.json files from several CI jobs.
+// mergeReports combines the report.json files of the shards of one run.
 func mergeReports(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "reports", "folder for the merged report.json and report.html")
+	out := fs.String("out", "reports", "folder for the merged junit.xml, report.json and report.html")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -310,20 +349,12 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "c2pconform report merge: give the report.json files (or their folders) to merge")
 		return 2
 	}
-	var reps []conformance.Report
+	var reps []*conformance.Report
 	var errs []error
 	for _, p := range fs.Args() {
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			p = filepath.Join(p, "report.json")
-		}
-		b, err := os.ReadFile(p)
+		r, err := conformance.ReadReport(p)
 		if err != nil {
 			errs = append(errs, err)
-			continue
-		}
-		var r conformance.Report
-		if err := json.Unmarshal(b, &r); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
 			continue
 		}
 		reps = append(reps, r)
@@ -332,14 +363,18 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "c2pconform report merge:", err)
 		return 2
 	}
-	merged, err := conformance.Merge(reps)
-	if err == nil {
-		err = conformance.WriteMerged(*out, merged)
-	}
+	merged, warnings, err := conformance.Merge(reps)
 	if err != nil {
+		fmt.Fprintln(stderr, "c2pconform report merge: refused:", err)
+		return 2
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "c2pconform report merge:", w)
+	}
+	if err := conformance.Write(*out, merged); err != nil {
 		fmt.Fprintln(stderr, "c2pconform report merge:", err)
 		return 2
 	}
 	abs, _ := filepath.Abs(*out)
-	return summarise(*merged, abs, stdout)
+	return summarise(merged, abs, stdout)
 }

@@ -26,10 +26,7 @@ import (
 	"github.com/c2psim/c2psim/client"
 	"github.com/c2psim/c2psim/client/driver"
 	"github.com/c2psim/c2psim/conformance"
-	amexwiring "github.com/c2psim/c2psim/scenarios/amex/wiring"
-	discoverwiring "github.com/c2psim/c2psim/scenarios/discover/wiring"
-	mastercardwiring "github.com/c2psim/c2psim/scenarios/mastercard/wiring"
-	visawiring "github.com/c2psim/c2psim/scenarios/visa/wiring"
+	_ "github.com/c2psim/c2psim/conformance/networks/all"
 	"github.com/c2psim/c2psim/simulator"
 )
 
@@ -43,7 +40,7 @@ func main() {
 func run() error {
 	simURL := flag.String("simulator", "", "base URL of the running c2psim")
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
-	networks := flag.String("networks", "visa,discover,mastercard,amex", "networks to drive")
+	networks := flag.String("networks", strings.Join(conformance.RegisteredNetworks(), ","), "networks to drive")
 	flag.Parse()
 	if !strings.HasPrefix(*simURL, "http") {
 		return errors.New("--simulator http://host:port is required")
@@ -65,20 +62,11 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		base := *simURL + bases[n]
-		var a client.Adapter
-		switch n {
-		case "visa":
-			a, err = visawiring.New(creds, base, http.DefaultClient)
-		case "discover":
-			a, err = discoverwiring.New(creds, base, http.DefaultClient)
-		case "amex":
-			a, err = amexwiring.New(creds, base, http.DefaultClient)
-		case "mastercard":
-			a, err = mastercardwiring.New(creds, base, http.DefaultClient)
-		default:
-			err = fmt.Errorf("no wiring for network %q", n)
+		reg, ok := conformance.LookupNetwork(n)
+		if !ok {
+			return fmt.Errorf("network %q is not registered with the harness (registered: %v)", n, conformance.RegisteredNetworks())
 		}
+		a, err := reg.Wire(creds, *simURL+bases[n], http.DefaultClient)
 		if err != nil {
 			return fmt.Errorf("wiring %s: %w", n, err)
 		}

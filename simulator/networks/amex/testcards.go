@@ -7,13 +7,13 @@ import (
 
 // Card outcomes.
 const (
-	outcomeApproved        = "approved"
+	outcomeApproved        = simulator.OutcomeApproved
 	outcomeIneligible      = "ineligible"
 	outcomeDeclined        = "declined"
 	outcomeAlreadyEnrolled = "already-enrolled"
 	outcomeServiceError    = "service-error"
 	outcomeUnavailable     = "unavailable"
-	outcomeAnswerLost      = "answer-lost"
+	outcomeAnswerLost      = simulator.OutcomeAnswerLost
 	outcomeNotAmex         = "not-amex"
 )
 

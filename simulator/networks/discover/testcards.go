@@ -7,13 +7,13 @@ import (
 
 // Card outcomes.
 const (
-	outcomeApproved     = "approved"
+	outcomeApproved     = simulator.OutcomeApproved
 	outcomeIneligible   = "ineligible"
 	outcomeDeclined     = "declined"
 	outcomeServiceError = "service-error"
 	outcomeSlow         = "slow"
 	outcomeAsyncFailure = "async-failure"
-	outcomeAnswerLost   = "answer-lost"
+	outcomeAnswerLost   = simulator.OutcomeAnswerLost
 )
 
 func testCard(stem string) string { return stem + string(pan.LuhnCheckDigit(stem)) }

@@ -87,7 +87,7 @@ func TestBatchEnrolment(t *testing.T) {
 	}
 	testCard := map[string]string{}
 	for _, tc := range (&mastercard.Network{}).TestCards() {
-		if tc.Outcome != "enrolled" {
+		if tc.Outcome != simulator.OutcomeApproved {
 			testCard[tc.Outcome] = tc.PAN
 		}
 	}

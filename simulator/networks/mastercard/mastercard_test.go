@@ -269,7 +269,7 @@ func TestTestCards(t *testing.T) {
 	want := map[string]struct {
 		status int
 		reason string
-	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, "enrolled": {200, ""}, "yellow": {200, ""}, "answerLost": {503, "UNAVAILABLE"}}
+	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, simulator.OutcomeApproved: {200, ""}, "yellow": {200, ""}, simulator.OutcomeAnswerLost: {503, "UNAVAILABLE"}}
 	n := &mastercard.Network{}
 	for _, tc := range n.TestCards() {
 		if tc.Outcome == "slow" {

@@ -11,14 +11,14 @@ import (
 
 // Card outcomes.
 const (
-	outcomeEnrolled        = "enrolled"
+	outcomeEnrolled        = simulator.OutcomeApproved
 	outcomeIneligible      = "CARD_INELIGIBLE"
 	outcomeDeclined        = "DECLINED"
 	outcomeAlreadyEnrolled = "ALREADY_EXISTS"
 	outcomeServiceError    = "INTERNAL"
 	outcomeYellow          = "yellow"
 	outcomeSlow            = "slow"
-	outcomeAnswerLost      = "answerLost"
+	outcomeAnswerLost      = simulator.OutcomeAnswerLost
 )
 
 // testCard builds a Luhn-valid 16-digit Mastercard test card from a 15-digit stem.

@@ -7,14 +7,14 @@ import (
 
 // Card outcomes.
 const (
-	outcomeApproved       = "approved"
+	outcomeApproved       = simulator.OutcomeApproved
 	outcomeNotSupported   = "VIDC-2007"
 	outcomeEntitlement    = "VIDC-2002"
 	outcomeExpired        = "VIDC-2003"
 	outcomeNotTokenisable = "VIDC-7000"
 	outcomeAsyncFailed    = "async-failed"
 	outcomeSlow           = "slow"
-	outcomeAnswerLost     = "answer-lost"
+	outcomeAnswerLost     = simulator.OutcomeAnswerLost
 )
 
 // testCard builds a Luhn-valid 16-digit Visa test card from a 15-digit stem.

@@ -1,22 +1,39 @@
-// Package wiring builds the bundled Mastercard adapter from a simulator's
-// sandbox credentials. The bundled target and the driver service both use it.
-package wiring
+// Package mastercard registers Mastercard with the conformance harness:
+// the bundled adapter built from a simulator's sandbox credentials (a
+// working example of the keys and IDs an issuer needs), and the deliberate
+// defects the harness's own mutation tests build into it.
+package mastercard
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/c2psim/c2psim/client"
 	mcclient "github.com/c2psim/c2psim/client/mastercard"
+	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/conformance/requirements"
 	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/mastercard"
 )
 
-// SampleCards enrol successfully on the Mastercard simulator (Mastercard's
-// published sandbox cards).
-var SampleCards = []string{"5186001700008785", "5186001700009726", "2223001850114872"}
+func init() {
+	conformance.RegisterNetwork(conformance.Network{ID: requirements.Mastercard,
+		EnrolOperation: "putCard",
+		ServerError:    conformance.Refusal{Status: 503, Code: "UNAVAILABLE"},
+		Validation:     conformance.Refusal{Status: 400, Code: "INVALID_ARGUMENT"},
+		Wire: func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
+			return New(creds, baseURL, hc)
+		},
+		Defects: map[string]func(client.Adapter) client.Adapter{
+			"mc-duplicate-events": func(a client.Adapter) client.Adapter { return forgetsEvents{a.(*mcclient.Adapter)} },
+		},
+	})
+}
 
 // New builds the adapter (callback codec included). baseURL may be the
 // network's mount (…/mastercard) or the Enroll API's base path under it:
@@ -46,4 +63,19 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*mcclie
 	return mcclient.New(mcclient.Config{BaseURL: baseURL, ConsumerKey: byName["consumer-key"].Value, SigningKey: signing,
 		EncryptionKey: enc, SrcClientID: byName["src-client-id"].Value, ServiceID: byName["service-id"].Value,
 		DirectoryID: byName["directory-id"].Value, DecryptionKey: fle, HTTPClient: hc})
+}
+
+// forgetsEvents is an issuer defect: it gives every call Mastercard makes a
+// new event ID, so a redelivered notification is applied again.
+type forgetsEvents struct{ *mcclient.Adapter }
+
+// DecodeCallback decodes the call and loses its identity.
+func (f forgetsEvents) DecodeCallback(r *http.Request) (*client.NetworkEvent, error) {
+	ev, err := f.Adapter.DecodeCallback(r)
+	if err == nil {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		ev.ID = "forgotten-" + hex.EncodeToString(b[:])
+	}
+	return ev, err
 }

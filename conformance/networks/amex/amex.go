@@ -1,24 +1,32 @@
-// Package wiring builds the bundled American Express adapter (callback
-// codec included) from a simulator's sandbox credentials. The bundled
-// target and the driver service both use it.
-package wiring
+// Package amex registers American Express with the conformance harness: the
+// bundled adapter (callback codec included) built from a simulator's
+// sandbox credentials.
+package amex
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
 
+	"github.com/c2psim/c2psim/client"
 	axclient "github.com/c2psim/c2psim/client/amex"
 	"github.com/c2psim/c2psim/client/amex/jwe"
+	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/conformance/requirements"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/amex"
 )
 
-// SampleCards enrol successfully on the American Express simulator: the
-// Token Service SDK's sample, the widely published test number and one of
-// the 34 range. The simulator lets one card number have one live token, so
-// a scenario that enrols one of these deletes it again.
-var SampleCards = []string{"371111111111111", "378282246310005", "340000000000017"}
+func init() {
+	conformance.RegisterNetwork(conformance.Network{ID: requirements.Amex,
+		EnrolOperation: "enrolCard",
+		ServerError:    conformance.Refusal{Status: 503, Code: "SERVICE_UNAVAILABLE"},
+		Validation:     conformance.Refusal{Status: 400, Code: "VALIDATION_ERROR"},
+		Wire: func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
+			return New(creds, baseURL, hc)
+		},
+	})
+}
 
 // New builds the adapter from the credentials the simulator hands out:
 // api-key, mac-key-id, mac-secret, encryption-key (base64, with its kid)

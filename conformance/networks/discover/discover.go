@@ -1,19 +1,31 @@
-// Package wiring builds the bundled Discover adapter from a simulator's
-// sandbox credentials. The bundled target and the driver service both use it.
-package wiring
+// Package discover registers Discover with the conformance harness: the
+// bundled adapter (callback codec included) built from a simulator's
+// sandbox credentials.
+package discover
 
 import (
 	"fmt"
 	"net/http"
 
+	"github.com/c2psim/c2psim/client"
 	dsclient "github.com/c2psim/c2psim/client/discover"
+	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/conformance/requirements"
 	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/discover"
 )
 
-// SampleCards enrol successfully on the Discover simulator.
-var SampleCards = []string{"6445644564456445", "6011000000000012", "6500000000000010"}
+func init() {
+	conformance.RegisterNetwork(conformance.Network{ID: requirements.Discover,
+		EnrolOperation: "enrolConsumer",
+		ServerError:    conformance.Refusal{Status: 503, Code: "5000"},
+		Validation:     conformance.Refusal{Status: 400, Code: "2000"},
+		Wire: func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
+			return New(creds, baseURL, hc)
+		},
+	})
+}
 
 // New builds the adapter (callback codec included).
 func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*dsclient.Adapter, error) {
