@@ -23,7 +23,7 @@ import (
 // bundled Go client. Both must pass, so no Visa verdict rests on one
 // implementation of MLE, X-Pay-Token and the callbacks' JOSE.
 func TestVisaSuiteAgainstIndependentJoseIssuer(t *testing.T) {
-	if os.Getenv("C2P_SELFTEST_BREAK") != "" || os.Getenv("C2P_CONFIG") != "" {
+	if os.Getenv(conformance.EnvDefect) != "" || os.Getenv("C2P_CONFIG") != "" {
 		t.Skip("inside a child run")
 	}
 	if testing.Short() {
@@ -95,8 +95,8 @@ func TestVisaSuiteAgainstIndependentJoseIssuer(t *testing.T) {
 			failed++
 		}
 	}
-	if rep.Target != "external" || rep.MustFailed != 0 || failed != 0 || passed < 20 {
-		t.Fatalf("jose issuer run: target %s, %d scenarios passed, %d failed, %d MUST failed\n%s", rep.Target, passed, failed, rep.MustFailed, log)
+	if rep.Run.Target != "external" || rep.MustFailed != 0 || failed != 0 || passed < 20 {
+		t.Fatalf("jose issuer run: target %s, %d cases passed, %d failed, %d MUST failed\n%s", rep.Run.Target, passed, failed, rep.MustFailed, log)
 	}
 	t.Logf("the independent jose issuer passed %d Visa scenarios", passed)
 }

@@ -99,7 +99,9 @@ type Statement struct {
 	// statement names only operations c2psim's document marks documented.
 	Documented bool `json:"documented"`
 	// Operations are the network's operation IDs (in its documents under
-	// openapi/<network>/) the rule is about.
+	// openapi/<network>/) the rule is about; "op#envelope" or "op#body"
+	// names one part of an operation whose document splits its fidelity
+	// (x-c2psim-fidelity-parts).
 	Operations []string `json:"operations,omitempty"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/all"
 )
@@ -83,7 +84,9 @@ func TestCatalogIsWellFormed(t *testing.T) {
 
 // A statement marked documented names only operations c2psim's own
 // documents mark documented, so the catalog agrees with each network's
-// fidelity; every operation named exists.
+// fidelity; every operation named exists. A statement may name one part of
+// an operation whose document splits its fidelity (x-c2psim-fidelity-parts,
+// "requestStatus#envelope"): a rule about the envelope rests on that.
 func TestDocumentedAgreesWithFidelity(t *testing.T) {
 	sim, err := simulator.New(simulator.Options{Seed: 1})
 	if err != nil {
@@ -94,6 +97,22 @@ func TestDocumentedAgreesWithFidelity(t *testing.T) {
 	for _, info := range sim.Info() {
 		for _, op := range info.Operations {
 			fidelity[info.ID+"/"+op.OperationID] = op.Fidelity
+		}
+		for _, d := range info.Documents {
+			doc, err := openapi.Load(d.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, item := range doc.Paths.Map() {
+				for _, op := range item.Operations() {
+					parts, _ := op.Extensions["x-c2psim-fidelity-parts"].(map[string]any)
+					for part, v := range parts {
+						m, _ := v.(map[string]any)
+						f, _ := m["fidelity"].(string)
+						fidelity[info.ID+"/"+op.OperationID+"#"+part] = f
+					}
+				}
+			}
 		}
 	}
 	for _, r := range All() {

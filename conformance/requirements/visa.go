@@ -13,7 +13,7 @@ var (
 	// VIEnr12: partial success.
 	VIEnr12 = only(Visa, Requirement{ID: "VI-ENR-12", Area: Enrolment, Level: Must,
 		Title: "A partially successful enrolment (consumer created, card failed) is detected and the card retried with enrollPaymentInstruments, without recreating the consumer"},
-		Statement{Source: viHowTo, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments", "requestStatus"}})
+		Statement{Source: viHowTo, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments", "requestStatus#envelope"}})
 	// VIDat01: address limits.
 	VIDat01 = only(Visa, Requirement{ID: "VI-DAT-01", Area: Data, Level: Should,
 		Title: "Billing addresses respect Visa's limits (lines up to 64, city up to 32, postal code up to 9 characters, alpha-3 country); a longer one is refused, never truncated silently"},
@@ -53,11 +53,11 @@ var (
 	// VINtf04: the enrolment-attempt notification.
 	VINtf04 = only(Visa, Requirement{ID: "VI-NTF-04", Area: Notifications, Level: Must,
 		Title: "A CTP_ENROLLMENT_ATTEMPT notification is decrypted and stored, and answered 200 with an empty body"},
-		Statement{Source: viNotify, Documented: true, Operations: []string{"notifyEnrollmentAttempt"}})
+		Statement{Source: viNotify, Documented: true, Operations: []string{"notifyEnrollmentAttempt#envelope"}})
 	// VISec04: X-Pay-Token.
 	VISec04 = only(Visa, Requirement{ID: "VI-SEC-04", Area: Security, Level: Must,
 		Title: "Every call uses two-way SSL or an X-Pay-Token whose timestamp is fresh and whose HMAC verifies"},
-		Statement{Source: viAuth, Documented: true, Operations: []string{"enrollData", "requestStatus", "getData"}})
+		Statement{Source: viAuth, Documented: true, Operations: []string{"enrollData", "requestStatus#envelope", "getData#envelope"}})
 	// VISec05: MLE.
 	VISec05 = only(Visa, Requirement{ID: "VI-SEC-05", Area: Security, Level: Must,
 		Title: "Every VICA payload is MLE-encrypted with the Key ID of the environment"},
@@ -69,7 +69,7 @@ var (
 	// VIIdm02: requestTraceId.
 	VIIdm02 = only(Visa, Requirement{ID: "VI-IDM-02", Area: Idempotency, Level: Must,
 		Title: "The requestTraceId of an accepted request is kept and used to poll requestStatus"},
-		Statement{Source: viHowTo, Documented: true, Operations: []string{"enrollData", "requestStatus"}})
+		Statement{Source: viHowTo, Documented: true, Operations: []string{"enrollData", "requestStatus#envelope"}})
 )
 
 // Visa's statements of the shared rules.
@@ -84,7 +84,7 @@ var (
 		Title: "Every call for one cardholder carries the same externalConsumerID with the issuer's externalConsumerIDOwnerBID"})
 	_ = on(Visa, C2PEnr05, Statement{Source: viHowTo, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments"},
 		Title: "A second card goes through enrollPaymentInstruments, never a second enrollData (VIDC-2000)"})
-	_ = on(Visa, C2PEnr06, Statement{Source: viHowTo, Documented: true, Operations: []string{"enrollData", "requestStatus"},
+	_ = on(Visa, C2PEnr06, Statement{Source: viHowTo, Documented: true, Operations: []string{"enrollData", "requestStatus#envelope"},
 		Title: "enrollData's 202 is followed through requestStatus to COMPLETED before the card counts as enrolled"})
 	_ = on(Visa, C2PEnr07, Statement{Source: viHowTo, Operations: []string{"approveProvisioning"},
 		Title: "Approve Provisioning is answered with action code 00 or 85, within the deadline, for a card the issuer is enrolling"})
@@ -96,12 +96,12 @@ var (
 		Title: "deletePaymentInstruments removes one card and leaves the others; deleteConsumerInformation removes every card"})
 	_ = on(Visa, C2PLcm08, Statement{Source: viHowTo, Operations: []string{"enrollData", "enrollPaymentInstruments"},
 		Title: "A card opted out is not enrolled again by an automatic enrolment"})
-	_ = on(Visa, C2PNtf05, Statement{Source: viNotify, Documented: true, Operations: []string{"notifyEnrollmentAttempt"},
+	_ = on(Visa, C2PNtf05, Statement{Source: viNotify, Documented: true, Operations: []string{"notifyEnrollmentAttempt#envelope"},
 		Title: "An enrolment-attempt notification delivered again under the same enrollmentID is acknowledged and stored once"})
-	_ = on(Visa, C2PNtf06, Statement{Source: viNotify, Documented: true, Operations: []string{"notifyEnrollmentAttempt"},
+	_ = on(Visa, C2PNtf06, Statement{Source: viNotify, Documented: true, Operations: []string{"notifyEnrollmentAttempt#envelope"},
 		Title: "An enrolment-attempt notification whose delivery failed is accepted when Visa delivers it again, and stored once"})
 	_ = on(Visa, C2PSec10, Statement{Source: pciDSS, Documented: true})
-	_ = on(Visa, C2PSec11, Statement{Source: viNotify, Documented: true, Operations: []string{"notifyEnrollmentAttempt"},
+	_ = on(Visa, C2PSec11, Statement{Source: viNotify, Documented: true, Operations: []string{"notifyEnrollmentAttempt#envelope"},
 		Title: "The enrolment-attempt notification's PS256 JWS is verified against Visa's key for its kid before it is decrypted or stored; a bad signature is refused"})
 	_ = on(Visa, C2PErr01, Statement{Source: viErrors, Documented: true, Operations: []string{"enrollData"},
 		Title: "Visa's VIDC envelope is read: 5xx (VIDC-5000) and 409 VIDC-3000 are retried, 4xx validation codes are terminal"})
