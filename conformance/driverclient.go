@@ -162,6 +162,18 @@ func (d *Driver) Enrol(ctx context.Context, corr string, c client.Consumer, card
 	return d.operation(ctx, http.MethodPost, "/enrolments", corr, map[string]any{"consumer": c, "card": card, "auto": auto})
 }
 
+// EnrolExisting asks the issuer to enrol a card for a consumer the network
+// already knows, under consumerID, from another of its products; a
+// non-empty instrumentRef names the network's registered instrument instead
+// of sending the card.
+func (d *Driver) EnrolExisting(ctx context.Context, corr string, c client.Consumer, card CardJSON, consumerID, instrumentRef string) (*Operation, error) {
+	existing := map[string]any{"consumerId": consumerID}
+	if instrumentRef != "" {
+		existing["instrumentRef"] = instrumentRef
+	}
+	return d.operation(ctx, http.MethodPost, "/enrolments", corr, map[string]any{"consumer": c, "card": card, "existing": existing})
+}
+
 // UpdateConsumer asks the issuer to push a consumer's new data.
 func (d *Driver) UpdateConsumer(ctx context.Context, corr string, c client.Consumer) ([]Operation, error) {
 	var out struct {

@@ -164,6 +164,10 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 		Consumer client.Consumer `json:"consumer"`
 		Card     cardIn          `json:"card"`
 		Auto     bool            `json:"auto"`
+		Existing *struct {
+			ConsumerID    string `json:"consumerId"`
+			InstrumentRef string `json:"instrumentRef"`
+		} `json:"existing"`
 	}
 	if !decode(w, r, &in) {
 		return
@@ -176,6 +180,15 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 	enrol := h.iss.EnrolCard
 	if in.Auto {
 		enrol = h.iss.AutoEnrolCard
+	}
+	if ex := in.Existing; ex != nil {
+		if ex.ConsumerID != in.Consumer.Ref {
+			writeError(w, http.StatusBadRequest, "validation", "existing.consumerId must be the consumer's ref: the bundled issuer uses its consumer refs as the network's consumer identifiers", nil)
+			return
+		}
+		enrol = func(ctx context.Context, c client.Consumer, card client.Card) (*client.Operation, error) {
+			return h.iss.EnrolExisting(ctx, c, card, ex.InstrumentRef)
+		}
 	}
 	op, err := enrol(r.Context(), in.Consumer, card)
 	if err != nil {

@@ -59,13 +59,14 @@ type Config struct {
 type Adapter struct{ cfg Config }
 
 var (
-	_ client.Enroller        = (*Adapter)(nil)
-	_ client.ConsumerUpdater = (*Adapter)(nil)
-	_ client.CardUpdater     = (*Adapter)(nil)
-	_ client.CardDeleter     = (*Adapter)(nil)
-	_ client.ConsumerDeleter = (*Adapter)(nil)
-	_ client.ProfileReader   = (*Adapter)(nil)
-	_ client.OperationReader = (*Adapter)(nil)
+	_ client.Enroller         = (*Adapter)(nil)
+	_ client.ConsumerUpdater  = (*Adapter)(nil)
+	_ client.CardUpdater      = (*Adapter)(nil)
+	_ client.CardDeleter      = (*Adapter)(nil)
+	_ client.ConsumerDeleter  = (*Adapter)(nil)
+	_ client.ExistingEnroller = (*Adapter)(nil)
+	_ client.ProfileReader    = (*Adapter)(nil)
+	_ client.OperationReader  = (*Adapter)(nil)
 )
 
 // New checks cfg and returns an adapter; every problem is reported.

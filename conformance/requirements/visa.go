@@ -114,3 +114,53 @@ var (
 	_ = on(Visa, C2PIdm04, Statement{Source: viErrors, Operations: []string{"enrollData", "getData"},
 		Title: "An enrollData retried after a lost answer waits out VIDC-3000, takes VIDC-2000/2004 as success after checking getData, and does not enrol twice"})
 )
+
+// Visa's current VICA rules: the product selector, the payment instrument
+// types, the one-instrument release limit, Enroll Existing Issuer Data,
+// two-way SSL with Basic credentials, the MLE iat and the correlation header.
+const (
+	viAPIRef     = "https://developer.visa.com/api-reference/visa-id-credential.md"
+	viCTP        = "https://developer.visa.com/docs/visa-id-credential/click-to-pay-with-vica"
+	viCore       = "https://developer.visa.com/capabilities/visa-id-credential/core-concepts"
+	viGateway    = "https://developer.visa.com/pages/visa-developer-error-codes"
+	viMLESamples = "https://github.com/KCorstor/Visa/tree/1243edab4204bb30a653f808e048a9308a2752c3/mle-samples"
+	viEnfuce     = "https://docs.enfuce.com/payment/api/visa-click2pay-enroll-and-manage/enroll-a-customer-and-a-payment-card-to-click-to-pay"
+)
+
+var (
+	// VIEnr13: products[] selects Click to Pay.
+	VIEnr13 = only(Visa, Requirement{ID: "VI-ENR-13", Area: Enrolment, Level: Should,
+		Title: "Click to Pay is selected with products [{productCode: CLICK_TO_PAY}]; Visa keeps the legacy intent object only for integrations that predate products",
+		Check: "every captured request names its product with products[], never with intent"},
+		Statement{Source: viCTP, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments"}})
+	// VIEnr14: CARD instruments only.
+	VIEnr14 = only(Visa, Requirement{ID: "VI-ENR-14", Area: Enrolment, Level: Must,
+		Title: "Only CARD payment instruments are enrolled in Visa Click to Pay: the issuer never sends a NON-VISA-CARD instrument (refused with VIDC-2007)",
+		Check: "every captured payment instrument has type CARD"},
+		Statement{Source: viAPIRef, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments"}})
+	// VIEnr15: one payment instrument per request.
+	VIEnr15 = only(Visa, Requirement{ID: "VI-ENR-15", Area: Enrolment, Level: Must,
+		Title: "At most one payment instrument per request: VICA's initial release refuses more (VIDC-1003) without forwarding the request to Click to Pay",
+		Check: "a consumer with two cards: every captured request carries one payment instrument"},
+		Statement{Source: viEnfuce, Operations: []string{"enrollData", "enrollPaymentInstruments"}})
+	// VIEnr16: Enroll Existing Issuer Data.
+	VIEnr16 = only(Visa, Requirement{ID: "VI-ENR-16", Area: Enrolment, Level: Should,
+		Title: "A consumer Visa already knows from another Visa product is enrolled into Click to Pay with Enroll Existing Issuer Data (with a payment instrument, or by reference to a registered one without card data), not created again with Enroll Data",
+		Check: "the consumer is registered in another product; the captured requests are Enroll Existing ones (no Enroll Data), the reference variant carries no card number, and the enrolment completes"},
+		Statement{Source: viCore, Documented: true, Operations: []string{"enrollExistingDataWithPaymentInstrument#envelope"}})
+	// VISec07: two-way SSL is the certificate AND Basic credentials.
+	VISec07 = only(Visa, Requirement{ID: "VI-SEC-07", Area: Security, Level: Must,
+		Title: "Two-way SSL sends the project's client certificate together with its HTTP Basic user ID and password, never the certificate alone; a request never carries X-Pay-Token and Basic credentials together",
+		Check: "every captured call is authenticated, and none carries both an Authorization and an x-pay-token header"},
+		Statement{Source: viGateway, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments"}})
+	// VISec08: MLE iat in milliseconds.
+	VISec08 = only(Visa, Requirement{ID: "VI-SEC-08", Area: Security, Level: Must,
+		Title: "Every MLE-encrypted request states its issue time iat in milliseconds (not seconds), fresh when sent",
+		Check: "the JWE protected header of every captured request body: iat a number of milliseconds within a minute of the exchange"},
+		Statement{Source: viMLESamples, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments"}})
+	// VIIdm05: eX-Correlation-Id.
+	VIIdm05 = only(Visa, Requirement{ID: "VI-IDM-05", Area: Idempotency, Level: Should,
+		Title: "Every VICA call carries an eX-Correlation-Id, unique per request, for end-to-end tracing",
+		Check: "every captured call has the header, and no two calls share a value"},
+		Statement{Source: viAPIRef, Documented: true, Operations: []string{"enrollPaymentInstruments"}})
+)

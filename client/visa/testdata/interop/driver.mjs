@@ -264,6 +264,20 @@ async function enrol(c, k, auto) {
   });
 }
 
+// enrolExisting enrols into Click to Pay a consumer Visa knows from another
+// Visa product: Enroll Existing Issuer Data, with the card, or by the
+// reference of its registered instrument (no card data sent).
+async function enrolExisting(c, k, { consumerId, instrumentRef }) {
+  if (consumerId !== c.ref) throw Object.assign(new Error('this issuer uses its consumer refs as Visa externalConsumerIDs'), { driverStatus: 400, driverCode: 'validation' });
+  consumers.set(c.ref, { consumer: c, atVisa: false });
+  cards.set(`${c.ref}/${k.ref}`, { pan: k.pan, state: 'REQUESTED', consumerRef: c.ref, cardRef: k.ref });
+  const path = 'enrollData/' + encodeURIComponent(c.ref);
+  const owner = { externalConsumerIDOwnerBID: BID };
+  return serial(c.ref, () => (instrumentRef
+    ? submit('ENROL', 'PUT', path + '/paymentInstrumentReference', { products, consumerInformation: owner, paymentInstrumentReferences: [{ type: 'CARD', paymentInstrumentReferenceID: instrumentRef }] }, c.ref, k.ref)
+    : submit('ENROL', 'PUT', path, { products, consumerInformation: owner, paymentInstruments: [instrument(k)] }, c.ref, k.ref)));
+}
+
 // ---- Visa's calls to the issuer ----
 async function onCallback(path, query, raw, res) {
   let body;
@@ -347,6 +361,7 @@ async function onDriver(method, path, query, body, res) {
   let m;
   if (method === 'POST' && path === '/enrolments') {
     if (body.card.network && body.card.network !== 'visa') return notVisa(res);
+    if (body.existing) return send(res, 200, await enrolExisting(body.consumer, body.card, body.existing));
     return send(res, 200, await enrol(body.consumer, body.card, body.auto === true));
   }
   if (method === 'GET' && path === '/enrolments') {
