@@ -39,6 +39,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./simulator/networks/...
 	$(GO) test -run '^$$' -bench StartToHealthy -benchtime 10x ./simulator/cmd/c2psim/ | tee /tmp/c2psim-start.txt
 	@awk '/^BenchmarkStartToHealthy/ {printf "\nstart to healthy, all four networks = %.0f ms (target <= 300 ms)\n", $$3/1e6}' /tmp/c2psim-start.txt
+	$(GO) test -run '^$$' -bench HostileFlood -benchtime 10000x ./simulator/
 
 ## fuzz: run each fuzz target for a short while (corpora live in testdata/fuzz)
 fuzz:

@@ -57,7 +57,9 @@ func (a *AdminControl) do(ctx context.Context, method, path string, in, out any)
 	return nil
 }
 
-// Journal implements Control.
+// Journal implements Control. The admin API answers in pages (at most
+// 1000 entries each); Journal follows them until q.Limit entries, or all
+// that match when q.Limit is 0.
 func (a *AdminControl) Journal(ctx context.Context, q journal.Query) ([]journal.Entry, error) {
 	v := url.Values{}
 	for k, s := range map[string]string{"network": q.Network, "operation": q.OperationID, "correlationId": q.CorrelationID, "direction": string(q.Direction)} {
@@ -68,17 +70,33 @@ func (a *AdminControl) Journal(ctx context.Context, q journal.Query) ([]journal.
 	if q.AfterSeq > 0 {
 		v.Set("afterSeq", strconv.FormatUint(q.AfterSeq, 10))
 	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
 	if !q.Since.IsZero() {
 		v.Set("since", q.Since.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"))
 	}
-	var out struct {
-		Entries []journal.Entry `json:"entries"`
+	before := q.BeforeSeq
+	var all []journal.Entry
+	for {
+		limit := 1000
+		if q.Limit > 0 {
+			limit = min(limit, q.Limit-len(all))
+		}
+		v.Set("limit", strconv.Itoa(limit))
+		if before > 0 {
+			v.Set("beforeSeq", strconv.FormatUint(before, 10))
+		}
+		var page struct {
+			Entries []journal.Entry `json:"entries"`
+			Next    uint64          `json:"next"`
+		}
+		if err := a.do(ctx, http.MethodGet, "/journal?"+v.Encode(), nil, &page); err != nil {
+			return all, err
+		}
+		all = append(all, page.Entries...)
+		if page.Next == 0 || q.Limit > 0 && len(all) >= q.Limit {
+			return all, nil
+		}
+		before = page.Next
 	}
-	err := a.do(ctx, http.MethodGet, "/journal?"+v.Encode(), nil, &out)
-	return out.Entries, err
 }
 
 // AddFault implements Control.

@@ -397,19 +397,43 @@ func (a *admin) getJournal(_ context.Context, req *Request) (*Response, error) {
 		}
 		jq.Since = t
 	}
-	if v := q.Get("afterSeq"); v != "" {
-		n, _ := strconv.ParseUint(v, 10, 64)
-		jq.AfterSeq = n
+	for name, dst := range map[string]*uint64{"afterSeq": &jq.AfterSeq, "beforeSeq": &jq.BeforeSeq} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return nil, Errorf(http.StatusBadRequest, KindValidation, "%s %q is not a sequence number", name, v)
+			}
+			*dst = n
+		}
 	}
+	jq.Limit = JournalPageDefault
 	if v := q.Get("limit"); v != "" {
-		jq.Limit, _ = strconv.Atoi(v)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > JournalPageMax {
+			return nil, Errorf(http.StatusBadRequest, KindValidation, "limit %q must be 1 to %d", v, JournalPageMax)
+		}
+		jq.Limit = n
 	}
-	entries := a.sim.journal.Find(jq)
+	entries, more := a.sim.journal.Page(jq, JournalPageBytes)
 	if entries == nil {
 		entries = []journal.Entry{}
 	}
-	return JSON(http.StatusOK, map[string]any{"entries": entries, "total": a.sim.journal.Len(), "dropped": a.sim.journal.Dropped()}), nil
+	held, bound := a.sim.journal.Bytes()
+	out := map[string]any{"entries": entries, "total": a.sim.journal.Len(), "dropped": a.sim.journal.Dropped(), "bytes": held, "boundBytes": bound}
+	if more {
+		out["next"] = entries[len(entries)-1].Seq
+	}
+	return JSON(http.StatusOK, out), nil
 }
+
+// Pages of GET /_admin/journal: entries newest first, limit entries (default
+// JournalPageDefault, at most JournalPageMax) and about JournalPageBytes of
+// journal text; "next" is the beforeSeq that reads the following page.
+const (
+	JournalPageDefault = 100
+	JournalPageMax     = 1000
+	JournalPageBytes   = 8 << 20
+)
 
 func (a *admin) clearJournal(context.Context, *Request) (*Response, error) {
 	a.sim.journal.Clear()

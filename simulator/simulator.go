@@ -42,9 +42,18 @@ type Options struct {
 	Clock Clock
 	// Store; nil means a fresh in-memory store.
 	Store store.Store
-	// JournalSize bounds the journal (default journal.DefaultCapacity).
+	// JournalSize bounds the journal in entries (default
+	// journal.DefaultCapacity).
 	JournalSize int
-	// JournalBodyMax cuts journalled bodies longer than this (default 64 KiB).
+	// JournalBytes bounds the journal in bytes (default journal.DefaultBytes,
+	// 64 MiB; at least journal.MinBytes): the oldest entries are dropped past
+	// it. Each entry is bounded too (bodies by JournalBodyMax, the body of a
+	// request refused before authentication by
+	// journal.UnauthenticatedBodyMax, headers by journal.HeaderValueMax and
+	// journal.HeadersMax).
+	JournalBytes int64
+	// JournalBodyMax cuts journalled bodies longer than this (default
+	// journal.DefaultBodyMax, 64 KiB).
 	JournalBodyMax int
 	// MaxBodyBytes bounds request bodies (default 1 MiB); larger ones get 413.
 	MaxBodyBytes int64
@@ -124,7 +133,7 @@ func New(opts Options) (*Simulator, error) {
 		s.maxBody = DefaultMaxBodyBytes
 	}
 	if s.journalBodyMax <= 0 {
-		s.journalBodyMax = 64 << 10
+		s.journalBodyMax = journal.DefaultBodyMax
 	}
 	s.httpClient, s.insecureClient = s.callbackPolicy.clients()
 	if opts.HTTPClient != nil {
@@ -165,7 +174,7 @@ func New(opts Options) (*Simulator, error) {
 		s.networks = append(s.networks, m)
 	}
 	sort.Slice(s.networks, func(i, j int) bool { return s.networks[i].id < s.networks[j].id })
-	s.journal = journal.New(journal.Options{Entries: opts.JournalSize, Redactor: cardRedactor(s.networks)})
+	s.journal = journal.New(journal.Options{Entries: opts.JournalSize, Bytes: opts.JournalBytes, Redactor: cardRedactor(s.networks)})
 
 	guard, err := newAdminGuard(opts.Admin)
 	if err != nil {

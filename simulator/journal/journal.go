@@ -8,6 +8,7 @@ package journal
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,32 +67,81 @@ type Query struct {
 	CorrelationID string
 	Direction     Direction
 	Since         time.Time
-	AfterSeq      uint64
-	Limit         int // newest first; 0 means all
+	AfterSeq      uint64 // only entries after this one
+	BeforeSeq     uint64 // only entries before this one (the next page)
+	Limit         int    // newest first; 0 means all
 }
 
 // DefaultCapacity is the number of entries kept when none is configured.
 const DefaultCapacity = 10000
 
+// DefaultBytes bounds the memory the entries hold when no bound is
+// configured: 64 MiB.
+const DefaultBytes = 64 << 20
+
+// MinBytes is the smallest byte bound a journal accepts: room for the
+// largest entry (four bodies of DefaultBodyMax and two header sets).
+const MinBytes = 1 << 20
+
+// Limits on what one entry holds.
+const (
+	// DefaultBodyMax cuts a journalled body (each of the request, the
+	// response and their plaintexts) past 64 KiB.
+	DefaultBodyMax = 64 << 10
+	// UnauthenticatedBodyMax cuts the body of a request refused before it
+	// authenticated past 4 KiB: enough to see what was sent, too little for
+	// an anonymous flood to fill the journal.
+	UnauthenticatedBodyMax = 4 << 10
+	// HeaderValueMax cuts a header value (all its lines joined) past 1 KiB.
+	HeaderValueMax = 1 << 10
+	// HeaderNameMax cuts a header name past 128 bytes.
+	HeaderNameMax = 128
+	// HeadersMax bounds the headers of one message (names and values) to
+	// 8 KiB; the rest are dropped, counted under the name TruncatedHeaders.
+	HeadersMax = 8 << 10
+	// TruncatedHeaders is the pseudo-header that counts the headers past
+	// HeadersMax.
+	TruncatedHeaders = "…"
+	// Truncated ends a body, header value or name that was cut.
+	Truncated = "…[truncated]"
+)
+
+// entryOverhead is what an entry costs besides its text: the struct, slice
+// and map headers, the ring slot.
+const entryOverhead = 512
+
 // Options configure a Journal.
 type Options struct {
 	// Entries bounds the number of entries held (DefaultCapacity when <= 0).
 	Entries int
+	// Bytes bounds the memory the entries hold, counted as the bytes of
+	// their text plus a fixed overhead per entry and per header
+	// (DefaultBytes when <= 0, at least MinBytes).
+	Bytes int64
 	// Redactor masks card numbers in every text an entry holds; the zero
 	// value means pan.Default().
 	Redactor pan.Redactor
 }
 
-// Journal is a bounded ring of entries, safe for concurrent use. When full,
-// the oldest entry is dropped: memory never grows past the capacity.
+type slot struct {
+	e    Entry
+	size int64
+}
+
+// Journal is a bounded ring of entries, safe for concurrent use. It holds at
+// most Options.Entries entries and Options.Bytes bytes: past either bound
+// the oldest entries are dropped (and counted), so memory never grows past
+// it, whatever the traffic.
 type Journal struct {
-	red     pan.Redactor
-	mu      sync.RWMutex
-	ring    []Entry
-	next    int  // index the next entry goes to
-	full    bool // the ring has wrapped
-	seq     uint64
-	dropped uint64
+	red      pan.Redactor
+	maxBytes int64
+	mu       sync.RWMutex
+	ring     []slot
+	head     int // index of the oldest entry
+	n        int // entries held
+	bytes    int64
+	seq      uint64
+	dropped  uint64
 }
 
 // New returns a journal.
@@ -99,10 +149,14 @@ func New(opts Options) *Journal {
 	if opts.Entries <= 0 {
 		opts.Entries = DefaultCapacity
 	}
+	if opts.Bytes <= 0 {
+		opts.Bytes = DefaultBytes
+	}
+	opts.Bytes = max(opts.Bytes, MinBytes)
 	if opts.Redactor.IsZero() {
 		opts.Redactor = pan.Default()
 	}
-	return &Journal{ring: make([]Entry, opts.Entries), red: opts.Redactor}
+	return &Journal{ring: make([]slot, opts.Entries), maxBytes: opts.Bytes, red: opts.Redactor}
 }
 
 // Redactor returns the redactor the journal masks entries with; an exchange
@@ -114,22 +168,51 @@ func (j *Journal) Redactor() pan.Redactor { return j.red }
 // URL, principal, correlation IDs, notes, errors) has card numbers masked
 // here, whatever the caller did, by the journal's redactor knowing cards
 // (the full card numbers the exchange concerns) besides; bodies and headers
-// are redacted by Body and Headers.
+// are redacted (and cut) by Body and Headers. The oldest entries make room
+// when the journal is full, in entries or in bytes.
 func (j *Journal) Add(e Entry, cards ...string) uint64 {
 	e.redact(j.red.WithCards(cards...))
+	size := e.size()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.seq++
-	e.Seq = j.seq
-	if j.full {
+	for j.n > 0 && (j.n == len(j.ring) || j.bytes+size > j.maxBytes) {
+		j.bytes -= j.ring[j.head].size
+		j.ring[j.head] = slot{}
+		j.head = (j.head + 1) % len(j.ring)
+		j.n--
 		j.dropped++
 	}
-	j.ring[j.next] = e
-	j.next++
-	if j.next == len(j.ring) {
-		j.next, j.full = 0, true
-	}
+	j.seq++
+	e.Seq = j.seq
+	j.ring[(j.head+j.n)%len(j.ring)] = slot{e: e, size: size}
+	j.n++
+	j.bytes += size
 	return e.Seq
+}
+
+// size is what e holds, as Options.Bytes counts it.
+func (e *Entry) size() int64 {
+	n := entryOverhead + len(e.Network) + len(e.OperationID) + len(e.Method) + len(e.URL) + len(e.Principal) +
+		len(e.Fault) + len(e.Error) + len(e.RequestBody) + len(e.RequestPlain) + len(e.ResponseBody) + len(e.ResponsePlain)
+	for _, l := range [][]string{e.CorrelationIDs, e.Cards} {
+		for _, s := range l {
+			n += 16 + len(s)
+		}
+	}
+	for _, m := range []map[string]string{e.RequestHeader, e.ResponseHeader, e.Notes} {
+		for k, v := range m {
+			n += 48 + len(k) + len(v)
+		}
+	}
+	for _, v := range []*Verdict{e.Auth, e.RequestCheck, e.ResponseCheck} {
+		if v != nil {
+			n += 48 + len(v.Reason)
+			for _, s := range v.Issues {
+				n += 16 + len(s)
+			}
+		}
+	}
+	return int64(n)
 }
 
 // redact masks e's text fields in copies: the caller's slices, map and
@@ -166,13 +249,19 @@ func (e *Entry) redact(red pan.Redactor) {
 func (j *Journal) Len() int {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	if j.full {
-		return len(j.ring)
-	}
-	return j.next
+	return j.n
 }
 
-// Dropped returns how many entries were evicted because the ring was full.
+// Bytes returns the bytes the entries hold (see Options.Bytes) and the
+// bound.
+func (j *Journal) Bytes() (held, bound int64) {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return j.bytes, j.maxBytes
+}
+
+// Dropped returns how many entries were evicted because the journal was
+// full.
 func (j *Journal) Dropped() uint64 {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
@@ -181,25 +270,37 @@ func (j *Journal) Dropped() uint64 {
 
 // Find returns matching entries, newest first.
 func (j *Journal) Find(q Query) []Entry {
+	out, _ := j.Page(q, 0)
+	return out
+}
+
+// Page returns matching entries, newest first, up to q.Limit entries and,
+// when maxBytes > 0, about maxBytes bytes (always at least one entry); more
+// is true when further entries match (ask for them with BeforeSeq set to the
+// last one's sequence number).
+func (j *Journal) Page(q Query, maxBytes int64) (out []Entry, more bool) {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
-	var out []Entry
 	maskedCorr := j.red.Text(q.CorrelationID)
-	n := j.next
-	if j.full {
-		n = len(j.ring)
-	}
-	for i := 0; i < n; i++ {
-		idx := (j.next - 1 - i + len(j.ring)) % len(j.ring)
-		e := j.ring[idx]
-		if q.matches(&e, maskedCorr) {
-			out = append(out, e)
-			if q.Limit > 0 && len(out) == q.Limit {
-				break
-			}
+	var bytes int64
+	for i := 0; i < j.n; i++ {
+		sl := &j.ring[(j.head+j.n-1-i)%len(j.ring)]
+		if q.BeforeSeq != 0 && sl.e.Seq >= q.BeforeSeq {
+			continue
 		}
+		if q.AfterSeq != 0 && sl.e.Seq <= q.AfterSeq {
+			break // older entries only from here
+		}
+		if !q.matches(&sl.e, maskedCorr) {
+			continue
+		}
+		if q.Limit > 0 && len(out) == q.Limit || maxBytes > 0 && len(out) > 0 && bytes+sl.size > maxBytes {
+			return out, true
+		}
+		out = append(out, sl.e)
+		bytes += sl.size
 	}
-	return out
+	return out, false
 }
 
 // Clear removes every entry (sequence numbers keep counting).
@@ -207,7 +308,7 @@ func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.ring)
-	j.next, j.full = 0, false
+	j.head, j.n, j.bytes = 0, 0, 0
 }
 
 // matches reports whether e is selected; maskedCorr is the query's
@@ -219,7 +320,6 @@ func (q Query) matches(e *Entry, maskedCorr string) bool {
 		q.OperationID != "" && e.OperationID != q.OperationID,
 		q.Direction != "" && e.Direction != q.Direction,
 		!q.Since.IsZero() && e.Time.Before(q.Since),
-		q.AfterSeq != 0 && e.Seq <= q.AfterSeq,
 		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID) && !slices.Contains(e.CorrelationIDs, maskedCorr):
 		return false
 	}
@@ -249,32 +349,81 @@ func secretHeader(k string) bool {
 	return secretHeaders[string(buf[:len(k)])]
 }
 
-// Headers flattens and redacts HTTP headers for an entry: card numbers are
-// masked in names and values, and credential headers keep only their scheme
-// (for example "OAuth [removed]").
+// Headers flattens, redacts and bounds HTTP headers for an entry: card
+// numbers are masked in names and values, credential headers keep only
+// their scheme (for example "OAuth [removed]"), a value is cut past
+// HeaderValueMax and a name past HeaderNameMax, and past HeadersMax in all
+// the remaining headers (in name order) are dropped and counted under
+// TruncatedHeaders.
 func Headers(red pan.Redactor, h http.Header) map[string]string {
 	if len(h) == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(h))
+	total := 0
 	for k, vs := range h {
-		v := vs[0]
-		if len(vs) > 1 {
-			v = strings.Join(vs, ", ")
+		total += len(k)
+		for _, v := range vs {
+			total += len(v) + 2
 		}
-		if secretHeader(k) {
-			scheme, _, found := strings.Cut(v, " ")
-			if found && len(scheme) < 16 {
-				v = red.Text(scheme) + " " + pan.Removed
-			} else {
-				v = pan.Removed
-			}
-		} else {
-			v = red.Text(v)
+	}
+	out := make(map[string]string, len(h))
+	if total <= HeadersMax {
+		for k, vs := range h {
+			out[headerName(red, k)] = headerValue(red, k, vs)
 		}
-		out[red.Text(k)] = v
+		return out
+	}
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	used, dropped := 0, 0
+	for _, k := range names {
+		name, v := headerName(red, k), headerValue(red, k, h[k])
+		if used+len(name)+len(v) > HeadersMax {
+			dropped++
+			continue
+		}
+		used += len(name) + len(v)
+		out[name] = v
+	}
+	if dropped > 0 {
+		out[TruncatedHeaders] = strconv.Itoa(dropped) + " more headers over the " + strconv.Itoa(HeadersMax) + "-byte bound were not journalled"
 	}
 	return out
+}
+
+func headerName(red pan.Redactor, k string) string { return cut(red, k, HeaderNameMax) }
+
+func headerValue(red pan.Redactor, k string, vs []string) string {
+	v := vs[0]
+	if len(vs) > 1 {
+		v = strings.Join(vs, ", ")
+	}
+	if secretHeader(k) {
+		scheme, _, found := strings.Cut(v, " ")
+		if found && len(scheme) < 16 {
+			return red.Text(scheme) + " " + pan.Removed
+		}
+		return pan.Removed
+	}
+	return cut(red, v, HeaderValueMax)
+}
+
+// cutMargin is how far past a cut text is redacted before it is cut, so a
+// card number across the cut is masked (the longest, percent-encoded and
+// grouped, is under 120 bytes).
+const cutMargin = 256
+
+// cut redacts s and cuts it past max bytes; only the first max+cutMargin
+// bytes are looked at.
+func cut(red pan.Redactor, s string, max int) string {
+	if len(s) <= max {
+		return red.Text(s)
+	}
+	r := red.Text(s[:min(len(s), max+cutMargin)])
+	return strings.ToValidUTF8(r[:max], "") + Truncated
 }
 
 // Body redacts a body for an entry: JSON documents field by field (changing
@@ -286,7 +435,7 @@ func Body(red pan.Redactor, b []byte, max int) string {
 	}
 	r := red.JSON(b)
 	if max > 0 && len(r) > max {
-		return string(r[:max]) + "…[truncated]"
+		return strings.ToValidUTF8(string(r[:max]), "") + Truncated
 	}
 	return string(r)
 }

@@ -128,3 +128,90 @@ func TestAddMasksTheExchangesOwnCards(t *testing.T) {
 		t.Fatalf("an ID holding a card is found by its masked form: %d entries", len(es))
 	}
 }
+
+func TestBoundedInBytesDroppingTheOldest(t *testing.T) {
+	j := New(Options{Entries: 1000, Bytes: MinBytes})
+	big := strings.Repeat("x", 60<<10)
+	for i := 0; i < 100; i++ {
+		j.Add(Entry{Network: "visa", OperationID: fmt.Sprint("op", i), RequestBody: big})
+	}
+	held, bound := j.Bytes()
+	if held > bound || bound != MinBytes {
+		t.Fatalf("holds %d bytes, bound %d", held, bound)
+	}
+	if n := j.Len(); n < 10 || n > 17 || j.Dropped() != uint64(100-n) {
+		t.Fatalf("len %d, dropped %d", n, j.Dropped())
+	}
+	if got := j.Find(Query{Limit: 1}); got[0].OperationID != "op99" {
+		t.Fatalf("newest is %s", got[0].OperationID)
+	}
+	j.Clear()
+	if held, _ := j.Bytes(); held != 0 || j.Len() != 0 {
+		t.Fatalf("after Clear: %d bytes, %d entries", held, j.Len())
+	}
+	if New(Options{Bytes: 10}).maxBytes != MinBytes {
+		t.Fatal("a bound under MinBytes is not raised")
+	}
+}
+
+func TestPagesWalkEveryEntryOnce(t *testing.T) {
+	j := New(Options{Entries: 100})
+	for i := 0; i < 50; i++ {
+		j.Add(Entry{Network: []string{"visa", "amex"}[i%2], RequestBody: strings.Repeat("b", 1000)})
+	}
+	var seqs []uint64
+	q := Query{Network: "visa", AfterSeq: 10, Limit: 7}
+	for {
+		page, more := j.Page(q, 0)
+		for _, e := range page {
+			seqs = append(seqs, e.Seq)
+		}
+		if !more {
+			break
+		}
+		q.BeforeSeq = page[len(page)-1].Seq
+	}
+	want := []uint64{}
+	for s := uint64(49); s > 10; s -= 2 {
+		want = append(want, s)
+	}
+	if fmt.Sprint(seqs) != fmt.Sprint(want) {
+		t.Fatalf("pages gave %v, want %v", seqs, want)
+	}
+	if page, more := j.Page(Query{}, 3100); len(page) != 2 || !more {
+		t.Fatalf("a byte-bounded page has %d entries (more %v)", len(page), more)
+	}
+	if page, _ := j.Page(Query{}, 1); len(page) != 1 {
+		t.Fatal("a page always holds at least one entry")
+	}
+}
+
+func TestHeadersAreBounded(t *testing.T) {
+	h := http.Header{}
+	h.Set("X-Long", strings.Repeat("a", 5000)+" 5186001700008785")
+	h.Set("X-Edge", strings.Repeat("z", HeaderValueMax-8)+"5186001700008785")
+	h.Set("X-"+strings.Repeat("N", 300), "v")
+	for i := 0; i < 40; i++ {
+		h.Set(fmt.Sprintf("X-Fill-%02d", i), strings.Repeat("f", 900))
+	}
+	got := Headers(pan.Default(), h)
+	total := 0
+	for k, v := range got {
+		total += len(k) + len(v)
+		if len(k) > HeaderNameMax+len(Truncated) || len(v) > HeaderValueMax+len(Truncated) {
+			t.Errorf("header %.20s… is %d+%d bytes", k, len(k), len(v))
+		}
+		if strings.Contains(v, "51860017") {
+			t.Errorf("a card number cut at the bound shows more than its first six digits: %q", v[len(v)-40:])
+		}
+	}
+	if total > HeadersMax+200 {
+		t.Errorf("headers hold %d bytes", total)
+	}
+	if !strings.Contains(got[TruncatedHeaders], "more headers") {
+		t.Errorf("dropped headers are not counted: %q", got[TruncatedHeaders])
+	}
+	if v := got["X-Edge"]; !strings.HasSuffix(v, Truncated) || !strings.Contains(v, "518600**") {
+		t.Errorf("X-Edge = …%q", v[len(v)-30:])
+	}
+}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/journal"
 	_ "github.com/c2psim/c2psim/simulator/networks/all"
 	"github.com/c2psim/c2psim/simulator/specplugin"
 )
@@ -53,6 +54,7 @@ type config struct {
 	seed                           int64
 	logFormat, logLevel            string
 	journalSize                    int
+	journalBytes                   int64
 	maxBody                        int64
 	networks                       string
 	credentialsDir                 string
@@ -72,6 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.logFormat, "log-format", env("C2PSIM_LOG_FORMAT", "text"), "text or json (env C2PSIM_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", env("C2PSIM_LOG_LEVEL", "info"), "debug, info, warn or error (env C2PSIM_LOG_LEVEL)")
 	fs.IntVar(&c.journalSize, "journal-size", int(envInt("C2PSIM_JOURNAL_SIZE", 10000)), "journal capacity in entries; the oldest are dropped past it (env C2PSIM_JOURNAL_SIZE)")
+	fs.Int64Var(&c.journalBytes, "journal-bytes", envInt("C2PSIM_JOURNAL_BYTES", journal.DefaultBytes), "journal bound in bytes (at least 1 MiB); the oldest entries are dropped past it (env C2PSIM_JOURNAL_BYTES)")
 	fs.Int64Var(&c.maxBody, "max-body", envInt("C2PSIM_MAX_BODY", simulator.DefaultMaxBodyBytes), "request body limit in bytes; larger bodies get 413 (env C2PSIM_MAX_BODY)")
 	fs.StringVar(&c.networks, "networks", env("C2PSIM_NETWORKS", ""), "comma-separated networks to serve (default all: "+strings.Join(simulator.Registered(), ",")+")")
 	fs.StringVar(&c.credentialsDir, "credentials-dir", env("C2PSIM_CREDENTIALS_DIR", ""), "register the credentials in DIR/<network>.json at start; write a network's generated ones there when its file does not exist")
@@ -193,6 +196,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		Extra:        extra,
 		Seed:         c.seed,
 		JournalSize:  c.journalSize,
+		JournalBytes: c.journalBytes,
 		MaxBodyBytes: c.maxBody,
 		Settings:     settings,
 		Logger:       logger,
