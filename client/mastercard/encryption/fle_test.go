@@ -3,10 +3,12 @@ package encryption
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -63,5 +65,33 @@ func TestFLERoundTripAndRefusals(t *testing.T) {
 	}
 	if _, err := SealFLE(pt, &k.PublicKey, "MD5"); !errors.Is(err, ErrFLEHash) {
 		t.Errorf("seal MD5: %v", err)
+	}
+}
+
+func TestFLEEveryPublishedForm(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := KeyRing{}
+	if _, err := ring.Add(key); err != nil {
+		t.Fatal(err)
+	}
+	plain := []byte(`{"tokenData":{"token":"5345678901234521","expiryMonth":"07","expiryYear":"26"}}`)
+	for _, o := range []FLEOptions{
+		{OAEPHashing: "SHA256"}, {OAEPHashing: "SHA512"}, {OAEPHashing: ""}, {OAEPHashing: "SHA512", ZeroIV: true}, {ZeroIV: true, KeySize: 32},
+	} {
+		env, err := SealFLEWith(plain, &key.PublicKey, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (env.OAEPHashingAlgorithm == "") != (o.OAEPHashing == "") || (env.IV == "") != o.ZeroIV {
+			t.Errorf("%+v: envelope %+v does not say its form", o, env)
+		}
+		env.EncryptedData = strings.ToUpper(env.EncryptedData) // hex is case-insensitive
+		got, err := ring.OpenFLE(env)
+		if err != nil || string(got) != string(plain) {
+			t.Errorf("%+v: opened %q, %v", o, got, err)
+		}
 	}
 }
