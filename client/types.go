@@ -235,6 +235,16 @@ const (
 	EventTokenStatusChanged EventType = "TOKEN_STATUS_CHANGED"
 	EventEnrolmentAttempt   EventType = "ENROLMENT_ATTEMPT"
 	EventOperationCompleted EventType = "OPERATION_COMPLETED"
+	// EventActivationCodeCheck asks the issuer whether a code the cardholder
+	// entered is one it issued (Payload "result").
+	EventActivationCodeCheck EventType = "ACTIVATION_CODE_VALIDATION"
+	// EventServiceActivated informs the issuer that a token was provisioned
+	// and activated (it moves no state: the ordered status changes do).
+	EventServiceActivated EventType = "SERVICE_ACTIVATED"
+	// EventSuspiciousActivity informs the issuer of suspicious use of a token.
+	EventSuspiciousActivity EventType = "SUSPICIOUS_ACTIVITY"
+	// EventAccountInformation asks the issuer about a funding account.
+	EventAccountInformation EventType = "ACCOUNT_INFORMATION_REQUEST"
 )
 
 // NetworkEvent is a network-to-issuer call, decoded (card data masked).

@@ -58,6 +58,7 @@ type Adapter struct {
 	cfg    Config
 	signer *oauth1.Signer
 	keys   encryption.KeyRing
+	codes  activationCodes
 }
 
 var (

@@ -303,15 +303,12 @@ func TestNotifyTokenUpdatedAppliesEveryToken(t *testing.T) {
 		}
 		refs = append(refs, op.TokenRef)
 	}
-	plain, _ := json.Marshal(map[string]any{"tokens": []map[string]any{
-		{"tokenUniqueReference": refs[0], "tokenRequestorId": "50123197928", "status": "SUSPENDED", "statusTimestamp": "2026-01-15T10:00:00Z"},
-		{"tokenUniqueReference": refs[1], "tokenRequestorId": "50123197928", "status": "SUSPENDED", "statusTimestamp": "2026-01-15T10:00:00Z"},
+	_ = srv
+	// Tokens in clear, as the Issuer Outbound API sends them.
+	body, _ := json.Marshal(map[string]any{"requestId": "ntu-1", "reasonCode": "STATUS_UPDATE", "tokens": []map[string]any{
+		{"tokenUniqueReference": refs[0], "status": "SUSPENDED", "suspendedBy": []string{"ISSUER"}},
+		{"tokenUniqueReference": refs[1], "status": "SUSPENDED", "suspendedBy": []string{"TOKEN_REQUESTOR", "ISSUER"}},
 	}})
-	env, err := encryption.SealFLE(plain, &config(t, srv).DecryptionKey.PublicKey, "SHA256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(map[string]any{"requestId": "ntu-1", "reasonCode": "STATUS_UPDATE", "encryptedPayload": env})
 	rec := httptest.NewRecorder()
 	iss.CallbackHandler(nil, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mastercard/notifyTokenUpdated", bytes.NewReader(body)))
 	if rec.Code != http.StatusOK {

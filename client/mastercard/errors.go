@@ -26,10 +26,20 @@ type wireError struct {
 }
 
 type gatewayEntry struct {
-	Source      string `json:"Source"`
-	ReasonCode  string `json:"ReasonCode"`
-	Description string `json:"Description"`
-	Recoverable bool   `json:"Recoverable"`
+	Source      string   `json:"Source"`
+	ReasonCode  string   `json:"ReasonCode"`
+	Description string   `json:"Description"`
+	Recoverable flexBool `json:"Recoverable"`
+}
+
+// flexBool reads Recoverable as Mastercard sends it: a JSON boolean from the
+// API gateway, the string "true" or "false" from MDES Customer Service.
+type flexBool bool
+
+func (b *flexBool) UnmarshalJSON(data []byte) error {
+	s := strings.Trim(strings.ToLower(strings.TrimSpace(string(data))), `"`)
+	*b = s == "true"
+	return nil
 }
 
 // code and message of an error body, whichever envelope it is.
@@ -51,17 +61,17 @@ func decodeError(b []byte) (code, msg string, recoverable bool) {
 			Error []gatewayEntry `json:"Error"`
 		}
 		if json.Unmarshal(w.Errors, &g) == nil && len(g.Error) > 0 {
-			return g.Error[0].ReasonCode, g.Error[0].Description, g.Error[0].Recoverable
+			return g.Error[0].ReasonCode, g.Error[0].Description, bool(g.Error[0].Recoverable)
 		}
 		var list []struct {
 			ErrorCode, ErrorDescription, ReasonCode, Description string
-			Recoverable                                          bool
+			Recoverable                                          flexBool
 		}
 		if json.Unmarshal(w.Errors, &list) == nil && len(list) > 0 {
 			if list[0].ErrorCode != "" {
-				return list[0].ErrorCode, list[0].ErrorDescription, list[0].Recoverable
+				return list[0].ErrorCode, list[0].ErrorDescription, bool(list[0].Recoverable)
 			}
-			return list[0].ReasonCode, list[0].Description, list[0].Recoverable
+			return list[0].ReasonCode, list[0].Description, bool(list[0].Recoverable)
 		}
 	}
 	return "", "", false

@@ -66,7 +66,46 @@ func (a *Adapter) tokenAction(ctx context.Context, act client.CardAction, action
 	if err := a.do(ctx, http.MethodPost, mdesAPI+"/token/"+action, body, nil); err != nil {
 		return nil, err
 	}
+	if action == "unsuspend" {
+		// A token can have several suspenders: the issuer lifting its own
+		// suspension leaves it SUSPENDED while the token requestor's (or
+		// the cardholder's) remains. Read back what it is now.
+		if now, err := a.tokenStatus(ctx, tur); err == nil && now != "" {
+			status = now
+		}
+	}
 	return a.synchronous(ref{act.ConsumerRef, act.Card.Ref}, action+"-"+tur, "", status, client.Succeeded, tur), nil
+}
+
+// tokenStatus reads a token's current status through Customer Service
+// search.
+func (a *Adapter) tokenStatus(ctx context.Context, tur string) (string, error) {
+	var out struct {
+		SearchResponse struct {
+			Accounts struct {
+				Account []struct {
+					Tokens struct {
+						Token []struct {
+							TokenUniqueReference string `json:"TokenUniqueReference"`
+							CurrentStatusCode    string `json:"CurrentStatusCode"`
+						} `json:"Token"`
+					} `json:"Tokens"`
+				} `json:"Account"`
+			} `json:"Accounts"`
+		} `json:"SearchResponse"`
+	}
+	body := map[string]any{"SearchRequest": map[string]any{"TokenUniqueReference": tur, "AuditInfo": a.audit()}}
+	if err := a.do(ctx, http.MethodPost, mdesAPI+"/search", body, &out); err != nil {
+		return "", err
+	}
+	for _, acct := range out.SearchResponse.Accounts.Account {
+		for _, t := range acct.Tokens.Token {
+			if t.TokenUniqueReference == tur {
+				return map[string]string{"A": "ACTIVE", "S": "SUSPENDED", "D": "DEACTIVATED", "U": "INACTIVE"}[t.CurrentStatusCode], nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // SuspendCard implements client.CardSuspender with MDES Customer Service

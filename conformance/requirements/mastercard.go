@@ -26,7 +26,7 @@ var (
 		Statement{Source: mcPreDigitzation, Operations: []string{"authorizeService"}})
 	// MCNtf03: Notify Token Updated handling.
 	MCNtf03 = only(Mastercard, Requirement{ID: "MC-NTF-03", Area: Notifications, Level: Must,
-		Title: "Notify Token Updated accepts INACTIVE, ACTIVE, SUSPENDED and DEACTIVATED and answers 200 with responseHost and responseId"},
+		Title: "Notify Token Updated is read with its tokens in clear (status INACTIVE, ACTIVE, SUSPENDED or DEACTIVATED, suspendedBy) and answered 200 with responseId"},
 		Statement{Source: mcPreDigitzation, Operations: []string{"notifyTokenUpdated"}})
 	// MCSec01: OAuth 1.0a on every call.
 	MCSec01 = only(Mastercard, Requirement{ID: "MC-SEC-01", Area: Security, Level: Must,

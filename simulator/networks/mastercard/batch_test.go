@@ -323,19 +323,20 @@ func TestBatchRefusals(t *testing.T) {
 func TestBatchAuthorizeService(t *testing.T) {
 	srv, c, dir := startBatch(t)
 	decisions := map[string]string{"8785": "APPROVED", "9726": "DECLINED", "4872": "REQUIRE_ADDITIONAL_AUTHENTICATION"}
+	ring := issuerRing(t, srv)
 	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			AccountPanSuffix string `json:"accountPanSuffix"`
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path != "/authorizeService" {
+			_ = json.NewEncoder(w).Encode(map[string]string{"responseId": "2"})
+			return
 		}
 		raw, _ := io.ReadAll(r.Body)
-		_ = json.Unmarshal(raw, &req)
-		d, ok := decisions[req.AccountPanSuffix]
+		d, ok := decisions[cardLast4(ring, raw)]
 		if !ok {
 			http.Error(w, "down", http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"responseHost": "issuer.example", "responseId": "1", "decision": d})
+		_ = json.NewEncoder(w).Encode(map[string]any{"responseId": "1", "decision": d, "services": []string{"DIGITIZATION"}})
 	}))
 	defer issuer.Close()
 	if err := srv.Sim.SetCallbackTarget(mastercard.ID, simulator.CallbackTarget{URL: issuer.URL, RetrySchedule: []time.Duration{}}); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,7 +17,8 @@ import (
 	"github.com/c2psim/c2psim/simulator"
 )
 
-// CallbackSpec is the issuer-side document.
+// CallbackSpec is the issuer-side document: the MDES Issuer Outbound API
+// (Pre-Digitization) 2.0.21.
 const CallbackSpec = "mastercard/issuer-predigitization.yaml"
 
 // Triggers (simulator.Triggerer).
@@ -26,17 +29,162 @@ const (
 	// TriggerTokenStatusChange is a status change the network, the token
 	// requestor or the cardholder makes on their own.
 	TriggerTokenStatusChange = "tokenStatusChange"
+	// TriggerSuspiciousEvent is MDES noticing suspicious replenishment
+	// activity of a token (Notify Suspicious Events).
+	TriggerSuspiciousEvent = "suspiciousEvent"
+	// TriggerAccountInformation is MDES asking the issuer about a token's
+	// funding account (Get Account Information).
+	TriggerAccountInformation = "accountInformation"
 )
 
 var _ simulator.Triggerer = (*Network)(nil)
 
+// fleForm is the field-level encryption form MDES uses for a card's
+// callbacks: OAEP SHA-256 with an IV, unless the card is one of the test
+// cards that select another legal form (Issuer Outbound API: OAEP SHA-512,
+// PKCS#1 v1.5 when oaepHashingAlgorithm is absent, a zero IV when iv is
+// absent).
+func fleForm(p string) encryption.FLEOptions {
+	switch outcomeOf(p) {
+	case outcomeFLESHA512:
+		return encryption.FLEOptions{OAEPHashing: "SHA512"}
+	case outcomeFLEPKCS1:
+		return encryption.FLEOptions{}
+	case outcomeFLEZeroIV:
+		return encryption.FLEOptions{OAEPHashing: "SHA256", ZeroIV: true}
+	}
+	return encryption.FLEOptions{OAEPHashing: "SHA256"}
+}
+
+// timestamp is the ISO 8601 extended form the Issuer Outbound API takes
+// (YYYY-MM-DDThh:mm:ss.sssZ).
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// activationMethod is one way the cardholder can get or use an activation
+// code (Issuer Outbound API ActivationMethod).
+type activationMethod struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// codeMethods are the activation methods by which MDES hands the issuer a
+// code to deliver.
+var codeMethods = map[string]bool{"TEXT_TO_CARDHOLDER_NUMBER": true, "EMAIL_TO_CARDHOLDER_ADDRESS": true, "ISSUER_TO_CALL_CARDHOLDER_NUMBER": true}
+
+// fundingAccountData is the plaintext of the Authorize Service and Request
+// Activation Methods payload (FundingAccountData): the card, its holder and
+// its payment account reference, valid for 30 minutes.
+func (n *Network) fundingAccountData(p pan.PAN, c cardPlaintext, cons consumer) []byte {
+	card := map[string]any{"accountNumber": p.Reveal(), "expiryMonth": c.PanExpirationMonth, "expiryYear": yy(c.PanExpirationYear)}
+	if c.CardSecurityCode != "" && len(c.CardSecurityCode) == 3 {
+		card["securityCode"] = c.CardSecurityCode
+	}
+	holder := map[string]any{}
+	if name := strings.TrimSpace(c.CardholderFullName); name != "" {
+		if len(name) > 27 {
+			name = name[:27]
+		}
+		holder["accountHolderName"] = name
+	}
+	if cons.EmailAddress != "" && len(cons.EmailAddress) >= 6 {
+		holder["accountHolderEmailAddress"] = cons.EmailAddress
+	}
+	if m := cons.MobileNumber; m != nil && m.PhoneNumber != "" {
+		holder["accountHolderMobilePhoneNumber"] = map[string]string{"countryDialInCode": m.CountryCode, "phoneNumber": m.PhoneNumber}
+	}
+	if addr := holderAddress(c.BillingAddress); addr != nil {
+		holder["accountHolderAddress"] = addr
+	}
+	data := map[string]any{
+		"source":                  "ACCOUNT_ADDED_VIA_APPLICATION",
+		"dataValidUntilTimestamp": timestamp(n.env.Clock.Now().Add(30 * time.Minute)),
+		"cardAccountData":         card,
+		"paymentAccountReference": paymentAccountReference(cardRef(p.Reveal())),
+	}
+	if len(holder) > 0 {
+		data["accountHolderData"] = holder
+	}
+	plain, _ := json.Marshal(data)
+	return plain
+}
+
+// alpha3 maps the ISO 3166 alpha-2 codes the Enroll API takes to the
+// alpha-3 codes of the Issuer Outbound API (the common ones; an unknown
+// country is left out of the address).
+var alpha3 = map[string]string{
+	"AT": "AUT", "AU": "AUS", "BE": "BEL", "BR": "BRA", "CA": "CAN", "CH": "CHE", "CZ": "CZE", "DE": "DEU", "DK": "DNK",
+	"ES": "ESP", "FI": "FIN", "FR": "FRA", "GB": "GBR", "IE": "IRL", "IN": "IND", "IT": "ITA", "MX": "MEX", "NL": "NLD",
+	"NO": "NOR", "PL": "POL", "PT": "PRT", "SE": "SWE", "US": "USA",
+}
+
+func holderAddress(raw json.RawMessage) map[string]string {
+	if len(raw) == 0 {
+		return nil
+	}
+	var a struct {
+		Line1, Line2, City, State, Zip, CountryCode string
+	}
+	if json.Unmarshal(raw, &a) != nil {
+		return nil
+	}
+	out := map[string]string{}
+	clip := func(k, v string, max int) {
+		if v = strings.TrimSpace(v); v != "" {
+			if len(v) > max {
+				v = v[:max]
+			}
+			out[k] = v
+		}
+	}
+	clip("line1", a.Line1, 64)
+	clip("line2", a.Line2, 64)
+	clip("city", a.City, 32)
+	clip("countrySubdivision", a.State, 12)
+	clip("postalCode", a.Zip, 16)
+	if c, ok := alpha3[a.CountryCode]; ok {
+		out["country"] = c
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// paymentAccountReference is the 29-character PAR of a PAN (BIN controller
+// 5001 and 25 characters of its reference).
+func paymentAccountReference(panRef string) string {
+	return "5001" + strings.ToUpper(panRef[:25])
+}
+
+// tokenNumber is the token's own PAN (a Luhn-valid 16 digits in the
+// 512035 token range), derived from its Token Unique Reference.
+func tokenNumber(tur string) string {
+	h := sha256.Sum256([]byte("mastercard-token:" + tur))
+	stem := []byte("512035")
+	for i := 0; len(stem) < 15; i++ {
+		stem = append(stem, '0'+h[i]%10)
+	}
+	return string(stem) + string(pan.LuhnCheckDigit(string(stem)))
+}
+
+// accountIDHash is the SHA-256 of the consumer's account ID (the email
+// address), hex, as the Issuer Outbound API sends it.
+func accountIDHash(email string) string {
+	s := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return hex.EncodeToString(s[:])
+}
+
 // authorize calls the issuer's Authorize Service for a card about to be
 // tokenised, when the issuer registered a callback URL. It returns the token
-// status to set, or a *simulator.Error failing the enrolment. The yellow
-// test card is provisioned INACTIVE whatever the issuer approves, as when
-// the network itself requires additional authentication; the slow test card
-// holds the enrolment for slowDelay first.
-func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, tokenRef, correlationID string) (string, error) {
+// status to set, or a *simulator.Error failing the enrolment. The issuer's
+// decision counts: APPROVED for DIGITIZATION provisions the token ACTIVE;
+// REQUIRE_ADDITIONAL_AUTHENTICATION provisions it INACTIVE with the answer's
+// activation methods; DECLINED, a decision for other services only, or no
+// decision refuses it. The yellow test card is provisioned INACTIVE
+// whatever the issuer approves, as when the network itself requires
+// additional authentication; the slow test card holds the enrolment for
+// slowDelay first.
+func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, cons consumer, tokenRef, correlationID string) (string, error) {
 	outcome := outcomeOf(p.Reveal())
 	if outcome == outcomeSlow {
 		if err := n.slowDown(ctx); err != nil {
@@ -44,45 +192,67 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, tok
 		}
 	}
 	mdesCorrelation := n.env.IDs.Digits(14)
-	decide := func(approved bool) (string, error) {
-		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: n.env.Clock.Now()}
+	form := fleForm(p.Reveal())
+	plain := n.fundingAccountData(p, c, cons)
+	n.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
+	decide := func(approved bool, methods []activationMethod) (string, error) {
+		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: n.env.Clock.Now(), FLE: form,
+			TokenExpiry: tokenExpiry(n.env.Clock.Now()), History: []statusEvent{{Code: "U", At: n.env.Clock.Now(), Reason: "Z"}}}
 		if approved && outcome != outcomeYellow {
-			return statusActive, n.tokenMetas().Put(ctx, tokenRef, m)
+			m.History = append(m.History, statusEvent{Code: "A", At: n.env.Clock.Now(), Initiator: "I", Reason: "A"})
+			if err := n.tokenMetas().Put(ctx, tokenRef, m); err != nil {
+				return "", err
+			}
+			n.scheduleServiceActivated(tokenRef, plain, 0)
+			return statusActive, nil
 		}
+		// The code exists from the moment the token does; it is delivered
+		// once the token is stored (after Request Activation Methods when
+		// the issuer gave no methods).
 		m.Decision = "R"
-		m.ActivationCode = n.env.IDs.Digits(6)
-		m.ActivationExpiry = n.env.Clock.Now().Add(n.env.Settings.Duration("activationCodeTTL", 30*time.Minute))
+		askMethods := len(methods) == 0
+		if askMethods {
+			methods = defaultMethods(cons)
+		}
+		m.ActivationMethods = methods
+		n.chooseCode(&m, "")
 		if err := n.tokenMetas().Put(ctx, tokenRef, m); err != nil {
 			return "", err
 		}
-		n.scheduleActivationCode(tokenRef, 0)
+		if !askMethods {
+			plain = nil
+		}
+		n.scheduleYellowPath(tokenRef, plain, 0)
 		return statusInactive, nil
 	}
 	if !n.env.Callbacks.Configured() {
-		return decide(true)
+		return decide(true, nil)
 	}
-	plain, _ := json.Marshal(map[string]any{"cardAccountData": map[string]any{
-		"accountNumber": p.Reveal(), "expiryMonth": c.PanExpirationMonth, "expiryYear": c.PanExpirationYear[2:],
-	}})
-	n.env.CheckSchema(CallbackSpec, "AuthorizeServicePlaintext", plain)
-	env, err := encryption.SealFLE(plain, n.issuerFLEKey(), "SHA256")
+	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), form)
 	if err != nil {
 		return "", err
 	}
-	body, _ := json.Marshal(map[string]any{
-		"requestId":              n.env.IDs.Digits(12),
-		"services":               []string{"DIGITIZATION"},
-		"correlationId":          mdesCorrelation,
-		"tokenRequestorId":       TokenRequestorID,
-		"tokenType":              "CLOUD",
-		"accountPanSuffix":       p.Last4(),
-		"serviceRequestDateTime": n.env.Clock.Now().UTC().Format(time.RFC3339),
+	req := map[string]any{
+		"requestId":                n.env.IDs.Digits(12),
+		"services":                 []string{"DIGITIZATION"},
+		"correlationId":            mdesCorrelation,
+		"tokenRequestorId":         TokenRequestorID,
+		"tokenType":                "CLOUD",
+		"consumerFacingEntityName": "Click to Pay",
+		"activeTokenCount":         fmt.Sprint(min(n.activeTokens(ctx, cardRef(p.Reveal())), 99)),
 		"fundingAccountInfo": map[string]any{
 			"panUniqueReference":   "FPAN" + cardRef(p.Reveal())[:28],
 			"tokenUniqueReference": tokenRef,
 			"encryptedPayload":     env,
 		},
-	})
+	}
+	if cons.EmailAddress != "" {
+		req["accountIdHash"] = accountIDHash(cons.EmailAddress)
+	}
+	if m := cons.MobileNumber; m != nil && len(m.PhoneNumber) >= 4 {
+		req["mobileNumberSuffix"] = m.PhoneNumber[len(m.PhoneNumber)-4:]
+	}
+	body, _ := json.Marshal(req)
 	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "authorizeService", Method: http.MethodPost, Path: "/authorizeService",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
@@ -92,28 +262,46 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, tok
 		return "", svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the issuer's Authorize Service did not answer; nothing was enrolled")
 	}
 	var answer struct {
-		Decision string `json:"decision"`
+		Services          []string           `json:"services"`
+		Decision          string             `json:"decision"`
+		ActivationMethods []activationMethod `json:"activationMethods"`
 	}
 	_ = json.Unmarshal(res.Body, &answer)
+	if answer.Services != nil && !contains(answer.Services, "DIGITIZATION") && answer.Decision != "DECLINED" {
+		return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service did not approve DIGITIZATION (services %v); nothing was enrolled", p.Masked(), answer.Services)
+	}
 	switch answer.Decision {
 	case "APPROVED":
-		return decide(true)
+		return decide(true, nil)
+	case "REQUIRE_ADDITIONAL_AUTHENTICATION":
+		return decide(false, answer.ActivationMethods)
 	case "DECLINED":
 		return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service declined tokenisation; nothing was enrolled", p.Masked())
-	case "REQUIRE_ADDITIONAL_AUTHENTICATION":
-		return decide(false)
+	case "":
+		return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service answered no decision, which approves nothing; nothing was enrolled", p.Masked())
 	}
-	return "", svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the issuer's Authorize Service answered decision %q; nothing was enrolled", pan.RedactText(answer.Decision))
+	return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service answered decision %q, which approves nothing; nothing was enrolled", p.Masked(), pan.RedactText(answer.Decision))
 }
 
-// scheduleActivationCode sends Deliver Activation Code once the enrolment
-// that asked for additional authentication has stored its token (it is
-// looked for every 100ms, for 2s at most: an enrolment that failed after
-// the Authorize Service stored nothing, and nothing is delivered).
-func (n *Network) scheduleActivationCode(tur string, tries int) {
-	if !n.env.Callbacks.Configured() {
-		return
+// tokenExpiry is a new token's expiry: three years on, MMYY.
+func tokenExpiry(now time.Time) string { return now.AddDate(3, 0, 0).Format("0106") }
+
+// activeTokens counts the ACTIVE tokens of a PAN.
+func (n *Network) activeTokens(ctx context.Context, panRef string) int {
+	cards, _ := n.cardsOfPAN(ctx, panRef)
+	count := 0
+	for _, c := range cards {
+		if c.Status == statusActive {
+			count++
+		}
 	}
+	return count
+}
+
+// afterStored runs fn once the enrolment that created token tur has stored
+// it (looked for every 100ms, for 2s at most: an enrolment that failed
+// after the Authorize Service stored nothing, and fn never runs).
+func (n *Network) afterStored(tur string, tries int, fn func(ctx context.Context, c digitalCard)) {
 	delay := time.Duration(0)
 	if tries > 0 {
 		delay = 100 * time.Millisecond
@@ -122,48 +310,230 @@ func (n *Network) scheduleActivationCode(tur string, tries int) {
 		c, err := n.cardByToken(ctx, tur)
 		if err != nil {
 			if tries < 20 {
-				n.scheduleActivationCode(tur, tries+1)
+				n.afterStored(tur, tries+1, fn)
 			}
 			return
 		}
+		fn(ctx, c)
+	})
+}
+
+// scheduleServiceActivated sends Notify Service Activated once the approved
+// token is stored (notifyServiceActivated on).
+func (n *Network) scheduleServiceActivated(tur string, plain []byte, tries int) {
+	if !n.env.Callbacks.Configured() || !n.env.Settings.Bool("notifyServiceActivated", true) {
+		return
+	}
+	n.afterStored(tur, tries, func(ctx context.Context, c digitalCard) {
+		if c.Status != statusActive {
+			return // changed since: the notifications of the change say so
+		}
+		if _, err := n.notifyServiceActivated(ctx, c, n.meta(ctx, c), plain); err != nil {
+			n.env.Logger.Warn("Notify Service Activated not delivered", "token", tur, "error", err)
+		}
+	})
+}
+
+// notifyServiceActivated tells the issuer the token is provisioned and
+// active; the payload adds the token's own data to the card's.
+func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m tokenMeta, cardPlain []byte) (*simulator.CallbackResult, error) {
+	var data map[string]any
+	_ = json.Unmarshal(cardPlain, &data)
+	if data == nil {
+		return nil, fmt.Errorf("token %s: no card data to notify", c.TokenUniqueRef)
+	}
+	tn := tokenNumber(c.TokenUniqueRef)
+	data["tokenData"] = map[string]string{"token": tn, "expiryMonth": m.TokenExpiry[:2], "expiryYear": m.TokenExpiry[2:], "sequenceNumber": "01"}
+	plain, _ := json.Marshal(data)
+	n.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
+	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), m.FLE)
+	if err != nil {
+		return nil, err
+	}
+	decision := "APPROVED"
+	if m.Decision == "R" {
+		decision = "REQUIRE_ADDITIONAL_AUTHENTICATION"
+	}
+	activated := n.env.Clock.Now()
+	if m.ActivatedAt != nil {
+		activated = *m.ActivatedAt
+	}
+	req := map[string]any{
+		"requestId":              n.env.IDs.Digits(12),
+		"services":               []string{"DIGITIZATION"},
+		"correlationId":          m.CorrelationID,
+		"tokenRequestorId":       c.TokenRequestorID,
+		"tokenType":              "CLOUD",
+		"accountPanSuffix":       c.PanLastFour,
+		"serviceRequestDateTime": timestamp(c.EnrolledAt),
+		"tokenActivatedDateTime": timestamp(activated),
+		"decision":               decision,
+		"decisionMadeBy":         "AUTHORIZATION_REQUEST",
+		"numberOfActiveTokens":   min(n.activeTokens(ctx, c.PanRef), 99),
+		"fundingAccountInfo": map[string]any{
+			"panUniqueReference":   panUniqueReference(c),
+			"tokenUniqueReference": c.TokenUniqueRef,
+			"encryptedPayload":     env,
+		},
+	}
+	if m.ActivationAttempts > 0 {
+		req["numberOfActivationAttempts"] = min(m.ActivationAttempts, 9)
+	}
+	body, _ := json.Marshal(req)
+	return n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "notifyServiceActivated", Method: http.MethodPost, Path: "/notifyServiceActivated",
+		Header: http.Header{"Content-Type": []string{"application/json"}},
+		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef},
+	})
+}
+
+// scheduleYellowPath runs the yellow path once the token awaiting
+// additional authentication is stored: when the issuer's Authorize Service
+// answer gave no activation methods (plain, the card data, is then given),
+// Request Activation Methods, whose methods replace the defaults (the
+// consumer's mobile number and email address); then Deliver Activation
+// Code for the cardholder's choice (the first method that distributes a
+// code).
+func (n *Network) scheduleYellowPath(tur string, plain []byte, tries int) {
+	n.afterStored(tur, tries, func(ctx context.Context, c digitalCard) {
 		if c.Status != statusInactive {
 			return
 		}
-		if _, err := n.deliverActivationCode(ctx, c, n.meta(ctx, c)); err != nil {
+		if plain != nil && n.env.Callbacks.Configured() {
+			methods, err := n.requestActivationMethods(ctx, c, n.meta(ctx, c), plain)
+			if err != nil {
+				n.env.Logger.Warn("Request Activation Methods not answered", "token", tur, "error", err)
+			}
+			if len(methods) > 0 {
+				if _, err := n.setCode(ctx, tur, methods, ""); err != nil {
+					n.env.Logger.Warn("activation code not set", "token", tur, "error", err)
+					return
+				}
+			}
+		}
+		if _, err := n.deliverActivationCode(ctx, tur); err != nil {
 			n.env.Logger.Warn("Deliver Activation Code not delivered", "token", tur, "error", err)
 		}
 	})
 }
 
-// deliverActivationCode sends Deliver Activation Code, the code encrypted to
-// the issuer's field-level encryption key.
-func (n *Network) deliverActivationCode(ctx context.Context, c digitalCard, m tokenMeta) (*simulator.CallbackResult, error) {
-	plain, _ := json.Marshal(map[string]string{"activationCode": m.ActivationCode})
-	n.env.CheckSchema(CallbackSpec, "DeliverActivationCodePlaintext", plain)
-	env, err := encryption.SealFLE(plain, n.issuerFLEKey(), "SHA256")
+// defaultMethods are the methods MDES falls back on when the issuer gave
+// none: the consumer's mobile number and email address, masked.
+func defaultMethods(cons consumer) []activationMethod {
+	var out []activationMethod
+	if mob := cons.MobileNumber; mob != nil && len(mob.PhoneNumber) >= 4 {
+		out = append(out, activationMethod{Type: "TEXT_TO_CARDHOLDER_NUMBER", Value: "***-***-" + mob.PhoneNumber[len(mob.PhoneNumber)-4:]})
+	}
+	if cons.EmailAddress != "" {
+		out = append(out, activationMethod{Type: "EMAIL_TO_CARDHOLDER_ADDRESS", Value: maskEmail(cons.EmailAddress)})
+	}
+	return out
+}
+
+// setCode records the token's activation methods and, for the chosen one
+// (methodIndex "" the first that distributes a code, else the 1-based
+// ActivationMethodId), a new activation code with a new validity period.
+// It returns the chosen method; a token whose methods distribute no code
+// gets none (the issuer activates it through Customer Service).
+func (n *Network) setCode(ctx context.Context, tur string, methods []activationMethod, methodID string) (activationMethod, error) {
+	var chosen activationMethod
+	err := n.tokenMetas().Update(ctx, tur, func(m *tokenMeta, exists bool) error {
+		if !exists {
+			return fmt.Errorf("token %s has no metadata", tur)
+		}
+		if methods != nil {
+			m.ActivationMethods = methods
+		}
+		chosen = n.chooseCode(m, methodID)
+		return nil
+	})
+	return chosen, err
+}
+
+// chooseCode picks the method (methodID "" the first that distributes a
+// code, else the 1-based ActivationMethodId) and gives it a new code.
+func (n *Network) chooseCode(m *tokenMeta, methodID string) activationMethod {
+	var chosen activationMethod
+	for i, am := range m.ActivationMethods {
+		if (methodID == "" && codeMethods[am.Type]) || methodID == fmt.Sprint(i+1) {
+			chosen = am
+			break
+		}
+	}
+	if chosen.Type == "" || !codeMethods[chosen.Type] {
+		return activationMethod{}
+	}
+	m.ChosenMethod = chosen
+	m.ActivationCode = n.env.IDs.Digits(6)
+	m.ActivationExpiry = n.env.Clock.Now().Add(n.env.Settings.Duration("activationCodeTTL", 30*time.Minute))
+	m.ActivationAttempts = 0
+	return chosen
+}
+
+// requestActivationMethods asks the issuer for the methods to present.
+func (n *Network) requestActivationMethods(ctx context.Context, c digitalCard, m tokenMeta, plain []byte) ([]activationMethod, error) {
+	if plain == nil {
+		return nil, nil
+	}
+	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), m.FLE)
 	if err != nil {
 		return nil, err
 	}
-	method := map[string]string{"type": "EMAIL_TO_CARDHOLDER_ADDRESS", "value": maskEmail(c.Consumer.EmailAddress)}
-	if mob := c.Consumer.MobileNumber; mob != nil && len(mob.PhoneNumber) >= 4 {
-		method = map[string]string{"type": "TEXT_TO_CARDHOLDER_NUMBER", "value": "***-***-" + mob.PhoneNumber[len(mob.PhoneNumber)-4:]}
+	body, _ := json.Marshal(map[string]any{
+		"requestId":        n.env.IDs.Digits(12),
+		"services":         []string{"DIGITIZATION"},
+		"correlationId":    m.CorrelationID,
+		"tokenRequestorId": c.TokenRequestorID,
+		"tokenType":        "CLOUD",
+		"fundingAccountInfo": map[string]any{
+			"panUniqueReference":   panUniqueReference(c),
+			"tokenUniqueReference": c.TokenUniqueRef,
+			"encryptedPayload":     env,
+		},
+	})
+	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "requestActivationMethods", Method: http.MethodPost, Path: "/requestActivationMethods",
+		Header: http.Header{"Content-Type": []string{"application/json"}},
+		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var answer struct {
+		ActivationMethods []activationMethod `json:"activationMethods"`
+	}
+	_ = json.Unmarshal(res.Body, &answer)
+	return answer.ActivationMethods, nil
+}
+
+// deliverActivationCode sends Deliver Activation Code for the token's
+// chosen method: the code in clear with its expiry, unless the issuer
+// validates its own codes (issuerValidatesCode), then only the method.
+func (n *Network) deliverActivationCode(ctx context.Context, tur string) (*simulator.CallbackResult, error) {
+	c, err := n.cardByToken(ctx, tur)
+	if err != nil {
+		return nil, err
+	}
+	m := n.meta(ctx, c)
+	if !n.env.Callbacks.Configured() || m.ChosenMethod.Type == "" {
+		return nil, nil
 	}
 	requestID := n.env.IDs.Digits(12)
-	body, _ := json.Marshal(map[string]any{
-		"requestId":                    requestID,
-		"correlationId":                m.CorrelationID,
-		"tokenUniqueReference":         c.TokenUniqueRef,
-		"tokenRequestorId":             c.TokenRequestorID,
-		"accountPanSuffix":             c.PanLastFour,
-		"activationMethod":             method,
-		"activationCodeExpiryDateTime": stamp(m.ActivationExpiry),
-		"serviceRequestDateTime":       stamp(n.env.Clock.Now()),
-		"encryptedPayload":             env,
-	})
+	req := map[string]any{
+		"requestId":            requestID,
+		"tokenUniqueReference": c.TokenUniqueRef,
+		"correlationId":        m.CorrelationID,
+		"activationMethod":     m.ChosenMethod,
+	}
+	if !n.env.Settings.Bool("issuerValidatesCode", false) {
+		req["activationCode"] = m.ActivationCode
+		req["expirationDateTime"] = timestamp(m.ActivationExpiry)
+	}
+	body, _ := json.Marshal(req)
 	return n.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "deliverActivationCode", Method: http.MethodPost, Path: "/deliverActivationCode",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
+		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
 	})
 }
 
@@ -175,27 +545,54 @@ func maskEmail(e string) string {
 	return e[:1] + "***" + e[at:]
 }
 
-// ntuToken is one token of Notify Token Updated (MDES TokenForNTU).
+// ntuToken is one token of Notify Token Updated, in clear.
 type ntuToken struct {
-	TokenUniqueReference string   `json:"tokenUniqueReference"`
-	TokenRequestorID     string   `json:"tokenRequestorId"`
-	Status               string   `json:"status"`
-	EventReasonCode      string   `json:"eventReasonCode,omitempty"`
-	SuspendedBy          []string `json:"suspendedBy,omitempty"`
-	StatusTimestamp      string   `json:"statusTimestamp"`
+	TokenUniqueReference string      `json:"tokenUniqueReference"`
+	Status               string      `json:"status,omitempty"`
+	SuspendedBy          []string    `json:"suspendedBy,omitempty"`
+	TokenExpiry          string      `json:"tokenExpiry,omitempty"`
+	FundingAccountInfo   *ntuPayload `json:"fundingAccountInfo,omitempty"`
 }
 
-// notifyLater sends Notify Token Updated for a card's token after the
-// current request has been answered, when the issuer registered a callback
-// URL. Notifications go out one at a time, in the order of the changes, so
-// an issuer applying them as they come ends with the token's status.
-// Failures are journalled attempt by attempt and logged.
-func (n *Network) notifyLater(c digitalCard, t ntuToken) {
+type ntuPayload struct {
+	EncryptedPayload encryption.FLE `json:"encryptedPayload"`
+}
+
+// notification is one Notify Token Updated: a reason and a token.
+type notification struct {
+	ReasonCode string   `json:"reasonCode"`
+	Token      ntuToken `json:"token"`
+}
+
+// suspendedByNames maps Customer Service suspender codes to Notify Token
+// Updated's suspendedBy values.
+var suspendedByNames = map[string]string{"I": "ISSUER", "W": "TOKEN_REQUESTOR", "C": "CARDHOLDER", "P": "MOBILE_PIN_LOCKED", "M": "MOBILE_PIN_LOCKED"}
+
+// statusNotice is the STATUS_UPDATE notification of a token's current
+// status and suspenders.
+func statusNotice(c digitalCard, m tokenMeta) notification {
+	t := ntuToken{TokenUniqueReference: c.TokenUniqueRef, Status: c.Status}
+	if c.Status == statusSuspended {
+		for _, s := range m.Suspenders {
+			if name := suspendedByNames[s]; name != "" && !contains(t.SuspendedBy, name) {
+				t.SuspendedBy = append(t.SuspendedBy, name)
+			}
+		}
+	}
+	return notification{ReasonCode: "STATUS_UPDATE", Token: t}
+}
+
+// notifyLater sends a notification after the current request has been
+// answered, when the issuer registered a callback URL. Notifications go out
+// one at a time, in the order of the changes, so an issuer applying them as
+// they come ends with the token's status. Failures are journalled attempt
+// by attempt and logged.
+func (n *Network) notifyLater(t notification) {
 	if !n.env.Callbacks.Configured() {
 		return
 	}
 	n.ntuMu.Lock()
-	n.ntuQueue = append(n.ntuQueue, n.ntuFor(c, t))
+	n.ntuQueue = append(n.ntuQueue, t)
 	n.ntuMu.Unlock()
 	n.env.After(0, func(ctx context.Context) {
 		n.ntuSend.Lock()
@@ -209,85 +606,101 @@ func (n *Network) notifyLater(c digitalCard, t ntuToken) {
 		n.ntuQueue = n.ntuQueue[1:]
 		n.ntuMu.Unlock()
 		if _, _, err := n.notifyTokenUpdated(ctx, t, ""); err != nil {
-			n.env.Logger.Warn("Notify Token Updated not delivered", "token", t.TokenUniqueReference, "error", err)
+			n.env.Logger.Warn("Notify Token Updated not delivered", "token", t.Token.TokenUniqueReference, "error", err)
 		}
 	})
 }
 
-func (n *Network) ntuFor(c digitalCard, t ntuToken) ntuToken {
-	t.TokenUniqueReference, t.TokenRequestorID = c.TokenUniqueRef, c.TokenRequestorID
-	if t.StatusTimestamp == "" {
-		t.StatusTimestamp = stamp(n.env.Clock.Now())
-	}
-	return t
-}
-
-// notifyTokenUpdated sends Notify Token Updated, the token data encrypted to
-// the issuer's field-level encryption key. requestID "" draws a new one; a
-// repeated one is a duplicate delivery.
-func (n *Network) notifyTokenUpdated(ctx context.Context, t ntuToken, requestID string) (*simulator.CallbackResult, string, error) {
-	return n.notifyTokenUpdatedTo(ctx, t, requestID, n.issuerFLEKey())
-}
-
-// notifyTokenUpdatedTo is notifyTokenUpdated with the payload encrypted to
-// key (the issuer's, or another to play a misrouted notification).
-func (n *Network) notifyTokenUpdatedTo(ctx context.Context, t ntuToken, requestID string, key *rsa.PublicKey) (*simulator.CallbackResult, string, error) {
-	plain, _ := json.Marshal(map[string]any{"tokens": []ntuToken{t}})
-	n.env.CheckSchema(CallbackSpec, "NotifyTokenUpdatedPlaintext", plain)
-	env, err := encryption.SealFLE(plain, key, "SHA256")
-	if err != nil {
-		return nil, "", err
-	}
+// notifyTokenUpdated sends Notify Token Updated. requestID "" draws a new
+// one; a repeated one is a duplicate delivery.
+func (n *Network) notifyTokenUpdated(ctx context.Context, t notification, requestID string) (*simulator.CallbackResult, string, error) {
 	if requestID == "" {
 		requestID = n.env.IDs.Digits(12)
 	}
 	n.rememberNTU(requestID, t)
 	body, _ := json.Marshal(map[string]any{
-		"requestId":        requestID,
-		"responseHost":     "site.mdes.mastercard.com",
-		"reasonCode":       "STATUS_UPDATE",
-		"encryptedPayload": env,
+		"requestId":  requestID,
+		"reasonCode": t.ReasonCode,
+		"tokens":     []ntuToken{t.Token},
 	})
 	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "notifyTokenUpdated", Method: http.MethodPost, Path: "/notifyTokenUpdated",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, Plaintext: plain, CorrelationIDs: []string{t.TokenUniqueReference, requestID},
+		Body:   body, CorrelationIDs: []string{t.Token.TokenUniqueReference, requestID},
 	})
 	return res, requestID, err
 }
 
+// fundingAccountNotice is the FUNDING_ACCOUNT_UPDATE notification of a
+// token whose PAN mapping changed: the token's data (and the new card when
+// the PAN changed) encrypted to key.
+func (n *Network) fundingAccountNotice(c digitalCard, m tokenMeta, newPAN, expiryMMYY string, key *rsa.PublicKey) (notification, []byte, error) {
+	data := map[string]any{
+		"dataValidUntilTimestamp": timestamp(n.env.Clock.Now().Add(30 * time.Minute)),
+		"tokenData":               map[string]string{"token": tokenNumber(c.TokenUniqueRef), "expiryMonth": m.TokenExpiry[:2], "expiryYear": m.TokenExpiry[2:], "sequenceNumber": "01"},
+	}
+	if newPAN != "" {
+		card := map[string]string{"accountNumber": newPAN}
+		if len(expiryMMYY) == 4 {
+			card["expiryMonth"], card["expiryYear"] = expiryMMYY[:2], expiryMMYY[2:]
+		}
+		data["cardAccountData"] = card
+	}
+	plain, _ := json.Marshal(data)
+	n.env.CheckSchema(CallbackSpec, "NotifyTokenUpdatedFundingAccountData", plain)
+	env, err := encryption.SealFLEWith(plain, key, m.FLE)
+	if err != nil {
+		return notification{}, nil, err
+	}
+	return notification{ReasonCode: "FUNDING_ACCOUNT_UPDATE", Token: ntuToken{
+		TokenUniqueReference: c.TokenUniqueRef, TokenExpiry: m.TokenExpiry, FundingAccountInfo: &ntuPayload{EncryptedPayload: env},
+	}}, plain, nil
+}
+
 // Triggers implements simulator.Triggerer.
 func (n *Network) Triggers() []string {
-	return []string{TriggerEnterActivationCode, TriggerTokenStatusChange}
+	return []string{TriggerEnterActivationCode, TriggerTokenStatusChange, TriggerSuspiciousEvent, TriggerAccountInformation}
 }
 
 // Trigger implements simulator.Triggerer.
 //
 // enterActivationCode: the cardholder enters the code Deliver Activation
 // Code delivered. Params tokenUniqueReference (required) and activationCode
-// (default: the code delivered). The right, unexpired code activates the
-// token (INACTIVE → ACTIVE) and Notify Token Updated is sent; a wrong or
-// expired code changes nothing.
+// (default: the code delivered). With issuerValidatesCode on, MDES asks the
+// issuer (Validate Activation Code) and follows its result; otherwise the
+// right, unexpired code activates the token (INACTIVE → ACTIVE), a wrong
+// one counts an attempt (three at most) and an expired one changes nothing.
+// Activation sends Notify Service Activated and Notify Token Updated.
 //
 // tokenStatusChange: the token requestor, the cardholder or the network
 // changes a token on its own and the issuer is notified. Params
 // tokenUniqueReference (required), status (ACTIVE | SUSPENDED |
 // DEACTIVATED), optional suspendedBy (TOKEN_REQUESTOR | CARDHOLDER, default
-// TOKEN_REQUESTOR), eventReasonCode and requestId (reuse one to deliver a
-// duplicate). Asking for the status the token already has re-sends the
-// notification without changing anything. With redeliver=true and a
-// requestId the notification sent under it goes out again exactly as it was
-// (an old status, perhaps) and nothing changes. With encryption=foreignKey the
-// notification's payload is encrypted to another key and nothing changes:
-// a misrouted notification the issuer must refuse.
+// TOKEN_REQUESTOR) and requestId (reuse one to deliver a duplicate).
+// SUSPENDED adds the suspender; ACTIVE lifts that suspender's suspension
+// (the token stays SUSPENDED while another suspender remains). Asking for
+// what the token already has re-sends the notification without changing
+// anything. With redeliver=true and a requestId the notification sent under
+// it goes out again exactly as it was and nothing changes. With
+// encryption=foreignKey a FUNDING_ACCOUNT_UPDATE notification whose payload
+// is encrypted to another key is sent and nothing changes: a misrouted
+// notification the issuer must refuse.
 //
-// Both answer with the token's status and, when a notification was sent,
-// the issuer's HTTP status, the delivery attempts and the requestId.
+// suspiciousEvent: Notify Suspicious Events for tokenUniqueReference
+// (REPLENISH, with the ATCs given as atcNotFound, default ["1234"]).
+//
+// accountInformation: Get Account Information for tokenUniqueReference;
+// the answer reports the issuer's answer status.
+//
+// Each answers with the token's status and, when a call was made, the
+// issuer's HTTP status, the delivery attempts and the requestId.
 func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (map[string]any, error) {
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	tur := str("tokenUniqueReference")
-	if tur == "" && (name == TriggerEnterActivationCode || name == TriggerTokenStatusChange) {
-		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "%s needs tokenUniqueReference", name)
+	if tur == "" && name != TriggerTokenStatusChange || tur == "" && name == TriggerTokenStatusChange && p["redeliver"] != true {
+		if contains(n.Triggers(), name) {
+			return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "%s needs tokenUniqueReference", name)
+		}
 	}
 	switch name {
 	case TriggerEnterActivationCode:
@@ -300,92 +713,157 @@ func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (m
 			if enc != "foreignKey" {
 				return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "encryption must be foreignKey, got %q", pan.RedactText(enc))
 			}
-			return n.misroutedNotification(ctx, tur, str("status"), str("requestId"))
+			return n.misroutedNotification(ctx, tur, str("requestId"))
 		}
-		return n.tokenStatusChange(ctx, tur, str("status"), str("suspendedBy"), str("eventReasonCode"), str("requestId"))
+		return n.tokenStatusChange(ctx, tur, str("status"), str("suspendedBy"), str("requestId"))
+	case TriggerSuspiciousEvent:
+		return n.suspiciousEvent(ctx, tur, p["atcNotFound"])
+	case TriggerAccountInformation:
+		return n.accountInformation(ctx, tur)
 	}
 	return nil, fmt.Errorf("mastercard has no trigger %q (known: %s)", name, strings.Join(n.Triggers(), ", "))
 }
 
+// maxActivationAttempts is how many wrong codes a cardholder may enter
+// ("typically 3 attempts").
+const maxActivationAttempts = 3
+
 func (n *Network) enterActivationCode(ctx context.Context, tur, code string) (map[string]any, error) {
-	c, err := n.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
+	c, err := n.cardByToken(ctx, tur)
+	if err != nil {
+		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
+	}
+	m := n.meta(ctx, c)
+	if c.Status == statusInactive && n.env.Settings.Bool("issuerValidatesCode", false) && n.env.Callbacks.Configured() {
+		if code == "" {
+			return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "the issuer validates its own codes: give the activationCode the cardholder entered")
+		}
+		return n.validateWithIssuer(ctx, c, m, code)
+	}
+	c, err = n.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
 		switch {
 		case m.ActivationCode == "":
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindState, "token %s has no activation code pending", tur)
 		case !n.env.Clock.Now().Before(m.ActivationExpiry):
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindState, "the activation code of token %s expired at %s; the token stays INACTIVE", tur, stamp(m.ActivationExpiry))
 		case code != "" && code != m.ActivationCode:
+			n.countAttempt(ctx, tur)
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "wrong activation code for token %s; the token stays INACTIVE", tur)
 		}
+		m.ActivationAttempts++
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return n.notifyNow(ctx, c, ntuToken{Status: statusActive}, "")
+	return n.activated(ctx, c, "")
 }
 
-// suspenderCodes maps a TokenForNTU suspendedBy value to Customer Service's
-// suspender code.
-var suspenderCodes = map[string]string{"ISSUER": "I", "TOKEN_REQUESTOR": "W", "CARDHOLDER": "C"}
+// countAttempt records a wrong code; the third invalidates the code.
+func (n *Network) countAttempt(ctx context.Context, tur string) {
+	_ = n.tokenMetas().Update(ctx, tur, func(m *tokenMeta, exists bool) error {
+		m.ActivationAttempts++
+		if m.ActivationAttempts >= maxActivationAttempts {
+			m.ActivationCode, m.ActivationExpiry = "", time.Time{}
+		}
+		return nil
+	})
+}
 
-func (n *Network) tokenStatusChange(ctx context.Context, tur, status, suspendedBy, reason, requestID string) (map[string]any, error) {
-	from := map[string][]string{
-		statusActive:      {statusInactive, statusSuspended},
-		statusSuspended:   {statusActive},
-		statusDeactivated: {statusInactive, statusActive, statusSuspended},
-	}[status]
-	if from == nil {
-		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "status must be ACTIVE, SUSPENDED or DEACTIVATED, got %q", pan.RedactText(status))
-	}
-	if suspendedBy == "" {
-		suspendedBy = "TOKEN_REQUESTOR"
-	}
-	if suspendedBy != "TOKEN_REQUESTOR" && suspendedBy != "CARDHOLDER" {
-		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "suspendedBy must be TOKEN_REQUESTOR or CARDHOLDER, got %q", pan.RedactText(suspendedBy))
-	}
-	t := ntuToken{Status: status, EventReasonCode: reason}
-	if status == statusSuspended {
-		t.SuspendedBy = []string{suspendedBy}
-	}
-	// What will be notified must be what the issuer-side document allows.
-	probe, _ := json.Marshal(map[string]any{"tokens": []ntuToken{n.ntuFor(digitalCard{TokenUniqueRef: tur, TokenRequestorID: TokenRequestorID}, t)}})
-	if verr := n.env.ValidateSchema(CallbackSpec, "NotifyTokenUpdatedPlaintext", probe); verr != nil {
-		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "%s: %s", TriggerTokenStatusChange, pan.RedactText(verr.Summary()))
-	}
-	c, err := n.cardByToken(ctx, tur)
+// validateWithIssuer sends Validate Activation Code and applies the result.
+func (n *Network) validateWithIssuer(ctx context.Context, c digitalCard, m tokenMeta, code string) (map[string]any, error) {
+	requestID := n.env.IDs.Digits(12)
+	body, _ := json.Marshal(map[string]any{
+		"requestId": requestID, "tokenUniqueReference": c.TokenUniqueRef, "correlationId": m.CorrelationID, "activationCode": code,
+	})
+	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "validateActivationCode", Method: http.MethodPost, Path: "/validateActivationCode",
+		Header: http.Header{"Content-Type": []string{"application/json"}},
+		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
+	})
 	if err != nil {
-		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
+		return nil, fmt.Errorf("token %s stays INACTIVE: the issuer's Validate Activation Code did not answer: %w", c.TokenUniqueRef, err)
 	}
-	if c.Status != status { // otherwise only the notification is sent again
-		c, err = n.changeStatus(ctx, tur, "a change to "+status, from, status, func(m *tokenMeta) error {
-			if status == statusSuspended {
-				m.Suspenders = []string{suspenderCodes[suspendedBy]}
-			}
+	var answer struct {
+		Result string `json:"result"`
+	}
+	_ = json.Unmarshal(res.Body, &answer)
+	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status, "result": answer.Result, "requestId": requestID}
+	switch answer.Result {
+	case "SUCCESS":
+		c, err = n.changeStatus(ctx, c.TokenUniqueRef, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
+			m.ActivationAttempts++
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-	} else if status == statusSuspended {
-		t.SuspendedBy = nil
-		for _, s := range n.meta(ctx, c).Suspenders {
-			for k, v := range suspenderCodes {
-				if v == s {
-					t.SuspendedBy = append(t.SuspendedBy, k)
-				}
+		return n.activated(ctx, c, answer.Result)
+	case "INCORRECT_CODE", "INCORRECT_CODE_RETRIES_EXCEEDED", "EXPIRED_CODE":
+		n.countAttempt(ctx, c.TokenUniqueRef)
+		return out, nil
+	}
+	return out, fmt.Errorf("token %s stays INACTIVE: the issuer answered result %q (SUCCESS, INCORRECT_CODE, INCORRECT_CODE_RETRIES_EXCEEDED or EXPIRED_CODE expected)", c.TokenUniqueRef, pan.RedactText(answer.Result))
+}
+
+// activated notifies a token's activation: Notify Service Activated (when
+// the card's data is still at hand: not after the enrolment's answer, the
+// simulator keeping no card number) and Notify Token Updated.
+func (n *Network) activated(ctx context.Context, c digitalCard, result string) (map[string]any, error) {
+	out, err := n.notifyNow(ctx, statusNotice(c, n.meta(ctx, c)), "")
+	if out != nil && result != "" {
+		out["result"] = result
+	}
+	return out, err
+}
+
+func (n *Network) tokenStatusChange(ctx context.Context, tur, status, suspendedBy, requestID string) (map[string]any, error) {
+	if status != statusActive && status != statusSuspended && status != statusDeactivated {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "status must be ACTIVE, SUSPENDED or DEACTIVATED, got %q", pan.RedactText(status))
+	}
+	if suspendedBy == "" {
+		suspendedBy = "TOKEN_REQUESTOR"
+	}
+	code := map[string]string{"TOKEN_REQUESTOR": "W", "CARDHOLDER": "C"}[suspendedBy]
+	if code == "" {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "suspendedBy must be TOKEN_REQUESTOR or CARDHOLDER, got %q", pan.RedactText(suspendedBy))
+	}
+	c, err := n.cardByToken(ctx, tur)
+	if err != nil {
+		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
+	}
+	initiator := code
+	switch status {
+	case statusSuspended:
+		if c.Status == statusActive || c.Status == statusSuspended && !contains(n.meta(ctx, c).Suspenders, code) {
+			c, err = n.suspendBy(ctx, tur, code, "Z", "", nil, nil)
+		}
+	case statusActive:
+		switch c.Status {
+		case statusInactive:
+			c, err = n.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, nil)
+		case statusSuspended:
+			if contains(n.meta(ctx, c).Suspenders, code) {
+				c, err = n.unsuspendBy(ctx, tur, code, "Z", "", nil, nil)
 			}
 		}
+	case statusDeactivated:
+		if c.Status != statusDeactivated {
+			c, err = n.changeStatusBy(ctx, tur, "a deletion", []string{statusInactive, statusActive, statusSuspended}, statusDeactivated, initiator, "Z", nil, nil)
+		}
 	}
-	return n.notifyNow(ctx, c, t, requestID)
+	if err != nil {
+		return nil, err
+	}
+	return n.notifyNow(ctx, statusNotice(c, n.meta(ctx, c)), requestID)
 }
 
 // rememberNTU keeps what a requestId carried, for redelivery.
-func (n *Network) rememberNTU(requestID string, t ntuToken) {
+func (n *Network) rememberNTU(requestID string, t notification) {
 	n.ntuMu.Lock()
 	defer n.ntuMu.Unlock()
 	if n.ntuSent == nil {
-		n.ntuSent = map[string]ntuToken{}
+		n.ntuSent = map[string]notification{}
 	}
 	if _, seen := n.ntuSent[requestID]; !seen {
 		n.ntuOrder = append(n.ntuOrder, requestID)
@@ -408,7 +886,7 @@ func (n *Network) redeliver(ctx context.Context, requestID string) (map[string]a
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no Notify Token Updated was sent under requestId %s", pan.RedactText(requestID))
 	}
 	res, id, err := n.notifyTokenUpdated(ctx, t, requestID)
-	out := map[string]any{"tokenUniqueReference": t.TokenUniqueReference, "status": t.Status, "requestId": id}
+	out := map[string]any{"tokenUniqueReference": t.Token.TokenUniqueReference, "status": t.Token.Status, "requestId": id}
 	if res != nil {
 		out["notifyStatus"], out["attempts"] = res.Status, res.Attempts
 	}
@@ -418,16 +896,14 @@ func (n *Network) redeliver(ctx context.Context, requestID string) (map[string]a
 	return out, nil
 }
 
-// misroutedNotification sends a Notify Token Updated for the token whose
-// payload is encrypted to a key that is not the issuer's, and changes
-// nothing: the issuer must refuse it (CRYPTOGRAPHY_ERROR) and apply nothing.
-func (n *Network) misroutedNotification(ctx context.Context, tur, status, requestID string) (map[string]any, error) {
+// misroutedNotification sends a FUNDING_ACCOUNT_UPDATE Notify Token
+// Updated for the token whose payload is encrypted to a key that is not the
+// issuer's, and changes nothing: the issuer must refuse it
+// (CRYPTOGRAPHY_ERROR) and apply nothing.
+func (n *Network) misroutedNotification(ctx context.Context, tur, requestID string) (map[string]any, error) {
 	c, err := n.cardByToken(ctx, tur)
 	if err != nil {
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
-	}
-	if status == "" {
-		status = statusSuspended
 	}
 	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status}
 	if !n.env.Callbacks.Configured() {
@@ -437,7 +913,11 @@ func (n *Network) misroutedNotification(ctx context.Context, tur, status, reques
 	if err != nil {
 		return nil, err
 	}
-	res, id, err := n.notifyTokenUpdatedTo(ctx, n.ntuFor(c, ntuToken{Status: status}), requestID, &other.PublicKey)
+	t, _, err := n.fundingAccountNotice(c, n.meta(ctx, c), "", "", &other.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	res, id, err := n.notifyTokenUpdated(ctx, t, requestID)
 	out["requestId"] = id
 	if res != nil {
 		out["notifyStatus"], out["attempts"] = res.Status, res.Attempts
@@ -448,17 +928,86 @@ func (n *Network) misroutedNotification(ctx context.Context, tur, status, reques
 	return out, nil
 }
 
-// notifyNow sends Notify Token Updated at once (for triggers) and reports
-// the delivery.
-func (n *Network) notifyNow(ctx context.Context, c digitalCard, t ntuToken, requestID string) (map[string]any, error) {
+// notifyNow sends a notification at once (for triggers) and reports the
+// delivery.
+func (n *Network) notifyNow(ctx context.Context, t notification, requestID string) (map[string]any, error) {
+	out := map[string]any{"tokenUniqueReference": t.Token.TokenUniqueReference, "status": t.Token.Status}
+	if !n.env.Callbacks.Configured() {
+		return out, nil
+	}
+	res, id, err := n.notifyTokenUpdated(ctx, t, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("token %s is %s, but Notify Token Updated was not delivered: %w", t.Token.TokenUniqueReference, t.Token.Status, err)
+	}
+	out["requestId"], out["notifyStatus"], out["attempts"], out["findings"] = id, res.Status, res.Attempts, res.Findings
+	return out, nil
+}
+
+func (n *Network) suspiciousEvent(ctx context.Context, tur string, atcs any) (map[string]any, error) {
+	c, err := n.cardByToken(ctx, tur)
+	if err != nil {
+		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
+	}
+	notFound := []string{"1234"}
+	if list, ok := atcs.([]any); ok {
+		notFound = nil
+		for _, a := range list {
+			if s, ok := a.(string); ok && s != "" {
+				notFound = append(notFound, s)
+			}
+		}
+	}
 	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status}
 	if !n.env.Callbacks.Configured() {
 		return out, nil
 	}
-	res, id, err := n.notifyTokenUpdated(ctx, n.ntuFor(c, t), requestID)
-	if err != nil {
-		return nil, fmt.Errorf("token %s is %s, but Notify Token Updated was not delivered: %w", c.TokenUniqueRef, c.Status, err)
+	requestID := n.env.IDs.Digits(12)
+	body, _ := json.Marshal(map[string]any{
+		"requestId": requestID, "tokenUniqueReference": c.TokenUniqueRef, "status": c.Status,
+		"events": map[string]any{"eventName": "REPLENISH", "systemAtcStatus": map[string]any{"atcNotFound": notFound}},
+	})
+	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "notifySuspiciousEvents", Method: http.MethodPost, Path: "/notifySuspiciousEvents",
+		Header: http.Header{"Content-Type": []string{"application/json"}},
+		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
+	})
+	out["requestId"] = requestID
+	if res != nil {
+		out["notifyStatus"], out["attempts"] = res.Status, res.Attempts
 	}
-	out["requestId"], out["notifyStatus"], out["attempts"], out["findings"] = id, res.Status, res.Attempts, res.Findings
-	return out, nil
+	return out, err
+}
+
+func (n *Network) accountInformation(ctx context.Context, tur string) (map[string]any, error) {
+	c, err := n.cardByToken(ctx, tur)
+	if err != nil {
+		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
+	}
+	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status}
+	if !n.env.Callbacks.Configured() {
+		return out, nil
+	}
+	m := n.meta(ctx, c)
+	// The simulator keeps no card number: the payload carries the token's
+	// own number where the card's would be.
+	plain, _ := json.Marshal(map[string]any{"cardAccountData": map[string]string{
+		"accountNumber": tokenNumber(c.TokenUniqueRef), "expiryMonth": c.ExpirationMonth, "expiryYear": yy(c.ExpirationYear)}})
+	n.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
+	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), m.FLE)
+	if err != nil {
+		return nil, err
+	}
+	requestID := n.env.IDs.Digits(12)
+	body, _ := json.Marshal(map[string]any{"requestId": requestID, "fundingAccountInfo": map[string]any{
+		"panUniqueReference": panUniqueReference(c), "tokenUniqueReference": c.TokenUniqueRef, "encryptedPayload": env}})
+	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+		Spec: CallbackSpec, OperationID: "getAccountInformation", Method: http.MethodPost, Path: "/getAccountInformation",
+		Header: http.Header{"Content-Type": []string{"application/json"}},
+		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
+	})
+	out["requestId"] = requestID
+	if res != nil {
+		out["answerStatus"], out["attempts"] = res.Status, res.Attempts
+	}
+	return out, err
 }

@@ -44,6 +44,7 @@ type cardPlaintext struct {
 	PanExpirationMonth   string          `json:"panExpirationMonth"`
 	PanExpirationYear    string          `json:"panExpirationYear"`
 	CardholderFullName   string          `json:"cardholderFullName"`
+	CardSecurityCode     string          `json:"cardSecurityCode,omitempty"`
 	BillingAddress       json.RawMessage `json:"billingAddress,omitempty"`
 }
 
@@ -67,7 +68,8 @@ func (n *Network) Decode(req *simulator.Request) error {
 		return n.decodeCard(req)
 	case "batchCredentialsInDirectory":
 		return n.decodeBatch(req)
-	case "searchTokens":
+	}
+	if mdesOperations[req.OperationID] {
 		return n.decodeSearch(req)
 	}
 	return nil

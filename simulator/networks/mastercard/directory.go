@@ -270,6 +270,7 @@ func (n *Network) deleteConsumer(ctx context.Context, req *simulator.Request) (*
 // that a deleted credential's token is DEACTIVATED, unless it already was.
 func (n *Network) notifyDeleted(c digitalCard) {
 	if c.Status != statusDeactivated {
-		n.notifyLater(c, ntuToken{Status: statusDeactivated, EventReasonCode: "OTHER"})
+		c.Status = statusDeactivated
+		n.notifyLater(statusNotice(c, tokenMeta{}))
 	}
 }

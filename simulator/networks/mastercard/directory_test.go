@@ -315,22 +315,19 @@ func TestDeletesNotifyTokenUpdated(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/authorizeService":
-			_ = json.NewEncoder(w).Encode(map[string]string{"responseHost": "issuer.example", "responseId": "1", "decision": "APPROVED"})
+			_ = json.NewEncoder(w).Encode(map[string]any{"responseId": "1", "decision": "APPROVED", "services": []string{"DIGITIZATION"}})
+		case "/notifyServiceActivated":
+			_ = json.NewEncoder(w).Encode(map[string]string{"responseId": "3"})
 		case "/notifyTokenUpdated":
-			var req struct {
-				EncryptedPayload encryption.FLE `json:"encryptedPayload"`
-			}
-			raw, _ := io.ReadAll(r.Body)
-			_ = json.Unmarshal(raw, &req)
-			plain, err := ring.OpenFLE(req.EncryptedPayload)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
+			// The tokens are in clear.
 			var p struct {
 				Tokens []struct{ TokenUniqueReference, Status string } `json:"tokens"`
 			}
-			_ = json.Unmarshal(plain, &p)
+			raw, _ := io.ReadAll(r.Body)
+			if err := json.Unmarshal(raw, &p); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
 			mu.Lock()
 			for _, tk := range p.Tokens {
 				if tk.Status == "DEACTIVATED" {
@@ -338,7 +335,7 @@ func TestDeletesNotifyTokenUpdated(t *testing.T) {
 				}
 			}
 			mu.Unlock()
-			_ = json.NewEncoder(w).Encode(map[string]string{"responseHost": "issuer.example", "responseId": "2"})
+			_ = json.NewEncoder(w).Encode(map[string]string{"responseId": "2"})
 		default:
 			http.Error(w, "unexpected", http.StatusNotFound)
 		}

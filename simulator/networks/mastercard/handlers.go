@@ -206,7 +206,7 @@ func (n *Network) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
 		return digitalCard{}, err
 	}
 	tokenRef := "DM4MMC" + n.env.IDs.Hex(16)
-	status, err := n.authorize(ctx, p, c, tokenRef, e.CorrelationID)
+	status, err := n.authorize(ctx, p, c, e.Consumer, tokenRef, e.CorrelationID)
 	if err != nil {
 		return digitalCard{}, err
 	}

@@ -49,41 +49,54 @@
 //     with the same decrypted content answers the same batchId; with other
 //     content it is 409 ALREADY_EXISTS. Card data of pending records lives
 //     only in the pending timer, never in the state store;
-//   - Authorize Service (openapi/mastercard/issuer-predigitization.yaml): when
-//     the issuer registered a callback URL, every enrolment calls it before the
-//     token is stored, card data in the field-level encryption envelope to
-//     issuer-fle-public-key; APPROVED → ACTIVE, DECLINED → 422 DECLINED,
-//     REQUIRE_ADDITIONAL_AUTHENTICATION → token INACTIVE, no answer after the
-//     engine's retries → 503 UNAVAILABLE. Without a callback URL the token is
-//     ACTIVE at once;
+//   - Pre-Digitization (openapi/mastercard/issuer-predigitization.yaml, the
+//     published MDES Issuer Outbound API 2.0.21): when the issuer registered
+//     a callback URL, every enrolment calls Authorize Service before the
+//     token is stored, the card (FundingAccountData) in the field level
+//     encryption envelope to issuer-fle-public-key in the form the card's
+//     test card selects (OAEP SHA-256 by default, SHA-512, PKCS#1 v1.5, zero
+//     IV). APPROVED for DIGITIZATION → ACTIVE (then Notify Service
+//     Activated, setting notifyServiceActivated); DECLINED, no decision or
+//     services without DIGITIZATION → 422 DECLINED;
+//     REQUIRE_ADDITIONAL_AUTHENTICATION → INACTIVE with the answer's
+//     activation methods; no answer after the engine's retries → 503
+//     UNAVAILABLE. Without a callback URL the token is ACTIVE at once;
 //   - yellow path: a token left INACTIVE gets a 6-digit activation code
-//     (valid activationCodeTTL) that Deliver Activation Code hands to the
-//     issuer (encryptedPayload, field-level encryption) once the token is
-//     stored; the token stays INACTIVE until the cardholder enters the code
-//     (trigger enterActivationCode) or the issuer activates it through MDES
-//     Customer Service. The yellow test card goes this way even when the
-//     issuer approves; the slow test card holds its enrolment for slowDelay
-//     on the simulator clock;
+//     (valid activationCodeTTL). Once the token is stored, Request
+//     Activation Methods asks the issuer for methods when its answer gave
+//     none (else the consumer's mobile number and email address are used),
+//     and Deliver Activation Code hands the code in clear for the first
+//     method that distributes one. The token stays INACTIVE until the
+//     cardholder enters the code (trigger enterActivationCode; with
+//     issuerValidatesCode the code goes to the issuer's Validate Activation
+//     Code instead) or the issuer activates it through MDES Customer
+//     Service. The yellow test card goes this way even when the issuer
+//     approves; the slow test card holds its enrolment for slowDelay on the
+//     simulator clock;
 //   - MDES Customer Service (openapi/mastercard/mdes-customer-service.yaml,
-//     served at /mastercard/mdes/csapi/v2): searchTokens by Account PAN or
-//     Token Unique Reference, suspendToken (ACTIVE → SUSPENDED),
-//     unsuspendToken (SUSPENDED → ACTIVE), activateToken (INACTIVE → ACTIVE)
-//     and deleteToken (→ DEACTIVATED, kept and listed as deleted) with MDES's
-//     one-letter reason codes; any other change is 400 INVALID_TOKEN_STATUS
-//     and leaves the token as it was, an unknown token is 404 EMPTY_RESULT,
-//     both in the Customer Service envelope {"Errors":{"Error":[{Source:
-//     INPUT, ReasonCode, ErrorCode, Description, Recoverable}]}};
-//   - Notify Token Updated: every status change (Customer Service, activation
-//     code, trigger tokenStatusChange) is notified to the issuer, the
-//     TokenForNTU list encrypted in encryptedPayload, after the change is
-//     answered. Like every callback it is retried on the callback target's
-//     schedule, each attempt journalled.
+//     the published 2.0.7, served at /mastercard/mdes/csapi/v2): all 15
+//     operations. A token can have several suspenders (issuer I, token
+//     requestor W, cardholder C): each lifts only its own suspension and
+//     the token is ACTIVE again only when none is left; any other change is
+//     400 INVALID_TOKEN_STATUS and leaves the token as it was, an unknown
+//     token is 404 EMPTY_RESULT, both in the Customer Service envelope
+//     {"Errors":{"Error":[{Source (the field), ReasonCode, ErrorCode,
+//     Description, Recoverable ("true"/"false")}]}};
+//   - Notify Token Updated: every status change (Customer Service,
+//     activation, trigger tokenStatusChange) is notified to the issuer,
+//     tokens[] in clear (status, suspendedBy), after the change is
+//     answered; a Customer Service update of the PAN mapping sends
+//     FUNDING_ACCOUNT_UPDATE with the token data encrypted. Like every
+//     callback it is retried on the callback target's schedule, each
+//     attempt journalled.
 //
 // Triggers (POST /_admin/networks/mastercard/triggers/<name>):
 //
 //	enterActivationCode  tokenUniqueReference, activationCode (default: the delivered one)
 //	tokenStatusChange    tokenUniqueReference, status ACTIVE|SUSPENDED|DEACTIVATED,
-//	                     suspendedBy TOKEN_REQUESTOR|CARDHOLDER, eventReasonCode, requestId
+//	                     suspendedBy TOKEN_REQUESTOR|CARDHOLDER, requestId
+//	suspiciousEvent      tokenUniqueReference, atcNotFound
+//	accountInformation   tokenUniqueReference
 //
 // Settings (c2psim --set mastercard.<key>=<value>):
 //
@@ -92,6 +105,8 @@
 //	slowDelay          duration  10s                 how long the slow test card's enrolment takes
 //	activationCodeTTL  duration  30m                 validity of a yellow-path activation code
 //	batchDelay         duration  5s                  from a batch's 202 to the processing of its records
+//	notifyServiceActivated bool  true                send Notify Service Activated for tokens provisioned ACTIVE
+//	issuerValidatesCode    bool  false               the issuer issues and validates its own activation codes
 //	unknownFields      bool      true                add an undeclared field to successful JSON answers (ERR-04)
 package mastercard
 
@@ -165,10 +180,10 @@ type Network struct {
 	// ntuSend is held for each delivery, which takes the oldest of ntuQueue.
 	ntuSend  sync.Mutex
 	ntuMu    sync.Mutex
-	ntuQueue []ntuToken
+	ntuQueue []notification
 	// ntuSent remembers what each requestId carried (the last
 	// maxRememberedNTU), so a trigger can redeliver one as it was.
-	ntuSent  map[string]ntuToken
+	ntuSent  map[string]notification
 	ntuOrder []string
 }
 
@@ -206,6 +221,8 @@ func (n *Network) Settings() []simulator.Setting {
 		{Key: "slowDelay", Kind: "duration", Default: "10s", Description: "how long the enrolment of the slow test card takes, on the simulator clock"},
 		{Key: "activationCodeTTL", Kind: "duration", Default: "30m", Description: "validity of the activation code of a token awaiting additional authentication"},
 		{Key: "batchDelay", Kind: "duration", Default: "5s", Description: "time from a batch's 202 to the processing of its records"},
+		{Key: "notifyServiceActivated", Kind: "bool", Default: "true", Description: "send Notify Service Activated when a token is provisioned ACTIVE (optional for issuers)"},
+		{Key: "issuerValidatesCode", Kind: "bool", Default: "false", Description: "the issuer generates and validates its own activation codes: Deliver Activation Code carries no code and the cardholder's code goes to Validate Activation Code"},
 		simulator.UnknownFieldsSetting,
 	}
 }

@@ -269,7 +269,8 @@ func TestTestCards(t *testing.T) {
 	want := map[string]struct {
 		status int
 		reason string
-	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, simulator.OutcomeApproved: {200, ""}, "yellow": {200, ""}, simulator.OutcomeAnswerLost: {503, "UNAVAILABLE"}}
+	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, simulator.OutcomeApproved: {200, ""}, "yellow": {200, ""}, simulator.OutcomeAnswerLost: {503, "UNAVAILABLE"},
+		"fle-oaep-sha512": {200, ""}, "fle-pkcs1": {200, ""}, "fle-zero-iv": {200, ""}}
 	n := &mastercard.Network{}
 	for _, tc := range n.TestCards() {
 		if tc.Outcome == "slow" {

@@ -98,11 +98,17 @@ func appError(t *testing.T, a answer) (string, string) {
 		t.Fatalf("not one application error: %d %s", a.status, a.raw)
 	}
 	e := list[0].(map[string]any)
-	if e["Source"] != "INPUT" {
-		t.Fatalf("Source %v, want INPUT: %s", e["Source"], a.raw)
+	if r, _ := e["Recoverable"].(string); r != "true" && r != "false" {
+		t.Fatalf("Recoverable %v, want the string true or false: %s", e["Recoverable"], a.raw)
 	}
-	code, _ := e["ErrorCode"].(string)
-	return e["ReasonCode"].(string), code
+	if e["ErrorCode"] != e["ReasonCode"] {
+		t.Fatalf("ErrorCode %v, ReasonCode %v: %s", e["ErrorCode"], e["ReasonCode"], a.raw)
+	}
+	source, _ := e["Source"].(string)
+	if source == "System" {
+		source = ""
+	}
+	return e["ReasonCode"].(string), source
 }
 
 // issuerCall is one callback the fake issuer accepted, its encrypted
@@ -127,6 +133,44 @@ type fakeIssuer struct {
 	got      map[string]chan issuerCall
 }
 
+// issuerRing holds the sandbox issuer's callback decryption key.
+func issuerRing(t *testing.T, srv *simtest.Server) encryption.KeyRing {
+	t.Helper()
+	b, _ := pem.Decode([]byte(credential(t, srv, "issuer-fle-private-key")))
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := encryption.KeyRing{}
+	if _, err := ring.Add(k.(*rsa.PrivateKey)); err != nil {
+		t.Fatal(err)
+	}
+	return ring
+}
+
+// cardLast4 is the last four digits of the card an Authorize Service call
+// carries encrypted ("" when it does not open).
+func cardLast4(ring encryption.KeyRing, body []byte) string {
+	var req struct {
+		FundingAccountInfo struct {
+			EncryptedPayload encryption.FLE `json:"encryptedPayload"`
+		} `json:"fundingAccountInfo"`
+	}
+	_ = json.Unmarshal(body, &req)
+	plain, err := ring.OpenFLE(req.FundingAccountInfo.EncryptedPayload)
+	if err != nil {
+		return ""
+	}
+	var d struct {
+		CardAccountData struct{ AccountNumber string } `json:"cardAccountData"`
+	}
+	_ = json.Unmarshal(plain, &d)
+	if n := d.CardAccountData.AccountNumber; len(n) > 4 {
+		return n[len(n)-4:]
+	}
+	return ""
+}
+
 func newFakeIssuer(t *testing.T, srv *simtest.Server, retry []time.Duration) *fakeIssuer {
 	t.Helper()
 	b, _ := pem.Decode([]byte(credential(t, srv, "issuer-fle-private-key")))
@@ -138,7 +182,8 @@ func newFakeIssuer(t *testing.T, srv *simtest.Server, retry []time.Duration) *fa
 	if _, err := f.ring.Add(k.(*rsa.PrivateKey)); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/authorizeService", "/deliverActivationCode", "/notifyTokenUpdated"} {
+	for _, p := range []string{"/authorizeService", "/requestActivationMethods", "/deliverActivationCode", "/validateActivationCode",
+		"/notifyServiceActivated", "/notifyTokenUpdated", "/notifySuspiciousEvents", "/getAccountInformation"} {
 		f.got[p] = make(chan issuerCall, 64)
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -172,28 +217,43 @@ func (f *fakeIssuer) serve(w http.ResponseWriter, r *http.Request) {
 	if err := json.Unmarshal(raw, &call.Body); err != nil {
 		call.Err = "body is not JSON"
 	}
-	envelope := call.Body["encryptedPayload"]
-	if p == "/authorizeService" {
-		envelope = dig(call.Body, "fundingAccountInfo", "encryptedPayload")
+	// Card data is encrypted where the Issuer Outbound API puts it; the
+	// rest is in clear.
+	envelope := dig(call.Body, "fundingAccountInfo", "encryptedPayload")
+	if tokens, _ := call.Body["tokens"].([]any); p == "/notifyTokenUpdated" && len(tokens) > 0 {
+		envelope = dig(tokens[0], "fundingAccountInfo", "encryptedPayload")
 	}
-	var fle encryption.FLE
-	eb, _ := json.Marshal(envelope)
-	if err := json.Unmarshal(eb, &fle); err != nil {
+	if envelope != nil {
+		var fle encryption.FLE
+		eb, _ := json.Marshal(envelope)
+		if err := json.Unmarshal(eb, &fle); err != nil {
+			call.Err = "encryptedPayload is not an envelope"
+		} else if plain, err := f.ring.OpenFLE(fle); err != nil {
+			call.Err = "encryptedPayload does not open: " + err.Error()
+		} else if err := json.Unmarshal(plain, &call.Plain); err != nil {
+			call.Err = "plaintext is not JSON"
+		}
+	} else if p == "/authorizeService" || p == "/requestActivationMethods" || p == "/notifyServiceActivated" {
 		call.Err = "no encryptedPayload"
-	} else if plain, err := f.ring.OpenFLE(fle); err != nil {
-		call.Err = "encryptedPayload does not open: " + err.Error()
-	} else if err := json.Unmarshal(plain, &call.Plain); err != nil {
-		call.Err = "plaintext is not JSON"
 	}
-	answer := map[string]any{"responseHost": "issuer.example", "responseId": fmt.Sprint(len(ch))}
+	// A spec-correct issuer: responseId only, plus what the operation
+	// asks for.
+	answer := map[string]any{"responseId": fmt.Sprint(len(ch))}
 	if p == "/authorizeService" {
 		f.mu.Lock()
-		d := f.decide[fmt.Sprint(call.Body["accountPanSuffix"])]
+		last4, _ := dig(call.Plain, "cardAccountData", "accountNumber").(string)
+		if len(last4) > 4 {
+			last4 = last4[len(last4)-4:]
+		}
+		d := f.decide[last4]
 		f.mu.Unlock()
 		if d == "" {
 			d = "APPROVED"
 		}
-		answer["decision"] = d
+		answer["decision"], answer["services"] = d, []string{"DIGITIZATION"}
+	}
+	if p == "/validateActivationCode" {
+		answer["result"] = "SUCCESS"
 	}
 	ch <- call
 	w.Header().Set("Content-Type", "application/json")
@@ -232,9 +292,9 @@ func (f *fakeIssuer) ntu(t *testing.T) map[string]any {
 	if c.Body["reasonCode"] != "STATUS_UPDATE" || c.Body["requestId"] == "" {
 		t.Fatalf("Notify Token Updated body %v", c.Body)
 	}
-	tokens, _ := c.Plain["tokens"].([]any)
+	tokens, _ := c.Body["tokens"].([]any)
 	if len(tokens) != 1 {
-		t.Fatalf("Notify Token Updated tokens %v", c.Plain)
+		t.Fatalf("Notify Token Updated tokens %v", c.Body)
 	}
 	return tokens[0].(map[string]any)
 }
@@ -286,17 +346,17 @@ func TestMDESLifecycle(t *testing.T) {
 		status, code string // search's CurrentStatusCode afterwards
 		ntuStatus    string // "" when the change must be refused
 		event        string
-		refusedAs    string // ErrorCode of a refusal: the token's status
+		refusedAs    string // Source of a refusal
 	}{
 		{"suspend", "T", "SUSPENDED", "S", "SUSPENDED", "SUSPECTED_FRAUD", ""},
-		{"suspend", "L", "SUSPENDED", "S", "", "", "SUSPENDED"},
-		{"activate", "C", "SUSPENDED", "S", "", "", "SUSPENDED"},
+		{"suspend", "L", "SUSPENDED", "S", "", "", "TokenUniqueReference"},
+		{"activate", "C", "SUSPENDED", "S", "", "", "TokenUniqueReference"},
 		{"unsuspend", "F", "ACTIVE", "A", "ACTIVE", "DEVICE_FOUND", ""},
-		{"unsuspend", "T", "ACTIVE", "A", "", "", "ACTIVE"},
+		{"unsuspend", "T", "ACTIVE", "A", "", "", "TokenUniqueReference"},
 		{"suspend", "S", "SUSPENDED", "S", "SUSPENDED", "DEVICE_STOLEN", ""},
 		{"delete", "C", "DEACTIVATED", "D", "DEACTIVATED", "ACCOUNT_CLOSED", ""},
-		{"unsuspend", "Z", "DEACTIVATED", "D", "", "", "DEACTIVATED"},
-		{"delete", "Z", "DEACTIVATED", "D", "", "", "DEACTIVATED"},
+		{"unsuspend", "Z", "DEACTIVATED", "D", "", "", "TokenUniqueReference"},
+		{"delete", "Z", "DEACTIVATED", "D", "", "", "TokenUniqueReference"},
 	}
 	for i, s := range steps {
 		a := c.change(s.op, tur, s.reason)
@@ -313,11 +373,12 @@ func TestMDESLifecycle(t *testing.T) {
 				t.Fatalf("step %d %s: %d %s", i, s.op, a.status, a.raw)
 			}
 			resp := map[string]string{"suspend": "TokenSuspendResponse", "unsuspend": "TokenUnsuspendResponse", "delete": "TokenDeleteResponse"}[s.op]
-			if dig(a.body, resp, "Token", "TokenUniqueReference") != tur || dig(a.body, resp, "Token", "CommentId") == nil {
+			// No comment text, no CommentId.
+			if dig(a.body, resp, "Token", "TokenUniqueReference") != tur || dig(a.body, resp, "Token", "CommentId") != nil {
 				t.Fatalf("step %d %s answer %s", i, s.op, a.raw)
 			}
 			n := iss.ntu(t)
-			if n["tokenUniqueReference"] != tur || n["status"] != s.ntuStatus || n["eventReasonCode"] != s.event || n["tokenRequestorId"] != mastercard.TokenRequestorID {
+			if n["tokenUniqueReference"] != tur || n["status"] != s.ntuStatus {
 				t.Fatalf("step %d %s: Notify Token Updated %v", i, s.op, n)
 			}
 			if by, _ := n["suspendedBy"].([]any); (s.ntuStatus == "SUSPENDED") != (len(by) == 1 && by[0] == "ISSUER") {
@@ -382,9 +443,13 @@ func TestMDESRefusals(t *testing.T) {
 		{"no reason code", "/token/suspend", "TokenSuspendRequest", map[string]any{"TokenUniqueReference": tur}, 400, "MISSING_REQUIRED_FIELD", "TokenSuspendRequest.ReasonCode"},
 		{"no audit info", "/token/unsuspend", "TokenUnsuspendRequest", map[string]any{"TokenUniqueReference": tur, "ReasonCode": "F", "AuditInfo": nil}, 400, "", ""},
 		{"unknown field", "/token/suspend", "TokenSuspendRequest", map[string]any{"TokenUniqueReference": tur, "ReasonCode": "T", "Token": "5598765432109876"}, 400, "INVALID_FIELD_VALUE", ""},
-		{"search with two keys", "/search", "SearchRequest", map[string]any{"TokenUniqueReference": tur, "AccountPan": "5186001700008785"}, 400, "INVALID_FIELD_VALUE", "SearchRequest.AccountPan"},
-		{"search without a key", "/search", "SearchRequest", map[string]any{}, 400, "MISSING_REQUIRED_FIELD", "SearchRequest.AccountPan"},
-		{"search PAN failing Luhn", "/search", "SearchRequest", map[string]any{"AccountPan": "5186001700008786"}, 400, "INVALID_FIELD_VALUE", "SearchRequest.AccountPan"},
+		{"search with two keys", "/search", "SearchRequest", map[string]any{"TokenUniqueReference": tur, "AccountPan": "5186001700008785"}, 400, "INVALID_FIELD_VALUE", "SearchRequest.TokenUniqueReference"},
+		{"search without a key", "/search", "SearchRequest", map[string]any{}, 400, "MISSING_REQUIRED_FIELD", "SearchRequest.TokenUniqueReference"},
+		{"search by a key Click to Pay tokens lack", "/search", "SearchRequest", map[string]any{"PaymentAppInstanceId": "645b532a245e4723d7a9c4f62b24f24a24ba98e27d43e34e"}, 404, "EMPTY_RESULT", "PaymentAppInstanceId"},
+		{"search by two new keys", "/search", "SearchRequest", map[string]any{"Token": "5598765432109876", "CommentId": "1"}, 400, "INVALID_FIELD_VALUE", "SearchRequest.Token"},
+		{"activate by PAN without the app instance", "/token/activate", "TokenActivateRequest", map[string]any{"AccountPan": "5186001700008785", "ReasonCode": "A"}, 400, "MISSING_REQUIRED_FIELD", "TokenActivateRequest.TokenUniqueReference"},
+		{"update both ways", "/token/update", "TokenUpdateRequest", map[string]any{"TokenUniqueReference": tur, "ExpirationDate": "0135", "IssuerProductConfigurationId": "GOLD"}, 400, "INVALID_FIELD_VALUE", "TokenUpdateRequest.IssuerProductConfigurationId"},
+		{"search PAN failing Luhn", "/search", "SearchRequest", map[string]any{"AccountPan": "5186001700008786"}, 404, "EMPTY_RESULT", "AccountPan"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -397,7 +462,9 @@ func TestMDESRefusals(t *testing.T) {
 				t.Fatalf("no application errors: %s", a.raw)
 			}
 			e := list[0].(map[string]any)
-			if e["Source"] != "INPUT" || e["Recoverable"] != false || (tc.reason != "" && e["ReasonCode"] != tc.reason) || (tc.field != "" && e["ErrorCode"] != tc.field) {
+			// Recoverable is a string in the Customer Service envelope;
+			// Source names the field in error.
+			if e["Recoverable"] != "false" || (tc.reason != "" && e["ReasonCode"] != tc.reason) || (tc.field != "" && e["Source"] != tc.field) {
 				t.Fatalf("error %v, want %s on %s", e, tc.reason, tc.field)
 			}
 			if strings.Contains(a.raw, "5186001700008786") || strings.Contains(a.raw, "5186001700009726") {
@@ -438,16 +505,16 @@ func TestYellowPathActivationCode(t *testing.T) {
 	iss.none(t, "/deliverActivationCode") // not before the enrolment is answered
 	srv.Clock.Advance(0)
 	dac := iss.next(t, "/deliverActivationCode")
-	code, _ := dac.Plain["activationCode"].(string)
+	// The issuer gave no activation methods: MDES asked for them, and the
+	// fake issuer has none, so the consumer's mobile number is used.
+	iss.next(t, "/requestActivationMethods")
+	code, _ := dac.Body["activationCode"].(string) // in clear, as the Issuer Outbound API sends it
 	if !regexp.MustCompile(`^[0-9]{6}$`).MatchString(code) {
 		t.Fatalf("activation code %q", code)
 	}
-	if dac.Body["tokenUniqueReference"] != tur || dac.Body["correlationId"] != as.Body["correlationId"] || dac.Body["accountPanSuffix"] != "9726" ||
-		dac.Body["activationCodeExpiryDateTime"] != "2026-01-15T10:30:00Z" || dig(dac.Body, "activationMethod", "type") != "TEXT_TO_CARDHOLDER_NUMBER" {
+	if dac.Body["tokenUniqueReference"] != tur || dac.Body["correlationId"] != as.Body["correlationId"] || len(fmt.Sprint(dac.Body["correlationId"])) > 14 ||
+		dac.Body["expirationDateTime"] != "2026-01-15T10:30:00.000Z" || dig(dac.Body, "activationMethod", "type") != "TEXT_TO_CARDHOLDER_NUMBER" {
 		t.Fatalf("Deliver Activation Code %v", dac.Body)
-	}
-	if strings.Contains(fmt.Sprint(dac.Body), code) {
-		t.Fatal("the activation code travels in clear")
 	}
 	tok := c.searchOne("TokenUniqueReference", tur)
 	if tok["CurrentStatusCode"] != "U" || tok["ProvisioningStatusCode"] != "A" || tok["FinalTokenizationDecision"] != "R" ||
@@ -554,7 +621,7 @@ func TestNotifyTokenUpdatedRetriedThenDelivered(t *testing.T) {
 		t.Fatalf("trigger: %v %v", out, err)
 	}
 	n := iss.ntu(t)
-	if by, _ := n["suspendedBy"].([]any); len(by) != 1 || by[0] != "CARDHOLDER" || n["eventReasonCode"] != "DEVICE_LOST" {
+	if by, _ := n["suspendedBy"].([]any); len(by) != 1 || by[0] != "CARDHOLDER" {
 		t.Fatalf("Notify Token Updated %v", n)
 	}
 	var statuses []int
@@ -576,7 +643,7 @@ func TestNotifyTokenUpdatedRetriedThenDelivered(t *testing.T) {
 	}
 	// Duplicate delivery: the same status and requestId again.
 	id := out["requestId"].(string)
-	again, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED", "requestId": id})
+	again, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED", "suspendedBy": "CARDHOLDER", "requestId": id})
 	if err != nil || again["requestId"] != id || again["attempts"] != 1 {
 		t.Fatalf("duplicate: %v %v", again, err)
 	}
@@ -585,7 +652,7 @@ func TestNotifyTokenUpdatedRetriedThenDelivered(t *testing.T) {
 	}
 	// Redelivery: after a newer change, the old notification goes out again
 	// exactly as it was, and nothing changes; an unknown requestId is refused.
-	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "ACTIVE"}); err != nil {
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "ACTIVE", "suspendedBy": "CARDHOLDER"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := iss.ntu(t); n["status"] != "ACTIVE" {
@@ -608,10 +675,10 @@ func TestNotifyTokenUpdatedRetriedThenDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	iss.ntu(t)
-	// A reason the issuer-side document does not allow is refused before
-	// anything changes.
-	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "ACTIVE", "eventReasonCode": "BORED"}); err == nil || !strings.Contains(err.Error(), "eventReasonCode") {
-		t.Fatalf("unknown eventReasonCode: %v", err)
+	// A suspender the trigger cannot play is refused before anything
+	// changes (the issuer suspends through Customer Service).
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "ACTIVE", "suspendedBy": "ISSUER"}); err == nil || !strings.Contains(err.Error(), "suspendedBy") {
+		t.Fatalf("suspendedBy ISSUER: %v", err)
 	}
 	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "S" {
 		t.Fatalf("after a refused trigger: %v", tok)
@@ -838,7 +905,7 @@ func TestMDESInjectedFailure(t *testing.T) {
 		_ = json.Unmarshal(raw, &a.body)
 		reason, _ := appError(t, a)
 		want := map[int]string{503: "SERVICE_UNAVAILABLE", 500: "INTERNAL_SERVICE_FAILURE"}[a.status]
-		if want == "" || reason != want || dig(a.body, "Errors", "Error").([]any)[0].(map[string]any)["Recoverable"] != true {
+		if want == "" || reason != want || dig(a.body, "Errors", "Error").([]any)[0].(map[string]any)["Recoverable"] != "true" {
 			t.Fatalf("%s: %d %s", h, a.status, a.raw)
 		}
 	}
@@ -847,4 +914,73 @@ func TestMDESInjectedFailure(t *testing.T) {
 	}
 	srv.Clock.Advance(0)
 	iss.none(t, "/notifyTokenUpdated")
+}
+
+// A token can have several suspenders (MDES Customer Service 2.0.7): the
+// issuer may suspend a token the token requestor suspended, each lifts only
+// its own suspension, and the token is ACTIVE again only when the last one
+// does; the issuer is notified of status changes only.
+func TestMultipleSuspenders(t *testing.T) {
+	srv, c := start(t)
+	iss := newFakeIssuer(t, srv, []time.Duration{})
+	tur := enrolToken(t, c, "5186001700008785", "ACTIVE")
+	ctx := context.Background()
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := iss.ntu(t); n["status"] != "SUSPENDED" || fmt.Sprint(n["suspendedBy"]) != "[TOKEN_REQUESTOR]" {
+		t.Fatalf("token requestor's suspension notified as %v", n)
+	}
+	suspenders := func() string {
+		return fmt.Sprint(dig(c.searchOne("TokenUniqueReference", tur), "Suspenders", "Suspender"))
+	}
+	// The issuer cannot lift what it did not impose.
+	if a := c.change("unsuspend", tur, "F"); a.status != 400 {
+		t.Fatalf("issuer lifting the token requestor's suspension: %d %s", a.status, a.raw)
+	}
+	// The issuer adds itself as a suspender: accepted, still SUSPENDED.
+	a := c.cs("/token/suspend", "TokenSuspendRequest", map[string]any{"TokenUniqueReference": tur, "ReasonCode": "T", "CommentText": "Fraud reported."})
+	if a.status != 200 || dig(a.body, "TokenSuspendResponse", "Token", "CommentId") == nil {
+		t.Fatalf("issuer suspend of a suspended token: %d %s", a.status, a.raw)
+	}
+	if got := suspenders(); got != "[W I]" {
+		t.Fatalf("Suspenders %s, want [W I]", got)
+	}
+	if a := c.change("suspend", tur, "T"); a.status != 400 {
+		t.Fatalf("a second issuer suspension: %d %s", a.status, a.raw)
+	}
+	// The issuer lifts its own: the token requestor's remains.
+	if a := c.change("unsuspend", tur, "T"); a.status != 200 {
+		t.Fatalf("issuer unsuspend: %d %s", a.status, a.raw)
+	}
+	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "S" || suspenders() != "[W]" {
+		t.Fatalf("after the issuer's unsuspend: %v", tok)
+	}
+	srv.Clock.Advance(0)
+	iss.none(t, "/notifyTokenUpdated")
+	// The token requestor lifts the last suspension: ACTIVE, notified.
+	if _, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "ACTIVE"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := iss.ntu(t); n["status"] != "ACTIVE" {
+		t.Fatalf("last suspender lifting notified as %v", n)
+	}
+	if tok := c.searchOne("TokenUniqueReference", tur); tok["CurrentStatusCode"] != "A" {
+		t.Fatalf("after the last suspender: %v", tok)
+	}
+	// The history lists every change, newest first, with who made it.
+	h := c.cs("/token/statushistory", "TokenStatusHistoryRequest", map[string]any{"TokenUniqueReference": tur})
+	list, _ := dig(h.body, "TokenStatusHistoryResponse", "Statuses", "Status").([]any)
+	var codes []string
+	for _, e := range list {
+		m := e.(map[string]any)
+		codes = append(codes, fmt.Sprint(m["StatusCode"], m["Initiator"]))
+	}
+	if got := strings.Join(codes, " "); got != "AW SI SW AI U<nil>" {
+		t.Fatalf("status history %s: %s", got, h.raw)
+	}
+	cm := c.cs("/token/comments", "TokenCommentsRequest", map[string]any{"TokenUniqueReference": tur})
+	if comments, _ := dig(cm.body, "TokenCommentsResponse", "Comments", "Comment").([]any); len(comments) != 1 {
+		t.Fatalf("comments %s", cm.raw)
+	}
 }
