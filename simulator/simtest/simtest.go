@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/store"
 )
 
 // Epoch is where a fake clock starts unless Options.Start says otherwise.
@@ -46,6 +47,9 @@ type Options struct {
 	Admin simulator.AdminOptions
 	// CallbackNetworks are private address ranges callbacks may reach.
 	CallbackNetworks []netip.Prefix
+	// Store is the state store (nil: a fresh in-memory one), for tests and
+	// benchmarks that seed state directly.
+	Store store.Store
 	// AllowFindings turns strict mode off: findings are kept but do not fail
 	// the test (for tests that provoke them on purpose).
 	AllowFindings bool
@@ -71,6 +75,7 @@ func Start(t testing.TB, o Options) *Server {
 		MaxBodyBytes:     o.MaxBodyBytes,
 		Admin:            o.Admin,
 		CallbackNetworks: o.CallbackNetworks,
+		Store:            o.Store,
 	}
 	if opts.Seed == 0 {
 		opts.Seed = 1

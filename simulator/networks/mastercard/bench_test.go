@@ -2,6 +2,7 @@ package mastercard_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/networks/mastercard"
 	"github.com/c2psim/c2psim/simulator/simtest"
+	"github.com/c2psim/c2psim/simulator/store"
 )
 
 // BenchmarkEnrolment is one Enroll API call end to end over loopback HTTP:
@@ -74,5 +76,55 @@ func BenchmarkEnrolment(b *testing.B) {
 	}
 	if f := srv.Sim.Findings(); len(f) > 0 {
 		b.Fatalf("findings: %v", f)
+	}
+}
+
+// BenchmarkAtScale is the per-request cost of the calls that look a card up
+// (MDES search by token, a suspend and unsuspend by token, search by PAN)
+// with 1,000 and with 100,000 cards already enrolled: every lookup is
+// indexed, so the cost stays flat as the state grows. The cards are seeded
+// straight into the store (100,000 enrolments over HTTP would take minutes).
+func BenchmarkAtScale(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
+			mem := store.NewMemory()
+			srv := simtest.Start(b, simtest.Options{Networks: []string{mastercard.ID}, Store: mem, FakeClock: true})
+			cards := store.Namespace(mem, mastercard.ID)
+			ctx := context.Background()
+			for i := range n {
+				rec, _ := json.Marshal(map[string]any{
+					"cardRef": fmt.Sprintf("ref-%08d", i), "panRef": fmt.Sprintf("%064x", i), "srcDigitalCardId": fmt.Sprintf("dc-%d", i),
+					"srcConsumerId": fmt.Sprintf("sc-%d", i), "consumer": map[string]any{"firstName": "Ada", "lastName": "Lovelace", "emailAddress": "ada@example.com"},
+					"panBin": "518600", "panLastFour": "0000", "panExpirationMonth": "12", "panExpirationYear": "2030",
+					"tokenUniqueReference": fmt.Sprintf("DM4MMC%032x", i), "tokenRequestorId": mastercard.TokenRequestorID, "status": "ACTIVE",
+					"enrolledAt": simtest.Epoch,
+				})
+				if err := cards.Put(ctx, "cards", fmt.Sprintf("ref-%08d", i), rec); err != nil {
+					b.Fatal(err)
+				}
+			}
+			c := newIssuer(b, srv)
+			tur := fmt.Sprintf("DM4MMC%032x", n/2)
+			// The PAN of a real enrolment, to search by Account PAN.
+			a := c.send(c.body("5186001700008785"), nil)
+			if a.status != http.StatusOK {
+				b.Fatalf("enrol: %d %s", a.status, a.raw)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if a := c.cs("/search", "SearchRequest", map[string]any{"TokenUniqueReference": tur}); a.status != http.StatusOK {
+					b.Fatalf("search by token: %d %s", a.status, a.raw)
+				}
+				if a := c.change("suspend", tur, "T"); a.status != http.StatusOK {
+					b.Fatalf("suspend: %d %s", a.status, a.raw)
+				}
+				if a := c.change("unsuspend", tur, "T"); a.status != http.StatusOK {
+					b.Fatalf("unsuspend: %d %s", a.status, a.raw)
+				}
+				if a := c.cs("/search", "SearchRequest", map[string]any{"AccountPan": "5186001700008785"}); a.status != http.StatusOK {
+					b.Fatalf("search by PAN: %d %s", a.status, a.raw)
+				}
+			}
+		})
 	}
 }

@@ -72,21 +72,18 @@ type directoryCard struct {
 
 // credentialsOf lists a consumer's credentials, sorted by externalCredentialId.
 func (n *Network) credentialsOf(ctx context.Context, extConsumer string) ([]directoryCard, error) {
-	entries, err := n.env.Store.List(ctx, "directory")
+	rows, err := n.directory.Lookup(ctx, byConsumer, extConsumer)
 	if err != nil {
 		return nil, err
 	}
 	prefix := directoryKey(extConsumer, "")
 	var out []directoryCard
-	for _, e := range entries {
+	for _, e := range rows {
 		ecr, ok := strings.CutPrefix(e.Key, prefix)
 		if !ok {
 			continue
 		}
-		var ref string
-		if err := json.Unmarshal(e.Value, &ref); err != nil {
-			return nil, err
-		}
+		ref := e.Value
 		c, err := n.cards.Get(ctx, ref)
 		if errors.Is(err, store.ErrNotFound) {
 			continue

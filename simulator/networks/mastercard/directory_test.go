@@ -26,7 +26,7 @@ import (
 const base = "/mastercard/src/api/digital/payments"
 
 // credential returns one of the sandbox credentials by name.
-func credential(t *testing.T, srv *simtest.Server, name string) string {
+func credential(t testing.TB, srv *simtest.Server, name string) string {
 	t.Helper()
 	for _, c := range srv.Sim.Credentials(mastercard.ID) {
 		if c.Name == name {

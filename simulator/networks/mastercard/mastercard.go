@@ -121,6 +121,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,6 +188,14 @@ type Network struct {
 	ntuOrder []string
 }
 
+// Index names.
+const (
+	byToken       = "token"
+	byTokenNumber = "tokenNumber"
+	byPAN         = "pan"
+	byConsumer    = "consumer"
+)
+
 // maxRememberedNTU bounds the notifications kept for redelivery.
 const maxRememberedNTU = 10_000
 
@@ -234,8 +243,17 @@ func (n *Network) Setup(env *simulator.Env) error {
 	if n.serviceID == "" {
 		return errors.New("mastercard.serviceId must not be empty")
 	}
-	n.cards = store.NewTable[digitalCard](env.Store, "cards")
-	n.directory = store.NewTable[string](env.Store, "directory")
+	// Every lookup a request makes is indexed: by token, by the token's
+	// number, by PAN; directory entries by consumer.
+	n.cards = store.NewTable[digitalCard](env.Store, "cards",
+		store.By(byToken, func(_ string, c digitalCard) []string { return []string{c.TokenUniqueRef} }),
+		store.By(byTokenNumber, func(_ string, c digitalCard) []string { return []string{tokenNumber(c.TokenUniqueRef)} }),
+		store.By(byPAN, func(_ string, c digitalCard) []string { return []string{c.PanRef} }))
+	n.directory = store.NewTable[string](env.Store, "directory",
+		store.By(byConsumer, func(key string, _ string) []string {
+			ext, _, _ := strings.Cut(key, "\x00")
+			return []string{ext}
+		}))
 	n.consumers = store.NewTable[consumerRecord](env.Store, "consumers")
 	n.batches = store.NewTable[batch](env.Store, "batches")
 	n.externalBatches = store.NewTable[string](env.Store, "external-batches")

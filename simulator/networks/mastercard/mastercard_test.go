@@ -26,14 +26,14 @@ const path = "/mastercard/src/api/digital/payments/cards"
 // issuer is a minimal Enroll API client built from the published wire rules:
 // OAuth 1.0a with body hash, encryptedCard as JWE to Mastercard's key.
 type issuer struct {
-	t                      *testing.T
+	t                      testing.TB
 	srv                    *simtest.Server
 	signer                 *oauth1.Signer
 	encPub                 *rsa.PublicKey
 	srcClientID, serviceID string
 }
 
-func newIssuer(t *testing.T, srv *simtest.Server) *issuer {
+func newIssuer(t testing.TB, srv *simtest.Server) *issuer {
 	creds := map[string]simulator.Credential{}
 	for _, c := range srv.Sim.Credentials(mastercard.ID) {
 		creds[c.Name] = c

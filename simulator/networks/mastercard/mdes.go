@@ -146,16 +146,8 @@ func (n *Network) meta(ctx context.Context, c digitalCard) tokenMeta {
 // cardByToken finds the enrolled card whose token has this Token Unique
 // Reference.
 func (n *Network) cardByToken(ctx context.Context, tur string) (digitalCard, error) {
-	all, err := n.cards.List(ctx)
-	if err != nil {
-		return digitalCard{}, err
-	}
-	for _, c := range all {
-		if c.TokenUniqueRef == tur {
-			return c, nil
-		}
-	}
-	return digitalCard{}, store.ErrNotFound
+	row, err := n.cards.Find(ctx, byToken, tur)
+	return row.Value, err
 }
 
 // decodeSearch records the card numbers a Customer Service request carries
@@ -299,16 +291,8 @@ func (n *Network) oneCard(c digitalCard, err error) ([]digitalCard, error) {
 
 // cardByTokenNumber finds the card whose token number is token.
 func (n *Network) cardByTokenNumber(ctx context.Context, token string) (digitalCard, error) {
-	all, err := n.cards.List(ctx)
-	if err != nil {
-		return digitalCard{}, err
-	}
-	for _, c := range all {
-		if tokenNumber(c.TokenUniqueRef) == token {
-			return c, nil
-		}
-	}
-	return digitalCard{}, store.ErrNotFound
+	row, err := n.cards.Find(ctx, byTokenNumber, token)
+	return row.Value, err
 }
 
 // panUniqueReference is MDES's reference of the card's PAN (FPAN…), the same
@@ -327,15 +311,13 @@ func panUniqueReference(c digitalCard) string {
 // cardsOfPAN lists every enrolment of one PAN (one per consumer), oldest
 // first.
 func (n *Network) cardsOfPAN(ctx context.Context, panRef string) ([]digitalCard, error) {
-	all, err := n.cards.List(ctx)
+	rows, err := n.cards.Lookup(ctx, byPAN, panRef)
 	if err != nil {
 		return nil, err
 	}
-	var out []digitalCard
-	for _, c := range all {
-		if c.PanRef == panRef {
-			out = append(out, c)
-		}
+	out := make([]digitalCard, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.Value)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].EnrolledAt.Before(out[j].EnrolledAt) })
 	return out, nil
