@@ -49,6 +49,7 @@ func newAdmin(s *Simulator, guard *adminGuard) *admin {
 		"listState":         a.listState,
 		"getState":          a.getState,
 		"reset":             a.reset,
+		"listFindings":      a.listFindings,
 	}
 	return a
 }
@@ -434,6 +435,20 @@ const (
 	JournalPageMax     = 1000
 	JournalPageBytes   = 8 << 20
 )
+
+func (a *admin) listFindings(_ context.Context, req *Request) (*Response, error) {
+	q := req.HTTP.URL.Query()
+	var after uint64
+	if v := q.Get("afterSeq"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return nil, Errorf(http.StatusBadRequest, KindValidation, "afterSeq %q is not a sequence number", v)
+		}
+		after = n
+	}
+	items, dropped := a.sim.IssuerFindings(q.Get("network"), after)
+	return JSON(http.StatusOK, map[string]any{"items": items, "dropped": dropped}), nil
+}
 
 func (a *admin) clearJournal(context.Context, *Request) (*Response, error) {
 	a.sim.journal.Clear()

@@ -173,8 +173,20 @@ func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, c.sim.maxBody))
 	res := &CallbackResult{Status: resp.StatusCode, Header: resp.Header, Body: body}
 	entry.Status = resp.StatusCode
-	entry.ResponseHeader = journal.Headers(red, resp.Header)
-	entry.ResponseBody = journal.Body(red, body, c.sim.journalBodyMax)
+	// The issuer's answer is scanned before it is masked: a card the
+	// simulator knows, in clear outside a card field, is its finding.
+	var found []pan.Found
+	entry.ResponseHeader = journal.ScanHeaders(red, resp.Header, &found)
+	entry.ResponseBody = journal.ScanBody(red, body, c.sim.journalBodyMax, &found)
+	var issues []pan.Found
+	for _, f := range found {
+		if f.Known && !f.Declared {
+			issues = append(issues, f)
+		}
+	}
+	if len(issues) > 0 {
+		entry.CardData = clearCardVerdict(issues)
+	}
 	// The issuer's answer is checked against the issuer-side document; a
 	// mismatch is the issuer's finding, not the simulator's.
 	if issues := validateInbound(route, req, resp, body); len(issues) > 0 {
@@ -183,7 +195,9 @@ func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route
 	} else {
 		entry.ResponseCheck = &journal.Verdict{OK: true}
 	}
-	c.sim.journal.Add(entry)
+	if seq := c.sim.journal.Add(entry); len(issues) > 0 {
+		c.sim.noteIssuer(seq, red, &entry, issues)
+	}
 	c.m.env.Logger.Info("callback attempt", "operation", cb.OperationID, "attempt", attempt, "status", resp.StatusCode)
 	return res, nil
 }

@@ -415,7 +415,15 @@ func (x *exchange) record() {
 		x.entry.Cards = append(x.entry.Cards, pan.Mask(c))
 	}
 	red := m.sim.journal.Redactor().WithCards(x.req.Cards()...)
-	x.entry.URL = red.Text(r.URL.RequestURI())
+	// What the issuer sent in clear (URL, headers, clear body) is scanned for
+	// card numbers before it is masked: one found outside the fields that
+	// may carry it is the issuer's finding.
+	var found []pan.Found
+	var fp *[]pan.Found
+	if m.journal {
+		fp = &found
+	}
+	x.entry.URL = red.ScanText(r.URL.RequestURI(), "url", fp)
 	if m.journal {
 		// A request refused before it authenticated keeps less of its body:
 		// anonymous traffic cannot fill the journal.
@@ -423,8 +431,8 @@ func (x *exchange) record() {
 		if x.entry.Auth == nil || !x.entry.Auth.OK {
 			max = min(max, journal.UnauthenticatedBodyMax)
 		}
-		x.entry.RequestHeader = journal.Headers(red, r.Header)
-		x.entry.RequestBody = journal.Body(red, x.req.Body, max)
+		x.entry.RequestHeader = journal.ScanHeaders(red, r.Header, fp)
+		x.entry.RequestBody = journal.ScanBody(red, x.req.Body, max, fp)
 		if p := x.req.Plaintext(); p != nil {
 			x.entry.RequestPlain = journal.Body(red, p, max)
 		}
@@ -433,7 +441,20 @@ func (x *exchange) record() {
 		if x.respPlain != nil {
 			x.entry.ResponsePlain = journal.Body(red, x.respPlain, max)
 		}
-		m.sim.journal.Add(x.entry, x.req.Cards()...)
+		var issues []pan.Found
+		if len(found) > 0 {
+			issues = clearCardIssues(found, m.sim.clearCards[x.req.Operation])
+		}
+		if len(issues) > 0 {
+			x.entry.CardData = clearCardVerdict(issues)
+		}
+		seq := m.sim.journal.Add(x.entry, x.req.Cards()...)
+		if len(issues) > 0 {
+			m.sim.noteIssuer(seq, red, &x.entry, issues)
+		}
+		for _, c := range x.req.Cards() {
+			m.sim.seenCards.Add(c)
+		}
 	}
 	level := slog.LevelInfo
 	if !m.journal {

@@ -24,6 +24,10 @@ import (
 // Version is the simulator's version, reported by the admin API.
 const Version = "0.1.0"
 
+// maxSeenCards bounds the cards the simulator remembers (as HMACs, never in
+// clear) from decrypted payloads, to recognise them elsewhere.
+const maxSeenCards = 100000
+
 // DefaultMaxBodyBytes is the request body limit when none is configured.
 const DefaultMaxBodyBytes = 1 << 20
 
@@ -96,6 +100,10 @@ type Simulator struct {
 
 	findingsMu sync.Mutex
 	findings   []string
+
+	issuer     issuerFindings                          // the issuer's, seen before masking
+	seenCards  *pan.CardSet                            // cards seen in decrypted payloads (as HMACs)
+	clearCards map[*openapi3.Operation]map[string]bool // card fields a request body takes in clear
 
 	callbacksMu    sync.RWMutex
 	callbacks      map[string]CallbackTarget
@@ -174,7 +182,10 @@ func New(opts Options) (*Simulator, error) {
 		s.networks = append(s.networks, m)
 	}
 	sort.Slice(s.networks, func(i, j int) bool { return s.networks[i].id < s.networks[j].id })
-	s.journal = journal.New(journal.Options{Entries: opts.JournalSize, Bytes: opts.JournalBytes, Redactor: cardRedactor(s.networks)})
+	s.seenCards = pan.NewCardSet(maxSeenCards)
+	red := cardRedactor(s.networks).WithSeen(s.seenCards)
+	s.journal = journal.New(journal.Options{Entries: opts.JournalSize, Bytes: opts.JournalBytes, Redactor: red})
+	s.clearCards = clearCardFields(s.networks, red)
 
 	guard, err := newAdminGuard(opts.Admin)
 	if err != nil {
@@ -358,6 +369,7 @@ func (s *Simulator) Reset(ctx context.Context) error {
 	s.sched.reset()
 	s.faults.Clear()
 	s.journal.Clear()
+	s.issuer.clear()
 	for _, m := range s.networks {
 		if r, ok := m.net.(Resetter); ok {
 			r.Reset()

@@ -30,9 +30,28 @@ type jsonWalker struct {
 	edits  []edit // values replaced (sorted, disjoint)
 	report bool
 	found  []Found
-	path   []string // JSON pointer tokens of the value being walked (report only)
 	depth  int
+	field  string // the key of the value being walked
+	// The JSON pointer of the value being walked (report only): at each
+	// depth an object key, or an array index when isIndex.
+	keys    [trackDepth]string
+	indexes [trackDepth]int
+	isIndex [trackDepth]bool
+	plen    int
 }
+
+// trackDepth is how deep a reported JSON pointer is spelled out; deeper
+// levels show as "…".
+const trackDepth = 32
+
+func (w *jsonWalker) push(key string, index int, isIndex bool) {
+	if w.plen < trackDepth {
+		w.keys[w.plen], w.indexes[w.plen], w.isIndex[w.plen] = key, index, isIndex
+	}
+	w.plen++
+}
+
+func (w *jsonWalker) pop() { w.plen-- }
 
 // JSON redacts a JSON document (see RedactJSON).
 func (r Redactor) JSON(b []byte) []byte { return r.ScanJSON(b, nil) }
@@ -150,7 +169,7 @@ func (w *jsonWalker) object(i int) (int, bool) {
 		}
 		i = w.ws(i + 1)
 		if w.report {
-			w.path = append(w.path, key)
+			w.push(key, 0, false)
 		}
 		var buf [32]byte
 		nk, short := normKey(key, &buf)
@@ -166,6 +185,7 @@ func (w *jsonWalker) object(i int) (int, bool) {
 			w.edits = append(w.edits, edit{start: i, end: vend, repl: `"` + Removed + `"`})
 			i = vend
 		default:
+			w.field = key
 			vend, ok := w.value(i, short && w.r.cardFields[string(nk)])
 			if !ok {
 				return i, false
@@ -173,7 +193,7 @@ func (w *jsonWalker) object(i int) (int, bool) {
 			i = vend
 		}
 		if w.report {
-			w.path = w.path[:len(w.path)-1]
+			w.pop()
 		}
 		i = w.ws(i)
 		if i >= len(w.s) {
@@ -201,14 +221,14 @@ func (w *jsonWalker) array(i int, card bool) (int, bool) {
 	}
 	for n := 0; ; n++ {
 		if w.report {
-			w.path = append(w.path, strconv.Itoa(n))
+			w.push("", n, true)
 		}
 		end, ok := w.value(i, card)
 		if !ok {
 			return i, false
 		}
 		if w.report {
-			w.path = w.path[:len(w.path)-1]
+			w.pop()
 		}
 		i = w.ws(end)
 		if i >= len(w.s) {
@@ -254,11 +274,11 @@ func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
 		return "", end, false
 	}
 	if w.report {
-		w.path = append(w.path, key)
+		w.push(key, 0, false)
 	}
 	_, ok = w.str(i, false, true)
 	if w.report {
-		w.path = w.path[:len(w.path)-1]
+		w.pop()
 	}
 	return key, end, ok
 }
@@ -281,12 +301,9 @@ func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
 		}
 		sc := w.r.scanner(raw)
 		sc.base, sc.spans, sc.report = int32(i+1), w.spans, w.report
-		if w.report {
-			sc.where = w.pointer(isKey)
-		}
 		sc.scan()
 		w.spans = sc.spans
-		w.found = append(w.found, sc.found...)
+		w.addFound(sc.found, isKey)
 		return end, true
 	}
 	text, ok := unquote(w.s[i:end])
@@ -299,14 +316,16 @@ func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
 	}
 	if declared {
 		if w.report {
-			w.found = append(w.found, Found{Where: w.pointer(isKey), Masked: out, Declared: true})
+			w.found = append(w.found, Found{Where: w.pointer(isKey), Masked: out, Declared: true, Field: w.field, Known: w.r.knowsDigits(text)})
 		}
 	} else {
-		var found *[]Found
+		var found []Found
+		var fp *[]Found
 		if w.report {
-			found = &w.found
+			fp = &found
 		}
-		out = w.r.ScanText(text, w.pointer(isKey), found)
+		out = w.r.ScanText(text, "", fp)
+		w.addFound(found, isKey)
 	}
 	if out != text {
 		w.edits = append(w.edits, edit{start: i, end: end, repl: quote(out)})
@@ -323,7 +342,7 @@ func (w *jsonWalker) maskRaw(at int, raw, m string, declared bool) {
 		}
 	}
 	if w.report && m != raw {
-		w.found = append(w.found, Found{Where: w.pointer(false), Masked: m, Declared: declared})
+		w.found = append(w.found, Found{Where: w.pointer(false), Masked: m, Declared: declared, Field: w.field, Known: w.r.knowsDigits(raw)})
 	}
 }
 
@@ -373,14 +392,16 @@ func (w *jsonWalker) number(i int, card bool) (int, bool) {
 	}
 	if declared {
 		if w.report {
-			w.found = append(w.found, Found{Where: w.pointer(false), Masked: out, Declared: true})
+			w.found = append(w.found, Found{Where: w.pointer(false), Masked: out, Declared: true, Field: w.field, Known: w.r.knowsDigits(lit)})
 		}
 	} else {
-		var found *[]Found
+		var found []Found
+		var fp *[]Found
 		if w.report {
-			found = &w.found
+			fp = &found
 		}
-		out = w.r.ScanText(lit, w.pointer(false), found)
+		out = w.r.ScanText(lit, "", fp)
+		w.addFound(found, false)
 	}
 	if out != lit {
 		// A masked number is no longer a number: it is written as a string.
@@ -389,16 +410,32 @@ func (w *jsonWalker) number(i int, card bool) (int, bool) {
 	return j, true
 }
 
-// pointer is the JSON pointer of the value being walked (report only); a
-// key's own pointer ends in "#key".
-func (w *jsonWalker) pointer(isKey bool) string {
-	if !w.report {
-		return ""
+// addFound records what the scanner found in the value being walked, at its
+// JSON pointer.
+func (w *jsonWalker) addFound(found []Found, isKey bool) {
+	for _, f := range found {
+		f.Where = w.pointer(isKey)
+		w.found = append(w.found, f)
 	}
+}
+
+// pointer is the JSON pointer of the value being walked (report only), with
+// card numbers in its keys masked; a key's own pointer ends in "#key".
+func (w *jsonWalker) pointer(isKey bool) string {
 	var b strings.Builder
-	for _, t := range w.path {
+	for d := 0; d < w.plen; d++ {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(w.r.Text(t)))
+		switch {
+		case d >= trackDepth:
+			b.WriteString("…")
+		case w.isIndex[d]:
+			b.WriteString(strconv.Itoa(w.indexes[d]))
+		default:
+			b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(w.r.Text(w.keys[d])))
+		}
+		if d >= trackDepth {
+			break
+		}
 	}
 	if isKey {
 		b.WriteString("#key")

@@ -73,6 +73,7 @@ func IsSensitiveKey(k string) bool {
 type Redactor struct {
 	known      []string        // longest first
 	extra      []string        // cards of one exchange (WithCards)
+	seen       *CardSet        // cards seen before (WithSeen)
 	cardFields map[string]bool // normalised names
 }
 
@@ -134,7 +135,30 @@ func (r Redactor) WithCards(cards ...string) Redactor {
 }
 
 func (r Redactor) scanner(s string) scanner {
-	return scanner{known: [2][]string{r.known, r.extra}, s: s}
+	return scanner{known: [2][]string{r.known, r.extra}, seen: r.seen, s: s}
+}
+
+// WithSeen returns a copy of r that also knows the cards in set (Found.Known):
+// a Luhn-valid number the set holds is reported as a known card.
+func (r Redactor) WithSeen(set *CardSet) Redactor {
+	r.seen = set
+	return r
+}
+
+// knowsDigits reports whether the digits of s (separators dropped) are a
+// card r knows.
+func (r Redactor) knowsDigits(s string) bool {
+	var buf [19]byte
+	d := buf[:0]
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			if len(d) == len(buf) {
+				return false
+			}
+			d = append(d, s[i])
+		}
+	}
+	return slices.Contains(r.known, string(d)) || slices.Contains(r.extra, string(d)) || r.seen != nil && r.seen.has(buf, len(d))
 }
 
 // IsCardField reports whether values of a field with this name are card

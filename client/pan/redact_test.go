@@ -200,7 +200,7 @@ func TestScanReportsWhereCardsWere(t *testing.T) {
 	out := Default().ScanJSON([]byte(`{"a":[{"5186001700008785":"x"}],"pan":"5186001700008786","b":"r4111111111111111"}`), &found)
 	want := []Found{
 		{Where: "/a/0/518600******8785#key", Masked: "518600******8785"},
-		{Where: "/pan", Masked: "518600******8786", Declared: true},
+		{Where: "/pan", Masked: "518600******8786", Declared: true, Field: "pan"},
 		{Where: "/b", Masked: "411111******1111"},
 	}
 	if fmt.Sprint(found) != fmt.Sprint(want) {
@@ -363,4 +363,26 @@ func FuzzRedactJSON(f *testing.F) {
 		}
 		walk(v)
 	})
+}
+
+// A CardSet recognises cards it holds (as HMACs) and forgets the oldest past
+// its capacity; a Redactor with it reports them as known.
+func TestCardSetAndKnownCards(t *testing.T) {
+	s := NewCardSet(2)
+	for _, c := range []string{"5186001700008785", "4111111111111111", "378282246310005"} {
+		s.Add(c)
+	}
+	if s.Len() != 2 || s.Has("5186001700008785") || !s.Has("4111111111111111") || !s.Has("378282246310005") {
+		t.Fatalf("len %d", s.Len())
+	}
+	s.Add("123")
+	if s.Len() != 2 {
+		t.Fatal("a short number was added")
+	}
+	var found []Found
+	r := Default().WithSeen(s)
+	r.ScanText("a 4111111111111111 b 5186001700008785 c 4111111145551140", "", &found)
+	if len(found) != 3 || !found[0].Known || found[1].Known || !found[2].Known {
+		t.Fatalf("found %+v", found)
+	}
 }

@@ -36,20 +36,29 @@ type Found struct {
 	// Masked is the number as the redactor wrote it (first six, last four).
 	Masked string `json:"masked"`
 	// Declared is true when the number was the value of a field that holds
-	// card data by name (pan, primaryAccountNumber, account_number ...).
-	Declared bool `json:"declared,omitempty"`
+	// card data by name (pan, primaryAccountNumber, account_number ...),
+	// and Field is that field's name.
+	Declared bool   `json:"declared,omitempty"`
+	Field    string `json:"field,omitempty"`
+	// Known is true when the number is one the redactor knows as a card: a
+	// number it was given (test cards, the cards of an exchange) or one its
+	// CardSet has seen. A Luhn-valid number it does not know is masked all
+	// the same, but may be an identifier that passes Luhn by chance.
+	Known bool `json:"known,omitempty"`
 }
 
 // scanner masks the card numbers of one text.
 type scanner struct {
 	known [2][]string // numbers known as cards (Redactor.known, Redactor.extra)
+	seen  *CardSet
 	s     string
 	base  int32 // offset of s in the text the spans refer to
 	spans []span
 	found []Found // nil unless report
 	where string  // reported with each number found
 	// report asks for a Found per number.
-	report bool
+	report  bool
+	isKnown bool // the number isCard last accepted is a known one
 
 	sep  byte // separator kind of the current chain
 	pend [8]group
@@ -310,7 +319,10 @@ func (sc *scanner) digitsOf(gs []group, buf *[19]byte) []byte {
 func (sc *scanner) isCard(gs []group) bool {
 	var buf [19]byte
 	d := sc.digitsOf(gs, &buf)
-	return luhnBytes(d) || slices.Contains(sc.known[0], string(d)) || slices.Contains(sc.known[1], string(d))
+	luhn := luhnBytes(d)
+	sc.isKnown = slices.Contains(sc.known[0], string(d)) || slices.Contains(sc.known[1], string(d)) ||
+		sc.seen != nil && sc.seen.has(buf, len(d))
+	return luhn || sc.isKnown
 }
 
 // mask masks every digit of groups but the first six and the last four.
@@ -350,7 +362,7 @@ func (sc *scanner) note(start, end int) {
 			copy(b[at:], "%2A")
 		}
 	}
-	sc.found = append(sc.found, Found{Where: sc.where, Masked: string(b)})
+	sc.found = append(sc.found, Found{Where: sc.where, Masked: string(b), Known: sc.isKnown})
 }
 
 // knownIn masks every number the redactor knows as a card that appears, as
@@ -370,6 +382,7 @@ func (sc *scanner) knownIn(start, end int) {
 				}
 				at += off
 				g := group{start: int32(start + at), end: int32(start + at + len(k)), n: int32(len(k))}
+				sc.isKnown = true
 				sc.mask([]group{g})
 				off = at + len(k)
 			}

@@ -70,8 +70,17 @@ func shared(n *steps.Net, net conformance.Network) {
 		Expect(err).NotTo(HaveOccurred())
 		answers, _ := json.Marshal([]any{op, done, p, enrolments, events})
 		Expect(string(answers)).NotTo(ContainSubstring(k.PAN), "a full card number appeared in the issuer's driver answers")
-		exchanges, _ := json.Marshal(n.Exchanges(ctx, c, ""))
+		calls := n.Exchanges(ctx, c, "")
+		exchanges, _ := json.Marshal(calls)
 		Expect(string(exchanges)).NotTo(ContainSubstring(k.PAN), "a full card number appeared in the journal of the issuer's calls")
+		// The simulator looked at what the issuer sent before masking it: a
+		// card number in clear outside the fields that may carry one (a
+		// header, the URL, a clear body field) is its cardData finding.
+		for _, e := range calls {
+			if e.CardData != nil {
+				Fail(fmt.Sprintf("%s %s (journal entry %d) sent a full card number in clear: %s", e.Method, e.OperationID, e.Seq, strings.Join(e.CardData.Issues, "; ")))
+			}
+		}
 		for _, id := range []string{done.ID, done.CorrelationID, op.NetworkIDs.Consumer, op.NetworkIDs.Card} {
 			Expect(id).NotTo(ContainSubstring(k.PAN[6:12]), "an identifier derives from the card number: %q", pan.RedactText(id))
 		}

@@ -33,21 +33,25 @@ type Verdict struct {
 
 // Entry is one exchange. All bodies are redacted.
 type Entry struct {
-	Seq            uint64            `json:"seq"`
-	Time           time.Time         `json:"time"`
-	Direction      Direction         `json:"direction"`
-	Network        string            `json:"network"`
-	OperationID    string            `json:"operationId,omitempty"`
-	Method         string            `json:"method"`
-	URL            string            `json:"url"`
-	CorrelationIDs []string          `json:"correlationIds,omitempty"`
-	Principal      string            `json:"principal,omitempty"`
-	Status         int               `json:"status"`
-	LatencyMillis  float64           `json:"latencyMs"`
-	Attempt        int               `json:"attempt,omitempty"` // callbacks: 1-based delivery attempt
-	Auth           *Verdict          `json:"auth,omitempty"`
-	RequestCheck   *Verdict          `json:"requestValidation,omitempty"`
-	ResponseCheck  *Verdict          `json:"responseValidation,omitempty"`
+	Seq            uint64    `json:"seq"`
+	Time           time.Time `json:"time"`
+	Direction      Direction `json:"direction"`
+	Network        string    `json:"network"`
+	OperationID    string    `json:"operationId,omitempty"`
+	Method         string    `json:"method"`
+	URL            string    `json:"url"`
+	CorrelationIDs []string  `json:"correlationIds,omitempty"`
+	Principal      string    `json:"principal,omitempty"`
+	Status         int       `json:"status"`
+	LatencyMillis  float64   `json:"latencyMs"`
+	Attempt        int       `json:"attempt,omitempty"` // callbacks: 1-based delivery attempt
+	Auth           *Verdict  `json:"auth,omitempty"`
+	RequestCheck   *Verdict  `json:"requestValidation,omitempty"`
+	ResponseCheck  *Verdict  `json:"responseValidation,omitempty"`
+	// CardData, when present, says the issuer sent a full card number in
+	// clear outside the fields that may carry one (its issues say where,
+	// masked); absent, none was found.
+	CardData       *Verdict          `json:"cardData,omitempty"`
 	Fault          string            `json:"fault,omitempty"` // the fault rule or header that shaped this exchange
 	Cards          []string          `json:"cards,omitempty"` // masked PANs the exchange concerned
 	RequestHeader  map[string]string `json:"requestHeaders,omitempty"`
@@ -204,7 +208,7 @@ func (e *Entry) size() int64 {
 			n += 48 + len(k) + len(v)
 		}
 	}
-	for _, v := range []*Verdict{e.Auth, e.RequestCheck, e.ResponseCheck} {
+	for _, v := range []*Verdict{e.Auth, e.RequestCheck, e.ResponseCheck, e.CardData} {
 		if v != nil {
 			n += 48 + len(v.Reason)
 			for _, s := range v.Issues {
@@ -218,7 +222,7 @@ func (e *Entry) size() int64 {
 // redact masks e's text fields in copies: the caller's slices, map and
 // verdicts stay as they were.
 func (e *Entry) redact(red pan.Redactor) {
-	for _, v := range []**Verdict{&e.Auth, &e.RequestCheck, &e.ResponseCheck} {
+	for _, v := range []**Verdict{&e.Auth, &e.RequestCheck, &e.ResponseCheck, &e.CardData} {
 		if *v == nil {
 			continue
 		}
@@ -355,7 +359,13 @@ func secretHeader(k string) bool {
 // HeaderValueMax and a name past HeaderNameMax, and past HeadersMax in all
 // the remaining headers (in name order) are dropped and counted under
 // TruncatedHeaders.
-func Headers(red pan.Redactor, h http.Header) map[string]string {
+func Headers(red pan.Redactor, h http.Header) map[string]string { return ScanHeaders(red, h, nil) }
+
+// ScanHeaders is Headers that also reports every card number it masked, in
+// names ("header name") and values ("header <name>"), credential headers
+// included (only their scheme is journalled, but what they hold is looked
+// at).
+func ScanHeaders(red pan.Redactor, h http.Header, found *[]pan.Found) map[string]string {
 	if len(h) == 0 {
 		return nil
 	}
@@ -369,7 +379,8 @@ func Headers(red pan.Redactor, h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	if total <= HeadersMax {
 		for k, vs := range h {
-			out[headerName(red, k)] = headerValue(red, k, vs)
+			name := headerName(red, k, found)
+			out[name] = headerValue(red, name, k, vs, found)
 		}
 		return out
 	}
@@ -380,7 +391,8 @@ func Headers(red pan.Redactor, h http.Header) map[string]string {
 	slices.Sort(names)
 	used, dropped := 0, 0
 	for _, k := range names {
-		name, v := headerName(red, k), headerValue(red, k, h[k])
+		name := headerName(red, k, found)
+		v := headerValue(red, name, k, h[k], found)
 		if used+len(name)+len(v) > HeadersMax {
 			dropped++
 			continue
@@ -394,21 +406,31 @@ func Headers(red pan.Redactor, h http.Header) map[string]string {
 	return out
 }
 
-func headerName(red pan.Redactor, k string) string { return cut(red, k, HeaderNameMax) }
+func headerName(red pan.Redactor, k string, found *[]pan.Found) string {
+	return cut(red, k, HeaderNameMax, "header name", found)
+}
 
-func headerValue(red pan.Redactor, k string, vs []string) string {
+// headerValue journals header k (name as journalled).
+func headerValue(red pan.Redactor, name, k string, vs []string, found *[]pan.Found) string {
 	v := vs[0]
 	if len(vs) > 1 {
 		v = strings.Join(vs, ", ")
 	}
+	where := ""
+	if found != nil {
+		where = "header " + name
+	}
 	if secretHeader(k) {
-		scheme, _, found := strings.Cut(v, " ")
-		if found && len(scheme) < 16 {
+		if found != nil {
+			cut(red, v, HeaderValueMax, where, found)
+		}
+		scheme, _, ok := strings.Cut(v, " ")
+		if ok && len(scheme) < 16 {
 			return red.Text(scheme) + " " + pan.Removed
 		}
 		return pan.Removed
 	}
-	return cut(red, v, HeaderValueMax)
+	return cut(red, v, HeaderValueMax, where, found)
 }
 
 // cutMargin is how far past a cut text is redacted before it is cut, so a
@@ -417,23 +439,36 @@ func headerValue(red pan.Redactor, k string, vs []string) string {
 const cutMargin = 256
 
 // cut redacts s and cuts it past max bytes; only the first max+cutMargin
-// bytes are looked at.
-func cut(red pan.Redactor, s string, max int) string {
+// bytes are looked at. With found, it reports what it masked, at where.
+func cut(red pan.Redactor, s string, max int, where string, found *[]pan.Found) string {
 	if len(s) <= max {
-		return red.Text(s)
+		return red.ScanText(s, where, found)
 	}
-	r := red.Text(s[:min(len(s), max+cutMargin)])
+	r := red.ScanText(s[:min(len(s), max+cutMargin)], where, found)
 	return strings.ToValidUTF8(r[:max], "") + Truncated
 }
 
 // Body redacts a body for an entry: JSON documents field by field (changing
 // only what is masked), anything else as text. Bodies over max bytes are cut
 // (after redaction).
-func Body(red pan.Redactor, b []byte, max int) string {
+func Body(red pan.Redactor, b []byte, max int) string { return ScanBody(red, b, max, nil) }
+
+// ScanBody is Body that also reports every card number it masked, at
+// "body" and the JSON pointer of where it was ("body /card/pan").
+func ScanBody(red pan.Redactor, b []byte, max int, found *[]pan.Found) string {
 	if len(b) == 0 {
 		return ""
 	}
-	r := red.JSON(b)
+	n := 0
+	if found != nil {
+		n = len(*found)
+	}
+	r := red.ScanJSON(b, found)
+	if found != nil {
+		for i := n; i < len(*found); i++ {
+			(*found)[i].Where = strings.TrimSpace("body " + (*found)[i].Where)
+		}
+	}
 	if max > 0 && len(r) > max {
 		return strings.ToValidUTF8(string(r[:max]), "") + Truncated
 	}
