@@ -59,8 +59,14 @@ var _ Network = (*admin)(nil)
 func (a *admin) Describe() Description {
 	return Description{ID: "_admin", Name: "c2psim admin API", Specs: []string{"admin.yaml"}, FS: openapi.FS}
 }
-func (a *admin) Setup(*Env) error              { return nil }
-func (a *admin) Handler(op string) Handler     { return a.handlers[op] }
+func (a *admin) Setup(*Env) error { return nil }
+func (a *admin) Operations() []Operation {
+	out := make([]Operation, 0, len(a.handlers))
+	for id, h := range a.handlers {
+		out = append(out, Operation{ID: id, Handle: h})
+	}
+	return out
+}
 func (a *admin) Authenticate(r *Request) error { return a.guard.check(r) }
 func (a *admin) RenderError(_ *Request, e *Error) *Response {
 	body := map[string]any{"code": string(e.Kind), "message": pan.RedactText(e.Summary())}
@@ -156,8 +162,8 @@ func (s *Simulator) Info() []NetworkInfo {
 		if tr, ok := m.net.(Triggerer); ok {
 			info.Triggers = tr.Triggers()
 		}
-		if sd, ok := m.net.(SettingsDeclarer); ok {
-			info.Settings = m.env.Settings.(*settings).describe(sd.Settings())
+		if len(m.settings) > 0 {
+			info.Settings = m.env.Settings.(*settings).describe(m.settings)
 		}
 		t := toTargetJSON(s.CallbackTarget(m.id))
 		info.Callback = &t

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/c2psim/c2psim/client/pan"
@@ -75,8 +74,28 @@ type callbackSender struct {
 
 func (c *callbackSender) Configured() bool { return c.sim.CallbackTarget(c.m.id).URL != "" }
 
-// Send delivers a callback with retries; see CallbackSender.
+// Send delivers a callback now, with retries; see CallbackSender.
 func (c *callbackSender) Send(ctx context.Context, cb *Callback) (*CallbackResult, error) {
+	return c.deliver(ctx, cb)
+}
+
+// Enqueue hands a callback to the outbox; see CallbackSender.
+func (c *callbackSender) Enqueue(_ context.Context, cb *Callback) error {
+	if cb.ID == "" {
+		return fmt.Errorf("%s %s: an enqueued callback needs an ID", c.m.id, cb.OperationID)
+	}
+	if !c.Configured() {
+		return fmt.Errorf("%s: no callback URL is registered (PUT /_admin/networks/%s/callback)", c.m.id, c.m.id)
+	}
+	if _, err := c.callbackRoute(cb); err != nil {
+		return err
+	}
+	return c.sim.outbox.add(c.m.id, cb)
+}
+
+// deliver makes the attempts of one callback on the target's retry
+// schedule, journalling each, until the issuer answers 2xx.
+func (c *callbackSender) deliver(ctx context.Context, cb *Callback) (*CallbackResult, error) {
 	target := c.sim.CallbackTarget(c.m.id)
 	if target.URL == "" {
 		return nil, fmt.Errorf("%s: no callback URL is registered (PUT /_admin/networks/%s/callback)", c.m.id, c.m.id)
@@ -131,8 +150,8 @@ func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route
 	if len(cb.Body) > 0 && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if cb.Sign != nil {
-		if err := cb.Sign(req, cb.Body); err != nil {
+	if signer, ok := c.m.net.(CallbackSigner); ok {
+		if err := signer.SignCallback(req, cb, attempt); err != nil {
 			return nil, fmt.Errorf("signing callback: %w", err)
 		}
 	}
@@ -217,73 +236,6 @@ func (c *callbackSender) callbackRoute(cb *Callback) (*routers.Route, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s: operation %q is not in %s", c.m.id, cb.OperationID, cb.Spec)
-}
-
-func validateOutbound(route *routers.Route, req *http.Request, body []byte) []string {
-	clone := req.Clone(req.Context())
-	clone.Body = io.NopCloser(bytes.NewReader(body))
-	in := &openapi3filter.RequestValidationInput{
-		Request:    clone,
-		PathParams: pathParamsFor(route, req),
-		Route:      route,
-		Options: &openapi3filter.Options{
-			MultiError:          true,
-			SkipSettingDefaults: true,
-			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-			// The path is the issuer's; parameters in it are matched by
-			// position below, not by the issuer's server prefix.
-		},
-	}
-	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
-		return redactedMessages(err)
-	}
-	return nil
-}
-
-func validateInbound(route *routers.Route, req *http.Request, resp *http.Response, body []byte) []string {
-	if !operationDeclares(route.Operation, resp.StatusCode) {
-		return []string{fmt.Sprintf("status %d is not declared for %s", resp.StatusCode, route.Operation.OperationID)}
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParamsFor(route, req), Route: route},
-		Status:                 resp.StatusCode,
-		Header:                 resp.Header,
-		Body:                   io.NopCloser(bytes.NewReader(body)),
-		Options:                &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		return redactedMessages(err)
-	}
-	return nil
-}
-
-// pathParamsFor matches the template's {params} against the tail of the
-// request path (the issuer's base URL may add any prefix).
-func pathParamsFor(route *routers.Route, req *http.Request) map[string]string {
-	tmpl := strings.Split(strings.Trim(route.Path, "/"), "/")
-	got := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
-	params := map[string]string{}
-	if len(got) < len(tmpl) {
-		return params
-	}
-	got = got[len(got)-len(tmpl):]
-	for i, seg := range tmpl {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			params[strings.Trim(seg, "{}")] = got[i]
-		}
-	}
-	return params
-}
-
-func redactedMessages(err error) []string {
-	var out []string
-	for _, f := range toFieldErrors(err) {
-		out = append(out, pan.RedactText(f.Message))
-	}
-	if len(out) == 0 {
-		out = []string{pan.RedactText(err.Error())}
-	}
-	return out
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -3,14 +3,16 @@ package simulator_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
 	"github.com/c2psim/c2psim/simulator/simtest"
@@ -29,12 +31,21 @@ func (n *eventNet) Describe() simulator.Description {
 }
 func (n *eventNet) Setup(env *simulator.Env) error { n.env = env; return nil }
 
+// SignCallback implements simulator.CallbackSigner.
+func (n *eventNet) SignCallback(r *http.Request, cb *simulator.Callback, attempt int) error {
+	r.Header.Set("X-Signature", "sig")
+	r.Header.Set("X-Attempt", strconv.Itoa(attempt))
+	return nil
+}
+
 func (n *eventNet) notify(ctx context.Context, body string) (*simulator.CallbackResult, error) {
-	return n.env.Callbacks.Send(ctx, &simulator.Callback{
+	return n.env.Callbacks.Send(ctx, artEvent("evt-1", "", body))
+}
+
+func artEvent(id, orderKey, body string) *simulator.Callback {
+	return &simulator.Callback{ID: id, OrderKey: orderKey,
 		Spec: "examples/card-art-issuer.yaml", OperationID: "notifyArtChanged", Path: "/art-events",
-		Body: []byte(body), CorrelationIDs: []string{"evt-1"},
-		Sign: func(r *http.Request, _ []byte) error { r.Header.Set("X-Signature", "sig"); return nil },
-	})
+		Body: []byte(body), CorrelationIDs: []string{id}}
 }
 
 func TestCallbacksAreRetriedJournalledAndChecked(t *testing.T) {
@@ -77,8 +88,8 @@ func TestCallbacksAreRetriedJournalledAndChecked(t *testing.T) {
 	if entries[0].Attempt != 3 || entries[2].Attempt != 1 || entries[2].Status != 500 {
 		t.Fatalf("attempts = %+v", entries)
 	}
-	if entries[0].RequestHeader["X-Signature"] != "sig" {
-		t.Fatalf("signed header not journalled: %v", entries[0].RequestHeader)
+	if entries[0].RequestHeader["X-Signature"] != "sig" || entries[0].RequestHeader["X-Attempt"] != "3" || entries[2].RequestHeader["X-Attempt"] != "1" {
+		t.Fatalf("signed headers not journalled per attempt: %v", entries[0].RequestHeader)
 	}
 }
 
@@ -112,26 +123,170 @@ func TestCallbackGivesUpAfterSchedule(t *testing.T) {
 	}
 }
 
-func TestAfterRunsOnTheFakeClockAndResetDropsPending(t *testing.T) {
-	n := &eventNet{}
+// taskNet is eventNet with a task kind.
+type taskNet struct {
+	eventNet
+	ran chan string
+}
+
+func (n *taskNet) Tasks() []simulator.Task {
+	return []simulator.Task{{Kind: "retire", Run: func(_ context.Context, payload []byte) error {
+		var p struct{ ArtID string }
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return err
+		}
+		n.ran <- p.ArtID
+		return nil
+	}}}
+}
+
+func TestTasksRunOnTheFakeClockAndResetDropsPending(t *testing.T) {
+	n := &taskNet{ran: make(chan string, 4)}
 	srv := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{n}, FakeClock: true})
-	var fired atomic.Int64
-	n.env.After(2*time.Second, func(context.Context) { fired.Add(1) })
-	n.env.After(10*time.Second, func(context.Context) { fired.Add(10) })
-	srv.Clock.Advance(time.Second)
-	if fired.Load() != 0 || srv.Clock.Pending() != 2 {
-		t.Fatalf("fired early: %d", fired.Load())
+	ctx := context.Background()
+	if err := n.env.Schedule(ctx, 2*time.Second, "retire", map[string]string{"ArtID": "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.env.Schedule(ctx, 10*time.Second, "retire", map[string]string{"ArtID": "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.env.Schedule(ctx, time.Second, "undeclared", nil); err == nil || !strings.Contains(err.Error(), "undeclared") {
+		t.Fatalf("an undeclared task kind was scheduled: %v", err)
 	}
 	srv.Clock.Advance(time.Second)
-	waitFor(t, func() bool { return fired.Load() == 1 })
+	if len(n.ran) != 0 || srv.Clock.Pending() != 2 {
+		t.Fatalf("ran early: %d", len(n.ran))
+	}
+	srv.Clock.Advance(time.Second)
+	select {
+	case id := <-n.ran:
+		if id != "a" {
+			t.Fatalf("ran %q with its payload, want a", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a due task did not run")
+	}
 	srv.Reset(t)
 	srv.Clock.Advance(time.Hour)
-	if fired.Load() != 1 || srv.Clock.Pending() != 0 {
-		t.Fatalf("reset did not drop the pending timer: %d", fired.Load())
+	if len(n.ran) != 0 || srv.Clock.Pending() != 0 {
+		t.Fatalf("reset did not drop the pending task")
 	}
-	if got := openapi.Files(); len(got) == 0 {
-		t.Fatal("no documents")
+}
+
+func TestStartupChecksTasks(t *testing.T) {
+	_, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{&badTasks{}}})
+	if err == nil || !strings.Contains(err.Error(), `task "x" is declared twice`) || !strings.Contains(err.Error(), `task "y" has no Run`) {
+		t.Fatalf("err = %v", err)
 	}
+}
+
+type badTasks struct{ eventNet }
+
+func (*badTasks) Tasks() []simulator.Task {
+	run := func(context.Context, []byte) error { return nil }
+	return []simulator.Task{{Kind: "x", Run: run}, {Kind: "x", Run: run}, {Kind: "y"}}
+}
+
+func TestWaitFollowsTheFakeClock(t *testing.T) {
+	n := &eventNet{}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{n}, FakeClock: true})
+	done := make(chan error, 1)
+	go func() { done <- n.env.Wait(context.Background(), time.Minute) }()
+	waitFor(t, func() bool { return srv.Clock.Pending() == 1 })
+	srv.Clock.Advance(time.Minute)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- n.env.Wait(context.Background(), time.Minute) }()
+	waitFor(t, func() bool { return srv.Clock.Pending() == 1 })
+	srv.Reset(t)
+	if err := <-done; !errors.Is(err, simulator.ErrStopped) {
+		t.Fatalf("a wait across a reset: %v", err)
+	}
+}
+
+func TestEnqueueDeliversInOrderPerOrderKey(t *testing.T) {
+	n := &eventNet{}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{n}, FakeClock: true})
+	var mu sync.Mutex
+	var got []string
+	seen := map[string]int{}
+	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct{ ArtID string }
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		mu.Lock()
+		defer mu.Unlock()
+		seen[ev.ArtID]++
+		// Every first attempt on the key "a" fails: a retried call must
+		// still not be overtaken by the next one of its key.
+		if strings.HasPrefix(ev.ArtID, "a") && seen[ev.ArtID] == 1 {
+			w.WriteHeader(500)
+			return
+		}
+		got = append(got, ev.ArtID)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"received":true}`))
+	}))
+	defer issuer.Close()
+	ctx := context.Background()
+	if err := n.env.Callbacks.Enqueue(ctx, artEvent("e0", "a", `{"artId":"a0","status":"ACTIVE"}`)); err == nil || !strings.Contains(err.Error(), "no callback URL") {
+		t.Fatalf("enqueue without a target: %v", err)
+	}
+	_ = srv.Sim.SetCallbackTarget("art", simulator.CallbackTarget{URL: issuer.URL, RetrySchedule: []time.Duration{time.Millisecond}})
+	if err := n.env.Callbacks.Enqueue(ctx, artEvent("", "a", `{}`)); err == nil {
+		t.Fatal("a callback without an ID was enqueued")
+	}
+	held := artEvent("e1", "a", `{"artId":"a1","status":"ACTIVE"}`)
+	held.NotBefore = srv.Clock.Now().Add(time.Minute)
+	for _, cb := range []*simulator.Callback{
+		held,
+		artEvent("e2", "a", `{"artId":"a2","status":"RETIRED"}`),
+		artEvent("e2", "a", `{"artId":"a2","status":"RETIRED"}`), // pending: ignored
+		artEvent("e3", "a", `{"artId":"a3","status":"ACTIVE"}`),
+		artEvent("f1", "b", `{"artId":"b1","status":"ACTIVE"}`),
+	} {
+		if err := n.env.Callbacks.Enqueue(ctx, cb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// b is not held behind a.
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
+	srv.Clock.Advance(time.Minute)
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 4 })
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(got, " ") != "b1 a1 a2 a3" {
+		t.Fatalf("delivered %v", got)
+	}
+	if n := len(srv.Sim.Journal().Find(journal.Query{Direction: journal.Outbound, CorrelationID: "e2"})); n != 2 {
+		t.Fatalf("e2 journalled %d attempts, want 2 (one refused, one delivered; the duplicate never sent)", n)
+	}
+}
+
+func TestResetDropsEnqueuedCallbacks(t *testing.T) {
+	n := &eventNet{}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{n}, FakeClock: true})
+	var hits atomic.Int64
+	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"received":true}`))
+	}))
+	defer issuer.Close()
+	_ = srv.Sim.SetCallbackTarget("art", simulator.CallbackTarget{URL: issuer.URL})
+	held := artEvent("e1", "a", `{"artId":"a","status":"ACTIVE"}`)
+	held.NotBefore = srv.Clock.Now().Add(time.Minute)
+	if err := n.env.Callbacks.Enqueue(context.Background(), held); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return srv.Clock.Pending() == 1 })
+	srv.Reset(t)
+	srv.Clock.Advance(time.Hour)
+	// The same ID may be enqueued again after a reset, and is delivered.
+	if err := n.env.Callbacks.Enqueue(context.Background(), artEvent("e1", "a", `{"artId":"a","status":"ACTIVE"}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return hits.Load() == 1 })
 }
 
 // waitFor polls cond (timers fire on their own goroutines).

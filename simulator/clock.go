@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -13,8 +14,9 @@ type RealClock struct{}
 // Now returns time.Now().
 func (RealClock) Now() time.Time { return time.Now() }
 
-// FakeClock is a manually advanced clock for tests. Timers scheduled through
-// Env.After fire when Advance moves the clock past their deadline.
+// FakeClock is a manually advanced clock for tests. Tasks scheduled with
+// Env.Schedule, waits (Env.Wait) and held callbacks (Callback.NotBefore) are
+// due when Advance moves the clock past their deadline.
 type FakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
@@ -92,8 +94,13 @@ func (c *FakeClock) afterFunc(d time.Duration, fn func()) (stop func()) {
 	}
 }
 
-// scheduler runs Env.After functions on the simulator's clock and drops
-// pending ones on reset or close.
+// ErrStopped is returned by Env.Wait when the simulator is reset or closed
+// while waiting.
+var ErrStopped = errors.New("simulator reset or closed")
+
+// scheduler runs functions after a delay on the simulator's clock and drops
+// pending ones on reset or close. It is the timer under Env.Schedule,
+// Env.Wait and held callbacks.
 type scheduler struct {
 	clock  Clock
 	mu     sync.Mutex
@@ -110,12 +117,24 @@ func newScheduler(clock Clock) *scheduler {
 	return s
 }
 
-func (s *scheduler) after(d time.Duration, fn func(ctx context.Context)) {
+// context returns the context of the current generation: it is cancelled
+// by the next reset or by close.
+func (s *scheduler) context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctx
+}
+
+// after runs fn on its own goroutine once d has passed on the clock, with a
+// context cancelled on reset and close; nothing runs when the simulator is
+// reset or closed first. It reports whether fn was scheduled (not while a
+// reset or close is stopping everything).
+func (s *scheduler) after(d time.Duration, fn func(ctx context.Context)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctx := s.ctx
 	if ctx.Err() != nil {
-		return
+		return false
 	}
 	s.next++
 	id := s.next
@@ -140,10 +159,48 @@ func (s *scheduler) after(d time.Duration, fn func(ctx context.Context)) {
 	}
 	if fc, ok := s.clock.(*FakeClock); ok {
 		s.stops[id] = fc.afterFunc(d, run)
-		return
+		return true
 	}
 	t := time.AfterFunc(d, run)
 	s.stops[id] = func() { t.Stop() }
+	return true
+}
+
+// wait blocks until d has passed on the clock, ctx is done, or the
+// simulator is reset or closed.
+func (s *scheduler) wait(ctx context.Context, d time.Duration) error {
+	gen := s.context()
+	if gen.Err() != nil {
+		return ErrStopped
+	}
+	done := make(chan struct{})
+	s.after(d, func(context.Context) { close(done) })
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-gen.Done():
+		return ErrStopped
+	}
+}
+
+// track runs fn on its own goroutine as part of the current generation:
+// stop waits for it.
+func (s *scheduler) track(fn func(ctx context.Context)) bool {
+	s.mu.Lock()
+	ctx := s.ctx
+	if ctx.Err() != nil {
+		s.mu.Unlock()
+		return false
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		fn(ctx)
+	}()
+	return true
 }
 
 // stop cancels pending timers and running functions' contexts, and waits

@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,16 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
@@ -30,16 +26,28 @@ import (
 
 // mounted is one network as the engine serves it.
 type mounted struct {
-	id       string
-	net      Network
-	desc     Description
-	prefix   string // URL prefix the network's documents are served under
-	docs     []*mountedDoc
-	cbDocs   map[string]*openapi3.T
-	handlers map[string]Handler
-	env      *Env
-	sim      *Simulator
-	journal  bool // record exchanges (false for the admin API)
+	id            string
+	net           Network
+	desc          Description
+	prefix        string // URL prefix the network's documents are served under
+	docs          []*mountedDoc
+	cbDocs        map[string]*openapi3.T
+	ops           map[string]*mountedOp // by operationId
+	settings      []Setting             // declared, the engine's included
+	env           *Env
+	sender        *callbackSender
+	sim           *Simulator
+	journal       bool // record exchanges (false for the admin API)
+	unknownFields bool // add UnknownField to successful JSON object answers
+}
+
+// mountedOp is one entry of the operation table with what the engine
+// resolved for it at mount.
+type mountedOp struct {
+	Operation
+	spec      string           // the document it is in (a path in Description.Specs)
+	doc       *openapi3.T      // that document
+	plaintext *openapi3.Schema // Operation.Plaintext resolved in doc, or nil
 }
 
 type mountedDoc struct {
@@ -120,7 +128,7 @@ type exchange struct {
 // ServeHTTP runs the pipeline for one inbound request.
 func (m *mounted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{m: m, w: w, start: time.Now()}
-	x.req = &Request{HTTP: r, Network: m.id}
+	x.req = &Request{HTTP: r, Network: m.id, prefix: m.prefix}
 	x.entry = journal.Entry{
 		Time:      m.sim.clock.Now(),
 		Direction: journal.Inbound,
@@ -154,10 +162,13 @@ func (x *exchange) run() {
 		x.fail(Errorf(http.StatusNotFound, KindNotFound, "no operation at %s %s", r.Method, r.URL.Path), "")
 		return
 	}
+	op := m.ops[route.Operation.OperationID]
 	x.route = route
 	x.req.Operation = route.Operation
 	x.req.OperationID = route.Operation.OperationID
 	x.req.PathParams = params
+	x.req.op = op
+	x.req.Spec, x.req.Document = op.spec, op.doc
 	x.entry.OperationID = x.req.OperationID
 
 	// 2. Body, bounded: 413 past the limit, before anything parses it.
@@ -197,9 +208,10 @@ func (x *exchange) run() {
 	}
 	x.entry.RequestCheck = &journal.Verdict{OK: true}
 
-	// 5. Decryption and plaintext validation, for networks that encrypt.
-	if dec, ok := m.net.(Decoder); ok {
-		if err := dec.Decode(x.req); err != nil {
+	// 5. Decryption and plaintext validation, for operations that carry
+	// something encrypted (and correlation IDs the plugin finds in the body).
+	if op.Decode != nil {
+		if err := op.Decode(x.req); err != nil {
 			x.fail(asError(err, http.StatusBadRequest, KindCrypto), "")
 			return
 		}
@@ -222,8 +234,7 @@ func (x *exchange) run() {
 	}
 
 	// 7. The handler.
-	h := m.handlers[x.req.OperationID]
-	resp, err := h(r.Context(), x.req)
+	resp, err := op.Handle(r.Context(), x.req)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -240,6 +251,12 @@ func (x *exchange) run() {
 		m.sim.addFinding(finding)
 		x.fail(&Error{Status: http.StatusInternalServerError, Kind: KindInternal, Message: "internal simulator error"}, finding)
 		return
+	}
+	// Answers are open (ERR-04): while the network's unknownFields setting
+	// is on, a successful JSON object answer carries a field no document
+	// declares.
+	if m.unknownFields {
+		addUnknownField(resp)
 	}
 	x.respond(resp)
 }
@@ -472,183 +489,6 @@ func (x *exchange) record() {
 // document (256 KiB); larger ones are sent unchecked, with a journal note.
 const MaxValidatedBody = 256 << 10
 
-// validateRequest checks media type, JSON syntax and the document's schema.
-func (x *exchange) validateRequest() *Error {
-	op := x.route.Operation
-	r := x.req.HTTP
-	body := x.req.Body
-	// A JSON body is decoded once here and checked against its schema
-	// directly (as kin-openapi would, as a request, without setting
-	// defaults); kin-openapi then checks the parameters only.
-	var jsonSchema *openapi3.Schema
-	var decoded any
-	if op.RequestBody != nil && op.RequestBody.Value != nil && len(body) > 0 {
-		content := op.RequestBody.Value.Content
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || content.Get(mt) == nil {
-			return &Error{Status: http.StatusUnsupportedMediaType, Kind: KindMediaType,
-				Message: fmt.Sprintf("Content-Type %q is not supported here; send one of: %s", r.Header.Get("Content-Type"), strings.Join(mediaTypes(content), ", "))}
-		}
-		if strings.HasSuffix(mt, "json") {
-			if err := decodeJSON(body, &decoded); err != nil {
-				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
-			}
-			if derr := duplicateKeyError(body, "body"); derr != nil {
-				return derr
-			}
-			if c := content.Get(mt); mt == "application/json" && c.Schema != nil && c.Schema.Value != nil {
-				jsonSchema = c.Schema.Value
-			}
-		}
-	}
-	if op.RequestBody == nil && len(bytes.TrimSpace(body)) > 0 {
-		return &Error{Status: http.StatusBadRequest, Kind: KindValidation, Message: "this operation takes no request body",
-			Fields: []FieldError{{Field: "body", In: "body", Rule: "absent", Message: "this operation takes no request body"}}}
-	}
-
-	// kin-openapi consumes the body: give it a reader over our copy, which
-	// stays exactly as received for the journal and the handler
-	// (SkipSettingDefaults keeps it from writing defaults into the request).
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	in := &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: x.req.PathParams,
-		Route:      x.route,
-		Options: &openapi3filter.Options{
-			MultiError:          true,
-			SkipSettingDefaults: true,
-			ExcludeRequestBody:  jsonSchema != nil,
-			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-		},
-	}
-	err := openapi3filter.ValidateRequest(r.Context(), in)
-	var fields []FieldError
-	if err != nil {
-		fields = toFieldErrors(err)
-	}
-	if jsonSchema != nil {
-		if berr := jsonSchema.VisitJSON(decoded, schemaOptions(x.route, openapi3.VisitAsRequest())...); berr != nil {
-			fields = append(fields, toFieldErrors(berr)...)
-			if err == nil {
-				err = berr
-			}
-		}
-	}
-	if err == nil {
-		return nil
-	}
-	e := &Error{Status: http.StatusBadRequest, Kind: KindValidation, Fields: fields}
-	e.Message = e.Summary()
-	if e.Message == "" {
-		e.Message = err.Error()
-	}
-	return e
-}
-
-func mediaTypes(c openapi3.Content) []string {
-	out := make([]string, 0, len(c))
-	for k := range c {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func jsonSyntaxError(b []byte) string {
-	var v any
-	err := json.Unmarshal(b, &v)
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return "trailing data after the JSON value"
-}
-
-func fieldMessages(e *Error) []string {
-	out := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		out[i] = f.Message
-	}
-	return out
-}
-
-// toFieldErrors flattens kin-openapi's errors into one FieldError per problem,
-// each naming the field and the rule.
-func toFieldErrors(err error) []FieldError {
-	var out []FieldError
-	var walk func(err error, in, param string)
-	walk = func(err error, in, param string) {
-		switch e := err.(type) {
-		case openapi3.MultiError:
-			for _, sub := range e {
-				walk(sub, in, param)
-			}
-			return
-		case *openapi3filter.RequestError:
-			in, param = "body", ""
-			if e.Parameter != nil {
-				in, param = e.Parameter.In, e.Parameter.Name
-			}
-			if e.Err != nil {
-				var schemaErr *openapi3.SchemaError
-				var multi openapi3.MultiError
-				if errors.As(e.Err, &multi) || errors.As(e.Err, &schemaErr) {
-					walk(e.Err, in, param)
-					return
-				}
-			}
-			field := param
-			if field == "" {
-				field = "body"
-			}
-			msg := e.Reason
-			if msg == "" && e.Err != nil {
-				msg = e.Err.Error()
-			} else if e.Err != nil {
-				msg += ": " + e.Err.Error()
-			}
-			rule := "invalid"
-			if strings.Contains(msg, "required") || strings.Contains(msg, "must be set") {
-				rule = "required"
-			}
-			out = append(out, FieldError{Field: field, In: in, Rule: rule, Message: fmt.Sprintf("%s %s: %s", in, field, msg)})
-			return
-		case *openapi3.SchemaError:
-			ptr := "/" + strings.Join(e.JSONPointer(), "/")
-			field := ptr
-			if in != "body" && param != "" {
-				field = param
-				if ptr != "/" {
-					field = param + ptr
-				}
-			}
-			rule, reason := e.SchemaField, e.Reason
-			if strings.Contains(reason, "is unsupported") {
-				rule, reason = "additionalProperties", "unknown field: "+reason
-			}
-			if in == "" {
-				in = "body"
-			}
-			out = append(out, FieldError{Field: field, In: in, Rule: rule, Message: fmt.Sprintf("%s %s: %s (%s)", in, field, reason, rule)})
-			return
-		case *openapi3filter.SecurityRequirementsError:
-			out = append(out, FieldError{Field: "security", In: "header", Rule: "security", Message: e.Error()})
-			return
-		}
-		// Wrapped forms: unwrap once and retry.
-		if u := errors.Unwrap(err); u != nil {
-			walk(u, in, param)
-			return
-		}
-		out = append(out, FieldError{Field: param, In: in, Rule: "invalid", Message: err.Error()})
-	}
-	walk(err, "body", "")
-	return out
-}
-
 var errTooLarge = errors.New("body too large")
 
 func readBounded(r io.Reader, max int64) ([]byte, error) {
@@ -663,98 +503,4 @@ func readBounded(r io.Reader, max int64) ([]byte, error) {
 		return nil, errTooLarge
 	}
 	return b, nil
-}
-
-// decodeJSON parses a JSON document for schema validation. A number beyond
-// float64 is read as a json.Number (as kin-openapi reads every number), so it
-// is a schema matter, not malformed JSON; the common case takes the fast
-// path.
-func decodeJSON(b []byte, v *any) error {
-	err := json.Unmarshal(b, v)
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-// schemaOptions are the options kin-openapi would validate a body with:
-// every error, the direction, and JSON Schema 2020-12 for OpenAPI 3.1
-// documents.
-func schemaOptions(route *routers.Route, direction openapi3.SchemaValidationOption) []openapi3.SchemaValidationOption {
-	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors(), direction}
-	if route.Spec != nil && route.Spec.IsOpenAPI31OrLater() {
-		opts = append(opts, openapi3.EnableJSONSchema2020())
-	}
-	return opts
-}
-
-// validateJSONResponse checks a JSON answer against the declared schema of
-// its media type; done is false when the answer is not of that simple kind.
-func validateJSONResponse(route *routers.Route, method string, status int, resp *openapi3.Response, h http.Header, body []byte) (issues []string, done bool) {
-	if resp == nil || len(resp.Headers) > 0 || len(body) == 0 || method == http.MethodHead || status/100 == 3 {
-		return nil, false
-	}
-	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return nil, false
-	}
-	c := resp.Content.Get(mt)
-	if c == nil || c.Schema == nil || c.Schema.Value == nil {
-		return nil, false
-	}
-	var v any
-	if err := decodeJSON(body, &v); err != nil {
-		return []string{"the body is not JSON: " + pan.RedactText(err.Error())}, true
-	}
-	if err := c.Schema.Value.VisitJSON(v, schemaOptions(route, openapi3.VisitAsResponse())...); err != nil {
-		for _, f := range toFieldErrors(err) {
-			issues = append(issues, pan.RedactText(f.Message))
-		}
-		if len(issues) == 0 {
-			issues = []string{pan.RedactText(err.Error())}
-		}
-	}
-	return issues, true
-}
-
-// validateResponse checks an answer against the operation's declared
-// response and returns the problems found.
-func (s *Simulator) validateResponse(route *routers.Route, req *Request, status int, h http.Header, body []byte) []string {
-	if !operationDeclares(route.Operation, status) {
-		return []string{fmt.Sprintf("status %d is not declared by operation %s", status, route.Operation.OperationID)}
-	}
-	// The common case, a JSON body and no declared headers, is checked
-	// against its schema directly (as kin-openapi would, as a response);
-	// everything else goes through kin-openapi's whole response check.
-	if issues, done := validateJSONResponse(route, req.HTTP.Method, status, route.Operation.Responses.Status(status).Value, h, body); done {
-		return issues
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request:    req.HTTP,
-			PathParams: req.PathParams,
-			Route:      route,
-		},
-		Status: status,
-		Header: h,
-		Body:   io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{
-			MultiError:            true,
-			IncludeResponseStatus: true,
-		},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		var issues []string
-		for _, f := range toFieldErrors(err) {
-			issues = append(issues, pan.RedactText(f.Message))
-		}
-		if len(issues) == 0 {
-			issues = []string{pan.RedactText(err.Error())}
-		}
-		return issues
-	}
-	return nil
 }

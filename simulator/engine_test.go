@@ -36,30 +36,28 @@ func (n *artNet) Authenticate(r *simulator.Request) error {
 	r.SetPrincipal("tester")
 	return nil
 }
-func (n *artNet) Handler(op string) simulator.Handler {
-	switch op {
-	case "createArt":
-		return func(_ context.Context, r *simulator.Request) (*simulator.Response, error) {
-			n.calls.Add(1)
-			if n.panics {
-				panic("boom")
-			}
-			var in map[string]any
-			_ = json.Unmarshal(r.Body, &in)
-			r.AddCorrelationID("corr-1")
-			r.AddCard("5186001700008785")
-			if n.invalid {
-				return simulator.JSON(201, map[string]any{"artId": 7}), nil
-			}
-			return simulator.JSON(201, map[string]any{"artId": "art-0001", "binRange": in["binRange"], "artUri": in["artUri"], "status": "ACTIVE"}), nil
-		}
-	case "getArt":
-		return func(context.Context, *simulator.Request) (*simulator.Response, error) {
-			n.calls.Add(1)
-			return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no such art")
-		}
+func (n *artNet) Operations() []simulator.Operation {
+	return []simulator.Operation{{ID: "createArt", Handle: n.createArt}, {ID: "getArt", Handle: n.getArt}}
+}
+
+func (n *artNet) createArt(_ context.Context, r *simulator.Request) (*simulator.Response, error) {
+	n.calls.Add(1)
+	if n.panics {
+		panic("boom")
 	}
-	return nil
+	var in map[string]any
+	_ = json.Unmarshal(r.Body, &in)
+	r.AddCorrelationID("corr-1")
+	r.AddCard("5186001700008785")
+	if n.invalid {
+		return simulator.JSON(201, map[string]any{"artId": 7}), nil
+	}
+	return simulator.JSON(201, map[string]any{"artId": "art-0001", "binRange": in["binRange"], "artUri": in["artUri"], "status": "ACTIVE"}), nil
+}
+
+func (n *artNet) getArt(context.Context, *simulator.Request) (*simulator.Response, error) {
+	n.calls.Add(1)
+	return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no such art")
 }
 func (n *artNet) RenderError(_ *simulator.Request, e *simulator.Error) *simulator.Response {
 	code := string(e.Kind)
@@ -271,36 +269,138 @@ func TestAdminAPI(t *testing.T) {
 	}
 }
 
-func TestStartupFailsOnMissingHandler(t *testing.T) {
-	_, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{&partialNet{}}})
-	if err == nil || !strings.Contains(err.Error(), "getArt") {
-		t.Fatalf("err = %v", err)
-	}
+// tableNet is artNet with its operation table replaced.
+type tableNet struct {
+	artNet
+	ops func(*artNet) []simulator.Operation
 }
 
-type partialNet struct{ artNet }
+func (n *tableNet) Operations() []simulator.Operation { return n.ops(&n.artNet) }
 
-func (p *partialNet) Handler(op string) simulator.Handler {
-	if op == "getArt" {
-		return nil
+func TestStartupChecksTheOperationTable(t *testing.T) {
+	for name, tc := range map[string]struct {
+		ops  func(*artNet) []simulator.Operation
+		want []string
+	}{
+		"missing": {func(n *artNet) []simulator.Operation {
+			return []simulator.Operation{{ID: "createArt", Handle: n.createArt}}
+		},
+			[]string{"operation getArt (GET /art/{artId} in examples/card-art.yaml) has no table entry"}},
+		"stray, duplicate and nil, all at once": {func(n *artNet) []simulator.Operation {
+			return []simulator.Operation{{ID: "createArt", Handle: n.createArt}, {ID: "createArt", Handle: n.createArt},
+				{ID: "getArt"}, {ID: "retireArt", Handle: n.getArt}}
+		}, []string{"createArt has more than one table entry", "names retireArt, which no served document has", "getArt (GET /art/{artId}) has no Handle"}},
+		"plaintext schema": {func(n *artNet) []simulator.Operation {
+			return []simulator.Operation{{ID: "createArt", Handle: n.createArt, Plaintext: "NoSuchSchema"}, {ID: "getArt", Handle: n.getArt}}
+		}, []string{`Plaintext NoSuchSchema: examples/card-art.yaml has no schema "NoSuchSchema"`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{&tableNet{ops: tc.ops}}})
+			if err == nil {
+				t.Fatal("the simulator started")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
 	}
-	return p.artNet.Handler(op)
 }
 
 type tunedNet struct{ artNet }
 
+var (
+	tunedDelay = simulator.Key[time.Duration]{Name: "delay", Default: 2 * time.Second, Description: "how long", Check: simulator.NotNegative[time.Duration]}
+	tunedMode  = simulator.Key[string]{Name: "mode", Default: "fast", Description: "how", Check: simulator.OneOf("fast", "slow")}
+	tunedCount = simulator.Key[int]{Name: "count", Default: 3, Description: "how many", Check: simulator.Positive[int]}
+)
+
 func (n *tunedNet) Settings() []simulator.Setting {
-	return []simulator.Setting{{Key: "delay", Kind: "duration", Default: "2s", Description: "how long"}}
+	return []simulator.Setting{tunedDelay.Setting(), tunedMode.Setting(), tunedCount.Setting()}
 }
 
 func TestSettingsAreCheckedAtStartup(t *testing.T) {
 	_, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{&tunedNet{}},
-		Settings: map[string]string{"art.dealy": "1s", "art.delay": "soon"}})
-	if err == nil || !strings.Contains(err.Error(), "art.dealy: unknown setting (known: delay)") || !strings.Contains(err.Error(), "not a duration") {
-		t.Fatalf("err = %v", err)
+		Settings: map[string]string{"art.dealy": "1s", "art.delay": "soon", "art.mode": "medium", "art.count": "0"}})
+	for _, want := range []string{"art.dealy: unknown setting (known: count, delay, mode)", "art.delay=soon: not a duration",
+		"art.mode=medium: must be one of fast, slow", "art.count=0: must be positive"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to say %q", err, want)
+		}
+	}
+	if _, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{&tunedNet{}},
+		Settings: map[string]string{"art.delay": "-1s"}}); err == nil || !strings.Contains(err.Error(), "art.delay=-1s: must not be negative") {
+		t.Errorf("a negative delay: %v", err)
 	}
 	srv := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{&tunedNet{}}, Settings: map[string]string{"art.delay": "5s"}})
-	if r := do(t, srv, "GET", "/_admin/networks", "", ""); !strings.Contains(r.raw, `"value":"5s"`) {
-		t.Fatalf("settings not listed: %s", r.raw)
+	r := do(t, srv, "GET", "/_admin/networks", "", "")
+	for _, want := range []string{`"key":"delay","kind":"duration","default":"2s","description":"how long","value":"5s"`, `"key":"count","kind":"int","default":"3"`} {
+		if !strings.Contains(r.raw, want) {
+			t.Fatalf("settings not listed as %s: %s", want, r.raw)
+		}
+	}
+}
+
+func TestKeysReadTheValueInForce(t *testing.T) {
+	s := mapSettings{"delay": "90s"}
+	if got := tunedDelay.Get(s); got != 90*time.Second {
+		t.Fatalf("delay = %s", got)
+	}
+	if got := tunedMode.Get(s); got != "fast" {
+		t.Fatalf("mode = %s, want the default", got)
+	}
+	for _, c := range []struct {
+		s    simulator.Setting
+		want string
+	}{
+		{simulator.Key[time.Duration]{Name: "a", Default: 5 * time.Minute}.Setting(), "5m"},
+		{simulator.Key[time.Duration]{Name: "a", Default: 24 * time.Hour}.Setting(), "24h"},
+		{simulator.Key[time.Duration]{Name: "a", Default: 90 * time.Second}.Setting(), "1m30s"},
+		{simulator.Key[time.Duration]{Name: "a"}.Setting(), "0s"},
+		{simulator.Key[bool]{Name: "a", Default: true}.Setting(), "true"},
+	} {
+		if c.s.Default != c.want {
+			t.Errorf("default written %q, want %q", c.s.Default, c.want)
+		}
+	}
+}
+
+type mapSettings map[string]string
+
+func (m mapSettings) Lookup(k string) (string, bool) { v, ok := m[k]; return v, ok }
+
+// openNet is artNet with the engine's unknown-field option.
+type openNet struct{ artNet }
+
+func (n *openNet) Describe() simulator.Description {
+	d := n.artNet.Describe()
+	d.UnknownFields = true
+	return d
+}
+
+func TestUnknownFieldsIsAnEngineOption(t *testing.T) {
+	srv := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{&openNet{}}})
+	r := do(t, srv, "POST", "/art/api/v1/art", "application/json", goodBody, "X-Test-Key", "k")
+	if r.status != 201 || r.body[simulator.UnknownField] == nil {
+		t.Fatalf("a successful answer lacks %s: %d %s", simulator.UnknownField, r.status, r.raw)
+	}
+	if r := do(t, srv, "GET", "/art/api/v1/art/art-0001", "", "", "X-Test-Key", "k"); r.status != 404 || strings.Contains(r.raw, simulator.UnknownField) {
+		t.Fatalf("an error answer: %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "GET", "/_admin/networks", "", ""); !strings.Contains(r.raw, `"key":"unknownFields","kind":"bool","default":"true"`) {
+		t.Fatalf("the engine does not declare unknownFields: %s", r.raw)
+	}
+	off := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{&openNet{}}, Settings: map[string]string{"art.unknownFields": "false"}})
+	if r := do(t, off, "POST", "/art/api/v1/art", "application/json", goodBody, "X-Test-Key", "k"); r.status != 201 || r.body[simulator.UnknownField] != nil {
+		t.Fatalf("unknownFields=false: %d %s", r.status, r.raw)
+	}
+	// Without the option there is no setting and no field.
+	if _, err := simulator.New(simulator.Options{Networks: []string{}, Extra: []simulator.Network{&artNet{}}, Settings: map[string]string{"art.unknownFields": "false"}}); err == nil {
+		t.Fatal("unknownFields accepted for a network without the option")
+	}
+	plain := start(t, &artNet{})
+	if r := do(t, plain, "POST", "/art/api/v1/art", "application/json", goodBody, "X-Test-Key", "k"); r.body[simulator.UnknownField] != nil {
+		t.Fatalf("a network without the option got the field: %s", r.raw)
 	}
 }

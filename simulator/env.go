@@ -31,15 +31,41 @@ type Env struct {
 	Specs map[string]*openapi3.T
 	// CallbackSpecs are the plugin's loaded issuer-side documents, by path.
 	CallbackSpecs map[string]*openapi3.T
-	// Settings holds plugin settings given with --set <network>.<key>=<value>
-	// or the admin API; plugins document their keys and defaults.
+	// Settings holds plugin settings given with --set <network>.<key>=<value>;
+	// read them through their Key.
 	Settings Settings
-	// After schedules fn after d on the simulator's clock; pending timers are
-	// dropped on reset and shutdown. Plugins use it for asynchronous
-	// completion instead of goroutines with sleeps.
-	After func(d time.Duration, fn func(ctx context.Context))
 
-	finding func(string)
+	sim           *Simulator
+	unknownFields bool
+}
+
+// Schedule queues a task of a kind the network declares (TaskRunner) to run
+// after delay on the simulator's clock, with payload JSON-encoded. Payloads
+// are data a durable store may keep: never card numbers in clear (keep the
+// ciphertext the client sent, or a reference to state). Pending tasks are
+// dropped on reset and shutdown. Plugins use it for asynchronous work
+// instead of goroutines with sleeps.
+func (e *Env) Schedule(ctx context.Context, delay time.Duration, kind string, payload any) error {
+	return e.sim.tasks.schedule(ctx, e.Network, delay, kind, payload)
+}
+
+// Wait blocks for d on the simulator's clock (a fake clock in tests moves
+// only when advanced). It returns early with ctx's error, or with
+// ErrStopped when the simulator is reset or closed meanwhile. It is for
+// answers that take time (a slow test card), not for deferred work: use
+// Schedule for that.
+func (e *Env) Wait(ctx context.Context, d time.Duration) error {
+	return e.sim.sched.wait(ctx, d)
+}
+
+// AddUnknownField adds UnknownField to m when the network's unknownFields
+// setting is on (Description.UnknownFields). Networks whose answers are
+// encrypted call it on the plaintext of their successful answers; the
+// engine does it for every other answer.
+func (e *Env) AddUnknownField(m map[string]any) {
+	if e.unknownFields && m != nil {
+		m[UnknownField] = unknownFieldValue
+	}
 }
 
 // Clock is an injectable source of time.
@@ -57,44 +83,63 @@ type IDSource interface {
 	Intn(n int) int
 }
 
-// Settings are string key/value plugin settings with typed accessors.
-type Settings interface {
-	String(key, def string) string
-	Duration(key string, def time.Duration) time.Duration
-	Int(key string, def int) int
-	Bool(key string, def bool) bool
-}
-
-// CallbackSender delivers a call from the network to the issuer.
+// CallbackSender delivers calls from the network to the issuer's registered
+// callback base URL. Every attempt is journalled with its verdicts: the
+// request is checked against the issuer-side document (a mismatch is a
+// simulator finding) and so is the issuer's answer (a mismatch is the
+// issuer's finding).
 type CallbackSender interface {
-	// Send delivers cb to the issuer's registered callback base URL for this
-	// network, retrying on transport errors and non-2xx answers on the
-	// configured schedule. It returns the issuer's final answer, or an error
-	// when every attempt failed or no callback URL is registered. Every attempt
-	// is journalled with its verdicts. Send blocks; plugins call it from
-	// Env.After or a handler as the network would.
+	// Send delivers cb now and waits for the issuer's answer, retrying on
+	// transport errors and non-2xx answers on the target's schedule. It is
+	// for calls whose answer the network needs before it goes on (an
+	// authorisation, an approval) and for triggers that report the
+	// delivery. It returns the issuer's final answer, or an error when
+	// every attempt failed or no callback URL is registered.
 	Send(ctx context.Context, cb *Callback) (*CallbackResult, error)
+	// Enqueue hands cb over for delivery and returns at once: a
+	// notification the network does not wait for. Callbacks with the same
+	// OrderKey are delivered one at a time in the order they were
+	// enqueued; each is retried on the target's schedule. cb.ID is
+	// required: enqueueing an ID that is still pending does nothing. ctx
+	// bounds the hand-over only, never the delivery. It fails when no
+	// callback URL is registered or cb names no operation of the network's
+	// issuer-side documents.
+	Enqueue(ctx context.Context, cb *Callback) error
 	// Configured reports whether the issuer registered a callback base URL.
 	Configured() bool
 }
 
-// Callback is one network-to-issuer call.
+// Callback is one network-to-issuer call, as data: a durable outbox can keep
+// it as it is. Signatures are made on each attempt by the network's
+// CallbackSigner.
 type Callback struct {
+	// ID identifies the call for de-duplication: the network's own ID where
+	// it has one (a requestId, a notification ID, an event ID).
+	ID string
+	// OrderKey groups calls that must reach the issuer in order (a token
+	// reference): Enqueue delivers one key's calls one after the other.
+	// Empty means no order with any other call.
+	OrderKey string
 	// Spec is the issuer-side document (a path in Description.Callbacks) and
 	// OperationID the operation in it; the issuer's answer is validated
 	// against that operation.
 	Spec        string
 	OperationID string
-	Method      string
+	Method      string // default POST
 	// Path is appended to the registered callback base URL (query included).
 	Path   string
 	Header http.Header
 	Body   []byte
-	// Plaintext, when set, is the unencrypted form of Body for the journal.
+	// Plaintext, when set, is the unencrypted form of Body for the journal
+	// (masked there). It must not carry card numbers for Enqueue.
 	Plaintext []byte
-	// Sign, when set, is called on every attempt's request just before it is
-	// sent (timestamps and nonces change per attempt).
-	Sign func(*http.Request, []byte) error
+	// NotBefore, when set, holds an enqueued call until that time on the
+	// simulator's clock (a notification delay); later calls of its OrderKey
+	// wait behind it.
+	NotBefore time.Time
+	// Meta carries what the network's CallbackSigner needs besides the
+	// request (for example a spoilt first signature, to exercise a refusal).
+	Meta map[string]string
 	// CorrelationIDs to journal the call under.
 	CorrelationIDs []string
 }

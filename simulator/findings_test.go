@@ -22,7 +22,15 @@ import (
 // plugins record it.
 type vaultArt struct{ artNet }
 
-func (n *vaultArt) Decode(r *simulator.Request) error {
+func (n *vaultArt) Operations() []simulator.Operation {
+	ops := n.artNet.Operations()
+	for i := range ops {
+		ops[i].Decode = n.decode
+	}
+	return ops
+}
+
+func (n *vaultArt) decode(r *simulator.Request) error {
 	enc := r.HTTP.Header.Get("X-Enc")
 	if enc == "" {
 		return nil
@@ -54,13 +62,13 @@ func (clearLookup) Describe() simulator.Description {
 }
 func (clearLookup) Setup(*simulator.Env) error            { return nil }
 func (clearLookup) Authenticate(*simulator.Request) error { return nil }
-func (clearLookup) Handler(string) simulator.Handler {
-	return func(_ context.Context, r *simulator.Request) (*simulator.Response, error) {
+func (clearLookup) Operations() []simulator.Operation {
+	return []simulator.Operation{{ID: "lookup", Handle: func(_ context.Context, r *simulator.Request) (*simulator.Response, error) {
 		var in struct{ PAN string }
 		_ = json.Unmarshal(r.Body, &in)
 		r.AddCard(in.PAN)
 		return simulator.JSON(200, map[string]any{"found": true}), nil
-	}
+	}}}
 }
 func (clearLookup) RenderError(_ *simulator.Request, e *simulator.Error) *simulator.Response {
 	return simulator.JSON(e.Status, map[string]any{"error": e.Summary()})

@@ -121,13 +121,10 @@ func TestAdminJournalPages(t *testing.T) {
 // bigArt answers getArt with a body over the validation bound.
 type bigArt struct{ artNet }
 
-func (n *bigArt) Handler(op string) simulator.Handler {
-	if op != "getArt" {
-		return n.artNet.Handler(op)
-	}
-	return func(context.Context, *simulator.Request) (*simulator.Response, error) {
+func (n *bigArt) Operations() []simulator.Operation {
+	return []simulator.Operation{{ID: "createArt", Handle: n.createArt}, {ID: "getArt", Handle: func(context.Context, *simulator.Request) (*simulator.Response, error) {
 		return simulator.JSON(200, map[string]any{"artId": "art-0001", "binRange": "518600", "artUri": strings.Repeat("u", simulator.MaxValidatedBody), "status": "ACTIVE"}), nil
-	}
+	}}}
 }
 
 // An answer over the validation bound is not decoded again to be checked;

@@ -26,7 +26,15 @@ import (
 // do.
 type sealedArt struct{ artNet }
 
-func (n *sealedArt) Decode(r *simulator.Request) error {
+func (n *sealedArt) Operations() []simulator.Operation {
+	ops := n.artNet.Operations()
+	for i := range ops {
+		ops[i].Decode = n.decode
+	}
+	return ops
+}
+
+func (n *sealedArt) decode(r *simulator.Request) error {
 	if p := r.HTTP.Header.Get("X-Sealed"); p != "" {
 		r.SetPlaintext([]byte(p))
 	}

@@ -4,26 +4,30 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"sort"
 	"sync"
 )
 
 // Network is one payment network's emulation: its documents, its
-// authentication, its error envelope and its operation handlers. A plugin
+// authentication, its error envelope and its operation table. A plugin
 // registers a constructor in init(); every Simulator gets a fresh instance, so
 // parallel simulators never share state.
 //
 // Optional capabilities are discovered by type assertion: CredentialProvider,
-// Triggerer, Resetter, Decoder, TestCardLister.
+// Triggerer, Resetter, TestCardLister, SettingsDeclarer, TaskRunner,
+// CallbackSigner.
 type Network interface {
 	// Describe returns static metadata; it must not depend on Setup.
 	Describe() Description
 	// Setup is called once, before any request, with the environment the
 	// plugin keeps for its lifetime.
 	Setup(env *Env) error
-	// Handler returns the handler for an operation of the served documents,
-	// or nil when the plugin does not implement it (start-up then fails).
-	Handler(operationID string) Handler
+	// Operations returns the operation table, called once after Setup. Every
+	// operation of the served documents has exactly one entry; the engine
+	// refuses to start otherwise, naming every missing, stray and repeated
+	// entry at once.
+	Operations() []Operation
 	// Authenticate verifies the caller before validation or any handler runs.
 	// It returns a *Error (401/403) when the caller is not authenticated, and
 	// may record the authenticated principal with req.SetPrincipal.
@@ -32,6 +36,33 @@ type Network interface {
 	// error envelope. The result must validate against the operation's
 	// declared response for e.Status (req.OperationID may be empty for 404/405).
 	RenderError(req *Request, e *Error) *Response
+}
+
+// Operation is one entry of a network's operation table: what the engine
+// runs for one operationId of the served documents.
+//
+// The pipeline for a matched operation is: authentication, validation of the
+// request against the document, Decode, fault rules, Handle, validation of
+// the answer.
+type Operation struct {
+	// ID is the operationId in one of Description.Specs.
+	ID string
+	// Decode, when set, runs after authentication and validation and before
+	// fault rules and Handle. It decrypts what the request carries
+	// encrypted, checks the plaintext (Request.CheckPlaintext), records it
+	// (Request.SetPlaintext) and the cards it names (Request.AddCard) so
+	// fault rules can match the card and the journal shows a masked
+	// plaintext, and adds correlation IDs. An error is rendered like a
+	// handler's (a non-*Error is a 400 KindCrypto).
+	Decode func(req *Request) error
+	// Plaintext, when set, names the components/schemas entry, in the
+	// document the route came from, that a decrypted payload of this
+	// operation must match (Request.CheckPlaintext). The engine checks at
+	// start-up that the schema exists and agrees with the operation's
+	// x-c2psim-plaintext extension when the document has one.
+	Plaintext string
+	// Handle answers the operation; it must not be nil.
+	Handle Handler
 }
 
 // Description is what the engine and the admin API need to know about a
@@ -44,6 +75,12 @@ type Description struct {
 	AuthSchemes []string // human-readable, e.g. "OAuth 1.0a RSA-SHA256 with oauth_body_hash"
 	// FS holds Specs and Callbacks; nil means the embedded openapi.FS.
 	FS fs.FS
+	// UnknownFields makes the engine declare the network's unknownFields
+	// setting (default true) and, while it is on, add UnknownField to every
+	// successful JSON object answer (ERR-04: a client must ignore fields it
+	// does not know). Networks whose answers are encrypted add it to the
+	// plaintext themselves with Env.AddUnknownField.
+	UnknownFields bool
 }
 
 // CredentialProvider is implemented by networks whose clients need keys,
@@ -77,17 +114,34 @@ type Triggerer interface {
 }
 
 // Resetter is implemented by networks that keep state outside the Store
-// (nonce caches, pending timers). Reset returns the plugin to its state right
-// after Setup.
+// (nonce caches). Reset returns the plugin to its state right after Setup;
+// the engine drops pending tasks and callbacks itself.
 type Resetter interface{ Reset() }
 
-// Decoder is implemented by networks whose requests carry encrypted payloads.
-// The engine calls Decode after authentication and validation and before
-// fault rules and the handler; Decode decrypts, validates the plaintext and
-// records it on the request (SetPlaintext, SetCard) so fault rules can match
-// the card and the journal can show a masked plaintext.
-type Decoder interface {
-	Decode(req *Request) error
+// TaskRunner is implemented by networks that defer work (asynchronous
+// completion, batches, delayed notifications). Each Task names a kind of
+// work; Env.Schedule queues one with a payload that is data (JSON), never a
+// closure, so a durable store can keep pending tasks across a restart.
+type TaskRunner interface {
+	Tasks() []Task
+}
+
+// Task is one kind of deferred work.
+type Task struct {
+	// Kind names the work within the network ("complete", "processBatch").
+	Kind string
+	// Run does it. payload is what Env.Schedule was given, JSON-encoded; ctx
+	// is cancelled on reset and shutdown. An error is logged.
+	Run func(ctx context.Context, payload []byte) error
+}
+
+// CallbackSigner is implemented by networks that sign their calls to the
+// issuer. SignCallback is called on every delivery attempt (attempt counts
+// from 1) just before the request is sent, so timestamps and nonces are
+// fresh; it may set headers only. Anything a signature depends on beyond the
+// request itself travels in cb.Meta.
+type CallbackSigner interface {
+	SignCallback(r *http.Request, cb *Callback, attempt int) error
 }
 
 var (
@@ -146,18 +200,10 @@ type TestCard struct {
 }
 
 // SettingsDeclarer is implemented by networks with settings (--set
-// <network>.<key>=<value>). The engine then refuses unknown keys and values
-// of the wrong kind at start-up, naming the known ones, and the admin API
-// lists them.
+// <network>.<key>=<value>). Each is declared once as a Key and listed here
+// through Key.Setting; the engine then refuses unknown keys, values of the
+// wrong kind and values the key's Check refuses at start-up, all at once,
+// and the admin API lists them.
 type SettingsDeclarer interface {
 	Settings() []Setting
-}
-
-// Setting is one documented plugin setting.
-type Setting struct {
-	Key         string `json:"key"`
-	Kind        string `json:"kind"` // duration | int | bool | string
-	Default     string `json:"default"`
-	Description string `json:"description"`
-	Value       string `json:"value,omitempty"` // in force, when set
 }

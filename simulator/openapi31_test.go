@@ -55,10 +55,10 @@ func (n *net31) Describe() simulator.Description {
 }
 func (n *net31) Setup(*simulator.Env) error            { return nil }
 func (n *net31) Authenticate(*simulator.Request) error { return nil }
-func (n *net31) Handler(string) simulator.Handler {
-	return func(context.Context, *simulator.Request) (*simulator.Response, error) {
+func (n *net31) Operations() []simulator.Operation {
+	return []simulator.Operation{{ID: "postX", Handle: func(context.Context, *simulator.Request) (*simulator.Response, error) {
 		return &simulator.Response{Status: 200, Raw: []byte(n.resp)}, nil
-	}
+	}}}
 }
 func (n *net31) RenderError(_ *simulator.Request, e *simulator.Error) *simulator.Response {
 	return simulator.JSON(e.Status, map[string]any{"error": e.Summary()})
@@ -93,13 +93,17 @@ func TestOpenAPI31DocumentsUseJSONSchema2020(t *testing.T) {
 // badStatus answers a status HTTP cannot carry.
 type badStatus struct{ *net31 }
 
-func (b *badStatus) Handler(op string) simulator.Handler {
-	h := b.net31.Handler(op)
-	return func(ctx context.Context, r *simulator.Request) (*simulator.Response, error) {
-		resp, err := h(ctx, r)
-		resp.Status = 1000
-		return resp, err
+func (b *badStatus) Operations() []simulator.Operation {
+	ops := b.net31.Operations()
+	for i, op := range ops {
+		h := op.Handle
+		ops[i].Handle = func(ctx context.Context, r *simulator.Request) (*simulator.Response, error) {
+			resp, err := h(ctx, r)
+			resp.Status = 1000
+			return resp, err
+		}
 	}
+	return ops
 }
 
 func TestImpossibleStatusIsOneJournalledFinding(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -20,15 +21,46 @@ type Request struct {
 	Network     string
 	OperationID string              // empty when no operation matched
 	Operation   *openapi3.Operation // nil when no operation matched
-	PathParams  map[string]string
+	// Spec is the document the route came from (a path in
+	// Description.Specs) and Document that document as loaded; empty and
+	// nil when no operation matched.
+	Spec       string
+	Document   *openapi3.T
+	PathParams map[string]string
 	// Body is the raw body exactly as received (never modified by validation).
 	Body []byte
 
+	op        *mountedOp
+	prefix    string // the network's mount prefix: "/mastercard"
 	principal string
 	plaintext []byte
 	cards     []string // PANs seen in decrypted payloads, for fault scoping (never journalled)
 	correl    []string
 	notes     map[string]string
+}
+
+// SignedURLs returns the URLs a client may have signed for this request, for
+// verifiers of request signatures (OAuth 1.0a, MAC): the URL as received
+// (scheme, host and port as the client addressed them, path and query), and
+// the same without the network's mount prefix ("/mastercard"), for a client
+// configured with the network API's own base path. Verifiers accept a
+// signature over either.
+func (r *Request) SignedURLs() []*url.URL {
+	h := r.HTTP
+	u := &url.URL{Scheme: "http", Host: h.Host, Path: h.URL.Path, RawPath: h.URL.RawPath, RawQuery: h.URL.RawQuery}
+	if h.TLS != nil {
+		u.Scheme = "https"
+	}
+	out := []*url.URL{u}
+	if r.prefix != "" && strings.HasPrefix(u.Path, r.prefix+"/") {
+		alt := *u
+		alt.Path = strings.TrimPrefix(u.Path, r.prefix)
+		if u.RawPath != "" {
+			alt.RawPath = strings.TrimPrefix(u.RawPath, r.prefix)
+		}
+		out = append(out, &alt)
+	}
+	return out
 }
 
 // SetPrincipal records who the authenticated caller is (a consumer key, an API

@@ -6,14 +6,171 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
+// SettingType is what a setting's value can be.
+type SettingType interface {
+	bool | int | string | time.Duration
+}
+
+// Key declares one plugin setting once: its name, its default and what it
+// means, and optionally a check of its value. Get reads it; Setting is its
+// declaration for SettingsDeclarer, with the kind and the default text
+// derived from T and Default, so no default is written twice.
+//
+//	var batchDelay = simulator.Key[time.Duration]{Name: "batchDelay", Default: 5 * time.Second,
+//		Description: "time from a batch's 202 to the processing of its records", Check: simulator.NotNegative}
+//
+//	func (n *Network) Settings() []simulator.Setting { return []simulator.Setting{batchDelay.Setting()} }
+//	func (n *Network) Setup(env *simulator.Env) error { n.batchDelay = batchDelay.Get(env.Settings); ... }
+type Key[T SettingType] struct {
+	Name        string
+	Default     T
+	Description string
+	// Check, when set, refuses values that parse but make no sense (a
+	// negative delay); the engine runs it at start-up on the value in force,
+	// the default included.
+	Check func(T) error
+}
+
+// Get returns the value in force: the one given with --set, or Default.
+func (k Key[T]) Get(s Settings) T {
+	if s != nil {
+		if v, ok := s.Lookup(k.Name); ok {
+			if t, err := parseSetting[T](v); err == nil {
+				return t
+			}
+		}
+	}
+	return k.Default
+}
+
+// Setting is the key's declaration.
+func (k Key[T]) Setting() Setting {
+	return Setting{Key: k.Name, Kind: settingKind[T](), Default: formatSetting(k.Default), Description: k.Description,
+		check: func(v string) error {
+			t, err := parseSetting[T](v)
+			if err != nil {
+				return fmt.Errorf("not a %s", settingKind[T]())
+			}
+			if k.Check != nil {
+				return k.Check(t)
+			}
+			return nil
+		}}
+}
+
+// Setting is one documented plugin setting, as the admin API and the README
+// list it. Build it with Key.Setting.
+type Setting struct {
+	Key         string `json:"key"`
+	Kind        string `json:"kind"` // duration | int | bool | string
+	Default     string `json:"default"`
+	Description string `json:"description"`
+	Value       string `json:"value,omitempty"` // in force, when set
+
+	check func(string) error
+}
+
+// Settings is where a network's setting values come from: Lookup returns the
+// value given for a key (--set <network>.<key>=<value>), or false. Read
+// settings through their Key.
+type Settings interface {
+	Lookup(key string) (string, bool)
+}
+
+// NotNegative is a Check for durations and counts that may be zero.
+func NotNegative[T time.Duration | int](v T) error {
+	if v < 0 {
+		return errors.New("must not be negative")
+	}
+	return nil
+}
+
+// Positive is a Check for durations and counts that must be above zero.
+func Positive[T time.Duration | int](v T) error {
+	if v <= 0 {
+		return errors.New("must be positive")
+	}
+	return nil
+}
+
+// OneOf is a Check for strings that must be one of a few values.
+func OneOf(values ...string) func(string) error {
+	return func(v string) error {
+		for _, x := range values {
+			if v == x {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(values, ", "))
+	}
+}
+
+func settingKind[T SettingType]() string {
+	var zero T
+	switch any(zero).(type) {
+	case bool:
+		return "bool"
+	case int:
+		return "int"
+	case time.Duration:
+		return "duration"
+	}
+	return "string"
+}
+
+func formatSetting[T SettingType](v T) string {
+	switch x := any(v).(type) {
+	case bool:
+		return strconv.FormatBool(x)
+	case int:
+		return strconv.Itoa(x)
+	case time.Duration:
+		return formatDuration(x)
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// formatDuration writes a duration the way people write it: 5m, 24h, 1m30s,
+// 500ms (time.Duration.String adds zero units: 5m0s).
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func parseSetting[T SettingType](v string) (T, error) {
+	var zero T
+	var out any
+	var err error
+	switch any(zero).(type) {
+	case bool:
+		out, err = strconv.ParseBool(v)
+	case int:
+		out, err = strconv.Atoi(v)
+	case time.Duration:
+		out, err = time.ParseDuration(v)
+	default:
+		out = v
+	}
+	if err != nil {
+		return zero, err
+	}
+	return out.(T), nil
+}
+
 // settings is the Settings of one network: the values given with
-// --set <network>.<key>=<value>, read through typed accessors with defaults.
+// --set <network>.<key>=<value>.
 type settings struct {
-	mu     sync.RWMutex
 	values map[string]string
 }
 
@@ -27,34 +184,52 @@ func newSettings(network string, all map[string]string) *settings {
 	return s
 }
 
-// check refuses keys the plugin does not declare and values that do not
-// parse as the declared kind, reporting every problem.
+// Lookup implements Settings.
+func (s *settings) Lookup(key string) (string, bool) {
+	v, ok := s.values[key]
+	return v, ok
+}
+
+// check refuses keys the network does not declare, values that do not parse
+// as the declared kind and values the key's Check refuses (the default
+// included, when no value is given), reporting every problem.
 func (s *settings) check(network string, declared []Setting) error {
 	known := map[string]Setting{}
 	var names []string
+	var errs []error
 	for _, d := range declared {
+		if _, dup := known[d.Key]; dup {
+			errs = append(errs, fmt.Errorf("network %s declares setting %q twice", network, d.Key))
+		}
 		known[d.Key] = d
 		names = append(names, d.Key)
 	}
 	sort.Strings(names)
-	var errs []error
-	for k, v := range s.values {
-		d, ok := known[k]
-		if !ok {
+	keys := make([]string, 0, len(s.values))
+	for k := range s.values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, ok := known[k]; !ok {
 			errs = append(errs, fmt.Errorf("--set %s.%s: unknown setting (known: %s)", network, k, strings.Join(names, ", ")))
+		}
+	}
+	for _, name := range names {
+		d := known[name]
+		if d.check == nil {
 			continue
 		}
-		var err error
-		switch d.Kind {
-		case "duration":
-			_, err = time.ParseDuration(v)
-		case "int":
-			_, err = strconv.Atoi(v)
-		case "bool":
-			_, err = strconv.ParseBool(v)
+		v, given := s.values[name]
+		if !given {
+			v = d.Default
 		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--set %s.%s=%s: not a %s", network, k, v, d.Kind))
+		if err := d.check(v); err != nil {
+			if given {
+				errs = append(errs, fmt.Errorf("--set %s.%s=%s: %w", network, name, v, err))
+			} else {
+				errs = append(errs, fmt.Errorf("network %s: the default of setting %s (%s): %w", network, name, v, err))
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -65,50 +240,9 @@ func (s *settings) describe(declared []Setting) []Setting {
 	out := make([]Setting, len(declared))
 	for i, d := range declared {
 		out[i] = d
-		if v, ok := s.get(d.Key); ok {
+		if v, ok := s.Lookup(d.Key); ok {
 			out[i].Value = v
 		}
 	}
 	return out
-}
-
-func (s *settings) get(key string) (string, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	v, ok := s.values[key]
-	return v, ok
-}
-
-func (s *settings) String(key, def string) string {
-	if v, ok := s.get(key); ok {
-		return v
-	}
-	return def
-}
-
-func (s *settings) Duration(key string, def time.Duration) time.Duration {
-	if v, ok := s.get(key); ok {
-		if d, err := time.ParseDuration(v); err == nil {
-			return d
-		}
-	}
-	return def
-}
-
-func (s *settings) Int(key string, def int) int {
-	if v, ok := s.get(key); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			return n
-		}
-	}
-	return def
-}
-
-func (s *settings) Bool(key string, def bool) bool {
-	if v, ok := s.get(key); ok {
-		if b, err := strconv.ParseBool(v); err == nil {
-			return b
-		}
-	}
-	return def
 }

@@ -88,6 +88,8 @@ type Simulator struct {
 	journal        *journal.Journal
 	faults         *fault.Set
 	sched          *scheduler
+	tasks          *tasks
+	outbox         outbox
 	logger         *slog.Logger
 	maxBody        int64
 	journalBodyMax int
@@ -150,6 +152,8 @@ func New(opts Options) (*Simulator, error) {
 	s.ids = NewSeededIDs(opts.Seed)
 	s.seed = s.ids.Seed()
 	s.sched = newScheduler(s.clock)
+	s.tasks = newTasks(s)
+	s.outbox = newMemoryOutbox(s.sched, s.clock, s.deliverEnqueued, s.logger)
 	s.started = s.clock.Now()
 
 	ids := opts.Networks
@@ -206,7 +210,8 @@ func New(opts Options) (*Simulator, error) {
 	return s, nil
 }
 
-// mount loads a network's documents and sets it up.
+// mount loads a network's documents, sets it up and checks its operation
+// table, settings and tasks.
 func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, error) {
 	desc := n.Describe()
 	if desc.ID == "" {
@@ -216,7 +221,7 @@ func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, 
 	if fsys == nil {
 		fsys = openapi.FS
 	}
-	m := &mounted{id: desc.ID, net: n, desc: desc, prefix: prefix, sim: s, handlers: map[string]Handler{},
+	m := &mounted{id: desc.ID, net: n, desc: desc, prefix: prefix, sim: s, ops: map[string]*mountedOp{},
 		cbDocs: map[string]*openapi3.T{}, journal: journalled}
 	specs := map[string]*openapi3.T{}
 	for _, p := range desc.Specs {
@@ -237,6 +242,12 @@ func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, 
 		}
 		m.cbDocs[p] = d
 	}
+	st := newSettings(desc.ID, s.opts.Settings)
+	m.settings = DeclaredSettings(n)
+	if err := st.check(desc.ID, m.settings); err != nil {
+		return nil, err
+	}
+	m.unknownFields = desc.UnknownFields && unknownFieldsKey.Get(st)
 	m.env = &Env{
 		Network:       desc.ID,
 		Store:         store.Namespace(s.store, desc.ID),
@@ -245,37 +256,103 @@ func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, 
 		Logger:        s.logger.With("network", desc.ID),
 		Specs:         specs,
 		CallbackSpecs: m.cbDocs,
-		Settings:      newSettings(desc.ID, s.opts.Settings),
-		After:         s.sched.after,
-		finding:       s.addFinding,
+		Settings:      st,
+		sim:           s,
+		unknownFields: m.unknownFields,
 	}
-	m.env.Callbacks = &callbackSender{sim: s, m: m}
-	if sd, ok := n.(SettingsDeclarer); ok {
-		if err := m.env.Settings.(*settings).check(desc.ID, sd.Settings()); err != nil {
+	m.sender = &callbackSender{sim: s, m: m}
+	m.env.Callbacks = m.sender
+	if tr, ok := n.(TaskRunner); ok {
+		if err := s.tasks.declare(desc.ID, tr.Tasks()); err != nil {
 			return nil, err
 		}
 	}
 	if err := n.Setup(m.env); err != nil {
 		return nil, fmt.Errorf("setting up network %s: %w", desc.ID, err)
 	}
-	var missing []string
-	for _, d := range m.docs {
-		for _, path := range d.doc.Paths.InMatchingOrder() {
-			for method, op := range d.doc.Paths.Value(path).Operations() {
-				h := n.Handler(op.OperationID)
-				if h == nil {
-					missing = append(missing, fmt.Sprintf("%s %s (%s)", method, path, op.OperationID))
-					continue
-				}
-				m.handlers[op.OperationID] = h
-			}
-		}
-	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return nil, fmt.Errorf("network %s has no handler for: %s", desc.ID, strings.Join(missing, ", "))
+	if err := m.bindOperations(n.Operations()); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// bindOperations checks the operation table against the served documents
+// and reports every problem at once: an operation of the documents with no
+// entry, an entry naming no operation of the documents, an entry given
+// twice, an entry without Handle, and a Plaintext schema the document lacks
+// or that disagrees with the operation's x-c2psim-plaintext extension.
+func (m *mounted) bindOperations(table []Operation) error {
+	type docOp struct {
+		spec, where string
+		doc         *openapi3.T
+		op          *openapi3.Operation
+	}
+	inDocs := map[string]docOp{}
+	var problems []string
+	for _, d := range m.docs {
+		for _, r := range operationsOf(d.doc) {
+			where := fmt.Sprintf("%s %s", r.Method, r.Path)
+			id := r.Operation.OperationID
+			if id == "" {
+				problems = append(problems, fmt.Sprintf("%s in %s has no operationId", where, d.path))
+				continue
+			}
+			if prev, dup := inDocs[id]; dup {
+				problems = append(problems, fmt.Sprintf("operationId %s is used by %s (%s) and %s (%s)", id, prev.where, prev.spec, where, d.path))
+				continue
+			}
+			inDocs[id] = docOp{spec: d.path, where: where, doc: d.doc, op: r.Operation}
+		}
+	}
+	for _, o := range table {
+		d, known := inDocs[o.ID]
+		switch {
+		case o.ID == "":
+			problems = append(problems, "an operation table entry has no ID")
+			continue
+		case m.ops[o.ID] != nil:
+			problems = append(problems, fmt.Sprintf("operation %s has more than one table entry", o.ID))
+			continue
+		case !known:
+			problems = append(problems, fmt.Sprintf("the operation table names %s, which no served document has", o.ID))
+			continue
+		}
+		mo := &mountedOp{Operation: o, spec: d.spec, doc: d.doc}
+		m.ops[o.ID] = mo
+		if o.Handle == nil {
+			problems = append(problems, fmt.Sprintf("operation %s (%s) has no Handle", o.ID, d.where))
+		}
+		declared, _ := d.op.Extensions["x-c2psim-plaintext"].(string)
+		if o.Plaintext != "" {
+			s, err := componentSchema(d.doc, o.Plaintext)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("operation %s: Plaintext %s: %s %v", o.ID, o.Plaintext, d.spec, err))
+			}
+			mo.plaintext = s
+		}
+		if declared != "" && declared != o.Plaintext {
+			problems = append(problems, fmt.Sprintf("operation %s: the document's x-c2psim-plaintext is %s, the table's Plaintext %q", o.ID, declared, o.Plaintext))
+		}
+	}
+	for id, d := range inDocs {
+		if m.ops[id] == nil {
+			problems = append(problems, fmt.Sprintf("operation %s (%s in %s) has no table entry", id, d.where, d.spec))
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("network %s: %s", m.id, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// deliverEnqueued delivers one callback the outbox holds.
+func (s *Simulator) deliverEnqueued(ctx context.Context, network string, cb *Callback) (*CallbackResult, error) {
+	m, ok := s.byID[network]
+	if !ok {
+		return nil, fmt.Errorf("unknown network %q", network)
+	}
+	return m.sender.deliver(ctx, cb)
 }
 
 // Handler returns the http.Handler serving every network and the admin API.
@@ -363,10 +440,11 @@ func (s *Simulator) addFinding(f string) {
 	}
 }
 
-// Reset forgets state, journal, fault rules and pending timers; credentials
-// and callback targets stay.
+// Reset forgets state, journal, fault rules, pending tasks and enqueued
+// callbacks; credentials and callback targets stay.
 func (s *Simulator) Reset(ctx context.Context) error {
 	s.sched.reset()
+	s.outbox.reset()
 	s.faults.Clear()
 	s.journal.Clear()
 	s.issuer.clear()
@@ -381,7 +459,8 @@ func (s *Simulator) Reset(ctx context.Context) error {
 	return nil
 }
 
-// Close stops pending timers and waits for running ones to return.
+// Close drops pending tasks and enqueued callbacks, and waits for running
+// tasks and deliveries to return.
 func (s *Simulator) Close() { s.sched.close() }
 
 // RegisterCredentials registers credentials a user supplies for a network,

@@ -1,28 +1,41 @@
 package simulator
 
-import "context"
-
-// UnknownField is the field no document declares that a network's
-// unknownFields setting adds to its answers (ERR-04).
+// UnknownField is the field no document declares that the engine adds to the
+// answers of networks with Description.UnknownFields while their
+// unknownFields setting is on (ERR-04). Answers are open: an issuer whose
+// client refuses a field it does not know breaks with the network's next
+// release, and this finds it.
 const UnknownField = "c2psimFutureField"
 
-// UnknownFieldsSetting declares a network's unknownFields setting, which
-// switches WithUnknownField on (read it with Settings.Bool("unknownFields", true)).
-var UnknownFieldsSetting = Setting{Key: "unknownFields", Kind: "bool", Default: "true",
-	Description: "add a field no document declares to every successful JSON answer, as a newer release would (clients must ignore it, ERR-04)"}
+// unknownFieldValue is what UnknownField carries.
+const unknownFieldValue = "clients must ignore fields they do not know"
 
-// WithUnknownField wraps h so that its successful JSON object answers carry
-// UnknownField. Answers are open: an issuer whose client refuses a field it
-// does not know breaks with the network's next release, and this finds it.
-// Raw and error answers pass unchanged.
-func WithUnknownField(h Handler) Handler {
-	return func(ctx context.Context, req *Request) (*Response, error) {
-		res, err := h(ctx, req)
-		if err == nil && res != nil && res.Status < 300 {
-			if m, ok := res.Body.(map[string]any); ok {
-				m[UnknownField] = "clients must ignore fields they do not know"
-			}
-		}
-		return res, err
+// unknownFieldsKey is the setting the engine declares for networks with
+// Description.UnknownFields.
+var unknownFieldsKey = Key[bool]{Name: "unknownFields", Default: true,
+	Description: "add a field no document declares to every successful answer (inside the encrypted payload where answers are encrypted), as a newer release would (clients must ignore it, ERR-04)"}
+
+// addUnknownField adds UnknownField to a successful JSON object answer; raw
+// and error answers pass unchanged.
+func addUnknownField(res *Response) {
+	if res == nil || res.Status >= 300 || res.Raw != nil {
+		return
 	}
+	if m, ok := res.Body.(map[string]any); ok {
+		m[UnknownField] = unknownFieldValue
+	}
+}
+
+// DeclaredSettings lists every setting of a network, its own and those the
+// engine declares for it (unknownFields), as the engine checks them and the
+// admin API lists them. It needs no Setup.
+func DeclaredSettings(n Network) []Setting {
+	var out []Setting
+	if sd, ok := n.(SettingsDeclarer); ok {
+		out = append(out, sd.Settings()...)
+	}
+	if n.Describe().UnknownFields {
+		out = append(out, unknownFieldsKey.Setting())
+	}
+	return out
 }

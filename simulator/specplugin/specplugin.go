@@ -104,19 +104,21 @@ func (n *Network) Setup(env *simulator.Env) error {
 // Authenticate accepts every caller: a spec-only network has no scheme.
 func (n *Network) Authenticate(*simulator.Request) error { return nil }
 
-// Handler answers with the operation's first success example.
-func (n *Network) Handler(operationID string) simulator.Handler {
-	op, ok := n.ops[operationID]
-	if !ok {
-		return nil
+// Operations answers every operation of the document with its first
+// success example.
+func (n *Network) Operations() []simulator.Operation {
+	out := make([]simulator.Operation, 0, len(n.ops))
+	for _, id := range sortedKeys(n.ops) {
+		op := n.ops[id]
+		out = append(out, simulator.Operation{ID: id, Handle: func(context.Context, *simulator.Request) (*simulator.Response, error) {
+			status, body, ok := successExample(op)
+			if !ok {
+				return nil, simulator.Errorf(http.StatusNotImplemented, simulator.KindInternal, "operation %s declares no success response", id)
+			}
+			return simulator.JSON(status, body), nil
+		}})
 	}
-	return func(context.Context, *simulator.Request) (*simulator.Response, error) {
-		status, body, ok := successExample(op)
-		if !ok {
-			return nil, simulator.Errorf(http.StatusNotImplemented, simulator.KindInternal, "operation %s declares no success response", operationID)
-		}
-		return simulator.JSON(status, body), nil
-	}
+	return out
 }
 
 // RenderError fills the operation's declared error schema for the status,

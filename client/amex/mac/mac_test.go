@@ -166,8 +166,7 @@ func newFixture() *fixture {
 			}
 			return "", false
 		},
-		Now:         func() time.Time { return f.clock },
-		MountPrefix: "/amex",
+		Now: func() time.Time { return f.clock },
 	}
 	f.u, _ = url.Parse("http://127.0.0.1:8080/amex/payments/digital/v2/tokens/provisioning")
 	return f
@@ -203,12 +202,26 @@ func TestVerifyAcceptsIPv6Host(t *testing.T) {
 	}
 }
 
-func TestVerifyAcceptsPathWithoutMountPrefix(t *testing.T) {
+func TestVerifyAnyAcceptsAMacOverOneOfTheURLs(t *testing.T) {
 	f := newFixture()
-	signed, _ := url.Parse("http://127.0.0.1:8080/payments/digital/v2/tokens/provisioning")
-	h, _ := f.signer.Header("POST", signed, nil)
-	if _, err := f.v.Verify(h, "POST", f.u, nil); err != nil {
+	bare, _ := url.Parse("http://127.0.0.1:8080/payments/digital/v2/tokens/provisioning")
+	urls := []*url.URL{f.u, bare}
+	h, _ := f.signer.Header("POST", bare, nil)
+	if _, err := f.v.VerifyAny(h, "POST", urls, nil); err != nil {
 		t.Fatal(err)
+	}
+	// The same mac against the prefixed URL alone does not verify.
+	h, _ = f.signer.Header("POST", bare, nil)
+	if _, err := f.v.Verify(h, "POST", f.u, nil); !errors.Is(err, ErrBadMAC) {
+		t.Fatalf("a mac over another path: %v", err)
+	}
+	other, _ := url.Parse("http://127.0.0.1:8080/elsewhere")
+	h, _ = f.signer.Header("POST", other, nil)
+	if _, err := f.v.VerifyAny(h, "POST", urls, nil); !errors.Is(err, ErrBadMAC) {
+		t.Fatalf("a mac over neither URL: %v", err)
+	}
+	if _, err := f.v.VerifyAny(h, "POST", nil, nil); err == nil {
+		t.Fatal("no URL at all verified")
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/c2psim/c2psim/client/internal/mountpath"
 	"github.com/c2psim/c2psim/client/internal/replay"
 )
 
@@ -47,9 +46,6 @@ type Verifier struct {
 	// evicted one's is refused as stale from then on, so an evicted nonce can
 	// never be replayed.
 	MaxNonces int
-	// MountPrefix, when set (for example "/amex"), lets a mac computed over
-	// the path with or without that prefix verify.
-	MountPrefix string
 
 	nonces replay.Cache
 }
@@ -93,6 +89,17 @@ func (v *Verifier) VerifyRequest(r *http.Request, u *url.URL, body []byte) (Resu
 // remembered only once everything else verified, so a forged request cannot
 // burn a legitimate client's nonce.
 func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Result, error) {
+	return v.VerifyAny(header, method, []*url.URL{u}, body)
+}
+
+// VerifyAny is Verify for a request the client may have addressed under any
+// of several URLs (a server reachable under a path prefix and without it):
+// the mac must verify over one of urls.
+func (v *Verifier) VerifyAny(header, method string, urls []*url.URL, body []byte) (Result, error) {
+	if len(urls) == 0 {
+		return Result{}, errors.New("mac: VerifyAny needs at least one URL")
+	}
+	u := urls[0]
 	if strings.TrimSpace(header) == "" {
 		return Result{}, ErrMissingHeader
 	}
@@ -122,7 +129,7 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 		return Result{}, fmt.Errorf("%w (%d bytes received)", ErrBodyHash, len(body))
 	}
 	matched := false
-	for _, cand := range mountpath.Candidates(u, v.MountPrefix) {
+	for _, cand := range urls {
 		path, host, port, err := Target(cand)
 		if err != nil {
 			return Result{}, err

@@ -107,8 +107,7 @@ func verifier(t testing.TB, now *time.Time) *Verifier {
 			}
 			return nil, false
 		},
-		Now:         func() time.Time { return *now },
-		MountPrefix: "/mastercard",
+		Now: func() time.Time { return *now },
 	}
 }
 
@@ -146,13 +145,18 @@ func TestVerify(t *testing.T) {
 		if _, err := v.Verify(h, "POST", u2, body); !errors.Is(err, ErrBadSignature) {
 			t.Fatalf("query changed: %v", err)
 		}
-		// Same URL seen by the simulator under its /mastercard mount.
+		// A server reachable under a prefix and without it (the simulator's
+		// /mastercard mount) verifies against both URLs.
 		mounted, _ := url.Parse("https://sandbox.api.mastercard.com/mastercard/src/api/digital/payments/cards?b=2&a=1")
-		if _, err := v.Verify(h, "POST", mounted, body); err != nil {
-			t.Fatalf("mounted URL: %v", err)
+		both := []*url.URL{mounted, u}
+		if _, err := v.Verify(h, "POST", mounted, body); !errors.Is(err, ErrBadSignature) {
+			t.Fatalf("signed without the prefix, verified against the prefixed URL alone: %v", err)
+		}
+		if _, err := v.VerifyAny(h, "POST", both, body); err != nil {
+			t.Fatalf("signed without the prefix: %v", err)
 		}
 		hm, _ := s.Header("POST", mounted, body)
-		if _, err := v.Verify(hm, "POST", mounted, body); err != nil {
+		if _, err := v.VerifyAny(hm, "POST", both, body); err != nil {
 			t.Fatalf("signed with prefix: %v", err)
 		}
 		h, _ = s.Header("POST", u, body)
@@ -172,7 +176,7 @@ func TestVerify(t *testing.T) {
 			t.Fatalf("bearer: %v", err)
 		}
 		other, _ := url.Parse("https://sandbox.api.mastercard.com/other/src/api/digital/payments/cards?b=2&a=1")
-		if _, err := v.Verify(h, "POST", other, body); !errors.Is(err, ErrBadSignature) {
+		if _, err := v.VerifyAny(h, "POST", []*url.URL{other, mounted}, body); !errors.Is(err, ErrBadSignature) {
 			t.Fatalf("other prefix: %v", err)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/c2psim/c2psim/client/internal/mountpath"
 	"github.com/c2psim/c2psim/client/internal/replay"
 )
 
@@ -39,9 +38,6 @@ type Verifier struct {
 	Window time.Duration
 	// Now defaults to time.Now.
 	Now func() time.Time
-	// MountPrefix, when set (for example "/mastercard"), lets a signature
-	// computed over the URL with or without that path prefix verify.
-	MountPrefix string
 	// MaxNonces bounds the nonce replay cache (default DefaultMaxNonces).
 	// When it is full the oldest nonce is forgotten, and every timestamp not
 	// after the forgotten one's is refused as stale from then on, so a
@@ -84,6 +80,16 @@ func (v *Verifier) VerifyRequest(r *http.Request, u *url.URL, body []byte) (Resu
 
 // Verify checks one header against method, URL and body.
 func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Result, error) {
+	return v.VerifyAny(header, method, []*url.URL{u}, body)
+}
+
+// VerifyAny is Verify for a request the client may have signed under any of
+// several URLs (a server reachable under a path prefix and without it): the
+// signature must verify over one of urls.
+func (v *Verifier) VerifyAny(header, method string, urls []*url.URL, body []byte) (Result, error) {
+	if len(urls) == 0 {
+		return Result{}, errors.New("oauth1: VerifyAny needs at least one URL")
+	}
 	if strings.TrimSpace(header) == "" {
 		return Result{}, ErrMissingHeader
 	}
@@ -138,7 +144,7 @@ func (v *Verifier) Verify(header, method string, u *url.URL, body []byte) (Resul
 		}
 	}
 	var verr error
-	for _, cand := range mountpath.Candidates(u, v.MountPrefix) {
+	for _, cand := range urls {
 		if verr = verifySig(key, sm, SignatureBaseString(method, cand, signed), sig); verr == nil {
 			break
 		}

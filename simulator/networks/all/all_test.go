@@ -28,14 +28,16 @@ type counting struct {
 	trustAll bool
 }
 
-func (c *counting) Handler(op string) simulator.Handler {
-	if c.Network.Handler(op) == nil {
-		return nil
+func (c *counting) Operations() []simulator.Operation {
+	ops := c.Network.Operations()
+	for i := range ops {
+		id := ops[i].ID
+		ops[i].Handle = func(context.Context, *simulator.Request) (*simulator.Response, error) {
+			c.calls.Add(1)
+			return nil, simulator.Errorf(http.StatusInternalServerError, simulator.KindInternal, "a rejected request reached the handler of %s", id)
+		}
 	}
-	return func(context.Context, *simulator.Request) (*simulator.Response, error) {
-		c.calls.Add(1)
-		return nil, simulator.Errorf(http.StatusInternalServerError, simulator.KindInternal, "a rejected request reached the handler of %s", op)
-	}
+	return ops
 }
 
 func (c *counting) Authenticate(r *simulator.Request) error {

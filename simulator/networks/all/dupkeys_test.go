@@ -28,9 +28,17 @@ func (t trusted) Authenticate(r *simulator.Request) error {
 	return nil
 }
 
-func (t trusted) Decode(r *simulator.Request) error {
-	if d, ok := t.Network.(simulator.Decoder); ok {
-		return d.Decode(r)
+// Tasks and SignCallback pass the real network's capabilities through.
+func (t trusted) Tasks() []simulator.Task {
+	if tr, ok := t.Network.(simulator.TaskRunner); ok {
+		return tr.Tasks()
+	}
+	return nil
+}
+
+func (t trusted) SignCallback(r *http.Request, cb *simulator.Callback, attempt int) error {
+	if s, ok := t.Network.(simulator.CallbackSigner); ok {
+		return s.SignCallback(r, cb, attempt)
 	}
 	return nil
 }

@@ -52,9 +52,9 @@ func generated() string {
 				fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.PAN, c.Outcome, c.Description)
 			}
 		}
-		if sd, ok := n.(simulator.SettingsDeclarer); ok {
+		if settings := simulator.DeclaredSettings(n); len(settings) > 0 {
 			fmt.Fprintf(&b, "\nSettings (`--set %s.<key>=<value>`):\n\n| key | default | meaning |\n| --- | --- | --- |\n", id)
-			for _, s := range sd.Settings() {
+			for _, s := range settings {
 				fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", s.Key, s.Default, s.Description)
 			}
 		}

@@ -62,7 +62,7 @@
 //	requestIdRetention   duration  24h     how long an x-amex-request-id is remembered
 //	requestIdCacheSize   int       100000  x-amex-request-ids remembered at most
 //	notifyIssuerChanges  bool      true    notify the issuer of the changes it asked for too
-//	unknownFields        bool      true    add an undeclared field to successful answers (ERR-04)
+//	unknownFields        bool      true    add an undeclared field to successful answers (ERR-04; the engine's)
 //	notificationDelay    duration  0s      time from a status change to its notification
 package amex
 
@@ -70,7 +70,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"sync"
 	"time"
@@ -109,7 +108,6 @@ type Network struct {
 	requests *requestLog
 
 	notifyIssuerChanges bool
-	unknownFields       bool
 	notificationDelay   time.Duration
 
 	// mu serialises every change that spans several tables.
@@ -122,7 +120,7 @@ type Network struct {
 
 var (
 	_ simulator.Network            = (*Network)(nil)
-	_ simulator.Decoder            = (*Network)(nil)
+	_ simulator.CallbackSigner     = (*Network)(nil)
 	_ simulator.CredentialProvider = (*Network)(nil)
 	_ simulator.TestCardLister     = (*Network)(nil)
 	_ simulator.SettingsDeclarer   = (*Network)(nil)
@@ -142,40 +140,41 @@ func (n *Network) Describe() simulator.Description {
 			"x-amex-api-key, x-amex-request-id (GUID, unique per request), x-amex-token-requester-id",
 			"account_data JWE A256KW/A128GCM (kid names the shared key)",
 		},
+		UnknownFields: true,
 	}
 }
 
+// The settings (c2psim --set amex.<key>=<value>).
+var (
+	macWindowSetting = simulator.Key[time.Duration]{Name: "macWindow", Default: mac.DefaultWindow,
+		Description: "accepted MAC ts clock skew either way", Check: simulator.Positive[time.Duration]}
+	nonceCacheSizeSetting = simulator.Key[int]{Name: "nonceCacheSize", Default: mac.DefaultMaxNonces,
+		Description: "MAC nonces remembered to refuse replays (when full, the oldest is forgotten and older timestamps are refused)", Check: simulator.Positive[int]}
+	requestIDRetentionSetting = simulator.Key[time.Duration]{Name: "requestIdRetention", Default: 24 * time.Hour,
+		Description: "how long an x-amex-request-id is remembered for replay or refusal", Check: simulator.Positive[time.Duration]}
+	requestIDCacheSizeSetting = simulator.Key[int]{Name: "requestIdCacheSize", Default: 100_000,
+		Description: "x-amex-request-ids remembered at most (the oldest is forgotten first)", Check: simulator.Positive[int]}
+	notifyIssuerChangesSetting = simulator.Key[bool]{Name: "notifyIssuerChanges", Default: true,
+		Description: "notify the issuer of token status changes it requested itself, not only of the network's"}
+	notificationDelaySetting = simulator.Key[time.Duration]{Name: "notificationDelay", Default: 0,
+		Description: "time from a token status change to its notification", Check: simulator.NotNegative[time.Duration]}
+)
+
 // Settings implements simulator.SettingsDeclarer.
 func (n *Network) Settings() []simulator.Setting {
-	return []simulator.Setting{
-		{Key: "macWindow", Kind: "duration", Default: "5m", Description: "accepted MAC ts clock skew either way"},
-		{Key: "nonceCacheSize", Kind: "int", Default: "100000", Description: "MAC nonces remembered to refuse replays (when full, the oldest is forgotten and older timestamps are refused)"},
-		{Key: "requestIdRetention", Kind: "duration", Default: "24h", Description: "how long an x-amex-request-id is remembered for replay or refusal"},
-		{Key: "requestIdCacheSize", Kind: "int", Default: "100000", Description: "x-amex-request-ids remembered at most (the oldest is forgotten first)"},
-		{Key: "notifyIssuerChanges", Kind: "bool", Default: "true", Description: "notify the issuer of token status changes it requested itself, not only of the network's"},
-		{Key: "notificationDelay", Kind: "duration", Default: "0s", Description: "time from a token status change to its notification"},
-		simulator.UnknownFieldsSetting,
-	}
+	return []simulator.Setting{macWindowSetting.Setting(), nonceCacheSizeSetting.Setting(), requestIDRetentionSetting.Setting(),
+		requestIDCacheSizeSetting.Setting(), notifyIssuerChangesSetting.Setting(), notificationDelaySetting.Setting()}
 }
 
 // Setup implements simulator.Network: it generates the sandbox credentials.
 func (n *Network) Setup(env *simulator.Env) error {
 	n.env = env
-	window := env.Settings.Duration("macWindow", mac.DefaultWindow)
-	if window <= 0 {
-		return errors.New("amex.macWindow must be positive")
-	}
-	nonces := env.Settings.Int("nonceCacheSize", mac.DefaultMaxNonces)
-	retention := env.Settings.Duration("requestIdRetention", 24*time.Hour)
-	maxIDs := env.Settings.Int("requestIdCacheSize", 100_000)
-	if nonces <= 0 || maxIDs <= 0 || retention <= 0 {
-		return errors.New("amex.nonceCacheSize, amex.requestIdCacheSize and amex.requestIdRetention must be positive")
-	}
-	n.notifyIssuerChanges = env.Settings.Bool("notifyIssuerChanges", true)
-	n.unknownFields = env.Settings.Bool("unknownFields", true)
-	if n.notificationDelay = env.Settings.Duration("notificationDelay", 0); n.notificationDelay < 0 {
-		return errors.New("amex.notificationDelay must not be negative")
-	}
+	window := macWindowSetting.Get(env.Settings)
+	nonces := nonceCacheSizeSetting.Get(env.Settings)
+	retention := requestIDRetentionSetting.Get(env.Settings)
+	maxIDs := requestIDCacheSizeSetting.Get(env.Settings)
+	n.notifyIssuerChanges = notifyIssuerChangesSetting.Get(env.Settings)
+	n.notificationDelay = notificationDelaySetting.Get(env.Settings)
 	n.tokens = store.NewTable[token](env.Store, "tokens")
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.pans = store.NewTable[string](env.Store, "pans")
@@ -193,11 +192,10 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.encKeys = map[string][]byte{n.encKid: key}
 	n.tokenRequesterID = "349" + env.IDs.Digits(8)
 	n.verifier = &mac.Verifier{
-		Secrets:     n.secretFor,
-		Window:      window,
-		Now:         env.Clock.Now,
-		MaxNonces:   nonces,
-		MountPrefix: "/" + ID,
+		Secrets:   n.secretFor,
+		Window:    window,
+		Now:       env.Clock.Now,
+		MaxNonces: nonces,
 	}
 	n.requests = newRequestLog(retention, maxIDs)
 	return nil
@@ -237,11 +235,7 @@ func (n *Network) Authenticate(req *simulator.Request) error {
 	case got != apiKey:
 		return authError("x-amex-api-key is not a known client id")
 	}
-	u := &url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath}
-	if r.TLS != nil {
-		u.Scheme = "https"
-	}
-	res, err := n.verifier.Verify(r.Header.Get(mac.HeaderAuthorization), r.Method, u, req.Body)
+	res, err := n.verifier.VerifyAny(r.Header.Get(mac.HeaderAuthorization), r.Method, req.SignedURLs(), req.Body)
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, mac.ErrMissingHeader) {

@@ -118,24 +118,47 @@ func (t token) metadata() map[string]any {
 	return v
 }
 
-// Decode implements simulator.Decoder: correlation IDs for every operation,
-// and for enrolment the account_data JWE, decrypted and validated.
-func (n *Network) Decode(req *simulator.Request) error {
+// Operations implements simulator.Network. Every operation follows the
+// x-amex-request-id rules (idempotent) and is journalled under the consumer
+// and token it names (correlate); enrolment decrypts account_data first.
+func (n *Network) Operations() []simulator.Operation {
+	op := func(id string, decode func(*simulator.Request) error, h simulator.Handler) simulator.Operation {
+		return simulator.Operation{ID: id, Decode: decode, Handle: n.idempotent(h)}
+	}
+	enrol := op("enrolCard", n.decodeEnrolment, n.enrolCard)
+	enrol.Plaintext = "AccountDataPlaintext"
+	return []simulator.Operation{
+		enrol,
+		op("getTokenStatus", correlate, n.getToken(false)),
+		op("getTokenMetadata", correlate, n.getToken(true)),
+		op("notifyTokenLifecycle", correlateLifecycle, n.notifyTokenLifecycle),
+		op("getConsumerProfile", correlate, n.getConsumerProfile),
+		op("updateConsumer", correlate, n.updateConsumer),
+	}
+}
+
+// correlate journals a call under the consumer and token its path names.
+func correlate(req *simulator.Request) error {
 	for _, p := range []string{"consumer_ref", "token_ref_id"} {
 		req.AddCorrelationID(req.PathParams[p])
 	}
-	switch req.OperationID {
-	case "notifyTokenLifecycle":
-		var b struct {
-			TokenRefID string `json:"token_ref_id"`
-		}
-		_ = json.Unmarshal(req.Body, &b)
-		req.AddCorrelationID(b.TokenRefID)
-		return nil
-	case "enrolCard":
-	default:
-		return nil
+	return nil
+}
+
+// correlateLifecycle journals a lifecycle request under its token.
+func correlateLifecycle(req *simulator.Request) error {
+	_ = correlate(req)
+	var b struct {
+		TokenRefID string `json:"token_ref_id"`
 	}
+	_ = json.Unmarshal(req.Body, &b)
+	req.AddCorrelationID(b.TokenRefID)
+	return nil
+}
+
+// decodeEnrolment decrypts and validates account_data.
+func (n *Network) decodeEnrolment(req *simulator.Request) error {
+	_ = correlate(req)
 	body, _ := decodeEnrol(req)
 	req.AddCorrelationID(body.ConsumerRef)
 	enc := strings.TrimSpace(body.AccountData)
@@ -148,7 +171,7 @@ func (n *Network) Decode(req *simulator.Request) error {
 		return axError(http.StatusBadRequest, simulator.KindCrypto, codeEncryption, "account_data: %v", err)
 	}
 	req.SetPlaintext(plain)
-	if verr := n.env.ValidateSchema(Spec, "AccountDataPlaintext", plain); verr != nil {
+	if verr := req.CheckPlaintext(plain); verr != nil {
 		verr.Code = codeValidation
 		return verr
 	}
@@ -156,31 +179,6 @@ func (n *Network) Decode(req *simulator.Request) error {
 	_ = json.Unmarshal(plain, &a)
 	req.AddCard(a.CreditCard.AccountNumber)
 	return nil
-}
-
-// Handler implements simulator.Network.
-func (n *Network) Handler(op string) simulator.Handler {
-	var h simulator.Handler
-	switch op {
-	case "enrolCard":
-		h = n.enrolCard
-	case "getTokenStatus":
-		h = n.getToken(false)
-	case "getTokenMetadata":
-		h = n.getToken(true)
-	case "notifyTokenLifecycle":
-		h = n.notifyTokenLifecycle
-	case "getConsumerProfile":
-		h = n.getConsumerProfile
-	case "updateConsumer":
-		h = n.updateConsumer
-	default:
-		return nil
-	}
-	if n.unknownFields {
-		h = simulator.WithUnknownField(h)
-	}
-	return n.idempotent(h)
 }
 
 func (n *Network) enrolCard(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
@@ -356,7 +354,7 @@ func (n *Network) notifyTokenLifecycle(ctx context.Context, req *simulator.Reque
 		if reason == "" {
 			reason = "ISSUER_REQUEST"
 		}
-		n.notifyLater(t, prev, reason, "ISSUER")
+		n.notifyLater(ctx, t, prev, reason, "ISSUER")
 	}
 	return simulator.JSON(http.StatusOK, t.status()), nil
 }

@@ -42,62 +42,87 @@ func (n *Network) notification(t token, prev, reason, initiator, id string) Noti
 		OccurredAt: stamp(t.UpdatedAt)}
 }
 
-// notifyLater sends a notification after notificationDelay, outside the
-// request, when the issuer registered a callback URL.
-func (n *Network) notifyLater(t token, prev, reason, initiator string) {
+// notifyLater enqueues a notification, held for notificationDelay, when the
+// issuer registered a callback URL. A token's notifications reach the issuer
+// in the order of its changes (the token is their OrderKey).
+func (n *Network) notifyLater(ctx context.Context, t token, prev, reason, initiator string) {
 	if !n.env.Callbacks.Configured() {
 		return
 	}
 	note := n.notification(t, prev, reason, initiator, "")
-	n.env.After(n.notificationDelay, func(ctx context.Context) {
-		if _, err := n.send(ctx, note, false); err != nil {
-			n.env.Logger.Warn("token status notification not delivered", "token", t.TokenRefID, "notification", note.NotificationID, "error", err)
-		}
-	})
+	cb, err := n.callback(note, false)
+	if err == nil {
+		cb.NotBefore = n.env.Clock.Now().Add(n.notificationDelay)
+		err = n.env.Callbacks.Enqueue(ctx, cb)
+	}
+	if err != nil {
+		n.env.Logger.Warn("token status notification not enqueued", "token", t.TokenRefID, "notification", note.NotificationID, "error", err)
+	}
 }
 
-// send delivers one notification: notification_data is a JWE under the
-// current shared key, and each attempt is MAC-signed afresh. glitch spoils
-// the first attempt's mac, as a transient fault would, so the issuer's
-// refusal and the redelivery can be observed.
+// send delivers one notification now and waits for the issuer's answer (a
+// trigger reports it).
 func (n *Network) send(ctx context.Context, note Notification, glitch bool) (*simulator.CallbackResult, error) {
 	if !n.env.Callbacks.Configured() {
 		return nil, errors.New("no callback URL is registered for amex")
 	}
+	cb, err := n.callback(note, glitch)
+	if err != nil {
+		return nil, err
+	}
+	return n.env.Callbacks.Send(ctx, cb)
+}
+
+// metaGlitch marks a notification whose first attempt carries a spoilt mac,
+// as a transient fault would, so the issuer's refusal and the redelivery can
+// be observed.
+const metaGlitch = "glitch"
+
+// callback builds one notification: notification_data is a JWE under the
+// current shared key, x-amex-request-id its notification_id (the same on
+// every attempt); SignCallback MAC-signs each attempt afresh.
+func (n *Network) callback(note Notification, glitch bool) (*simulator.Callback, error) {
 	plain, err := json.Marshal(note)
 	if err != nil {
 		return nil, err
 	}
 	n.env.CheckSchema(CallbackSpec, "TokenNotificationPlaintext", plain)
 	n.credMu.RLock()
-	kid, key := n.encKid, n.encKeys[n.encKid]
-	apiKey, macID, secret := n.apiKey, n.macKeyID, n.macSecret
+	kid, key, apiKey := n.encKid, n.encKeys[n.encKid], n.apiKey
 	n.credMu.RUnlock()
 	enc, err := jwe.Encrypt(plain, kid, key)
 	if err != nil {
 		return nil, err
 	}
 	body, _ := json.Marshal(map[string]string{"notification_data": enc})
-	signer := &mac.Signer{ID: macID, Secret: secret, Now: n.env.Clock.Now, NewNonce: n.env.IDs.UUID}
-	attempt := 0
-	return n.env.Callbacks.Send(ctx, &simulator.Callback{
+	cb := &simulator.Callback{
+		ID: note.NotificationID, OrderKey: note.TokenRefID,
 		Spec: CallbackSpec, OperationID: "notifyTokenStatus", Method: http.MethodPost, Path: CallbackPath,
 		Body: body, Plaintext: plain, CorrelationIDs: []string{note.ConsumerRef, note.TokenRefID, note.NotificationID},
 		Header: http.Header{mac.HeaderAPIKey: {apiKey}, mac.HeaderRequestID: {note.NotificationID}},
-		Sign: func(r *http.Request, b []byte) error {
-			attempt++
-			s := signer
-			if glitch && attempt == 1 {
-				s = &mac.Signer{ID: macID, Secret: secret + "-garbled-in-transit", Now: n.env.Clock.Now, NewNonce: n.env.IDs.UUID}
-			}
-			h, err := s.Header(r.Method, r.URL, b)
-			if err != nil {
-				return err
-			}
-			r.Header.Set(mac.HeaderAuthorization, h)
-			return nil
-		},
-	})
+	}
+	if glitch {
+		cb.Meta = map[string]string{metaGlitch: "first-attempt"}
+	}
+	return cb, nil
+}
+
+// SignCallback implements simulator.CallbackSigner: the MAC header with the
+// issuer's MAC key, fresh ts and nonce on every attempt.
+func (n *Network) SignCallback(r *http.Request, cb *simulator.Callback, attempt int) error {
+	n.credMu.RLock()
+	macID, secret := n.macKeyID, n.macSecret
+	n.credMu.RUnlock()
+	if cb.Meta[metaGlitch] == "first-attempt" && attempt == 1 {
+		secret += "-garbled-in-transit"
+	}
+	signer := &mac.Signer{ID: macID, Secret: secret, Now: n.env.Clock.Now, NewNonce: n.env.IDs.UUID}
+	h, err := signer.Header(r.Method, r.URL, cb.Body)
+	if err != nil {
+		return err
+	}
+	r.Header.Set(mac.HeaderAuthorization, h)
+	return nil
 }
 
 // Triggers implements simulator.Triggerer.

@@ -1,6 +1,7 @@
 package amex
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -38,7 +39,23 @@ type requestRecord struct {
 	done        bool
 	status      int
 	body        []byte           // the answer's JSON, when it succeeded
+	object      bool             // body was a JSON object the engine may add to (simulator.UnknownField)
 	err         *simulator.Error // the answer, when it was an error
+}
+
+// replay is the remembered successful answer. An object answer is given back
+// as a value, so the engine treats it exactly as the first time (the
+// unknown field included); anything else byte for byte.
+func (r *requestRecord) replay() *simulator.Response {
+	if r.object {
+		dec := json.NewDecoder(bytes.NewReader(r.body))
+		dec.UseNumber()
+		var v map[string]any
+		if dec.Decode(&v) == nil {
+			return simulator.JSON(r.status, v)
+		}
+	}
+	return &simulator.Response{Status: r.status, Raw: append([]byte(nil), r.body...)}
 }
 
 func newRequestLog(retention time.Duration, max int) *requestLog {
@@ -126,7 +143,7 @@ func (n *Network) idempotent(h simulator.Handler) simulator.Handler {
 				e.Fields = append([]simulator.FieldError(nil), r.err.Fields...)
 				return nil, &e
 			}
-			return &simulator.Response{Status: r.status, Raw: append([]byte(nil), r.body...)}, nil
+			return r.replay(), nil
 		}
 		rec := &requestRecord{fingerprint: fp, at: now}
 		l.byKey[key] = rec
@@ -153,7 +170,8 @@ func (n *Network) idempotent(h simulator.Handler) simulator.Handler {
 				}
 				body = b
 			}
-			r.done, r.status, r.body = true, resp.Status, body
+			_, object := resp.Body.(map[string]any)
+			r.done, r.status, r.body, r.object = true, resp.Status, body, object && resp.Raw == nil
 			if r.status == 0 {
 				r.status = http.StatusOK
 			}

@@ -23,7 +23,7 @@
 //	asyncDelay   duration  1s   time from 202 to the operation's outcome
 //	slowDelay    duration  30s  outcome time for the slow test card
 //	apiPlan      string    CLICK_TO_PAY_ISSUER  the API plan name expected in x-dfs-api-plan
-//	unknownFields bool     true                 add an undeclared field to successful answers (ERR-04)
+//	unknownFields bool     true                 add an undeclared field to successful answers (ERR-04; the engine's)
 package discover
 
 import (
@@ -53,14 +53,13 @@ func init() { simulator.Register(ID, func() simulator.Network { return &Network{
 type Network struct {
 	env *simulator.Env
 
-	credMu        sync.RWMutex
-	clientID      string
-	clientSecret  string
-	appSecret     string
-	apiPlan       string
-	unknownFields bool
-	cardKey       *rsa.PrivateKey
-	cardKeyID     string
+	credMu       sync.RWMutex
+	clientID     string
+	clientSecret string
+	appSecret    string
+	apiPlan      string
+	cardKey      *rsa.PrivateKey
+	cardKeyID    string
 
 	tokMu  sync.Mutex
 	tokens map[string]token // access token → what it is
@@ -83,7 +82,8 @@ type token struct {
 
 var (
 	_ simulator.Network            = (*Network)(nil)
-	_ simulator.Decoder            = (*Network)(nil)
+	_ simulator.TaskRunner         = (*Network)(nil)
+	_ simulator.CallbackSigner     = (*Network)(nil)
 	_ simulator.CredentialProvider = (*Network)(nil)
 	_ simulator.TestCardLister     = (*Network)(nil)
 	_ simulator.SettingsDeclarer   = (*Network)(nil)
@@ -102,28 +102,34 @@ func (n *Network) Describe() simulator.Description {
 			"x-dfs-api-plan and x-dfs-c-app-cert application headers",
 			"card data JWE RSA-OAEP-256/A256GCM (kid)",
 		},
+		UnknownFields: true,
 	}
 }
 
+// The settings (c2psim --set discover.<key>=<value>).
+var (
+	tokenTTLSetting = simulator.Key[time.Duration]{Name: "tokenTTL", Default: 15 * time.Minute,
+		Description: "access token lifetime (expires_in)", Check: simulator.Positive[time.Duration]}
+	asyncDelaySetting = simulator.Key[time.Duration]{Name: "asyncDelay", Default: time.Second,
+		Description: "time from 202 Accepted to the operation's outcome", Check: simulator.NotNegative[time.Duration]}
+	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 30 * time.Second,
+		Description: "outcome time for operations carrying the slow test card", Check: simulator.NotNegative[time.Duration]}
+	apiPlanSetting = simulator.Key[string]{Name: "apiPlan", Default: "CLICK_TO_PAY_ISSUER",
+		Description: "the API plan name expected in x-dfs-api-plan"}
+)
+
 // Settings implements simulator.SettingsDeclarer.
 func (n *Network) Settings() []simulator.Setting {
-	return []simulator.Setting{
-		{Key: "tokenTTL", Kind: "duration", Default: "15m", Description: "access token lifetime (expires_in)"},
-		{Key: "asyncDelay", Kind: "duration", Default: "1s", Description: "time from 202 Accepted to the operation's outcome"},
-		{Key: "slowDelay", Kind: "duration", Default: "30s", Description: "outcome time for operations carrying the slow test card"},
-		{Key: "apiPlan", Kind: "string", Default: "CLICK_TO_PAY_ISSUER", Description: "the API plan name expected in x-dfs-api-plan"},
-		simulator.UnknownFieldsSetting,
-	}
+	return []simulator.Setting{tokenTTLSetting.Setting(), asyncDelaySetting.Setting(), slowDelaySetting.Setting(), apiPlanSetting.Setting()}
 }
 
 // Setup implements simulator.Network.
 func (n *Network) Setup(env *simulator.Env) error {
 	n.env = env
-	n.tokenTTL = env.Settings.Duration("tokenTTL", 15*time.Minute)
-	n.asyncDelay = env.Settings.Duration("asyncDelay", time.Second)
-	n.slowDelay = env.Settings.Duration("slowDelay", 30*time.Second)
-	n.apiPlan = env.Settings.String("apiPlan", "CLICK_TO_PAY_ISSUER")
-	n.unknownFields = env.Settings.Bool("unknownFields", true)
+	n.tokenTTL = tokenTTLSetting.Get(env.Settings)
+	n.asyncDelay = asyncDelaySetting.Get(env.Settings)
+	n.slowDelay = slowDelaySetting.Get(env.Settings)
+	n.apiPlan = apiPlanSetting.Get(env.Settings)
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.operations = store.NewTable[operation](env.Store, "operations")
 	n.pending = store.NewTable[string](env.Store, "inflight")

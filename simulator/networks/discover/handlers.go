@@ -84,10 +84,34 @@ func (o operation) view() map[string]any {
 	return v
 }
 
-// Decode implements simulator.Decoder: card data only as JWE to our key.
-func (n *Network) Decode(req *simulator.Request) error {
-	// The consumer is known before any fault rule or handler runs, so every
-	// exchange about a consumer, refused or not, is journalled under it.
+// Operations implements simulator.Network. Every operation is journalled
+// under the consumer it concerns (correlate); card data is decrypted and
+// validated before fault rules and the handler run (decodeCard).
+func (n *Network) Operations() []simulator.Operation {
+	op := func(id string, h simulator.Handler) simulator.Operation {
+		return simulator.Operation{ID: id, Decode: correlate, Handle: h}
+	}
+	card := func(id string) simulator.Operation {
+		return simulator.Operation{ID: id, Decode: n.decodeCard, Plaintext: "EncryptedCardPlaintext", Handle: n.accept}
+	}
+	return []simulator.Operation{
+		op("getToken", n.getToken),
+		card("enrolConsumer"),
+		card("addCard"),
+		op("updateConsumer", n.accept),
+		card("updateCard"),
+		op("deleteCard", n.accept),
+		op("deleteConsumer", n.accept),
+		op("cardStatus", n.accept),
+		op("getConsumer", n.getConsumer),
+		op("getOperation", n.getOperation),
+	}
+}
+
+// correlate journals an exchange under the consumer it concerns, known
+// before any fault rule or handler runs, so every exchange about a
+// consumer, refused or not, is found under it.
+func correlate(req *simulator.Request) error {
 	if id := req.PathParams["consumerId"]; id != "" {
 		req.AddCorrelationID(id)
 	} else if req.OperationID == "enrolConsumer" {
@@ -99,9 +123,12 @@ func (n *Network) Decode(req *simulator.Request) error {
 		_ = json.Unmarshal(req.Body, &b)
 		req.AddCorrelationID(b.Consumer.ConsumerID)
 	}
-	if req.OperationID != "enrolConsumer" && req.OperationID != "addCard" && req.OperationID != "updateCard" {
-		return nil
-	}
+	return nil
+}
+
+// decodeCard accepts card data only as JWE to the network's key.
+func (n *Network) decodeCard(req *simulator.Request) error {
+	_ = correlate(req)
 	var body struct {
 		Card          struct{ EncryptedCard string } `json:"card"`
 		EncryptedCard string                         `json:"encryptedCard"`
@@ -119,39 +146,13 @@ func (n *Network) Decode(req *simulator.Request) error {
 		return dsError(http.StatusBadRequest, simulator.KindCrypto, "2000", "encryptedCard: %v", err)
 	}
 	req.SetPlaintext(plain)
-	if verr := n.env.ValidateSchema(Spec, "EncryptedCardPlaintext", plain); verr != nil {
+	if verr := req.CheckPlaintext(plain); verr != nil {
 		verr.Code = "2000"
 		return verr
 	}
 	var c cardPlain
 	_ = json.Unmarshal(plain, &c)
 	req.AddCard(c.PAN)
-	return nil
-}
-
-// Handler implements simulator.Network.
-//
-// Successful JSON answers carry a field no document declares while the
-// unknownFields setting is on (ERR-04).
-func (n *Network) Handler(op string) simulator.Handler {
-	h := n.handler(op)
-	if h != nil && n.unknownFields {
-		return simulator.WithUnknownField(h)
-	}
-	return h
-}
-
-func (n *Network) handler(op string) simulator.Handler {
-	switch op {
-	case "getToken":
-		return n.getToken
-	case "enrolConsumer", "addCard", "updateConsumer", "updateCard", "deleteCard", "deleteConsumer", "cardStatus":
-		return n.accept
-	case "getConsumer":
-		return n.getConsumer
-	case "getOperation":
-		return n.getOperation
-	}
 	return nil
 }
 
@@ -266,7 +267,9 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	if op.Outcome == outcomeSlow {
 		delay = n.slowDelay
 	}
-	n.env.After(delay, func(ctx context.Context) { n.complete(ctx, op.ID) })
+	if err := n.env.Schedule(ctx, delay, taskComplete, op.ID); err != nil {
+		return nil, err
+	}
 	if op.Outcome == outcomeAnswerLost {
 		first := false
 		if err := n.lost.Update(ctx, consumerID+"/"+cardID, func(v *bool, exists bool) error { first, *v = !exists, true; return nil }); err != nil {
@@ -349,6 +352,24 @@ func (n *Network) checkCard(c consumer, cp cardPlain, cardID string, update bool
 	return k, outcome, nil
 }
 
+// Tasks implements simulator.TaskRunner.
+func (n *Network) Tasks() []simulator.Task {
+	return []simulator.Task{{Kind: taskComplete, Run: n.runComplete}}
+}
+
+// taskComplete decides an accepted operation; its payload is the operation
+// ID (the operation in the state store keeps no card number).
+const taskComplete = "complete"
+
+func (n *Network) runComplete(ctx context.Context, payload []byte) error {
+	var id string
+	if err := json.Unmarshal(payload, &id); err != nil {
+		return err
+	}
+	n.complete(ctx, id)
+	return nil
+}
+
 // complete applies an operation and records its outcome.
 func (n *Network) complete(ctx context.Context, id string) {
 	n.mu.Lock()
@@ -416,7 +437,7 @@ func (n *Network) complete(ctx context.Context, id string) {
 	_ = n.operations.Put(ctx, id, op)
 	_ = n.pending.Delete(ctx, op.ConsumerID)
 	if op.Status == "SUCCEEDED" && touched.TokenRef != "" {
-		n.notifyLifecycle(op, touched)
+		n.notifyLifecycle(ctx, op, touched)
 	}
 }
 

@@ -38,52 +38,66 @@ type tokenEvent struct {
 	OccurredAt string `json:"occurredAt"`
 }
 
-// notify sends a token event to the issuer, when a callback URL is
-// registered. glitch spoils the first attempt's signature, as a transient
-// fault would, so the issuer's refusal and the redelivery can be observed.
+// notify sends a token event to the issuer now and waits for its answer (a
+// trigger reports it), when a callback URL is registered.
 func (n *Network) notify(ctx context.Context, ev tokenEvent, glitch bool) (*simulator.CallbackResult, error) {
 	if !n.env.Callbacks.Configured() {
 		return nil, errors.New("no callback URL is registered for discover")
 	}
+	return n.env.Callbacks.Send(ctx, n.event(ev, glitch))
+}
+
+// metaGlitch marks an event whose first attempt carries a spoilt
+// signature, as a transient fault would, so the issuer's refusal and the
+// redelivery can be observed.
+const metaGlitch = "glitch"
+
+// event builds the callback of one token event; its event ID is the
+// callback's ID and travels in x-dfs-event-id on every attempt.
+func (n *Network) event(ev tokenEvent, glitch bool) *simulator.Callback {
 	if ev.EventID == "" {
 		ev.EventID = "evt-" + n.env.IDs.Hex(8)
 	}
 	ev.OccurredAt = n.env.Clock.Now().UTC().Format(time.RFC3339)
 	body, _ := json.Marshal(ev)
+	cb := &simulator.Callback{
+		ID: ev.EventID, OrderKey: ev.TokenRef,
+		Spec: CallbackSpec, OperationID: "notifyTokenEvent", Method: http.MethodPost, Path: "/token-events",
+		Header: http.Header{"x-dfs-event-id": {ev.EventID}},
+		Body:   body, CorrelationIDs: []string{ev.ConsumerID, ev.EventID},
+	}
+	if glitch {
+		cb.Meta = map[string]string{metaGlitch: "first-attempt"}
+	}
+	return cb
+}
+
+// SignCallback implements simulator.CallbackSigner: x-dfs-signature, the
+// HMAC-SHA256 of the body under the client secret.
+func (n *Network) SignCallback(r *http.Request, cb *simulator.Callback, attempt int) error {
 	n.credMu.RLock()
 	secret := n.clientSecret
 	n.credMu.RUnlock()
-	attempt := 0
-	return n.env.Callbacks.Send(ctx, &simulator.Callback{
-		Spec: CallbackSpec, OperationID: "notifyTokenEvent", Method: http.MethodPost, Path: "/token-events",
-		Body: body, CorrelationIDs: []string{ev.ConsumerID, ev.EventID},
-		Sign: func(r *http.Request, b []byte) error {
-			attempt++
-			sig := Sign(secret, b)
-			if glitch && attempt == 1 {
-				sig = Sign(secret+"-garbled-in-transit", b)
-			}
-			r.Header.Set("x-dfs-signature", sig)
-			r.Header.Set("x-dfs-event-id", ev.EventID)
-			return nil
-		},
-	})
+	if cb.Meta[metaGlitch] == "first-attempt" && attempt == 1 {
+		secret += "-garbled-in-transit"
+	}
+	r.Header.Set("x-dfs-signature", Sign(secret, cb.Body))
+	return nil
 }
 
 // notifyLifecycle tells the issuer about a token status its own request
-// changed (after the operation completed; runs outside the state lock).
-func (n *Network) notifyLifecycle(op operation, k card) {
+// changed, after the operation completed; a token's events reach the issuer
+// in order (the token is their OrderKey).
+func (n *Network) notifyLifecycle(ctx context.Context, op operation, k card) {
 	status := map[string]string{"SUSPEND": "SUSPENDED", "RESUME": "ACTIVE", "DELETE_CARD": "DELETED"}[op.Type]
 	if status == "" || !n.env.Callbacks.Configured() {
 		return
 	}
-	n.env.After(0, func(ctx context.Context) {
-		_, err := n.notify(ctx, tokenEvent{ConsumerID: op.ConsumerID, CardID: op.CardID, TokenRef: k.TokenRef, BIN: k.BIN, Last4: k.Last4,
-			Status: status, Reason: "ISSUER_REQUEST"}, false)
-		if err != nil {
-			n.env.Logger.Warn("token event not delivered", "operation", op.ID, "error", err)
-		}
-	})
+	cb := n.event(tokenEvent{ConsumerID: op.ConsumerID, CardID: op.CardID, TokenRef: k.TokenRef, BIN: k.BIN, Last4: k.Last4,
+		Status: status, Reason: "ISSUER_REQUEST"}, false)
+	if err := n.env.Callbacks.Enqueue(ctx, cb); err != nil {
+		n.env.Logger.Warn("token event not enqueued", "operation", op.ID, "error", err)
+	}
 }
 
 // Triggers implements simulator.Triggerer.

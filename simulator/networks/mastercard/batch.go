@@ -56,7 +56,7 @@ type decodedRecord struct {
 }
 
 // batch is an accepted batch and its records' results. Card data is not
-// kept: the records to process live only in the pending timer.
+// kept: the records to process wait encrypted in the pending task.
 type batch struct {
 	BatchID         string         `json:"batchId"`
 	ExternalBatchID string         `json:"externalBatchId"`
@@ -80,21 +80,11 @@ type recordResult struct {
 	ErrorMessage       string `json:"errorMessage,omitempty"`
 }
 
-// batchHandler returns the handlers of the asynchronous batch enrolment operations.
-func (n *Network) batchHandler(op string) simulator.Handler {
-	switch op {
-	case "batchCredentialsInDirectory":
-		return n.batchEnrol
-	case "getBatchStatus":
-		return n.batchStatus
-	}
-	return nil
-}
-
 // decodeBatch decrypts and validates every record's enrollmentData. One
 // record that is not a valid JWE of EnrollmentDataPlaintext refuses the
 // whole batch, naming the record; nothing is accepted then.
 func (n *Network) decodeBatch(req *simulator.Request) error {
+	_ = correlate(req)
 	var r batchRequest
 	if err := json.Unmarshal(req.Body, &r); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of BatchEnrollRequest")
@@ -108,7 +98,7 @@ func (n *Network) decodeBatch(req *simulator.Request) error {
 		if err != nil {
 			return err
 		}
-		if verr := n.env.ValidateSchema(Spec, BatchPlaintextSchema, plain); verr != nil {
+		if verr := req.CheckPlaintext(plain); verr != nil {
 			for j := range verr.Fields {
 				verr.Fields[j].Field = "/" + field + verr.Fields[j].Field
 				verr.Fields[j].Message = field + ": " + verr.Fields[j].Message
@@ -158,6 +148,7 @@ type pendingRecord struct {
 	ExternalConsumerID string
 	ExternalCardID     string
 	Data               batchPlaintext
+	err                error // the record could not be decrypted
 }
 
 func (n *Network) batchEnrol(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
@@ -238,9 +229,44 @@ func (n *Network) batchEnrol(ctx context.Context, req *simulator.Request) (*simu
 		return nil, err
 	}
 	req.AddCorrelationID(b.BatchID)
-	id := b.BatchID
-	n.env.After(n.batchDelay, func(ctx context.Context) { n.processBatch(ctx, id, records) })
+	// The records wait encrypted, as the issuer sent them: card data is
+	// never kept in clear, not even in the pending task.
+	if err := n.env.Schedule(ctx, n.batchDelay, taskProcessBatch, batchTask{BatchID: b.BatchID, Records: r.Records}); err != nil {
+		return nil, err
+	}
 	return simulator.JSON(http.StatusAccepted, map[string]any{"batchId": b.BatchID, "externalBatchId": b.ExternalBatchID}), nil
+}
+
+// taskProcessBatch is the task that processes an accepted batch.
+const taskProcessBatch = "processBatch"
+
+// batchTask is the payload of taskProcessBatch: the batch and its records as
+// received, enrollmentData still encrypted.
+type batchTask struct {
+	BatchID string        `json:"batchId"`
+	Records []batchRecord `json:"records"`
+}
+
+// runBatch decrypts a pending batch's records and processes them.
+func (n *Network) runBatch(ctx context.Context, payload []byte) error {
+	var t batchTask
+	if err := json.Unmarshal(payload, &t); err != nil {
+		return err
+	}
+	records := make([]pendingRecord, len(t.Records))
+	for i, rec := range t.Records {
+		records[i] = pendingRecord{ExternalConsumerID: rec.ExternalConsumerID, ExternalCardID: rec.ExternalCardID}
+		plain, err := n.openJWE(fmt.Sprintf("records/%d/enrollmentData", i), rec.EnrollmentData)
+		if err == nil {
+			err = json.Unmarshal(plain, &records[i].Data)
+		}
+		if err != nil {
+			// Checked when the batch arrived: only a changed key gets here.
+			records[i].err = err
+		}
+	}
+	n.processBatch(ctx, t.BatchID, records)
+	return nil
 }
 
 // processBatch enrols a batch's records one after the other, as putCard
@@ -254,10 +280,14 @@ func (n *Network) processBatch(ctx context.Context, batchID string, records []pe
 		}
 		cons := rec.Data.Consumer
 		cons.ExternalConsumerID = rec.ExternalConsumerID
-		card, err := n.enrol(ctx, enrolment{
-			Consumer: cons, ExternalConsumerID: rec.ExternalConsumerID, ExternalCredentialID: rec.ExternalCardID,
-			Card: rec.Data.cardPlaintext, Field: fmt.Sprintf("records/%d/enrollmentData", i), CorrelationID: batchID,
-		})
+		var card digitalCard
+		err := rec.err
+		if err == nil {
+			card, err = n.enrol(ctx, enrolment{
+				Consumer: cons, ExternalConsumerID: rec.ExternalConsumerID, ExternalCredentialID: rec.ExternalCardID,
+				Card: rec.Data.cardPlaintext, Field: fmt.Sprintf("records/%d/enrollmentData", i), CorrelationID: batchID,
+			})
+		}
 		res := recordResult{ExternalConsumerID: rec.ExternalConsumerID, ExternalCardID: rec.ExternalCardID, Status: recordSucceeded}
 		if err != nil {
 			failed = true

@@ -203,7 +203,9 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, con
 			if err := n.tokenMetas().Put(ctx, tokenRef, m); err != nil {
 				return "", err
 			}
-			n.scheduleServiceActivated(tokenRef, plain, 0)
+			if err := n.scheduleServiceActivated(ctx, tokenRef, plain); err != nil {
+				return "", err
+			}
 			return statusActive, nil
 		}
 		// The code exists from the moment the token does; it is delivered
@@ -222,7 +224,9 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, con
 		if !askMethods {
 			plain = nil
 		}
-		n.scheduleYellowPath(tokenRef, plain, 0)
+		if err := n.scheduleYellowPath(ctx, tokenRef, plain); err != nil {
+			return "", err
+		}
 		return statusInactive, nil
 	}
 	if !n.env.Callbacks.Configured() {
@@ -298,49 +302,114 @@ func (n *Network) activeTokens(ctx context.Context, panRef string) int {
 	return count
 }
 
-// afterStored runs fn once the enrolment that created token tur has stored
-// it (looked for every 100ms, for 2s at most: an enrolment that failed
-// after the Authorize Service stored nothing, and fn never runs).
-func (n *Network) afterStored(tur string, tries int, fn func(ctx context.Context, c digitalCard)) {
+// Tasks implements simulator.TaskRunner.
+func (n *Network) Tasks() []simulator.Task {
+	return []simulator.Task{
+		{Kind: taskProcessBatch, Run: n.runBatch},
+		{Kind: taskAfterStored, Run: n.runAfterStored},
+	}
+}
+
+// taskAfterStored is the task that goes on with a new token once the
+// enrolment that created it has stored it: Notify Service Activated, or
+// the yellow path.
+const taskAfterStored = "afterStored"
+
+// What taskAfterStored does once the token is stored.
+const (
+	thenServiceActivated = "serviceActivated"
+	thenYellowPath       = "yellowPath"
+)
+
+// storedTask is the payload of taskAfterStored. Card is the card data the
+// next callback carries, as a JWE to the simulator's own encryption key:
+// it never waits in clear.
+type storedTask struct {
+	TokenUniqueReference string `json:"tokenUniqueReference"`
+	Then                 string `json:"then"`
+	Card                 string `json:"card,omitempty"`
+	Tries                int    `json:"tries"`
+}
+
+// afterStored schedules t: the token is looked for every 100ms, for 2s at
+// most (an enrolment that failed after the Authorize Service stored
+// nothing, and nothing more happens).
+func (n *Network) afterStored(ctx context.Context, t storedTask, plain []byte) error {
+	if plain != nil {
+		sealed, err := encryption.Encrypt(plain, &n.encKey.PublicKey)
+		if err != nil {
+			return err
+		}
+		t.Card = sealed
+	}
+	return n.scheduleStored(ctx, t)
+}
+
+func (n *Network) scheduleStored(ctx context.Context, t storedTask) error {
 	delay := time.Duration(0)
-	if tries > 0 {
+	if t.Tries > 0 {
 		delay = 100 * time.Millisecond
 	}
-	n.env.After(delay, func(ctx context.Context) {
-		c, err := n.cardByToken(ctx, tur)
-		if err != nil {
-			if tries < 20 {
-				n.afterStored(tur, tries+1, fn)
-			}
-			return
+	return n.env.Schedule(ctx, delay, taskAfterStored, t)
+}
+
+func (n *Network) runAfterStored(ctx context.Context, payload []byte) error {
+	var t storedTask
+	if err := json.Unmarshal(payload, &t); err != nil {
+		return err
+	}
+	c, err := n.cardByToken(ctx, t.TokenUniqueReference)
+	if err != nil {
+		if t.Tries < 20 {
+			t.Tries++
+			return n.scheduleStored(ctx, t)
 		}
-		fn(ctx, c)
-	})
+		return nil
+	}
+	var plain []byte
+	if t.Card != "" {
+		d, err := n.keys.Decrypt(t.Card)
+		if err != nil {
+			return fmt.Errorf("token %s: the pending card data does not decrypt: %w", t.TokenUniqueReference, err)
+		}
+		plain = d.Plaintext
+	}
+	switch t.Then {
+	case thenServiceActivated:
+		n.serviceActivated(ctx, c, plain)
+	case thenYellowPath:
+		n.yellowPath(ctx, c, plain)
+	default:
+		return fmt.Errorf("token %s: nothing to do after %q", t.TokenUniqueReference, t.Then)
+	}
+	return nil
 }
 
 // scheduleServiceActivated sends Notify Service Activated once the approved
 // token is stored (notifyServiceActivated on).
-func (n *Network) scheduleServiceActivated(tur string, plain []byte, tries int) {
-	if !n.env.Callbacks.Configured() || !n.env.Settings.Bool("notifyServiceActivated", true) {
-		return
+func (n *Network) scheduleServiceActivated(ctx context.Context, tur string, plain []byte) error {
+	if !n.env.Callbacks.Configured() || !n.sendServiceActivated {
+		return nil
 	}
-	n.afterStored(tur, tries, func(ctx context.Context, c digitalCard) {
-		if c.Status != statusActive {
-			return // changed since: the notifications of the change say so
-		}
-		if _, err := n.notifyServiceActivated(ctx, c, n.meta(ctx, c), plain); err != nil {
-			n.env.Logger.Warn("Notify Service Activated not delivered", "token", tur, "error", err)
-		}
-	})
+	return n.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenServiceActivated}, plain)
+}
+
+func (n *Network) serviceActivated(ctx context.Context, c digitalCard, plain []byte) {
+	if c.Status != statusActive {
+		return // changed since: the notifications of the change say so
+	}
+	if err := n.notifyServiceActivated(ctx, c, n.meta(ctx, c), plain); err != nil {
+		n.env.Logger.Warn("Notify Service Activated not enqueued", "token", c.TokenUniqueRef, "error", err)
+	}
 }
 
 // notifyServiceActivated tells the issuer the token is provisioned and
 // active; the payload adds the token's own data to the card's.
-func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m tokenMeta, cardPlain []byte) (*simulator.CallbackResult, error) {
+func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m tokenMeta, cardPlain []byte) error {
 	var data map[string]any
 	_ = json.Unmarshal(cardPlain, &data)
 	if data == nil {
-		return nil, fmt.Errorf("token %s: no card data to notify", c.TokenUniqueRef)
+		return fmt.Errorf("token %s: no card data to notify", c.TokenUniqueRef)
 	}
 	tn := tokenNumber(c.TokenUniqueRef)
 	data["tokenData"] = map[string]string{"token": tn, "expiryMonth": m.TokenExpiry[:2], "expiryYear": m.TokenExpiry[2:], "sequenceNumber": "01"}
@@ -348,7 +417,7 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 	n.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
 	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), m.FLE)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	decision := "APPROVED"
 	if m.Decision == "R" {
@@ -358,8 +427,9 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 	if m.ActivatedAt != nil {
 		activated = *m.ActivatedAt
 	}
+	requestID := n.env.IDs.Digits(12)
 	req := map[string]any{
-		"requestId":              n.env.IDs.Digits(12),
+		"requestId":              requestID,
 		"services":               []string{"DIGITIZATION"},
 		"correlationId":          m.CorrelationID,
 		"tokenRequestorId":       c.TokenRequestorID,
@@ -380,10 +450,13 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 		req["numberOfActivationAttempts"] = min(m.ActivationAttempts, 9)
 	}
 	body, _ := json.Marshal(req)
-	return n.env.Callbacks.Send(ctx, &simulator.Callback{
+	// The plaintext is card data: the journal keeps it (masked) only for
+	// calls sent now, never in the outbox.
+	return n.env.Callbacks.Enqueue(ctx, &simulator.Callback{
+		ID: requestID, OrderKey: c.TokenUniqueRef,
 		Spec: CallbackSpec, OperationID: "notifyServiceActivated", Method: http.MethodPost, Path: "/notifyServiceActivated",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef},
+		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
 	})
 }
 
@@ -394,27 +467,30 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 // consumer's mobile number and email address); then Deliver Activation
 // Code for the cardholder's choice (the first method that distributes a
 // code).
-func (n *Network) scheduleYellowPath(tur string, plain []byte, tries int) {
-	n.afterStored(tur, tries, func(ctx context.Context, c digitalCard) {
-		if c.Status != statusInactive {
-			return
+func (n *Network) scheduleYellowPath(ctx context.Context, tur string, plain []byte) error {
+	return n.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenYellowPath}, plain)
+}
+
+func (n *Network) yellowPath(ctx context.Context, c digitalCard, plain []byte) {
+	if c.Status != statusInactive {
+		return
+	}
+	tur := c.TokenUniqueRef
+	if plain != nil && n.env.Callbacks.Configured() {
+		methods, err := n.requestActivationMethods(ctx, c, n.meta(ctx, c), plain)
+		if err != nil {
+			n.env.Logger.Warn("Request Activation Methods not answered", "token", tur, "error", err)
 		}
-		if plain != nil && n.env.Callbacks.Configured() {
-			methods, err := n.requestActivationMethods(ctx, c, n.meta(ctx, c), plain)
-			if err != nil {
-				n.env.Logger.Warn("Request Activation Methods not answered", "token", tur, "error", err)
+		if len(methods) > 0 {
+			if _, err := n.setCode(ctx, tur, methods, ""); err != nil {
+				n.env.Logger.Warn("activation code not set", "token", tur, "error", err)
+				return
 			}
-			if len(methods) > 0 {
-				if _, err := n.setCode(ctx, tur, methods, ""); err != nil {
-					n.env.Logger.Warn("activation code not set", "token", tur, "error", err)
-					return
-				}
-			}
 		}
-		if _, err := n.deliverActivationCode(ctx, tur); err != nil {
-			n.env.Logger.Warn("Deliver Activation Code not delivered", "token", tur, "error", err)
-		}
-	})
+	}
+	if err := n.deliverActivationCode(ctx, tur); err != nil {
+		n.env.Logger.Warn("Deliver Activation Code not enqueued", "token", tur, "error", err)
+	}
 }
 
 // defaultMethods are the methods MDES falls back on when the issuer gave
@@ -465,7 +541,7 @@ func (n *Network) chooseCode(m *tokenMeta, methodID string) activationMethod {
 	}
 	m.ChosenMethod = chosen
 	m.ActivationCode = n.env.IDs.Digits(6)
-	m.ActivationExpiry = n.env.Clock.Now().Add(n.env.Settings.Duration("activationCodeTTL", 30*time.Minute))
+	m.ActivationExpiry = n.env.Clock.Now().Add(n.activationCodeTTL)
 	m.ActivationAttempts = 0
 	return chosen
 }
@@ -506,17 +582,18 @@ func (n *Network) requestActivationMethods(ctx context.Context, c digitalCard, m
 	return answer.ActivationMethods, nil
 }
 
-// deliverActivationCode sends Deliver Activation Code for the token's
-// chosen method: the code in clear with its expiry, unless the issuer
-// validates its own codes (issuerValidatesCode), then only the method.
-func (n *Network) deliverActivationCode(ctx context.Context, tur string) (*simulator.CallbackResult, error) {
+// deliverActivationCode enqueues Deliver Activation Code for the token's
+// chosen method, in order with the token's notifications: the code in clear
+// with its expiry, unless the issuer validates its own codes
+// (issuerValidatesCode), then only the method.
+func (n *Network) deliverActivationCode(ctx context.Context, tur string) error {
 	c, err := n.cardByToken(ctx, tur)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	m := n.meta(ctx, c)
 	if !n.env.Callbacks.Configured() || m.ChosenMethod.Type == "" {
-		return nil, nil
+		return nil
 	}
 	requestID := n.env.IDs.Digits(12)
 	req := map[string]any{
@@ -525,12 +602,13 @@ func (n *Network) deliverActivationCode(ctx context.Context, tur string) (*simul
 		"correlationId":        m.CorrelationID,
 		"activationMethod":     m.ChosenMethod,
 	}
-	if !n.env.Settings.Bool("issuerValidatesCode", false) {
+	if !n.issuerValidatesCode {
 		req["activationCode"] = m.ActivationCode
 		req["expirationDateTime"] = timestamp(m.ActivationExpiry)
 	}
 	body, _ := json.Marshal(req)
-	return n.env.Callbacks.Send(ctx, &simulator.Callback{
+	return n.env.Callbacks.Enqueue(ctx, &simulator.Callback{
+		ID: requestID, OrderKey: c.TokenUniqueRef,
 		Spec: CallbackSpec, OperationID: "deliverActivationCode", Method: http.MethodPost, Path: "/deliverActivationCode",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
 		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
@@ -582,38 +660,33 @@ func statusNotice(c digitalCard, m tokenMeta) notification {
 	return notification{ReasonCode: "STATUS_UPDATE", Token: t}
 }
 
-// notifyLater sends a notification after the current request has been
-// answered, when the issuer registered a callback URL. Notifications go out
-// one at a time, in the order of the changes, so an issuer applying them as
-// they come ends with the token's status. Failures are journalled attempt
+// notifyLater enqueues a notification, when the issuer registered a
+// callback URL. A token's notifications go out one at a time, in the order
+// of its changes (the token is their OrderKey), so an issuer applying them
+// as they come ends with the token's status. Failures are journalled attempt
 // by attempt and logged.
-func (n *Network) notifyLater(t notification) {
+func (n *Network) notifyLater(ctx context.Context, t notification) {
 	if !n.env.Callbacks.Configured() {
 		return
 	}
-	n.ntuMu.Lock()
-	n.ntuQueue = append(n.ntuQueue, t)
-	n.ntuMu.Unlock()
-	n.env.After(0, func(ctx context.Context) {
-		n.ntuSend.Lock()
-		defer n.ntuSend.Unlock()
-		n.ntuMu.Lock()
-		if len(n.ntuQueue) == 0 {
-			n.ntuMu.Unlock()
-			return
-		}
-		t := n.ntuQueue[0]
-		n.ntuQueue = n.ntuQueue[1:]
-		n.ntuMu.Unlock()
-		if _, _, err := n.notifyTokenUpdated(ctx, t, ""); err != nil {
-			n.env.Logger.Warn("Notify Token Updated not delivered", "token", t.Token.TokenUniqueReference, "error", err)
-		}
-	})
+	cb, _ := n.notifyTokenUpdatedCallback(t, "")
+	if err := n.env.Callbacks.Enqueue(ctx, cb); err != nil {
+		n.env.Logger.Warn("Notify Token Updated not enqueued", "token", t.Token.TokenUniqueReference, "error", err)
+	}
 }
 
-// notifyTokenUpdated sends Notify Token Updated. requestID "" draws a new
-// one; a repeated one is a duplicate delivery.
+// notifyTokenUpdated sends Notify Token Updated now (triggers report the
+// delivery). requestID "" draws a new one; a repeated one is a duplicate
+// delivery.
 func (n *Network) notifyTokenUpdated(ctx context.Context, t notification, requestID string) (*simulator.CallbackResult, string, error) {
+	cb, requestID := n.notifyTokenUpdatedCallback(t, requestID)
+	res, err := n.env.Callbacks.Send(ctx, cb)
+	return res, requestID, err
+}
+
+// notifyTokenUpdatedCallback builds one Notify Token Updated and remembers
+// what its requestId carried.
+func (n *Network) notifyTokenUpdatedCallback(t notification, requestID string) (*simulator.Callback, string) {
 	if requestID == "" {
 		requestID = n.env.IDs.Digits(12)
 	}
@@ -623,12 +696,12 @@ func (n *Network) notifyTokenUpdated(ctx context.Context, t notification, reques
 		"reasonCode": t.ReasonCode,
 		"tokens":     []ntuToken{t.Token},
 	})
-	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+	return &simulator.Callback{
+		ID: requestID, OrderKey: t.Token.TokenUniqueReference,
 		Spec: CallbackSpec, OperationID: "notifyTokenUpdated", Method: http.MethodPost, Path: "/notifyTokenUpdated",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
 		Body:   body, CorrelationIDs: []string{t.Token.TokenUniqueReference, requestID},
-	})
-	return res, requestID, err
+	}, requestID
 }
 
 // fundingAccountNotice is the FUNDING_ACCOUNT_UPDATE notification of a
@@ -734,7 +807,7 @@ func (n *Network) enterActivationCode(ctx context.Context, tur, code string) (ma
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
 	}
 	m := n.meta(ctx, c)
-	if c.Status == statusInactive && n.env.Settings.Bool("issuerValidatesCode", false) && n.env.Callbacks.Configured() {
+	if c.Status == statusInactive && n.issuerValidatesCode && n.env.Callbacks.Configured() {
 		if code == "" {
 			return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "the issuer validates its own codes: give the activationCode the cardholder entered")
 		}

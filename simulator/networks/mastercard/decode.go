@@ -48,34 +48,25 @@ type cardPlaintext struct {
 	BillingAddress       json.RawMessage `json:"billingAddress,omitempty"`
 }
 
-// Decode implements simulator.Decoder: encryptedCard (putCard) and each
-// batch record's enrollmentData (batchCredentialsInDirectory) are decrypted
-// with the key their kid names and validated against their plaintext schema.
-// Neither the ciphertext nor any card data is echoed in errors. Other
-// operations carry nothing encrypted.
-//
-// Every call is journalled under the issuer's consumer ID (path or body), the
-// token and the batch it concerns, so their exchanges can be found.
-func (n *Network) Decode(req *simulator.Request) error {
+// correlate journals every call under the issuer's consumer ID (path or
+// body), the batch and the token it concerns, so their exchanges can be
+// found. It is the Decode of every operation; the ones that carry card data
+// call it first.
+func correlate(req *simulator.Request) error {
 	for _, p := range []string{"externalConsumerId", "batchId"} {
 		if v := req.PathParams[p]; v != "" {
 			req.AddCorrelationID(v)
 		}
 	}
 	correlateBody(req)
-	switch req.OperationID {
-	case "putCard":
-		return n.decodeCard(req)
-	case "batchCredentialsInDirectory":
-		return n.decodeBatch(req)
-	}
-	if mdesOperations[req.OperationID] {
-		return n.decodeSearch(req)
-	}
 	return nil
 }
 
+// decodeCard decrypts putCard's encryptedCard with the key its kid names and
+// validates it against EncryptedCardPlaintext. Neither the ciphertext nor
+// any card data is echoed in errors.
 func (n *Network) decodeCard(req *simulator.Request) error {
+	_ = correlate(req)
 	var r enrollRequest
 	if err := json.Unmarshal(req.Body, &r); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
@@ -86,7 +77,7 @@ func (n *Network) decodeCard(req *simulator.Request) error {
 		return err
 	}
 	req.SetPlaintext(plain)
-	if verr := n.env.ValidateSchema(Spec, PlaintextSchema, plain); verr != nil {
+	if verr := req.CheckPlaintext(plain); verr != nil {
 		if verr.Code == "" {
 			verr.Code = "INVALID_ARGUMENT"
 		}

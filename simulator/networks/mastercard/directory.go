@@ -27,19 +27,6 @@ type consumerRecord struct {
 	UpdatedAt          time.Time `json:"updatedAt"`
 }
 
-// directoryHandler returns the handlers of the consumer-level Credential Directory lifecycle operations.
-func (n *Network) directoryHandler(op string) simulator.Handler {
-	switch op {
-	case "getConsumer":
-		return n.getConsumer
-	case "updateConsumer":
-		return n.updateConsumer
-	case "deleteConsumer":
-		return n.deleteConsumer
-	}
-	return nil
-}
-
 // checkDirectory refuses a directoryId that is not the issuer's.
 func (n *Network) checkDirectory(req *simulator.Request) error {
 	if req.PathParams["directoryId"] == n.currentDirectoryID() {
@@ -258,16 +245,16 @@ func (n *Network) deleteConsumer(ctx context.Context, req *simulator.Request) (*
 		return nil, err
 	}
 	for _, dc := range creds {
-		n.notifyDeleted(dc.card)
+		n.notifyDeleted(ctx, dc.card)
 	}
 	return &simulator.Response{Status: http.StatusNoContent}, nil
 }
 
 // notifyDeleted tells the issuer (Notify Token Updated, after the answer)
 // that a deleted credential's token is DEACTIVATED, unless it already was.
-func (n *Network) notifyDeleted(c digitalCard) {
+func (n *Network) notifyDeleted(ctx context.Context, c digitalCard) {
 	if c.Status != statusDeactivated {
 		c.Status = statusDeactivated
-		n.notifyLater(statusNotice(c, tokenMeta{}))
+		n.notifyLater(ctx, statusNotice(c, tokenMeta{}))
 	}
 }

@@ -62,7 +62,7 @@ func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simul
 		g.Errors.Error = []gatewayError{{Source: "Gateway", ReasonCode: gatewayReason(e), Description: msg, Recoverable: e.Status == http.StatusTooManyRequests}}
 		return simulator.JSON(e.Status, g)
 	}
-	if mdesOperations[req.OperationID] {
+	if req.Spec == MDESSpec {
 		return renderMDESError(e, msg)
 	}
 	body := serviceError{Status: e.Status, Reason: e.Code, Message: msg, ErrorDetail: []errorDetail{}}

@@ -40,34 +40,45 @@ type digitalCard struct {
 // UnknownField is the undeclared field the unknownFields setting adds.
 const UnknownField = simulator.UnknownField
 
-// Handler implements simulator.Network. Successful JSON answers carry a
-// field no document declares while the unknownFields setting is on (ERR-04).
-func (n *Network) Handler(op string) simulator.Handler {
-	h := n.handler(op)
-	if h != nil && n.unknownFields {
-		return simulator.WithUnknownField(h)
+// Operations implements simulator.Network: the operation table of the
+// enrolment document (sync and batch Enroll, Credential Directory) and of
+// MDES Customer Service. Every operation is journalled under the consumer,
+// batch and token IDs it names (correlate); encryptedCard, batch records'
+// enrollmentData and the card numbers Customer Service requests carry in
+// clear are decoded before fault rules run, so card-scoped rules match.
+func (n *Network) Operations() []simulator.Operation {
+	op := func(id string, h simulator.Handler) simulator.Operation {
+		return simulator.Operation{ID: id, Decode: correlate, Handle: h}
 	}
-	return h
-}
-
-func (n *Network) handler(op string) simulator.Handler {
-	switch op {
-	case "putCard":
-		return n.putCard
-	case "getCredential":
-		return n.getCredential
-	case "updateCredential":
-		return n.updateCredential
-	case "deleteCredential":
-		return n.deleteCredential
+	mdes := func(id string, h simulator.Handler) simulator.Operation {
+		return simulator.Operation{ID: id, Decode: n.decodeSearch, Handle: h}
 	}
-	if h := n.batchHandler(op); h != nil {
-		return h
+	return []simulator.Operation{
+		{ID: "putCard", Decode: n.decodeCard, Plaintext: PlaintextSchema, Handle: n.putCard},
+		op("getCredential", n.getCredential),
+		op("updateCredential", n.updateCredential),
+		op("deleteCredential", n.deleteCredential),
+		{ID: "batchCredentialsInDirectory", Decode: n.decodeBatch, Plaintext: BatchPlaintextSchema, Handle: n.batchEnrol},
+		op("getBatchStatus", n.batchStatus),
+		op("getConsumer", n.getConsumer),
+		op("updateConsumer", n.updateConsumer),
+		op("deleteConsumer", n.deleteConsumer),
+		mdes("searchTokens", n.searchTokens),
+		mdes("suspendToken", n.suspendToken),
+		mdes("unsuspendToken", n.unsuspendToken),
+		mdes("deleteToken", n.deleteToken),
+		mdes("activateToken", n.activateToken),
+		mdes("updateToken", n.updateToken),
+		mdes("getActivationMethods", n.getActivationMethods),
+		mdes("resendActivationCode", n.resendActivationCode),
+		mdes("getTokenStatusHistory", n.getTokenStatusHistory),
+		mdes("getTokenComments", n.getTokenComments),
+		mdes("getTransactions", n.getTransactions),
+		mdes("resetMobilePin", n.commentOnly("TokenResetMobilePinRequest", "TokenResetMobilePinResponse")),
+		mdes("updateTokenAssurance", n.updateTokenAssurance),
+		mdes("accountHolderMessaging", n.commentOnly("AccountHolderMessagingRequest", "AccountHolderMessagingResponse")),
+		mdes("getSystemStatus", n.getSystemStatus),
 	}
-	if h := n.directoryHandler(op); h != nil {
-		return h
-	}
-	return n.mdesHandler(op)
 }
 
 // cardRef is a PAN's reference (SHA-256): the simulator never stores the PAN.
@@ -353,6 +364,6 @@ func (n *Network) deleteCredential(ctx context.Context, req *simulator.Request) 
 	if err := n.cards.Delete(ctx, c.CardRef); err != nil {
 		return nil, err
 	}
-	n.notifyDeleted(c)
+	n.notifyDeleted(ctx, c)
 	return &simulator.Response{Status: http.StatusNoContent}, nil
 }

@@ -107,7 +107,7 @@
 //	batchDelay         duration  5s                  from a batch's 202 to the processing of its records
 //	notifyServiceActivated bool  true                send Notify Service Activated for tokens provisioned ACTIVE
 //	issuerValidatesCode    bool  false               the issuer issues and validates its own activation codes
-//	unknownFields      bool      true                add an undeclared field to successful JSON answers (ERR-04)
+//	unknownFields      bool      true                add an undeclared field to successful JSON answers (ERR-04; the engine's)
 package mastercard
 
 import (
@@ -120,7 +120,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -163,7 +162,8 @@ type Network struct {
 
 	verifier *oauth1.Verifier
 
-	batchDelay time.Duration
+	batchDelay, slowDelay, activationCodeTTL  time.Duration
+	sendServiceActivated, issuerValidatesCode bool
 
 	// mu serialises every change that spans several tables (enrolment,
 	// Credential Directory updates and deletes, batch acceptance).
@@ -175,15 +175,11 @@ type Network struct {
 	externalBatches store.Table[string]         // externalBatchId → batchId
 	lostAnswers     store.Table[bool]           // cards whose first putCard answer was lost (test card)
 
-	unknownFields bool
-
-	// Notify Token Updated goes out in the order the changes were made:
-	// ntuSend is held for each delivery, which takes the oldest of ntuQueue.
-	ntuSend  sync.Mutex
+	// ntuSent remembers what each requestId of Notify Token Updated carried
+	// (the last maxRememberedNTU), so a trigger can redeliver one as it was.
+	// A token's notifications go out in the order of its changes: the token
+	// is their callbacks' OrderKey.
 	ntuMu    sync.Mutex
-	ntuQueue []notification
-	// ntuSent remembers what each requestId carried (the last
-	// maxRememberedNTU), so a trigger can redeliver one as it was.
 	ntuSent  map[string]notification
 	ntuOrder []string
 }
@@ -201,7 +197,7 @@ const maxRememberedNTU = 10_000
 
 var (
 	_ simulator.Network            = (*Network)(nil)
-	_ simulator.Decoder            = (*Network)(nil)
+	_ simulator.TaskRunner         = (*Network)(nil)
 	_ simulator.CredentialProvider = (*Network)(nil)
 	_ simulator.TestCardLister     = (*Network)(nil)
 	_ simulator.SettingsDeclarer   = (*Network)(nil)
@@ -219,30 +215,51 @@ func (n *Network) Describe() simulator.Description {
 			"OAuth 1.0a one-legged, RSA-SHA256 or RSA-PSS, with oauth_body_hash",
 			"JWE RSA-OAEP-256/A256GCM for encryptedCard (kid = key fingerprint)",
 		},
+		UnknownFields: true,
 	}
+}
+
+// The settings (c2psim --set mastercard.<key>=<value>).
+var (
+	oauthWindowSetting = simulator.Key[time.Duration]{Name: "oauthWindow", Default: 5 * time.Minute,
+		Description: "accepted oauth_timestamp clock skew either way", Check: simulator.Positive[time.Duration]}
+	serviceIDSetting = simulator.Key[string]{Name: "serviceId", Default: "SRC_ISSUER_SANDBOX",
+		Description: "the serviceId of the issuer's onboarded programme; any other is INVALID_STATE", Check: notEmpty}
+	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 10 * time.Second,
+		Description: "how long the enrolment of the slow test card takes, on the simulator clock", Check: simulator.NotNegative[time.Duration]}
+	activationCodeTTLSetting = simulator.Key[time.Duration]{Name: "activationCodeTTL", Default: 30 * time.Minute,
+		Description: "validity of the activation code of a token awaiting additional authentication", Check: simulator.Positive[time.Duration]}
+	batchDelaySetting = simulator.Key[time.Duration]{Name: "batchDelay", Default: 5 * time.Second,
+		Description: "time from a batch's 202 to the processing of its records", Check: simulator.NotNegative[time.Duration]}
+	notifyServiceActivatedSetting = simulator.Key[bool]{Name: "notifyServiceActivated", Default: true,
+		Description: "send Notify Service Activated when a token is provisioned ACTIVE (optional for issuers)"}
+	issuerValidatesCodeSetting = simulator.Key[bool]{Name: "issuerValidatesCode", Default: false,
+		Description: "the issuer generates and validates its own activation codes: Deliver Activation Code carries no code and the cardholder's code goes to Validate Activation Code"}
+)
+
+func notEmpty(s string) error {
+	if s == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
 }
 
 // Settings implements simulator.SettingsDeclarer.
 func (n *Network) Settings() []simulator.Setting {
-	return []simulator.Setting{
-		{Key: "oauthWindow", Kind: "duration", Default: "5m", Description: "accepted oauth_timestamp clock skew either way"},
-		{Key: "serviceId", Kind: "string", Default: "SRC_ISSUER_SANDBOX", Description: "the serviceId of the issuer's onboarded programme; any other is INVALID_STATE"},
-		{Key: "slowDelay", Kind: "duration", Default: "10s", Description: "how long the enrolment of the slow test card takes, on the simulator clock"},
-		{Key: "activationCodeTTL", Kind: "duration", Default: "30m", Description: "validity of the activation code of a token awaiting additional authentication"},
-		{Key: "batchDelay", Kind: "duration", Default: "5s", Description: "time from a batch's 202 to the processing of its records"},
-		{Key: "notifyServiceActivated", Kind: "bool", Default: "true", Description: "send Notify Service Activated when a token is provisioned ACTIVE (optional for issuers)"},
-		{Key: "issuerValidatesCode", Kind: "bool", Default: "false", Description: "the issuer generates and validates its own activation codes: Deliver Activation Code carries no code and the cardholder's code goes to Validate Activation Code"},
-		simulator.UnknownFieldsSetting,
-	}
+	return []simulator.Setting{oauthWindowSetting.Setting(), serviceIDSetting.Setting(), slowDelaySetting.Setting(),
+		activationCodeTTLSetting.Setting(), batchDelaySetting.Setting(), notifyServiceActivatedSetting.Setting(),
+		issuerValidatesCodeSetting.Setting()}
 }
 
 // Setup implements simulator.Network: it generates the sandbox credentials.
 func (n *Network) Setup(env *simulator.Env) error {
 	n.env = env
-	n.serviceID = env.Settings.String("serviceId", "SRC_ISSUER_SANDBOX")
-	if n.serviceID == "" {
-		return errors.New("mastercard.serviceId must not be empty")
-	}
+	n.serviceID = serviceIDSetting.Get(env.Settings)
+	n.batchDelay = batchDelaySetting.Get(env.Settings)
+	n.slowDelay = slowDelaySetting.Get(env.Settings)
+	n.activationCodeTTL = activationCodeTTLSetting.Get(env.Settings)
+	n.sendServiceActivated = notifyServiceActivatedSetting.Get(env.Settings)
+	n.issuerValidatesCode = issuerValidatesCodeSetting.Get(env.Settings)
 	// Every lookup a request makes is indexed: by token, by the token's
 	// number, by PAN; directory entries by consumer.
 	n.cards = store.NewTable[digitalCard](env.Store, "cards",
@@ -258,10 +275,6 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.batches = store.NewTable[batch](env.Store, "batches")
 	n.externalBatches = store.NewTable[string](env.Store, "external-batches")
 	n.lostAnswers = store.NewTable[bool](env.Store, "lost-answers")
-	n.unknownFields = env.Settings.Bool("unknownFields", true)
-	if n.batchDelay = env.Settings.Duration("batchDelay", 5*time.Second); n.batchDelay < 0 {
-		return errors.New("mastercard.batchDelay must not be negative")
-	}
 	var err error
 	if n.signingKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		return err
@@ -286,10 +299,9 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.srcClientID = env.IDs.UUID()
 	n.directoryID = env.IDs.UUID()
 	n.verifier = &oauth1.Verifier{
-		Keys:        n.keyFor,
-		Window:      env.Settings.Duration("oauthWindow", 5*time.Minute),
-		Now:         env.Clock.Now,
-		MountPrefix: "/" + ID,
+		Keys:   n.keyFor,
+		Window: oauthWindowSetting.Get(env.Settings),
+		Now:    env.Clock.Now,
 	}
 	return nil
 }
@@ -301,23 +313,19 @@ func (n *Network) keyFor(ck string) (*rsa.PublicKey, bool) {
 }
 
 // Reset implements simulator.Resetter: it forgets the nonces seen and the
-// notifications waiting to go out.
+// notifications remembered for redelivery.
 func (n *Network) Reset() {
 	n.verifier.Forget()
 	n.ntuMu.Lock()
-	n.ntuQueue, n.ntuSent, n.ntuOrder = nil, nil, nil
+	n.ntuSent, n.ntuOrder = nil, nil
 	n.ntuMu.Unlock()
 }
 
 // Authenticate implements simulator.Network: OAuth 1.0a over the URL as
-// received.
+// received, with or without the /mastercard mount prefix.
 func (n *Network) Authenticate(req *simulator.Request) error {
 	r := req.HTTP
-	u := &url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
-	if r.TLS != nil {
-		u.Scheme = "https"
-	}
-	res, err := n.verifier.Verify(r.Header.Get("Authorization"), r.Method, u, req.Body)
+	res, err := n.verifier.VerifyAny(r.Header.Get("Authorization"), r.Method, req.SignedURLs(), req.Body)
 	if err != nil {
 		msg := err.Error()
 		switch {

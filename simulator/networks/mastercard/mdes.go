@@ -27,52 +27,6 @@ const (
 	statusDeactivated = "DEACTIVATED"
 )
 
-// mdesOperations are the operations of MDESSpec: their errors use the
-// Customer Service application envelope, their bodies are not enrolments.
-var mdesOperations = map[string]bool{
-	"searchTokens": true, "suspendToken": true, "unsuspendToken": true, "deleteToken": true, "activateToken": true,
-	"updateToken": true, "getActivationMethods": true, "resendActivationCode": true, "getTokenStatusHistory": true,
-	"getTokenComments": true, "getTransactions": true, "resetMobilePin": true, "updateTokenAssurance": true,
-	"accountHolderMessaging": true, "getSystemStatus": true,
-}
-
-// mdesHandler returns the handlers of the MDES Customer Service operations.
-func (n *Network) mdesHandler(op string) simulator.Handler {
-	switch op {
-	case "searchTokens":
-		return n.searchTokens
-	case "suspendToken":
-		return n.suspendToken
-	case "unsuspendToken":
-		return n.unsuspendToken
-	case "deleteToken":
-		return n.deleteToken
-	case "activateToken":
-		return n.activateToken
-	case "updateToken":
-		return n.updateToken
-	case "getActivationMethods":
-		return n.getActivationMethods
-	case "resendActivationCode":
-		return n.resendActivationCode
-	case "getTokenStatusHistory":
-		return n.getTokenStatusHistory
-	case "getTokenComments":
-		return n.getTokenComments
-	case "getTransactions":
-		return n.getTransactions
-	case "resetMobilePin":
-		return n.commentOnly("TokenResetMobilePinRequest", "TokenResetMobilePinResponse")
-	case "updateTokenAssurance":
-		return n.updateTokenAssurance
-	case "accountHolderMessaging":
-		return n.commentOnly("AccountHolderMessagingRequest", "AccountHolderMessagingResponse")
-	case "getSystemStatus":
-		return n.getSystemStatus
-	}
-	return nil
-}
-
 // statusEvent is one entry of a token's status history.
 type statusEvent struct {
 	Code      string     `json:"code"` // U, A, S, D
@@ -154,6 +108,7 @@ func (n *Network) cardByToken(ctx context.Context, tur string) (digitalCard, err
 // in clear (AccountPan, CurrentAccountPan, NewAccountPan, Token), so fault
 // rules can match them and the journal lists them masked.
 func (n *Network) decodeSearch(req *simulator.Request) error {
+	_ = correlate(req)
 	var r map[string]map[string]any
 	if err := json.Unmarshal(req.Body, &r); err != nil {
 		return nil
@@ -450,7 +405,7 @@ func (n *Network) suspendToken(ctx context.Context, req *simulator.Request) (*si
 		return nil, err
 	}
 	if before.Status != c.Status {
-		n.notifyLater(statusNotice(c, n.meta(ctx, c)))
+		n.notifyLater(ctx, statusNotice(c, n.meta(ctx, c)))
 	}
 	return tokenAnswer("TokenSuspendResponse", c.TokenUniqueRef, commentID), nil
 }
@@ -471,7 +426,7 @@ func (n *Network) unsuspendToken(ctx context.Context, req *simulator.Request) (*
 		return nil, err
 	}
 	if c.Status == statusActive {
-		n.notifyLater(statusNotice(c, n.meta(ctx, c)))
+		n.notifyLater(ctx, statusNotice(c, n.meta(ctx, c)))
 	}
 	return tokenAnswer("TokenUnsuspendResponse", c.TokenUniqueRef, commentID), nil
 }
@@ -493,7 +448,7 @@ func (n *Network) deleteToken(ctx context.Context, req *simulator.Request) (*sim
 	if err != nil {
 		return nil, err
 	}
-	n.notifyLater(statusNotice(c, n.meta(ctx, c)))
+	n.notifyLater(ctx, statusNotice(c, n.meta(ctx, c)))
 	return tokenAnswer("TokenDeleteResponse", c.TokenUniqueRef, commentID), nil
 }
 
@@ -524,7 +479,7 @@ func (n *Network) activateToken(ctx context.Context, req *simulator.Request) (*s
 	if err != nil {
 		return nil, err
 	}
-	n.notifyLater(statusNotice(c, n.meta(ctx, c)))
+	n.notifyLater(ctx, statusNotice(c, n.meta(ctx, c)))
 	return tokenAnswer("TokenActivateResponse", c.TokenUniqueRef, commentID), nil
 }
 
@@ -627,7 +582,7 @@ func (n *Network) updateToken(ctx context.Context, req *simulator.Request) (*sim
 	}
 	n.mu.Unlock()
 	for _, t := range notices {
-		n.notifyLater(t)
+		n.notifyLater(ctx, t)
 	}
 	return simulator.JSON(http.StatusOK, map[string]any{"TokenUpdateResponse": map[string]any{"Tokens": map[string]any{"Token": out}}}), nil
 }
@@ -702,11 +657,9 @@ func (n *Network) resendActivationCode(ctx context.Context, req *simulator.Reque
 		return nil, err
 	}
 	tur := c.TokenUniqueRef
-	n.env.After(0, func(ctx context.Context) {
-		if _, err := n.deliverActivationCode(ctx, tur); err != nil {
-			n.env.Logger.Warn("Deliver Activation Code not delivered", "token", tur, "error", err)
-		}
-	})
+	if err := n.deliverActivationCode(ctx, tur); err != nil {
+		n.env.Logger.Warn("Deliver Activation Code not enqueued", "token", tur, "error", err)
+	}
 	return tokenAnswer("TokenResendActivationCodeResponse", tur, ""), nil
 }
 

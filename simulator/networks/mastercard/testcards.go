@@ -3,7 +3,6 @@ package mastercard
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
@@ -65,12 +64,8 @@ func outcomeOf(p string) string {
 // test card), so a client's timeout handling can be exercised; tests with a
 // fake clock advance it instead of waiting.
 func (n *Network) slowDown(ctx context.Context) error {
-	done := make(chan struct{})
-	n.env.After(n.env.Settings.Duration("slowDelay", 10*time.Second), func(context.Context) { close(done) })
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
+	if err := n.env.Wait(ctx, n.slowDelay); err != nil {
 		return svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the caller left before the slow answer was ready")
 	}
+	return nil
 }

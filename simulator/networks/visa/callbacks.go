@@ -260,7 +260,8 @@ func suffix(s string) string {
 }
 
 // notifyStatus pushes a completed request's outcome when statusNotifications
-// is on and the issuer registered a callback URL.
+// is on and the issuer registered a callback URL; it is enqueued, retried on
+// the target's schedule and journalled attempt by attempt.
 func (n *Network) notifyStatus(ctx context.Context, r request) {
 	if !n.statusNotifications || !n.env.Callbacks.Configured() {
 		return
@@ -280,12 +281,15 @@ func (n *Network) notifyStatus(ctx context.Context, r request) {
 		n.env.Logger.Error("sealing status notification", "requestTraceId", r.TraceID, "error", err)
 		return
 	}
-	if _, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+	// A consumer's notifications reach the issuer in the order its requests
+	// completed.
+	if err := n.env.Callbacks.Enqueue(ctx, &simulator.Callback{
+		ID: r.TraceID, OrderKey: r.ConsumerKey,
 		Spec: CallbackSpec, OperationID: "notifyRequestStatus", Method: http.MethodPost,
 		Path: "/vica/v1/requestStatusNotification", Header: http.Header{mle.KeyIDHeader: {kid}},
 		Body: body, Plaintext: plain, CorrelationIDs: []string{r.TraceID, r.ConsumerKey},
 	}); err != nil {
-		n.env.Logger.Info("status notification not delivered", "requestTraceId", r.TraceID, "error", err)
+		n.env.Logger.Info("status notification not enqueued", "requestTraceId", r.TraceID, "error", err)
 	}
 }
 

@@ -10,12 +10,12 @@ import (
 	"github.com/c2psim/c2psim/simulator"
 )
 
-// Decode implements simulator.Decoder: MLE is mandatory on every VICA call.
+// decode is the Decode of every operation: MLE is mandatory on every VICA call.
 // It checks the Key ID (every request names it, bodiless ones too: the
 // answer is encrypted for it), decrypts the body, checks its iat, validates
 // the plaintext against the operation's plaintext schema, and tells the
 // engine which cards and consumer the request concerns.
-func (n *Network) Decode(req *simulator.Request) error {
+func (n *Network) decode(req *simulator.Request) error {
 	keyID := req.HTTP.Header.Get(mle.KeyIDHeader)
 	if keyID == "" {
 		return &simulator.Error{Status: http.StatusBadRequest, Kind: simulator.KindValidation, Code: "VIDC-1000",
@@ -42,11 +42,7 @@ func (n *Network) Decode(req *simulator.Request) error {
 			Fields: []simulator.FieldError{{Field: "encData: JWE header iat", In: "body", Rule: "iat", Message: err.Error()}}}
 	}
 	req.SetPlaintext(opened.Payload)
-	schema, _ := req.Operation.Extensions["x-c2psim-plaintext"].(string)
-	if schema == "" {
-		return fmt.Errorf("operation %s names no plaintext schema", req.OperationID)
-	}
-	if verr := n.env.ValidateSchema(Spec, schema, opened.Payload); verr != nil {
+	if verr := req.CheckPlaintext(opened.Payload); verr != nil {
 		return verr
 	}
 	var p payload

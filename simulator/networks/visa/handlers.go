@@ -80,21 +80,46 @@ type itemProblem struct {
 	Message string `json:"message"`
 }
 
-// operations is the plugin's operation table: every operation of the
-// served document and the handler answering it.
-func (n *Network) operations() map[string]simulator.Handler {
-	return map[string]simulator.Handler{
-		opEnrollData:                n.accept,
-		opEnrollExisting:            n.accept,
-		opEnrollExistingReference:   n.accept,
-		"enrollPaymentInstruments":  n.accept,
-		"manageConsumerInformation": n.accept,
-		"managePaymentInstruments":  n.accept,
-		"deleteConsumerInformation": n.accept,
-		"deletePaymentInstruments":  n.accept,
-		"getData":                   n.getData,
-		"requestStatus":             n.requestStatus,
+// Operations implements simulator.Network: every operation of the served
+// document, the handler answering it and the schema of its decrypted
+// request (as the document's x-c2psim-plaintext names it). Every call goes
+// through MLE's decode, bodiless ones too (they name the Key ID the answer
+// is encrypted for).
+func (n *Network) Operations() []simulator.Operation {
+	op := func(id, plaintext string, h simulator.Handler) simulator.Operation {
+		return simulator.Operation{ID: id, Decode: n.decode, Plaintext: plaintext, Handle: h}
 	}
+	return []simulator.Operation{
+		op(opEnrollData, "EnrollDataRequest", n.accept),
+		op(opEnrollExisting, "EnrollExistingWithInstrumentRequest", n.accept),
+		op(opEnrollExistingReference, "EnrollExistingWithReferenceRequest", n.accept),
+		op("enrollPaymentInstruments", "EnrollPaymentInstrumentsRequest", n.accept),
+		op("manageConsumerInformation", "ManageConsumerInformationRequest", n.accept),
+		op("managePaymentInstruments", "ManagePaymentInstrumentsRequest", n.accept),
+		op("deleteConsumerInformation", "ConsumerOperationRequest", n.accept),
+		op("deletePaymentInstruments", "DeletePaymentInstrumentsRequest", n.accept),
+		op("getData", "GetDataRequest", n.getData),
+		op("requestStatus", "", n.requestStatus),
+	}
+}
+
+// Tasks implements simulator.TaskRunner.
+func (n *Network) Tasks() []simulator.Task {
+	return []simulator.Task{{Kind: taskComplete, Run: n.runComplete}}
+}
+
+// taskComplete completes an accepted request; its payload is the
+// requestTraceId (the request, card data included, is in the state store as
+// Get Data needs it).
+const taskComplete = "complete"
+
+func (n *Network) runComplete(ctx context.Context, payload []byte) error {
+	var trace string
+	if err := json.Unmarshal(payload, &trace); err != nil {
+		return err
+	}
+	n.complete(ctx, trace)
+	return nil
 }
 
 // Operation IDs the handlers branch on.
@@ -104,9 +129,6 @@ const (
 	opEnrollExistingReference = "enrollExistingDataWithPaymentInstrumentReference"
 	productClickToPay         = "CLICK_TO_PAY"
 )
-
-// Handler implements simulator.Network.
-func (n *Network) Handler(op string) simulator.Handler { return n.operations()[op] }
 
 func (n *Network) decoded(req *simulator.Request) (payload, error) {
 	var p payload
@@ -223,7 +245,9 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 			delay = n.slowDelay
 		}
 	}
-	n.env.After(delay, func(ctx context.Context) { n.complete(ctx, trace) })
+	if err := n.env.Schedule(ctx, delay, taskComplete, trace); err != nil {
+		return nil, err
+	}
 	for _, pi := range p.PaymentInstruments {
 		if outcomeOf(pi.AccountNumber) == outcomeAnswerLost {
 			// Processed, but the issuer never learns it: only a careful retry
@@ -564,16 +588,14 @@ func (n *Network) getData(ctx context.Context, req *simulator.Request) (*simulat
 }
 
 // UnknownField is the undeclared field the unknownFields setting adds.
-const UnknownField = "c2psimFutureField"
+const UnknownField = simulator.UnknownField
 
-// encrypted seals a plaintext answer to the client's MLE key, after checking
-// the plaintext against its schema.
-func (n *Network) encrypted(status int, schema string, v any) (*simulator.Response, error) {
-	if m, ok := v.(map[string]any); ok && n.unknownFields {
-		// Answers are open (ERR-04): a client that chokes on a field it does
-		// not know breaks with Visa's next release, so the simulator sends one.
-		m[UnknownField] = "clients must ignore fields they do not know"
-	}
+// encrypted seals a successful plaintext answer to the client's MLE key,
+// after checking the plaintext against its schema.
+func (n *Network) encrypted(status int, schema string, v map[string]any) (*simulator.Response, error) {
+	// Answers are open (ERR-04): a client that chokes on a field it does
+	// not know breaks with Visa's next release, so the simulator sends one.
+	n.env.AddUnknownField(v)
 	plain, err := json.Marshal(v)
 	if err != nil {
 		return nil, err

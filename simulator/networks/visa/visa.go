@@ -44,7 +44,7 @@
 //	approvalCalls         bool      true        call approveProvisioning per card tokenised
 //	approvalStandIn       string    decline     decision when approveProvisioning gets no answer
 //	tokenRequestorId      string    40010075001 token requestor ID in callback paths
-//	unknownFields         bool      true        add an undeclared field to encrypted answers (ERR-04)
+//	unknownFields         bool      true        add an undeclared field to encrypted answers (ERR-04; the engine's)
 //
 // Callbacks (openapi/visa/issuer-callbacks.yaml, to the URL registered with
 // PUT /_admin/networks/visa/callback; retried and journalled by the engine):
@@ -120,12 +120,11 @@ type Network struct {
 	statusNotifications   bool
 	approvalCalls         bool
 	approvalStandIn       string
-	unknownFields         bool
 }
 
 var (
 	_ simulator.Network            = (*Network)(nil)
-	_ simulator.Decoder            = (*Network)(nil)
+	_ simulator.TaskRunner         = (*Network)(nil)
 	_ simulator.CredentialProvider = (*Network)(nil)
 	_ simulator.TestCardLister     = (*Network)(nil)
 	_ simulator.SettingsDeclarer   = (*Network)(nil)
@@ -144,6 +143,9 @@ func (n *Network) Describe() simulator.Description {
 			"two-way SSL: registered client certificate (on --tls-addr) with HTTP Basic user ID and password",
 			"MLE JWE RSA-OAEP-256/A128GCM (keyId, iat in milliseconds)",
 		},
+		// Answers are encrypted: the unknown field goes into their
+		// plaintext (Env.AddUnknownField).
+		UnknownFields: true,
 	}
 }
 
@@ -154,56 +156,68 @@ const (
 	legacyRefuse = "refuse"
 )
 
+// The settings (c2psim --set visa.<key>=<value>).
+var (
+	asyncDelaySetting = simulator.Key[time.Duration]{Name: "asyncDelay", Default: 2 * time.Second,
+		Description: "time from 202 Accepted to COMPLETED in requestStatus", Check: simulator.NotNegative[time.Duration]}
+	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 30 * time.Second,
+		Description: "completion time for requests carrying the slow test card", Check: simulator.NotNegative[time.Duration]}
+	xPayTokenWindowSetting = simulator.Key[time.Duration]{Name: "xPayTokenWindow", Default: 8 * time.Minute,
+		Description: "accepted X-Pay-Token clock skew either way (Visa refuses a token more than 8 minutes off)", Check: simulator.Positive[time.Duration]}
+	mleIatWindowSetting = simulator.Key[time.Duration]{Name: "mleIatWindow", Default: 5 * time.Minute,
+		Description: "accepted age of an MLE request's iat (milliseconds), and skew into the future", Check: simulator.Positive[time.Duration]}
+	legacyIntentSetting = simulator.Key[string]{Name: "legacyIntent", Default: legacyWarn,
+		Description: "the legacy intent product selector: accept, warn (accept and note it in the journal) or refuse (400 VIDC-1001); products[] is the current form",
+		Check:       simulator.OneOf(legacyAccept, legacyWarn, legacyRefuse)}
+	maxPaymentInstrumentsSetting = simulator.Key[int]{Name: "maxPaymentInstruments", Default: 1,
+		Description: "payment instruments accepted in one request (Visa's initial release accepts one); more is 400 VIDC-1003", Check: oneToTen}
+	encryptErrorsSetting = simulator.Key[bool]{Name: "encryptErrors", Default: true,
+		Description: "encrypt error answers once the caller is authenticated, as Visa does"}
+	statusNotificationsSetting = simulator.Key[bool]{Name: "statusNotifications", Default: false,
+		Description: "push each completed request's outcome to the issuer (notifyRequestStatus) besides answering requestStatus"}
+	approvalCallsSetting = simulator.Key[bool]{Name: "approvalCalls", Default: true,
+		Description: "call the issuer's Approve Provisioning for every card its enrolment tokenises (when a callback URL is registered)"}
+	approvalStandInSetting = simulator.Key[string]{Name: "approvalStandIn", Default: "decline",
+		Description: "decision when the issuer never answers Approve Provisioning: approve or decline", Check: simulator.OneOf("approve", "decline")}
+	tokenRequestorIDSetting = simulator.Key[string]{Name: "tokenRequestorId", Default: "40010075001",
+		Description: "the Click to Pay token requestor ID (11 digits) in callback paths", Check: elevenDigits}
+)
+
+func oneToTen(v int) error {
+	if v < 1 || v > 10 {
+		return errors.New("must be 1 to 10 (the document's limit)")
+	}
+	return nil
+}
+
+func elevenDigits(s string) error {
+	if len(s) != 11 || strings.Trim(s, "0123456789") != "" {
+		return errors.New("must be 11 digits")
+	}
+	return nil
+}
+
 // Settings implements simulator.SettingsDeclarer.
 func (n *Network) Settings() []simulator.Setting {
-	return []simulator.Setting{
-		{Key: "asyncDelay", Kind: "duration", Default: "2s", Description: "time from 202 Accepted to COMPLETED in requestStatus"},
-		{Key: "slowDelay", Kind: "duration", Default: "30s", Description: "completion time for requests carrying the slow test card"},
-		{Key: "xPayTokenWindow", Kind: "duration", Default: "8m", Description: "accepted X-Pay-Token clock skew either way (Visa refuses a token more than 8 minutes off)"},
-		{Key: "mleIatWindow", Kind: "duration", Default: "5m", Description: "accepted age of an MLE request's iat (milliseconds), and skew into the future"},
-		{Key: "legacyIntent", Kind: "string", Default: legacyWarn, Description: "the legacy intent product selector: accept, warn (accept and note it in the journal) or refuse (400 VIDC-1001); products[] is the current form"},
-		{Key: "maxPaymentInstruments", Kind: "int", Default: "1", Description: "payment instruments accepted in one request (Visa's initial release accepts one); more is 400 VIDC-1003"},
-		{Key: "encryptErrors", Kind: "bool", Default: "true", Description: "encrypt error answers once the caller is authenticated, as Visa does"},
-		{Key: "statusNotifications", Kind: "bool", Default: "false", Description: "push each completed request's outcome to the issuer (notifyRequestStatus) besides answering requestStatus"},
-		{Key: "approvalCalls", Kind: "bool", Default: "true", Description: "call the issuer's Approve Provisioning for every card its enrolment tokenises (when a callback URL is registered)"},
-		{Key: "approvalStandIn", Kind: "string", Default: "decline", Description: "decision when the issuer never answers Approve Provisioning: approve or decline"},
-		{Key: "unknownFields", Kind: "bool", Default: "true", Description: "add a field no document declares to every encrypted answer, as a newer Visa release would (clients must ignore it, ERR-04)"},
-		{Key: "tokenRequestorId", Kind: "string", Default: "40010075001", Description: "the Click to Pay token requestor ID (11 digits) in callback paths"},
-	}
+	return []simulator.Setting{asyncDelaySetting.Setting(), slowDelaySetting.Setting(), xPayTokenWindowSetting.Setting(),
+		mleIatWindowSetting.Setting(), legacyIntentSetting.Setting(), maxPaymentInstrumentsSetting.Setting(),
+		encryptErrorsSetting.Setting(), statusNotificationsSetting.Setting(), approvalCallsSetting.Setting(),
+		approvalStandInSetting.Setting(), tokenRequestorIDSetting.Setting()}
 }
 
 // Setup implements simulator.Network: it generates the sandbox credentials.
 func (n *Network) Setup(env *simulator.Env) error {
 	n.env = env
-	n.asyncDelay = env.Settings.Duration("asyncDelay", 2*time.Second)
-	n.slowDelay = env.Settings.Duration("slowDelay", 30*time.Second)
-	n.iatWindow = env.Settings.Duration("mleIatWindow", 5*time.Minute)
-	n.encryptErrors = env.Settings.Bool("encryptErrors", true)
-	n.statusNotifications = env.Settings.Bool("statusNotifications", false)
-	n.approvalCalls = env.Settings.Bool("approvalCalls", true)
-	n.unknownFields = env.Settings.Bool("unknownFields", true)
-	var errs []error
-	n.approvalStandIn = env.Settings.String("approvalStandIn", "decline")
-	if n.approvalStandIn != "approve" && n.approvalStandIn != "decline" {
-		errs = append(errs, fmt.Errorf("visa.approvalStandIn must be approve or decline, got %q", n.approvalStandIn))
-	}
-	n.legacyIntent = env.Settings.String("legacyIntent", legacyWarn)
-	if n.legacyIntent != legacyAccept && n.legacyIntent != legacyWarn && n.legacyIntent != legacyRefuse {
-		errs = append(errs, fmt.Errorf("visa.legacyIntent must be accept, warn or refuse, got %q", n.legacyIntent))
-	}
-	if n.maxInstruments = env.Settings.Int("maxPaymentInstruments", 1); n.maxInstruments < 1 || n.maxInstruments > 10 {
-		errs = append(errs, fmt.Errorf("visa.maxPaymentInstruments must be 1 to 10 (the document's limit), got %d", n.maxInstruments))
-	}
-	if n.iatWindow <= 0 {
-		errs = append(errs, fmt.Errorf("visa.mleIatWindow must be positive, got %s", n.iatWindow))
-	}
-	n.tokenRequestorID = env.Settings.String("tokenRequestorId", "40010075001")
-	if len(n.tokenRequestorID) != 11 || strings.Trim(n.tokenRequestorID, "0123456789") != "" {
-		errs = append(errs, fmt.Errorf("visa.tokenRequestorId must be 11 digits, got %q", n.tokenRequestorID))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
+	n.asyncDelay = asyncDelaySetting.Get(env.Settings)
+	n.slowDelay = slowDelaySetting.Get(env.Settings)
+	n.iatWindow = mleIatWindowSetting.Get(env.Settings)
+	n.legacyIntent = legacyIntentSetting.Get(env.Settings)
+	n.maxInstruments = maxPaymentInstrumentsSetting.Get(env.Settings)
+	n.encryptErrors = encryptErrorsSetting.Get(env.Settings)
+	n.statusNotifications = statusNotificationsSetting.Get(env.Settings)
+	n.approvalCalls = approvalCallsSetting.Get(env.Settings)
+	n.approvalStandIn = approvalStandInSetting.Get(env.Settings)
+	n.tokenRequestorID = tokenRequestorIDSetting.Get(env.Settings)
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.registrations = store.NewTable[registration](env.Store, "registrations")
 	n.requests = store.NewTable[request](env.Store, "requests")
@@ -234,7 +248,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.clientCerts = []*x509.Certificate{n.sandboxCert.cert}
 	n.verifier = &xpaytoken.Verifier{
 		Secrets:       n.secretFor,
-		Window:        env.Settings.Duration("xPayTokenWindow", 8*time.Minute),
+		Window:        xPayTokenWindowSetting.Get(env.Settings),
 		Now:           env.Clock.Now,
 		StripPrefixes: []string{"/" + ID},
 	}
