@@ -125,6 +125,29 @@ func (a *AdminControl) Networks(ctx context.Context) ([]simulator.NetworkInfo, e
 	return out, err
 }
 
+// SetCallback implements Control.
+func (a *AdminControl) SetCallback(ctx context.Context, network string, t simulator.CallbackTarget) error {
+	body := map[string]any{"url": t.URL, "retrySchedule": []string{}, "insecureSkipVerify": t.InsecureSkipVerify}
+	var sched []string
+	for _, d := range t.RetrySchedule {
+		sched = append(sched, d.String())
+	}
+	if sched != nil {
+		body["retrySchedule"] = sched
+	}
+	if t.Timeout > 0 {
+		body["timeout"] = t.Timeout.String()
+	}
+	return a.do(ctx, http.MethodPut, "/networks/"+url.PathEscape(network)+"/callback", body, nil)
+}
+
+// Health implements Control.
+func (a *AdminControl) Health(ctx context.Context) (Health, error) {
+	var h Health
+	err := a.do(ctx, http.MethodGet, "/health", nil, &h)
+	return h, err
+}
+
 // ClearFaults implements Control.
 func (a *AdminControl) ClearFaults(ctx context.Context) error {
 	return a.do(ctx, http.MethodDelete, "/faults", nil, nil)

@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +27,10 @@ type Config struct {
 	Seed int64 `json:"seed,omitempty"`
 	// Settings for the bundled simulator's networks, "<network>.<key>".
 	Settings map[string]string `json:"settings,omitempty"`
+	// ResetSimulator resets the external simulator before the first case
+	// when it is not clean (fault rules armed by an earlier run); without it
+	// such a run stops at the preflight saying so.
+	ResetSimulator bool `json:"resetSimulator,omitempty"`
 	// Level and Requirements narrow the run to MUST or SHOULD requirements,
 	// or to some requirement IDs (the CLI's --level and --requirement).
 	Level        string   `json:"level,omitempty"`
@@ -128,6 +134,18 @@ func knownNetworks() string {
 	return strings.Join(ns, ", ")
 }
 
+// Digest identifies the configuration apart from the selection and the
+// output folder: the shards of one run share it.
+func (c Config) Digest() string {
+	b, _ := json.Marshal(struct {
+		Target, SimulatorURL, DriverURL string
+		Seed                            int64
+		Settings                        map[string]string
+	}{c.Target, c.SimulatorURL, c.DriverURL, c.Seed, c.Settings})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
 // selection is what the configuration asks the run for.
 func (c Config) selection() Selection {
 	s := Selection{Networks: c.Networks, Level: strings.ToLower(c.Level)}
@@ -158,6 +176,8 @@ const AnnotatedDefault = `{
   "simulatorUrl": "",
   "//driverUrl": "external target: your issuer system's openapi/driver.yaml endpoint",
   "driverUrl": "",
+  "//resetSimulator": "external target: reset the simulator first when an earlier run left fault rules armed",
+  "resetSimulator": false,
   "//simulatorAdminToken": "external target: the simulator's admin token, when it has one (or set C2PSIM_ADMIN_TOKEN)",
   "simulatorAdminToken": ""
 }

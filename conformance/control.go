@@ -25,7 +25,20 @@ type Control interface {
 	// Networks describes the mounted networks: documents, operations and
 	// their fidelity, test cards by outcome, triggers, settings, callback.
 	Networks(ctx context.Context) ([]simulator.NetworkInfo, error)
+	// SetCallback registers where a network's calls to the issuer go.
+	SetCallback(ctx context.Context, network string, t simulator.CallbackTarget) error
+	// Health is the simulator's own account of itself.
+	Health(ctx context.Context) (Health, error)
 	Reset(ctx context.Context) error
+}
+
+// Health is what GET /_admin/health says.
+type Health struct {
+	Status    string   `json:"status"`
+	Version   string   `json:"version"`
+	Networks  []string `json:"networks"`
+	Seed      int64    `json:"seed"`
+	StartedAt string   `json:"startedAt"`
 }
 
 // InProcess controls a simulator in this process.
@@ -59,6 +72,16 @@ func (c InProcess) Faults(context.Context) ([]fault.Rule, error) {
 // Networks implements Control.
 func (c InProcess) Networks(context.Context) ([]simulator.NetworkInfo, error) {
 	return c.Sim.Info(), nil
+}
+
+// SetCallback implements Control.
+func (c InProcess) SetCallback(_ context.Context, network string, t simulator.CallbackTarget) error {
+	return c.Sim.SetCallbackTarget(network, t)
+}
+
+// Health implements Control.
+func (c InProcess) Health(context.Context) (Health, error) {
+	return Health{Status: "ok", Version: simulator.Version, Networks: c.Sim.Networks(), Seed: c.Sim.Seed()}, nil
 }
 
 // ClearFaults implements Control.

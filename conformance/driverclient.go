@@ -150,11 +150,66 @@ func (d *Driver) operation(ctx context.Context, method, path, corr string, in an
 	if err := d.do(ctx, method, path, corr, in, &op); err != nil {
 		return &op, err
 	}
-	if op.ID == "" || op.Status == "" || op.Network == "" {
-		return &op, d.broken(&ContractError{Method: method, Path: pan.RedactText(path), Status: 200,
-			Problem: "an Operation needs id, network and status"})
+	if problem := op.contractProblem(); problem != "" {
+		return &op, d.broken(&ContractError{Method: method, Path: pan.RedactText(strings.SplitN(path, "?", 2)[0]), Status: 200, Problem: problem})
 	}
 	return &op, nil
+}
+
+// contractProblem says what the contract's Operation lacks.
+func (op *Operation) contractProblem() string {
+	switch {
+	case op.ID == "" || op.Status == "" || op.Network == "" || op.Kind == "":
+		return "an Operation needs id, kind, network and status"
+	case !op.Status.Terminal() && op.Status != client.Pending:
+		return fmt.Sprintf("status %q is not PENDING, SUCCEEDED or FAILED", op.Status)
+	case op.NetworkIDs.Consumer == "":
+		return "an Operation needs networkIds.consumer: the consumer identifier the issuer used at the network"
+	}
+	return ""
+}
+
+// Info is the issuer system as GET /info describes it.
+type Info struct {
+	Name      string            `json:"name"`
+	Version   string            `json:"version"`
+	Vendor    string            `json:"vendor"`
+	Networks  []string          `json:"networks"`
+	Callbacks map[string]string `json:"callbacks"`
+	Logs      bool              `json:"logs"`
+}
+
+// Info asks the driver what the issuer system is.
+func (d *Driver) Info(ctx context.Context) (*Info, error) {
+	var i Info
+	if err := d.do(ctx, http.MethodGet, "/info", "", nil, &i); err != nil {
+		return nil, err
+	}
+	if i.Name == "" || len(i.Networks) == 0 {
+		return &i, d.broken(&ContractError{Method: http.MethodGet, Path: "/info", Status: 200, Problem: "Info needs name and networks"})
+	}
+	return &i, nil
+}
+
+// LogLine is one line the issuer logged.
+type LogLine struct {
+	N    uint64 `json:"n"`
+	Text string `json:"text"`
+}
+
+// Logs returns the issuer's log lines numbered above after, and the number
+// to ask after next; ok is false when the issuer does not offer its logs.
+func (d *Driver) Logs(ctx context.Context, after uint64) (lines []LogLine, next uint64, ok bool, err error) {
+	var out struct {
+		Lines []LogLine `json:"lines"`
+		Next  uint64    `json:"next"`
+	}
+	err = d.do(ctx, http.MethodGet, fmt.Sprintf("/logs?after=%d", after), "", nil, &out)
+	var de *DriverError
+	if errors.As(err, &de) && de.Status == http.StatusNotImplemented {
+		return nil, after, false, nil
+	}
+	return out.Lines, out.Next, err == nil, err
 }
 
 // Enrol asks the issuer to enrol a card (auto: as a portfolio enrolment).
@@ -180,6 +235,11 @@ func (d *Driver) UpdateConsumer(ctx context.Context, corr string, c client.Consu
 		Operations []Operation `json:"operations"`
 	}
 	err := d.do(ctx, http.MethodPut, "/consumers/"+url.PathEscape(c.Ref), corr, c, &out)
+	for i := range out.Operations {
+		if p := out.Operations[i].contractProblem(); err == nil && p != "" {
+			err = d.broken(&ContractError{Method: http.MethodPut, Path: "/consumers/{ref}", Status: 200, Problem: p})
+		}
+	}
 	return out.Operations, err
 }
 

@@ -39,6 +39,10 @@ type Network struct {
 	// envelope. The scenarios every network shares arm them as fault rules.
 	EnrolOperation          string
 	ServerError, Validation Refusal
+	// Waits are the network's duration settings that delay an outcome the
+	// cases wait for; the preflight refuses a value past 5 s, saying what
+	// to set.
+	Waits []string
 	// Defects are deliberate issuer defects the bundled target can build
 	// into this network's adapter for the harness's own mutation tests, by
 	// name; never used in a real run.

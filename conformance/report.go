@@ -102,15 +102,20 @@ type Selection struct {
 	Networks     []string `json:"networks"`
 	Level        string   `json:"level,omitempty"`        // must | should
 	Requirements []string `json:"requirements,omitempty"` // IDs
+	Cases        []string `json:"cases,omitempty"`        // case IDs
 	LabelFilter  string   `json:"labelFilter,omitempty"`
 }
 
-// inScope reports whether the selection asks for requirement r on n.
-func (s Selection) inScope(r *requirements.Requirement, n string) bool {
+// inScope reports whether the selection asks for requirement r on n,
+// whose cases are cases.
+func (s Selection) inScope(r *requirements.Requirement, n string, cases []Scenario) bool {
 	if !slices.Contains(s.Networks, n) {
 		return false
 	}
 	if s.Level != "" && !strings.EqualFold(s.Level, string(r.Level)) {
+		return false
+	}
+	if len(s.Cases) > 0 && !slices.ContainsFunc(cases, func(sc Scenario) bool { return slices.Contains(s.Cases, sc.Case) }) {
 		return false
 	}
 	return len(s.Requirements) == 0 || slices.Contains(s.Requirements, r.ID)
@@ -171,6 +176,9 @@ type Report struct {
 	// Errors are harness errors of the run as a whole (configuration,
 	// preflight, reports): they make it exit 2.
 	Errors []string `json:"errors,omitempty"`
+	// Notes are what the harness did to the target before the first case
+	// (a reset, callback registrations).
+	Notes []string `json:"notes,omitempty"`
 	// MustFailed counts MUST requirements that failed on some network.
 	MustFailed int `json:"mustFailed"`
 	// Outcome is passed, failed, incomplete or error; ExitCode the CLI's.
@@ -285,11 +293,15 @@ func (out *Report) Recompute() {
 		}
 	}
 	total := Counts{}
-	for _, n := range sel.Networks {
+	networks := sel.Networks
+	if len(out.Scenarios) == 0 && len(out.Errors) > 0 {
+		networks = nil // the run never reached a case: no verdict to give
+	}
+	for _, n := range networks {
 		c := Counts{}
 		for _, req := range requirements.ForNetwork(requirements.Network(n)) {
 			cases := byPair[req.ID+"/"+n]
-			scope := sel.inScope(req, n)
+			scope := sel.inScope(req, n, cases)
 			if !scope && !anyRan(cases) {
 				continue // neither asked for nor touched
 			}
@@ -376,6 +388,20 @@ func (out *Report) outcome() (string, int) {
 	}
 	if out.MustFailed > 0 {
 		return "failed", 1
+	}
+	if cs := out.Run.Selection.Cases; len(cs) > 0 {
+		// A rerun of some cases is judged by those cases.
+		outcome, code := "passed", 0
+		for _, sc := range out.Scenarios {
+			switch {
+			case !slices.Contains(cs, sc.Case):
+			case sc.Verdict == Failed:
+				return "failed", 1
+			case sc.Verdict == Skipped:
+				outcome, code = "incomplete", 1
+			}
+		}
+		return outcome, code
 	}
 	for _, r := range out.Requirements {
 		if r.InScope && r.Level == requirements.Must && (r.Verdict == Incomplete || r.Verdict == NotCovered) {

@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -28,6 +31,11 @@ const (
 	EnvRunID = "C2P_RUN_ID"
 	// EnvShard names a shard of a parallel run ("2/4").
 	EnvShard = "C2P_SHARD"
+	// EnvPreflightDone tells a shard that c2pconform already ran the
+	// run's preflight (clean check, reset, callback registration).
+	EnvPreflightDone = "C2P_PREFLIGHT_DONE"
+	// EnvList asks a dry run to write the selected cases to this file.
+	EnvList = "C2P_LIST"
 	// EnvDefect names a deliberate issuer defect for the harness's own
 	// mutation tests (bundled target only). Never set it for a real run.
 	EnvDefect = "C2P_DEFECT"
@@ -61,19 +69,25 @@ func Run() RunInfo { return runInfo }
 // could not start.
 func Install() {
 	var mark uint64
-	ginkgo.BeforeSuite(func() {
-		runInfo = newRunInfo()
-		if err := CheckCatalog(); err != nil {
-			ginkgo.Fail("requirement labels are wrong:\n" + err.Error())
+	ginkgo.SynchronizedBeforeSuite(func(ctx ginkgo.SpecContext) []byte {
+		// Once per run (process 1): the whole preflight of an external
+		// target, unless c2pconform did it before starting the shards.
+		cfg := setUp()
+		if cfg.Target == "external" && os.Getenv(EnvPreflightDone) == "" {
+			t, _ := External(cfg)
+			pf, err := RunPreflight(ctx, t, cfg, true, cfg.ResetSimulator)
+			notes = pf.Notes
+			if err != nil {
+				ginkgo.Fail("preflight: " + pan.RedactText(err.Error()))
+			}
 		}
-		cfg, err := LoadConfig("")
-		config = cfg
-		runInfo.Target, runInfo.Seed = cfg.Target, cfg.Seed
-		runInfo.Selection = cfg.selection()
-		if err != nil {
-			ginkgo.Fail("configuration: " + err.Error())
-		}
+		return nil
+	}, func(ctx ginkgo.SpecContext, _ []byte) {
+		// Every process: its own target, and what the simulator and the
+		// driver say about themselves.
+		cfg := setUp()
 		var t *Target
+		var err error
 		switch cfg.Target {
 		case "bundled":
 			t, err = Bundled(BundledOptions{Networks: cfg.Networks, Settings: cfg.Settings, Seed: cfg.Seed, Defect: runInfo.Defect})
@@ -83,12 +97,17 @@ func Install() {
 		if err != nil {
 			ginkgo.Fail("starting the " + cfg.Target + " target: " + err.Error())
 		}
+		ginkgo.DeferCleanup(t.Close)
+		pf, err := RunPreflight(ctx, t, cfg, false, false)
+		runInfo.SUT, runInfo.Simulator = pf.SUT, pf.Simulator
+		if err != nil {
+			ginkgo.Fail("preflight: " + pan.RedactText(err.Error()))
+		}
 		t.Driver.OnBroken = HarnessFailure
 		currentMu.Lock()
 		current = t
 		currentMu.Unlock()
-		ginkgo.DeferCleanup(t.Close)
-	})
+	}, ginkgo.NodeTimeout(2*time.Minute))
 	ginkgo.BeforeEach(func() {
 		t := Current()
 		if n := readLabels(ginkgo.CurrentSpecReport().Labels()).Network; n != "" && !t.UnderTest(n) {
@@ -99,6 +118,7 @@ func Install() {
 		if len(entries) == 1 {
 			mark = entries[0].Seq
 		}
+		caseMark.Store(mark)
 	})
 	ginkgo.AfterEach(func() {
 		if !ginkgo.CurrentSpecReport().Failed() {
@@ -112,11 +132,21 @@ func Install() {
 		ginkgo.AddReportEntry(evidenceEntry, pan.RedactText(string(b)), ginkgo.ReportEntryVisibilityNever)
 	})
 	ginkgo.ReportAfterSuite("c2psim conformance reports", func(r types.Report) {
+		if r.SuiteConfig.DryRun {
+			// Listing the cases (c2pconform shards a parallel run so): nothing ran.
+			if path := os.Getenv(EnvList); path != "" {
+				if err := writeCaseList(path, r); err != nil {
+					ginkgo.Fail("listing the cases: " + err.Error())
+				}
+			}
+			return
+		}
 		cfg := config
 		if cfg.Out == "" {
 			cfg = DefaultConfig()
 		}
 		rep := Build(r, runInfo)
+		rep.Notes = append(rep.Notes, notes...)
 		if err := Write(cfg.Out, rep); err != nil {
 			ginkgo.Fail(fmt.Sprintf("writing reports to %s: %v", cfg.Out, err))
 		}
@@ -129,6 +159,71 @@ func Install() {
 			}
 		}
 	})
+}
+
+var caseMark atomic.Uint64
+
+// CaseMark is the sequence number of the simulator's newest journal entry
+// when the current case began: its own exchanges come after it.
+func CaseMark() uint64 { return caseMark.Load() }
+
+// Process is this suite process's number: its shard in a parallel
+// c2pconform run, else ginkgo's parallel process. Scenarios put it in the
+// identifiers they make, so shards against one simulator never collide.
+func Process() int {
+	if s := os.Getenv(EnvShard); s != "" {
+		var i, n int
+		if _, err := fmt.Sscanf(s, "%d/%d", &i, &n); err == nil && i > 0 {
+			return i
+		}
+	}
+	return ginkgo.GinkgoParallelProcess()
+}
+
+// ListedCase is one case of a dry run's list.
+type ListedCase struct {
+	Case   string `json:"case"`
+	Serial bool   `json:"serial,omitempty"`
+}
+
+func writeCaseList(path string, r types.Report) error {
+	var out []ListedCase
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
+			continue
+		}
+		out = append(out, ListedCase{Case: readLabels(s.Labels()).Case, Serial: s.IsSerial})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+var (
+	setUpOnce sync.Once
+	notes     []string
+)
+
+// setUp loads the configuration and this run's identity once per process,
+// failing the suite (every problem at once) when either is wrong.
+func setUp() Config {
+	var err error
+	setUpOnce.Do(func() {
+		runInfo = newRunInfo()
+		var cfg Config
+		cfg, err = LoadConfig("")
+		config = cfg
+		runInfo.Target, runInfo.Seed = cfg.Target, cfg.Seed
+		runInfo.Selection = cfg.selection()
+		runInfo.ConfigDigest = cfg.Digest()
+		err = errors.Join(CheckCatalog(), err)
+	})
+	if err != nil {
+		ginkgo.Fail("the suite cannot start:\n" + err.Error())
+	}
+	return config
 }
 
 func newRunInfo() RunInfo {

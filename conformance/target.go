@@ -98,9 +98,10 @@ func Bundled(o BundledOptions) (*Target, error) {
 		sim.Close()
 		return nil, err
 	}
+	logs := driver.NewLogBuffer(0)
 	opts = append(opts, client.WithPollInterval(20*time.Millisecond),
 		client.WithRetryPolicy(client.RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}),
-		client.WithLogger(slog.New(slog.DiscardHandler)))
+		client.WithLogger(slog.New(logs)))
 	iss, err := client.New(opts...)
 	if err != nil {
 		simSrv.Close()
@@ -109,16 +110,25 @@ func Bundled(o BundledOptions) (*Target, error) {
 	}
 	sink := &client.MemorySink{}
 	mux := http.NewServeMux()
-	mux.Handle("/driver/", http.StripPrefix("/driver", driver.New(iss, sink, nil)))
-	mux.Handle("/callbacks/", http.StripPrefix("/callbacks", iss.CallbackHandler(nil, sink)))
-	issuerSrv := httptest.NewServer(mux)
+	issuerSrv := httptest.NewUnstartedServer(mux)
+	issuerSrv.Start()
+	// The bundled issuer chooses its own identifiers at the networks, as a
+	// real issuer does: the cases find its exchanges through the networkIds
+	// it reports, never by assuming the harness's refs.
+	info := driver.Info{Name: "c2psim bundled issuer client", Version: simulator.Version, Vendor: "c2psim", Callbacks: map[client.Network]string{}}
+	dopts := []driver.Option{driver.WithOwnIDs(), driver.WithLogs(logs)}
 	for _, n := range networks {
 		// Networks call back only where the bundled adapter can answer.
 		if decodesCallbacks(iss, n) {
-			_ = sim.SetCallbackTarget(n, simulator.CallbackTarget{URL: issuerSrv.URL + "/callbacks/" + n,
-				RetrySchedule: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}, Timeout: 2 * time.Second})
+			info.Callbacks[client.Network(n)] = issuerSrv.URL + "/callbacks/" + n
+			_ = sim.SetCallbackTarget(n, simulator.CallbackTarget{URL: info.Callbacks[client.Network(n)], RetrySchedule: CallbackRetries, Timeout: CallbackTimeout})
+		}
+		if reg, _ := LookupNetwork(n); reg.Owner != "" {
+			dopts = append(dopts, driver.WithOwner(client.Network(n), reg.Owner))
 		}
 	}
+	mux.Handle("/driver/", http.StripPrefix("/driver", driver.New(iss, sink, nil, append(dopts, driver.WithInfo(info))...)))
+	mux.Handle("/callbacks/", http.StripPrefix("/callbacks", iss.CallbackHandler(nil, sink)))
 	return &Target{
 		Name: "bundled", Networks: networks,
 		Driver:  &Driver{BaseURL: issuerSrv.URL + "/driver", HTTP: issuerSrv.Client()},

@@ -3,15 +3,22 @@
 // in its external mode, exactly as a user's own system would:
 //
 //	iss, _ := client.New(client.WithAdapter(visaAdapter))
-//	http.Handle("/driver/", http.StripPrefix("/driver", driver.New(iss, sink)))
+//	http.Handle("/driver/", http.StripPrefix("/driver", driver.New(iss, sink, nil,
+//		driver.WithInfo(driver.Info{Name: "acme issuer", Version: "1.4"}))))
 //
 // The driver remembers the cards it enrolled (by ref) so that suspend,
 // resume and delete need only the refs, and the operations it started so
-// that their outcome can be read or waited for.
+// that their outcome can be read or waited for. The harness's refs name the
+// consumer and card on the driver API only; with WithOwnIDs the issuer
+// chooses its own identifiers for the networks, as a real issuer does, and
+// every answer reports them (networkIds) so the harness can find the
+// exchanges.
 package driver
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +26,8 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,21 +41,83 @@ type Handler struct {
 	sink *client.MemorySink
 	log  *slog.Logger
 	mux  *http.ServeMux
+	opts options
 
 	mu        sync.Mutex
-	cards     map[string]client.Card     // consumerRef/cardRef
-	consumers map[string]client.Consumer // by ref
+	cards     map[string]client.Card     // harness consumerRef/cardRef → the issuer's card
+	consumers map[string]client.Consumer // harness ref → the issuer's consumer
 	ops       map[string]*client.Operation
+	harness   map[string]string // the issuer's consumer or consumer/card ref → the harness's
+	own       map[string]string // the harness's consumer or consumer/card ref → the issuer's
 }
+
+// Info is what GET /info tells the harness about the issuer system.
+type Info struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	Vendor  string `json:"vendor,omitempty"`
+	// Networks the issuer is integrated with; empty means every network its
+	// Issuer has an adapter for.
+	Networks []client.Network `json:"networks"`
+	// Callbacks are the URLs each network's calls reach the issuer at; the
+	// harness registers them with the simulator.
+	Callbacks map[client.Network]string `json:"callbacks,omitempty"`
+	// Logs says whether GET /logs serves the issuer's log lines.
+	Logs bool `json:"logs"`
+}
+
+type options struct {
+	info   Info
+	ownIDs bool
+	owners map[client.Network]string
+	logs   *LogBuffer
+}
+
+// Option configures a Handler.
+type Option func(*options)
+
+// WithInfo sets what GET /info answers.
+func WithInfo(i Info) Option { return func(o *options) { o.info = i } }
+
+// WithOwnIDs makes the issuer choose its own consumer and card identifiers
+// for the networks instead of using the harness's refs.
+func WithOwnIDs() Option { return func(o *options) { o.ownIDs = true } }
+
+// WithOwner names the issuer's own identifier at network n that consumer
+// identifiers are scoped by (Visa's externalConsumerIDOwnerBID), reported
+// in networkIds.owner.
+func WithOwner(n client.Network, id string) Option {
+	return func(o *options) {
+		if o.owners == nil {
+			o.owners = map[client.Network]string{}
+		}
+		o.owners[n] = id
+	}
+}
+
+// WithLogs serves the lines the issuer logged into b at GET /logs.
+func WithLogs(b *LogBuffer) Option { return func(o *options) { o.logs = b } }
 
 // New returns the driver for iss; sink is where the issuer's
 // CallbackHandler records network events (listed by GET /events).
-func New(iss *client.Issuer, sink *client.MemorySink, log *slog.Logger) *Handler {
+func New(iss *client.Issuer, sink *client.MemorySink, log *slog.Logger, opts ...Option) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{iss: iss, sink: sink, log: log, mux: http.NewServeMux(),
-		cards: map[string]client.Card{}, consumers: map[string]client.Consumer{}, ops: map[string]*client.Operation{}}
+		cards: map[string]client.Card{}, consumers: map[string]client.Consumer{}, ops: map[string]*client.Operation{}, harness: map[string]string{}, own: map[string]string{}}
+	for _, o := range opts {
+		o(&h.opts)
+	}
+	if h.opts.info.Name == "" {
+		h.opts.info.Name = "c2psim bundled issuer client"
+	}
+	if len(h.opts.info.Networks) == 0 {
+		h.opts.info.Networks = iss.Networks()
+	}
+	h.opts.info.Logs = h.opts.logs != nil
+	h.mux.HandleFunc("GET /info", h.info)
+	h.mux.HandleFunc("GET /logs", h.logLines)
 	h.mux.HandleFunc("POST /enrolments", h.enrol)
 	h.mux.HandleFunc("GET /enrolments", h.listEnrolments)
 	h.mux.HandleFunc("PUT /consumers/{consumerRef}", h.updateConsumer)
@@ -150,13 +221,130 @@ func fail(w http.ResponseWriter, err error) {
 	}
 }
 
-func (h *Handler) remember(op *client.Operation) *client.Operation {
+// networkIDs are the identifiers the issuer used at a network (the
+// contract's NetworkIds).
+type networkIDs struct {
+	Consumer string `json:"consumer,omitempty"`
+	Owner    string `json:"owner,omitempty"`
+	Card     string `json:"card,omitempty"`
+	Token    string `json:"token,omitempty"`
+}
+
+// operationOut is an Operation as the contract answers it: refs are the
+// harness's, networkIds the issuer's.
+type operationOut struct {
+	client.Operation
+	NetworkIDs networkIDs `json:"networkIds"`
+}
+
+// ownRef is the issuer's identifier for a harness ref: the ref itself, or
+// with WithOwnIDs one the issuer made up. The caller holds h.mu.
+func (h *Handler) ownRef(harnessKey string) string {
+	if !h.opts.ownIDs {
+		return lastSegment(harnessKey)
+	}
+	if own, ok := h.own[harnessKey]; ok {
+		return lastSegment(own)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	id := "iss" + hex.EncodeToString(b[:])
+	own := id
+	if parent, _, ok := strings.Cut(harnessKey, "/"); ok {
+		own = h.ownRef(parent) + "/" + id
+	}
+	h.harness[own], h.own[harnessKey] = harnessKey, own
+	return id
+}
+
+func lastSegment(s string) string {
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// adopt makes id the issuer's identifier for the harness's consumer ref,
+// unless the issuer already uses another one for it.
+func (h *Handler) adopt(harnessRef, id string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if own, ok := h.own[harnessRef]; ok && own != id {
+		return fmt.Errorf("consumer %s already has the identifier %s at the network, not %s", harnessRef, own, id)
+	}
+	h.own[harnessRef], h.harness[id] = id, harnessRef
+	return nil
+}
+
+// ownConsumer and ownCard translate the harness's refs.
+func (h *Handler) ownConsumer(ref string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ownRef(ref)
+}
+
+func (h *Handler) ownCard(consumerRef, cardRef string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ownRef(consumerRef + "/" + cardRef)
+}
+
+// harnessRefs translates the issuer's consumer (and card) ref back.
+func (h *Handler) harnessRefs(consumerRef, cardRef string) (string, string) {
+	if !h.opts.ownIDs {
+		return consumerRef, cardRef
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, k := consumerRef, cardRef
+	if hc, ok := h.harness[consumerRef]; ok {
+		c = hc
+	}
+	if cardRef != "" {
+		if hk, ok := h.harness[consumerRef+"/"+cardRef]; ok {
+			_, k, _ = strings.Cut(hk, "/")
+		}
+	}
+	return c, k
+}
+
+// out is op as the contract answers it.
+func (h *Handler) out(op *client.Operation) operationOut {
+	o := operationOut{Operation: *op}
+	o.NetworkIDs = networkIDs{Consumer: op.ConsumerRef, Owner: h.opts.owners[op.Network], Card: op.CardRef, Token: op.TokenRef}
+	o.ConsumerRef, o.CardRef = h.harnessRefs(op.ConsumerRef, op.CardRef)
+	return o
+}
+
+func (h *Handler) remember(op *client.Operation) operationOut {
+	h.mu.Lock()
 	if op.ID != "" {
 		h.ops[string(op.Network)+"/"+op.ID] = op
 	}
-	return op
+	h.mu.Unlock()
+	return h.out(op)
+}
+
+func (h *Handler) info(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, h.opts.info)
+}
+
+func (h *Handler) logLines(w http.ResponseWriter, r *http.Request) {
+	if h.opts.logs == nil {
+		writeError(w, http.StatusNotImplemented, "unsupported", "this issuer does not serve its log lines", nil)
+		return
+	}
+	var after uint64
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "validation", "after must be a line number", nil)
+			return
+		}
+		after = n
+	}
+	lines, next := h.opts.logs.After(after)
+	writeJSON(w, http.StatusOK, map[string]any{"lines": lines, "next": next})
 }
 
 func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
@@ -177,33 +365,60 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "validation", "card: "+err.Error(), nil)
 		return
 	}
+	harnessRef, harnessCard := in.Consumer.Ref, card.Ref
 	enrol := h.iss.EnrolCard
 	if in.Auto {
 		enrol = h.iss.AutoEnrolCard
 	}
 	if ex := in.Existing; ex != nil {
-		if ex.ConsumerID != in.Consumer.Ref {
-			writeError(w, http.StatusBadRequest, "validation", "existing.consumerId must be the consumer's ref: the bundled issuer uses its consumer refs as the network's consumer identifiers", nil)
+		// The network knows the consumer already, under the identifier the
+		// issuer gave it there: that is the issuer's identifier from now on.
+		if !h.opts.ownIDs && ex.ConsumerID != harnessRef {
+			writeError(w, http.StatusBadRequest, "validation", "existing.consumerId must be the consumer's ref: this driver uses its consumer refs as the network's consumer identifiers", nil)
 			return
+		}
+		if h.opts.ownIDs {
+			if err := h.adopt(harnessRef, ex.ConsumerID); err != nil {
+				writeError(w, http.StatusConflict, "conflict", err.Error(), nil)
+				return
+			}
 		}
 		enrol = func(ctx context.Context, c client.Consumer, card client.Card) (*client.Operation, error) {
 			return h.iss.EnrolExisting(ctx, c, card, ex.InstrumentRef)
 		}
 	}
-	op, err := enrol(r.Context(), in.Consumer, card)
+	c := in.Consumer
+	c.Ref = h.ownConsumer(harnessRef)
+	card.Ref = h.ownCard(harnessRef, harnessCard)
+	op, err := enrol(r.Context(), c, card)
 	if err != nil {
 		fail(w, err)
 		return
 	}
 	h.mu.Lock()
-	h.cards[in.Consumer.Ref+"/"+card.Ref] = card
-	h.consumers[in.Consumer.Ref] = in.Consumer
+	h.cards[harnessRef+"/"+harnessCard] = card
+	h.consumers[harnessRef] = c
 	h.mu.Unlock()
 	writeJSON(w, http.StatusOK, h.remember(op))
 }
 
 func (h *Handler) listEnrolments(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"enrolments": h.iss.Enrolments()})
+	type enrolmentOut struct {
+		client.Enrolment
+		NetworkIDs networkIDs `json:"networkIds"`
+	}
+	es := h.iss.Enrolments()
+	out := make([]enrolmentOut, len(es))
+	for i, e := range es {
+		out[i] = enrolmentOut{Enrolment: e, NetworkIDs: networkIDs{Consumer: e.ConsumerRef, Owner: h.opts.owners[e.Network], Card: e.CardRef, Token: e.TokenRef}}
+		out[i].ConsumerRef, out[i].CardRef = h.harnessRefs(e.ConsumerRef, e.CardRef)
+		if out[i].LastOp != nil {
+			cp := *out[i].LastOp
+			cp.ConsumerRef, cp.CardRef = h.harnessRefs(cp.ConsumerRef, cp.CardRef)
+			out[i].LastOp = &cp
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"enrolments": out})
 }
 
 func (h *Handler) updateConsumer(w http.ResponseWriter, r *http.Request) {
@@ -215,6 +430,8 @@ func (h *Handler) updateConsumer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "validation", "the body's ref differs from the path's consumerRef", nil)
 		return
 	}
+	harnessRef := c.Ref
+	c.Ref = h.ownConsumer(harnessRef)
 	ops, err := h.iss.UpdateConsumer(r.Context(), c)
 	if err != nil && len(ops) == 0 {
 		if errors.Is(err, client.ErrNotEnrolled) {
@@ -224,16 +441,14 @@ func (h *Handler) updateConsumer(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	out := []operationOut{}
 	for _, op := range ops {
-		h.remember(op)
+		out = append(out, h.remember(op))
 	}
 	h.mu.Lock()
-	h.consumers[c.Ref] = c
+	h.consumers[harnessRef] = c
 	h.mu.Unlock()
-	if ops == nil {
-		ops = []*client.Operation{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"operations": ops})
+	writeJSON(w, http.StatusOK, map[string]any{"operations": out})
 }
 
 func (h *Handler) knownCard(w http.ResponseWriter, r *http.Request) (client.Card, bool) {
@@ -247,7 +462,8 @@ func (h *Handler) knownCard(w http.ResponseWriter, r *http.Request) (client.Card
 }
 
 func (h *Handler) updateCard(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.knownCard(w, r); !ok {
+	known, ok := h.knownCard(w, r)
+	if !ok {
 		return
 	}
 	var in cardIn
@@ -259,13 +475,14 @@ func (h *Handler) updateCard(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "validation", fmt.Sprintf("card: %v (ref must match the path)", err), nil)
 		return
 	}
-	op, err := h.iss.UpdateCard(r.Context(), r.PathValue("consumerRef"), card)
+	card.Ref = known.Ref
+	op, err := h.iss.UpdateCard(r.Context(), h.ownConsumer(r.PathValue("consumerRef")), card)
 	if err != nil {
 		fail(w, err)
 		return
 	}
 	h.mu.Lock()
-	h.cards[r.PathValue("consumerRef")+"/"+card.Ref] = card
+	h.cards[r.PathValue("consumerRef")+"/"+r.PathValue("cardRef")] = card
 	h.mu.Unlock()
 	writeJSON(w, http.StatusOK, h.remember(op))
 }
@@ -284,8 +501,10 @@ func (h *Handler) replace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "validation", "replacement card: "+err.Error(), nil)
 		return
 	}
+	harnessRef, harnessCard := r.PathValue("consumerRef"), repl.Ref
+	repl.Ref = h.ownCard(harnessRef, harnessCard)
 	h.mu.Lock()
-	c := h.consumers[r.PathValue("consumerRef")]
+	c := h.consumers[harnessRef]
 	h.mu.Unlock()
 	op, err := h.iss.ReplaceCard(r.Context(), c, old, repl)
 	if err != nil {
@@ -293,7 +512,7 @@ func (h *Handler) replace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.mu.Lock()
-	h.cards[c.Ref+"/"+repl.Ref] = repl
+	h.cards[harnessRef+"/"+harnessCard] = repl
 	h.mu.Unlock()
 	writeJSON(w, http.StatusOK, h.remember(op))
 }
@@ -309,7 +528,7 @@ func (h *Handler) cardAction(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength != 0 && !decode(w, r, &in) {
 		return
 	}
-	act := client.CardAction{ConsumerRef: r.PathValue("consumerRef"), Card: card, Reason: in.Reason}
+	act := client.CardAction{ConsumerRef: h.ownConsumer(r.PathValue("consumerRef")), Card: card, Reason: in.Reason}
 	var op *client.Operation
 	var err error
 	switch r.PathValue("action") {
@@ -345,7 +564,7 @@ func (h *Handler) deleteConsumer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	op, err := h.iss.DeleteConsumer(r.Context(), n, r.PathValue("consumerRef"))
+	op, err := h.iss.DeleteConsumer(r.Context(), n, h.ownConsumer(r.PathValue("consumerRef")))
 	if err != nil {
 		fail(w, err)
 		return
@@ -358,10 +577,15 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := h.iss.GetProfile(r.Context(), n, r.PathValue("consumerRef"))
+	p, err := h.iss.GetProfile(r.Context(), n, h.ownConsumer(r.PathValue("consumerRef")))
 	if err != nil {
 		fail(w, err)
 		return
+	}
+	own := p.ConsumerRef
+	p.ConsumerRef, _ = h.harnessRefs(own, "")
+	for i := range p.Cards {
+		_, p.Cards[i].CardRef = h.harnessRefs(own, p.Cards[i].CardRef)
 	}
 	writeJSON(w, http.StatusOK, p)
 }
@@ -400,8 +624,7 @@ func (h *Handler) operation(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	h.remember(cur)
-	writeJSON(w, http.StatusOK, cur)
+	writeJSON(w, http.StatusOK, h.remember(cur))
 }
 
 func (h *Handler) events(w http.ResponseWriter, _ *http.Request) {

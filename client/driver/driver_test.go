@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +164,73 @@ func TestDriverErrors(t *testing.T) {
 	r := c.call("POST", "/enrolments", `{"consumer":`+consumer+`,"card":`+cardJSON("c2", "4111111111111111")+`}`, true)
 	if e := r.body["error"].(map[string]any); r.status != 502 || e["networkCode"] != "AUTHENTICATION_FAILED" {
 		t.Errorf("auth failure: %d %s", r.status, r.raw)
+	}
+}
+
+// With WithOwnIDs the issuer sends the networks identifiers of its own: the
+// harness's refs never reach the network, every answer reports the issuer's
+// identifiers in networkIds, and the harness's refs keep working on the
+// driver API.
+func TestDriverIssuerChoosesItsOwnIDs(t *testing.T) {
+	net := clienttest.New(client.Visa)
+	iss, _ := client.New(client.WithAdapter(net), client.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	c := newContract(t, driver.New(iss, &client.MemorySink{}, nil, driver.WithOwnIDs(), driver.WithOwner(client.Visa, "10000001")))
+
+	r := c.call("POST", "/enrolments", `{"consumer":`+consumer+`,"card":`+cardJSON("card-1", "4111111145551140")+`}`, true)
+	if r.status != 200 {
+		t.Fatalf("enrol: %d %s", r.status, r.raw)
+	}
+	ids, _ := r.body["networkIds"].(map[string]any)
+	own, _ := ids["consumer"].(string)
+	if own == "" || own == "cons-1" || ids["owner"] != "10000001" || ids["card"] == "card-1" || ids["card"] == "" {
+		t.Fatalf("networkIds = %v: the issuer's own identifiers, with the owner", ids)
+	}
+	if r.body["consumerRef"] != "cons-1" || r.body["cardRef"] != "card-1" {
+		t.Fatalf("answers name the harness's refs: %s", r.raw)
+	}
+	if net.CardStatus("cons-1", "card-1") != "" || net.CardStatus(own, ids["card"].(string)) == "" {
+		t.Fatal("the network saw the harness's refs instead of the issuer's")
+	}
+	if r = c.call("POST", "/enrolments", `{"consumer":`+consumer+`,"card":`+cardJSON("card-2", "4111111111111111")+`}`, true); r.body["networkIds"].(map[string]any)["consumer"] != own {
+		t.Fatalf("the second card went to another consumer: %s", r.raw)
+	}
+	if r = c.call("GET", "/networks/visa/consumers/cons-1/profile", "", true); r.status != 200 || r.body["consumerRef"] != "cons-1" || len(r.body["cards"].([]any)) != 2 {
+		t.Fatalf("profile by the harness's ref: %d %s", r.status, r.raw)
+	}
+	if r = c.call("POST", "/consumers/cons-1/cards/card-2/suspend", `{"reason":"LOST"}`, true); r.status != 200 || r.body["cardRef"] != "card-2" {
+		t.Fatalf("suspend by the harness's refs: %d %s", r.status, r.raw)
+	}
+	r = c.call("GET", "/enrolments", "", true)
+	for _, e := range r.body["enrolments"].([]any) {
+		m := e.(map[string]any)
+		if m["consumerRef"] != "cons-1" || m["networkIds"].(map[string]any)["consumer"] != own {
+			t.Fatalf("enrolments: %s", r.raw)
+		}
+	}
+}
+
+func TestDriverInfoAndLogs(t *testing.T) {
+	net := clienttest.New(client.Visa)
+	logs := driver.NewLogBuffer(2)
+	iss, _ := client.New(client.WithAdapter(net), client.WithLogger(slog.New(logs)), client.WithSleep(func(context.Context, time.Duration) error { return nil }))
+	c := newContract(t, driver.New(iss, nil, nil, driver.WithLogs(logs),
+		driver.WithInfo(driver.Info{Name: "acme", Version: "1.0", Callbacks: map[client.Network]string{client.Visa: "http://issuer.example/callbacks/visa"}})))
+	r := c.call("GET", "/info", "", true)
+	if r.status != 200 || r.body["name"] != "acme" || r.body["logs"] != true || len(r.body["networks"].([]any)) != 1 {
+		t.Fatalf("info: %d %s", r.status, r.raw)
+	}
+	c.call("POST", "/enrolments", `{"consumer":`+consumer+`,"card":`+cardJSON("card-1", "4111111145551140")+`}`, true)
+	r = c.call("GET", "/logs", "", true)
+	lines := r.body["lines"].([]any)
+	if r.status != 200 || len(lines) == 0 || len(lines) > 2 {
+		t.Fatalf("logs: %d %s", r.status, r.raw)
+	}
+	next := r.body["next"].(float64)
+	if r = c.call("GET", "/logs?after="+strconv.Itoa(int(next)), "", true); len(r.body["lines"].([]any)) != 0 {
+		t.Fatalf("lines after the last one: %s", r.raw)
+	}
+	plain := newContract(t, driver.New(iss, nil, nil))
+	if r = plain.call("GET", "/logs", "", true); r.status != 501 {
+		t.Fatalf("a driver without logs answers 501: %d", r.status)
 	}
 }

@@ -151,7 +151,7 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 			k.Expiry = tc.expiry
 			_, err := ax.Enrol(ctx, c, k)
 			de := steps.Refusal(err)
-			sent := calls(ctx, "enrolCard", ax.Key(c))
+			sent := ax.CardExchanges(ctx, k.PAN, "enrolCard")
 			if tc.local {
 				// An expired card: refused by American Express, or by the
 				// issuer itself without a call; either way once at most.

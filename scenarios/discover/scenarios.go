@@ -86,11 +86,12 @@ var _ = Describe("Discover Click to Pay", Label("discover"), func() {
 
 	It("surfaces an ineligible card as terminal and does not retry it", ds.Case("ineligible-terminal", req.C2PEnr09, req.C2PErr02), func(ctx SpecContext) {
 		c := ds.Consumer()
-		_, err := ds.Enrol(ctx, c, ds.Card(c, "k1", ds.TestCard(ctx, outcomeIneligible)))
+		k := ds.Card(c, "k1", ds.TestCard(ctx, outcomeIneligible))
+		_, err := ds.Enrol(ctx, c, k)
 		de := steps.Refusal(err)
 		Expect(de.NetworkCode).To(Equal("2003"), "the issuer must report Discover's code")
 		Expect(de.Retryable).To(BeFalse(), "code 2003 is terminal")
-		Expect(ds.Exchanges(ctx, c, "enrolConsumer")).To(HaveLen(1), "a terminal error was retried")
+		Expect(ds.CardExchanges(ctx, k.PAN, "enrolConsumer")).To(HaveLen(1), "a terminal error was retried")
 	})
 
 	It("suspends and resumes a card, then deletes it while keeping the other", ds.Case("suspend-resume-delete", req.C2PLcm05, req.C2PLcm03), func(ctx SpecContext) {

@@ -144,11 +144,12 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 
 	It("refuses an ineligible card up front as terminal and does not retry it", mc.Case("ineligible-terminal", req.C2PEnr09, req.C2PErr02), func(ctx SpecContext) {
 		c := mc.Consumer()
-		_, err := mc.Enrol(ctx, c, mc.Card(c, "k1", mc.TestCard(ctx, outcomeIneligible)))
+		bad := mc.Card(c, "k1", mc.TestCard(ctx, outcomeIneligible))
+		_, err := mc.Enrol(ctx, c, bad)
 		de := steps.Refusal(err)
 		Expect(de.NetworkCode).To(Equal("CARD_INELIGIBLE"), "the issuer must report Mastercard's reason")
 		Expect(de.Retryable).To(BeFalse(), "CARD_INELIGIBLE is terminal")
-		Expect(mc.Exchanges(ctx, c, "putCard")).To(HaveLen(1), "a terminal error was retried")
+		Expect(mc.CardExchanges(ctx, bad.PAN, "putCard")).To(HaveLen(1), "a terminal error was retried")
 
 		// An expired card is refused too: by the issuer before sending, or by
 		// Mastercard once, never retried.
@@ -157,7 +158,7 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 		k.Expiry = "2020-01"
 		_, err = mc.Enrol(ctx, expired, k)
 		steps.Refusal(err)
-		Expect(len(mc.Exchanges(ctx, expired, "putCard"))).To(BeNumerically("<=", 1), "an expired card was sent again")
+		Expect(len(mc.CardExchanges(ctx, k.PAN, "putCard"))).To(BeNumerically("<=", 1), "an expired card was sent again")
 	})
 
 	It("classifies each envelope: a throttled gateway call and a recoverable MDES error are retried", mc.Case("envelopes-classified", req.C2PErr01), func(ctx SpecContext) {
@@ -182,7 +183,7 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 		de := steps.Refusal(err)
 		Expect(de.HTTPStatus).To(Equal(http.StatusUnauthorized), "the issuer must report Mastercard's 401")
 		Expect(de.Retryable).To(BeFalse(), "a 401 is a configuration error")
-		Expect(mc.Exchanges(ctx, c, "putCard")).To(HaveLen(1), "a 401 was retried")
+		Expect(mc.CardExchanges(ctx, k.PAN, "putCard")).To(HaveLen(1), "a 401 was retried")
 	})
 
 	It("deletes a closed card's credential and keeps the consumer's other card", mc.Case("closed-card-deleted", req.C2PLcm03, req.C2PLcm07), func(ctx SpecContext) {

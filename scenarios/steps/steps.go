@@ -127,7 +127,7 @@ func (n *Net) address() client.Address {
 // chooses its own identifiers at the network).
 func (n *Net) Consumer(change ...func(*client.Consumer)) client.Consumer {
 	c := n.person()
-	c.Ref = fmt.Sprintf("%s-%s-p%d-c%d", strings.ToLower(n.ID.Prefix()), runToken(), GinkgoParallelProcess(), seq.Add(1))
+	c.Ref = fmt.Sprintf("%s-%s-p%d-c%d", strings.ToLower(n.ID.Prefix()), runToken(), conformance.Process(), seq.Add(1))
 	for _, f := range change {
 		f(&c)
 	}
@@ -209,7 +209,7 @@ func (n *Net) FreshNumber(ctx context.Context) string {
 		// BIN(6) · run digits · adjuster · process(1) · sequence(3)
 		run := fmt.Sprintf("%09d", runDigits()%1_000_000_000)
 		body := base[:6] + run[:len(base)-6-5]
-		tail := fmt.Sprintf("%d%03d", GinkgoParallelProcess()%10, s%1000)
+		tail := fmt.Sprintf("%d%03d", conformance.Process()%10, s%1000)
 		for d := byte('0'); d <= '9'; d++ {
 			cand := body + string(d) + tail
 			if pan.Luhn(cand) && !listed[cand] {
@@ -424,6 +424,21 @@ func (n *Net) Correlated(ctx context.Context, op string, dir journal.Direction, 
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+// CardExchanges are this case's requests to the network (of operation op,
+// every one when empty) that carried card number number, oldest first:
+// found by the card itself, so also for a request the issuer reported no
+// identifiers for (one the network refused).
+func (n *Net) CardExchanges(ctx context.Context, number, op string) []journal.Entry {
+	GinkgoHelper()
+	var out []journal.Entry
+	for _, e := range WithCard(n.Since(ctx, conformance.CaseMark(), journal.Inbound), number) {
+		if op == "" || e.OperationID == op {
+			out = append(out, e)
+		}
+	}
 	return out
 }
 

@@ -142,10 +142,11 @@ var _ = Describe("Visa data limits and security refusals", Label("visa"), func()
 		Expect(len(name)).To(BeNumerically("<=", 80), "nameOnCard longer than 80")
 
 		long := vi.Consumer(func(c *client.Consumer) { c.FirstName = strings.Repeat("A", 81) })
-		_, err := vi.Enrol(ctx, long, vi.NewCard(ctx, long, "k1"))
+		lk := vi.NewCard(ctx, long, "k1")
+		_, err := vi.Enrol(ctx, long, lk)
 		steps.Refusal(err)
 		// Either the issuer refused it before sending, or Visa did, naming the length rule.
-		for _, e := range vi.Exchanges(ctx, long, "enrollData") {
+		for _, e := range vi.CardExchanges(ctx, lk.PAN, "enrollData") {
 			Expect(e.Status).To(Equal(http.StatusBadRequest), "an 81-character first name was accepted by Visa")
 			Expect(e.ResponsePlain).To(ContainSubstring("VIDC-1002"), "Visa's refusal names the length rule")
 		}
@@ -158,7 +159,7 @@ var _ = Describe("Visa data limits and security refusals", Label("visa"), func()
 		_, err := vi.Enrol(ctx, c, k)
 		steps.Refusal(err)
 		// Either the issuer refused it before sending, or Visa did, naming the length rule.
-		for _, e := range vi.Exchanges(ctx, c, "enrollData") {
+		for _, e := range vi.CardExchanges(ctx, k.PAN, "enrollData") {
 			Expect(e.Status).To(Equal(http.StatusBadRequest), "a 33-character city was accepted by Visa")
 			Expect(e.ResponsePlain).To(ContainSubstring("VIDC-1002"), "Visa's refusal names the length rule")
 		}

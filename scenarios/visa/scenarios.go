@@ -119,11 +119,12 @@ var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
 
 	It("surfaces an expired card as a terminal failure and does not retry it", vi.Case("expired-card-terminal", req.C2PEnr09, req.C2PErr02), func(ctx SpecContext) {
 		c := vi.Consumer()
-		_, err := vi.Enrol(ctx, c, vi.Card(c, "k1", vi.TestCard(ctx, outcomeExpired)))
+		k := vi.Card(c, "k1", vi.TestCard(ctx, outcomeExpired))
+		_, err := vi.Enrol(ctx, c, k)
 		de := steps.Refusal(err)
 		Expect(de.NetworkCode).To(Equal("VIDC-2003"), "the issuer must report Visa's code")
 		Expect(de.Retryable).To(BeFalse(), "VIDC-2003 is terminal")
-		Expect(vi.Exchanges(ctx, c, "enrollData")).To(HaveLen(1), "a terminal error was retried")
+		Expect(vi.CardExchanges(ctx, k.PAN, "enrollData")).To(HaveLen(1), "a terminal error was retried")
 	})
 
 	It("refuses a card of another network up front", vi.Case("foreign-card-terminal", req.C2PEnr09), func(ctx SpecContext) {

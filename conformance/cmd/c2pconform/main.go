@@ -1,8 +1,10 @@
 // Command c2pconform runs the Click to Pay issuer conformance suites and
-// writes junit.xml, report.json and report.html.
+// writes junit.xml, report.json and report.html. The suites are compiled
+// in: the binary runs from any directory with nothing else installed.
 //
 //	c2pconform run [--config FILE] [--target bundled|external] [--network visa,...]
-//	               [--level must|should] [--requirement ID ...] [--out DIR] [--parallel N]
+//	               [--level must|should] [--requirement ID ...] [--case ID ...]
+//	               [--out DIR] [--parallel N] [--seed N] [--reset]
 //	c2pconform requirements [--network visa] [--format table|json|markdown]
 //	c2pconform report merge --out DIR report.json|DIR ...
 //	c2pconform config init
@@ -20,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -55,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runSuites(args[1:], stdout, stderr)
+	case childCommand:
+		return runChild(args[1:], stderr)
 	case "requirements":
 		return listRequirements(args[1:], stdout, stderr)
 	case "report":
@@ -77,7 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 const usage = `usage:
   c2pconform run [--config FILE] [--target bundled|external] [--network visa,...]
-                 [--level must|should] [--requirement ID,...] [--out DIR] [--parallel N]
+                 [--level must|should] [--requirement ID,...] [--case ID,...]
+                 [--out DIR] [--parallel N] [--seed N] [--reset]
   c2pconform requirements [--network visa,...] [--format table|json|markdown]
   c2pconform report merge --out DIR report.json|DIR ...
   c2pconform config init
@@ -123,88 +127,6 @@ func labelFilter(networks, reqs []string, level string) (string, error) {
 	return strings.Join(parts, " && "), nil
 }
 
-func runSuites(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", os.Getenv("C2P_CONFIG"), "JSON config file (see c2pconform config init)")
-	target := fs.String("target", "", "bundled or external (overrides the config)")
-	out := fs.String("out", "", "reports folder (overrides the config)")
-	level := fs.String("level", "", "must or should")
-	parallel := fs.Int("parallel", 1, "ginkgo processes (bundled target: each runs its own simulator)")
-	suiteDir := fs.String("suite", "", "the scenarios package directory (default: found from the working directory)")
-	var networks, reqs listFlag
-	fs.Var(&networks, "network", "networks under test, comma-separated")
-	fs.Var(&reqs, "requirement", "requirement IDs to run, repeatable or comma-separated")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := conformance.LoadConfig(*cfgPath)
-	if *target != "" {
-		cfg.Target = *target
-	}
-	if len(networks) > 0 {
-		cfg.Networks = networks
-	}
-	if *out != "" {
-		cfg.Out = *out
-	}
-	if *level != "" {
-		cfg.Level = *level
-	}
-	if len(reqs) > 0 {
-		cfg.Requirements = reqs
-	}
-	if err == nil {
-		err = cfg.Validate()
-	}
-	filter, ferr := labelFilter(cfg.Networks, reqs, *level)
-	if err := errors.Join(err, ferr); err != nil {
-		fmt.Fprintln(stderr, "c2pconform: configuration:", err)
-		return 2
-	}
-	dir := *suiteDir
-	if dir == "" {
-		if dir, err = findSuite(); err != nil {
-			fmt.Fprintln(stderr, "c2pconform:", err)
-			return 2
-		}
-	}
-	outDir, _ := filepath.Abs(cfg.Out)
-	_ = os.Remove(filepath.Join(outDir, "report.json"))
-	b, _ := json.Marshal(cfg)
-	cfgFile := filepath.Join(os.TempDir(), fmt.Sprintf("c2pconform-%d.json", os.Getpid()))
-	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
-		fmt.Fprintln(stderr, "c2pconform:", err)
-		return 2
-	}
-	defer os.Remove(cfgFile)
-	// Serial runs use go test; parallel ones the ginkgo CLI from the module's
-	// own ginkgo dependency, each process with its own bundled simulator.
-	goArgs := []string{"test", "-v", "-count=1", "-timeout=60m", "-run", "^TestConformance$", ".", "-args", "-ginkgo.v", "-ginkgo.fail-on-empty", "-ginkgo.no-color"}
-	if filter != "" {
-		goArgs = append(goArgs, "-ginkgo.label-filter="+filter)
-	}
-	if *parallel > 1 {
-		goArgs = []string{"run", "github.com/onsi/ginkgo/v2/ginkgo", "--procs", fmt.Sprint(*parallel), "-v", "--fail-on-empty", "--no-color", "--timeout=60m"}
-		if filter != "" {
-			goArgs = append(goArgs, "--label-filter", filter)
-		}
-		goArgs = append(goArgs, ".")
-	}
-	cmd := exec.Command("go", goArgs...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "C2P_CONFIG="+cfgFile, "C2P_OUT="+outDir, "C2P_TARGET=", "C2P_NETWORKS=")
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	fmt.Fprintf(stdout, "c2pconform: target %s, networks %v, filter %q\n", cfg.Target, cfg.Networks, filter)
-	_ = cmd.Run() // failures are read from the report; no report is a harness error
-	rep, err := conformance.ReadReport(outDir)
-	if err != nil {
-		fmt.Fprintln(stderr, "c2pconform: the suite wrote no report (harness or configuration error):", err)
-		return 2
-	}
-	return summarise(rep, outDir, stdout)
-}
-
 func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
 	fmt.Fprintf(w, "\n%d cases ran. Requirements by network (in the selection):\n", rep.Ran())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -234,22 +156,6 @@ func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
 	}
 	fmt.Fprintf(w, "reports: %s/{junit.xml,report.json,report.html}\noutcome: %s (exit %d)\n", outDir, rep.Outcome, rep.ExitCode)
 	return rep.ExitCode
-}
-
-// findSuite walks up from the working directory to the module holding the
-// scenarios package.
-func findSuite() (string, error) {
-	dir, _ := os.Getwd()
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/c2psim/c2psim") {
-			return filepath.Join(dir, "scenarios"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run c2pconform inside the c2psim module, or give --suite DIR")
-		}
-		dir = parent
-	}
 }
 
 func listRequirements(args []string, stdout, stderr io.Writer) int {

@@ -19,6 +19,7 @@ import (
 
 func init() {
 	conformance.RegisterNetwork(conformance.Network{ID: requirements.Amex,
+		Waits:          []string{"notificationDelay"},
 		EnrolOperation: "enrolCard",
 		ServerError:    conformance.Refusal{Status: 503, Code: "SERVICE_UNAVAILABLE"},
 		Validation:     conformance.Refusal{Status: 400, Code: "VALIDATION_ERROR"},

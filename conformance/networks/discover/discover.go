@@ -18,6 +18,7 @@ import (
 
 func init() {
 	conformance.RegisterNetwork(conformance.Network{ID: requirements.Discover,
+		Waits:          []string{"asyncDelay"},
 		EnrolOperation: "enrolConsumer",
 		ServerError:    conformance.Refusal{Status: 503, Code: "5000"},
 		Validation:     conformance.Refusal{Status: 400, Code: "2000"},

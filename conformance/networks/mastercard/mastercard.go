@@ -23,6 +23,7 @@ import (
 
 func init() {
 	conformance.RegisterNetwork(conformance.Network{ID: requirements.Mastercard,
+		Waits:          []string{"batchDelay"},
 		EnrolOperation: "putCard",
 		ServerError:    conformance.Refusal{Status: 503, Code: "UNAVAILABLE"},
 		Validation:     conformance.Refusal{Status: 400, Code: "INVALID_ARGUMENT"},

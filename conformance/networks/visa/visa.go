@@ -24,6 +24,7 @@ const BID = "10000001"
 
 func init() {
 	conformance.RegisterNetwork(conformance.Network{ID: requirements.Visa, Owner: BID,
+		Waits:          []string{"asyncDelay"},
 		EnrolOperation: "enrollData",
 		ServerError:    conformance.Refusal{Status: 503, Code: "VIDC-5000"},
 		Validation:     conformance.Refusal{Status: 400, Code: "VIDC-1001"},

@@ -1,14 +1,15 @@
 // Command driverd runs the bundled issuer client as a separate issuer
 // system in front of a running c2psim: it reads the sandbox credentials from
 // the simulator's admin API, serves openapi/driver.yaml at /driver and the
-// networks' callbacks at /callbacks/<network>, and registers that callback
-// URL with the simulator. The harness's external mode is tested against it.
+// networks' callbacks at /callbacks/<network>, and names those callback URLs
+// in GET /driver/info for the harness to register. With --own-ids the issuer
+// chooses its own consumer and card identifiers at the networks. The
+// harness's external mode is tested against it.
 //
-//	driverd --simulator http://127.0.0.1:8080 --addr 127.0.0.1:9090
+//	driverd --simulator http://127.0.0.1:8080 --addr 127.0.0.1:9090 [--own-ids]
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,6 +42,7 @@ func run() error {
 	simURL := flag.String("simulator", "", "base URL of the running c2psim")
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	networks := flag.String("networks", strings.Join(conformance.RegisteredNetworks(), ","), "networks to drive")
+	ownIDs := flag.Bool("own-ids", false, "choose the issuer's own consumer and card identifiers instead of the harness's refs")
 	flag.Parse()
 	if !strings.HasPrefix(*simURL, "http") {
 		return errors.New("--simulator http://host:port is required")
@@ -57,6 +59,8 @@ func run() error {
 	}
 	self := "http://" + ln.Addr().String()
 	var opts []client.Option
+	info := driver.Info{Name: "driverd (c2psim bundled issuer client)", Version: simulator.Version, Vendor: "c2psim", Callbacks: map[client.Network]string{}}
+	var dopts []driver.Option
 	for _, n := range strings.Split(*networks, ",") {
 		creds, err := ctl.Credentials(ctx, n)
 		if err != nil {
@@ -71,10 +75,17 @@ func run() error {
 			return fmt.Errorf("wiring %s: %w", n, err)
 		}
 		opts = append(opts, client.WithAdapter(a))
-		if err := setCallback(*simURL, n, self+"/callbacks/"+n); err != nil {
-			return err
+		info.Callbacks[client.Network(n)] = self + "/callbacks/" + n
+		if reg.Owner != "" {
+			dopts = append(dopts, driver.WithOwner(client.Network(n), reg.Owner))
 		}
 	}
+	if *ownIDs {
+		dopts = append(dopts, driver.WithOwnIDs())
+	}
+	logs := driver.NewLogBuffer(0)
+	opts = append(opts, client.WithLogger(slog.New(logs)))
+	dopts = append(dopts, driver.WithLogs(logs), driver.WithInfo(info))
 	opts = append(opts, client.WithPollInterval(20*time.Millisecond),
 		client.WithRetryPolicy(client.RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}))
 	iss, err := client.New(opts...)
@@ -84,7 +95,7 @@ func run() error {
 	sink := &client.MemorySink{}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	mux := http.NewServeMux()
-	mux.Handle("/driver/", http.StripPrefix("/driver", driver.New(iss, sink, log)))
+	mux.Handle("/driver/", http.StripPrefix("/driver", driver.New(iss, sink, log, dopts...)))
 	mux.Handle("/callbacks/", http.StripPrefix("/callbacks", iss.CallbackHandler(nil, sink)))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("driverd ready %s/driver\n", self)
@@ -113,21 +124,6 @@ func basePaths(simURL string) (map[string]string, error) {
 		out[i.ID] = i.BasePath
 	}
 	return out, nil
-}
-
-func setCallback(simURL, network, url string) error {
-	b, _ := json.Marshal(map[string]any{"url": url, "retrySchedule": []string{"50ms", "100ms"}, "timeout": "2s"})
-	req, _ := http.NewRequest(http.MethodPut, simURL+"/_admin/networks/"+network+"/callback", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(withAdminToken(req))
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("registering the %s callback URL: %d", network, resp.StatusCode)
-	}
-	return nil
 }
 
 // withAdminToken adds the simulator's admin token (C2PSIM_ADMIN_TOKEN), when

@@ -139,7 +139,8 @@ function instrument(k) {
 }
 
 function newOperation(id, kind, ref, cardRef, corr) {
-  const op = { id, kind, network: 'visa', status: 'PENDING', networkStatus: 'IN_PROGRESS', consumerRef: ref, correlationId: id, startedAt: now(), updatedAt: now() };
+  const op = { id, kind, network: 'visa', status: 'PENDING', networkStatus: 'IN_PROGRESS', consumerRef: ref, correlationId: id, startedAt: now(), updatedAt: now(),
+    networkIds: { consumer: ref, owner: BID } };
   if (cardRef) op.cardRef = cardRef;
   if (corr) op.correlationId = id;
   operations.set(id, op);
@@ -359,6 +360,9 @@ const notVisa = (res) => send(res, 400, { error: { code: 'validation', message: 
 
 async function onDriver(method, path, query, body, res) {
   let m;
+  if (method === 'GET' && path === '/info') {
+    return send(res, 200, { name: 'independent jose Visa issuer', vendor: 'c2psim interop', networks: ['visa'], callbacks: { visa: self + '/callbacks/visa' }, logs: false });
+  }
   if (method === 'POST' && path === '/enrolments') {
     if (body.card.network && body.card.network !== 'visa') return notVisa(res);
     if (body.existing) return send(res, 200, await enrolExisting(body.consumer, body.card, body.existing));
@@ -434,8 +438,9 @@ const server = http.createServer(async (req, res) => {
     fail(res, e);
   }
 });
+let self = '';
 server.listen(Number(listenPort), listenHost, async () => {
-  const self = `http://${listenHost}:${server.address().port}`;
+  self = `http://${listenHost}:${server.address().port}`;
   await admin('PUT', '/networks/visa/callback', { url: self + '/callbacks/visa', retrySchedule: ['50ms', '100ms'], timeout: '2s' });
   process.stdout.write(`jose-driver ready ${self}/driver\n`);
 });

@@ -1,0 +1,379 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/scenarios/suite"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+// childCommand runs the compiled-in suite in this process. c2pconform run
+// starts itself with it, once per shard, so that each shard's output passes
+// through the redactor and a crash cannot take the reports with it.
+const childCommand = "__suite"
+
+// shard is one child run: its label filter and whether it holds the cases
+// that must run alone.
+type shard struct {
+	filter string
+	serial bool
+}
+
+func runSuites(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", os.Getenv("C2P_CONFIG"), "JSON config file (see c2pconform config init)")
+	target := fs.String("target", "", "bundled or external (overrides the config)")
+	out := fs.String("out", "", "reports folder (overrides the config)")
+	level := fs.String("level", "", "must or should")
+	parallel := fs.Int("parallel", 1, "processes running cases at once (bundled target: each runs its own simulator)")
+	seed := fs.Int64("seed", 0, "ginkgo's seed for the order of cases (default: a new one, recorded in the reports)")
+	reset := fs.Bool("reset", false, "external target: reset the simulator first when an earlier run left it unclean")
+	var networks, reqs, cases listFlag
+	fs.Var(&networks, "network", "networks under test, comma-separated")
+	fs.Var(&reqs, "requirement", "requirement IDs to run, repeatable or comma-separated")
+	fs.Var(&cases, "case", "case IDs to run (VI.enrol-complete), repeatable or comma-separated")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := conformance.LoadConfig(*cfgPath)
+	if *target != "" {
+		cfg.Target = *target
+	}
+	if len(networks) > 0 {
+		cfg.Networks = networks
+	}
+	if *out != "" {
+		cfg.Out = *out
+	}
+	if *level != "" {
+		cfg.Level = *level
+	}
+	if len(reqs) > 0 {
+		cfg.Requirements = reqs
+	}
+	if *reset {
+		cfg.ResetSimulator = true
+	}
+	if err == nil {
+		err = cfg.Validate()
+	}
+	filter, ferr := labelFilter(cfg.Networks, reqs, cfg.Level)
+	if ferr == nil && len(cases) > 0 {
+		filter, ferr = withCases(filter, cases)
+	}
+	outDir, _ := filepath.Abs(cfg.Out)
+	run := conformance.RunInfo{ID: newRunID(), Version: simulator.Version, Target: cfg.Target, Seed: cfg.Seed, ConfigDigest: cfg.Digest(),
+		Selection: conformance.Selection{Networks: cfg.Networks, Level: strings.ToLower(cfg.Level), Requirements: cfg.Requirements, Cases: cases, LabelFilter: filter}}
+	if len(run.Selection.Networks) == 0 {
+		run.Selection.Networks = conformance.RegisteredNetworks()
+	}
+	if err := errors.Join(err, ferr); err != nil {
+		return runError(outDir, run, "configuration: "+err.Error(), stdout, stderr)
+	}
+	ginkgoSeed := *seed
+	if ginkgoSeed == 0 {
+		n, _ := rand.Int(rand.Reader, big.NewInt(1<<31))
+		ginkgoSeed = n.Int64() + 1
+	}
+	fmt.Fprintf(stdout, "c2pconform %s: target %s, networks %s, filter %q, run %s, seed %d\n", simulator.Version, cfg.Target,
+		strings.Join(run.Selection.Networks, ","), filter, run.ID, ginkgoSeed)
+
+	// The run's preflight happens once, here, before any shard starts: the
+	// shards then share a clean simulator with the callbacks registered.
+	env := []string{conformance.EnvRunID + "=" + run.ID, "C2P_TARGET=", "C2P_NETWORKS=", "C2P_OUT="}
+	if cfg.Target == "external" {
+		t, _ := conformance.External(cfg)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		pf, err := conformance.RunPreflight(ctx, t, cfg, true, cfg.ResetSimulator)
+		cancel()
+		for _, n := range pf.Notes {
+			fmt.Fprintln(stdout, "c2pconform:", n)
+		}
+		if err != nil {
+			return runError(outDir, run, "preflight: "+err.Error(), stdout, stderr)
+		}
+		env = append(env, conformance.EnvPreflightDone+"=1")
+	}
+	cfgFile, err := os.CreateTemp("", "c2pconform-*.json")
+	if err != nil {
+		return runError(outDir, run, "writing the shards' configuration: "+err.Error(), stdout, stderr)
+	}
+	defer os.Remove(cfgFile.Name())
+	b, _ := json.Marshal(cfg)
+	_, _ = cfgFile.Write(b)
+	_ = cfgFile.Close()
+	env = append(env, "C2P_CONFIG="+cfgFile.Name())
+
+	shards := []shard{{filter: filter}}
+	if *parallel > 1 {
+		if shards, err = partition(filter, *parallel, env, ginkgoSeed); err != nil {
+			return runError(outDir, run, "listing the cases: "+err.Error(), stdout, stderr)
+		}
+	}
+	work, err := os.MkdirTemp("", "c2pconform-shards-")
+	if err != nil {
+		return runError(outDir, run, err.Error(), stdout, stderr)
+	}
+	defer os.RemoveAll(work)
+	reports, problems := runShards(shards, work, env, ginkgoSeed, stdout)
+	rep, warnings, err := conformance.Merge(reports)
+	if err != nil {
+		return runError(outDir, run, "merging the shards: "+err.Error(), stdout, stderr)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "c2pconform:", w)
+	}
+	rep.Errors = append(rep.Errors, problems...)
+	rep.Run.Selection = run.Selection
+	rep.Run.Shard = ""
+	if len(shards) > 1 {
+		rep.Run.Shard = fmt.Sprintf("%d shards", len(shards))
+	}
+	for i, sc := range rep.Scenarios {
+		if sc.Verdict == conformance.Skipped && strings.HasPrefix(sc.Reason, "not selected by the label filter") {
+			rep.Scenarios[i].Reason = "not selected by the label filter " + filter
+		}
+	}
+	rep.Recompute()
+	if err := conformance.Write(outDir, rep); err != nil {
+		fmt.Fprintln(stderr, "c2pconform: writing the reports:", err)
+		return 2
+	}
+	return summarise(rep, outDir, stdout)
+}
+
+// runError writes reports that say why the run could not be judged (a CI
+// dashboard shows them too), prints the reason and exits 2.
+func runError(outDir string, run conformance.RunInfo, msg string, stdout, stderr io.Writer) int {
+	now := time.Now()
+	run.Started, run.Finished = now, now
+	rep := &conformance.Report{Format: conformance.ReportFormat, Run: run, Errors: []string{pan.RedactText(msg)}}
+	rep.Recompute()
+	fmt.Fprintln(stderr, "c2pconform:", pan.RedactText(msg))
+	if outDir != "" {
+		if err := conformance.Write(outDir, rep); err != nil {
+			fmt.Fprintln(stderr, "c2pconform: writing the reports:", err)
+			return 2
+		}
+	}
+	return summarise(rep, outDir, stdout)
+}
+
+// partition lists the selected cases with a dry run and deals them into n
+// shards; the cases marked Serial form a last shard of their own.
+func partition(filter string, n int, env []string, seed int64) ([]shard, error) {
+	list, err := os.CreateTemp("", "c2pconform-cases-*.json")
+	if err != nil {
+		return nil, err
+	}
+	_ = list.Close()
+	defer os.Remove(list.Name())
+	cmd, err := child(filter, seed, true)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Env = append(append(os.Environ(), env...), conformance.EnvList+"="+list.Name())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("%v: %s", err, pan.RedactText(string(out)))
+	}
+	b, err := os.ReadFile(list.Name())
+	if err != nil {
+		return nil, err
+	}
+	var cases []conformance.ListedCase
+	if err := json.Unmarshal(b, &cases); err != nil {
+		return nil, err
+	}
+	groups := make([][]string, n)
+	var serial []string
+	i := 0
+	for _, c := range cases {
+		if c.Serial {
+			serial = append(serial, c.Case)
+			continue
+		}
+		groups[i%n] = append(groups[i%n], c.Case)
+		i++
+	}
+	var out []shard
+	for _, g := range groups {
+		if len(g) > 0 {
+			f, _ := withCases(filter, g)
+			out = append(out, shard{filter: f})
+		}
+	}
+	if len(serial) > 0 {
+		f, _ := withCases(filter, serial)
+		out = append(out, shard{filter: f, serial: true})
+	}
+	if len(out) == 0 {
+		out = []shard{{filter: filter}} // nothing selected: one shard says so
+	}
+	return out, nil
+}
+
+// withCases narrows a label filter to some case IDs.
+func withCases(filter string, cases []string) (string, error) {
+	var parts []string
+	for _, c := range cases {
+		if strings.ContainsAny(c, "&|!,()/ ") || !strings.Contains(c, ".") {
+			return "", fmt.Errorf("case %q: want an ID such as VI.enrol-complete", c)
+		}
+		parts = append(parts, "case:"+c)
+	}
+	f := "(" + strings.Join(parts, " || ") + ")"
+	if filter != "" {
+		f = "(" + filter + ") && " + f
+	}
+	return f, nil
+}
+
+// runShards runs the shards (the serial one last, alone) and returns their
+// reports; a shard that wrote none is a harness error.
+func runShards(shards []shard, work string, env []string, seed int64, stdout io.Writer) ([]*conformance.Report, []string) {
+	reports := make([]*conformance.Report, len(shards))
+	problems := make([]string, len(shards))
+	var out sync.Mutex
+	runOne := func(i int) {
+		s := shards[i]
+		dir := filepath.Join(work, fmt.Sprint(i+1))
+		cmd, err := child(s.filter, seed, false)
+		if err != nil {
+			problems[i] = err.Error()
+			return
+		}
+		cmd.Env = append(append(os.Environ(), env...), "C2P_OUT="+dir)
+		prefix := ""
+		if len(shards) > 1 {
+			prefix = fmt.Sprintf("[%d/%d] ", i+1, len(shards))
+			cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d/%d", conformance.EnvShard, i+1, len(shards)))
+		}
+		pr, pw := io.Pipe()
+		cmd.Stdout, cmd.Stderr = pw, pw
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			redactLines(pr, stdout, &out, prefix)
+		}()
+		runErr := cmd.Run()
+		_ = pw.Close()
+		<-done
+		r, err := conformance.ReadReport(dir)
+		if err != nil {
+			problems[i] = fmt.Sprintf("shard %d wrote no report (%v; the process ended: %v)", i+1, err, runErr)
+			return
+		}
+		reports[i] = r
+	}
+	var wg sync.WaitGroup
+	for i, s := range shards {
+		if s.serial {
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); runOne(i) }()
+	}
+	wg.Wait()
+	for i, s := range shards {
+		if s.serial {
+			runOne(i)
+		}
+	}
+	var got []*conformance.Report
+	var errs []string
+	for i := range shards {
+		if reports[i] != nil {
+			got = append(got, reports[i])
+		}
+		if problems[i] != "" {
+			errs = append(errs, problems[i])
+		}
+	}
+	if len(got) == 0 {
+		// Nothing to merge: an empty shard carries the errors.
+		got = []*conformance.Report{{Format: conformance.ReportFormat}}
+	}
+	return got, errs
+}
+
+// redactLines copies r to w line by line, each line's card numbers masked:
+// every line c2pconform prints is redacted, whatever a case printed.
+func redactLines(r io.Reader, w io.Writer, mu *sync.Mutex, prefix string) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		line := pan.RedactText(sc.Text())
+		mu.Lock()
+		fmt.Fprintln(w, prefix+line)
+		mu.Unlock()
+	}
+	_, _ = io.Copy(io.Discard, r)
+}
+
+// child is this binary running one shard of the suite.
+func child(filter string, seed int64, dryRun bool) (*exec.Cmd, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding this program to start its shards: %w", err)
+	}
+	args := []string{childCommand, "--seed", fmt.Sprint(seed)}
+	if filter != "" {
+		args = append(args, "--label-filter", filter)
+	}
+	if dryRun {
+		args = append(args, "--dry-run")
+	}
+	return exec.Command(self, args...), nil
+}
+
+// runChild runs the compiled-in suite in this process (one shard).
+func runChild(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet(childCommand, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	filter := fs.String("label-filter", "", "ginkgo label filter")
+	seed := fs.Int64("seed", 1, "ginkgo seed")
+	dry := fs.Bool("dry-run", false, "list the cases without running them")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	sc, rc := types.NewDefaultSuiteConfig(), types.NewDefaultReporterConfig()
+	sc.LabelFilter, sc.RandomSeed, sc.DryRun, sc.Timeout = *filter, *seed, *dry, 60*time.Minute
+	rc.NoColor, rc.Verbose = true, !*dry
+	if *dry {
+		rc.Succinct = true
+	}
+	var t testingT
+	suite.Run(&t, sc, rc)
+	return 0 // the reports carry the verdicts
+}
+
+// testingT is what ginkgo needs of a testing.T outside go test.
+type testingT struct{ failed bool }
+
+func (t *testingT) Fail() { t.failed = true }
+
+func newRunID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
