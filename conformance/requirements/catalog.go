@@ -82,7 +82,7 @@ var (
 	// C2PErr03: backoff grows.
 	C2PErr03 = rule(Requirement{ID: "C2P-ERR-03", Area: Errors, Level: Should,
 		Title: "Retries back off: each wait is longer than the one before, up to a bound",
-		Check: "three refusals in a row: each of the three waits exceeds the one before by at least a quarter, and none exceeds 30 s"})
+		Check: "three refusals in a row: each of the issuer's three waits is longer than the one before, the third at least twice the first, none above 30 s"})
 	// C2PErr04: unknown fields are tolerated.
 	C2PErr04 = rule(Requirement{ID: "C2P-ERR-04", Area: Errors, Level: Must,
 		Title: "Answers carrying fields or enum values the issuer does not know are tolerated"})

@@ -25,13 +25,16 @@ import (
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-// Backoff judgement: over three retries each wait must exceed the one
-// before by growth (a quarter), and none may exceed bound. A retry policy
-// with ±20% jitter doubling its delay grows by at least a third; a
-// constant or shrinking one never reaches a quarter, so no issuer passes by
-// chance.
+// Backoff judgement over three retries, on the issuer's idle time between
+// an answer and its next attempt (the network's own processing left out):
+// each wait must be longer than the one before, the third at least
+// doubling the first, and none above bound. A policy that doubles its
+// delay passes even jittered by ±20% with 80 ms of overhead per request
+// (the third wait is then at least 2.2 times the first); a constant policy,
+// even jittered by ±20%, never reaches a doubling (1.5 at most), nor does a
+// shrinking one: no wrong issuer passes by chance.
 const (
-	growth = 1.25
+	growth = 2.0
 	bound  = 30 * time.Second
 )
 
@@ -133,15 +136,17 @@ func shared(n *steps.Net, net conformance.Network) {
 		Expect(len(attempts)).To(BeNumerically(">=", 4), "three refused attempts, then the accepted one")
 		var waits []time.Duration
 		for i := 1; i < 4; i++ {
-			waits = append(waits, attempts[i].Time.Sub(attempts[i-1].Time))
+			answered := attempts[i-1].Time.Add(time.Duration(attempts[i-1].LatencyMillis * float64(time.Millisecond)))
+			waits = append(waits, attempts[i].Time.Sub(answered))
 		}
 		for i, w := range waits {
 			Expect(w).To(BeNumerically("<=", bound), "wait %d (%s) exceeds the %s bound", i+1, w, bound)
 			if i > 0 {
-				Expect(float64(w)).To(BeNumerically(">=", growth*float64(waits[i-1])),
-					"the waits between retries do not grow (%s): each must be at least %.2f times the one before", fmtWaits(waits), growth)
+				Expect(w).To(BeNumerically(">", waits[i-1]), "the waits between retries do not grow (%s): each must be longer than the one before", fmtWaits(waits))
 			}
 		}
+		Expect(float64(waits[2])).To(BeNumerically(">=", growth*float64(waits[0])),
+			"the waits between retries do not back off (%s): the third must be at least %.0f times the first", fmtWaits(waits), growth)
 	})
 
 	It("tolerates fields it does not know in the network's answers", n.Case("unknown-fields-tolerated", req.C2PErr04), func(ctx SpecContext) {
