@@ -288,10 +288,10 @@ type targetJSON struct {
 func toTargetJSON(t CallbackTarget) targetJSON {
 	out := targetJSON{URL: t.URL, RetrySchedule: []string{}, InsecureSkipVerify: t.InsecureSkipVerify}
 	for _, d := range t.RetrySchedule {
-		out.RetrySchedule = append(out.RetrySchedule, d.String())
+		out.RetrySchedule = append(out.RetrySchedule, fault.FormatDuration(d))
 	}
 	if t.Timeout > 0 {
-		out.Timeout = t.Timeout.String()
+		out.Timeout = fault.FormatDuration(t.Timeout)
 	}
 	return out
 }

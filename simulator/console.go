@@ -4,15 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
-
-	"github.com/getkin/kin-openapi/openapi3filter"
 )
-
-// Body decoders are process-global in kin-openapi; every one c2psim needs
-// beyond the library's defaults is registered here, in one place.
-func init() {
-	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
-}
 
 //go:embed console.html
 var consoleHTML []byte

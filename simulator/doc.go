@@ -6,13 +6,15 @@
 //     router; the documents' servers are rewritten to relative base paths, so
 //     "https://sandbox.api.visa.com/visaIdCredential/v1" is served at
 //     "/visa/visaIdCredential/v1");
-//   - a bounded body (413), the plugin's authentication before anything else
-//     reads the request (401/403; Request.SignedURLs gives signature
-//     verifiers the URL as received and without the mount prefix), then
-//     validation of media type (415), JSON syntax and schema (400, every
-//     problem named, unknown fields included), without writing defaults into
-//     the request; a key repeated in one JSON object, in a clear body or a
-//     decrypted one, is a 400 naming it for every network (RuleDuplicateKey);
+//   - a bounded body (413, at once for a declared Content-Length past the
+//     limit), the plugin's authentication before anything else reads the
+//     request (401/403; Request.SignedURLs gives signature verifiers the URL
+//     as received and without the mount prefix), then validation of media
+//     type (415), JSON syntax and schema (400, every problem named, unknown
+//     fields included, in form bodies too), without writing defaults into
+//     the request; a key repeated in one JSON object, or a string that is
+//     not UTF-8, in a clear body or a decrypted one, is a 400 naming it for
+//     every network (RuleDuplicateKey, RuleUTF8);
 //   - the operation's Decode (decryption, Request.CheckPlaintext against the
 //     operation's plaintext schema), fault rules, the operation's Handle, the
 //     unknown field of ERR-04 where the network asks for it

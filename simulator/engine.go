@@ -171,10 +171,13 @@ func (x *exchange) run() {
 	x.req.Spec, x.req.Document = op.spec, op.doc
 	x.entry.OperationID = x.req.OperationID
 
-	// 2. Body, bounded: 413 past the limit, before anything parses it.
-	body, err := readBounded(r.Body, m.sim.maxBody)
+	// 2. Body, bounded: 413 past the limit, before anything parses it (at
+	// once for a declared length past it: nothing is read, no 100 Continue
+	// is sent, and the connection closes after the answer).
+	body, err := readBounded(r, m.sim.maxBody)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
+			x.w.Header().Set("Connection", "close")
 			x.fail(Errorf(http.StatusRequestEntityTooLarge, KindTooLarge, "request body is larger than the %d byte limit", m.sim.maxBody), "")
 			return
 		}
@@ -271,6 +274,8 @@ func (x *exchange) applyFault(rule *fault.Rule) bool {
 		case <-t.C:
 		case <-x.req.HTTP.Context().Done():
 			t.Stop()
+		case <-x.m.sim.draining:
+			t.Stop() // shutting down: answer now
 		}
 	}
 	if rule.Drop {
@@ -491,11 +496,14 @@ const MaxValidatedBody = 256 << 10
 
 var errTooLarge = errors.New("body too large")
 
-func readBounded(r io.Reader, max int64) ([]byte, error) {
-	if r == nil {
+func readBounded(r *http.Request, max int64) ([]byte, error) {
+	if r.Body == nil {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if r.ContentLength > max {
+		return nil, errTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
 		return nil, err
 	}

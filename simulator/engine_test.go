@@ -127,6 +127,8 @@ func TestPipelineRejectsBadRequestsBeforeHandlers(t *testing.T) {
 		{"path parameter", "GET", "/art/api/v1/art/xyz", "", "", key, 400, []string{"artId"}},
 		{"duplicate key", "POST", "/art/api/v1/art", "application/json", `{"binRange":518600,"artUri":"https://cdn.example/a.png","binRange":"518600"}`, key,
 			400, []string{"/binRange", `"binRange"`, "more than once", "duplicateKey"}},
+		{"invalid UTF-8", "POST", "/art/api/v1/art", "application/json", "{\"binRange\":\"518600\",\"artUri\":\"https://cdn.example/\xff.png\"}", key,
+			400, []string{"/artUri", "not valid UTF-8", "RFC 8259"}},
 		{"bad fault header", "POST", "/art/api/v1/art", "application/json", goodBody, append([]string{"X-C2PSim-Fault", "colour=red"}, key...), 400, []string{"colour"}},
 	}
 	for _, tc := range cases {

@@ -51,3 +51,21 @@ func TestFaultRulesThatCanNeverMatchAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// Durations come back in the admin document's own format (its patterns
+// allow one unit: "90s", never "1m30s" or "5m0s"); strict mode fails the
+// test on any answer that breaks the document.
+func TestAdminDurationsKeepTheDocumentFormat(t *testing.T) {
+	srv := start(t, &artNet{})
+	r := do(t, srv, "POST", "/_admin/faults", "application/json", `{"network":"art","latency":"90s","ttl":"300s"}`)
+	if r.status != 201 || r.body["ttl"] != "5m" || r.body["latency"] != "90s" {
+		t.Fatalf("fault rule = %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "GET", "/_admin/faults", "", ""); !strings.Contains(r.raw, `"ttl":"5m"`) {
+		t.Fatalf("listed rule: %s", r.raw)
+	}
+	r = do(t, srv, "PUT", "/_admin/networks/art/callback", "application/json", `{"url":"http://127.0.0.1:9/","retrySchedule":["1.5s","2m"],"timeout":"90s"}`)
+	if r.status != 200 || !strings.Contains(r.raw, `"retrySchedule":["1500ms","2m"]`) || r.body["timeout"] != "90s" {
+		t.Fatalf("callback target = %d %s", r.status, r.raw)
+	}
+}

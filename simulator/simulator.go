@@ -100,6 +100,9 @@ type Simulator struct {
 	admin    *mounted
 	mux      *http.ServeMux
 
+	draining  chan struct{} // closed by Drain
+	drainOnce sync.Once
+
 	findingsMu sync.Mutex
 	findings   []string
 
@@ -127,6 +130,7 @@ func New(opts Options) (*Simulator, error) {
 		maxBody:        opts.MaxBodyBytes,
 		journalBodyMax: opts.JournalBodyMax,
 		byID:           map[string]*mounted{},
+		draining:       make(chan struct{}),
 		callbacks:      map[string]CallbackTarget{},
 		callbackPolicy: callbackPolicy{allow: opts.CallbackNetworks},
 	}
@@ -462,6 +466,11 @@ func (s *Simulator) Reset(ctx context.Context) error {
 // Close drops pending tasks and enqueued callbacks, and waits for running
 // tasks and deliveries to return.
 func (s *Simulator) Close() { s.sched.close() }
+
+// Drain prepares for shutdown while requests are still running: injected
+// latency ends at once, so those requests answer instead of being cut off.
+// Call it before http.Server.Shutdown; it may be called more than once.
+func (s *Simulator) Drain() { s.drainOnce.Do(func() { close(s.draining) }) }
 
 // RegisterCredentials registers credentials a user supplies for a network,
 // reporting every one the network refuses.

@@ -107,6 +107,9 @@ func (x *exchange) validateRequest() *Error {
 			if err := decodeJSON(body, &decoded); err != nil {
 				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
 			}
+			if uerr := invalidUTF8Error(body, "body"); uerr != nil {
+				return uerr
+			}
 			if derr := duplicateKeyError(body, "body"); derr != nil {
 				return derr
 			}
@@ -299,6 +302,9 @@ func checkPlaintext(doc *openapi3.T, s *openapi3.Schema, payload []byte) *Error 
 	var v any
 	if err := decodeJSON(payload, &v); err != nil {
 		return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "decrypted payload is not valid JSON: " + jsonSyntaxError(payload)}
+	}
+	if uerr := invalidUTF8Error(payload, "encrypted payload"); uerr != nil {
+		return uerr
 	}
 	if derr := duplicateKeyError(payload, "encrypted payload"); derr != nil {
 		return derr

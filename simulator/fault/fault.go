@@ -58,7 +58,7 @@ func (r *Rule) Describe() string {
 		parts = append(parts, "code="+r.Code)
 	}
 	if r.Latency > 0 {
-		parts = append(parts, "latency="+time.Duration(r.Latency).String())
+		parts = append(parts, "latency="+FormatDuration(time.Duration(r.Latency)))
 	}
 	if r.Drop {
 		parts = append(parts, "drop")
@@ -286,10 +286,32 @@ func (r *Rule) redact() {
 	r.Message, r.Code = pan.RedactText(r.Message), pan.RedactText(r.Code)
 }
 
-// Duration is a time.Duration that reads and writes JSON as "250ms".
+// Duration is a time.Duration that reads JSON as any Go duration ("1m30s")
+// and writes it in one unit, as the admin document's pattern says ("90s").
 type Duration time.Duration
 
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(FormatDuration(time.Duration(d)))
+}
+
+// FormatDuration writes d as a number and one unit, h, m, s or ms: the
+// largest that divides it exactly ("5m", "90s", "250ms"), milliseconds
+// with a fraction below one ("0.5ms"). time.ParseDuration reads it back
+// exactly; time.Duration.String's "5m0s" fits no such pattern.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
+		if d%u.unit == 0 {
+			return strconv.FormatInt(int64(d/u.unit), 10) + u.name
+		}
+	}
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + "ms"
+}
 
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string

@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -86,4 +87,20 @@ func FuzzParseHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFormatDurationFitsTheAdminPattern(t *testing.T) {
+	pattern := regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ms|s|m|h)$`)
+	for d, want := range map[time.Duration]string{
+		5 * time.Minute: "5m", 90 * time.Second: "90s", 250 * time.Millisecond: "250ms", 2 * time.Hour: "2h",
+		1500 * time.Millisecond: "1500ms", 500 * time.Microsecond: "0.5ms", time.Nanosecond: "0.000001ms", 0: "0s",
+	} {
+		got := FormatDuration(d)
+		if got != want || !pattern.MatchString(got) {
+			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)
+		}
+		if back, err := time.ParseDuration(got); err != nil || back != d {
+			t.Errorf("%q reads back as %s, %v", got, back, err)
+		}
+	}
 }

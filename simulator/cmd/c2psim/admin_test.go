@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -124,5 +126,54 @@ func TestAdminOptionsForListenAddresses(t *testing.T) {
 	}
 	if _, err := parseCallbackAllow([]string{"10.0.0.0/8", "192.0.2.1", "private", "nope", "1.2.3.4/99"}); err == nil || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "1.2.3.4/99") {
 		t.Errorf("bad --callback-allow values: %v", err)
+	}
+}
+
+// A request still running when the process is told to stop is answered
+// (its injected latency ends), and the process exits cleanly.
+func TestShutdownDrainsRunningRequests(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--networks", "amex", "--log-level", "warn", "--shutdown-timeout", "10m",
+			"--spec", "cardart=" + filepath.Join("..", "..", "..", "openapi", "examples", "card-art.yaml")}, io.Discard, io.Discard, ready)
+	}()
+	base := <-ready
+	rule, err := http.Post(base+"/_admin/faults", "application/json", strings.NewReader(`{"network":"cardart","latency":"5m"}`))
+	if err != nil || rule.StatusCode != 201 {
+		t.Fatalf("fault rule: %v %v", rule, err)
+	}
+	rule.Body.Close()
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(base+"/cardart/api/v1/art", "application/json", strings.NewReader(`{"binRange":"518600","artUri":"https://x/a.png"}`))
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	// The request is running once the rule has matched it.
+	for {
+		resp, err := http.Get(base + "/_admin/faults")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), `"hits":1`) {
+			break
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if status := <-answered; status != 201 {
+		t.Fatalf("the running request got %d, want its answer (201)", status)
 	}
 }

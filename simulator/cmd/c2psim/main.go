@@ -9,7 +9,10 @@
 //	c2psim --addr 0.0.0.0:8080 --admin-host c2psim   # in a container: the admin token is generated and printed
 //
 // Every flag can also be set by an environment variable (C2PSIM_ADDR,
-// C2PSIM_SEED, ...). Ctrl-C shuts down gracefully: in-flight requests finish.
+// C2PSIM_SEED, ...). Ctrl-C (SIGINT) or SIGTERM shuts down gracefully:
+// requests still running finish, injected latency ending at once, for up to
+// --shutdown-timeout (C2PSIM_SHUTDOWN_TIMEOUT, default 15s), and the process
+// exits 0; a second Ctrl-C stops at once.
 package main
 
 import (
@@ -24,6 +27,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -87,7 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(&c.adminOrigins, "admin-origin", "an origin (scheme://host:port) whose pages may write to the admin API (repeatable; env C2PSIM_ADMIN_ORIGINS, comma-separated)")
 	c.callbackAllow = envList("C2PSIM_CALLBACK_ALLOW")
 	fs.Var(&c.callbackAllow, "callback-allow", "a private address range callbacks may reach (CIDR, an address, or \"private\" for all of them; repeatable; env C2PSIM_CALLBACK_ALLOW, comma-separated)")
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on shutdown")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("C2PSIM_SHUTDOWN_TIMEOUT", 15*time.Second), "on SIGINT or SIGTERM, how long requests still running may take to finish before they are cut off (env C2PSIM_SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -112,6 +117,15 @@ func envList(key string) listFlag {
 		}
 	}
 	return l
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(key); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
 }
 
 func envInt(key string, def int64) int64 {
@@ -255,22 +269,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 
 	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	var serveFailed error
 	select {
 	case err := <-serveErr:
 		if !errors.Is(err, http.ErrServerClosed) {
-			return err
+			serveFailed = err
 		}
 	case <-sigCtx.Done():
 	}
-	logger.Info("shutting down: letting in-flight requests finish", "timeout", c.shutdownTimeout)
+	// Graceful drain: listeners close, requests still running finish
+	// (injected latency ends at once), up to --shutdown-timeout; a second
+	// signal ends the process at once.
+	stop()
+	logger.Info("shutting down: letting in-flight requests finish (interrupt again to stop at once)", "timeout", c.shutdownTimeout)
+	sim.Drain()
 	shutCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 	defer cancel()
+	var wg sync.WaitGroup
+	var cut atomic.Bool
 	for _, s := range servers {
-		if err := s.Shutdown(shutCtx); err != nil {
-			return fmt.Errorf("shutting down: %w", err)
-		}
+		wg.Go(func() {
+			if err := s.Shutdown(shutCtx); err != nil {
+				cut.Store(true)
+				_ = s.Close()
+			}
+		})
 	}
-	return nil
+	wg.Wait()
+	if cut.Load() {
+		logger.Warn("requests still running after the shutdown timeout were cut off", "timeout", c.shutdownTimeout)
+	}
+	return serveFailed
 }
 
 func newServer(h http.Handler, logger *slog.Logger) *http.Server {

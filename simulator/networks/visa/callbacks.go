@@ -66,7 +66,7 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 	case TriggerRegisterInOtherProduct:
 		return n.registerInOtherProduct(ctx, str)
 	default:
-		return nil, fmt.Errorf("visa has no trigger %q (known: %s)", name, strings.Join(n.Triggers(), ", "))
+		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "visa has no trigger %q (known: %s)", name, strings.Join(n.Triggers(), ", "))
 	}
 	forged := false
 	switch sig := str("signature", ""); sig {
@@ -74,11 +74,11 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 	case "forged":
 		forged = true
 	default:
-		return nil, fmt.Errorf("signature must be valid or forged, got %q", sig)
+		return nil, triggerInput("signature must be valid or forged, got %q", sig)
 	}
 	last4, err := triggerLast4(str("accountNumber", ""), str("panLast4", ""))
 	if err != nil {
-		return nil, err
+		return nil, triggerInput("%v", err)
 	}
 	id := str("enrollmentID", n.env.IDs.UUID())
 	plain, err := json.Marshal(map[string]any{
@@ -95,7 +95,7 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 		return nil, err
 	}
 	if verr := n.env.ValidateSchema(CallbackSpec, "EnrollmentAttemptPlaintext", plain); verr != nil {
-		return nil, fmt.Errorf("trigger params: %v", verr.Summary())
+		return nil, triggerInput("trigger params: %v", pan.RedactText(verr.Summary()))
 	}
 	n.credMu.RLock()
 	sealer := notification.Sealer{SignKey: n.signKey, SignKeyID: n.signKeyID, EncKey: n.clientPub, EncKeyID: n.keyID}
@@ -119,6 +119,12 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 		return nil, err
 	}
 	return map[string]any{"enrollmentID": id, "status": res.Status, "attempts": res.Attempts, "findings": res.Findings}, nil
+}
+
+// triggerInput is the 400 for trigger parameters that cannot make a call
+// (the admin API answers other trigger errors 502: the issuer's side failed).
+func triggerInput(format string, args ...any) error {
+	return simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, format, args...)
 }
 
 // triggerLast4 picks the card of an enrolment attempt: the last 4 digits of
@@ -152,7 +158,7 @@ func triggerLast4(accountNumber, panLast4 string) (string, error) {
 func (n *Network) triggerApproval(ctx context.Context, accountNumber, encryption string) (map[string]any, error) {
 	p, err := pan.Parse(accountNumber)
 	if err != nil || !strings.HasPrefix(p.Reveal(), "4") {
-		return nil, fmt.Errorf("approveProvisioning needs accountNumber, a Visa card number (got %s)", pan.Mask(accountNumber))
+		return nil, triggerInput("approveProvisioning needs accountNumber, a Visa card number (got %s)", pan.Mask(accountNumber))
 	}
 	opt := approvalOptions{}
 	switch encryption {
@@ -162,7 +168,7 @@ func (n *Network) triggerApproval(ctx context.Context, accountNumber, encryption
 	case "foreignSecret":
 		opt.secret = "a-shared-secret-this-project-never-had"
 	default:
-		return nil, fmt.Errorf("encryption must be valid, stale or foreignSecret, got %q", encryption)
+		return nil, triggerInput("encryption must be valid, stale or foreignSecret, got %q", encryption)
 	}
 	pi := paymentInstrument{Type: "CARD", AccountNumber: p.Reveal(), NameOnCard: "Ada Lovelace", ExpirationDate: n.now().AddDate(3, 0, 0).Format("2006-01")}
 	tokenRef := "DNITHE" + strings.ToUpper(n.env.IDs.Hex(10))
@@ -325,11 +331,11 @@ func (n *Network) registerInOtherProduct(ctx context.Context, str func(k, def st
 	}
 	plain, _ := json.Marshal(info)
 	if verr := n.env.ValidateSchema(Spec, "ConsumerInformation", plain); verr != nil {
-		return nil, fmt.Errorf("trigger params: %v", pan.RedactText(verr.Summary()))
+		return nil, triggerInput("trigger params: %v", pan.RedactText(verr.Summary()))
 	}
 	productCode := str("product", "ALIAS_DIRECTORY")
 	if productCode == productClickToPay {
-		return nil, fmt.Errorf("product must be another Visa product than CLICK_TO_PAY (Click to Pay enrolment goes through enrollData)")
+		return nil, triggerInput("product must be another Visa product than CLICK_TO_PAY (Click to Pay enrolment goes through enrollData)")
 	}
 	reg := registration{Key: consumerKey(info.ExternalConsumerIDOwnerBID, info.ExternalConsumerID), Product: productCode, Info: info, Instruments: []card{}}
 	out := map[string]any{"externalConsumerID": info.ExternalConsumerID, "externalConsumerIDOwnerBID": info.ExternalConsumerIDOwnerBID, "product": productCode}
@@ -339,11 +345,11 @@ func (n *Network) registerInOtherProduct(ctx context.Context, str func(k, def st
 			BillingAddress: json.RawMessage(`{"addressLine1":"1000 Market Street","city":"San Francisco","state":"CA","postalCode":"94105","country":"USA"}`)}
 		b, _ := json.Marshal(pi)
 		if verr := n.env.ValidateSchema(Spec, "PaymentInstrument", b); verr != nil {
-			return nil, fmt.Errorf("trigger params: %v", pan.RedactText(verr.Summary()))
+			return nil, triggerInput("trigger params: %v", pan.RedactText(verr.Summary()))
 		}
 		p, err := pan.Parse(acct)
 		if err != nil || !strings.HasPrefix(p.Reveal(), "4") {
-			return nil, fmt.Errorf("accountNumber must be a Visa card number (got %s)", pan.Mask(acct))
+			return nil, triggerInput("accountNumber must be a Visa card number (got %s)", pan.Mask(acct))
 		}
 		k := card{AccountNumber: acct, NameOnCard: pi.NameOnCard, ExpirationDate: pi.ExpirationDate, BillingAddress: pi.BillingAddress,
 			Status: "ACTIVE", ReferenceID: instrumentReference(acct)}
