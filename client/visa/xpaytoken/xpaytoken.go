@@ -84,13 +84,20 @@ type Verifier struct {
 	Secrets func(apiKey string) (secret string, ok bool)
 	Window  time.Duration // accepted clock skew either way; default 5 minutes
 	Now     func() time.Time
-	// StripPrefixes are path prefixes a client may or may not have included
-	// in its resource path (the simulator's "/visa" mount): both forms verify.
-	StripPrefixes []string
 }
 
 // Verify checks req's token against its body and returns the API key.
 func (v *Verifier) Verify(req *http.Request, body []byte) (string, error) {
+	return v.VerifyAny(req, []*url.URL{req.URL}, body)
+}
+
+// VerifyAny is Verify for a request the client may have addressed under any
+// of several URLs (a server reachable under a path prefix and without it):
+// the token must match the resource path and query of one of urls.
+func (v *Verifier) VerifyAny(req *http.Request, urls []*url.URL, body []byte) (string, error) {
+	if len(urls) == 0 {
+		return "", errors.New("xpaytoken: VerifyAny needs at least one URL")
+	}
 	h := req.Header.Get(Header)
 	if h == "" {
 		return "", ErrMissing
@@ -120,25 +127,15 @@ func (v *Verifier) Verify(req *http.Request, body []byte) (string, error) {
 	}
 	ts := strconv.FormatInt(p.Timestamp.Unix(), 10)
 	want, _ := hex.DecodeString(p.MAC)
-	for _, path := range v.candidatePaths(req.URL.Path) {
-		for _, q := range candidateQueries(req.URL.RawQuery) {
-			got, _ := hex.DecodeString(mac(secret, ts, path, q, body))
+	for _, u := range urls {
+		for _, q := range candidateQueries(u.RawQuery) {
+			got, _ := hex.DecodeString(mac(secret, ts, u.Path, q, body))
 			if hmac.Equal(got, want) {
 				return apiKey, nil
 			}
 		}
 	}
 	return "", ErrMismatch
-}
-
-func (v *Verifier) candidatePaths(p string) []string {
-	out := []string{p}
-	for _, pre := range v.StripPrefixes {
-		if rest, ok := strings.CutPrefix(p, pre); ok && rest != p {
-			out = append(out, rest)
-		}
-	}
-	return out
 }
 
 // candidateQueries accepts the query exactly as sent and in sorted order, as

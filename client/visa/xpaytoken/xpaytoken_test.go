@@ -3,6 +3,7 @@ package xpaytoken
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -24,9 +25,8 @@ func TestTokenVector(t *testing.T) {
 
 func verifier() *Verifier {
 	return &Verifier{
-		Secrets:       func(k string) (string, bool) { return "SECRET", k == "KEY" },
-		Now:           func() time.Time { return t0.Add(30 * time.Second) },
-		StripPrefixes: []string{"/visa"},
+		Secrets: func(k string) (string, bool) { return "SECRET", k == "KEY" },
+		Now:     func() time.Time { return t0.Add(30 * time.Second) },
 	}
 }
 
@@ -42,10 +42,17 @@ func TestVerify(t *testing.T) {
 	if key, err := verifier().Verify(req, []byte(body)); err != nil || key != "KEY" {
 		t.Fatalf("Verify = %q, %v", key, err)
 	}
-	// A client that signs the production resource path (without the mount prefix) verifies too.
+	// A server reachable under a prefix and without it (the simulator's
+	// /visa mount) verifies a client that signed the production resource
+	// path, given both URLs.
 	req2, _ := http.NewRequest("POST", "http://127.0.0.1:8080/visa/visaIdCredential/v1/enrollData?apikey=KEY", nil)
 	req2.Header.Set(Header, Token("SECRET", t0, "visaIdCredential/v1/enrollData", "apikey=KEY", []byte(body)))
-	if _, err := verifier().Verify(req2, []byte(body)); err != nil {
+	if _, err := verifier().Verify(req2, []byte(body)); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("the production path form against the prefixed URL alone: %v", err)
+	}
+	bare := *req2.URL
+	bare.Path = "/visaIdCredential/v1/enrollData"
+	if _, err := verifier().VerifyAny(req2, []*url.URL{req2.URL, &bare}, []byte(body)); err != nil {
 		t.Fatalf("production path form: %v", err)
 	}
 	cases := []struct {

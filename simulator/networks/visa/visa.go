@@ -247,10 +247,9 @@ func (n *Network) Setup(env *simulator.Env) error {
 	}
 	n.clientCerts = []*x509.Certificate{n.sandboxCert.cert}
 	n.verifier = &xpaytoken.Verifier{
-		Secrets:       n.secretFor,
-		Window:        xPayTokenWindowSetting.Get(env.Settings),
-		Now:           env.Clock.Now,
-		StripPrefixes: []string{"/" + ID},
+		Secrets: n.secretFor,
+		Window:  xPayTokenWindowSetting.Get(env.Settings),
+		Now:     env.Clock.Now,
 	}
 	return nil
 }
@@ -289,7 +288,7 @@ func (n *Network) Authenticate(req *simulator.Request) error {
 	case token != "" && (authz != "" || cert != nil):
 		return authError(codeCredentialWrong, "the request carries more than one authentication method: send X-Pay-Token, or two-way SSL (client certificate with HTTP Basic user ID and password), not both")
 	case token != "":
-		key, err := n.verifier.Verify(r, req.Body)
+		key, err := n.verifier.VerifyAny(r, req.SignedURLs(), req.Body)
 		if err != nil {
 			return authError(codeTokenInvalid, "Token validation failed: %v", err)
 		}
