@@ -66,7 +66,9 @@ func jsonSyntaxError(b []byte) string {
 // every error, the direction (none for plaintexts), and JSON Schema 2020-12
 // for OpenAPI 3.1 documents.
 func schemaOptions(doc *openapi3.T, direction ...openapi3.SchemaValidationOption) []openapi3.SchemaValidationOption {
-	opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors()}, direction...)
+	opts := make([]openapi3.SchemaValidationOption, 0, 3)
+	opts = append(opts, openapi3.MultiErrors())
+	opts = append(opts, direction...)
 	if doc != nil && doc.IsOpenAPI31OrLater() {
 		opts = append(opts, openapi3.EnableJSONSchema2020())
 	}
