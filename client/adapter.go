@@ -31,6 +31,16 @@ type BatchEnroller interface {
 	EnrolBatch(ctx context.Context, c Consumer, card Card) (*Operation, error)
 }
 
+// PushProvisioner pushes a card into the network's Click to Pay from the
+// issuer's own app or website ("Add to Click to Pay"): the network confirms
+// its Click to Pay wallet takes the card's account range, the issuer pushes
+// the card to it, and the wallet's enrolment follows (tokenised like any
+// other). A network without issuer push provisioning lacks it; the
+// enrolment channel (Enroller) remains.
+type PushProvisioner interface {
+	PushCard(ctx context.Context, c Consumer, card Card) (*Operation, error)
+}
+
 // ConsumerUpdater replaces a consumer's data (full replacement, DAT-06).
 type ConsumerUpdater interface {
 	UpdateConsumer(ctx context.Context, c Consumer) (*Operation, error)

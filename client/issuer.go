@@ -183,6 +183,15 @@ func (i *Issuer) EnrolCard(ctx context.Context, c Consumer, card Card) (*Operati
 	return i.enrol(ctx, c, card, false)
 }
 
+// PushCard enrols a card the cardholder chose to add to Click to Pay in the
+// issuer's app ("Add to Click to Pay"), through the network's push
+// provisioning (a PushProvisioner adapter): the enrolment is recorded and
+// followed like EnrolCard's. A network without push provisioning is
+// ErrUnsupported; use EnrolCard there.
+func (i *Issuer) PushCard(ctx context.Context, c Consumer, card Card) (*Operation, error) {
+	return i.enrolWith(ctx, c, card, enrolPush)
+}
+
 // AutoEnrolCard is EnrolCard for automatic (portfolio, batch) enrolment: a
 // card whose enrolment was opted out is never re-enrolled this way (LCM-08).
 // Where the network has a bulk channel (a BatchEnroller adapter) the card
@@ -191,7 +200,24 @@ func (i *Issuer) AutoEnrolCard(ctx context.Context, c Consumer, card Card) (*Ope
 	return i.enrol(ctx, c, card, true)
 }
 
+// enrolMode is how a card is enrolled.
+type enrolMode int
+
+const (
+	enrolDirect enrolMode = iota // the enrolment API
+	enrolAuto                    // automatic: the bulk channel where there is one
+	enrolPush                    // the cardholder's push from the issuer's app
+)
+
 func (i *Issuer) enrol(ctx context.Context, c Consumer, card Card, auto bool) (*Operation, error) {
+	if auto {
+		return i.enrolWith(ctx, c, card, enrolAuto)
+	}
+	return i.enrolWith(ctx, c, card, enrolDirect)
+}
+
+func (i *Issuer) enrolWith(ctx context.Context, c Consumer, card Card, mode enrolMode) (*Operation, error) {
+	auto := mode == enrolAuto
 	if err := errors.Join(c.Validate(), card.Validate()); err != nil {
 		return nil, fmt.Errorf("enrolling card %s: %w: %w", card.PAN, ErrValidation, err)
 	}
@@ -202,6 +228,12 @@ func (i *Issuer) enrol(ctx context.Context, c Consumer, card Card, auto bool) (*
 	e, err := capability[Enroller](i, n)
 	if err != nil {
 		return nil, fmt.Errorf("enrolling card: %w", err)
+	}
+	var push PushProvisioner
+	if mode == enrolPush {
+		if push, err = capability[PushProvisioner](i, n); err != nil {
+			return nil, fmt.Errorf("pushing card %s: %w", card.Ref, err)
+		}
 	}
 	k := key(n, card.Ref)
 	i.mu.Lock()
@@ -221,7 +253,9 @@ func (i *Issuer) enrol(ctx context.Context, c Consumer, card Card, auto bool) (*
 	op, err := i.call(ctx, n, c.Ref, "enrolling card "+card.Ref, func(ctx context.Context, attempt int) (*Operation, error) {
 		var op *Operation
 		var err error
-		if b, ok := i.adapters[n].(BatchEnroller); ok && auto {
+		if push != nil {
+			op, err = push.PushCard(ctx, c, card)
+		} else if b, ok := i.adapters[n].(BatchEnroller); ok && auto {
 			op, err = b.EnrolBatch(ctx, c, card)
 		} else if known {
 			op, err = e.AddCard(ctx, c.Ref, card)

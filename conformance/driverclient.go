@@ -217,6 +217,12 @@ func (d *Driver) Enrol(ctx context.Context, corr string, c client.Consumer, card
 	return d.operation(ctx, http.MethodPost, "/enrolments", corr, map[string]any{"consumer": c, "card": card, "auto": auto})
 }
 
+// Push asks the issuer to push a card into Click to Pay from its app ("Add
+// to Click to Pay"), through the network's push provisioning.
+func (d *Driver) Push(ctx context.Context, corr string, c client.Consumer, card CardJSON) (*Operation, error) {
+	return d.operation(ctx, http.MethodPost, "/enrolments", corr, map[string]any{"consumer": c, "card": card, "push": true})
+}
+
 // EnrolExisting asks the issuer to enrol a card for a consumer the network
 // already knows, under consumerID, from another of its products; a
 // non-empty instrumentRef names the network's registered instrument instead

@@ -352,6 +352,7 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 		Consumer client.Consumer `json:"consumer"`
 		Card     cardIn          `json:"card"`
 		Auto     bool            `json:"auto"`
+		Push     bool            `json:"push"`
 		Existing *struct {
 			ConsumerID    string `json:"consumerId"`
 			InstrumentRef string `json:"instrumentRef"`
@@ -369,6 +370,9 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 	enrol := h.iss.EnrolCard
 	if in.Auto {
 		enrol = h.iss.AutoEnrolCard
+	}
+	if in.Push {
+		enrol = h.iss.PushCard
 	}
 	if ex := in.Existing; ex != nil {
 		// The network knows the consumer already, under the identifier the

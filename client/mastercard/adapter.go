@@ -45,6 +45,10 @@ type Config struct {
 	// issuer's system in MDES Customer Service's AuditInfo; defaults name
 	// an automated issuer system.
 	AuditUserID, AuditUserName, AuditOrganization string
+	// PrivacyNoticeURL and TermsURL are the Click to Pay privacy notice and
+	// terms the consumer accepted (complianceSettings); defaults are
+	// Mastercard's global pages.
+	PrivacyNoticeURL, TermsURL string
 
 	HTTPClient *http.Client
 	Now        func() time.Time
@@ -181,6 +185,22 @@ func (a *Adapter) consumer(c client.Consumer) (map[string]any, error) {
 	return m, nil
 }
 
+// enrolConsumer is the consumer as the Enroll API takes it: identified by
+// consumerIdentity (for an issuer, the email address), with its language.
+func (a *Adapter) enrolConsumer(c client.Consumer) (map[string]any, error) {
+	m, err := a.consumer(c)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := m["emailAddress"].(string); ok {
+		m["consumerIdentity"] = map[string]string{"identityType": "EMAIL_ADDRESS", "identityValue": e}
+		delete(m, "emailAddress")
+	}
+	m["languageCode"] = m["locale"]
+	delete(m, "locale")
+	return m, nil
+}
+
 // cardPlaintext is the card as Mastercard's EncryptedCardPlaintext.
 func (a *Adapter) cardPlaintext(k client.Card) (map[string]any, error) {
 	ad := k.BillingAddress
@@ -217,13 +237,19 @@ func (a *Adapter) encrypt(v any, k client.Card) (string, error) {
 	return jwe, nil
 }
 
+// maskedCard is the Enroll API's masked card: clients read
+// srcDigitalCardId and the digital card's status from it.
 type maskedCard struct {
+	SrcDigitalCardID     string `json:"srcDigitalCardId"`
 	PanLastFour          string `json:"panLastFour"`
 	PanBin               string `json:"panBin"`
+	TokenLastFour        string `json:"tokenLastFour"`
 	PanExpirationMonth   string `json:"panExpirationMonth"`
 	PanExpirationYear    string `json:"panExpirationYear"`
 	TokenUniqueReference string `json:"tokenUniqueReference"`
-	Status               string `json:"status"`
+	DigitalCardData      struct {
+		Status string `json:"status"`
+	} `json:"digitalCardData"`
 }
 
 // tokenStatus normalises Mastercard's token status: ACTIVE is done,
@@ -250,7 +276,7 @@ func (a *Adapter) synchronous(r ref, id, correlation, networkStatus string, stat
 // EnrolCard implements client.Enroller with the synchronous Enroll API:
 // the consumer and card in one call, the token's status inline.
 func (a *Adapter) EnrolCard(ctx context.Context, c client.Consumer, k client.Card) (*client.Operation, error) {
-	cons, err := a.consumer(c)
+	cons, err := a.enrolConsumer(c)
 	if err != nil {
 		return nil, err
 	}
@@ -276,21 +302,43 @@ func (a *Adapter) putCard(ctx context.Context, cons map[string]any, k client.Car
 	if err != nil {
 		return nil, err
 	}
+	return a.enrolRequest(ctx, cons, k.Ref, map[string]any{"encryptedCard": jwe, "complianceSettings": a.compliance()})
+}
+
+// compliance is the privacy notice and terms the consumer accepted, which
+// a PAN-based enrolment must carry.
+func (a *Adapter) compliance() map[string]any {
+	privacy, terms := a.cfg.PrivacyNoticeURL, a.cfg.TermsURL
+	if privacy == "" {
+		privacy = "https://www.mastercard.com/global/click-to-pay/country-listing/privacy.html"
+	}
+	if terms == "" {
+		terms = "https://www.mastercard.com/global/click-to-pay/country-listing/terms.html"
+	}
+	return map[string]any{"privacy": map[string]string{"latestVersionUri": privacy}, "tnc": map[string]string{"latestVersionUri": terms}}
+}
+
+// enrolRequest sends putCard with the card given as card (encryptedCard
+// or enrolmentReferenceData).
+func (a *Adapter) enrolRequest(ctx context.Context, cons map[string]any, cardRef string, card map[string]any) (*client.Operation, error) {
 	corr := uuid4()
+	body := map[string]any{
+		"srcClientId": a.cfg.SrcClientID, "serviceId": a.cfg.ServiceID, "srcCorrelationId": corr, "cardSource": "ISSUER",
+		"externalCredentialId": cardRef, "consumer": cons,
+	}
+	for k, v := range card {
+		body[k] = v
+	}
 	var out struct {
 		SrcCorrelationID string     `json:"srcCorrelationId"`
-		SrcDigitalCardID string     `json:"srcDigitalCardId"`
 		MaskedCard       maskedCard `json:"maskedCard"`
 	}
-	err = a.do(ctx, http.MethodPost, enrolAPI+"/cards", map[string]any{
-		"srcClientId": a.cfg.SrcClientID, "serviceId": a.cfg.ServiceID, "srcCorrelationId": corr,
-		"externalCredentialId": k.Ref, "consumer": cons, "encryptedCard": jwe,
-	}, &out)
-	if err != nil {
+	if err := a.do(ctx, http.MethodPost, enrolAPI+"/cards", body, &out); err != nil {
 		return nil, err
 	}
 	consumerRef, _ := cons["externalConsumerId"].(string)
-	return a.synchronous(ref{consumerRef, k.Ref}, out.SrcDigitalCardID, corr, out.MaskedCard.Status, tokenStatus(out.MaskedCard.Status), out.MaskedCard.TokenUniqueReference), nil
+	status := out.MaskedCard.DigitalCardData.Status
+	return a.synchronous(ref{consumerRef, cardRef}, out.MaskedCard.SrcDigitalCardID, corr, status, tokenStatus(status), out.MaskedCard.TokenUniqueReference), nil
 }
 
 func (a *Adapter) credentialPath(consumerRef, cardRef string) string {

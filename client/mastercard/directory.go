@@ -58,10 +58,18 @@ func (a *Adapter) heldConsumer(ctx context.Context, consumerRef string) (map[str
 	// Only the fields Enroll takes: a field a newer release adds to the
 	// read-back must not break adding a card (ERR-04).
 	cons := map[string]any{"externalConsumerId": consumerRef}
-	for _, k := range []string{"firstName", "lastName", "emailAddress", "locale", "countryCode"} {
-		if v, ok := p.Consumer[k]; ok {
+	for _, k := range []string{"firstName", "lastName", "countryCode", "languageCode"} {
+		if v, ok := p.Consumer[k].(string); ok && v != "" {
 			cons[k] = v
 		}
+	}
+	if v, ok := p.Consumer["locale"].(string); ok && v != "" && cons["languageCode"] == nil {
+		cons["languageCode"] = v
+	}
+	if id, ok := p.Consumer["consumerIdentity"].(map[string]any); ok {
+		cons["consumerIdentity"] = id
+	} else if e, ok := p.Consumer["emailAddress"].(string); ok && e != "" {
+		cons["consumerIdentity"] = map[string]string{"identityType": "EMAIL_ADDRESS", "identityValue": e}
 	}
 	if m, ok := p.Consumer["mobileNumber"].(map[string]any); ok {
 		cc, _ := m["countryCode"].(string)

@@ -9,13 +9,20 @@ import (
 	"github.com/c2psim/c2psim/client/pan"
 )
 
-// wireError reads any of Mastercard's three error envelopes: the API
-// gateway's {"Errors":{"Error":[{ReasonCode, Description}]}}, the enrolment
-// service's {status, reason, message} and MDES's
-// {errorCode, errorDescription} (also nested under "errors" or "Errors").
+// wireError reads any of Mastercard's error envelopes: the API gateway's
+// {"Errors":{"Error":[{ReasonCode, Description}]}}, the enrolment service's
+// {code, status, message, details} (the Push Provisioning Enroll API; the
+// older {status, reason, message} too), MDES's {errorCode,
+// errorDescription}, Customer Service's "Errors" and Token Connect's
+// "errors" lists.
 type wireError struct {
-	Reason  string `json:"reason"`
-	Message string `json:"message"`
+	Reason  string          `json:"reason"`
+	Status  json.RawMessage `json:"status"`
+	Code    json.RawMessage `json:"code"`
+	Message string          `json:"message"`
+	Details []struct {
+		Reason string `json:"reason"`
+	} `json:"details"`
 
 	ErrorCode        string `json:"errorCode"`
 	ErrorDescription string `json:"errorDescription"`
@@ -48,7 +55,11 @@ func decodeError(b []byte) (code, msg string, recoverable bool) {
 	if json.Unmarshal(b, &w) != nil {
 		return "", strings.TrimSpace(string(b)), false
 	}
+	var status string
+	_ = json.Unmarshal(w.Status, &status) // a string reason; the older form had the HTTP status here
 	switch {
+	case status != "":
+		return status, w.Message, false
 	case w.Reason != "":
 		return w.Reason, w.Message, false
 	case w.ErrorCode != "":

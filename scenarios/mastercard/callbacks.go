@@ -140,7 +140,7 @@ var _ = Describe("Mastercard calls to the issuer", Label("mastercard", "callback
 		stranger := mc.FreshNumber(ctx)
 		status, m := send(ctx, r.enrolment(c.Ref, r.card(stranger)), "", r.signer)
 		Expect(status).To(Equal(http.StatusUnprocessableEntity), "an enrolment the issuer never asked for went through: %v", m)
-		Expect(m).To(HaveKeyWithValue("reason", "DECLINED"), "Mastercard's answer names the issuer's decline")
+		Expect(m).To(HaveKeyWithValue("status", "DECLINED"), "Mastercard's answer names the issuer's decline")
 		var decided bool
 		for _, e := range mc.Correlated(ctx, "authorizeService", journal.Outbound, "") {
 			// The card is in the encrypted payload; the journal keeps its

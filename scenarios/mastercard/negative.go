@@ -54,8 +54,12 @@ func (r *rawClient) enrolment(consumerRef, encryptedCard string) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"srcClientId": r.srcClientID, "serviceId": r.serviceID, "srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322110",
 		"externalCredentialId": consumerRef + "-k1",
-		"consumer": map[string]any{"externalConsumerId": consumerRef, "firstName": "Ada", "lastName": "Lovelace", "emailAddress": "ada@example.com",
-			"mobileNumber": map[string]any{"countryCode": "44", "phoneNumber": "7700900123"}, "locale": "en_GB", "countryCode": "GB"},
+		"cardSource":           "ISSUER",
+		"consumer": map[string]any{"externalConsumerId": consumerRef, "consumerIdentity": map[string]any{"identityType": "EMAIL_ADDRESS", "identityValue": "ada@example.com"},
+			"firstName": "Ada", "lastName": "Lovelace",
+			"mobileNumber": map[string]any{"countryCode": "44", "phoneNumber": "7700900123"}, "languageCode": "en", "countryCode": "GB"},
+		"complianceSettings": map[string]any{"privacy": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/privacy.html"},
+			"tnc": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/terms.html"}},
 		"encryptedCard": encryptedCard,
 	})
 	return b
@@ -143,7 +147,7 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		sampleCard := mc.FreshNumber(ctx)
 		status, m := send(ctx, r.enrolment(c.Ref, sampleCard+"|08|2030|Ada Lovelace"), "", r.signer)
 		Expect(status).To(Equal(http.StatusBadRequest))
-		Expect(m).To(HaveKeyWithValue("reason", "INVALID_ARGUMENT"))
+		Expect(m).To(HaveKeyWithValue("status", "INVALID_ARGUMENT"), "the Enroll API's error names INVALID_ARGUMENT in status")
 		raw, _ := json.Marshal(m)
 		Expect(string(raw)).NotTo(ContainSubstring(sampleCard), "the refusal echoed the card number")
 	})
@@ -154,7 +158,7 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		c := mc.Consumer()
 		status, m := send(ctx, r.enrolment(c.Ref, r.card(mc.FreshNumber(ctx))), "", r.signer)
 		Expect(status).To(Equal(http.StatusBadRequest))
-		Expect(m).To(HaveKeyWithValue("reason", "INVALID_STATE"))
+		Expect(m).To(HaveKeyWithValue("status", "INVALID_STATE"), "the Enroll API's error names INVALID_STATE in status")
 		Expect(m["message"]).To(ContainSubstring("srcClientId"))
 	})
 })

@@ -54,7 +54,9 @@ func BenchmarkEnrolment(b *testing.B) {
 			"srcClientId": creds["src-client-id"].Value, "serviceId": creds["service-id"].Value, "srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322110",
 			"externalCredentialId": "k1",
 			"consumer": map[string]any{"externalConsumerId": fmt.Sprintf("bench-%d", i), "firstName": "Ada", "lastName": "Lovelace",
-				"emailAddress": "ada@example.com", "locale": "en_GB", "countryCode": "GB"},
+				"consumerIdentity": map[string]any{"identityType": "EMAIL_ADDRESS", "identityValue": "ada@example.com"}, "languageCode": "en", "countryCode": "GB"},
+			"cardSource": "ISSUER", "complianceSettings": map[string]any{"privacy": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/privacy.html"},
+				"tnc": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/terms.html"}},
 			"encryptedCard": jwe,
 		})
 		auth, err := signer.Header(http.MethodPost, u, body)

@@ -75,7 +75,10 @@ var codeMethods = map[string]bool{"TEXT_TO_CARDHOLDER_NUMBER": true, "EMAIL_TO_C
 // Activation Methods payload (FundingAccountData): the card, its holder and
 // its payment account reference, valid for 30 minutes.
 func (n *Network) fundingAccountData(p pan.PAN, c cardPlaintext, cons consumer) []byte {
-	card := map[string]any{"accountNumber": p.Reveal(), "expiryMonth": c.PanExpirationMonth, "expiryYear": yy(c.PanExpirationYear)}
+	card := map[string]any{"accountNumber": p.Reveal()}
+	if len(c.PanExpirationMonth) == 2 && c.PanExpirationYear != "" {
+		card["expiryMonth"], card["expiryYear"] = c.PanExpirationMonth, yy(c.PanExpirationYear)
+	}
 	if c.CardSecurityCode != "" && len(c.CardSecurityCode) == 3 {
 		card["securityCode"] = c.CardSecurityCode
 	}

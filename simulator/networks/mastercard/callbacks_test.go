@@ -76,13 +76,13 @@ func TestAuthorizeService(t *testing.T) {
 	if err := srv.Sim.SetCallbackTarget(mastercard.ID, simulator.CallbackTarget{URL: issuer.URL + "/issuer", RetrySchedule: []time.Duration{}}); err != nil {
 		t.Fatal(err)
 	}
-	if a := c.send(c.body("5186001700008785"), nil); a.status != 200 || a.body["maskedCard"].(map[string]any)["status"] != "ACTIVE" {
+	if a := c.send(c.body("5186001700008785"), nil); a.status != 200 || dig(a.body, "maskedCard", "digitalCardData", "status") != "ACTIVE" {
 		t.Fatalf("APPROVED: %d %s", a.status, a.raw)
 	}
 	if a := c.send(c.body("5186001700009726"), nil); a.status != 422 || serviceReason(t, a) != "DECLINED" {
 		t.Fatalf("DECLINED: %d %s", a.status, a.raw)
 	}
-	if a := c.send(c.body("2223001850114872"), nil); a.status != 200 || a.body["maskedCard"].(map[string]any)["status"] != "INACTIVE" {
+	if a := c.send(c.body("2223001850114872"), nil); a.status != 200 || dig(a.body, "maskedCard", "digitalCardData", "status") != "INACTIVE" {
 		t.Fatalf("REQUIRE_ADDITIONAL_AUTHENTICATION: %d %s", a.status, a.raw)
 	}
 	if a := c.send(c.body("5186001700009908"), nil); a.status != 503 || serviceReason(t, a) != "UNAVAILABLE" {

@@ -18,19 +18,40 @@ type enrollRequest struct {
 	SrcClientID          string   `json:"srcClientId"`
 	ServiceID            string   `json:"serviceId"`
 	SrcCorrelationID     string   `json:"srcCorrelationId"`
+	CardSource           string   `json:"cardSource"`
 	ExternalCredentialID string   `json:"externalCredentialId,omitempty"`
 	Consumer             consumer `json:"consumer"`
-	EncryptedCard        string   `json:"encryptedCard"`
+	ComplianceSettings   *struct {
+		Privacy struct {
+			LatestVersionURI string `json:"latestVersionUri"`
+		} `json:"privacy"`
+		TNC struct {
+			LatestVersionURI string `json:"latestVersionUri"`
+		} `json:"tnc"`
+	} `json:"complianceSettings"`
+	EnrolmentReferenceData *struct {
+		ID   string `json:"enrolmentReferenceId"`
+		Type string `json:"enrolmentReferenceType"`
+	} `json:"enrolmentReferenceData"`
+	EncryptedCard string `json:"encryptedCard"`
+}
+
+// consumerIdentity is how the Enroll API identifies the consumer.
+type consumerIdentity struct {
+	IdentityType  string `json:"identityType"`
+	IdentityValue string `json:"identityValue"`
 }
 
 type consumer struct {
-	ExternalConsumerID string        `json:"externalConsumerId,omitempty"`
-	FirstName          string        `json:"firstName"`
-	LastName           string        `json:"lastName"`
-	EmailAddress       string        `json:"emailAddress"`
-	MobileNumber       *mobileNumber `json:"mobileNumber,omitempty"`
-	Locale             string        `json:"locale"`
-	CountryCode        string        `json:"countryCode"`
+	ConsumerIdentity   *consumerIdentity `json:"consumerIdentity,omitempty"`
+	LanguageCode       string            `json:"languageCode,omitempty"`
+	ExternalConsumerID string            `json:"externalConsumerId,omitempty"`
+	FirstName          string            `json:"firstName,omitempty"`
+	LastName           string            `json:"lastName,omitempty"`
+	EmailAddress       string            `json:"emailAddress,omitempty"`
+	MobileNumber       *mobileNumber     `json:"mobileNumber,omitempty"`
+	Locale             string            `json:"locale,omitempty"`
+	CountryCode        string            `json:"countryCode,omitempty"`
 }
 
 type mobileNumber struct {
@@ -72,6 +93,15 @@ func (n *Network) decodeCard(req *simulator.Request) error {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
 	}
 	req.AddCorrelationID(r.SrcCorrelationID)
+	switch {
+	case r.EncryptedCard != "" && r.EnrolmentReferenceData != nil:
+		return argErr("encryptedCard", "give encryptedCard (PAN-based enrolment) or enrolmentReferenceData (a push receipt), not both")
+	case r.EncryptedCard == "" && r.EnrolmentReferenceData == nil:
+		return argErr("encryptedCard", "give encryptedCard (PAN-based enrolment) or enrolmentReferenceData (a push receipt)")
+	case r.EncryptedCard == "":
+		req.AddCorrelationID(r.EnrolmentReferenceData.ID)
+		return nil // the receipt names a card pushed through Token Connect
+	}
 	plain, err := n.openJWE("encryptedCard", r.EncryptedCard)
 	if err != nil {
 		return err
@@ -167,4 +197,11 @@ func correlateBody(req *simulator.Request) {
 			}
 		}
 	}
+}
+
+// argErr is an INVALID_ARGUMENT naming a missing or conflicting field.
+func argErr(field, format string, args ...any) *simulator.Error {
+	e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", format, args...)
+	e.Fields = []simulator.FieldError{{Field: field, In: "body", Rule: "required", Message: e.Message}}
+	return e
 }

@@ -1,6 +1,7 @@
 package mastercard
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/c2psim/c2psim/simulator"
@@ -21,19 +22,21 @@ type gatewayError struct {
 	Details     *string `json:"Details"`
 }
 
-// serviceError is the Click to Pay enrolment service envelope.
+// serviceError is the Click to Pay enrolment service envelope, in the
+// Push Provisioning Enroll API's form: code is the HTTP status, status the
+// reason.
 type serviceError struct {
-	Status      int           `json:"status"`
-	Reason      string        `json:"reason"`
-	Message     string        `json:"message"`
-	ErrorDetail []errorDetail `json:"errordetail"`
+	Code    int           `json:"code"`
+	Status  string        `json:"status"`
+	Message string        `json:"message"`
+	Details []errorDetail `json:"details"`
 }
 
 type errorDetail struct {
 	Reason     string `json:"reason"`
-	SourceType string `json:"sourceType,omitempty"`
 	Source     string `json:"source,omitempty"`
 	Message    string `json:"message"`
+	SourceType string `json:"sourceType,omitempty"`
 }
 
 // gatewayStatus lists the statuses the gateway layer answers.
@@ -65,12 +68,22 @@ func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simul
 	if req.Spec == MDESSpec {
 		return renderMDESError(e, msg)
 	}
-	body := serviceError{Status: e.Status, Reason: e.Code, Message: msg, ErrorDetail: []errorDetail{}}
-	if body.Reason == "" {
-		body.Reason = serviceReason(e)
+	if tokenConnectOperations[req.OperationID] {
+		var r struct {
+			RequestID string `json:"requestId"`
+		}
+		_ = json.Unmarshal(req.Body, &r)
+		if r.RequestID == "" {
+			r.RequestID = n.env.IDs.UUID()
+		}
+		return renderTokenConnectError(e, msg, r.RequestID)
+	}
+	body := serviceError{Code: e.Status, Status: e.Code, Message: msg, Details: []errorDetail{}}
+	if body.Status == "" {
+		body.Status = serviceReason(e)
 	}
 	for _, f := range e.Fields {
-		body.ErrorDetail = append(body.ErrorDetail, errorDetail{Reason: fieldReason(f.Rule), SourceType: sourceType(f.In), Source: f.Field, Message: f.Message})
+		body.Details = append(body.Details, errorDetail{Reason: fieldReason(f.Rule), SourceType: sourceType(f.In), Source: f.Field, Message: f.Message})
 	}
 	return simulator.JSON(e.Status, body)
 }

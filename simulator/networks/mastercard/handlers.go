@@ -32,6 +32,9 @@ type digitalCard struct {
 	TokenRequestorID string          `json:"tokenRequestorId"`
 	Status           string          `json:"status"`
 	EnrolledAt       time.Time       `json:"enrolledAt"`
+	// Outcome is the card's test-card outcome, known while the enrolment
+	// runs (not stored).
+	Outcome string `json:"-"`
 	// Credential Directory address, when the enrolment gave both external IDs.
 	ExternalConsumerID   string `json:"externalConsumerId,omitempty"`
 	ExternalCredentialID string `json:"externalCredentialId,omitempty"`
@@ -52,6 +55,9 @@ func (n *Network) Operations() []simulator.Operation {
 	}
 	mdes := func(id string, h simulator.Handler) simulator.Operation {
 		return simulator.Operation{ID: id, Decode: n.decodeSearch, Handle: h}
+	}
+	tc := func(id string, h simulator.Handler) simulator.Operation {
+		return simulator.Operation{ID: id, Decode: correlate, Handle: h}
 	}
 	return []simulator.Operation{
 		{ID: "putCard", Decode: n.decodeCard, Plaintext: PlaintextSchema, Handle: n.putCard},
@@ -78,6 +84,10 @@ func (n *Network) Operations() []simulator.Operation {
 		mdes("updateTokenAssurance", n.updateTokenAssurance),
 		mdes("accountHolderMessaging", n.commentOnly("AccountHolderMessagingRequest", "AccountHolderMessagingResponse")),
 		mdes("getSystemStatus", n.getSystemStatus),
+		tc("getEligibleTokenRequestors", n.tc.getEligibleTokenRequestors),
+		tc("getAsset", n.tc.getAsset),
+		tc("pushAccount", n.tc.pushAccount),
+		tc("pushMultipleAccounts", n.tc.pushMultipleAccounts),
 	}
 }
 
@@ -111,38 +121,75 @@ func (n *Network) putCard(ctx context.Context, req *simulator.Request) (*simulat
 		e.Fields = []simulator.FieldError{{Field: "serviceId", In: "body", Rule: "value", Message: "unknown serviceId"}}
 		return nil, e
 	}
-	var c cardPlaintext
-	if err := json.Unmarshal(req.Plaintext(), &c); err != nil || c.PrimaryAccountNumber == "" {
-		return nil, errors.New("putCard ran without a decoded encryptedCard")
+	if id := req.HTTP.Header.Get("x-openapi-clientid"); id != "" && id != n.clientID() {
+		return nil, &simulator.Error{Status: http.StatusUnauthorized, Kind: simulator.KindAuth, Code: "AUTHENTICATION_FAILED",
+			Message: "x-openapi-clientid is not this project's client ID (the first 48 characters of the consumer key)"}
 	}
-	out, err := n.enrol(ctx, enrolment{
-		Consumer: r.Consumer, ExternalConsumerID: r.Consumer.ExternalConsumerID, ExternalCredentialID: r.ExternalCredentialID,
-		Card: c, Field: "encryptedCard", CorrelationID: r.SrcCorrelationID,
-	})
+	cons := r.Consumer
+	if id := cons.ConsumerIdentity; id != nil && id.IdentityType == "EMAIL_ADDRESS" && cons.EmailAddress == "" {
+		cons.EmailAddress = id.IdentityValue
+	}
+	var (
+		out digitalCard
+		err error
+	)
+	if ref := r.EnrolmentReferenceData; ref != nil {
+		out, err = n.enrolByReference(ctx, r, cons)
+	} else {
+		if r.ComplianceSettings == nil {
+			return nil, argErr("complianceSettings", "PAN-based enrolment needs complianceSettings: the privacy notice and terms the consumer accepted (privacy.latestVersionUri, tnc.latestVersionUri)")
+		}
+		var c cardPlaintext
+		if err := json.Unmarshal(req.Plaintext(), &c); err != nil || c.PrimaryAccountNumber == "" {
+			return nil, errors.New("putCard ran without a decoded encryptedCard")
+		}
+		out, err = n.enrol(ctx, enrolment{
+			Consumer: cons, ExternalConsumerID: cons.ExternalConsumerID, ExternalCredentialID: r.ExternalCredentialID,
+			Card: c, Field: "encryptedCard", CorrelationID: r.SrcCorrelationID,
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
-	if outcomeOf(c.PrimaryAccountNumber) == outcomeAnswerLost {
+	if out.PanRef == "" {
+		return nil, errors.New("putCard enrolled no card")
+	}
+	if out.Outcome == outcomeAnswerLost {
 		lost := false
 		_ = n.lostAnswers.Update(ctx, out.CardRef, func(v *bool, exists bool) error { lost, *v = !exists, true; return nil })
 		if lost {
 			return nil, svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "enrolment service timed out answering (the card may have been enrolled: read it back before enrolling again)")
 		}
 	}
-	return simulator.JSON(http.StatusOK, map[string]any{
-		"srcCorrelationId": r.SrcCorrelationID,
-		"srcConsumerId":    out.SrcConsumerID,
-		"srcDigitalCardId": out.SrcDigitalCardID,
-		"maskedCard": map[string]any{
-			"panLastFour":          out.PanLastFour,
-			"panBin":               out.PanBIN,
-			"panExpirationMonth":   out.ExpirationMonth,
-			"panExpirationYear":    out.ExpirationYear,
-			"tokenRequestorId":     out.TokenRequestorID,
-			"tokenUniqueReference": out.TokenUniqueRef,
-			"status":               out.Status,
-		},
-	}), nil
+	answer := map[string]any{"srcConsumerId": out.SrcConsumerID, "maskedCard": n.maskedCard(out)}
+	if r.SrcCorrelationID != "" {
+		answer["srcCorrelationId"] = r.SrcCorrelationID
+	} else {
+		answer["srcCorrelationId"] = n.env.IDs.UUID()
+	}
+	return simulator.JSON(http.StatusOK, answer), nil
+}
+
+// maskedCard is the Enroll API's view of an enrolled card.
+func (n *Network) maskedCard(c digitalCard) map[string]any {
+	tn := tokenNumber(c.TokenUniqueRef)
+	m := map[string]any{
+		"srcDigitalCardId":        c.SrcDigitalCardID,
+		"panBin":                  c.PanBIN,
+		"panLastFour":             c.PanLastFour,
+		"tokenLastFour":           tn[len(tn)-4:],
+		"paymentCardDescriptor":   "mastercard",
+		"paymentCardType":         "CREDIT",
+		"serviceId":               n.serviceIDNow(),
+		"paymentAccountReference": paymentAccountReference(c.PanRef),
+		"tokenUniqueReference":    c.TokenUniqueRef,
+		"dateOfCardCreated":       stamp(c.EnrolledAt),
+		"digitalCardData":         map[string]any{"status": c.Status, "presentationName": "c2psim Bank", "descriptorName": "Mastercard"},
+	}
+	if c.ExpirationMonth != "" {
+		m["panExpirationMonth"], m["panExpirationYear"] = c.ExpirationMonth, c.ExpirationYear
+	}
+	return m
 }
 
 // enrolment is one card to enrol, from putCard or a batch record.
@@ -167,7 +214,7 @@ func (n *Network) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
 		se.Fields = []simulator.FieldError{{Field: e.Field + "/primaryAccountNumber", In: "body", Rule: "luhn", Message: "primaryAccountNumber fails the Luhn check"}}
 		return digitalCard{}, se
 	}
-	if exp := expiry(c.PanExpirationYear, c.PanExpirationMonth); !exp.After(n.env.Clock.Now()) {
+	if exp := expiry(c.PanExpirationYear, c.PanExpirationMonth); c.PanExpirationYear != "" && !exp.After(n.env.Clock.Now()) {
 		se := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "%s: the card has expired", e.Field)
 		se.Fields = []simulator.FieldError{{Field: e.Field + "/panExpirationYear", In: "body", Rule: "expiry", Message: "card expiry is in the past"}}
 		return digitalCard{}, se
@@ -251,6 +298,7 @@ func (n *Network) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
 		TokenRequestorID: TokenRequestorID,
 		Status:           status,
 		EnrolledAt:       n.env.Clock.Now(),
+		Outcome:          outcomeOf(p.Reveal()),
 
 		ExternalCredentialID: e.ExternalCredentialID,
 	}

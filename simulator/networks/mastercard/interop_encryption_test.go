@@ -166,8 +166,11 @@ func TestInteropEnrolWithMastercardNodeLibraries(t *testing.T) {
 			"body": map[string]any{
 				"srcClientId": creds["src-client-id"].Value, "serviceId": creds["service-id"].Value,
 				"srcCorrelationId": fmt.Sprintf("0f1e2d3c-4b5a-4968-8776-65544332211%d", i),
-				"consumer": map[string]any{"firstName": "Ada", "lastName": "Lovelace", "emailAddress": fmt.Sprintf("ada%d@example.com", i),
-					"mobileNumber": map[string]any{"countryCode": "44", "phoneNumber": "7700900123"}, "locale": "en_GB", "countryCode": "GB"},
+				"consumer": map[string]any{"consumerIdentity": map[string]any{"identityType": "EMAIL_ADDRESS", "identityValue": fmt.Sprintf("ada%d@example.com", i)},
+					"firstName": "Ada", "lastName": "Lovelace",
+					"mobileNumber": map[string]any{"countryCode": "44", "phoneNumber": "7700900123"}, "languageCode": "en", "countryCode": "GB"},
+				"cardSource": "ISSUER", "complianceSettings": map[string]any{"privacy": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/privacy.html"},
+					"tnc": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/terms.html"}},
 				"card": map[string]any{
 					"primaryAccountNumber": p, "panExpirationMonth": "12", "panExpirationYear": "2030", "cardholderFullName": "Ada Lovelace",
 					"billingAddress": map[string]any{"line1": "1 Main Street", "city": "London", "countryCode": "GB"},
@@ -192,7 +195,7 @@ func TestInteropEnrolWithMastercardNodeLibraries(t *testing.T) {
 			t.Fatalf("card %d: the simulator refused the libraries' enrolment: %d %s", i, res.Status, raw)
 		}
 		mc, _ := res.Answer["maskedCard"].(map[string]any)
-		if mc["status"] != "ACTIVE" || mc["tokenRequestorId"] != mastercard.TokenRequestorID || mc["panLastFour"] != p[len(p)-4:] {
+		if dc, _ := mc["digitalCardData"].(map[string]any); dc["status"] != "ACTIVE" || mc["srcDigitalCardId"] == nil || mc["panLastFour"] != p[len(p)-4:] {
 			t.Fatalf("card %d: maskedCard %s", i, raw)
 		}
 		if strings.Contains(string(raw), p) {

@@ -162,6 +162,8 @@ type Network struct {
 
 	verifier *oauth1.Verifier
 
+	tc *tokenConnect // MDES Token Connect
+
 	batchDelay, slowDelay, activationCodeTTL  time.Duration
 	sendServiceActivated, issuerValidatesCode bool
 
@@ -209,7 +211,7 @@ func (n *Network) Describe() simulator.Description {
 	return simulator.Description{
 		ID:        ID,
 		Name:      "Mastercard Click to Pay (Enroll API)",
-		Specs:     []string{Spec, MDESSpec},
+		Specs:     []string{Spec, MDESSpec, TokenConnectSpec},
 		Callbacks: []string{CallbackSpec},
 		AuthSchemes: []string{
 			"OAuth 1.0a one-legged, RSA-SHA256 or RSA-PSS, with oauth_body_hash",
@@ -254,6 +256,7 @@ func (n *Network) Settings() []simulator.Setting {
 // Setup implements simulator.Network: it generates the sandbox credentials.
 func (n *Network) Setup(env *simulator.Env) error {
 	n.env = env
+	n.tc = &tokenConnect{n: n}
 	n.serviceID = serviceIDSetting.Get(env.Settings)
 	n.batchDelay = batchDelaySetting.Get(env.Settings)
 	n.slowDelay = slowDelaySetting.Get(env.Settings)
@@ -319,6 +322,9 @@ func (n *Network) Reset() {
 	n.ntuMu.Lock()
 	n.ntuSent, n.ntuOrder = nil, nil
 	n.ntuMu.Unlock()
+	n.tc.mu.Lock()
+	n.tc.receipts, n.tc.order = nil, nil
+	n.tc.mu.Unlock()
 }
 
 // Authenticate implements simulator.Network: OAuth 1.0a over the URL as
@@ -344,7 +350,7 @@ func (n *Network) Authenticate(req *simulator.Request) error {
 func (n *Network) Credentials() []simulator.Credential {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
-	return []simulator.Credential{
+	out := []simulator.Credential{
 		{Name: "consumer-key", Kind: "id", Value: n.consumerKey, Description: "OAuth 1.0a oauth_consumer_key of the sandbox project"},
 		{Name: "signing-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(n.signingKey), Description: "signs OAuth 1.0a requests while signing-public-key is the generated one"},
 		{Name: "signing-public-key", Kind: "rsa-public-key", Value: pemkey.EncodePublic(n.signingPub), Description: "verifies OAuth 1.0a signatures; register your own signing public key under this name"},
@@ -356,6 +362,11 @@ func (n *Network) Credentials() []simulator.Credential {
 		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(n.issuerFLE), Description: "decrypts encryptedPayload and encryptedCardData while issuer-fle-public-key is the generated one"},
 		{Name: "directory-id", Kind: "id", Value: n.directoryID, Description: "directoryId of the issuer's segregated Credential Directory"},
 	}
+	if pub, err := n.tc.publicKey(); err == nil {
+		out = append(out, simulator.Credential{Name: "token-connect-signing-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(pub), Value: pemkey.EncodePublic(pub),
+			Description: "verifies the RS256 signature of pushMultipleAccounts answers (JWS kid = keyId); Token Connect payloads are encrypted to encryption-public-key, its fingerprint as publicKeyFingerprint"})
+	}
+	return out
 }
 
 // RegisterCredential implements simulator.CredentialProvider: the issuer's
@@ -395,6 +406,22 @@ func (n *Network) programme() (srcClientID, serviceID string) {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
 	return n.srcClientID, n.serviceID
+}
+
+// clientID is the project's client ID as issuers send it in
+// x-openapi-clientid: the first 48 characters of the consumer key.
+func (n *Network) clientID() string {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	if len(n.consumerKey) > 48 {
+		return n.consumerKey[:48]
+	}
+	return n.consumerKey
+}
+
+func (n *Network) serviceIDNow() string {
+	_, s := n.programme()
+	return s
 }
 
 func (n *Network) currentDirectoryID() string {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -70,8 +71,11 @@ func (c *issuer) body(cardPAN string, mut ...func(map[string]any)) []byte {
 	}
 	m := map[string]any{
 		"srcClientId": c.srcClientID, "serviceId": c.serviceID, "srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322110",
-		"consumer": map[string]any{"firstName": "Ada", "lastName": "Lovelace", "emailAddress": "ada@example.com",
-			"mobileNumber": map[string]any{"countryCode": "44", "phoneNumber": "7700900123"}, "locale": "en_GB", "countryCode": "GB"},
+		"consumer": map[string]any{"consumerIdentity": map[string]any{"identityType": "EMAIL_ADDRESS", "identityValue": "ada@example.com"},
+			"firstName": "Ada", "lastName": "Lovelace",
+			"mobileNumber": map[string]any{"countryCode": "44", "phoneNumber": "7700900123"}, "languageCode": "en", "countryCode": "GB"},
+		"cardSource": "ISSUER", "complianceSettings": map[string]any{"privacy": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/privacy.html"},
+			"tnc": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/terms.html"}},
 		"encryptedCard": jwe,
 	}
 	for _, f := range mut {
@@ -125,7 +129,10 @@ func TestEnrolPublishedCards(t *testing.T) {
 			t.Fatalf("%s: %d %s", p[len(p)-4:], a.status, a.raw)
 		}
 		mc := a.body["maskedCard"].(map[string]any)
-		if mc["status"] != "ACTIVE" || mc["tokenRequestorId"] != mastercard.TokenRequestorID || mc["panLastFour"] != p[12:] {
+		// What clients read: maskedCard.srcDigitalCardId, the masked card and
+		// its digital card status.
+		if dig(mc, "digitalCardData", "status") != "ACTIVE" || mc["srcDigitalCardId"] == nil || mc["panLastFour"] != p[12:] || mc["panBin"] != p[:6] ||
+			len(fmt.Sprint(mc["paymentAccountReference"])) != 29 || mc["tokenUniqueReference"] == nil || len(fmt.Sprint(mc["tokenLastFour"])) != 4 {
 			t.Fatalf("maskedCard %v", mc)
 		}
 		if strings.Contains(a.raw, p) {
@@ -134,7 +141,7 @@ func TestEnrolPublishedCards(t *testing.T) {
 	}
 	// Enrolling the same card again is 409 ALREADY_EXISTS.
 	a := c.send(c.body("5186001700008785"), nil)
-	if a.status != 409 || a.body["reason"] != "ALREADY_EXISTS" {
+	if a.status != 409 || a.body["status"] != "ALREADY_EXISTS" {
 		t.Fatalf("duplicate: %d %s", a.status, a.raw)
 	}
 }
@@ -219,8 +226,8 @@ func TestAuthenticationFailures(t *testing.T) {
 
 func serviceReason(t *testing.T, a answer) string {
 	t.Helper()
-	r, _ := a.body["reason"].(string)
-	if r == "" || a.body["message"] == nil {
+	r, _ := a.body["status"].(string)
+	if r == "" || a.body["message"] == nil || a.body["code"] != float64(a.status) {
 		t.Fatalf("not the service envelope: %d %s", a.status, a.raw)
 	}
 	return r
@@ -245,9 +252,9 @@ func TestEncryptionRefusals(t *testing.T) {
 		t.Fatalf("broken JWE: %d %s", a.status, a.raw)
 	}
 	badPlain := c.body("5186001700008785", func(m map[string]any) {
-		m["encryptedCard"], _ = encryption.Encrypt([]byte(`{"primaryAccountNumber":"5186001700008785","cardholderFullName":"A"}`), c.encPub)
+		m["encryptedCard"], _ = encryption.Encrypt([]byte(`{"cardholderFullName":"A","panExpirationMonth":"12","panExpirationYear":"2030"}`), c.encPub)
 	})
-	if a := c.send(badPlain, nil); a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" || !strings.Contains(a.raw, "panExpirationMonth") || strings.Contains(a.raw, "5186001700008785") {
+	if a := c.send(badPlain, nil); a.status != 400 || serviceReason(t, a) != "INVALID_ARGUMENT" || !strings.Contains(a.raw, "primaryAccountNumber") {
 		t.Fatalf("plaintext missing fields: %d %s", a.status, a.raw)
 	}
 	unknownClient := c.body("5186001700008785", func(m map[string]any) { m["srcClientId"] = "11111111-2222-4333-8444-555555555555" })

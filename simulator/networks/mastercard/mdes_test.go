@@ -305,7 +305,7 @@ func enrolToken(t *testing.T, c *issuer, cardPAN, wantStatus string) string {
 	if a.status != 200 {
 		t.Fatalf("enrol %s: %d %s", cardPAN[12:], a.status, a.raw)
 	}
-	if got := dig(a.body, "maskedCard", "status"); got != wantStatus {
+	if got := dig(a.body, "maskedCard", "digitalCardData", "status"); got != wantStatus {
 		t.Fatalf("enrol %s: token %v, want %s", cardPAN[12:], got, wantStatus)
 	}
 	tur := c.searchOne("AccountPan", cardPAN)["TokenUniqueReference"].(string)
@@ -829,7 +829,7 @@ func TestReenrolAfterTokenDeleted(t *testing.T) {
 	}
 	// Same address: the credential comes back with a new token.
 	a := c.enrolIn("consumer-1", "card-1", card)
-	if a.status != 200 || dig(a.body, "maskedCard", "status") != "ACTIVE" {
+	if a.status != 200 || dig(a.body, "maskedCard", "digitalCardData", "status") != "ACTIVE" {
 		t.Fatalf("re-enrol: %d %s", a.status, a.raw)
 	}
 	tok := c.searchOne("AccountPan", card)
