@@ -68,7 +68,7 @@ func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simul
 	if req.Spec == MDESSpec {
 		return renderMDESError(e, msg)
 	}
-	if tokenConnectOperations[req.OperationID] {
+	if req.Spec == TokenConnectSpec {
 		var r struct {
 			RequestID string `json:"requestId"`
 		}

@@ -23,12 +23,6 @@ import (
 // provisioning, "Add to Click to Pay".
 const TokenConnectSpec = "mastercard/token-connect.yaml"
 
-// tokenConnectOperations are the operations of TokenConnectSpec: their
-// errors use its error wrapper.
-var tokenConnectOperations = map[string]bool{
-	"getEligibleTokenRequestors": true, "getAsset": true, "pushAccount": true, "pushMultipleAccounts": true,
-}
-
 // clickToPayAsset is the asset ID of the Click to Pay logo.
 const clickToPayAsset = "5a6d8f0e-1c2b-4d3e-9f80-7a6b5c4d3e2f"
 
@@ -80,20 +74,6 @@ type fundingAccount struct {
 	} `json:"cardAccountData"`
 	FinancialAccountData json.RawMessage `json:"financialAccountData"`
 	AccountHolderData    accountHolder   `json:"accountHolderData"`
-}
-
-func (tc *tokenConnect) handler(op string) simulator.Handler {
-	switch op {
-	case "getEligibleTokenRequestors":
-		return tc.getEligibleTokenRequestors
-	case "getAsset":
-		return tc.getAsset
-	case "pushAccount":
-		return tc.pushAccount
-	case "pushMultipleAccounts":
-		return tc.pushMultipleAccounts
-	}
-	return nil
 }
 
 // enabledRange says whether an account range (zero-padded to 19 digits) is
