@@ -115,33 +115,34 @@ type CallbackSender interface {
 type Callback struct {
 	// ID identifies the call for de-duplication: the network's own ID where
 	// it has one (a requestId, a notification ID, an event ID).
-	ID string
+	ID string `json:"id"`
 	// OrderKey groups calls that must reach the issuer in order (a token
 	// reference): Enqueue delivers one key's calls one after the other.
 	// Empty means no order with any other call.
-	OrderKey string
+	OrderKey string `json:"orderKey,omitempty"`
 	// Spec is the issuer-side document (a path in Description.Callbacks) and
 	// OperationID the operation in it; the issuer's answer is validated
 	// against that operation.
-	Spec        string
-	OperationID string
-	Method      string // default POST
+	Spec        string `json:"spec"`
+	OperationID string `json:"operationId"`
+	Method      string `json:"method,omitempty"` // default POST
 	// Path is appended to the registered callback base URL (query included).
-	Path   string
-	Header http.Header
-	Body   []byte
+	Path   string      `json:"path"`
+	Header http.Header `json:"header,omitempty"`
+	Body   []byte      `json:"body,omitempty"`
 	// Plaintext, when set, is the unencrypted form of Body for the journal
-	// (masked there). It must not carry card numbers for Enqueue.
-	Plaintext []byte
+	// (masked there). It must not carry card numbers for Enqueue: an outbox
+	// may keep it.
+	Plaintext []byte `json:"plaintext,omitempty"`
 	// NotBefore, when set, holds an enqueued call until that time on the
 	// simulator's clock (a notification delay); later calls of its OrderKey
 	// wait behind it.
-	NotBefore time.Time
+	NotBefore time.Time `json:"notBefore,omitzero"`
 	// Meta carries what the network's CallbackSigner needs besides the
 	// request (for example a spoilt first signature, to exercise a refusal).
-	Meta map[string]string
+	Meta map[string]string `json:"meta,omitempty"`
 	// CorrelationIDs to journal the call under.
-	CorrelationIDs []string
+	CorrelationIDs []string `json:"correlationIds,omitempty"`
 }
 
 // CallbackResult is the issuer's answer to a callback.
