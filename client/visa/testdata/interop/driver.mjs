@@ -99,16 +99,17 @@ async function vica(method, op, plain) {
 }
 
 // retried calls VICA, retrying what can succeed later with bounded,
-// growing backoff; terminal refusals go back at once.
+// growing backoff (tripled each time, so the growth stays plain on a busy
+// machine); terminal refusals go back at once.
 async function retried(method, op, plain) {
-  let delay = 150;
+  let delay = 300;
   for (let attempt = 1; ; attempt++) {
     try {
       return await vica(method, op, plain);
     } catch (e) {
       if (!(e instanceof VisaError) || !e.retryable || attempt >= 8) throw e;
       await sleep(delay + Math.floor(Math.random() * 20));
-      delay = Math.min(delay * 2, 3000);
+      delay = Math.min(delay * 3, 5000);
     }
   }
 }
