@@ -24,8 +24,8 @@ import (
 // Version is the simulator's version, reported by the admin API.
 const Version = "0.1.0"
 
-// maxSeenCards bounds the cards the simulator remembers (as HMACs, never in
-// clear) from decrypted payloads, to recognise them elsewhere.
+// maxSeenCards bounds the cards the simulator remembers (as keyed hashes,
+// never in clear) from decrypted payloads, to recognise them elsewhere.
 const maxSeenCards = 100000
 
 // DefaultMaxBodyBytes is the request body limit when none is configured.
@@ -107,7 +107,7 @@ type Simulator struct {
 	findings   []string
 
 	issuer     issuerFindings                          // the issuer's, seen before masking
-	seenCards  *pan.CardSet                            // cards seen in decrypted payloads (as HMACs)
+	seenCards  *pan.CardSet                            // cards seen in decrypted payloads (as keyed hashes)
 	clearCards map[*openapi3.Operation]map[string]bool // card fields a request body takes in clear
 
 	callbacksMu    sync.RWMutex

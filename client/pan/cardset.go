@@ -1,45 +1,44 @@
 package pan
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
+	"hash/maphash"
 	"sync"
 )
 
-// CardSet remembers card numbers without holding them: it keeps an HMAC of
-// each under a key drawn when the set is made and never shown, so what it
-// holds cannot be turned back into card numbers. It keeps at most its
-// capacity, forgetting the oldest first. Safe for concurrent use.
+// CardSet remembers card numbers without holding them: it keeps a keyed
+// hash of each (hash/maphash under a seed drawn at random when the set is
+// made, never shown), which cannot be read back as card numbers and never
+// leaves the process. It keeps at most its capacity, forgetting the oldest
+// first. Safe for concurrent use; Add and Has allocate nothing.
 type CardSet struct {
-	key   [32]byte
+	seed  maphash.Seed
 	mu    sync.RWMutex
-	m     map[[32]byte]struct{}
-	order [][32]byte // insertion order, a ring of capacity entries
+	m     map[uint64]struct{}
+	order []uint64 // insertion order, a ring of capacity entries
 	next  int
 }
 
 // NewCardSet returns an empty set holding at most capacity cards.
 func NewCardSet(capacity int) *CardSet {
-	s := &CardSet{m: make(map[[32]byte]struct{}), order: make([][32]byte, 0, max(capacity, 1))}
-	_, _ = rand.Read(s.key[:])
-	return s
+	return &CardSet{seed: maphash.MakeSeed(), m: make(map[uint64]struct{}), order: make([]uint64, 0, max(capacity, 1))}
 }
 
-func (s *CardSet) sum(digits []byte) [32]byte {
-	h := hmac.New(sha256.New, s.key[:])
-	h.Write(digits)
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
-}
+// sum takes the digits by value, so that a caller's buffer stays on its
+// stack.
+func (s *CardSet) sum(d [19]byte, n int) uint64 { return maphash.Bytes(s.seed, d[:n]) }
 
 // Add remembers a card number (12–19 digits; anything else is ignored).
 func (s *CardSet) Add(card string) {
 	if len(card) < 12 || len(card) > 19 || !allDigits(card) {
 		return
 	}
-	k := s.sum([]byte(card))
+	k := maphash.String(s.seed, card)
+	s.mu.RLock()
+	_, ok := s.m[k]
+	s.mu.RUnlock()
+	if ok {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.m[k]; ok {
@@ -64,13 +63,12 @@ func (s *CardSet) Has(card string) bool {
 	return s.has(d, copy(d[:], card))
 }
 
-// has takes the digits by value so that a caller's buffer stays on its
-// stack.
+// has takes the digits by value (see sum).
 func (s *CardSet) has(d [19]byte, n int) bool {
 	if n < 12 {
 		return false
 	}
-	k := s.sum(d[:n])
+	k := s.sum(d, n)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	_, ok := s.m[k]

@@ -173,6 +173,7 @@ func (w *jsonWalker) object(i int) (int, bool) {
 		}
 		var buf [32]byte
 		nk, short := normKey(key, &buf)
+		short = short && w.r.keys.may(nk) // most keys are neither: no map lookup for them
 		switch {
 		case short && sensitiveKeys[string(nk)] && !strings.HasPrefix(w.s[i:], "null"):
 			// Removed, whatever it held: walk it only to find its end.
@@ -246,25 +247,30 @@ func (w *jsonWalker) array(i int, card bool) (int, bool) {
 }
 
 // strEnd finds the closing quote of the string literal at s[i]; escaped
-// reports a backslash escape inside.
-func (w *jsonWalker) strEnd(i int) (end int, escaped, ok bool) {
+// reports a backslash escape inside, digits counts the bytes '0'–'9'.
+func (w *jsonWalker) strEnd(i int) (end, digits int, escaped, ok bool) {
 	for j := i + 1; j < len(w.s); j++ {
 		switch c := w.s[j]; {
 		case c == '"':
-			return j + 1, escaped, true
+			return j + 1, digits, escaped, true
+		case c <= '9':
+			switch {
+			case c >= '0':
+				digits++
+			case c < 0x20:
+				return j, 0, false, false
+			}
 		case c == '\\':
 			escaped = true
 			j++
-		case c < 0x20:
-			return j, false, false
 		}
 	}
-	return len(w.s), false, false
+	return len(w.s), 0, false, false
 }
 
 // key reads an object key (decoded) and masks card numbers in it.
 func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
-	end, escaped, ok := w.strEnd(i)
+	end, digits, escaped, ok := w.strEnd(i)
 	if !ok {
 		return "", end, false
 	}
@@ -272,6 +278,9 @@ func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
 		key = w.s[i+1 : end-1]
 	} else if key, ok = unquote(w.s[i:end]); !ok {
 		return "", end, false
+	}
+	if !escaped && digits < 12 {
+		return key, end, true // the common case: nothing to mask in it
 	}
 	if w.report {
 		w.push(key, 0, false)
@@ -287,7 +296,7 @@ func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
 // whatever its digits, any other string where the scanner finds a card
 // number.
 func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
-	end, escaped, ok := w.strEnd(i)
+	end, digits, escaped, ok := w.strEnd(i)
 	if !ok {
 		return end, false
 	}
@@ -298,6 +307,9 @@ func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
 				w.maskRaw(i+1, raw, m, true)
 				return end, true
 			}
+		}
+		if digits < 12 {
+			return end, true // no card number fits in it
 		}
 		sc := w.r.scanner(raw)
 		sc.base, sc.spans, sc.report = int32(i+1), w.spans, w.report

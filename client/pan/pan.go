@@ -107,15 +107,21 @@ func (p *PAN) UnmarshalJSON(b []byte) error {
 // '*'. Strings too short to keep ten digits are masked but for the last four.
 func Mask(s string) string {
 	n := len(s)
-	switch {
-	case n == 0:
+	if n == 0 {
 		return ""
-	case n <= 4:
-		return strings.Repeat("*", n)
-	case n < 13:
-		return strings.Repeat("*", n-4) + s[n-4:]
 	}
-	return s[:6] + strings.Repeat("*", n-10) + s[n-4:]
+	b := []byte(s)
+	from, to := 0, n-4 // the part masked
+	switch {
+	case n <= 4:
+		to = n
+	case n >= 13:
+		from = 6
+	}
+	for i := from; i < to; i++ {
+		b[i] = '*'
+	}
+	return string(b)
 }
 
 // Luhn reports whether a digit string passes the Luhn (mod 10) check.

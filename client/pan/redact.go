@@ -75,6 +75,24 @@ type Redactor struct {
 	extra      []string        // cards of one exchange (WithCards)
 	seen       *CardSet        // cards seen before (WithSeen)
 	cardFields map[string]bool // normalised names
+	keys       *keyFilter      // rules out keys that are neither sensitive nor card fields
+}
+
+// keyFilter tells, by length and first letter, whether a normalised key
+// can be a sensitive key or a card field at all.
+type keyFilter struct {
+	lens  [33]bool
+	first [256]bool
+}
+
+func (f *keyFilter) add(k string) {
+	if len(k) > 0 && len(k) < len(f.lens) {
+		f.lens[len(k)], f.first[k[0]] = true, true
+	}
+}
+
+func (f *keyFilter) may(nk []byte) bool {
+	return len(nk) > 0 && len(nk) < len(f.lens) && f.lens[len(nk)] && f.first[nk[0]]
 }
 
 var defaultRedactor = NewRedactor(nil, nil)
@@ -96,6 +114,13 @@ func NewRedactor(cards, cardFields []string) Redactor {
 			r.cardFields[string(nk)] = true
 		}
 	}
+	r.keys = &keyFilter{}
+	for k := range sensitiveKeys {
+		r.keys.add(k)
+	}
+	for k := range r.cardFields {
+		r.keys.add(k)
+	}
 	r.known = addCards(nil, samples)
 	r.known = addCards(r.known, cards)
 	return r
@@ -105,6 +130,9 @@ func NewRedactor(cards, cardFields []string) Redactor {
 // longest first (so a longer number is masked whole, not through a shorter
 // one inside it).
 func addCards(list, cards []string) []string {
+	if len(list) == 0 && len(cards) == 1 && len(cards[0]) >= 12 && len(cards[0]) <= 19 && allDigits(cards[0]) {
+		return cards[:1:1] // one plain card number, the common case: shared, read only
+	}
 	for _, c := range cards {
 		d := strings.Map(func(r rune) rune {
 			if r == ' ' || r == '-' {
@@ -173,6 +201,9 @@ func (r Redactor) IsCardField(k string) bool {
 // counts as one) to its first six and last four digits, in place: the result
 // has the length of s, and s is returned as it is when it holds none.
 func (r Redactor) Text(s string) string {
+	if digitCount(s) < 12 {
+		return s
+	}
 	sc := r.scanner(s)
 	sc.scan()
 	return applySpans(s, sc.spans)
@@ -181,6 +212,9 @@ func (r Redactor) Text(s string) string {
 // ScanText is Text that also reports each card number it masked, with
 // where as the place.
 func (r Redactor) ScanText(s, where string, found *[]Found) string {
+	if digitCount(s) < 12 {
+		return s
+	}
 	sc := r.scanner(s)
 	sc.report, sc.where = found != nil, where
 	sc.scan()

@@ -59,6 +59,8 @@ type scanner struct {
 	// report asks for a Found per number.
 	report  bool
 	isKnown bool // the number isCard last accepted is a known one
+	leadAt  int  // a digit that ends an escape (%25, %A5): may belong to it
+	lead    bool // the current chain starts at leadAt
 
 	sep  byte // separator kind of the current chain
 	pend [8]group
@@ -181,6 +183,7 @@ func hexStart(s string, i int) int {
 // scan finds and masks every card number in sc.s.
 func (sc *scanner) scan() {
 	s := sc.s
+	sc.leadAt = -1
 	if digitCount(s) < 12 {
 		return
 	}
@@ -200,7 +203,14 @@ func (sc *scanner) scan() {
 			continue
 		}
 		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			i += 3 // an escape such as %20: its hex digits are not the number's
+			// An escape such as %20: its hex digits are not the number's. A
+			// last one that is a digit is read both ways (see settle).
+			if isDigit(s[i+2]) {
+				i += 2
+				sc.leadAt = i
+			} else {
+				i += 3
+			}
 			escaped = true
 			continue
 		}
@@ -214,6 +224,7 @@ func (sc *scanner) scan() {
 func (sc *scanner) chain(i int) int {
 	s := sc.s
 	sc.np, sc.sep = 0, 0
+	sc.lead = i == sc.leadAt
 	j := i
 	for {
 		g := group{start: int32(j)}
@@ -259,12 +270,45 @@ func (sc *scanner) chain(i int) int {
 // 12–19 digits in all.
 func (sc *scanner) settle() {
 	p := sc.pend[:sc.np]
-	used := 1
+	used := 0
+	if sc.lead {
+		// The chain's first digit may be an escape's (%25186… is '%'
+		// followed by 5186…, or '%2' and 5186…): try without it first.
+		sc.lead = false
+		orig := p[0]
+		p[0].start++
+		p[0].n--
+		if used = sc.cardAt(p, false); used == 0 {
+			p[0] = orig
+		}
+	}
+	if used == 0 {
+		used = max(sc.cardAt(p, true), 1)
+	}
+	copy(sc.pend[:], sc.pend[used:sc.np])
+	sc.np -= used
+}
+
+// cardAt masks the longest card number that starts with the first of the
+// groups and returns how many groups it took (0 when none); with known, a
+// long run is also searched for the numbers the redactor knows.
+func (sc *scanner) cardAt(p []group, known bool) int {
 	switch first := p[0]; {
 	case first.n >= 12:
 		if first.n <= 19 && sc.isCard(p[:1]) {
 			sc.mask(p[:1])
-		} else {
+			return 1
+		}
+		// Literal digits run into %3N ones ("5001…8785%30"): each kind on
+		// its own may be the number.
+		if sc.mixed(first) {
+			for _, g := range sc.split(first) {
+				if g.n >= 12 && g.n <= 19 && sc.isCard([]group{g}) {
+					sc.mask([]group{g})
+				}
+			}
+		}
+		if known {
 			sc.knownIn(int(first.start), int(first.end))
 		}
 	case first.n >= 3 && first.n <= 6:
@@ -280,11 +324,35 @@ func (sc *scanner) settle() {
 		}
 		if best > 0 {
 			sc.mask(p[:best])
-			used = best
+			return best
 		}
 	}
-	copy(sc.pend[:], sc.pend[used:sc.np])
-	sc.np -= used
+	return 0
+}
+
+// mixed reports whether g holds both literal and percent-encoded digits.
+func (sc *scanner) mixed(g group) bool {
+	return int(g.end-g.start) != int(g.n) && int(g.end-g.start) != 3*int(g.n)
+}
+
+// split cuts g where its digits change from literal to percent-encoded.
+func (sc *scanner) split(g group) []group {
+	var out []group
+	cur := group{start: g.start}
+	prev := 0
+	for j := int(g.start); j < int(g.end); {
+		_, w := digitAt(sc.s, j)
+		if prev != 0 && w != prev {
+			cur.end = int32(j)
+			out = append(out, cur)
+			cur = group{start: int32(j)}
+		}
+		cur.n++
+		prev = w
+		j += w
+	}
+	cur.end = g.end
+	return append(out, cur)
 }
 
 // dottedQuad reports an IPv4 address (four dot-separated groups of three
@@ -373,6 +441,18 @@ func (sc *scanner) knownIn(start, end int) {
 		return
 	}
 	seg := sc.s[start:end]
+	run, longest := 0, 0
+	for i := 0; i < len(seg); i++ {
+		if isDigit(seg[i]) {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	if longest < 12 {
+		return // no known number (12 digits or more) fits
+	}
 	for _, lists := range sc.known {
 		for _, k := range lists {
 			for off := 0; ; {

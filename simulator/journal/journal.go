@@ -219,34 +219,50 @@ func (e *Entry) size() int64 {
 	return int64(n)
 }
 
-// redact masks e's text fields in copies: the caller's slices, map and
-// verdicts stay as they were.
+// redact masks e's text fields; what it changes it changes in copies, so
+// the caller's slices, map and verdicts stay as they were (and are shared,
+// unchanged, when nothing in them needed masking).
 func (e *Entry) redact(red pan.Redactor) {
 	for _, v := range []**Verdict{&e.Auth, &e.RequestCheck, &e.ResponseCheck, &e.CardData} {
 		if *v == nil {
 			continue
 		}
-		c := **v
-		c.Reason = red.Text(c.Reason)
-		c.Issues = slices.Clone(c.Issues)
-		for i := range c.Issues {
-			c.Issues[i] = red.Text(c.Issues[i])
+		reason := red.Text((*v).Reason)
+		issues := redactAll(red, (*v).Issues)
+		if reason != (*v).Reason || len(issues) > 0 && &issues[0] != &(*v).Issues[0] {
+			c := **v
+			c.Reason, c.Issues = reason, issues
+			*v = &c
 		}
-		*v = &c
 	}
-	e.CorrelationIDs = slices.Clone(e.CorrelationIDs)
+	e.CorrelationIDs = redactAll(red, e.CorrelationIDs)
 	e.URL, e.Principal = red.Text(e.URL), red.Text(e.Principal)
 	e.Error, e.Fault = red.Text(e.Error), red.Text(e.Fault)
-	for i := range e.CorrelationIDs {
-		e.CorrelationIDs[i] = red.Text(e.CorrelationIDs[i])
-	}
-	if e.Notes != nil {
-		notes := make(map[string]string, len(e.Notes))
-		for k, v := range e.Notes {
-			notes[red.Text(k)] = red.Text(v)
+	for k, v := range e.Notes {
+		if red.Text(k) != k || red.Text(v) != v {
+			notes := make(map[string]string, len(e.Notes))
+			for k, v := range e.Notes {
+				notes[red.Text(k)] = red.Text(v)
+			}
+			e.Notes = notes
+			break
 		}
-		e.Notes = notes
 	}
+}
+
+// redactAll returns list with card numbers masked: list itself when nothing
+// changes, a copy otherwise.
+func redactAll(red pan.Redactor, list []string) []string {
+	out := list
+	for i, s := range list {
+		if r := red.Text(s); r != s {
+			if &out[0] == &list[0] {
+				out = slices.Clone(list)
+			}
+			out[i] = r
+		}
+	}
+	return out
 }
 
 // Len returns the number of entries held.
@@ -407,7 +423,29 @@ func ScanHeaders(red pan.Redactor, h http.Header, found *[]pan.Found) map[string
 }
 
 func headerName(red pan.Redactor, k string, found *[]pan.Found) string {
-	return cut(red, k, HeaderNameMax, "header name", found)
+	n := mark(found)
+	name := cut(red, k, HeaderNameMax, found)
+	place(found, n, "header name")
+	return name
+}
+
+// mark and place give what was found from mark on its place (built only
+// when something was found).
+func mark(found *[]pan.Found) int {
+	if found == nil {
+		return 0
+	}
+	return len(*found)
+}
+
+func place(found *[]pan.Found, from int, where ...string) {
+	if found == nil || len(*found) == from {
+		return
+	}
+	w := strings.Join(where, "")
+	for i := from; i < len(*found); i++ {
+		(*found)[i].Where = w
+	}
 }
 
 // headerValue journals header k (name as journalled).
@@ -416,13 +454,11 @@ func headerValue(red pan.Redactor, name, k string, vs []string, found *[]pan.Fou
 	if len(vs) > 1 {
 		v = strings.Join(vs, ", ")
 	}
-	where := ""
-	if found != nil {
-		where = "header " + name
-	}
+	n := mark(found)
+	defer place(found, n, "header ", name)
 	if secretHeader(k) {
 		if found != nil {
-			cut(red, v, HeaderValueMax, where, found)
+			cut(red, v, HeaderValueMax, found)
 		}
 		scheme, _, ok := strings.Cut(v, " ")
 		if ok && len(scheme) < 16 {
@@ -430,7 +466,7 @@ func headerValue(red pan.Redactor, name, k string, vs []string, found *[]pan.Fou
 		}
 		return pan.Removed
 	}
-	return cut(red, v, HeaderValueMax, where, found)
+	return cut(red, v, HeaderValueMax, found)
 }
 
 // cutMargin is how far past a cut text is redacted before it is cut, so a
@@ -439,12 +475,12 @@ func headerValue(red pan.Redactor, name, k string, vs []string, found *[]pan.Fou
 const cutMargin = 256
 
 // cut redacts s and cuts it past max bytes; only the first max+cutMargin
-// bytes are looked at. With found, it reports what it masked, at where.
-func cut(red pan.Redactor, s string, max int, where string, found *[]pan.Found) string {
+// bytes are looked at. With found, it reports what it masked.
+func cut(red pan.Redactor, s string, max int, found *[]pan.Found) string {
 	if len(s) <= max {
-		return red.ScanText(s, where, found)
+		return red.ScanText(s, "", found)
 	}
-	r := red.ScanText(s[:min(len(s), max+cutMargin)], where, found)
+	r := red.ScanText(s[:min(len(s), max+cutMargin)], "", found)
 	return strings.ToValidUTF8(r[:max], "") + Truncated
 }
 
