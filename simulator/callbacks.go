@@ -3,10 +3,12 @@ package simulator
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -70,6 +72,9 @@ func (s *Simulator) CallbackTarget(network string) CallbackTarget {
 type callbackSender struct {
 	sim *Simulator
 	m   *mounted
+
+	mtlsMu sync.Mutex
+	mtls   map[*http.Client]*http.Client // the simulator's clients, presenting the network's certificate
 }
 
 func (c *callbackSender) Configured() bool { return c.sim.CallbackTarget(c.m.id).URL != "" }
@@ -104,10 +109,7 @@ func (c *callbackSender) deliver(ctx context.Context, cb *Callback) (*CallbackRe
 	if err != nil {
 		return nil, err
 	}
-	client := c.sim.httpClient
-	if target.InsecureSkipVerify {
-		client = c.sim.insecureClient
-	}
+	client := c.client(target.InsecureSkipVerify)
 	method := cb.Method
 	if method == "" {
 		method = http.MethodPost
@@ -133,6 +135,44 @@ func (c *callbackSender) deliver(ctx context.Context, cb *Callback) (*CallbackRe
 		}
 	}
 	return nil, fmt.Errorf("%s %s: every one of %d attempts failed; last: %w", c.m.id, cb.OperationID, attempts, lastErr)
+}
+
+// client is the HTTP client of a delivery: the simulator's, presenting the
+// network's client certificate when the network calls over mutual TLS
+// (CallbackCertifier). The certificate is asked for on every handshake, so
+// a rotation takes effect at once.
+func (c *callbackSender) client(insecure bool) *http.Client {
+	base := c.sim.httpClient
+	if insecure {
+		base = c.sim.insecureClient
+	}
+	cc, ok := c.m.net.(CallbackCertifier)
+	if !ok {
+		return base
+	}
+	t, ok := base.Transport.(*http.Transport)
+	if !ok {
+		return base // a client given in Options: its transport is the caller's
+	}
+	c.mtlsMu.Lock()
+	defer c.mtlsMu.Unlock()
+	if cl, ok := c.mtls[base]; ok {
+		return cl
+	}
+	tr := t.Clone()
+	if tr.TLSClientConfig == nil {
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	tr.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		return cc.CallbackCertificate(), nil
+	}
+	cl := *base
+	cl.Transport = tr
+	if c.mtls == nil {
+		c.mtls = map[*http.Client]*http.Client{}
+	}
+	c.mtls[base] = &cl
+	return &cl
 }
 
 func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route *routers.Route, cb *Callback, method, url string, attempt int, timeout time.Duration) (*CallbackResult, error) {

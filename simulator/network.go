@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -16,7 +17,7 @@ import (
 //
 // Optional capabilities are discovered by type assertion: CredentialProvider,
 // Triggerer, Resetter, TestCardLister, SettingsDeclarer, TaskRunner,
-// CallbackSigner.
+// CallbackSigner, CallbackCertifier.
 type Network interface {
 	// Describe returns static metadata; it must not depend on Setup.
 	Describe() Description
@@ -142,6 +143,13 @@ type Task struct {
 // request itself travels in cb.Meta.
 type CallbackSigner interface {
 	SignCallback(r *http.Request, cb *Callback, attempt int) error
+}
+
+// CallbackCertifier is implemented by networks that call the issuer over
+// mutual TLS: the engine presents CallbackCertificate as the client
+// certificate of every delivery attempt to an https callback URL.
+type CallbackCertifier interface {
+	CallbackCertificate() *tls.Certificate
 }
 
 var (

@@ -349,7 +349,7 @@ func (q Query) matches(e *Entry, maskedCorr string) bool {
 // secretHeaders are journalled as "[removed]": they carry credentials.
 var secretHeaders = map[string]bool{
 	"authorization": true, "x-pay-token": true, "proxy-authorization": true, "cookie": true,
-	"set-cookie": true, "x-amex-api-key": true, "x-dfs-c-app-cert": true,
+	"set-cookie": true, "x-amex-api-key": true, "x-dfs-c-app-cert": true, "x-dfs-c-app-jwt": true,
 }
 
 // secretHeader reports whether a header carries credentials; header names
