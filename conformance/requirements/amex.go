@@ -3,28 +3,36 @@ package requirements
 // American Express: its own requirements and its statements of the shared
 // ones. American Express publishes its Token Service SDK, not its issuer
 // Click to Pay API, so every operation c2psim serves for it is inferred and
-// so is every statement that names one.
+// so is every statement about what its requests carry or its answers say.
+// The SDK does document how the APIs of its developer portal are secured
+// (the MAC header, the request ID, the account_data JWE): the documents mark
+// that part of each operation documented (op#security), and the statements
+// resting on it only are documented.
 
-const axSDK = "https://github.com/americanexpress/amex-api-java-client-core"
+const (
+	axSDK      = "https://github.com/americanexpress/amex-api-java-client-core"
+	axSecurity = axSDK + "/blob/e28b3c11d832c1779c3fc289b338030dcc5bd57a/src/main/java/io/aexp/api/client/core/security/authentication/HmacAuthProvider.java"
+	axJWE      = axSDK + "/blob/e28b3c11d832c1779c3fc289b338030dcc5bd57a/src/main/java/io/aexp/api/client/core/utils/EncryptionUtility.java"
+)
 
 var (
 	// AXSec07: the MAC header.
 	AXSec07 = only(Amex, Requirement{ID: "AX-SEC-07", Area: Security, Level: Must,
 		Title: "Every call carries a MAC Authorization header whose bodyhash and mac verify over the canonical string"},
-		Statement{Source: axSDK, Operations: []string{"enrolCard", "notifyTokenLifecycle", "getConsumerProfile"}})
+		Statement{Source: axSecurity, Documented: true, Operations: []string{"enrolCard#security", "notifyTokenLifecycle#security", "getConsumerProfile#security"}})
 	// AXIdm03: x-amex-request-id.
 	AXIdm03 = only(Amex, Requirement{ID: "AX-IDM-03", Area: Idempotency, Level: Must,
 		Title: "Every request, a retry included, carries its own x-amex-request-id"},
-		Statement{Source: axSDK, Operations: []string{"enrolCard", "notifyTokenLifecycle"}})
+		Statement{Source: axSecurity, Documented: true, Operations: []string{"enrolCard#security", "notifyTokenLifecycle#security"}})
 )
 
 // American Express's statements of the shared rules.
 var (
 	_ = on(Amex, C2PEnr01, Statement{Source: axSDK, Operations: []string{"enrolCard"},
-		Title: "The provisioning request carries consumer_ref and user_data email, phone, name (first|middle|last), locale and country"})
+		Title: "The provisioning request carries user_data email, phone and name (first|middle|last) as the SDK builds them, and c2psim's optional consumer_ref, locale and country for a complete profile"})
 	_ = on(Amex, C2PEnr02, Statement{Source: axSDK, Operations: []string{"enrolCard"},
-		Title: "account_data holds credit_card account_number, expiry_month, expiry_year, name_on_card and billing_address"})
-	_ = on(Amex, C2PEnr03, Statement{Source: axSDK, Operations: []string{"enrolCard"},
+		Title: "account_data holds credit_card account_number, expiry_month and expiry_year as the SDK builds them, with c2psim's optional name_on_card and the billing_address lines"})
+	_ = on(Amex, C2PEnr03, Statement{Source: axJWE, Documented: true, Operations: []string{"enrolCard#security"},
 		Title: "The card travels only inside account_data, a JWE A256KW/A128GCM with the kid of the shared key"})
 	_ = on(Amex, C2PEnr09, Statement{Source: axSDK, Operations: []string{"enrolCard"},
 		Title: "422 CARD_INELIGIBLE or CARD_DECLINED ends the enrolment as a terminal failure"})
