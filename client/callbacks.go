@@ -141,7 +141,7 @@ func (i *Issuer) applyTokenStatus(n Network, tokenRef, last4, status string) {
 		to = StateActive
 	case "SUSPENDED":
 		to = StateSuspended
-	case "DEACTIVATED", "DELETED", "INACTIVE_DELETED":
+	case "DEACTIVATED", "DELETED", "INACTIVE_DELETED", "UNLINKED":
 		to = StateOptedOut
 	default:
 		return // unknown statuses are tolerated, not applied (ERR-04)

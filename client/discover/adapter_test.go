@@ -2,19 +2,16 @@ package discover_test
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/c2psim/c2psim/client"
 	"github.com/c2psim/c2psim/client/discover"
 	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
 	_ "github.com/c2psim/c2psim/simulator/networks/discover"
@@ -27,14 +24,18 @@ func config(t *testing.T, srv *simtest.Server) discover.Config {
 	for _, c := range srv.Sim.Credentials("discover") {
 		creds[c.Name] = c
 	}
-	b, _ := pem.Decode([]byte(creds["card-encryption-public-key"].Value))
-	pub, err := x509.ParsePKIXPublicKey(b.Bytes)
+	key, err := pemkey.ParsePrivate(creds["partner-signing-private-key"].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := pem.Decode([]byte(creds["app-certificate"].Value))
+	cert, err := x509.ParseCertificate(b.Bytes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return discover.Config{BaseURL: srv.URL + "/discover", ClientID: creds["client-id"].Value, ClientSecret: creds["client-secret"].Value,
-		AppSecret: creds["app-secret"].Value, APIPlan: creds["api-plan"].Value, CardKey: pub.(*rsa.PublicKey),
-		CardKeyID: creds["card-encryption-public-key"].KeyID, HTTPClient: srv.Client, Now: srv.Sim.Clock().Now}
+		Scope: creds["scope"].Value, APIPlan: creds["api-plan"].Value, SigningKey: key, SigningKeyID: creds["partner-signing-private-key"].KeyID,
+		AppCertificate: cert, HTTPClient: srv.Client, Now: srv.Sim.Clock().Now}
 }
 
 func setup(t *testing.T) (*simtest.Server, *discover.Adapter, *client.Issuer) {
@@ -121,7 +122,7 @@ func TestExpiredTokenIsReplaced(t *testing.T) {
 	srv, a, iss := setup(t)
 	ctx := context.Background()
 	wait(t, iss)(iss.EnrolCard(ctx, grace(), card("k1", "6445644564456445")))
-	srv.Clock.Advance(16 * time.Minute) // past the 15-minute token lifetime
+	srv.Clock.Advance(61 * time.Minute) // past the hour a token lasts (expires_in 3600)
 	if _, err := iss.GetProfile(ctx, client.Discover, "cons-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +136,11 @@ func TestErrorsMapToTheUnifiedModel(t *testing.T) {
 	ctx := context.Background()
 	_, err := iss.EnrolCard(ctx, grace(), card("k1", cardFor(t, srv, "ineligible")))
 	var ne *client.NetworkError
-	if !errors.Is(err, client.ErrIneligible) || !errors.As(err, &ne) || ne.Code != "2003" {
+	if !errors.Is(err, client.ErrIneligible) || !errors.As(err, &ne) || ne.Code != "10002" || ne.HTTPStatus != 400 {
 		t.Fatalf("ineligible: %v", err)
 	}
 	done := wait(t, iss)(iss.EnrolCard(ctx, grace(), card("k2", cardFor(t, srv, "declined"))))
-	if done.Status != client.Failed || done.Errors[0].Code != "2005" {
+	if done.Status != client.Failed || done.Errors[0].Code != "10007" || done.Errors[0].Retryable {
 		t.Fatalf("declined: %+v", done)
 	}
 	cfg := config(t, srv)
@@ -147,65 +148,5 @@ func TestErrorsMapToTheUnifiedModel(t *testing.T) {
 	bad, _ := discover.New(cfg)
 	if _, err := bad.GetProfile(ctx, "cons-1"); !errors.Is(err, client.ErrAuth) {
 		t.Fatalf("wrong secret: %v", err)
-	}
-}
-
-func TestRawRequestsAreRefused(t *testing.T) {
-	srv, a, _ := setup(t)
-	_, _ = a.GetProfile(context.Background(), "nobody") // fetch a token through the adapter
-	tok := srv.Sim.Journal().Find(journal.Query{OperationID: "getToken", Limit: 1})
-	if len(tok) != 1 {
-		t.Fatal("no token request journalled")
-	}
-	cfg := config(t, srv)
-	send := func(auth, body string, hdr map[string]string) (int, string) {
-		req, _ := http.NewRequest("POST", srv.URL+"/discover/dci/clicktopay/v1/enrolments", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", auth)
-		for k, v := range hdr {
-			req.Header.Set(k, v)
-		}
-		resp, err := srv.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	// A fresh token, fetched by hand.
-	treq, _ := http.NewRequest("POST", srv.URL+"/discover/auth/oauth/v2/token", strings.NewReader("grant_type=client_credentials"))
-	treq.SetBasicAuth(cfg.ClientID, cfg.ClientSecret)
-	treq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	tresp, err := srv.Client.Do(treq)
-	if err != nil || tresp.StatusCode != 200 {
-		t.Fatalf("token: %v %v", tresp, err)
-	}
-	var tb struct {
-		AccessToken string `json:"access_token"`
-	}
-	_ = jsonDecode(tresp.Body, &tb)
-	hdr := map[string]string{"x-dfs-api-plan": cfg.APIPlan, "x-dfs-c-app-cert": cfg.AppSecret}
-	clear := `{"consumer":{"consumerId":"c9","firstName":"G","lastName":"H","email":"g@example.com","phone":"12025550143","locale":"en-US","country":"USA"},"card":{"cardId":"k9","encryptedCard":"6445644564456445-in-the-clear"}}`
-	for _, tc := range []struct {
-		name, auth, body string
-		hdr              map[string]string
-		status           int
-		code             string
-	}{
-		{"no token", "", clear, hdr, 401, `"1001"`},
-		{"unknown token", "Bearer nope", clear, hdr, 401, `"1001"`},
-		{"wrong app secret", "Bearer " + tb.AccessToken, clear, map[string]string{"x-dfs-api-plan": cfg.APIPlan, "x-dfs-c-app-cert": "other"}, 403, `"1003"`},
-		{"clear card number", "Bearer " + tb.AccessToken, clear, hdr, 400, "must be encrypted"},
-	} {
-		status, body := send(tc.auth, tc.body, tc.hdr)
-		if status != tc.status || !strings.Contains(body, tc.code) || strings.Contains(body, "6445644564456445") {
-			t.Errorf("%s: %d %s", tc.name, status, body)
-		}
-	}
-	// Token per call is visible: every API call notes which token it used.
-	e := srv.Sim.Journal().Find(journal.Query{OperationID: "enrolConsumer", Limit: 1})
-	if len(e) != 1 || e[0].Notes["token"] != "#2" {
-		t.Fatalf("token note = %+v", e)
 	}
 }

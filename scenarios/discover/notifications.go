@@ -77,7 +77,7 @@ var _ = Describe("Discover token lifecycle notifications", Label("discover"), fu
 		networkChanges(ctx, c, k, "SUSPENDED", id, true)
 		attempts := ds.Correlated(ctx, "notifyTokenEvent", journal.Outbound, id)
 		Expect(attempts).NotTo(BeEmpty(), "the event was not delivered")
-		Expect(attempts[0].Status).To(BeNumerically(">=", 400), "the issuer accepted an event whose x-dfs-signature does not verify (answered %d)", attempts[0].Status)
+		Expect(attempts[0].Status).To(BeNumerically(">=", 400), "the issuer accepted an event whose X-DFS-C-APP-JWT does not verify (answered %d)", attempts[0].Status)
 		Expect(eventsWithID(ctx, id)).To(HaveLen(len(attempts)-1), "the issuer recorded the delivery it should have refused")
 	})
 })

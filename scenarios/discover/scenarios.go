@@ -16,8 +16,8 @@ import (
 
 var ds = steps.On(req.Discover)
 
-// outcomeIneligible is Discover's test card refused at once with 422 code
-// 2003 (GET /_admin/networks).
+// outcomeIneligible is Discover's test card refused at once with 400 code
+// 10002, PAN ineligible (GET /_admin/networks).
 const outcomeIneligible = "ineligible"
 
 func decode(s, what string) map[string]any {
@@ -89,12 +89,12 @@ var _ = Describe("Discover Click to Pay", Label("discover"), func() {
 		k := ds.Card(c, "k1", ds.TestCard(ctx, outcomeIneligible))
 		_, err := ds.Enrol(ctx, c, k)
 		de := steps.Refusal(err)
-		Expect(de.NetworkCode).To(Equal("2003"), "the issuer must report Discover's code")
-		Expect(de.Retryable).To(BeFalse(), "code 2003 is terminal")
+		Expect(de.NetworkCode).To(Equal("10002"), "the issuer must report Discover's code")
+		Expect(de.Retryable).To(BeFalse(), "code 10002 is terminal")
 		Expect(ds.CardExchanges(ctx, k.PAN, "enrolConsumer")).To(HaveLen(1), "a terminal error was retried")
 	})
 
-	It("suspends and resumes a card, then deletes it while keeping the other", ds.Case("suspend-resume-delete", req.C2PLcm05, req.C2PLcm03), func(ctx SpecContext) {
+	It("suspends and resumes a card, then unlinks it while keeping the other", ds.Case("suspend-resume-delete", req.C2PLcm05, req.C2PLcm03), func(ctx SpecContext) {
 		c := ds.Consumer()
 		k1, k2 := ds.NewCard(ctx, c, "k1"), ds.NewCard(ctx, c, "k2")
 		ds.Enrolled(ctx, c, k1)
@@ -107,8 +107,11 @@ var _ = Describe("Discover Click to Pay", Label("discover"), func() {
 		p := ds.Profile(ctx, c)
 		Expect(p.Cards).To(HaveLen(1), "deleting one card removed the other")
 		Expect(p.Cards[0].Last4).To(Equal(k2.PAN[len(k2.PAN)-4:]), "the other card stays")
-		Expect(ds.Exchanges(ctx, c, "cardStatus")).To(HaveLen(2), "one suspend and one resume through cardStatus")
-		Expect(ds.Exchanges(ctx, c, "deleteCard")).To(HaveLen(1), "one deleteCard for the closed card")
+		var types []string
+		for _, e := range ds.Exchanges(ctx, c, "updateTokenState") {
+			types = append(types, decode(e.RequestBody, "the token-state body")["operationType"].(string))
+		}
+		Expect(types).To(Equal([]string{"Suspend", "Resume", "Unlink"}), "one Suspend, one Resume and one Unlink of the closed card's token")
 	})
 })
 

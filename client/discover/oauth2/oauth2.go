@@ -1,7 +1,10 @@
 // Package oauth2 is Discover's OAuth 2.0 client-credentials flow as the
-// developer portal documents it: POST /auth/oauth/v2/token with HTTP Basic
-// client_id:client_secret and an application/x-www-form-urlencoded body
-// grant_type=client_credentials, answered with a bearer token and expires_in.
+// Partner Product Portal developer guide documents it (section 5): POST
+// /auth/oauth/v2/token with an application/x-www-form-urlencoded body
+// grant_type=client_credentials&scope=<scope> (scope required), the client
+// authenticated by HTTP Basic client_id:client_secret or by client_id and
+// client_secret in the form body, and the X-DFS-API-PLAN header, answered
+// with a bearer token and expires_in (3600 by default).
 //
 // TokenSource caches the token and fetches a new one shortly before it
 // expires, never per call (SEC-08).
@@ -20,6 +23,18 @@ import (
 	"time"
 )
 
+// HeaderAPIPlan carries the API plan on the token call and on every API call.
+const HeaderAPIPlan = "X-DFS-API-PLAN"
+
+// ClientAuth is how the client authenticates on the token call.
+type ClientAuth int
+
+// Client authentication methods (RFC 6749 §2.3.1; both are documented).
+const (
+	ClientSecretBasic ClientAuth = iota // HTTP Basic, the default
+	ClientSecretPost                    // client_id and client_secret in the form body
+)
+
 // Token is an access token and when it stops working.
 type Token struct {
 	AccessToken string
@@ -32,9 +47,14 @@ type TokenSource struct {
 	TokenURL     string
 	ClientID     string
 	ClientSecret string
-	Scope        string
-	HTTP         *http.Client
-	Now          func() time.Time
+	// Scope is required: the scope name issued with the application.
+	Scope string
+	// APIPlan is sent as X-DFS-API-PLAN on the token call.
+	APIPlan string
+	// Auth chooses HTTP Basic (default) or form-body client authentication.
+	Auth ClientAuth
+	HTTP *http.Client
+	Now  func() time.Time
 	// Early is how long before expiry a token is replaced (default 60s).
 	Early time.Duration
 
@@ -90,15 +110,22 @@ func (s *TokenSource) now() time.Time {
 }
 
 func (s *TokenSource) fetch(ctx context.Context, now time.Time) (*Token, error) {
-	form := url.Values{"grant_type": {"client_credentials"}}
-	if s.Scope != "" {
-		form.Set("scope", s.Scope)
+	if s.Scope == "" || s.APIPlan == "" {
+		return nil, errors.New("fetching a token: the scope and the API plan are required")
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {s.Scope}}
+	if s.Auth == ClientSecretPost {
+		form.Set("client_id", s.ClientID)
+		form.Set("client_secret", s.ClientSecret)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.TokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}
-	req.SetBasicAuth(url.QueryEscape(s.ClientID), url.QueryEscape(s.ClientSecret))
+	if s.Auth != ClientSecretPost {
+		req.SetBasicAuth(url.QueryEscape(s.ClientID), url.QueryEscape(s.ClientSecret))
+	}
+	req.Header.Set(HeaderAPIPlan, s.APIPlan)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	hc := s.HTTP

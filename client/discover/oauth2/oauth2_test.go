@@ -14,7 +14,11 @@ func TestTokenIsCachedAndRefreshedBeforeExpiry(t *testing.T) {
 	issued := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, secret, err := ParseBasic(r.Header.Get("Authorization"))
-		if err != nil || id != "app id" || secret != "s3cr:et" || r.FormValue("grant_type") != "client_credentials" {
+		if r.Header.Get("Authorization") == "" { // form-body client authentication
+			id, secret, err = r.FormValue("client_id"), r.FormValue("client_secret"), nil
+		}
+		if err != nil || id != "app id" || secret != "s3cr:et" || r.FormValue("grant_type") != "client_credentials" ||
+			r.FormValue("scope") != "CTP" || r.Header.Get(HeaderAPIPlan) != "PLAN" {
 			w.WriteHeader(401)
 			return
 		}
@@ -23,7 +27,7 @@ func TestTokenIsCachedAndRefreshedBeforeExpiry(t *testing.T) {
 	}))
 	defer srv.Close()
 	now := time.Unix(1764043200, 0)
-	ts := &TokenSource{TokenURL: srv.URL, ClientID: "app id", ClientSecret: "s3cr:et", Now: func() time.Time { return now }}
+	ts := &TokenSource{TokenURL: srv.URL, ClientID: "app id", ClientSecret: "s3cr:et", Scope: "CTP", APIPlan: "PLAN", Now: func() time.Time { return now }}
 	ctx := context.Background()
 	a, err := ts.Token(ctx)
 	if err != nil {
@@ -39,9 +43,16 @@ func TestTokenIsCachedAndRefreshedBeforeExpiry(t *testing.T) {
 	if c.AccessToken == a.AccessToken || ts.Fetches() != 2 {
 		t.Fatalf("token not refreshed before expiry")
 	}
-	bad := &TokenSource{TokenURL: srv.URL, ClientID: "app id", ClientSecret: "wrong"}
+	bad := &TokenSource{TokenURL: srv.URL, ClientID: "app id", ClientSecret: "wrong", Scope: "CTP", APIPlan: "PLAN"}
 	if _, err := bad.Token(ctx); !errors.Is(err, ErrTokenRefused) {
 		t.Fatalf("wrong secret: %v", err)
+	}
+	form := &TokenSource{TokenURL: srv.URL, ClientID: "app id", ClientSecret: "s3cr:et", Scope: "CTP", APIPlan: "PLAN", Auth: ClientSecretPost}
+	if _, err := form.Token(ctx); err != nil {
+		t.Fatalf("form-body client authentication: %v", err)
+	}
+	if _, err := (&TokenSource{TokenURL: srv.URL, ClientID: "app id", ClientSecret: "s3cr:et", APIPlan: "PLAN"}).Token(ctx); err == nil {
+		t.Fatal("a token was fetched without a scope")
 	}
 }
 

@@ -51,7 +51,14 @@ func (c *counting) Authenticate(r *simulator.Request) error {
 type operation struct {
 	method, path, id string
 	op               *openapi3.Operation
+	// security is the operation's effective security requirement (its own,
+	// else the document's); nil when neither declares one.
+	security *openapi3.SecurityRequirements
 }
+
+// anonymous reports whether the document declares the operation open to
+// anyone (security: [], no requirement at all).
+func (o operation) anonymous() bool { return o.security != nil && len(*o.security) == 0 }
 
 func operations(t testing.TB, n simulator.Network) []operation {
 	t.Helper()
@@ -65,7 +72,11 @@ func operations(t testing.TB, n simulator.Network) []operation {
 		base := "/" + desc.ID + serverPath(doc)
 		for _, path := range doc.Paths.InMatchingOrder() {
 			for method, op := range doc.Paths.Value(path).Operations() {
-				out = append(out, operation{method: method, path: base + fillParams(path, doc.Paths.Value(path), op), id: op.OperationID, op: op})
+				sec := op.Security
+				if sec == nil && doc.Security != nil {
+					sec = &doc.Security
+				}
+				out = append(out, operation{method: method, path: base + fillParams(path, doc.Paths.Value(path), op), id: op.OperationID, op: op, security: sec})
 			}
 		}
 	}
@@ -133,7 +144,17 @@ func TestEveryOperationRejectsUnauthenticatedAndInvalidRequests(t *testing.T) {
 					wrapped := &counting{Network: real, calls: calls, trustAll: mode == "invalid"}
 					srv := simtest.Start(t, simtest.Options{Networks: []string{}, Extra: []simulator.Network{wrapped}})
 					for _, o := range operations(t, real) {
+						if o.security == nil {
+							t.Errorf("%s %s (%s): the document declares no security for it: say what the server enforces, or security: [] when it is open", o.method, o.path, o.id)
+						}
 						status, body := send(t, srv, o, mode)
+						if mode == "unauthenticated" && o.anonymous() {
+							// Open by its document (a JWKS, say): it must not ask for credentials.
+							if status == 401 || status == 403 {
+								t.Errorf("%s %s (%s) is declared open (security: []) but answered %d: %.300s", o.method, o.path, o.id, status, body)
+							}
+							continue
+						}
 						want := map[string][]int{"unauthenticated": {401, 403}, "invalid": {400}}[mode]
 						if !containsInt(want, status) {
 							t.Errorf("%s %s (%s): status %d, want %v; body %.300s", o.method, o.path, o.id, status, want, body)
@@ -142,8 +163,8 @@ func TestEveryOperationRejectsUnauthenticatedAndInvalidRequests(t *testing.T) {
 							t.Errorf("%s: error answer is not a JSON envelope: %.200s", o.id, body)
 						}
 					}
-					if n := calls.Load(); n != 0 {
-						t.Errorf("%d rejected requests reached a handler", n)
+					if n, open := calls.Load(), anonymousCount(operations(t, real)); mode == "unauthenticated" && n != open || mode == "invalid" && n != 0 {
+						t.Errorf("%d requests reached a handler; only the %d open operations' may, and only unauthenticated", n, open)
 					}
 					// simtest fails the test if any error answer does not match the
 					// operation's declared response: the envelope is the network's own.
@@ -200,4 +221,14 @@ func containsInt(list []int, v int) bool {
 		}
 	}
 	return false
+}
+
+func anonymousCount(ops []operation) int64 {
+	var n int64
+	for _, o := range ops {
+		if o.anonymous() {
+			n++
+		}
+	}
+	return n
 }

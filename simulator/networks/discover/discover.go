@@ -1,42 +1,61 @@
-// Package discover emulates a Discover Global Network Click to Pay issuer API
-// (openapi/discover/clicktopay.yaml). The token endpoint follows the Discover
-// developer portal; everything else is c2psim's design, modelled on Discover
-// Digital Exchange (cloud wallet tokens, PAR) and marked inferred.
+// Package discover emulates a Discover Global Network Click to Pay issuer
+// API (openapi/discover/clicktopay.yaml). Discover publishes no issuer-side
+// Click to Pay API; what it publishes is the transport every Partner
+// Product Portal API shares (the developer guide) and the Stored Token
+// Services conventions. The emulation enforces those exactly and marks
+// everything else (the Click to Pay operations themselves) inferred.
 //
 // What it checks and does:
-//   - POST /auth/oauth/v2/token: HTTP Basic client credentials, form body,
-//     bearer token with expires_in; wrong credentials are 401 code 1001;
-//   - every API call needs a valid, unexpired bearer token (401 1001), the API
-//     plan name and the application secret headers (403 1003); each token's
-//     sequence number is noted on every call, so a client fetching a new token
+//   - POST /auth/oauth/v2/token: client credentials with scope required,
+//     the client authenticated by HTTP Basic or the form body (one of them;
+//     both, neither or a wrong secret is 401 1001), X-DFS-API-PLAN on the
+//     token call too (1003), a scope the application was not granted
+//     (1003); bearer token with expires_in (tokenTTL, 3600 s by default);
+//   - GET /dfs/jwk/v1/public-keys, anonymous: Discover's signing key (use
+//     sig) and encryption key (use enc) as a JWKS;
+//   - every other call: a known, unexpired bearer token for the granted
+//     scope (401 1001), the API plan (1003), and the second factor the
+//     operation's document declares in its security requirement (appJwt: an
+//     X-DFS-C-APP-JWT RS256 JWS whose content_hash matches the body,
+//     verified with the partner's registered signing key; appCert: the
+//     registered X-DFS-C-APP-CERT certificate, valid now), 401 1001 naming
+//     the problem; then, after the document's checks (X-Request-ID a UUID,
+//     Cache-Control no-store: 90005), an Accept that allows JSON (90005)
+//     and an X-Request-ID not seen before (10023). Each access token's
+//     sequence number is noted on every call, so a client fetching a token
 //     per call shows in the journal (SEC-08);
-//   - card data only as JWE (RSA-OAEP-256/A256GCM, kid): a clear card number,
-//     another key or a broken JWE is refused; the plaintext is validated;
-//   - asynchronous operations (202 + operationId, then SUCCEEDED or FAILED
-//     after asyncDelay); one operation per consumer at a time (409 2009);
-//     a cloud wallet token and PAR per enrolled card; suspend, resume,
-//     delete card, delete consumer (which removes its cards).
+//   - card data only as JWS-in-JWE: a JWE (RSA-OAEP-256/A256GCM, cty JWT,
+//     kid of the encryption key) of the partner's JWS (RS256, registered
+//     key) of the card JSON; a clear card number, another key or a
+//     signature that does not verify is 10004, never echoing the number;
+//     the plaintext is validated;
+//   - enrolment, card and consumer operations are asynchronous (202 +
+//     operationId, then SUCCEEDED or FAILED after asyncDelay); one operation
+//     per consumer at a time (409 2009, c2psim's code); a cloud wallet token
+//     (tokenReferenceId) and PAR per enrolled card;
+//   - the token-state operation (operationType Suspend, Resume, Unlink) is
+//     synchronous: ACTIVE → SUSPENDED → ACTIVE, Unlink from either (final;
+//     the card leaves the profile); anything else 10103, an unknown token
+//     10127, nothing changed; every change the issuer asks for and every
+//     one the network makes (trigger tokenStatusChange) is notified to the
+//     issuer over mutual TLS (the simulator presents the client certificate
+//     of notification-client-ca) with a Discover-signed X-DFS-C-APP-JWT.
 //
-// Settings (c2psim --set discover.<key>=<value>):
-//
-//	tokenTTL     duration  15m  access token lifetime
-//	asyncDelay   duration  1s   time from 202 to the operation's outcome
-//	slowDelay    duration  30s  outcome time for the slow test card
-//	apiPlan      string    CLICK_TO_PAY_ISSUER  the API plan name expected in x-dfs-api-plan
-//	unknownFields bool     true                 add an undeclared field to successful answers (ERR-04; the engine's)
+// Settings (c2psim --set discover.<key>=<value>): see Settings.
 package discover
 
 import (
-	"crypto/rand"
+	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/c2psim/c2psim/client/discover/oauth2"
-	"github.com/c2psim/c2psim/internal/pemkey"
+	"github.com/c2psim/c2psim/client/discover/secondfactor"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/store"
 )
@@ -56,26 +75,44 @@ type Network struct {
 	credMu       sync.RWMutex
 	clientID     string
 	clientSecret string
-	appSecret    string
 	apiPlan      string
-	cardKey      *rsa.PrivateKey
-	cardKeyID    string
+	scope        string
+	// Discover's own keys.
+	encKey, sigKey     *rsa.PrivateKey
+	encKeyID, sigKeyID string
+	jwks               []byte
+	// The partner's: signing keys registered by kid (the sandbox hands out
+	// the private half of the first), consumer application certificates.
+	partnerKeys   map[string]*rsa.PublicKey
+	partnerKey    *rsa.PrivateKey
+	partnerKeyID  string
+	appCerts      []*x509.Certificate
+	appCertKey    *ecdsa.PrivateKey
+	notifyCA      *x509.Certificate
+	notifyClient  tls.Certificate
+	jwtVerifier   *secondfactor.Verifier
+	requestIDs    *seenIDs
+	forbidden     int
+	notifyChanges bool
 
 	tokMu  sync.Mutex
-	tokens map[string]token // access token → what it is
+	tokens map[string]accessToken // access token → what it is
 	issued int
 
 	mu         sync.Mutex
 	consumers  store.Table[consumer]
 	operations store.Table[operation]
 	pending    store.Table[string]
-	lost       store.Table[bool] // consumer + card whose first enrolment answer was lost (test card)
+	cardTokens store.Table[tokenRecord] // tokenReferenceId → its card and state
+	events     store.Table[tokenEvent]  // event ID → the event as sent, for redelivery
+	lost       store.Table[bool]        // consumer + card whose first enrolment answer was lost (test card)
 
 	tokenTTL, asyncDelay, slowDelay time.Duration
 }
 
-type token struct {
+type accessToken struct {
 	ClientID string
+	Scope    string
 	Expiry   time.Time
 	Seq      int
 }
@@ -84,23 +121,27 @@ var (
 	_ simulator.Network            = (*Network)(nil)
 	_ simulator.TaskRunner         = (*Network)(nil)
 	_ simulator.CallbackSigner     = (*Network)(nil)
+	_ simulator.CallbackCertifier  = (*Network)(nil)
 	_ simulator.CredentialProvider = (*Network)(nil)
 	_ simulator.TestCardLister     = (*Network)(nil)
 	_ simulator.SettingsDeclarer   = (*Network)(nil)
 	_ simulator.Resetter           = (*Network)(nil)
+	_ simulator.Triggerer          = (*Network)(nil)
 )
 
 // Describe implements simulator.Network.
 func (n *Network) Describe() simulator.Description {
 	return simulator.Description{
 		ID:        ID,
-		Name:      "Discover Click to Pay (Discover Global Network, inferred)",
+		Name:      "Discover Click to Pay (developer guide transport; Click to Pay operations inferred)",
 		Specs:     []string{Spec},
 		Callbacks: []string{CallbackSpec},
 		AuthSchemes: []string{
-			"OAuth 2.0 client credentials (HTTP Basic) → bearer token",
-			"x-dfs-api-plan and x-dfs-c-app-cert application headers",
-			"card data JWE RSA-OAEP-256/A256GCM (kid)",
+			"OAuth 2.0 client credentials (scope required; HTTP Basic or form-body client authentication; X-DFS-API-PLAN) → bearer token",
+			"X-DFS-API-PLAN, a fresh X-Request-ID and Cache-Control: no-store on every call",
+			"second factor per family: X-DFS-C-APP-JWT (RS256, content_hash) on enrolment and token lifecycle, X-DFS-C-APP-CERT on reads",
+			"card data JWS-in-JWE (RS256 inside RSA-OAEP-256/A256GCM, cty JWT); JWKS at /dfs/jwk/v1/public-keys",
+			"notifications to the issuer over mutual TLS, signed X-DFS-C-APP-JWT",
 		},
 		UnknownFields: true,
 	}
@@ -108,19 +149,39 @@ func (n *Network) Describe() simulator.Description {
 
 // The settings (c2psim --set discover.<key>=<value>).
 var (
-	tokenTTLSetting = simulator.Key[time.Duration]{Name: "tokenTTL", Default: 15 * time.Minute,
-		Description: "access token lifetime (expires_in)", Check: simulator.Positive[time.Duration]}
+	tokenTTLSetting = simulator.Key[time.Duration]{Name: "tokenTTL", Default: time.Hour,
+		Description: "access token lifetime (expires_in; the developer guide's default is 3600 s)", Check: simulator.Positive[time.Duration]}
 	asyncDelaySetting = simulator.Key[time.Duration]{Name: "asyncDelay", Default: time.Second,
 		Description: "time from 202 Accepted to the operation's outcome", Check: simulator.NotNegative[time.Duration]}
 	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 30 * time.Second,
 		Description: "outcome time for operations carrying the slow test card", Check: simulator.NotNegative[time.Duration]}
 	apiPlanSetting = simulator.Key[string]{Name: "apiPlan", Default: "CLICK_TO_PAY_ISSUER",
-		Description: "the API plan name expected in x-dfs-api-plan"}
+		Description: "the API plan name expected in X-DFS-API-PLAN"}
+	scopeSetting = simulator.Key[string]{Name: "scope", Default: "CLICK_TO_PAY_ISSUER",
+		Description: "the scope name granted to the application (the token call's scope)"}
+	forbiddenStatusSetting = simulator.Key[int]{Name: "forbiddenStatus", Default: http.StatusBadRequest,
+		Description: "HTTP status of code 1003: 400 as the Stored Token Services table gives it, or 403 as the developer guide's gateway table does",
+		Check: func(v int) error {
+			if v != http.StatusBadRequest && v != http.StatusForbidden {
+				return errors.New("must be 400 or 403")
+			}
+			return nil
+		}}
+	jwtWindowSetting = simulator.Key[time.Duration]{Name: "jwtWindow", Default: secondfactor.DefaultWindow,
+		Description: "accepted skew of the second factor JWT's iat either way", Check: simulator.Positive[time.Duration]}
+	requestIDRetentionSetting = simulator.Key[time.Duration]{Name: "requestIdRetention", Default: 24 * time.Hour,
+		Description: "how long an X-Request-ID is remembered to refuse its reuse (10023)", Check: simulator.Positive[time.Duration]}
+	requestIDCacheSetting = simulator.Key[int]{Name: "requestIdCacheSize", Default: 100_000,
+		Description: "X-Request-IDs remembered at most (the oldest is forgotten first)", Check: simulator.Positive[int]}
+	notifyChangesSetting = simulator.Key[bool]{Name: "notifyIssuerChanges", Default: true,
+		Description: "notify the issuer of the token changes it asked for too, not only of the network's"}
 )
 
 // Settings implements simulator.SettingsDeclarer.
 func (n *Network) Settings() []simulator.Setting {
-	return []simulator.Setting{tokenTTLSetting.Setting(), asyncDelaySetting.Setting(), slowDelaySetting.Setting(), apiPlanSetting.Setting()}
+	return []simulator.Setting{tokenTTLSetting.Setting(), asyncDelaySetting.Setting(), slowDelaySetting.Setting(), apiPlanSetting.Setting(),
+		scopeSetting.Setting(), forbiddenStatusSetting.Setting(), jwtWindowSetting.Setting(), requestIDRetentionSetting.Setting(),
+		requestIDCacheSetting.Setting(), notifyChangesSetting.Setting()}
 }
 
 // Setup implements simulator.Network.
@@ -130,139 +191,48 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.asyncDelay = asyncDelaySetting.Get(env.Settings)
 	n.slowDelay = slowDelaySetting.Get(env.Settings)
 	n.apiPlan = apiPlanSetting.Get(env.Settings)
+	n.scope = scopeSetting.Get(env.Settings)
+	n.forbidden = forbiddenStatusSetting.Get(env.Settings)
+	n.notifyChanges = notifyChangesSetting.Get(env.Settings)
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.operations = store.NewTable[operation](env.Store, "operations")
 	n.pending = store.NewTable[string](env.Store, "inflight")
+	n.cardTokens = store.NewTable[tokenRecord](env.Store, "tokens")
+	n.events = store.NewTable[tokenEvent](env.Store, "events")
 	n.lost = store.NewTable[bool](env.Store, "lost-answers")
-	n.tokens = map[string]token{}
-	var err error
-	if n.cardKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		return err
-	}
-	n.cardKeyID = "ds-" + env.IDs.Hex(4)
+	n.tokens = map[string]accessToken{}
+	n.requestIDs = newSeenIDs(requestIDRetentionSetting.Get(env.Settings), requestIDCacheSetting.Get(env.Settings))
 	n.clientID = "app-" + env.IDs.Hex(8)
 	n.clientSecret = env.IDs.Hex(20)
-	n.appSecret = env.IDs.Hex(16)
+	if err := n.makeKeys(env); err != nil {
+		return fmt.Errorf("discover: making the sandbox keys: %w", err)
+	}
+	n.jwtVerifier = &secondfactor.Verifier{Keys: n.partnerSigningKey, Window: jwtWindowSetting.Get(env.Settings), Now: env.Clock.Now}
 	return nil
 }
 
-// Reset implements simulator.Resetter: issued tokens are forgotten.
+// Reset implements simulator.Resetter: issued tokens and request IDs are
+// forgotten.
 func (n *Network) Reset() {
 	n.tokMu.Lock()
-	defer n.tokMu.Unlock()
-	n.tokens, n.issued = map[string]token{}, 0
-}
-
-func dsError(status int, kind simulator.Kind, code, format string, args ...any) *simulator.Error {
-	return &simulator.Error{Status: status, Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// Authenticate implements simulator.Network.
-func (n *Network) Authenticate(req *simulator.Request) error {
-	h := req.HTTP.Header
-	if req.OperationID == "getToken" {
-		id, secret, err := oauth2.ParseBasic(h.Get("Authorization"))
-		if err != nil {
-			return dsError(http.StatusUnauthorized, simulator.KindAuth, "1001", "%v", err)
-		}
-		n.credMu.RLock()
-		ok := id == n.clientID && secret == n.clientSecret
-		n.credMu.RUnlock()
-		if !ok {
-			return dsError(http.StatusUnauthorized, simulator.KindAuth, "1001", "client id or secret is wrong")
-		}
-		req.SetPrincipal("client:" + id)
-		return nil
-	}
-	tok, err := oauth2.ParseBearer(h.Get("Authorization"))
-	if err != nil {
-		return dsError(http.StatusUnauthorized, simulator.KindAuth, "1001", "%v; get one from /auth/oauth/v2/token", err)
-	}
-	n.tokMu.Lock()
-	t, ok := n.tokens[tok]
+	n.tokens, n.issued = map[string]accessToken{}, 0
 	n.tokMu.Unlock()
-	switch {
-	case !ok:
-		return dsError(http.StatusUnauthorized, simulator.KindAuth, "1001", "access token is unknown")
-	case !n.env.Clock.Now().Before(t.Expiry):
-		return dsError(http.StatusUnauthorized, simulator.KindAuth, "1001", "access token expired at %s", t.Expiry.UTC().Format(time.RFC3339))
-	}
-	n.credMu.RLock()
-	plan, app := n.apiPlan, n.appSecret
-	n.credMu.RUnlock()
-	if got := h.Get("x-dfs-api-plan"); got != "" && got != plan {
-		return dsError(http.StatusForbidden, simulator.KindForbidden, "1003", "the application is not subscribed to API plan %q", got)
-	}
-	if got := h.Get("x-dfs-c-app-cert"); got != "" && got != app {
-		return dsError(http.StatusForbidden, simulator.KindForbidden, "1003", "x-dfs-c-app-cert does not match the application's secret")
-	}
-	req.SetPrincipal("client:" + t.ClientID)
-	req.Note("token", fmt.Sprintf("#%d", t.Seq))
-	req.AddCorrelationID(h.Get("x-request-id"))
-	return nil
+	n.requestIDs.forget()
 }
 
-// issue mints an access token.
-func (n *Network) issue(clientID string) (string, int) {
+func (n *Network) partnerSigningKey(kid string) (*rsa.PublicKey, bool) {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	k, ok := n.partnerKeys[kid]
+	return k, ok
+}
+
+// issue mints an access token for a granted scope.
+func (n *Network) issue(clientID, scope string) (string, int) {
 	tok := n.env.IDs.Hex(24)
 	n.tokMu.Lock()
 	defer n.tokMu.Unlock()
 	n.issued++
-	n.tokens[tok] = token{ClientID: clientID, Expiry: n.env.Clock.Now().Add(n.tokenTTL), Seq: n.issued}
+	n.tokens[tok] = accessToken{ClientID: clientID, Scope: scope, Expiry: n.env.Clock.Now().Add(n.tokenTTL), Seq: n.issued}
 	return tok, n.issued
-}
-
-// Credentials implements simulator.CredentialProvider.
-func (n *Network) Credentials() []simulator.Credential {
-	n.credMu.RLock()
-	defer n.credMu.RUnlock()
-	return []simulator.Credential{
-		{Name: "client-id", Kind: "id", Value: n.clientID, Description: "OAuth 2.0 client ID (client_application_id)"},
-		{Name: "client-secret", Kind: "secret", Value: n.clientSecret, Description: "OAuth 2.0 client secret (client_application_secret)"},
-		{Name: "app-secret", Kind: "secret", Value: n.appSecret, Description: "consumer application secret: the x-dfs-c-app-cert header"},
-		{Name: "api-plan", Kind: "id", Value: n.apiPlan, Description: "API plan name: the x-dfs-api-plan header"},
-		{Name: "card-encryption-public-key", Kind: "rsa-public-key", KeyID: n.cardKeyID,
-			Value: pemkey.EncodePublic(&n.cardKey.PublicKey), Description: "encrypt card data (JWE RSA-OAEP-256/A256GCM) to this key, kid = keyId"},
-	}
-}
-
-// RegisterCredential implements simulator.CredentialProvider: the issuer's
-// own client secret or application secret.
-func (n *Network) RegisterCredential(c simulator.Credential) error {
-	n.credMu.Lock()
-	defer n.credMu.Unlock()
-	switch {
-	case c.Name == "client-id" && c.Kind == "id":
-		n.clientID = c.Value
-	case c.Name == "client-secret" && c.Kind == "secret" && len(c.Value) >= 16:
-		n.clientSecret = c.Value
-	case c.Name == "app-secret" && c.Kind == "secret" && len(c.Value) >= 8:
-		n.appSecret = c.Value
-	default:
-		return errors.New("discover takes client-id (id), client-secret (secret, at least 16 characters) or app-secret (secret, at least 8)")
-	}
-	return nil
-}
-
-// RenderError implements simulator.Network: {code, message, details}.
-func (n *Network) RenderError(_ *simulator.Request, e *simulator.Error) *simulator.Response {
-	code := e.Code
-	if code == "" {
-		code = map[simulator.Kind]string{
-			simulator.KindAuth: "1001", simulator.KindForbidden: "1003", simulator.KindMediaType: "1415",
-			simulator.KindNotFound: "2001", simulator.KindConflict: "2009", simulator.KindInternal: "5000", simulator.KindUnavailable: "5000",
-		}[e.Kind]
-		if code == "" {
-			code = "2000"
-		}
-	}
-	details := []map[string]string{}
-	for _, f := range e.Fields {
-		details = append(details, map[string]string{"field": f.Field, "issue": f.Message})
-	}
-	msg := e.Message
-	if msg == "" {
-		msg = e.Summary()
-	}
-	return simulator.JSON(e.Status, map[string]any{"code": code, "message": msg, "details": details})
 }

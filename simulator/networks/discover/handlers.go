@@ -2,12 +2,14 @@ package discover
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -36,6 +38,13 @@ type cardPlain struct {
 	BillingAddress json.RawMessage `json:"billingAddress"`
 }
 
+// Token statuses.
+const (
+	statusActive    = "ACTIVE"
+	statusSuspended = "SUSPENDED"
+	statusUnlinked  = "UNLINKED"
+)
+
 // card is an enrolled card; the state keeps only BIN, last four and a
 // one-way reference of the PAN, never the number.
 type card struct {
@@ -54,6 +63,16 @@ type consumer struct {
 	Cards []card       `json:"cards"`
 }
 
+// tokenRecord is a card's token, found by its reference: the card it
+// belongs to and its state (UNLINKED once unlinked, when the card has left
+// the profile).
+type tokenRecord struct {
+	ConsumerID string    `json:"consumerId"`
+	CardID     string    `json:"cardId"`
+	Status     string    `json:"status"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+}
+
 type operation struct {
 	ID         string            `json:"operationId"`
 	Type       string            `json:"type"`
@@ -65,7 +84,6 @@ type operation struct {
 	Error      map[string]string `json:"error,omitempty"`
 	Card       *card             `json:"card,omitempty"`
 	Update     *consumerData     `json:"update,omitempty"`
-	Action     string            `json:"action,omitempty"`
 	Outcome    string            `json:"outcome,omitempty"`
 	AcceptedAt time.Time         `json:"acceptedAt"`
 }
@@ -73,7 +91,7 @@ type operation struct {
 // view is an operation as the API shows it.
 func (o operation) view() map[string]any {
 	v := map[string]any{"operationId": o.ID, "type": o.Type, "status": o.Status, "consumerId": o.ConsumerID}
-	for k, s := range map[string]string{"cardId": o.CardID, "tokenRef": o.TokenRef, "par": o.PAR} {
+	for k, s := range map[string]string{"cardId": o.CardID, "tokenReferenceId": o.TokenRef, "par": o.PAR} {
 		if s != "" {
 			v[k] = s
 		}
@@ -85,36 +103,39 @@ func (o operation) view() map[string]any {
 }
 
 // Operations implements simulator.Network. Every operation is journalled
-// under the consumer it concerns (correlate); card data is decrypted and
-// validated before fault rules and the handler run (decodeCard).
+// under the consumer it concerns and checked for what its document cannot
+// say (checkCall); card data is opened (JWS-in-JWE) and validated before
+// fault rules and the handler run.
 func (n *Network) Operations() []simulator.Operation {
 	op := func(id string, h simulator.Handler) simulator.Operation {
-		return simulator.Operation{ID: id, Decode: correlate, Handle: h}
+		return simulator.Operation{ID: id, Decode: n.decode, Handle: h}
 	}
-	card := func(id string) simulator.Operation {
+	withCard := func(id string) simulator.Operation {
 		return simulator.Operation{ID: id, Decode: n.decodeCard, Plaintext: "EncryptedCardPlaintext", Handle: n.accept}
 	}
 	return []simulator.Operation{
 		op("getToken", n.getToken),
-		card("enrolConsumer"),
-		card("addCard"),
+		op("getPublicKeys", n.getPublicKeys),
+		withCard("enrolConsumer"),
+		withCard("addCard"),
 		op("updateConsumer", n.accept),
-		card("updateCard"),
-		op("deleteCard", n.accept),
+		withCard("updateCard"),
 		op("deleteConsumer", n.accept),
-		op("cardStatus", n.accept),
+		op("updateTokenState", n.updateTokenState),
 		op("getConsumer", n.getConsumer),
 		op("getOperation", n.getOperation),
 	}
 }
 
-// correlate journals an exchange under the consumer it concerns, known
-// before any fault rule or handler runs, so every exchange about a
-// consumer, refused or not, is found under it.
-func correlate(req *simulator.Request) error {
+// decode journals an exchange under the consumer (or token) it concerns,
+// known before any fault rule or handler runs, so every exchange about a
+// consumer, refused or not, is found under it; then checkCall.
+func (n *Network) decode(req *simulator.Request) error {
 	if id := req.PathParams["consumerId"]; id != "" {
 		req.AddCorrelationID(id)
-	} else if req.OperationID == "enrolConsumer" {
+	}
+	switch req.OperationID {
+	case "enrolConsumer":
 		var b struct {
 			Consumer struct {
 				ConsumerID string `json:"consumerId"`
@@ -122,13 +143,27 @@ func correlate(req *simulator.Request) error {
 		}
 		_ = json.Unmarshal(req.Body, &b)
 		req.AddCorrelationID(b.Consumer.ConsumerID)
+	case "updateTokenState":
+		var b struct {
+			RequestID        string `json:"requestId"`
+			TokenReferenceID string `json:"tokenReferenceId"`
+		}
+		_ = json.Unmarshal(req.Body, &b)
+		req.AddCorrelationID(b.TokenReferenceID)
+		req.AddCorrelationID(b.RequestID)
+		if rec, err := n.cardTokens.Get(req.HTTP.Context(), b.TokenReferenceID); err == nil {
+			req.AddCorrelationID(rec.ConsumerID)
+		}
 	}
-	return nil
+	return n.checkCall(req)
 }
 
-// decodeCard accepts card data only as JWE to the network's key.
+// decodeCard accepts card data only as the partner's JWS inside a JWE to
+// Discover's encryption key.
 func (n *Network) decodeCard(req *simulator.Request) error {
-	_ = correlate(req)
+	if err := n.decode(req); err != nil {
+		return err
+	}
 	var body struct {
 		Card          struct{ EncryptedCard string } `json:"card"`
 		EncryptedCard string                         `json:"encryptedCard"`
@@ -139,15 +174,16 @@ func (n *Network) decodeCard(req *simulator.Request) error {
 		enc = body.Card.EncryptedCard
 	}
 	if pan.RedactText(enc) != enc || strings.Count(enc, ".") != 4 {
-		return dsError(http.StatusBadRequest, simulator.KindCrypto, "2000", "card data must be encrypted: encryptedCard is a JWE compact string (RSA-OAEP-256/A256GCM) to the network's key, never a card number in clear")
+		return dsError(http.StatusBadRequest, simulator.KindCrypto, codeCrypto,
+			"Cryptographic error: card data must be a JWS-in-JWE (a compact JWE RSA-OAEP-256/A256GCM, cty JWT, to Discover's encryption key, of the partner's RS256 JWS of the card), never a card number in clear")
 	}
-	plain, err := cardjwe.Decrypt(enc, n.cardKey, n.cardKeyID)
+	plain, _, err := cardjwe.Open(enc, n.encKey, n.encKeyID, func(kid string) (*rsa.PublicKey, bool) { return n.partnerSigningKey(kid) })
 	if err != nil {
-		return dsError(http.StatusBadRequest, simulator.KindCrypto, "2000", "encryptedCard: %v", err)
+		return dsError(http.StatusBadRequest, simulator.KindCrypto, codeCrypto, "Cryptographic error: encryptedCard: %v", err)
 	}
 	req.SetPlaintext(plain)
 	if verr := req.CheckPlaintext(plain); verr != nil {
-		verr.Code = "2000"
+		verr.Code = validationCode(verr)
 		return verr
 	}
 	var c cardPlain
@@ -157,9 +193,24 @@ func (n *Network) decodeCard(req *simulator.Request) error {
 }
 
 func (n *Network) getToken(_ context.Context, req *simulator.Request) (*simulator.Response, error) {
-	tok, seq := n.issue(strings.TrimPrefix(req.Principal(), "client:"))
+	form, _ := url.ParseQuery(string(req.Body))
+	n.credMu.RLock()
+	granted := n.scope
+	n.credMu.RUnlock()
+	if s := form.Get("scope"); s != granted {
+		return nil, n.forbiddenError("the application was not granted scope %q", clip(s, 64))
+	}
+	tok, seq := n.issue(strings.TrimPrefix(req.Principal(), "client:"), granted)
 	req.Note("token", fmt.Sprintf("#%d issued", seq))
-	return simulator.JSON(http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(n.tokenTTL.Seconds())}), nil
+	return simulator.JSON(http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(n.tokenTTL.Seconds()), "scope": granted}), nil
+}
+
+func (n *Network) getPublicKeys(context.Context, *simulator.Request) (*simulator.Response, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(n.jwks, &doc); err != nil {
+		return nil, err
+	}
+	return simulator.JSON(http.StatusOK, doc), nil
 }
 
 func isDiscover(p string) bool {
@@ -183,6 +234,24 @@ func panRef(p string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+func opType(op string) string {
+	switch op {
+	case "enrolConsumer":
+		return "ENROL"
+	case "addCard":
+		return "ADD_CARD"
+	case "updateConsumer":
+		return "UPDATE_CONSUMER"
+	case "updateCard":
+		return "UPDATE_CARD"
+	}
+	return "DELETE_CONSUMER"
+}
+
+func notEnrolled(consumerID string) *simulator.Error {
+	return dsError(http.StatusBadRequest, simulator.KindNotFound, codeNoAccount, "Account not found: consumer %s is not enrolled", consumerID)
+}
+
 // accept checks an operation synchronously, records it and schedules its
 // outcome. Nothing changes when a check fails.
 func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
@@ -192,7 +261,6 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 			CardID string `json:"cardId"`
 		} `json:"card"`
 		CardID string `json:"cardId"`
-		Reason string `json:"reason"`
 	}
 	_ = json.Unmarshal(req.Body, &body)
 	var update consumerData
@@ -203,7 +271,7 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	case "updateConsumer":
 		_ = json.Unmarshal(req.Body, &update)
 		if update.ConsumerID != consumerID {
-			return nil, dsError(http.StatusBadRequest, simulator.KindValidation, "2000", "consumerId in the body (%s) differs from the path (%s)", update.ConsumerID, consumerID)
+			return nil, dsError(http.StatusBadRequest, simulator.KindValidation, codeValue, "Invalid field value: consumerId in the body (%s) differs from the path (%s)", update.ConsumerID, consumerID)
 		}
 	}
 	cardID := req.PathParams["cardId"]
@@ -214,7 +282,7 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if prev, err := n.pending.Get(ctx, consumerID); err == nil {
-		return nil, dsError(http.StatusConflict, simulator.KindConflict, "2009", "operation %s for this consumer is still in progress", prev)
+		return nil, dsError(http.StatusConflict, simulator.KindConflict, codeInProgress, "operation %s for this consumer is still in progress; retry when it is done", prev)
 	}
 	c, err := n.consumers.Get(ctx, consumerID)
 	exists := err == nil
@@ -222,39 +290,27 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 		return nil, err
 	}
 	if req.OperationID == "enrolConsumer" && exists {
-		return nil, dsError(http.StatusConflict, simulator.KindConflict, "2002", "consumer %s is already enrolled: add cards to it", consumerID)
+		return nil, dsError(http.StatusBadRequest, simulator.KindConflict, codeProvisioned, "Account is already provisioned: consumer %s is enrolled; add cards to it", consumerID)
 	}
 	if req.OperationID != "enrolConsumer" && !exists {
-		return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "consumer %s is not enrolled", consumerID)
+		return nil, notEnrolled(consumerID)
 	}
-	op := operation{ID: "op-" + n.env.IDs.Hex(8), Type: opType(req.OperationID, req.PathParams["action"]), Status: "PENDING",
-		ConsumerID: consumerID, CardID: cardID, AcceptedAt: n.env.Clock.Now(), Action: req.PathParams["action"]}
-	if req.OperationID == "enrolConsumer" {
+	op := operation{ID: "op-" + n.env.IDs.Hex(8), Type: opType(req.OperationID), Status: "PENDING",
+		ConsumerID: consumerID, CardID: cardID, AcceptedAt: n.env.Clock.Now()}
+	switch req.OperationID {
+	case "enrolConsumer":
 		op.Update = &body.Consumer
-	}
-	if req.OperationID == "updateConsumer" {
+	case "updateConsumer":
 		op.Update = &update
 	}
-	existing := findCard(c.Cards, cardID)
-	switch req.OperationID {
-	case "enrolConsumer", "addCard", "updateCard":
+	if req.OperationID == "enrolConsumer" || req.OperationID == "addCard" || req.OperationID == "updateCard" {
 		var cp cardPlain
 		_ = json.Unmarshal(req.Plaintext(), &cp)
-		k, outcome, err := n.checkCard(c, cp, cardID, req.OperationID == "updateCard", existing)
+		k, outcome, err := n.checkCard(c, cp, cardID, req.OperationID == "updateCard", findCard(c.Cards, cardID))
 		if err != nil {
 			return nil, err
 		}
 		op.Card, op.Outcome = k, outcome
-	case "deleteCard", "cardStatus":
-		if existing == nil {
-			return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "card %s is not enrolled for consumer %s", cardID, consumerID)
-		}
-		if req.OperationID == "cardStatus" {
-			want := map[string]string{"suspend": "ACTIVE", "resume": "SUSPENDED"}[op.Action]
-			if existing.Status != want {
-				return nil, dsError(http.StatusConflict, simulator.KindState, "2009", "card %s is %s: it cannot be %sd", cardID, existing.Status, op.Action)
-			}
-		}
 	}
 	if err := n.operations.Put(ctx, op.ID, op); err != nil {
 		return nil, err
@@ -276,28 +332,10 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 			return nil, err
 		}
 		if first {
-			return nil, dsError(http.StatusServiceUnavailable, simulator.KindUnavailable, "5000", "service temporarily unavailable; retry later")
+			return nil, dsError(http.StatusInternalServerError, simulator.KindUnavailable, codeDownstream, "Downstream system unavailable; retry later")
 		}
 	}
 	return simulator.JSON(http.StatusAccepted, op.view()), nil
-}
-
-func opType(op, action string) string {
-	switch op {
-	case "enrolConsumer":
-		return "ENROL"
-	case "addCard":
-		return "ADD_CARD"
-	case "updateConsumer":
-		return "UPDATE_CONSUMER"
-	case "updateCard":
-		return "UPDATE_CARD"
-	case "deleteCard":
-		return "DELETE_CARD"
-	case "deleteConsumer":
-		return "DELETE_CONSUMER"
-	}
-	return strings.ToUpper(action)
 }
 
 func findCard(cards []card, id string) *card {
@@ -314,37 +352,40 @@ func findCard(cards []card, id string) *card {
 func (n *Network) checkCard(c consumer, cp cardPlain, cardID string, update bool, existing *card) (*card, string, error) {
 	masked := pan.Mask(cp.PAN)
 	if update && existing == nil {
-		return nil, "", dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "card %s is not enrolled", cardID)
+		return nil, "", dsError(http.StatusBadRequest, simulator.KindNotFound, codeNoAccount, "Account not found: card %s is not enrolled", cardID)
 	}
 	if update && panRef(cp.PAN) != existing.PANRef {
-		return nil, "", dsError(http.StatusBadRequest, simulator.KindValidation, "2000", "card %s: a new card number is a replacement (delete and add), not an update", cardID)
+		return nil, "", dsError(http.StatusBadRequest, simulator.KindValidation, codeValue, "Invalid field value: card %s: a new card number is a replacement (unlink and add), not an update", cardID)
 	}
 	if !update {
 		if existing != nil {
-			return nil, "", dsError(http.StatusConflict, simulator.KindConflict, "2002", "card %s already exists", cardID)
+			return nil, "", dsError(http.StatusBadRequest, simulator.KindConflict, codeProvisioned, "Account is already provisioned: card %s exists", cardID)
 		}
 		for _, k := range c.Cards {
 			if k.PANRef == panRef(cp.PAN) {
-				return nil, "", dsError(http.StatusConflict, simulator.KindConflict, "2002", "card %s is already enrolled as %s", masked, k.CardID)
+				return nil, "", dsError(http.StatusBadRequest, simulator.KindConflict, codeProvisioned, "Account is already provisioned: card %s is enrolled as %s", masked, k.CardID)
 			}
 		}
 		if !isDiscover(cp.PAN) {
-			return nil, "", dsError(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "2003", "card %s is not a Discover card", masked)
+			return nil, "", dsError(http.StatusBadRequest, simulator.KindUnprocessable, codeIneligible, "PAN Ineligible: card %s is not a Discover card", masked)
+		}
+		if !pan.Luhn(cp.PAN) {
+			return nil, "", dsError(http.StatusBadRequest, simulator.KindUnprocessable, codeLuhn, "Luhn validation check failed for card %s", masked)
 		}
 	}
 	now := n.env.Clock.Now().UTC()
 	if cp.ExpiryYear < now.Year() || (cp.ExpiryYear == now.Year() && cp.ExpiryMonth < int(now.Month())) {
-		return nil, "", dsError(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "2004", "card %s is expired", masked)
+		return nil, "", dsError(http.StatusBadRequest, simulator.KindUnprocessable, codeExpired, "The card expired: card %s expired in %02d/%04d", masked, cp.ExpiryMonth, cp.ExpiryYear)
 	}
 	outcome := outcomeOf(cp.PAN)
 	switch outcome {
 	case outcomeIneligible:
-		return nil, "", dsError(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "2003", "card %s is not eligible for Click to Pay", masked)
+		return nil, "", dsError(http.StatusBadRequest, simulator.KindUnprocessable, codeIneligible, "PAN Ineligible: card %s is not eligible for Click to Pay", masked)
 	case outcomeServiceError:
-		return nil, "", dsError(http.StatusServiceUnavailable, simulator.KindUnavailable, "5000", "service temporarily unavailable; retry later")
+		return nil, "", dsError(http.StatusInternalServerError, simulator.KindUnavailable, codeDownstream, "Downstream system unavailable; retry later")
 	}
 	k := &card{CardID: cardID, BIN: cp.PAN[:6], Last4: cp.PAN[len(cp.PAN)-4:], PANRef: panRef(cp.PAN),
-		Expiry: fmt.Sprintf("%04d-%02d", cp.ExpiryYear, cp.ExpiryMonth), Status: "ACTIVE"}
+		Expiry: fmt.Sprintf("%04d-%02d", cp.ExpiryYear, cp.ExpiryMonth), Status: statusActive}
 	k.PAR = par(cp.PAN)
 	if existing != nil {
 		k.TokenRef, k.Status = existing.TokenRef, existing.Status
@@ -366,29 +407,30 @@ func (n *Network) runComplete(ctx context.Context, payload []byte) error {
 	if err := json.Unmarshal(payload, &id); err != nil {
 		return err
 	}
-	n.complete(ctx, id)
-	return nil
+	return n.complete(ctx, id)
 }
 
 // complete applies an operation and records its outcome.
-func (n *Network) complete(ctx context.Context, id string) {
+func (n *Network) complete(ctx context.Context, id string) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	op, err := n.operations.Get(ctx, id)
 	if err != nil {
-		return
+		return err
 	}
-	var touched card
 	fail := func(code, msg string) {
 		op.Status, op.Error = "FAILED", map[string]string{"code": code, "message": msg}
 	}
 	switch op.Outcome {
 	case outcomeDeclined:
-		fail("2005", "tokenisation declined: no cloud wallet token was issued")
+		fail(codeNotAdded, "Account can't be added at this time: tokenisation declined, no token was issued")
 	case outcomeAsyncFailure:
-		fail("5000", "service error while processing; retry the operation")
+		fail(codeProcessing, "Unexpected error while processing; retry the operation")
 	}
+	var unlinked []card
+	tokens := map[string]tokenRecord{} // written once the profile is (never inside its update)
 	if op.Status != "FAILED" {
+		now := n.env.Clock.Now().UTC()
 		err = n.consumers.Update(ctx, op.ConsumerID, func(c *consumer, exists bool) error {
 			switch op.Type {
 			case "ENROL":
@@ -399,6 +441,7 @@ func (n *Network) complete(ctx context.Context, id string) {
 				k.TokenRef = "DDX" + strings.ToUpper(n.env.IDs.Hex(10))
 				c.Cards = append(c.Cards, k)
 				op.TokenRef, op.PAR = k.TokenRef, k.PAR
+				tokens[k.TokenRef] = tokenRecord{ConsumerID: op.ConsumerID, CardID: k.CardID, Status: statusActive, UpdatedAt: now}
 			case "UPDATE_CONSUMER":
 				c.Data = *op.Update
 			case "UPDATE_CARD":
@@ -406,39 +449,38 @@ func (n *Network) complete(ctx context.Context, id string) {
 					k.Expiry = op.Card.Expiry
 					op.TokenRef, op.PAR = k.TokenRef, k.PAR
 				}
-			case "SUSPEND", "RESUME":
-				if k := findCard(c.Cards, op.CardID); k != nil {
-					k.Status = map[string]string{"SUSPEND": "SUSPENDED", "RESUME": "ACTIVE"}[op.Type]
-					op.TokenRef, touched = k.TokenRef, *k
-				}
-			case "DELETE_CARD":
-				if k := findCard(c.Cards, op.CardID); k != nil {
-					touched = *k
-				}
-				kept := c.Cards[:0]
-				for _, k := range c.Cards {
-					if k.CardID != op.CardID {
-						kept = append(kept, k)
-					}
-				}
-				c.Cards = kept
 			case "DELETE_CONSUMER":
+				for _, k := range c.Cards {
+					tokens[k.TokenRef] = tokenRecord{ConsumerID: op.ConsumerID, CardID: k.CardID, Status: statusUnlinked, UpdatedAt: now}
+				}
+				unlinked = c.Cards
 				return store.ErrDelete
 			}
 			return nil
 		})
+		for ref, rec := range tokens {
+			if err == nil {
+				err = n.cardTokens.Put(ctx, ref, rec)
+			}
+		}
 		if err != nil {
-			fail("5000", "service error")
+			fail(codeSystem, "The system has difficulty processing the request")
+			unlinked = nil
 		} else {
 			op.Status = "SUCCEEDED"
 		}
 	}
 	op.Card, op.Update = nil, nil
-	_ = n.operations.Put(ctx, id, op)
-	_ = n.pending.Delete(ctx, op.ConsumerID)
-	if op.Status == "SUCCEEDED" && touched.TokenRef != "" {
-		n.notifyLifecycle(ctx, op, touched)
+	if err := n.operations.Put(ctx, id, op); err != nil {
+		return err
 	}
+	if err := n.pending.Delete(ctx, op.ConsumerID); err != nil {
+		return err
+	}
+	for _, k := range unlinked {
+		n.notifyIssuer(ctx, op.ConsumerID, k, statusUnlinked, "ISSUER_REQUEST")
+	}
+	return nil
 }
 
 func (n *Network) getOperation(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
@@ -446,7 +488,7 @@ func (n *Network) getOperation(ctx context.Context, req *simulator.Request) (*si
 	req.AddCorrelationID(id)
 	op, err := n.operations.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "no operation %s", id)
+		return nil, dsError(http.StatusBadRequest, simulator.KindNotFound, codeNoTask, "Invalid operation ID: no operation %s", id)
 	}
 	if err != nil {
 		return nil, err
@@ -458,14 +500,14 @@ func (n *Network) getConsumer(ctx context.Context, req *simulator.Request) (*sim
 	id := req.PathParams["consumerId"]
 	c, err := n.consumers.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, dsError(http.StatusNotFound, simulator.KindNotFound, "2001", "consumer %s is not enrolled", id)
+		return nil, notEnrolled(id)
 	}
 	if err != nil {
 		return nil, err
 	}
 	cards := []map[string]string{}
 	for _, k := range c.Cards {
-		cards = append(cards, map[string]string{"cardId": k.CardID, "bin": k.BIN, "last4": k.Last4, "status": k.Status, "tokenRef": k.TokenRef, "par": k.PAR})
+		cards = append(cards, map[string]string{"cardId": k.CardID, "bin": k.BIN, "last4": k.Last4, "status": k.Status, "tokenReferenceId": k.TokenRef, "par": k.PAR})
 	}
 	return simulator.JSON(http.StatusOK, map[string]any{"consumerId": id, "firstName": c.Data.FirstName, "lastName": c.Data.LastName,
 		"email": c.Data.Email, "phone": c.Data.Phone, "status": "ACTIVE", "cards": cards}), nil

@@ -2,69 +2,54 @@ package discover
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/c2psim/c2psim/client/discover/secondfactor"
 	"github.com/c2psim/c2psim/simulator"
 )
 
 // CallbackSpec is the issuer-side document of Discover's notifications.
 const CallbackSpec = "discover/issuer-notifications.yaml"
 
-var _ simulator.Triggerer = (*Network)(nil)
-
-// Sign computes the x-dfs-signature of a notification body.
-func Sign(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
-}
-
 type tokenEvent struct {
-	EventID    string `json:"eventId"`
-	ConsumerID string `json:"consumerId"`
-	CardID     string `json:"cardId"`
-	TokenRef   string `json:"tokenRef"`
-	BIN        string `json:"bin,omitempty"`
-	Last4      string `json:"last4,omitempty"`
-	Status     string `json:"status"`
-	Reason     string `json:"reason"`
-	OccurredAt string `json:"occurredAt"`
+	EventID          string `json:"eventId"`
+	ConsumerID       string `json:"consumerId"`
+	CardID           string `json:"cardId"`
+	TokenReferenceID string `json:"tokenReferenceId"`
+	BIN              string `json:"bin,omitempty"`
+	Last4            string `json:"last4,omitempty"`
+	Status           string `json:"status"`
+	Reason           string `json:"reason"`
+	OccurredAt       string `json:"occurredAt"`
 }
 
-// notify sends a token event to the issuer now and waits for its answer (a
-// trigger reports it), when a callback URL is registered.
-func (n *Network) notify(ctx context.Context, ev tokenEvent, glitch bool) (*simulator.CallbackResult, error) {
-	if !n.env.Callbacks.Configured() {
-		return nil, errors.New("no callback URL is registered for discover")
-	}
-	return n.env.Callbacks.Send(ctx, n.event(ev, glitch))
-}
-
-// metaGlitch marks an event whose first attempt carries a spoilt
-// signature, as a transient fault would, so the issuer's refusal and the
-// redelivery can be observed.
+// metaGlitch marks an event whose first attempt carries a signature that
+// does not verify, as a transient fault would, so the issuer's refusal and
+// the redelivery can be observed.
 const metaGlitch = "glitch"
 
 // event builds the callback of one token event; its event ID is the
-// callback's ID and travels in x-dfs-event-id on every attempt.
-func (n *Network) event(ev tokenEvent, glitch bool) *simulator.Callback {
+// callback's ID, the same on every attempt. The event is kept, so a
+// redelivery sends it again exactly.
+func (n *Network) event(ctx context.Context, ev tokenEvent, glitch bool) *simulator.Callback {
 	if ev.EventID == "" {
 		ev.EventID = "evt-" + n.env.IDs.Hex(8)
 	}
-	ev.OccurredAt = n.env.Clock.Now().UTC().Format(time.RFC3339)
+	if ev.OccurredAt == "" {
+		ev.OccurredAt = n.env.Clock.Now().UTC().Format(time.RFC3339)
+	}
+	if err := n.events.Put(ctx, ev.EventID, ev); err != nil {
+		n.env.Logger.Warn("token event not kept for redelivery", "event", ev.EventID, "error", err)
+	}
 	body, _ := json.Marshal(ev)
 	cb := &simulator.Callback{
-		ID: ev.EventID, OrderKey: ev.TokenRef,
+		ID: ev.EventID, OrderKey: ev.TokenReferenceID,
 		Spec: CallbackSpec, OperationID: "notifyTokenEvent", Method: http.MethodPost, Path: "/token-events",
-		Header: http.Header{"x-dfs-event-id": {ev.EventID}},
-		Body:   body, CorrelationIDs: []string{ev.ConsumerID, ev.EventID},
+		Body: body, CorrelationIDs: []string{ev.ConsumerID, ev.EventID, ev.TokenReferenceID},
 	}
 	if glitch {
 		cb.Meta = map[string]string{metaGlitch: "first-attempt"}
@@ -72,31 +57,34 @@ func (n *Network) event(ev tokenEvent, glitch bool) *simulator.Callback {
 	return cb
 }
 
-// SignCallback implements simulator.CallbackSigner: x-dfs-signature, the
-// HMAC-SHA256 of the body under the client secret.
+// SignCallback implements simulator.CallbackSigner: a fresh X-Request-ID
+// and X-DFS-C-APP-JWT, the Discover-signed JWS over the body (kid of the
+// JWKS signing key). The glitched first attempt is signed with a key the
+// JWKS does not hold under that kid.
 func (n *Network) SignCallback(r *http.Request, cb *simulator.Callback, attempt int) error {
-	n.credMu.RLock()
-	secret := n.clientSecret
-	n.credMu.RUnlock()
+	key := n.sigKey
 	if cb.Meta[metaGlitch] == "first-attempt" && attempt == 1 {
-		secret += "-garbled-in-transit"
+		key = n.encKey
 	}
-	r.Header.Set("x-dfs-signature", Sign(secret, cb.Body))
+	jwt, err := secondfactor.Sign(key, n.sigKeyID, cb.Body, n.env.Clock.Now())
+	if err != nil {
+		return err
+	}
+	r.Header.Set(secondfactor.HeaderJWT, jwt)
+	r.Header.Set(headerRequestID, n.env.IDs.UUID())
 	return nil
 }
 
-// notifyLifecycle tells the issuer about a token status its own request
-// changed, after the operation completed; a token's events reach the issuer
-// in order (the token is their OrderKey).
-func (n *Network) notifyLifecycle(ctx context.Context, op operation, k card) {
-	status := map[string]string{"SUSPEND": "SUSPENDED", "RESUME": "ACTIVE", "DELETE_CARD": "DELETED"}[op.Type]
-	if status == "" || !n.env.Callbacks.Configured() {
+// notifyIssuer enqueues a token event; a token's events reach the issuer in
+// order (the token is their OrderKey).
+func (n *Network) notifyIssuer(ctx context.Context, consumerID string, k card, status, reason string) {
+	if !n.env.Callbacks.Configured() {
 		return
 	}
-	cb := n.event(tokenEvent{ConsumerID: op.ConsumerID, CardID: op.CardID, TokenRef: k.TokenRef, BIN: k.BIN, Last4: k.Last4,
-		Status: status, Reason: "ISSUER_REQUEST"}, false)
+	cb := n.event(ctx, tokenEvent{ConsumerID: consumerID, CardID: k.CardID, TokenReferenceID: k.TokenRef, BIN: k.BIN, Last4: k.Last4,
+		Status: status, Reason: reason}, false)
 	if err := n.env.Callbacks.Enqueue(ctx, cb); err != nil {
-		n.env.Logger.Warn("token event not enqueued", "operation", op.ID, "error", err)
+		n.env.Logger.Warn("token event not enqueued", "token", k.TokenRef, "error", err)
 	}
 }
 
@@ -104,49 +92,69 @@ func (n *Network) notifyLifecycle(ctx context.Context, op operation, k card) {
 func (n *Network) Triggers() []string { return []string{"tokenStatusChange"} }
 
 // Trigger implements simulator.Triggerer: "tokenStatusChange" makes the
-// network change a card's token status on its own (suspected fraud, review
-// cleared) and notify the issuer. Parameters: consumerId, cardId, status
-// (SUSPENDED | ACTIVE | DELETED), optional eventId (reuse one to deliver a
-// duplicate) and glitch (true: the first delivery's signature is spoilt).
+// network change a card's token on its own (suspected fraud, review
+// cleared, unlinked) and notify the issuer now, reporting the delivery.
+// Parameters: consumerId, cardId, status (SUSPENDED | ACTIVE | UNLINKED;
+// DELETED is taken for UNLINKED), optional eventId (an event ID delivered
+// before is sent again exactly as it was, as a network's redelivery does,
+// and changes nothing) and glitch (true: the first delivery's signature
+// does not verify).
 func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (map[string]any, error) {
-	str := func(k string) string { s, _ := p[k].(string); return s }
-	consumerID, cardID, status := str("consumerId"), str("cardId"), str("status")
-	reason := map[string]string{"SUSPENDED": "NETWORK_FRAUD_SUSPECTED", "ACTIVE": "NETWORK_REVIEW_CLEARED", "DELETED": "OTHER"}[status]
-	if reason == "" {
-		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "status must be SUSPENDED, ACTIVE or DELETED")
+	if name != "tokenStatusChange" {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "discover has no trigger %q (it has tokenStatusChange)", name)
 	}
-	n.mu.Lock()
-	var k card
-	err := n.consumers.Update(ctx, consumerID, func(c *consumer, exists bool) error {
-		found := findCard(c.Cards, cardID)
-		if !exists || found == nil {
-			return fmt.Errorf("no card %s for consumer %s", cardID, consumerID)
-		}
-		switch status {
-		case "DELETED":
-			kept := c.Cards[:0]
-			for _, x := range c.Cards {
-				if x.CardID != cardID {
-					kept = append(kept, x)
-				}
-			}
-			k = *found
-			c.Cards = kept
-		default:
-			found.Status = status
-			k = *found
-		}
-		return nil
-	})
-	n.mu.Unlock()
-	if err != nil {
-		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "%v", err)
+	str := func(k string) string { s, _ := p[k].(string); return s }
+	consumerID, cardID, status := str("consumerId"), str("cardId"), strings.ToUpper(str("status"))
+	if status == "DELETED" {
+		status = statusUnlinked
+	}
+	reason := map[string]string{statusSuspended: "NETWORK_FRAUD_SUSPECTED", statusActive: "NETWORK_REVIEW_CLEARED", statusUnlinked: "OTHER"}[status]
+	if reason == "" {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "status must be SUSPENDED, ACTIVE or UNLINKED")
+	}
+	if !n.env.Callbacks.Configured() {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "no callback URL is registered for discover")
 	}
 	glitch, _ := p["glitch"].(bool)
-	ev := tokenEvent{EventID: str("eventId"), ConsumerID: consumerID, CardID: cardID, TokenRef: k.TokenRef, BIN: k.BIN, Last4: k.Last4, Status: status, Reason: reason}
-	res, err := n.notify(ctx, ev, glitch)
+	var cb *simulator.Callback
+	if prev, err := n.events.Get(ctx, str("eventId")); err == nil && str("eventId") != "" {
+		cb = n.event(ctx, prev, glitch) // a redelivery: the event as it was sent
+	} else {
+		k, err := n.networkChange(ctx, consumerID, cardID, status)
+		if err != nil {
+			return nil, err
+		}
+		cb = n.event(ctx, tokenEvent{EventID: str("eventId"), ConsumerID: consumerID, CardID: cardID,
+			TokenReferenceID: k.TokenRef, BIN: k.BIN, Last4: k.Last4, Status: status, Reason: reason}, glitch)
+	}
+	res, err := n.env.Callbacks.Send(ctx, cb)
 	if err != nil {
-		return nil, err
+		return nil, simulator.Errorf(http.StatusBadGateway, simulator.KindUnavailable, "%v", err)
 	}
 	return map[string]any{"status": res.Status, "attempts": res.Attempts, "findings": res.Findings}, nil
+}
+
+// networkChange sets a card's token status as the network decided; a card
+// already in that status is left as it is.
+func (n *Network) networkChange(ctx context.Context, consumerID, cardID, status string) (card, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c, err := n.consumers.Get(ctx, consumerID)
+	if err != nil {
+		return card{}, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no consumer %s", consumerID)
+	}
+	k := findCard(c.Cards, cardID)
+	if k == nil {
+		return card{}, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no card %s for consumer %s", cardID, consumerID)
+	}
+	if k.Status == status {
+		return *k, nil
+	}
+	op := map[string]string{statusSuspended: "Suspend", statusActive: "Resume", statusUnlinked: "Unlink"}[status]
+	_, before, err := n.changeTokenLocked(ctx, k.TokenRef, op)
+	var e *simulator.Error
+	if errors.As(err, &e) {
+		return card{}, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "%s", e.Message)
+	}
+	return before, err
 }

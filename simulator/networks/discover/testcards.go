@@ -7,13 +7,14 @@ import (
 
 // Card outcomes.
 const (
-	outcomeApproved     = simulator.OutcomeApproved
+	outcomeApproved     = "approved"
 	outcomeIneligible   = "ineligible"
 	outcomeDeclined     = "declined"
 	outcomeServiceError = "service-error"
 	outcomeSlow         = "slow"
 	outcomeAsyncFailure = "async-failure"
-	outcomeAnswerLost   = simulator.OutcomeAnswerLost
+	outcomeAnswerLost   = "answer-lost"
+	outcomeNotDiscover  = "not-discover"
 )
 
 func testCard(stem string) string { return stem + string(pan.LuhnCheckDigit(stem)) }
@@ -22,13 +23,13 @@ var testCards = []simulator.TestCard{
 	{PAN: "6445644564456445", Outcome: outcomeApproved, Description: "the widely published Discover test card: enrols, token and PAR issued"},
 	{PAN: testCard("601100000000001"), Outcome: outcomeApproved, Description: "enrols (6011 range)"},
 	{PAN: testCard("650000000000001"), Outcome: outcomeApproved, Description: "enrols (65 range)"},
-	{PAN: testCard("601100000000203"), Outcome: outcomeIneligible, Description: "refused at once: 422 code 2003, not eligible for Click to Pay"},
-	{PAN: testCard("601100000000205"), Outcome: outcomeDeclined, Description: "accepted (202), then FAILED with code 2005: tokenisation declined"},
-	{PAN: testCard("601100000000500"), Outcome: outcomeServiceError, Description: "refused at once: 503 code 5000 (retryable)"},
-	{PAN: testCard("601100000000700"), Outcome: outcomeAsyncFailure, Description: "accepted (202), then FAILED with code 5000: service error while processing"},
+	{PAN: testCard("601100000000203"), Outcome: outcomeIneligible, Description: "refused at once: 400 code 10002, PAN ineligible for Click to Pay"},
+	{PAN: testCard("601100000000205"), Outcome: outcomeDeclined, Description: "accepted (202), then FAILED with code 10007: the account can't be added (tokenisation declined)"},
+	{PAN: testCard("601100000000500"), Outcome: outcomeServiceError, Description: "refused at once: 500 code 30002, downstream system unavailable (retryable)"},
+	{PAN: testCard("601100000000700"), Outcome: outcomeAsyncFailure, Description: "accepted (202), then FAILED with code 30001: unexpected error while processing (retry the operation)"},
 	{PAN: testCard("601100000000900"), Outcome: outcomeSlow, Description: "accepted (202), outcome only after slowDelay (default 30s)"},
-	{PAN: testCard("601100000000503"), Outcome: outcomeAnswerLost, Description: "accepted and processed, but the first answer is a 503 code 5000 as if it was lost: a retry meets 2009 (in progress) or 2002 (already enrolled) and must check the profile, not enrol twice (IDM-04)"},
-	{PAN: "4111111111111111", Outcome: "2003", Description: "any card outside the Discover ranges (6011, 644-649, 65): 422 code 2003"},
+	{PAN: testCard("601100000000503"), Outcome: outcomeAnswerLost, Description: "accepted and processed, but the first answer is a 500 code 30002 as if it was lost: a retry meets 2009 (in progress) or 10009 (already provisioned) and must check the profile, not enrol twice (IDM-04)"},
+	{PAN: "4111111111111111", Outcome: outcomeNotDiscover, Description: "any card outside the Discover ranges (6011, 644-649, 65): 400 code 10002"},
 }
 
 // TestCards implements simulator.TestCardLister.

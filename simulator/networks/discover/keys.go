@@ -1,0 +1,174 @@
+package discover
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/c2psim/c2psim/client/discover/jwks"
+	"github.com/c2psim/c2psim/internal/pemkey"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+// makeKeys makes the sandbox's keys and certificates: Discover's signing
+// and encryption keys (RSA, as RS256 and RSA-OAEP-256 need; made at once,
+// side by side), a partner signing key the sandbox hands out, and, under
+// one c2psim certificate authority (ECDSA), the consumer application
+// certificate and the client certificate of Discover's notifications.
+func (n *Network) makeKeys(env *simulator.Env) error {
+	keys := make([]*rsa.PrivateKey, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			keys[i], errs[i] = rsa.GenerateKey(rand.Reader, 2048)
+		}(i)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	n.encKey, n.sigKey, n.partnerKey = keys[0], keys[1], keys[2]
+	n.encKeyID, n.sigKeyID, n.partnerKeyID = env.IDs.UUID(), env.IDs.UUID(), "partner-"+env.IDs.Hex(4)
+	n.partnerKeys = map[string]*rsa.PublicKey{n.partnerKeyID: &n.partnerKey.PublicKey}
+	doc, err := jwks.Marshal(
+		jwks.Key{ID: n.sigKeyID, Use: jwks.UseSig, Alg: "RS256", Key: &n.sigKey.PublicKey},
+		jwks.Key{ID: n.encKeyID, Use: jwks.UseEnc, Alg: "RSA-OAEP-256", Key: &n.encKey.PublicKey})
+	if err != nil {
+		return err
+	}
+	n.jwks = doc
+
+	now := env.Clock.Now()
+	serial := func() *big.Int {
+		s, _ := strconv.ParseUint(env.IDs.Digits(15), 10, 64)
+		return new(big.Int).SetUint64(s + 1)
+	}
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	caTmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{Organization: []string{"c2psim"}, CommonName: "c2psim Discover sandbox CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	if n.notifyCA, err = x509.ParseCertificate(caDER); err != nil {
+		return err
+	}
+	issue := func(cn string, usage x509.ExtKeyUsage) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		tmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{Organization: []string{"c2psim"}, CommonName: cn},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(2, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{usage}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, n.notifyCA, &key.PublicKey, caKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := x509.ParseCertificate(der)
+		return c, key, err
+	}
+	app, appKey, err := issue("consumer application "+n.clientID, x509.ExtKeyUsageClientAuth)
+	if err != nil {
+		return err
+	}
+	n.appCerts, n.appCertKey = []*x509.Certificate{app}, appKey
+	client, clientKey, err := issue("c2psim Discover notifications", x509.ExtKeyUsageClientAuth)
+	if err != nil {
+		return err
+	}
+	n.notifyClient = tls.Certificate{Certificate: [][]byte{client.Raw, n.notifyCA.Raw}, PrivateKey: clientKey, Leaf: client}
+	return nil
+}
+
+func certPEM(c *x509.Certificate) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+}
+
+// Credentials implements simulator.CredentialProvider: what Discover issues
+// a partner at onboarding, and (sandbox only) the private half of a partner
+// signing key already registered.
+func (n *Network) Credentials() []simulator.Credential {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	return []simulator.Credential{
+		{Name: "client-id", Kind: "id", Value: n.clientID, Description: "OAuth 2.0 client ID (HTTP Basic user, or client_id in the token call's form body)"},
+		{Name: "client-secret", Kind: "secret", Value: n.clientSecret, Description: "OAuth 2.0 client secret"},
+		{Name: "scope", Kind: "id", Value: n.scope, Description: "the scope granted to the application: the token call's scope"},
+		{Name: "api-plan", Kind: "id", Value: n.apiPlan, Description: "the API plan: the X-DFS-API-PLAN header, on the token call and every call"},
+		{Name: "partner-signing-private-key", Kind: "rsa-private-key", KeyID: n.partnerKeyID, Value: pemkey.EncodePrivate(n.partnerKey),
+			Description: "the partner's signing key, registered under keyId: signs the X-DFS-C-APP-JWT second factor and the card data JWS (register your own public key as partner-signing-public-key)"},
+		{Name: "app-certificate", Kind: "certificate", Value: certPEM(n.appCerts[0]),
+			Description: "the consumer application certificate Discover issued: send its DER as base64 in X-DFS-C-APP-CERT on reads"},
+		{Name: "notification-client-ca", Kind: "certificate", Value: certPEM(n.notifyCA),
+			Description: "the certificate authority of the client certificate Discover presents when it calls the issuer (mutual TLS): trust it on the notification endpoint"},
+		{Name: "discover-encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKeyID, Value: pemkey.EncodePublic(&n.encKey.PublicKey),
+			Description: "Discover's encryption key (also in the JWKS, use enc): the card data JWE is encrypted to it, kid = keyId"},
+		{Name: "discover-signing-public-key", Kind: "rsa-public-key", KeyID: n.sigKeyID, Value: pemkey.EncodePublic(&n.sigKey.PublicKey),
+			Description: "Discover's signing key (also in the JWKS, use sig): verifies the X-DFS-C-APP-JWT of Discover's notifications"},
+	}
+}
+
+// RegisterCredential implements simulator.CredentialProvider: the issuer's
+// own client ID or secret, a signing public key of its own (kept beside the
+// earlier ones, so a rotation has an overlap), or a consumer application
+// certificate.
+func (n *Network) RegisterCredential(c simulator.Credential) error {
+	n.credMu.Lock()
+	defer n.credMu.Unlock()
+	switch {
+	case c.Name == "client-id" && c.Kind == "id" && c.Value != "":
+		n.clientID = c.Value
+	case c.Name == "client-secret" && c.Kind == "secret" && len(c.Value) >= 16:
+		n.clientSecret = c.Value
+	case c.Name == "partner-signing-public-key" && c.Kind == "rsa-public-key":
+		if c.KeyID == "" {
+			return errors.New("partner-signing-public-key needs a keyId: the kid of your JWS headers")
+		}
+		k, err := pemkey.ParsePublicAtLeast(c.Value, 2048)
+		if err != nil {
+			return fmt.Errorf("partner-signing-public-key: %w", err)
+		}
+		n.partnerKeys[c.KeyID] = k
+	case c.Name == "app-certificate" && c.Kind == "certificate":
+		b, _ := pem.Decode([]byte(c.Value))
+		if b == nil || b.Type != "CERTIFICATE" {
+			return errors.New("app-certificate must be a PEM CERTIFICATE block")
+		}
+		cert, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return fmt.Errorf("app-certificate: %w", err)
+		}
+		n.appCerts = append(n.appCerts, cert)
+	default:
+		return errors.New("discover takes client-id (id), client-secret (secret, at least 16 characters), partner-signing-public-key (rsa-public-key, at least 2048 bits, with keyId) or app-certificate (certificate, PEM)")
+	}
+	return nil
+}
+
+// CallbackCertificate implements simulator.CallbackCertifier: the client
+// certificate Discover presents to the issuer's notification endpoint.
+func (n *Network) CallbackCertificate() *tls.Certificate {
+	n.credMu.RLock()
+	defer n.credMu.RUnlock()
+	c := n.notifyClient
+	return &c
+}
