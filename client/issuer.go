@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -368,7 +369,12 @@ func (i *Issuer) applyLocked(op *Operation) {
 		case KindSuspend:
 			move(e, StateSuspended)
 		case KindResume:
-			move(e, StateActive)
+			// A token can have other suspenders than the issuer (the
+			// wallet, the cardholder): when the network says the token is
+			// still suspended, only the issuer's suspension was lifted.
+			if !strings.EqualFold(op.NetworkStatus, "SUSPENDED") {
+				move(e, StateActive)
+			}
 		case KindDeleteCard:
 			move(e, StateOptedOut)
 			i.optedOut[key(op.Network, op.CardRef)] = true

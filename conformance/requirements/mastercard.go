@@ -8,6 +8,15 @@ const (
 	mcCustomerSvc    = "https://developer.mastercard.com/mdes-customer-service/documentation/"
 	mcOAuth1         = "https://github.com/Mastercard/oauth1-signer-go"
 	mcEncryption     = "https://github.com/Mastercard/client-encryption-go"
+	// mcIssuerOutbound is the MDES Issuer Outbound API (Pre-Digitization),
+	// document version 2.0.21.
+	mcIssuerOutbound = "https://developer.mastercard.com/mdes-pre-digitization/documentation/api-reference/"
+	// mcCustomerSvcAPI is MDES Customer Service's OpenAPI, version 2.0.7.
+	mcCustomerSvcAPI = "https://developer.mastercard.com/mdes-customer-service/documentation/api-reference/"
+	// mcTokenConnect is MDES Token Connect's OpenAPI, version 2.0.8.
+	mcTokenConnect = "https://developer.mastercard.com/mdes-token-connect/documentation/api-reference/"
+	// mcPushEnroll is the Push Provisioning Enroll API.
+	mcPushEnroll = "https://developer.mastercard.com/push-provisioning-via-enroll-api/documentation/api-reference/"
 )
 
 var (
@@ -19,15 +28,30 @@ var (
 	// MCNtf01: the Pre-Digitization endpoints.
 	MCNtf01 = only(Mastercard, Requirement{ID: "MC-NTF-01", Area: Notifications, Level: Must,
 		Title: "The issuer hosts the MDES Pre-Digitization endpoints: Authorize Service always; Deliver Activation Code on the yellow path; Notify Token Updated"},
-		Statement{Source: mcPreDigitzation, Operations: []string{"authorizeService", "deliverActivationCode", "notifyTokenUpdated"}})
+		Statement{Source: mcIssuerOutbound, Documented: true, Operations: []string{"authorizeService", "deliverActivationCode", "notifyTokenUpdated"}})
 	// MCNtf02: the Authorize Service decision.
 	MCNtf02 = only(Mastercard, Requirement{ID: "MC-NTF-02", Area: Notifications, Level: Must,
 		Title: "Authorize Service answers a valid decision (APPROVED, DECLINED or REQUIRE_ADDITIONAL_AUTHENTICATION), declining a card the issuer never asked to enrol"},
-		Statement{Source: mcPreDigitzation, Operations: []string{"authorizeService"}})
+		Statement{Source: mcIssuerOutbound, Documented: true, Operations: []string{"authorizeService"}})
 	// MCNtf03: Notify Token Updated handling.
 	MCNtf03 = only(Mastercard, Requirement{ID: "MC-NTF-03", Area: Notifications, Level: Must,
 		Title: "Notify Token Updated is read with its tokens in clear (status INACTIVE, ACTIVE, SUSPENDED or DEACTIVATED, suspendedBy) and answered 200 with responseId"},
-		Statement{Source: mcPreDigitzation, Operations: []string{"notifyTokenUpdated"}})
+		Statement{Source: mcIssuerOutbound, Documented: true, Operations: []string{"notifyTokenUpdated"}})
+	// MCNtf06: the issuer validates the activation codes it issues.
+	MCNtf06 = only(Mastercard, Requirement{ID: "MC-NTF-06", Area: Notifications, Level: Should,
+		Title: "When Mastercard leaves the activation code to the issuer, Deliver Activation Code is accepted without a code and Validate Activation Code answers SUCCESS only for the code the issuer issued: a wrong code is INCORRECT_CODE and activates nothing",
+		Check: "enrol the yellow-path card whose code the issuer issues; enter a code the issuer never issued: the answer is not SUCCESS and the token stays INACTIVE"},
+		Statement{Source: mcIssuerOutbound, Documented: true, Operations: []string{"deliverActivationCode", "validateActivationCode"}})
+	// MCEnr12: Add to Click to Pay by push provisioning.
+	MCEnr12 = only(Mastercard, Requirement{ID: "MC-ENR-12", Area: Enrolment, Level: Should,
+		Title: "Add to Click to Pay pushes the card through MDES Token Connect to the Click to Pay token requestor (50123197928), after checking it takes the card's account range, and enrols it with the push receipt (enrolmentReferenceData PUSH_ACCOUNT_RECEIPT), never with the card in clear",
+		Check: "push a card: getEligibleTokenRequestors, then pushMultipleAccounts for token requestor 50123197928, then putCard with the receipt and no encryptedCard; the card ends enrolled"},
+		Statement{Source: mcTokenConnect, Documented: true, Operations: []string{"getEligibleTokenRequestors", "pushMultipleAccounts", "putCard"}})
+	// MCLcm13: several suspenders per token.
+	MCLcm13 = only(Mastercard, Requirement{ID: "MC-LCM-13", Area: Lifecycle, Level: Must,
+		Title: "A token can have several suspenders: the issuer may suspend a token the token requestor suspended, and its resume lifts only its own suspension, the card staying suspended until the token requestor lifts its own",
+		Check: "the token requestor suspends; the issuer suspends and resumes; the issuer's record stays SUSPENDED until the token requestor's notification says ACTIVE"},
+		Statement{Source: mcCustomerSvcAPI, Documented: true, Operations: []string{"suspendToken", "unsuspendToken", "notifyTokenUpdated"}})
 	// MCSec01: OAuth 1.0a on every call.
 	MCSec01 = only(Mastercard, Requirement{ID: "MC-SEC-01", Area: Security, Level: Must,
 		Title: "Every request carries a valid OAuth 1.0a RSA-SHA256 signature with oauth_body_hash"},
@@ -52,8 +76,8 @@ var (
 
 // Mastercard's statements of the shared rules.
 var (
-	_ = on(Mastercard, C2PEnr01, Statement{Source: mcEnrollment, Documented: true, Operations: []string{"putCard"},
-		Title: "putCard carries consumer firstName, lastName, emailAddress, mobileNumber (countryCode and phoneNumber), locale and countryCode"})
+	_ = on(Mastercard, C2PEnr01, Statement{Source: mcPushEnroll, Documented: true, Operations: []string{"putCard"},
+		Title: "putCard identifies the consumer by consumerIdentity (EMAIL_ADDRESS) and carries firstName, lastName, mobileNumber (countryCode and phoneNumber), languageCode and countryCode"})
 	_ = on(Mastercard, C2PEnr02, Statement{Source: mcEnrollment, Documented: true, Operations: []string{"putCard"},
 		Title: "encryptedCard holds primaryAccountNumber, panExpirationMonth, panExpirationYear, cardholderFullName and billingAddress"})
 	_ = on(Mastercard, C2PEnr03, Statement{Source: mcEnrollment, Documented: true, Operations: []string{"putCard"},

@@ -200,8 +200,9 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, con
 	n.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
 	decide := func(approved bool, methods []activationMethod) (string, error) {
 		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: n.env.Clock.Now(), FLE: form,
-			TokenExpiry: tokenExpiry(n.env.Clock.Now()), History: []statusEvent{{Code: "U", At: n.env.Clock.Now(), Reason: "Z"}}}
-		if approved && outcome != outcomeYellow {
+			TokenExpiry: tokenExpiry(n.env.Clock.Now()), History: []statusEvent{{Code: "U", At: n.env.Clock.Now(), Reason: "Z"}},
+			IssuerCode: n.issuerValidatesCode || outcome == outcomeYellowIssuerCode}
+		if approved && outcome != outcomeYellow && outcome != outcomeYellowIssuerCode {
 			m.History = append(m.History, statusEvent{Code: "A", At: n.env.Clock.Now(), Initiator: "I", Reason: "A"})
 			if err := n.tokenMetas().Put(ctx, tokenRef, m); err != nil {
 				return "", err
@@ -605,7 +606,7 @@ func (n *Network) deliverActivationCode(ctx context.Context, tur string) error {
 		"correlationId":        m.CorrelationID,
 		"activationMethod":     m.ChosenMethod,
 	}
-	if !n.issuerValidatesCode {
+	if !m.IssuerCode {
 		req["activationCode"] = m.ActivationCode
 		req["expirationDateTime"] = timestamp(m.ActivationExpiry)
 	}
@@ -810,7 +811,7 @@ func (n *Network) enterActivationCode(ctx context.Context, tur, code string) (ma
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
 	}
 	m := n.meta(ctx, c)
-	if c.Status == statusInactive && n.issuerValidatesCode && n.env.Callbacks.Configured() {
+	if c.Status == statusInactive && m.IssuerCode && n.env.Callbacks.Configured() {
 		if code == "" {
 			return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "the issuer validates its own codes: give the activationCode the cardholder entered")
 		}

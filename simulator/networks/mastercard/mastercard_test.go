@@ -277,7 +277,7 @@ func TestTestCards(t *testing.T) {
 		status int
 		reason string
 	}{"CARD_INELIGIBLE": {422, "CARD_INELIGIBLE"}, "DECLINED": {422, "DECLINED"}, "ALREADY_EXISTS": {409, "ALREADY_EXISTS"}, "INTERNAL": {500, "INTERNAL"}, simulator.OutcomeApproved: {200, ""}, "yellow": {200, ""}, simulator.OutcomeAnswerLost: {503, "UNAVAILABLE"},
-		"fle-oaep-sha512": {200, ""}, "fle-pkcs1": {200, ""}, "fle-zero-iv": {200, ""}}
+		"fle-oaep-sha512": {200, ""}, "yellow-issuer-code": {200, ""}, "fle-pkcs1": {200, ""}, "fle-zero-iv": {200, ""}}
 	n := &mastercard.Network{}
 	for _, tc := range n.TestCards() {
 		if tc.Outcome == "slow" {

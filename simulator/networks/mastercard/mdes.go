@@ -60,6 +60,7 @@ type tokenMeta struct {
 	ActivationCode     string                `json:"activationCode,omitempty"`
 	ActivationExpiry   time.Time             `json:"activationCodeExpiry,omitzero"`
 	ActivationAttempts int                   `json:"activationAttempts,omitempty"`
+	IssuerCode         bool                  `json:"issuerCode,omitempty"` // the issuer issues and validates the code
 	LastCommentID      string                `json:"lastCommentId,omitempty"`
 	TokenExpiry        string                `json:"tokenExpiry,omitempty"` // MMYY
 	AssuranceLevel     string                `json:"assuranceLevel,omitempty"`

@@ -20,9 +20,13 @@ const (
 	outcomeAnswerLost      = simulator.OutcomeAnswerLost
 	// Enrolled, but MDES's callbacks for the card use another legal form of
 	// field level encryption (Issuer Outbound API 2.0.21).
-	outcomeFLESHA512 = "fle-oaep-sha512"
-	outcomeFLEPKCS1  = "fle-pkcs1"
-	outcomeFLEZeroIV = "fle-zero-iv"
+	// The yellow path with a code the issuer issues itself: Deliver
+	// Activation Code carries none and the cardholder's code goes to
+	// Validate Activation Code.
+	outcomeYellowIssuerCode = "yellow-issuer-code"
+	outcomeFLESHA512        = "fle-oaep-sha512"
+	outcomeFLEPKCS1         = "fle-pkcs1"
+	outcomeFLEZeroIV        = "fle-zero-iv"
 )
 
 // testCard builds a Luhn-valid 16-digit Mastercard test card from a 15-digit stem.
@@ -42,6 +46,7 @@ var testCards = []simulator.TestCard{
 	{PAN: testCard("518600170000500"), Outcome: outcomeServiceError, Description: "500 INTERNAL: enrolment service error, nothing enrolled (retry-safe)"},
 	{PAN: testCard("518600170000300"), Outcome: outcomeYellow, Description: "yellow path: enrolled with token INACTIVE even when Authorize Service approves; Deliver Activation Code follows; activate with trigger enterActivationCode or MDES activateToken"},
 	{PAN: testCard("518600170000503"), Outcome: outcomeAnswerLost, Description: "enrolled, but the first putCard answer is a 503: a retry must find the card already enrolled, not enrol it twice (IDM-04)"},
+	{PAN: testCard("518600170000310"), Outcome: outcomeYellowIssuerCode, Description: "yellow path with the issuer's own code: token INACTIVE, Deliver Activation Code without a code, the cardholder's code (trigger enterActivationCode) goes to Validate Activation Code"},
 	{PAN: testCard("518600170000512"), Outcome: outcomeFLESHA512, Description: "enrolled, token ACTIVE; callbacks wrap their key with RSA-OAEP SHA-512 (oaepHashingAlgorithm SHA512)"},
 	{PAN: testCard("518600170000150"), Outcome: outcomeFLEPKCS1, Description: "enrolled, token ACTIVE; callbacks wrap their key with RSA PKCS#1 v1.5 (no oaepHashingAlgorithm)"},
 	{PAN: testCard("518600170000160"), Outcome: outcomeFLEZeroIV, Description: "enrolled, token ACTIVE; callbacks encrypt with an IV of zero (no iv)"},
