@@ -245,3 +245,46 @@ var PreDigitization = []Sample{
 // PreDigitizationError is the published error object of R-MC3 (field
 // examples).
 const PreDigitizationError = `{"responseId": "123456", "errorCode": "INVALID_JSON", "errorDescription": "Invalid JSON"}`
+
+const (
+	tcFundingAccount = `{"cardAccountData": {"accountNumber": "5123456789012345", "expiryMonth": "12", "expiryYear": "21"},
+		"accountHolderData": {"accountHolderName": "John Doe",
+			"accountHolderAddress": {"line1": "100 1st Street", "line2": "Apt. 4B", "city": "St. Louis", "countrySubdivision": "MO", "postalCode": "61000", "country": "USA"},
+			"accountHolderEmailAddress": "john.doe@anymail.com", "accountHolderMobilePhoneNumber": {"countryDialInCode": "1", "phoneNumber": "7181234567"}},
+		"dataValidUntilTimestamp": "2019-07-04T12:09:56.123-07:00"}`
+	// The published encryptedKey example is cut with "(...)"; its two
+	// published ends are joined here.
+	tcEnvelope   = `"publicKeyFingerprint": "243e6992ea467f1cbb9973facfcc3bf17b5cd007", "encryptedKey": "d5112fa08e554e3dbc455d062852e826dd10311cf0d63bbfb231a1a63ecc13", "oaepHashingAlgorithm": "SHA512", "iv": "1b9396c98ab2bfd195de661d70905a45"`
+	tcPushMethod = `{"type": "WEB", "uri": "http://www.tokenrequestor1.com/pushtoken"}`
+)
+
+// TokenConnect are requests and answers of MDES Token Connect 2.0.8
+// (R-MC4) composed of its schemas' field examples (the document has no
+// whole example).
+var TokenConnect = []Sample{
+	{Source: "R-MC4", Name: "getEligibleTokenRequestors field examples", Operation: "getEligibleTokenRequestors", Path: "/connect/1/0/getEligibleTokenRequestors", Composed: true,
+		Request: `{"requestId": "123456", "accountRanges": ["5123456789"], "supportsTokenConnect": true}`,
+		Response: `{"responseId": "123456", "tokenRequestors": [{"tokenRequestorId": "50123456789", "name": "Sunrise Ave. Ltd", "consumerFacingEntityName": "Happy Sunrise Online",
+			"imageAssetId": "dbc55444-496a-4896-b41c-5d5e2dd431e2", "tokenRequestorType": "MERCHANT", "walletId": "123", "enabledAccountRanges": [5123456789000000000],
+			"supportedPushMethods": ["ANDROID"], "supportsMultiplePushedCards": true, "supportedAccountHolderData": ["ADDRESS"], "supportsCardHolderAuthentication": true,
+			"supportsTokenConnect": true, "availablePushMethods": [` + tcPushMethod + `], "supportIssuerInitiatedDigitizationData": false}]}`},
+	{Source: "R-MC4", Name: "getAsset field examples", Operation: "getAsset", Path: "/issuer-assets/1/0/asset/tokenrequestor/{AssetId}", Composed: true,
+		Response: `{"mediaContents": [{"type": "image/png", "data": "iVBORw0KGgoAAAANSUhEUgAAAXcAAAF3CAIAAADRopypAAAABGdBTUEAANbY1E9YMgAAAAlwSFlzAAAASAAAAEgARslrPgAAGtNJREFUeNrt3W9oW", "height": "192", "width": "192"}]}`},
+	{Source: "R-MC4", Name: "pushAccount field examples", Operation: "pushAccount", Path: "/connect/1/0/pushAccount", Composed: true, PlaintextInPlace: true,
+		Request:  `{"requestId": "123456", "tokenRequestorId": "50123456789", "pushFundingAccount": {"encryptedPayload": {"encryptedData": ` + tcFundingAccount + `, ` + tcEnvelope + `}}}`,
+		Response: `{"responseId": "123456", "pushAccountReceipt": "MCC-C307F0AE-298E-48EB-AA43-A7C40B32DDDE", "availablePushMethods": [` + tcPushMethod + `]}`},
+	{Source: "R-MC4", Name: "pushMultipleAccounts field examples", Operation: "pushMultipleAccounts", Path: "/connect/1/0/pushMultipleAccounts", Composed: true, PlaintextInPlace: true,
+		Request: `{"requestId": "123456", "tokenRequestorId": "50123456789",
+			"pushFundingAccounts": {"encryptedPayload": {"encryptedData": [{"pushAccountId": "CA-132d72d4fcb2f4136a0532d3093ff1ab", "fundingAccountData": ` + tcFundingAccount + `}], ` + tcEnvelope + `}},
+			"signatureData": {"callbackURL": "http://www.tokenIssuer1.com/pushtoken", "completeIssuerAppActivation": false, "completeWebsiteActivation": false, "accountHolderDataSupplied": false, "locale": "en_US"},
+			"requestIssuerInitiatedDigitizationData": false, "pushAccountReceiptsValidityPeriod": 15}`,
+		Response: `{"responseId": "123456", "pushAccountReceipts": [{"pushAccountId": "CA-132d72d4fcb2f4136a0532d3093ff1ab", "pushAccountReceipt": "MCC-C307F0AE-298E-48EB-AA43-A7C40B32DDDE",
+			"issuerInitiatedDigitizationData": "eyJmdW5kaW5nQWNjb3VudEluZm8iOnsicHVzaEFjY291bnRSZWNlaXB0IjoiTUNDLVNUTC00OTZCNjNBOC02OTQzLTRFM0YtOEYzNi1DMjU0M0Q4OTg1ODQifX0="}],
+			"availablePushMethods": [` + tcPushMethod + `], "tokenRequestorSignatureSupport": true,
+			"signature": "ew0KImFsZyI6ICJSUzI1NiIsDQoNCiJraWQiOiAiYXNkZmctcXdlcnR5LXp4Y3ZiIg0KfQ.ew0KDQrCoCJwdXNoQWNjb3VudFJlY2VpcHQiOiAiTUNDLVNUTC0xMzQzMTNCRi01NTg1LTRFNzEtQUIyNC1FQ0RCQzI4RjIzRjEiLA0KImlzc3VlckNhbGxCYWNrIjogImh0dHBzOi8vaXNzdWVyY2FsbGJhY2sudXJsIiwNCiJjYWxsYmFja1JlcXVpcmVkIjogdHJ1ZSwNCiJjb21wbGV0ZVdlYnNpdGVBY3RpdmF0aW9uIjogdHJ1ZSwNCiJhY2NvdW50SG9sZGVyRGF0YVN1cHBsaWVkIjogdHJ1ZSwNCiJsb2NhbGUiOiAiZW5fVVMiDQoNCn0.dBjftJeZ4CVP-"}`},
+}
+
+// TokenConnectError is the published error wrapper of R-MC4 (field
+// examples).
+const TokenConnectError = `{"errors": [{"source": "INPUT", "reasonCode": "INVALID_FIELD_LENGTH", "description": "Invalid Field Length - {field name}", "errorCode": "1234", "recoverable": true}],
+	"responseId": "5d4ecdc5-e6cd-47cc-94fc-d6b2dfd3338c"}`
