@@ -50,6 +50,8 @@ func newAdmin(s *Simulator, guard *adminGuard) *admin {
 		"getState":          a.getState,
 		"reset":             a.reset,
 		"listFindings":      a.listFindings,
+		"listOutbox":        a.listOutbox,
+		"redeliverCallback": a.redeliver,
 	}
 	return a
 }
@@ -279,14 +281,23 @@ func (a *admin) putCredential(_ context.Context, req *Request) (*Response, error
 }
 
 type targetJSON struct {
-	URL                string   `json:"url"`
-	RetrySchedule      []string `json:"retrySchedule"`
-	Timeout            string   `json:"timeout,omitempty"`
-	InsecureSkipVerify bool     `json:"insecureSkipVerify,omitempty"`
+	URL                string     `json:"url"`
+	RetrySchedule      []string   `json:"retrySchedule"`
+	Timeout            string     `json:"timeout,omitempty"`
+	InsecureSkipVerify bool       `json:"insecureSkipVerify,omitempty"`
+	Retry              *retryJSON `json:"retry,omitempty"`
+}
+
+type retryJSON struct {
+	Initial  string `json:"initial,omitempty"`
+	Max      string `json:"max,omitempty"`
+	Deadline string `json:"deadline,omitempty"`
 }
 
 func toTargetJSON(t CallbackTarget) targetJSON {
-	out := targetJSON{URL: t.URL, RetrySchedule: []string{}, InsecureSkipVerify: t.InsecureSkipVerify}
+	p := t.Retry.withDefaults()
+	out := targetJSON{URL: t.URL, RetrySchedule: []string{}, InsecureSkipVerify: t.InsecureSkipVerify,
+		Retry: &retryJSON{Initial: durationJSON(p.Initial), Max: durationJSON(p.Max), Deadline: durationJSON(p.Deadline)}}
 	for _, d := range t.RetrySchedule {
 		out.RetrySchedule = append(out.RetrySchedule, fault.FormatDuration(d))
 	}
@@ -314,6 +325,7 @@ func (a *admin) putCallback(_ context.Context, req *Request) (*Response, error) 
 		RetrySchedule      *[]string `json:"retrySchedule"`
 		Timeout            string    `json:"timeout"`
 		InsecureSkipVerify bool      `json:"insecureSkipVerify"`
+		Retry              retryJSON `json:"retry"`
 	}
 	if err := json.Unmarshal(req.Body, &in); err != nil {
 		return nil, Errorf(http.StatusBadRequest, KindMalformed, "decoding callback target: %v", err)
@@ -336,6 +348,20 @@ func (a *admin) putCallback(_ context.Context, req *Request) (*Response, error) 
 			errs = append(errs, fmt.Sprintf("timeout: %q is not a duration", in.Timeout))
 		}
 		t.Timeout = d
+	}
+	for _, f := range []struct {
+		name string
+		in   string
+		out  *time.Duration
+	}{{"retry.initial", in.Retry.Initial, &t.Retry.Initial}, {"retry.max", in.Retry.Max, &t.Retry.Max}, {"retry.deadline", in.Retry.Deadline, &t.Retry.Deadline}} {
+		if f.in == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f.in)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Sprintf("%s: %q is not a positive duration", f.name, f.in))
+		}
+		*f.out = d
 	}
 	if len(errs) > 0 {
 		return nil, Errorf(http.StatusBadRequest, KindValidation, "%s", strings.Join(errs, "; "))
@@ -537,4 +563,50 @@ func (a *admin) reset(ctx context.Context, _ *Request) (*Response, error) {
 		return nil, err
 	}
 	return noContent(), nil
+}
+
+// durationJSON writes a duration in the admin document's pattern
+// (a number and one unit: 90s, 5m, 1h, 250ms).
+func durationJSON(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d%time.Second == 0:
+		return fmt.Sprintf("%ds", d/time.Second)
+	default:
+		return fmt.Sprintf("%dms", d/time.Millisecond)
+	}
+}
+
+func (a *admin) listOutbox(ctx context.Context, req *Request) (*Response, error) {
+	state := req.HTTP.URL.Query().Get("state")
+	out := []Delivery{}
+	for _, dead := range []bool{false, true} {
+		if (state == "pending" && dead) || (state == "dead" && !dead) {
+			continue
+		}
+		d, err := a.sim.Deliveries(ctx, dead)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d...)
+	}
+	return JSON(http.StatusOK, out), nil
+}
+
+func (a *admin) redeliver(ctx context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	d, err := a.sim.Redeliver(ctx, m.id, req.PathParams["id"])
+	if errors.Is(err, ErrNoDeadLetter) {
+		return nil, Errorf(http.StatusNotFound, KindNotFound, "%s has no dead letter %q (GET /_admin/outbox?state=dead lists them)", m.id, req.PathParams["id"])
+	}
+	if err != nil {
+		return nil, err
+	}
+	return JSON(http.StatusOK, d), nil
 }

@@ -29,6 +29,9 @@ type CallbackTarget struct {
 	Timeout time.Duration `json:"-"`
 	// InsecureSkipVerify accepts any TLS certificate from the issuer.
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+	// Retry governs enqueued callbacks (CallbackSender.Enqueue); zero
+	// fields take DefaultRetryPolicy's. RetrySchedule governs Send.
+	Retry RetryPolicy `json:"-"`
 }
 
 // DefaultRetrySchedule is used when a target gives none: three redeliveries.
@@ -85,7 +88,7 @@ func (c *callbackSender) Send(ctx context.Context, cb *Callback) (*CallbackResul
 }
 
 // Enqueue hands a callback to the outbox; see CallbackSender.
-func (c *callbackSender) Enqueue(_ context.Context, cb *Callback) error {
+func (c *callbackSender) Enqueue(ctx context.Context, cb *Callback) error {
 	if cb.ID == "" {
 		return fmt.Errorf("%s %s: an enqueued callback needs an ID", c.m.id, cb.OperationID)
 	}
@@ -95,7 +98,32 @@ func (c *callbackSender) Enqueue(_ context.Context, cb *Callback) error {
 	if _, err := c.callbackRoute(cb); err != nil {
 		return err
 	}
-	return c.sim.outbox.add(c.m.id, cb)
+	return c.sim.dispatch.add(ctx, c.m.id, cb)
+}
+
+// deliverOnce makes attempt number attempt of one enqueued callback.
+func (c *callbackSender) deliverOnce(ctx context.Context, cb *Callback, attempt int) (*CallbackResult, error) {
+	target := c.sim.CallbackTarget(c.m.id)
+	if target.URL == "" {
+		return nil, fmt.Errorf("%s: no callback URL is registered (PUT /_admin/networks/%s/callback)", c.m.id, c.m.id)
+	}
+	route, err := c.callbackRoute(cb)
+	if err != nil {
+		return nil, err
+	}
+	client := c.sim.httpClient
+	if target.InsecureSkipVerify {
+		client = c.sim.insecureClient
+	}
+	method := cb.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	res, err := c.attempt(ctx, client, route, cb, method, target.URL+cb.Path, attempt, target.Timeout)
+	if err == nil {
+		res.Attempts = attempt
+	}
+	return res, err
 }
 
 // deliver makes the attempts of one callback on the target's retry

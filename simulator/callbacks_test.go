@@ -154,7 +154,8 @@ func TestTasksRunOnTheFakeClockAndResetDropsPending(t *testing.T) {
 		t.Fatalf("an undeclared task kind was scheduled: %v", err)
 	}
 	srv.Clock.Advance(time.Second)
-	if len(n.ran) != 0 || srv.Clock.Pending() != 2 {
+	waitFor(t, srv.Sim.Settled)
+	if len(n.ran) != 0 {
 		t.Fatalf("ran early: %d", len(n.ran))
 	}
 	srv.Clock.Advance(time.Second)
@@ -168,7 +169,8 @@ func TestTasksRunOnTheFakeClockAndResetDropsPending(t *testing.T) {
 	}
 	srv.Reset(t)
 	srv.Clock.Advance(time.Hour)
-	if len(n.ran) != 0 || srv.Clock.Pending() != 0 {
+	waitFor(t, srv.Sim.Settled)
+	if len(n.ran) != 0 {
 		t.Fatalf("reset did not drop the pending task")
 	}
 }
@@ -252,7 +254,9 @@ func TestEnqueueDeliversInOrderPerOrderKey(t *testing.T) {
 	// b is not held behind a.
 	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
 	srv.Clock.Advance(time.Minute)
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 4 })
+	// a1's first attempt fails; it is retried after a back-off, and a2 and
+	// a3 wait behind it.
+	advanceUntil(t, srv, time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 4 })
 	mu.Lock()
 	defer mu.Unlock()
 	if strings.Join(got, " ") != "b1 a1 a2 a3" {
@@ -279,14 +283,34 @@ func TestResetDropsEnqueuedCallbacks(t *testing.T) {
 	if err := n.env.Callbacks.Enqueue(context.Background(), held); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return srv.Clock.Pending() == 1 })
+	waitFor(t, srv.Sim.Settled)
+	if d, _ := srv.Sim.Deliveries(context.Background(), false); len(d) != 1 {
+		t.Fatalf("pending deliveries = %+v", d)
+	}
 	srv.Reset(t)
+	if d, _ := srv.Sim.Deliveries(context.Background(), false); len(d) != 0 {
+		t.Fatalf("after reset pending deliveries = %+v", d)
+	}
 	srv.Clock.Advance(time.Hour)
 	// The same ID may be enqueued again after a reset, and is delivered.
 	if err := n.env.Callbacks.Enqueue(context.Background(), artEvent("e1", "a", `{"artId":"a","status":"ACTIVE"}`)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return hits.Load() == 1 })
+}
+
+// advanceUntil moves the fake clock by step, letting deferred work settle
+// after each step, until cond holds (at most 10,000 steps).
+func advanceUntil(t *testing.T, srv *simtest.Server, step time.Duration, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 10000; i++ {
+		waitFor(t, srv.Sim.Settled)
+		if cond() {
+			return
+		}
+		srv.Clock.Advance(step)
+	}
+	t.Fatalf("condition not met after %d steps of %v", 10000, step)
 }
 
 // waitFor polls cond (timers fire on their own goroutines).

@@ -130,14 +130,29 @@ func (s *scheduler) context() context.Context {
 // reset or closed first. It reports whether fn was scheduled (not while a
 // reset or close is stopping everything).
 func (s *scheduler) after(d time.Duration, fn func(ctx context.Context)) bool {
+	_, ok := s.afterCancel(d, fn)
+	return ok
+}
+
+// afterCancel is after that also returns a function dropping fn if it has
+// not started (the dispatcher keeps one wake-up timer, not one per item).
+func (s *scheduler) afterCancel(d time.Duration, fn func(ctx context.Context)) (cancel func(), ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctx := s.ctx
 	if ctx.Err() != nil {
-		return false
+		return func() {}, false
 	}
 	s.next++
 	id := s.next
+	cancel = func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if stop, ok := s.stops[id]; ok {
+			stop()
+			delete(s.stops, id)
+		}
+	}
 	run := func() {
 		s.mu.Lock()
 		_, live := s.stops[id]
@@ -159,11 +174,11 @@ func (s *scheduler) after(d time.Duration, fn func(ctx context.Context)) bool {
 	}
 	if fc, ok := s.clock.(*FakeClock); ok {
 		s.stops[id] = fc.afterFunc(d, run)
-		return true
+		return cancel, true
 	}
 	t := time.AfterFunc(d, run)
 	s.stops[id] = func() { t.Stop() }
-	return true
+	return cancel, true
 }
 
 // wait blocks until d has passed on the clock, ctx is done, or the

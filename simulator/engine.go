@@ -471,6 +471,7 @@ func (x *exchange) record() {
 			x.entry.CardData = clearCardVerdict(issues)
 		}
 		seq := m.sim.journal.Add(x.entry, x.req.Cards()...)
+		m.sim.metrics.exchange(&x.entry)
 		if len(issues) > 0 {
 			m.sim.noteIssuer(seq, red, &x.entry, issues)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/queue"
 	"github.com/c2psim/c2psim/simulator/store"
 )
 
@@ -76,6 +77,12 @@ type Options struct {
 	// 172.16.0.0/12, 192.168.0.0/16, fc00::/7, 100.64.0.0/10) are refused
 	// unless listed here, link-local and cloud metadata addresses always.
 	CallbackNetworks []netip.Prefix
+	// Queue holds enqueued callbacks and scheduled tasks; nil means a queue
+	// kept in Store (durable when Store is).
+	Queue queue.Queue
+	// PollInterval, when set, makes the simulator look for work other
+	// replicas queued that often (a Queue shared by replicas).
+	PollInterval time.Duration
 }
 
 // Simulator serves the mounted networks and the admin API on one handler.
@@ -89,7 +96,8 @@ type Simulator struct {
 	faults         *fault.Set
 	sched          *scheduler
 	tasks          *tasks
-	outbox         outbox
+	dispatch       *dispatcher
+	metrics        *metrics
 	logger         *slog.Logger
 	maxBody        int64
 	journalBodyMax int
@@ -157,7 +165,13 @@ func New(opts Options) (*Simulator, error) {
 	s.seed = s.ids.Seed()
 	s.sched = newScheduler(s.clock)
 	s.tasks = newTasks(s)
-	s.outbox = newMemoryOutbox(s.sched, s.clock, s.deliverEnqueued, s.logger)
+	q := opts.Queue
+	if q == nil {
+		q = queue.NewOverStore(s.store, "_engine/queue")
+	}
+	s.dispatch = newDispatcher(s, q, s.deliverEnqueued, opts.PollInterval)
+	s.metrics = newMetrics(s)
+	s.store = timedStore{s: s.store, h: s.metrics.storeOps}
 	s.started = s.clock.Now()
 
 	ids := opts.Networks
@@ -210,7 +224,9 @@ func New(opts Options) (*Simulator, error) {
 	for _, m := range s.networks {
 		s.mux.Handle(m.prefix+"/", m)
 	}
+	s.mux.Handle("/metrics", s.metrics.handler())
 	s.mux.Handle("/", http.HandlerFunc(s.notFound))
+	s.dispatch.start()
 	return s, nil
 }
 
@@ -350,13 +366,13 @@ func (m *mounted) bindOperations(table []Operation) error {
 	return nil
 }
 
-// deliverEnqueued delivers one callback the outbox holds.
-func (s *Simulator) deliverEnqueued(ctx context.Context, network string, cb *Callback) (*CallbackResult, error) {
+// deliverEnqueued makes one attempt at a callback the queue holds.
+func (s *Simulator) deliverEnqueued(ctx context.Context, network string, cb *Callback, attempt int) (*CallbackResult, error) {
 	m, ok := s.byID[network]
 	if !ok {
 		return nil, fmt.Errorf("unknown network %q", network)
 	}
-	return m.sender.deliver(ctx, cb)
+	return m.sender.deliverOnce(ctx, cb, attempt)
 }
 
 // Handler returns the http.Handler serving every network and the admin API.
@@ -448,7 +464,10 @@ func (s *Simulator) addFinding(f string) {
 // callbacks; credentials and callback targets stay.
 func (s *Simulator) Reset(ctx context.Context) error {
 	s.sched.reset()
-	s.outbox.reset()
+	defer s.dispatch.start()
+	if err := s.dispatch.reset(ctx); err != nil {
+		return fmt.Errorf("resetting the queue: %w", err)
+	}
 	s.faults.Clear()
 	s.journal.Clear()
 	s.issuer.clear()

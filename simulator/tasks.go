@@ -14,8 +14,10 @@ import (
 // tasks runs the networks' deferred work (TaskRunner, Env.Schedule) on the
 // simulator's clock. A scheduled task is data: network, kind, due time and a
 // JSON payload, which is what a durable store keeps to resume it after a
-// restart. This in-memory implementation holds them in timers; reset and
-// shutdown drop the pending ones and cancel the running ones.
+// restart: tasks are items of the simulator's queue, worked by its
+// dispatcher (delivery.go). Reset drops the pending ones and cancels the
+// running ones; shutdown cancels the running ones, and a durable queue
+// keeps every unfinished task for the next start (at least once).
 type tasks struct {
 	sim     *Simulator
 	runners map[string]map[string]Task // network → kind → task
@@ -56,7 +58,7 @@ func (t *tasks) declare(network string, declared []Task) error {
 	return nil
 }
 
-func (t *tasks) schedule(_ context.Context, network string, delay time.Duration, kind string, payload any) error {
+func (t *tasks) schedule(ctx context.Context, network string, delay time.Duration, kind string, payload any) error {
 	task, ok := t.runners[network][kind]
 	if !ok {
 		return fmt.Errorf("network %s schedules task %q, which its Tasks do not declare", network, kind)
@@ -69,8 +71,8 @@ func (t *tasks) schedule(_ context.Context, network string, delay time.Duration,
 		delay = 0
 	}
 	st := scheduledTask{Network: network, Kind: kind, Due: t.sim.clock.Now().Add(delay), Payload: b}
-	t.sim.sched.after(delay, func(ctx context.Context) { t.run(ctx, task, st) })
-	return nil
+	_ = task
+	return t.sim.dispatch.schedule(ctx, st)
 }
 
 // run runs one due task; an error is logged, a panic is a finding.

@@ -218,12 +218,11 @@ func (q *OverStore) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next time.Time
 	found := false
 	for _, it := range q.heads() {
-		at := it.Due
-		if l := q.leases[it.ID]; l.After(at) {
-			at = l
+		if _, leased := q.leases[it.ID]; leased {
+			continue
 		}
-		if !found || at.Before(next) {
-			next, found = at, true
+		if !found || it.Due.Before(next) {
+			next, found = it.Due, true
 		}
 	}
 	return next, found, nil

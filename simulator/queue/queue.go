@@ -72,8 +72,10 @@ type Queue interface {
 	// List returns the pending items (dead false) or the dead letters, by
 	// Seq.
 	List(ctx context.Context, dead bool) ([]Item, error)
-	// NextDue is the earliest time at which Claim may find something
-	// (counting leases held by others), and false when nothing is pending.
+	// NextDue is the earliest due time of the items Claim would consider
+	// (the first of each OrderKey) that are not under lease, and false
+	// when there is none. A leased item's worker reports its outcome; a
+	// lease that lapses (its worker died) is found by polling Claim.
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	// Reset drops everything.
 	Reset(ctx context.Context) error

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/onsi/gomega"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -710,7 +711,14 @@ func TestDeliverActivationCodeRetried(t *testing.T) {
 	iss := newFakeIssuer(t, srv, []time.Duration{time.Millisecond})
 	iss.fail["/deliverActivationCode"] = 1
 	enrolToken(t, c, testCardWith(t, "yellow"), "INACTIVE")
-	srv.Clock.Advance(0)
+	// The refused first attempt is retried after a back-off on the
+	// simulator's clock.
+	gomega.NewWithT(t).Eventually(func() int {
+		srv.Clock.Advance(100 * time.Millisecond)
+		iss.mu.Lock()
+		defer iss.mu.Unlock()
+		return iss.attempts["/deliverActivationCode"]
+	}).WithTimeout(10 * time.Second).WithPolling(time.Millisecond).Should(gomega.Equal(2))
 	iss.next(t, "/deliverActivationCode")
 	iss.mu.Lock()
 	defer iss.mu.Unlock()

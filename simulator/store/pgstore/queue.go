@@ -141,8 +141,8 @@ func (q Queue) List(ctx context.Context, dead bool) ([]queue.Item, error) {
 
 func (q Queue) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next pgtype.Timestamptz
-	err := q.s.pool.QueryRow(ctx, `SELECT min(greatest(due, coalesce(leased_until, due))) FROM c2psim_queue q
-		WHERE NOT dead AND `+isHead).Scan(&next)
+	err := q.s.pool.QueryRow(ctx, `SELECT min(due) FROM c2psim_queue q
+		WHERE NOT dead AND leased_until IS NULL AND `+isHead).Scan(&next)
 	return fromTS(next), next.Valid, err
 }
 
