@@ -133,7 +133,7 @@ func (t timedStore) Lookup(ctx context.Context, c, index, value string) ([]store
 	return t.s.Lookup(ctx, c, index, value)
 }
 func (t timedStore) Collections(ctx context.Context) ([]string, error) { return t.s.Collections(ctx) }
-func (t timedStore) Reset(ctx context.Context) error                  { return t.s.Reset(ctx) }
+func (t timedStore) Reset(ctx context.Context) error                   { return t.s.Reset(ctx) }
 func (t timedStore) Count(ctx context.Context, c string) (int, error) {
 	return store.Count(ctx, t.s, c)
 }
