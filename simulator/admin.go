@@ -261,7 +261,7 @@ func (a *admin) getCredentials(_ context.Context, req *Request) (*Response, erro
 	return JSON(http.StatusOK, a.credentials(m)), nil
 }
 
-func (a *admin) putCredential(_ context.Context, req *Request) (*Response, error) {
+func (a *admin) putCredential(ctx context.Context, req *Request) (*Response, error) {
 	m, err := a.mountedNetwork(req)
 	if err != nil {
 		return nil, err
@@ -276,6 +276,9 @@ func (a *admin) putCredential(_ context.Context, req *Request) (*Response, error
 	}
 	if err := cp.RegisterCredential(c); err != nil {
 		return nil, Errorf(http.StatusBadRequest, KindValidation, "registering %s credential %q: %v", m.id, c.Name, err)
+	}
+	if err := a.sim.saveCredentials(ctx, m); err != nil {
+		return nil, fmt.Errorf("storing %s credentials: %w", m.id, err)
 	}
 	return JSON(http.StatusOK, a.credentials(m)), nil
 }

@@ -59,14 +59,29 @@ func (s *Simulator) SetCallbackTarget(network string, t CallbackTarget) error {
 		t.Timeout = DefaultCallbackTimeout
 	}
 	t.URL = strings.TrimSuffix(t.URL, "/")
+	// Stored first: replicas on a shared store and the next process find it.
+	if err := s.saveTarget(context.Background(), network, t); err != nil {
+		return fmt.Errorf("storing the callback target: %w", err)
+	}
 	s.callbacksMu.Lock()
 	defer s.callbacksMu.Unlock()
 	s.callbacks[network] = t
 	return nil
 }
 
-// CallbackTarget returns where a network's callbacks go.
+// CallbackTarget returns where a network's callbacks go. With a store
+// shared by replicas (Options.PollInterval) the targets are read from it
+// again once they are older than the poll interval, so a target set
+// through one replica is used by all.
 func (s *Simulator) CallbackTarget(network string) CallbackTarget {
+	if s.opts.PollInterval > 0 {
+		s.callbacksMu.RLock()
+		stale := s.clock.Now().Sub(s.targetsRead) >= s.opts.PollInterval
+		s.callbacksMu.RUnlock()
+		if stale {
+			_ = s.loadTargets(context.Background()) // on failure the cached targets stay in use
+		}
+	}
 	s.callbacksMu.RLock()
 	defer s.callbacksMu.RUnlock()
 	return s.callbacks[network]

@@ -120,6 +120,7 @@ type Simulator struct {
 
 	callbacksMu    sync.RWMutex
 	callbacks      map[string]CallbackTarget
+	targetsRead    time.Time // when callbacks were last read from the store
 	callbackPolicy callbackPolicy
 	httpClient     *http.Client
 	insecureClient *http.Client // for targets with InsecureSkipVerify
@@ -223,6 +224,9 @@ func New(opts Options) (*Simulator, error) {
 	s.mux.Handle("/_admin/", admin)
 	for _, m := range s.networks {
 		s.mux.Handle(m.prefix+"/", m)
+	}
+	if err := s.restore(context.Background()); err != nil {
+		return nil, err
 	}
 	s.mux.Handle("/metrics", s.metrics.handler())
 	s.mux.Handle("/", http.HandlerFunc(s.notFound))
@@ -498,9 +502,16 @@ func (s *Simulator) RegisterCredentials(id string, creds []Credential) error {
 	if !ok {
 		return fmt.Errorf("unknown network %q", id)
 	}
+	if err := s.registerCredentials(m, creds); err != nil {
+		return err
+	}
+	return s.saveCredentials(context.Background(), m)
+}
+
+func (s *Simulator) registerCredentials(m *mounted, creds []Credential) error {
 	cp, ok := m.net.(CredentialProvider)
 	if !ok {
-		return fmt.Errorf("network %s takes no credentials", id)
+		return fmt.Errorf("network %s takes no credentials", m.id)
 	}
 	var errs []error
 	for _, c := range creds {

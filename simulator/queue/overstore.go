@@ -14,7 +14,9 @@ import (
 // OverStore is a Queue kept in a collection of a store.Store, for a store
 // one process owns (the in-memory store, the embedded durable one): claims
 // are made under this process's lock and leases are kept in memory, so a
-// restart finds every item pending again.
+// restart finds every item pending again. With no other process to take
+// an item over, a lease lasts until its worker reports (Finish, Retry,
+// Bury), however far the clock moves meanwhile.
 type OverStore struct {
 	items store.Table[Item]
 
@@ -106,7 +108,7 @@ func (q *OverStore) Claim(ctx context.Context, now time.Time, lease time.Duratio
 	}
 	var due []*Item
 	for _, it := range q.heads() {
-		if !it.Due.After(now) && !q.leases[it.ID].After(now) {
+		if _, leased := q.leases[it.ID]; !leased && !it.Due.After(now) {
 			due = append(due, it)
 		}
 	}

@@ -1,0 +1,94 @@
+package simulator
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/c2psim/c2psim/simulator/store"
+)
+
+// The engine keeps what must outlive a process (with a durable store) and
+// be shared by replicas (with a shared one) in collections of the state
+// store outside every network's namespace: credentials and callback
+// targets. With the default in-memory store this changes nothing.
+const (
+	colCredentials = "_engine/credentials"      // network → []Credential
+	colTargets     = "_engine/callback-targets" // network → storedTarget
+)
+
+// storedTarget is a CallbackTarget as the store keeps it.
+type storedTarget struct {
+	URL                string          `json:"url"`
+	RetrySchedule      []time.Duration `json:"retrySchedule"`
+	Timeout            time.Duration   `json:"timeout"`
+	InsecureSkipVerify bool            `json:"insecureSkipVerify,omitempty"`
+	Retry              RetryPolicy     `json:"retry"`
+}
+
+// restore brings back, once the networks are set up, the credentials and
+// callback targets a previous process (or another replica) stored; a
+// network's freshly generated credentials are stored when none are, so
+// every replica on one store signs and decrypts with the same keys.
+func (s *Simulator) restore(ctx context.Context) error {
+	creds := store.NewTable[[]Credential](s.store, colCredentials)
+	for _, m := range s.networks {
+		cp, ok := m.net.(CredentialProvider)
+		if !ok {
+			continue
+		}
+		generated := cp.Credentials()
+		var kept []Credential
+		stored := false
+		err := creds.Update(ctx, m.id, func(v *[]Credential, exists bool) error {
+			stored = exists
+			if !exists {
+				*v = generated
+			}
+			kept = *v
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("restoring %s credentials: %w", m.id, err)
+		}
+		if stored {
+			if err := s.registerCredentials(m, kept); err != nil {
+				return fmt.Errorf("restoring %s credentials from the store: %w", m.id, err)
+			}
+		}
+	}
+	return s.loadTargets(ctx)
+}
+
+// loadTargets reads every stored callback target into the cache.
+func (s *Simulator) loadTargets(ctx context.Context) error {
+	targets := store.NewTable[storedTarget](s.store, colTargets)
+	for _, m := range s.networks {
+		t, err := targets.Get(ctx, m.id)
+		if err != nil {
+			continue // none stored, or unreadable: the network has no target
+		}
+		s.callbacksMu.Lock()
+		s.callbacks[m.id] = CallbackTarget{URL: t.URL, RetrySchedule: t.RetrySchedule, Timeout: t.Timeout,
+			InsecureSkipVerify: t.InsecureSkipVerify, Retry: t.Retry}
+		s.callbacksMu.Unlock()
+	}
+	s.callbacksMu.Lock()
+	s.targetsRead = s.clock.Now()
+	s.callbacksMu.Unlock()
+	return nil
+}
+
+func (s *Simulator) saveTarget(ctx context.Context, network string, t CallbackTarget) error {
+	return store.NewTable[storedTarget](s.store, colTargets).Put(ctx, network, storedTarget{URL: t.URL,
+		RetrySchedule: t.RetrySchedule, Timeout: t.Timeout, InsecureSkipVerify: t.InsecureSkipVerify, Retry: t.Retry})
+}
+
+// saveCredentials stores a network's credentials as they now are.
+func (s *Simulator) saveCredentials(ctx context.Context, m *mounted) error {
+	cp, ok := m.net.(CredentialProvider)
+	if !ok {
+		return nil
+	}
+	return store.NewTable[[]Credential](s.store, colCredentials).Put(ctx, m.id, cp.Credentials())
+}
