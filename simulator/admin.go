@@ -17,6 +17,7 @@ import (
 	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/journalstore"
 	"github.com/c2psim/c2psim/simulator/store"
 )
 
@@ -418,7 +419,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (a *admin) getJournal(_ context.Context, req *Request) (*Response, error) {
+func (a *admin) getJournal(ctx context.Context, req *Request) (*Response, error) {
 	q := req.HTTP.URL.Query()
 	jq := journal.Query{
 		Network:       q.Get("network"),
@@ -449,6 +450,27 @@ func (a *admin) getJournal(_ context.Context, req *Request) (*Response, error) {
 			return nil, Errorf(http.StatusBadRequest, KindValidation, "limit %q must be 1 to %d", v, JournalPageMax)
 		}
 		jq.Limit = n
+	}
+	if shared, ok := a.sim.journalStore.(journalstore.Shared); ok {
+		// Replicas share one journal: answer from it, every replica's
+		// exchanges included.
+		entries, err := shared.Find(ctx, jq)
+		if err != nil {
+			return nil, fmt.Errorf("reading the shared journal: %w", err)
+		}
+		total, err := shared.Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("counting the shared journal: %w", err)
+		}
+		if entries == nil {
+			entries = []journal.Entry{}
+		}
+		held, bound := a.sim.journal.Bytes()
+		out := map[string]any{"entries": entries, "total": total, "dropped": 0, "bytes": held, "boundBytes": bound}
+		if len(entries) == jq.Limit {
+			out["next"] = entries[len(entries)-1].Seq
+		}
+		return JSON(http.StatusOK, out), nil
 	}
 	entries, more := a.sim.journal.Page(jq, JournalPageBytes)
 	if entries == nil {
@@ -485,8 +507,10 @@ func (a *admin) listFindings(_ context.Context, req *Request) (*Response, error)
 	return JSON(http.StatusOK, map[string]any{"items": items, "dropped": dropped}), nil
 }
 
-func (a *admin) clearJournal(context.Context, *Request) (*Response, error) {
-	a.sim.journal.Clear()
+func (a *admin) clearJournal(ctx context.Context, _ *Request) (*Response, error) {
+	if err := a.sim.clearJournal(ctx); err != nil {
+		return nil, err
+	}
 	return noContent(), nil
 }
 

@@ -267,7 +267,7 @@ func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route
 	entry.LatencyMillis = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		entry.Error = pan.RedactText(err.Error())
-		c.sim.journal.Add(entry)
+		c.sim.recordExchange(entry)
 		c.m.env.Logger.Info("callback attempt failed", "operation", cb.OperationID, "attempt", attempt, "error", entry.Error)
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (c *callbackSender) attempt(ctx context.Context, client *http.Client, route
 	} else {
 		entry.ResponseCheck = &journal.Verdict{OK: true}
 	}
-	if seq := c.sim.journal.Add(entry); len(issues) > 0 {
+	if seq := c.sim.recordExchange(entry); len(issues) > 0 {
 		c.sim.noteIssuer(seq, red, &entry, issues)
 	}
 	c.m.env.Logger.Info("callback attempt", "operation", cb.OperationID, "attempt", attempt, "status", resp.StatusCode)

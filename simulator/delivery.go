@@ -408,11 +408,11 @@ func (s *Simulator) Deliveries(ctx context.Context, dead bool) ([]Delivery, erro
 		if err := json.Unmarshal(it.Payload, &cb); err != nil {
 			continue
 		}
-		d := Delivery{Network: it.Network, ID: pan.RedactID(cb.ID), OperationID: cb.OperationID, OrderKey: pan.RedactID(cb.OrderKey),
+		d := Delivery{Network: it.Network, ID: pan.RedactText(cb.ID), OperationID: cb.OperationID, OrderKey: pan.RedactText(cb.OrderKey),
 			State: "pending", Attempts: it.Attempts, Enqueued: it.Created, Due: it.Due, Deadline: it.Deadline,
 			LastError: pan.RedactText(it.LastError)}
 		for _, c := range cb.CorrelationIDs {
-			d.CorrelationIDs = append(d.CorrelationIDs, pan.RedactID(c))
+			d.CorrelationIDs = append(d.CorrelationIDs, pan.RedactText(c))
 		}
 		if it.Dead {
 			d.State, d.Due, d.DeadAt = "dead", time.Time{}, it.DeadAt
@@ -447,7 +447,7 @@ func (s *Simulator) Redeliver(ctx context.Context, network, id string) (Delivery
 		return Delivery{}, err
 	}
 	for _, d := range pending {
-		if d.Network == network && d.ID == pan.RedactID(id) {
+		if d.Network == network && d.ID == pan.RedactText(id) {
 			return d, nil
 		}
 	}

@@ -470,7 +470,7 @@ func (x *exchange) record() {
 		if len(issues) > 0 {
 			x.entry.CardData = clearCardVerdict(issues)
 		}
-		seq := m.sim.journal.Add(x.entry, x.req.Cards()...)
+		seq := m.sim.recordExchange(x.entry, x.req.Cards()...)
 		m.sim.metrics.exchange(&x.entry)
 		if len(issues) > 0 {
 			m.sim.noteIssuer(seq, red, &x.entry, issues)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/c2psim/c2psim/simulator/journal"
 	"github.com/c2psim/c2psim/simulator/store"
 )
 
@@ -91,4 +92,60 @@ func (s *Simulator) saveCredentials(ctx context.Context, m *mounted) error {
 		return nil
 	}
 	return store.NewTable[[]Credential](s.store, colCredentials).Put(ctx, m.id, cp.Credentials())
+}
+
+// journalEvent entries mark what happened to the simulator itself (a
+// start), between the exchanges.
+const journalEvent journal.Direction = "event"
+
+// restoreJournal refills the ring with the newest entries the journal
+// store keeps and journals the start, so the history shows the restart.
+func (s *Simulator) restoreJournal(ctx context.Context, size int) error {
+	if s.journalStore == nil {
+		return nil
+	}
+	if size <= 0 {
+		size = journal.DefaultCapacity
+	}
+	kept, err := s.journalStore.Recent(ctx, size)
+	if err != nil {
+		return fmt.Errorf("reading the kept journal: %w", err)
+	}
+	for _, e := range kept {
+		s.journal.Add(e) // masked when it was first journalled
+	}
+	s.recordExchange(journal.Entry{Time: s.clock.Now(), Direction: journalEvent, Network: "c2psim", Method: "START", URL: "/",
+		Notes: map[string]string{"event": "started", "version": Version, "restoredEntries": fmt.Sprint(len(kept))}})
+	return nil
+}
+
+// recordExchange journals one exchange (cards: the card numbers it
+// concerned, for masking), in the ring and in the journal store when there
+// is one, and returns its sequence number in the ring.
+func (s *Simulator) recordExchange(e journal.Entry, cards ...string) uint64 {
+	seq := s.journal.Add(e, cards...)
+	if s.journalStore != nil {
+		// The ring masks what it keeps; the store keeps the same, masked.
+		kept := s.journal.Find(journal.Query{AfterSeq: seq - 1, BeforeSeq: seq + 1, Limit: 1})
+		if len(kept) == 1 {
+			if err := s.journalStore.Append(context.Background(), kept[0]); err != nil {
+				s.logger.Error("journalling to the store", "error", err)
+			}
+		}
+	}
+	return seq
+}
+
+func (s *Simulator) clearJournal(ctx context.Context) error {
+	s.journal.Clear()
+	return s.clearJournalStore(ctx)
+}
+
+func (s *Simulator) clearJournalStore(ctx context.Context) error {
+	if s.journalStore != nil {
+		if err := s.journalStore.Clear(ctx); err != nil {
+			return fmt.Errorf("clearing the kept journal: %w", err)
+		}
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/journalstore"
 	"github.com/c2psim/c2psim/simulator/queue"
 	"github.com/c2psim/c2psim/simulator/store"
 )
@@ -80,6 +81,11 @@ type Options struct {
 	// Queue holds enqueued callbacks and scheduled tasks; nil means a queue
 	// kept in Store (durable when Store is).
 	Queue queue.Queue
+	// JournalStore, when set, keeps every journal entry beyond this
+	// process: the ring is refilled from it at start (a restart keeps the
+	// history), and a journalstore.Shared one answers the admin API's
+	// journal reads (replicas show every replica's exchanges).
+	JournalStore journalstore.Store
 	// PollInterval, when set, makes the simulator look for work other
 	// replicas queued that often (a Queue shared by replicas).
 	PollInterval time.Duration
@@ -97,6 +103,7 @@ type Simulator struct {
 	sched          *scheduler
 	tasks          *tasks
 	dispatch       *dispatcher
+	journalStore   journalstore.Store
 	metrics        *metrics
 	logger         *slog.Logger
 	maxBody        int64
@@ -164,6 +171,7 @@ func New(opts Options) (*Simulator, error) {
 	}
 	s.ids = NewSeededIDs(opts.Seed)
 	s.seed = s.ids.Seed()
+	s.journalStore = opts.JournalStore
 	s.sched = newScheduler(s.clock)
 	s.tasks = newTasks(s)
 	q := opts.Queue
@@ -226,6 +234,9 @@ func New(opts Options) (*Simulator, error) {
 		s.mux.Handle(m.prefix+"/", m)
 	}
 	if err := s.restore(context.Background()); err != nil {
+		return nil, err
+	}
+	if err := s.restoreJournal(context.Background(), opts.JournalSize); err != nil {
 		return nil, err
 	}
 	s.mux.Handle("/metrics", s.metrics.handler())
@@ -475,6 +486,9 @@ func (s *Simulator) Reset(ctx context.Context) error {
 	s.faults.Clear()
 	s.journal.Clear()
 	s.issuer.clear()
+	if err := s.clearJournalStore(ctx); err != nil {
+		return err
+	}
 	for _, m := range s.networks {
 		if r, ok := m.net.(Resetter); ok {
 			r.Reset()

@@ -53,9 +53,6 @@ type Options struct {
 	// AllowFindings turns strict mode off: findings are kept but do not fail
 	// the test (for tests that provoke them on purpose).
 	AllowFindings bool
-	// Store, when set, is the simulator's state store (for example a
-	// durable one a test reopens); nil means a fresh in-memory store.
-	Store store.Store
 }
 
 // Server is a running simulator.
