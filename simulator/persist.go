@@ -53,8 +53,25 @@ func (s *Simulator) restore(ctx context.Context) error {
 			return fmt.Errorf("restoring %s credentials: %w", m.id, err)
 		}
 		if stored {
-			if err := s.registerCredentials(m, kept); err != nil {
-				return fmt.Errorf("restoring %s credentials from the store: %w", m.id, err)
+			// Only what differs from this process's own credentials is
+			// registered: derived ones (a public key, an informational
+			// plan) are not registrable and follow from the rest.
+			same := map[Credential]bool{}
+			for _, c := range generated {
+				same[c] = true
+			}
+			var changed []Credential
+			for _, c := range kept {
+				if !same[c] {
+					changed = append(changed, c)
+				}
+			}
+			if err := s.registerCredentials(m, changed); err != nil {
+				// The network cannot take back part of what it handed out (a
+				// key it generates anew): clients of that part must fetch it
+				// again. Everything else is restored.
+				s.logger.Warn("credentials not restored: this network hands out new ones at each start",
+					"network", m.id, "error", err.Error())
 			}
 		}
 	}

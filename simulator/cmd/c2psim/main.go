@@ -6,6 +6,8 @@
 //	c2psim --tls-addr 127.0.0.1:8443        # also serve HTTPS with client certificates (mutual TLS)
 //	c2psim --set visa.asyncDelay=5s         # plugin settings
 //	c2psim --spec acme=./acme.yaml          # mount any OpenAPI 3 document under /acme
+//	c2psim --data-dir /var/lib/c2psim       # keep everything across restarts (one file)
+//	c2psim --store postgres://u:p@db/c2psim # replicas sharing one PostgreSQL database
 //	c2psim --addr 0.0.0.0:8080 --admin-host c2psim   # in a container: the admin token is generated and printed
 //
 // Every flag can also be set by an environment variable (C2PSIM_ADDR,
@@ -65,6 +67,8 @@ type config struct {
 	credentialsDir                 string
 	sets, specs                    listFlag
 	shutdownTimeout                time.Duration
+	dataDir, storeURL              string
+	pollInterval                   time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -92,6 +96,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(&c.adminOrigins, "admin-origin", "an origin (scheme://host:port) whose pages may write to the admin API (repeatable; env C2PSIM_ADMIN_ORIGINS, comma-separated)")
 	c.callbackAllow = envList("C2PSIM_CALLBACK_ALLOW")
 	fs.Var(&c.callbackAllow, "callback-allow", "a private address range callbacks may reach (CIDR, an address, or \"private\" for all of them; repeatable; env C2PSIM_CALLBACK_ALLOW, comma-separated)")
+	fs.StringVar(&c.dataDir, "data-dir", env("C2PSIM_DATA_DIR", ""), "keep state, journal, credentials, callback targets, pending tasks and the callback outbox in DIR/c2psim.db across restarts (env C2PSIM_DATA_DIR; default: in memory)")
+	fs.StringVar(&c.storeURL, "store", env("C2PSIM_STORE", ""), "postgres://user:password@host:port/database: keep all of it in PostgreSQL, shared by every replica on the database (env C2PSIM_STORE)")
+	fs.DurationVar(&c.pollInterval, "poll-interval", envDuration("C2PSIM_POLL_INTERVAL", time.Second), "with --store: how often a replica looks for work and callback targets other replicas changed (env C2PSIM_POLL_INTERVAL)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("C2PSIM_SHUTDOWN_TIMEOUT", 15*time.Second), "on SIGINT or SIGTERM, how long requests still running may take to finish before they are cut off (env C2PSIM_SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -205,7 +212,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if generated {
 		logger.Warn("the simulator listens beyond loopback and no admin token was given: generated one (printed on standard output); choose one with --admin-token or C2PSIM_ADMIN_TOKEN")
 	}
-	sim, err := simulator.New(simulator.Options{
+	opts := simulator.Options{
 		Networks:     networks,
 		Extra:        extra,
 		Seed:         c.seed,
@@ -217,7 +224,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 
 		Admin:            admin,
 		CallbackNetworks: callbackNets,
-	})
+	}
+	where, closeStore, err := openStore(ctx, c, &opts)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	sim, err := simulator.New(opts)
 	if err != nil {
 		return err
 	}
@@ -250,7 +263,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		go func() { serveErr <- tlsSrv.Serve(tlsLn) }()
 	}
 
-	fmt.Fprintf(stdout, "c2psim %s serving (seed %d)\n", simulator.Version, sim.Seed())
+	fmt.Fprintf(stdout, "c2psim %s serving (seed %d, state %s)\n", simulator.Version, sim.Seed(), where)
 	for _, info := range sim.Info() {
 		fmt.Fprintf(stdout, "  %-11s %s%s\n", info.ID, base, info.BasePath)
 	}
