@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/c2psim/c2psim/client"
+	axclient "github.com/c2psim/c2psim/client/amex"
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+// These tests start the real c2psim binary, load it, kill it with SIGKILL
+// and start it again: what a deployment does to it.
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// binary builds c2psim once for the package's tests.
+func binary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "c2psim-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "c2psim")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("building c2psim: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// proc is one running c2psim.
+type proc struct {
+	cmd  *exec.Cmd
+	base string
+	done chan struct{}
+	out  *strings.Builder
+}
+
+func startProc(t *testing.T, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"--addr", "127.0.0.1:0", "--networks", "amex", "--log-level", "warn"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, done: make(chan struct{}), out: &strings.Builder{}}
+	var mu sync.Mutex
+	cmd.Stderr = writerFunc(func(b []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return p.out.Write(b) })
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { p.kill() })
+	base := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "admin" {
+				base <- strings.TrimSuffix(f[1], "/_admin/")
+			}
+		}
+	}()
+	select {
+	case p.base = <-base:
+	case <-p.done:
+		t.Fatalf("c2psim exited at start: %s", p.out)
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("c2psim did not start: %s", p.out)
+	}
+	return p
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// kill sends SIGKILL: no shutdown code runs.
+func (p *proc) kill() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// admin calls the admin API and decodes a JSON answer into out.
+func (p *proc) admin(t *testing.T, method, path string, body any, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, p.base+"/_admin"+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+// amex builds the bundled American Express adapter from the credentials
+// the process hands out.
+func (p *proc) amex(t *testing.T) *axclient.Adapter {
+	t.Helper()
+	var creds struct {
+		Items []simulator.Credential `json:"items"`
+	}
+	if st := p.admin(t, http.MethodGet, "/networks/amex/credentials", nil, &creds); st != http.StatusOK {
+		t.Fatalf("credentials: %d", st)
+	}
+	by := map[string]simulator.Credential{}
+	for _, c := range creds.Items {
+		by[c.Name] = c
+	}
+	key, err := base64.StdEncoding.DecodeString(by["encryption-key"].Value)
+	if err != nil {
+		t.Fatalf("encryption key: %v", err)
+	}
+	a, err := axclient.New(axclient.Config{BaseURL: p.base + "/amex/payments/digital/v2", APIKey: by["api-key"].Value,
+		MACKeyID: by["mac-key-id"].Value, Secret: by["mac-secret"].Value, EncryptionKeyID: by["encryption-key"].KeyID,
+		EncryptionKey: key, TokenRequesterID: by["token-requester-id"].Value,
+		HTTPClient: &http.Client{Timeout: 20 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// issuer is the issuer's notification endpoint: it answers 503 while down
+// and records the token of every notification it accepts.
+type issuer struct {
+	srv  *httptest.Server
+	down atomic.Bool
+	sink client.MemorySink
+}
+
+func newIssuer(t *testing.T, a *axclient.Adapter) *issuer {
+	t.Helper()
+	iss, err := client.New(client.WithAdapter(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := &issuer{}
+	h := http.StripPrefix("/callbacks", iss.CallbackHandler(nil, &is.sink))
+	is.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if is.down.Load() {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(is.srv.Close)
+	return is
+}
+
+func (is *issuer) url() string { return is.srv.URL + "/callbacks/amex" }
+
+// notified returns the tokens notified, and how many times each ID came.
+func (is *issuer) notified() (tokens map[string]bool, perID map[string]int) {
+	tokens, perID = map[string]bool{}, map[string]int{}
+	for _, ev := range is.sink.Events() {
+		tokens[ev.TokenRef] = true
+		perID[ev.ID]++
+	}
+	return tokens, perID
+}
+
+func amexCard(i int) client.Card {
+	partial := fmt.Sprintf("3790%010d", 4000000+i)
+	number := partial + string(pan.LuhnCheckDigit(partial))
+	return client.Card{Ref: fmt.Sprintf("card-%d", i), PAN: pan.MustParse(number), Expiry: client.Expiry{Year: 2031, Month: 2},
+		NameOnCard: "Ada Lovelace", BillingAddress: client.Address{Line1: "1 Analytical Way", City: "London", PostalCode: "N1 9GU", Country: "GBR"}}
+}
+
+func amexConsumer(i int) client.Consumer {
+	return client.Consumer{Ref: fmt.Sprintf("cm-%d", i), FirstName: "Ada", LastName: "Lovelace", Emails: []string{"ada@example.com"},
+		Phones: []string{"447700900123"}, Locale: "en-GB", Country: "GBR"}
+}
+
+// answered is what the issuer saw acknowledged before the kill.
+type answered struct {
+	mu        sync.Mutex
+	enrolled  map[string]bool // token refs
+	suspended map[string]bool
+}
+
+func (a *answered) snapshot() (enrolled, suspended []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k := range a.enrolled {
+		enrolled = append(enrolled, k)
+	}
+	for k := range a.suspended {
+		suspended = append(suspended, k)
+	}
+	return enrolled, suspended
+}
+
+// load enrols and suspends cards from several workers until stop closes,
+// recording every write the simulator answered.
+func load(ctx context.Context, a *axclient.Adapter, workers, from int, rec *answered, stop <-chan struct{}) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	next.Store(int64(from))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := int(next.Add(1))
+				op, err := a.EnrolCard(ctx, amexConsumer(i), amexCard(i))
+				if err != nil || op.TokenRef == "" {
+					continue // not answered (the process was killed, or refused): nothing to keep
+				}
+				rec.mu.Lock()
+				rec.enrolled[op.TokenRef] = true
+				rec.mu.Unlock()
+				if _, err := a.SuspendCard(ctx, client.CardAction{ConsumerRef: amexConsumer(i).Ref, Card: amexCard(i), TokenRef: op.TokenRef, Reason: "LOST"}); err != nil {
+					continue
+				}
+				rec.mu.Lock()
+				rec.suspended[op.TokenRef] = true
+				rec.mu.Unlock()
+			}
+		}()
+	}
+	return &wg
+}
+
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Kill -9 under load loses no answered write and no callback.
+func TestKilledUnderLoadLosesNoAnsweredWriteAndNoCallback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the real binary several times")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	p := startProc(t, "--data-dir", dir)
+	a := p.amex(t)
+	is := newIssuer(t, a)
+	is.down.Store(true) // every notification is refused until after the restart
+	if st := p.admin(t, http.MethodPut, "/networks/amex/callback", map[string]any{"url": is.url(), "timeout": "2s"}, nil); st != http.StatusOK {
+		t.Fatalf("callback target: %d", st)
+	}
+
+	rec := &answered{enrolled: map[string]bool{}, suspended: map[string]bool{}}
+	stop := make(chan struct{})
+	wg := load(ctx, a, 4, 0, rec, stop)
+	waitUntil(t, 2*time.Minute, "30 suspensions answered", func() bool { _, s := rec.snapshot(); return len(s) >= 30 })
+	p.kill() // while the workers are still writing
+	close(stop)
+	wg.Wait()
+	enrolled, suspended := rec.snapshot()
+
+	p = startProc(t, "--data-dir", dir)
+	a = p.amex(t) // the same credentials: they were kept
+	for _, tok := range enrolled {
+		st, err := a.TokenStatus(ctx, tok)
+		if err != nil {
+			t.Errorf("answered enrolment of token %s lost: %v", tok, err)
+			continue
+		}
+		if rec.suspended[tok] && st != "SUSPENDED" {
+			t.Errorf("answered suspension of token %s lost: it is %s", tok, st)
+		}
+	}
+	var outbox []simulator.Delivery
+	p.admin(t, http.MethodGet, "/outbox?state=pending", nil, &outbox)
+	if len(outbox) < len(suspended) {
+		t.Errorf("after the restart %d notifications are pending, want at least the %d answered suspensions", len(outbox), len(suspended))
+	}
+	is.down.Store(false)
+	waitUntil(t, 2*time.Minute, "every answered suspension notified", func() bool {
+		tokens, _ := is.notified()
+		for _, tok := range suspended {
+			if !tokens[tok] {
+				return false
+			}
+		}
+		return true
+	})
+	var journal struct {
+		Entries []struct {
+			Direction string            `json:"direction"`
+			Notes     map[string]string `json:"notes"`
+		} `json:"entries"`
+	}
+	p.admin(t, http.MethodGet, "/journal?direction=event", nil, &journal)
+	if len(journal.Entries) != 2 || journal.Entries[0].Notes["restoredEntries"] == "0" {
+		t.Errorf("the journal shows %d starts (%+v), want two, the second restoring the first's exchanges", len(journal.Entries), journal.Entries)
+	}
+	t.Logf("%d enrolments and %d suspensions answered before SIGKILL; all kept, all %d notifications delivered after the restart",
+		len(enrolled), len(suspended), len(suspended))
+}
