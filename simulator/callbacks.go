@@ -71,12 +71,12 @@ func (s *Simulator) SetCallbackTarget(network string, t CallbackTarget) error {
 
 // CallbackTarget returns where a network's callbacks go. With a store
 // shared by replicas (Options.PollInterval) the targets are read from it
-// again once they are older than the poll interval, so a target set
-// through one replica is used by all.
+// again once they are older than the poll interval, and whenever the
+// network has none, so a target set through one replica is used by all.
 func (s *Simulator) CallbackTarget(network string) CallbackTarget {
 	if s.opts.PollInterval > 0 {
 		s.callbacksMu.RLock()
-		stale := s.clock.Now().Sub(s.targetsRead) >= s.opts.PollInterval
+		stale := s.clock.Now().Sub(s.targetsRead) >= s.opts.PollInterval || s.callbacks[network].URL == ""
 		s.callbacksMu.RUnlock()
 		if stale {
 			_ = s.loadTargets(context.Background()) // on failure the cached targets stay in use

@@ -105,9 +105,9 @@ type dispatcher struct {
 // maxInflight bounds the items worked at once by one process.
 const maxInflight = 64
 
-// leaseMargin is added to an attempt's timeout for its lease: another
+// leaseMargin is added to twice an attempt's timeout for its lease: another
 // replica takes an item over only when its worker has surely stopped.
-const leaseMargin = 30 * time.Second
+const leaseMargin = 5 * time.Second
 
 func newDispatcher(s *Simulator, q queue.Queue, attempt deliverAttempt, poll time.Duration) *dispatcher {
 	return &dispatcher{sim: s, q: q, attempt: attempt, poll: poll, wake: make(chan struct{}, 1),
@@ -274,7 +274,7 @@ func (d *dispatcher) lease() time.Duration {
 	for _, m := range d.sim.networks {
 		timeout = max(timeout, d.sim.CallbackTarget(m.id).Timeout)
 	}
-	return timeout + leaseMargin
+	return 2*timeout + leaseMargin
 }
 
 // Settled reports whether no deferred work (callback attempt, task) is
@@ -390,6 +390,9 @@ type Delivery struct {
 	DeadAt         time.Time `json:"deadAt,omitzero"`
 	LastError      string    `json:"lastError,omitempty"`
 	CorrelationIDs []string  `json:"correlationIds,omitempty"`
+	// Worker is the replica whose attempt is under way, where replicas
+	// share the queue.
+	Worker string `json:"worker,omitempty"`
 }
 
 // Deliveries lists enqueued callbacks: pending ones (dead false, in the
@@ -410,7 +413,7 @@ func (s *Simulator) Deliveries(ctx context.Context, dead bool) ([]Delivery, erro
 		}
 		d := Delivery{Network: it.Network, ID: pan.RedactText(cb.ID), OperationID: cb.OperationID, OrderKey: pan.RedactText(cb.OrderKey),
 			State: "pending", Attempts: it.Attempts, Enqueued: it.Created, Due: it.Due, Deadline: it.Deadline,
-			LastError: pan.RedactText(it.LastError)}
+			LastError: pan.RedactText(it.LastError), Worker: it.LeasedBy}
 		for _, c := range cb.CorrelationIDs {
 			d.CorrelationIDs = append(d.CorrelationIDs, pan.RedactText(c))
 		}

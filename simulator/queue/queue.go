@@ -46,8 +46,10 @@ type Item struct {
 	DeadAt time.Time `json:"deadAt,omitzero"`
 	// LeasedUntil, while the item is being worked, is when the worker's
 	// claim lapses and another may take it over.
-	LeasedUntil time.Time       `json:"leasedUntil,omitzero"`
-	Payload     json.RawMessage `json:"payload"`
+	LeasedUntil time.Time `json:"leasedUntil,omitzero"`
+	// LeasedBy names the replica working it, where the queue is shared.
+	LeasedBy string          `json:"leasedBy,omitempty"`
+	Payload  json.RawMessage `json:"payload"`
 }
 
 // Queue holds deferred work. Every method is safe for concurrent use, also

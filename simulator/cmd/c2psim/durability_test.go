@@ -165,7 +165,8 @@ func (p *proc) amex(t *testing.T) *axclient.Adapter {
 // and records the token of every notification it accepts.
 type issuer struct {
 	srv  *httptest.Server
-	down atomic.Bool
+	down atomic.Bool // answer 503
+	hang atomic.Bool // answer nothing for 3 s (longer than the attempt timeout)
 	sink client.MemorySink
 }
 
@@ -178,6 +179,14 @@ func newIssuer(t *testing.T, a *axclient.Adapter) *issuer {
 	is := &issuer{}
 	h := http.StripPrefix("/callbacks", iss.CallbackHandler(nil, &is.sink))
 	is.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if is.hang.Load() {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(3 * time.Second):
+			}
+			http.Error(w, "too late", http.StatusServiceUnavailable)
+			return
+		}
 		if is.down.Load() {
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 			return

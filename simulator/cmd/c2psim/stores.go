@@ -40,7 +40,7 @@ func openStore(ctx context.Context, c *config, opts *simulator.Options) (where s
 		opts.Queue = s.Queue()
 		opts.JournalStore = s.Journal(c.journalSize)
 		opts.PollInterval = c.pollInterval
-		return "in PostgreSQL at " + redactURL(c.storeURL), func() { s.Close() }, nil
+		return "in PostgreSQL at " + redactURL(c.storeURL) + ", replica " + s.Replica(), func() { s.Close() }, nil
 	}
 	return "in memory", func() {}, nil
 }

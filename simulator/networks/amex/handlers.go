@@ -306,24 +306,28 @@ func (n *Network) changeStatus(ctx context.Context, id, notificationType, reason
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	t, err := n.tokens.Get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return token{}, "", axError(http.StatusNotFound, simulator.KindNotFound, codeNotFound, "no token %s", id)
-	}
+	// One atomic update: with replicas on a shared store the token's row is
+	// locked, so a transition raced by two of them is refused once.
+	var t token
+	var prev string
+	err := n.tokens.Update(ctx, id, func(cur *token, exists bool) error {
+		if !exists {
+			return axError(http.StatusNotFound, simulator.KindNotFound, codeNotFound, "no token %s", id)
+		}
+		legal := false
+		for _, f := range tr.from {
+			legal = legal || cur.Status == f
+		}
+		if !legal {
+			return axError(http.StatusConflict, simulator.KindState, codeStateTransition,
+				"token %s is %s: %s applies to %s only; nothing was changed", id, cur.Status, notificationType, strings.Join(tr.from, " or "))
+		}
+		prev = cur.Status
+		cur.Status, cur.Reason, cur.UpdatedAt = tr.to, reason, n.env.Clock.Now().UTC()
+		t = *cur
+		return nil
+	})
 	if err != nil {
-		return token{}, "", err
-	}
-	legal := false
-	for _, f := range tr.from {
-		legal = legal || t.Status == f
-	}
-	if !legal {
-		return token{}, "", axError(http.StatusConflict, simulator.KindState, codeStateTransition,
-			"token %s is %s: %s applies to %s only; nothing was changed", id, t.Status, notificationType, strings.Join(tr.from, " or "))
-	}
-	prev := t.Status
-	t.Status, t.Reason, t.UpdatedAt = tr.to, reason, n.env.Clock.Now().UTC()
-	if err := n.tokens.Put(ctx, id, t); err != nil {
 		return token{}, "", err
 	}
 	if tr.to == statusDeleted {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +18,7 @@ import (
 type Store struct {
 	pool    *pgxpool.Pool
 	version int
+	replica string
 
 	mu      sync.RWMutex
 	indexes map[string][]store.Index
@@ -49,8 +52,14 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool, version: v, indexes: map[string][]store.Index{}, ready: map[string]bool{}}, nil
+	host, _ := os.Hostname()
+	replica := fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
+	return &Store{pool: pool, version: v, replica: replica, indexes: map[string][]store.Index{}, ready: map[string]bool{}}, nil
 }
+
+// Replica names this process among the replicas on the database: queue
+// items it works are leased in its name.
+func (s *Store) Replica() string { return s.replica }
 
 // Close releases the connections.
 func (s *Store) Close() error { s.pool.Close(); return nil }

@@ -25,7 +25,7 @@ var _ queue.Queue = Queue{}
 // Queue returns the database's queue.
 func (s *Store) Queue() Queue { return Queue{s: s} }
 
-const itemColumns = `id, kind, network, order_key, seq, due, deadline, created, attempts, last_error, dead, dead_at, leased_until, payload`
+const itemColumns = `id, kind, network, order_key, seq, due, deadline, created, attempts, last_error, dead, dead_at, leased_until, leased_by, payload`
 
 // isHead holds for the first unfinished item of its OrderKey.
 const isHead = `(q.order_key = '' OR NOT EXISTS (SELECT 1 FROM c2psim_queue p
@@ -50,7 +50,7 @@ func scanItem(row pgx.CollectableRow) (queue.Item, error) {
 	var due, created pgtype.Timestamptz
 	var deadline, deadAt, leased pgtype.Timestamptz
 	err := row.Scan(&it.ID, &it.Kind, &it.Network, &it.OrderKey, &it.Seq, &due, &deadline, &created,
-		&it.Attempts, &it.LastError, &it.Dead, &deadAt, &leased, &it.Payload)
+		&it.Attempts, &it.LastError, &it.Dead, &deadAt, &leased, &it.LeasedBy, &it.Payload)
 	it.Due, it.Deadline, it.Created = fromTS(due), fromTS(deadline), fromTS(created)
 	it.DeadAt, it.LeasedUntil = fromTS(deadAt), fromTS(leased)
 	return it, err
@@ -74,9 +74,9 @@ func (q Queue) Claim(ctx context.Context, now time.Time, lease time.Duration, n 
 		SELECT id FROM c2psim_queue q
 		WHERE NOT dead AND due <= $1 AND (leased_until IS NULL OR leased_until <= $1) AND `+isHead+`
 		ORDER BY due, seq LIMIT $3 FOR UPDATE SKIP LOCKED)
-		UPDATE c2psim_queue SET leased_until = $2 FROM c WHERE c2psim_queue.id = c.id
+		UPDATE c2psim_queue SET leased_until = $2, leased_by = $4 FROM c WHERE c2psim_queue.id = c.id
 		RETURNING c2psim_queue.`+itemColumns, // only id is ambiguous with c's
-		ts(now), ts(now.Add(lease)), n)
+		ts(now), ts(now.Add(lease)), n, q.s.replica)
 	if err != nil {
 		return nil, fmt.Errorf("claiming queue items: %w", err)
 	}
@@ -109,12 +109,12 @@ func (q Queue) Finish(ctx context.Context, id string) error {
 }
 
 func (q Queue) Retry(ctx context.Context, id string, attempts int, lastError string, due time.Time) error {
-	return q.one(ctx, id, `UPDATE c2psim_queue SET attempts = $2, last_error = $3, due = $4, leased_until = NULL WHERE id = $1`,
+	return q.one(ctx, id, `UPDATE c2psim_queue SET attempts = $2, last_error = $3, due = $4, leased_until = NULL, leased_by = '' WHERE id = $1`,
 		attempts, lastError, ts(due))
 }
 
 func (q Queue) Bury(ctx context.Context, id string, attempts int, lastError string, at time.Time) error {
-	return q.one(ctx, id, `UPDATE c2psim_queue SET attempts = $2, last_error = $3, dead = true, dead_at = $4, leased_until = NULL WHERE id = $1`,
+	return q.one(ctx, id, `UPDATE c2psim_queue SET attempts = $2, last_error = $3, dead = true, dead_at = $4, leased_until = NULL, leased_by = '' WHERE id = $1`,
 		attempts, lastError, ts(at))
 }
 

@@ -17,6 +17,7 @@ CREATE TABLE c2psim_queue (
 	dead         boolean NOT NULL DEFAULT false,
 	dead_at      timestamptz,
 	leased_until timestamptz,
+	leased_by    text NOT NULL DEFAULT '',
 	payload      bytea NOT NULL
 );
 CREATE INDEX c2psim_queue_due ON c2psim_queue (due) WHERE NOT dead;
