@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,7 +36,7 @@ var (
 )
 
 // binary builds c2psim once for the package's tests.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "c2psim-bin-")
@@ -63,9 +64,16 @@ type proc struct {
 	out  *strings.Builder
 }
 
-func startProc(t *testing.T, args ...string) *proc {
+func startProc(t testing.TB, args ...string) *proc { return startPinned(t, -1, args...) }
+
+// startPinned starts c2psim on CPU core cpu (taskset) when cpu >= 0.
+func startPinned(t testing.TB, cpu int, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary(t), append([]string{"--addr", "127.0.0.1:0", "--networks", "amex", "--log-level", "warn"}, args...)...)
+	argv := append([]string{binary(t), "--addr", "127.0.0.1:0", "--networks", "amex", "--log-level", "warn"}, args...)
+	if cpu >= 0 {
+		argv = append([]string{"taskset", "-c", strconv.Itoa(cpu)}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +121,7 @@ func (p *proc) kill() {
 }
 
 // admin calls the admin API and decodes a JSON answer into out.
-func (p *proc) admin(t *testing.T, method, path string, body any, out any) int {
+func (p *proc) admin(t testing.TB, method, path string, body any, out any) int {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -135,7 +143,7 @@ func (p *proc) admin(t *testing.T, method, path string, body any, out any) int {
 
 // amex builds the bundled American Express adapter from the credentials
 // the process hands out.
-func (p *proc) amex(t *testing.T) *axclient.Adapter {
+func (p *proc) amex(t testing.TB) *axclient.Adapter {
 	t.Helper()
 	var creds struct {
 		Items []simulator.Credential `json:"items"`

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	axclient "github.com/c2psim/c2psim/client/amex"
+	"github.com/c2psim/c2psim/simulator/store/pgstore/pgtest"
+)
+
+// enrolmentsPerSecond enrols n cards (each a new consumer, the card data
+// encrypted as JWE) from workers spread over the adapters round robin.
+func enrolmentsPerSecond(b *testing.B, adapters []*axclient.Adapter, n, workers int) float64 {
+	b.Helper()
+	ctx := context.Background()
+	// Warm up each replica (connections, first index use) before timing.
+	for k, a := range adapters {
+		for i := 0; i < 20; i++ {
+			if _, err := a.EnrolCard(ctx, amexConsumer(-1000*(k+1)-i), amexCard(900000+1000*k+i)); err != nil {
+				b.Fatalf("warming up: %v", err)
+			}
+		}
+	}
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1))
+				if i > n {
+					return
+				}
+				a := adapters[i%len(adapters)]
+				if _, err := a.EnrolCard(ctx, amexConsumer(i), amexCard(i)); err != nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if f := failed.Load(); f > 0 {
+		b.Fatalf("%d of %d enrolments failed", f, n)
+	}
+	return float64(n) / elapsed.Seconds()
+}
+
+// BenchmarkReplicasOnOneDatabase measures encrypted enrolments per second
+// through one c2psim replica and through two on one PostgreSQL database,
+// each replica pinned to its own core, and reports the ratio. The load
+// generator and PostgreSQL share the same machine, so the ratio says what
+// a second replica adds here, not on a machine of its own.
+func BenchmarkReplicasOnOneDatabase(b *testing.B) {
+	const n, workers = 600, 16
+	var one, two float64
+	for b.Loop() {
+		p1 := startPinned(b, 0, "--store", pgtest.URL(b))
+		one = enrolmentsPerSecond(b, []*axclient.Adapter{p1.amex(b)}, n, workers)
+		p1.kill()
+
+		u := pgtest.URL(b)
+		pa := startPinned(b, 0, "--store", u)
+		pb := startPinned(b, 1, "--store", u)
+		two = enrolmentsPerSecond(b, []*axclient.Adapter{pa.amex(b), pb.amex(b)}, n, workers)
+		pa.kill()
+		pb.kill()
+	}
+	b.ReportMetric(one, "enrol/s-1-replica")
+	b.ReportMetric(two, "enrol/s-2-replicas")
+	b.ReportMetric(two/one, "ratio")
+}
