@@ -99,6 +99,11 @@ type dispatcher struct {
 	parked    bool
 	timerAt   time.Time // the pending wake-up on the clock, if any
 	timerStop func()
+	// With a fake clock a task runs at the Advance that reaches its due
+	// time, as a timer would, even one due now: gated holds the IDs whose
+	// timer has not fired, held the ones claimed meanwhile.
+	gated map[string]time.Time // ID → due
+	held  map[string]queue.Item
 	rnd       *rand.Rand
 }
 
@@ -111,7 +116,8 @@ const leaseMargin = 5 * time.Second
 
 func newDispatcher(s *Simulator, q queue.Queue, attempt deliverAttempt, poll time.Duration) *dispatcher {
 	return &dispatcher{sim: s, q: q, attempt: attempt, poll: poll, wake: make(chan struct{}, 1),
-		rnd: rand.New(rand.NewPCG(uint64(s.seed), 0x6f7574626f78))}
+		rnd:   rand.New(rand.NewPCG(uint64(s.seed), 0x6f7574626f78)),
+		gated: map[string]time.Time{}, held: map[string]queue.Item{}}
 }
 
 // start runs the dispatcher in the scheduler's current generation (reset
@@ -164,6 +170,12 @@ func (d *dispatcher) schedule(ctx context.Context, st scheduledTask) error {
 	}
 	now := d.sim.clock.Now()
 	id := fmt.Sprintf("%s/task/%s/%d-%016x", st.Network, st.Kind, now.UnixNano(), d.random(1<<62))
+	if _, ok := d.sim.clock.(*FakeClock); ok {
+		d.mu.Lock()
+		d.gated[id] = st.Due
+		d.mu.Unlock()
+		d.sim.sched.after(st.Due.Sub(now), func(context.Context) { d.open(id) })
+	}
 	if _, err := d.q.Add(ctx, queue.Item{ID: id, Kind: kindTask, Network: st.Network, Due: st.Due, Created: now, Payload: b}); err != nil {
 		return fmt.Errorf("queueing task %s: %w", st.Kind, err)
 	}
@@ -171,7 +183,56 @@ func (d *dispatcher) schedule(ctx context.Context, st scheduledTask) error {
 	return nil
 }
 
-func (d *dispatcher) reset(ctx context.Context) error { return d.q.Reset(ctx) }
+// gatedAt reports whether a gated task is due at t.
+func (d *dispatcher) gatedAt(t time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, due := range d.gated {
+		if due.Equal(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// open lets a gated task run: at once when it was claimed meanwhile.
+func (d *dispatcher) open(id string) {
+	d.mu.Lock()
+	delete(d.gated, id)
+	it, held := d.held[id]
+	delete(d.held, id)
+	d.mu.Unlock()
+	if held {
+		d.begin(it)
+	}
+	d.signal()
+}
+
+// begin works a claimed item on its own goroutine.
+func (d *dispatcher) begin(it queue.Item) bool {
+	d.mu.Lock()
+	if _, gated := d.gated[it.ID]; gated {
+		d.held[it.ID] = it
+		d.mu.Unlock()
+		return true
+	}
+	d.inflight++
+	d.mu.Unlock()
+	if !d.sim.sched.track(func(ctx context.Context) { d.work(ctx, it) }) {
+		d.mu.Lock()
+		d.inflight--
+		d.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+func (d *dispatcher) reset(ctx context.Context) error {
+	d.mu.Lock()
+	d.gated, d.held = map[string]time.Time{}, map[string]queue.Item{}
+	d.mu.Unlock()
+	return d.q.Reset(ctx)
+}
 
 // run is the dispatcher's loop.
 func (d *dispatcher) run(ctx context.Context) {
@@ -186,10 +247,7 @@ func (d *dispatcher) run(ctx context.Context) {
 				d.sim.logger.Error("claiming deferred work", "error", err)
 			}
 			for _, it := range items {
-				d.mu.Lock()
-				d.inflight++
-				d.mu.Unlock()
-				if !d.sim.sched.track(func(ctx context.Context) { d.work(ctx, it) }) {
+				if !d.begin(it) {
 					return
 				}
 			}
@@ -197,6 +255,9 @@ func (d *dispatcher) run(ctx context.Context) {
 		next, ok, err := d.q.NextDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.sim.logger.Error("reading the queue", "error", err)
+		}
+		if ok && d.gatedAt(next) {
+			ok = false // that task's own timer wakes the loop
 		}
 		switch {
 		case ok && d.poll > 0:
@@ -291,7 +352,7 @@ func (d *dispatcher) idle() bool {
 		return false
 	}
 	next, ok, err := d.q.NextDue(context.Background())
-	return err == nil && (!ok || next.After(d.sim.clock.Now()))
+	return err == nil && (!ok || next.After(d.sim.clock.Now()) || d.gatedAt(next))
 }
 
 // work runs one claimed item and records its outcome.
