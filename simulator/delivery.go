@@ -104,7 +104,7 @@ type dispatcher struct {
 	// timer has not fired, held the ones claimed meanwhile.
 	gated map[string]time.Time // ID → due
 	held  map[string]queue.Item
-	rnd       *rand.Rand
+	rnd   *rand.Rand
 }
 
 // maxInflight bounds the items worked at once by one process.
