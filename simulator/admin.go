@@ -247,10 +247,7 @@ func requestOrigin(r *http.Request) string {
 }
 
 func (a *admin) credentials(m *mounted) map[string]any {
-	items := []Credential{}
-	if cp, ok := m.net.(CredentialProvider); ok {
-		items = append(items, cp.Credentials()...)
-	}
+	items := append([]Credential{}, a.sim.handedOut(m)...)
 	return map[string]any{"network": m.id, "items": items}
 }
 

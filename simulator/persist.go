@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/c2psim/c2psim/simulator/journal"
@@ -53,29 +54,67 @@ func (s *Simulator) restore(ctx context.Context) error {
 			return fmt.Errorf("restoring %s credentials: %w", m.id, err)
 		}
 		if stored {
-			// Only what differs from this process's own credentials is
-			// registered: derived ones (a public key, an informational
-			// plan) are not registrable and follow from the rest.
-			same := map[Credential]bool{}
-			for _, c := range generated {
-				same[c] = true
-			}
-			var changed []Credential
-			for _, c := range kept {
-				if !same[c] {
-					changed = append(changed, c)
-				}
-			}
-			if err := s.registerCredentials(m, changed); err != nil {
-				// The network cannot take back part of what it handed out (a
-				// key it generates anew): clients of that part must fetch it
-				// again. Everything else is restored.
-				s.logger.Warn("credentials not restored: this network hands out new ones at each start",
-					"network", m.id, "error", err.Error())
-			}
+			s.restoreCredentials(m, generated, kept)
 		}
 	}
 	return s.loadTargets(ctx)
+}
+
+// restoreCredentials registers the stored credentials that differ from
+// this process's freshly generated ones, one by one. A stored private key
+// the network refuses is the client's half of a pair whose public half the
+// network took back: it is handed out again as stored, so clients configured
+// before the restart and after it hold the same key. Anything else refused
+// is the network's own and new at each start (clients fetch it again).
+func (s *Simulator) restoreCredentials(m *mounted, generated, kept []Credential) {
+	same := map[Credential]bool{}
+	for _, c := range generated {
+		same[c] = true
+	}
+	override := map[string]Credential{}
+	var refused []string
+	for _, c := range kept {
+		if same[c] {
+			continue
+		}
+		if err := s.registerCredentials(m, []Credential{c}); err != nil {
+			if c.Kind == "rsa-private-key" || c.Kind == "ec-private-key" {
+				override[c.Name] = c
+			} else {
+				refused = append(refused, c.Name)
+			}
+		}
+	}
+	if len(override) > 0 {
+		s.credsMu.Lock()
+		s.keptCreds[m.id] = override
+		s.credsMu.Unlock()
+	}
+	if len(refused) > 0 {
+		s.logger.Warn("credentials new at this start: the network generates them anew, clients fetch them again",
+			"network", m.id, "credentials", strings.Join(refused, ","))
+	}
+}
+
+// handedOut is what a network's clients are given: its credentials, with
+// the client private keys restored from the store in place of new ones.
+func (s *Simulator) handedOut(m *mounted) []Credential {
+	cp, ok := m.net.(CredentialProvider)
+	if !ok {
+		return nil
+	}
+	out := cp.Credentials()
+	s.credsMu.RLock()
+	defer s.credsMu.RUnlock()
+	if override := s.keptCreds[m.id]; len(override) > 0 {
+		out = append([]Credential(nil), out...)
+		for i, c := range out {
+			if k, ok := override[c.Name]; ok {
+				out[i] = k
+			}
+		}
+	}
+	return out
 }
 
 // loadTargets reads every stored callback target into the cache.
@@ -104,11 +143,10 @@ func (s *Simulator) saveTarget(ctx context.Context, network string, t CallbackTa
 
 // saveCredentials stores a network's credentials as they now are.
 func (s *Simulator) saveCredentials(ctx context.Context, m *mounted) error {
-	cp, ok := m.net.(CredentialProvider)
-	if !ok {
+	if _, ok := m.net.(CredentialProvider); !ok {
 		return nil
 	}
-	return store.NewTable[[]Credential](s.store, colCredentials).Put(ctx, m.id, cp.Credentials())
+	return store.NewTable[[]Credential](s.store, colCredentials).Put(ctx, m.id, s.handedOut(m))
 }
 
 // journalEvent entries mark what happened to the simulator itself (a

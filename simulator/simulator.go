@@ -125,9 +125,12 @@ type Simulator struct {
 	seenCards  *pan.CardSet                            // cards seen in decrypted payloads (as keyed hashes)
 	clearCards map[*openapi3.Operation]map[string]bool // card fields a request body takes in clear
 
-	callbacksMu    sync.RWMutex
-	callbacks      map[string]CallbackTarget
-	targetsRead    time.Time // when callbacks were last read from the store
+	callbacksMu sync.RWMutex
+	callbacks   map[string]CallbackTarget
+	targetsRead time.Time // when callbacks were last read from the store
+
+	credsMu        sync.RWMutex
+	keptCreds      map[string]map[string]Credential // network → name → a client key restored from the store
 	callbackPolicy callbackPolicy
 	httpClient     *http.Client
 	insecureClient *http.Client // for targets with InsecureSkipVerify
@@ -148,6 +151,7 @@ func New(opts Options) (*Simulator, error) {
 		byID:           map[string]*mounted{},
 		draining:       make(chan struct{}),
 		callbacks:      map[string]CallbackTarget{},
+		keptCreds:      map[string]map[string]Credential{},
 		callbackPolicy: callbackPolicy{allow: opts.CallbackNetworks},
 	}
 	if s.clock == nil {
@@ -452,9 +456,7 @@ func (s *Simulator) BasePath(id string) string {
 // has none).
 func (s *Simulator) Credentials(id string) []Credential {
 	if m, ok := s.byID[id]; ok {
-		if cp, ok := m.net.(CredentialProvider); ok {
-			return cp.Credentials()
-		}
+		return s.handedOut(m)
 	}
 	return nil
 }
