@@ -175,20 +175,49 @@ func (s *Simulator) restoreJournal(ctx context.Context, size int) error {
 }
 
 // recordExchange journals one exchange (cards: the card numbers it
-// concerned, for masking), in the ring and in the journal store when there
-// is one, and returns its sequence number in the ring.
+// concerned, for masking), in the ring and, through the journal writer, in
+// the journal store when there is one, and returns its sequence number in
+// the ring.
 func (s *Simulator) recordExchange(e journal.Entry, cards ...string) uint64 {
 	seq := s.journal.Add(e, cards...)
 	if s.journalStore != nil {
 		// The ring masks what it keeps; the store keeps the same, masked.
-		kept := s.journal.Find(journal.Query{AfterSeq: seq - 1, BeforeSeq: seq + 1, Limit: 1})
-		if len(kept) == 1 {
-			if err := s.journalStore.Append(context.Background(), kept[0]); err != nil {
-				s.logger.Error("journalling to the store", "error", err)
+		if kept := s.journal.Find(journal.Query{AfterSeq: seq - 1, BeforeSeq: seq + 1, Limit: 1}); len(kept) == 1 {
+			s.journalMu.RLock()
+			if s.journalOut != nil {
+				s.journalOut <- journalOp{entry: kept[0]}
 			}
+			s.journalMu.RUnlock()
 		}
 	}
 	return seq
+}
+
+// journalOp is one instruction for the journal writer: an entry to keep,
+// or (done set) a clear, acknowledged on done.
+type journalOp struct {
+	entry journal.Entry
+	done  chan error
+}
+
+// journalWriter keeps journal entries in the journal store off the request
+// path, in the order they were journalled: the journal is the record of
+// what happened, state is what an answer promised, so an answer waits for
+// its state writes, not for its journal entry. Close waits for it to drain.
+func (s *Simulator) journalWriter() {
+	defer close(s.journalDone)
+	s.journalMu.RLock()
+	ops := s.journalOut
+	s.journalMu.RUnlock()
+	for op := range ops {
+		if op.done != nil {
+			op.done <- s.journalStore.Clear(context.Background())
+			continue
+		}
+		if err := s.journalStore.Append(context.Background(), op.entry); err != nil {
+			s.logger.Error("journalling to the store", "error", err)
+		}
+	}
 }
 
 func (s *Simulator) clearJournal(ctx context.Context) error {
@@ -196,11 +225,27 @@ func (s *Simulator) clearJournal(ctx context.Context) error {
 	return s.clearJournalStore(ctx)
 }
 
+// clearJournalStore clears the journal store after every entry queued
+// before it.
 func (s *Simulator) clearJournalStore(ctx context.Context) error {
-	if s.journalStore != nil {
-		if err := s.journalStore.Clear(ctx); err != nil {
+	if s.journalStore == nil {
+		return nil
+	}
+	done := make(chan error, 1)
+	s.journalMu.RLock()
+	if s.journalOut == nil {
+		s.journalMu.RUnlock()
+		return nil // closed
+	}
+	s.journalOut <- journalOp{done: done}
+	s.journalMu.RUnlock()
+	select {
+	case err := <-done:
+		if err != nil {
 			return fmt.Errorf("clearing the kept journal: %w", err)
 		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
 }

@@ -104,6 +104,9 @@ type Simulator struct {
 	tasks          *tasks
 	dispatch       *dispatcher
 	journalStore   journalstore.Store
+	journalMu      sync.RWMutex // guards journalOut against Close
+	journalOut     chan journalOp
+	journalDone    chan struct{}
 	metrics        *metrics
 	logger         *slog.Logger
 	maxBody        int64
@@ -176,6 +179,10 @@ func New(opts Options) (*Simulator, error) {
 	s.ids = NewSeededIDs(opts.Seed)
 	s.seed = s.ids.Seed()
 	s.journalStore = opts.JournalStore
+	if s.journalStore != nil {
+		s.journalOut, s.journalDone = make(chan journalOp, 4096), make(chan struct{})
+		go s.journalWriter()
+	}
 	s.sched = newScheduler(s.clock)
 	s.tasks = newTasks(s)
 	q := opts.Queue
@@ -502,9 +509,20 @@ func (s *Simulator) Reset(ctx context.Context) error {
 	return nil
 }
 
-// Close drops pending tasks and enqueued callbacks, and waits for running
-// tasks and deliveries to return.
-func (s *Simulator) Close() { s.sched.close() }
+// Close cancels running tasks and deliveries and waits for them to return,
+// and for the journal store to receive every entry. Pending tasks and
+// callbacks stay in the queue: a durable store runs them at the next start.
+func (s *Simulator) Close() {
+	s.sched.close()
+	s.journalMu.Lock()
+	out := s.journalOut
+	s.journalOut = nil
+	s.journalMu.Unlock()
+	if out != nil {
+		close(out) // the writer keeps what was journalled, then stops
+		<-s.journalDone
+	}
+}
 
 // Drain prepares for shutdown while requests are still running: injected
 // latency ends at once, so those requests answer instead of being cut off.

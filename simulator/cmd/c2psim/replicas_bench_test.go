@@ -75,3 +75,28 @@ func BenchmarkReplicasOnOneDatabase(b *testing.B) {
 	b.ReportMetric(two, "enrol/s-2-replicas")
 	b.ReportMetric(two/one, "ratio")
 }
+
+// BenchmarkEnrolmentsByStore measures encrypted enrolments per second
+// through one replica pinned to one core, by where state lives: in memory,
+// in the embedded store (--data-dir) and in PostgreSQL (--store).
+func BenchmarkEnrolmentsByStore(b *testing.B) {
+	const n, workers = 600, 16
+	for _, tc := range []struct {
+		name string
+		args func(b *testing.B) []string
+	}{
+		{"memory", func(*testing.B) []string { return nil }},
+		{"data-dir", func(b *testing.B) []string { return []string{"--data-dir", b.TempDir()} }},
+		{"postgres", func(b *testing.B) []string { return []string{"--store", pgtest.URL(b)} }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var rate float64
+			for b.Loop() {
+				p := startPinned(b, 0, tc.args(b)...)
+				rate = enrolmentsPerSecond(b, []*axclient.Adapter{p.amex(b)}, n, workers)
+				p.kill()
+			}
+			b.ReportMetric(rate, "enrol/s")
+		})
+	}
+}
