@@ -489,6 +489,9 @@ func (s *Simulator) addFinding(f string) {
 func (s *Simulator) Reset(ctx context.Context) error {
 	s.sched.reset()
 	defer s.dispatch.start()
+	if pending, err := s.Deliveries(ctx, false); err == nil && len(pending) > 0 {
+		s.logger.Info("reset drops callbacks not yet delivered", "count", len(pending))
+	}
 	if err := s.dispatch.reset(ctx); err != nil {
 		return fmt.Errorf("resetting the queue: %w", err)
 	}
@@ -514,6 +517,14 @@ func (s *Simulator) Reset(ctx context.Context) error {
 // callbacks stay in the queue: a durable store runs them at the next start.
 func (s *Simulator) Close() {
 	s.sched.close()
+	if ts, ok := s.store.(timedStore); ok {
+		if _, inMemory := ts.s.(*store.Memory); inMemory {
+			if pending, err := s.Deliveries(context.Background(), false); err == nil && len(pending) > 0 {
+				s.logger.Warn("callbacks not yet delivered are dropped with the in-memory state: run with --data-dir or --store to keep them",
+					"count", len(pending))
+			}
+		}
+	}
 	s.journalMu.Lock()
 	out := s.journalOut
 	s.journalOut = nil
