@@ -126,10 +126,7 @@ func (c *callbackSender) deliverOnce(ctx context.Context, cb *Callback, attempt 
 	if err != nil {
 		return nil, err
 	}
-	client := c.sim.httpClient
-	if target.InsecureSkipVerify {
-		client = c.sim.insecureClient
-	}
+	client := c.client(target.InsecureSkipVerify)
 	method := cb.Method
 	if method == "" {
 		method = http.MethodPost
