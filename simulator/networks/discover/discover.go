@@ -45,7 +45,6 @@
 package discover
 
 import (
-	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -77,17 +76,16 @@ type Network struct {
 	clientSecret string
 	apiPlan      string
 	scope        string
-	// Discover's own keys.
-	encKey, sigKey     *rsa.PrivateKey
-	encKeyID, sigKeyID string
-	jwks               []byte
-	// The partner's: signing keys registered by kid (the sandbox hands out
-	// the private half of the first), consumer application certificates.
+	// Discover's own keys and the partner key the sandbox hands out, by
+	// kid; the RSA keys are made on first use (rsaKeys).
+	encKeyID, sigKeyID, partnerKeyID string
+	rsaOnce                          sync.Once
+	rsa                              *sandboxKeys
+	rsaErr                           error
+	// The partner's signing keys registered besides the sandbox's, by kid,
+	// and the consumer application certificates.
 	partnerKeys   map[string]*rsa.PublicKey
-	partnerKey    *rsa.PrivateKey
-	partnerKeyID  string
 	appCerts      []*x509.Certificate
-	appCertKey    *ecdsa.PrivateKey
 	notifyCA      *x509.Certificate
 	notifyClient  tls.Certificate
 	jwtVerifier   *secondfactor.Verifier
@@ -221,6 +219,13 @@ func (n *Network) Reset() {
 }
 
 func (n *Network) partnerSigningKey(kid string) (*rsa.PublicKey, bool) {
+	if kid == n.partnerKeyID {
+		keys, err := n.rsaKeys()
+		if err != nil {
+			return nil, false
+		}
+		return &keys.partner.PublicKey, true
+	}
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
 	k, ok := n.partnerKeys[kid]

@@ -177,7 +177,11 @@ func (n *Network) decodeCard(req *simulator.Request) error {
 		return dsError(http.StatusBadRequest, simulator.KindCrypto, codeCrypto,
 			"Cryptographic error: card data must be a JWS-in-JWE (a compact JWE RSA-OAEP-256/A256GCM, cty JWT, to Discover's encryption key, of the partner's RS256 JWS of the card), never a card number in clear")
 	}
-	plain, _, err := cardjwe.Open(enc, n.encKey, n.encKeyID, func(kid string) (*rsa.PublicKey, bool) { return n.partnerSigningKey(kid) })
+	keys, err := n.rsaKeys()
+	if err != nil {
+		return err
+	}
+	plain, _, err := cardjwe.Open(enc, keys.enc, n.encKeyID, func(kid string) (*rsa.PublicKey, bool) { return n.partnerSigningKey(kid) })
 	if err != nil {
 		return dsError(http.StatusBadRequest, simulator.KindCrypto, codeCrypto, "Cryptographic error: encryptedCard: %v", err)
 	}
@@ -206,8 +210,12 @@ func (n *Network) getToken(_ context.Context, req *simulator.Request) (*simulato
 }
 
 func (n *Network) getPublicKeys(context.Context, *simulator.Request) (*simulator.Response, error) {
+	keys, err := n.rsaKeys()
+	if err != nil {
+		return nil, err
+	}
 	var doc map[string]any
-	if err := json.Unmarshal(n.jwks, &doc); err != nil {
+	if err := json.Unmarshal(keys.jwks, &doc); err != nil {
 		return nil, err
 	}
 	return simulator.JSON(http.StatusOK, doc), nil

@@ -21,36 +21,52 @@ import (
 	"github.com/c2psim/c2psim/simulator"
 )
 
-// makeKeys makes the sandbox's keys and certificates: Discover's signing
-// and encryption keys (RSA, as RS256 and RSA-OAEP-256 need; made at once,
-// side by side), a partner signing key the sandbox hands out, and, under
-// one c2psim certificate authority (ECDSA), the consumer application
-// certificate and the client certificate of Discover's notifications.
+// sandboxKeys are the RSA keys, made on first use (three 2048-bit keys cost
+// hundreds of milliseconds, which start-up should not wait for): Discover's
+// signing and encryption keys, as RS256 and RSA-OAEP-256 need, and the
+// partner signing key the sandbox hands out.
+type sandboxKeys struct {
+	enc, sig, partner *rsa.PrivateKey
+	jwks              []byte
+}
+
+// rsaKeys returns the sandbox's RSA keys, making them side by side the
+// first time.
+func (n *Network) rsaKeys() (*sandboxKeys, error) {
+	n.rsaOnce.Do(func() {
+		keys := make([]*rsa.PrivateKey, 3)
+		errs := make([]error, 3)
+		var wg sync.WaitGroup
+		for i := range keys {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				keys[i], errs[i] = rsa.GenerateKey(rand.Reader, 2048)
+			}(i)
+		}
+		wg.Wait()
+		if n.rsaErr = errors.Join(errs...); n.rsaErr != nil {
+			return
+		}
+		k := &sandboxKeys{enc: keys[0], sig: keys[1], partner: keys[2]}
+		k.jwks, n.rsaErr = jwks.Marshal(
+			jwks.Key{ID: n.sigKeyID, Use: jwks.UseSig, Alg: "RS256", Key: &k.sig.PublicKey},
+			jwks.Key{ID: n.encKeyID, Use: jwks.UseEnc, Alg: "RSA-OAEP-256", Key: &k.enc.PublicKey})
+		n.rsa = k
+	})
+	if n.rsaErr != nil {
+		return nil, fmt.Errorf("discover: making the sandbox keys: %w", n.rsaErr)
+	}
+	return n.rsa, nil
+}
+
+// makeKeys names the sandbox's keys (the RSA keys themselves are made on
+// first use, rsaKeys) and makes, under one c2psim certificate authority
+// (ECDSA, quick to make), the consumer application certificate and the
+// client certificate of Discover's notifications.
 func (n *Network) makeKeys(env *simulator.Env) error {
-	keys := make([]*rsa.PrivateKey, 3)
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range keys {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			keys[i], errs[i] = rsa.GenerateKey(rand.Reader, 2048)
-		}(i)
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	n.encKey, n.sigKey, n.partnerKey = keys[0], keys[1], keys[2]
 	n.encKeyID, n.sigKeyID, n.partnerKeyID = env.IDs.UUID(), env.IDs.UUID(), "partner-"+env.IDs.Hex(4)
-	n.partnerKeys = map[string]*rsa.PublicKey{n.partnerKeyID: &n.partnerKey.PublicKey}
-	doc, err := jwks.Marshal(
-		jwks.Key{ID: n.sigKeyID, Use: jwks.UseSig, Alg: "RS256", Key: &n.sigKey.PublicKey},
-		jwks.Key{ID: n.encKeyID, Use: jwks.UseEnc, Alg: "RSA-OAEP-256", Key: &n.encKey.PublicKey})
-	if err != nil {
-		return err
-	}
-	n.jwks = doc
+	n.partnerKeys = map[string]*rsa.PublicKey{}
 
 	now := env.Clock.Now()
 	serial := func() *big.Int {
@@ -86,11 +102,11 @@ func (n *Network) makeKeys(env *simulator.Env) error {
 		c, err := x509.ParseCertificate(der)
 		return c, key, err
 	}
-	app, appKey, err := issue("consumer application "+n.clientID, x509.ExtKeyUsageClientAuth)
+	app, _, err := issue("consumer application "+n.clientID, x509.ExtKeyUsageClientAuth)
 	if err != nil {
 		return err
 	}
-	n.appCerts, n.appCertKey = []*x509.Certificate{app}, appKey
+	n.appCerts = []*x509.Certificate{app}
 	client, clientKey, err := issue("c2psim Discover notifications", x509.ExtKeyUsageClientAuth)
 	if err != nil {
 		return err
@@ -107,6 +123,11 @@ func certPEM(c *x509.Certificate) string {
 // a partner at onboarding, and (sandbox only) the private half of a partner
 // signing key already registered.
 func (n *Network) Credentials() []simulator.Credential {
+	keys, err := n.rsaKeys()
+	if err != nil {
+		n.env.Logger.Error("no sandbox keys", "error", err)
+		return nil
+	}
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
 	return []simulator.Credential{
@@ -114,15 +135,15 @@ func (n *Network) Credentials() []simulator.Credential {
 		{Name: "client-secret", Kind: "secret", Value: n.clientSecret, Description: "OAuth 2.0 client secret"},
 		{Name: "scope", Kind: "id", Value: n.scope, Description: "the scope granted to the application: the token call's scope"},
 		{Name: "api-plan", Kind: "id", Value: n.apiPlan, Description: "the API plan: the X-DFS-API-PLAN header, on the token call and every call"},
-		{Name: "partner-signing-private-key", Kind: "rsa-private-key", KeyID: n.partnerKeyID, Value: pemkey.EncodePrivate(n.partnerKey),
+		{Name: "partner-signing-private-key", Kind: "rsa-private-key", KeyID: n.partnerKeyID, Value: pemkey.EncodePrivate(keys.partner),
 			Description: "the partner's signing key, registered under keyId: signs the X-DFS-C-APP-JWT second factor and the card data JWS (register your own public key as partner-signing-public-key)"},
 		{Name: "app-certificate", Kind: "certificate", Value: certPEM(n.appCerts[0]),
 			Description: "the consumer application certificate Discover issued: send its DER as base64 in X-DFS-C-APP-CERT on reads"},
 		{Name: "notification-client-ca", Kind: "certificate", Value: certPEM(n.notifyCA),
 			Description: "the certificate authority of the client certificate Discover presents when it calls the issuer (mutual TLS): trust it on the notification endpoint"},
-		{Name: "discover-encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKeyID, Value: pemkey.EncodePublic(&n.encKey.PublicKey),
+		{Name: "discover-encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKeyID, Value: pemkey.EncodePublic(&keys.enc.PublicKey),
 			Description: "Discover's encryption key (also in the JWKS, use enc): the card data JWE is encrypted to it, kid = keyId"},
-		{Name: "discover-signing-public-key", Kind: "rsa-public-key", KeyID: n.sigKeyID, Value: pemkey.EncodePublic(&n.sigKey.PublicKey),
+		{Name: "discover-signing-public-key", Kind: "rsa-public-key", KeyID: n.sigKeyID, Value: pemkey.EncodePublic(&keys.sig.PublicKey),
 			Description: "Discover's signing key (also in the JWKS, use sig): verifies the X-DFS-C-APP-JWT of Discover's notifications"},
 	}
 }

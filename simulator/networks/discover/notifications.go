@@ -62,9 +62,13 @@ func (n *Network) event(ctx context.Context, ev tokenEvent, glitch bool) *simula
 // JWKS signing key). The glitched first attempt is signed with a key the
 // JWKS does not hold under that kid.
 func (n *Network) SignCallback(r *http.Request, cb *simulator.Callback, attempt int) error {
-	key := n.sigKey
+	keys, err := n.rsaKeys()
+	if err != nil {
+		return err
+	}
+	key := keys.sig
 	if cb.Meta[metaGlitch] == "first-attempt" && attempt == 1 {
-		key = n.encKey
+		key = keys.enc
 	}
 	jwt, err := secondfactor.Sign(key, n.sigKeyID, cb.Body, n.env.Clock.Now())
 	if err != nil {
