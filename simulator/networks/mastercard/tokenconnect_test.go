@@ -155,3 +155,45 @@ func TestPushProvisioningEndToEnd(t *testing.T) {
 		t.Fatalf("findings: %v", f)
 	}
 }
+
+// Token Connect's encryption as Mastercard's own library makes it: the
+// accounts of pushMultipleAccounts encrypted by mastercard-client-encryption
+// (FieldLevelEncryption, OAEP SHA-512, hex, the public key's fingerprint)
+// to Mastercard's key as the simulator hands it out, and accepted.
+func TestInteropPushWithMastercardEncryptionLibrary(t *testing.T) {
+	node := requireNodeLibraries(t)
+	srv, c := start(t)
+	dir := t.TempDir()
+	encCert := writeInteropFile(t, dir, "mastercard-encryption.crt", credential(t, srv, "encryption-certificate"))
+	body := map[string]any{"requestId": "interop-1", "tokenRequestorId": mastercard.TokenRequestorID, "pushFundingAccounts": map[string]any{
+		"accounts": []any{map[string]any{"pushAccountId": "acct-1", "fundingAccountData": map[string]any{
+			"cardAccountData": map[string]any{"accountNumber": "5186001700008785", "expiryMonth": "12", "expiryYear": "30"}}}},
+	}}
+	var res struct{ Bodies []map[string]any }
+	err := nodeInterop(node, "encryption.js", map[string]any{
+		"mode": "FLE", "op": "encrypt", "url": "https://sandbox.api.mastercard.com/mdes/connect/1/0/pushMultipleAccounts", "bodies": []any{body},
+		"config": map[string]any{
+			"paths": []any{map[string]any{
+				"path":      "/connect/1/0/pushMultipleAccounts",
+				"toEncrypt": []any{map[string]any{"element": "pushFundingAccounts.accounts", "obj": "pushFundingAccounts.encryptedPayload"}},
+				"toDecrypt": []any{},
+			}},
+			"ivFieldName": "iv", "encryptedKeyFieldName": "encryptedKey", "encryptedValueFieldName": "encryptedData",
+			"oaepHashingAlgorithmFieldName": "oaepHashingAlgorithm", "publicKeyFingerprintFieldName": "publicKeyFingerprint",
+			"publicKeyFingerprintType": "publicKey", "dataEncoding": "hex", "oaepPaddingDigestAlgorithm": "SHA-512",
+			"encryptionCertificate": encCert,
+		},
+	}, &res)
+	if err != nil || len(res.Bodies) != 1 {
+		t.Fatalf("the library did not encrypt the push: %v", err)
+	}
+	sent := res.Bodies[0]
+	if fa, _ := sent["pushFundingAccounts"].(map[string]any); fa["accounts"] != nil || fa["encryptedPayload"] == nil {
+		t.Fatalf("the library's body %v", sent)
+	}
+	a := c.call2(http.MethodPost, tcBase+"/pushMultipleAccounts", sent)
+	receipts, _ := a.body["pushAccountReceipts"].([]any)
+	if a.status != 200 || len(receipts) != 1 || dig(receipts[0], "pushAccountReceipt") == nil {
+		t.Fatalf("the library's push: %d %s", a.status, a.raw)
+	}
+}
