@@ -85,6 +85,7 @@ type Network struct {
 	// The partner's signing keys registered besides the sandbox's, by kid,
 	// and the consumer application certificates.
 	partnerKeys   map[string]*rsa.PublicKey
+	partnerPriv   *rsa.PrivateKey // the sandbox partner key registered in place of the generated one (restored)
 	appCerts      []*x509.Certificate
 	notifyCA      *x509.Certificate
 	notifyClient  tls.Certificate
@@ -219,17 +220,23 @@ func (n *Network) Reset() {
 }
 
 func (n *Network) partnerSigningKey(kid string) (*rsa.PublicKey, bool) {
-	if kid == n.partnerKeyID {
-		keys, err := n.rsaKeys()
-		if err != nil {
-			return nil, false
-		}
-		return &keys.partner.PublicKey, true
-	}
 	n.credMu.RLock()
-	defer n.credMu.RUnlock()
 	k, ok := n.partnerKeys[kid]
-	return k, ok
+	sandbox, registered := n.partnerKeyID, n.partnerPriv
+	n.credMu.RUnlock()
+	switch {
+	case ok:
+		return k, true
+	case kid != sandbox:
+		return nil, false
+	case registered != nil:
+		return &registered.PublicKey, true
+	}
+	keys, err := n.rsaKeys()
+	if err != nil {
+		return nil, false
+	}
+	return &keys.partner.PublicKey, true
 }
 
 // issue mints an access token for a granted scope.

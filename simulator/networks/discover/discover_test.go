@@ -496,3 +496,22 @@ func selfSigned(t *testing.T) *x509.Certificate {
 	c, _ := x509.ParseCertificate(der)
 	return c
 }
+
+// A partner signing key registered in place of the sandbox's (a restart
+// restoring the key handed out before) signs from then on, under its keyId,
+// and is the one handed out.
+func TestTheSandboxPartnerKeyCanBeRestored(t *testing.T) {
+	srv, p := start(t)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	if err := srv.Sim.Network(discover.ID).(simulator.CredentialProvider).RegisterCredential(simulator.Credential{
+		Name: "partner-signing-private-key", Kind: "rsa-private-key", KeyID: "partner-restored", Value: pemkey.EncodePrivate(other)}); err != nil {
+		t.Fatal(err)
+	}
+	p.key, p.kid = other, "partner-restored"
+	expect(t, p.call("PUT", "/dci/clicktopay/v1/consumers/nobody", consumerBody("nobody"), false), 400, "10014") // the second factor verified
+	for _, c := range srv.Sim.Network(discover.ID).(simulator.CredentialProvider).Credentials() {
+		if c.Name == "partner-signing-private-key" && (c.KeyID != "partner-restored" || c.Value != pemkey.EncodePrivate(other)) {
+			t.Fatalf("handed out %s", c.KeyID)
+		}
+	}
+}

@@ -130,12 +130,16 @@ func (n *Network) Credentials() []simulator.Credential {
 	}
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
+	partner := keys.partner
+	if n.partnerPriv != nil {
+		partner = n.partnerPriv
+	}
 	return []simulator.Credential{
 		{Name: "client-id", Kind: "id", Value: n.clientID, Description: "OAuth 2.0 client ID (HTTP Basic user, or client_id in the token call's form body)"},
 		{Name: "client-secret", Kind: "secret", Value: n.clientSecret, Description: "OAuth 2.0 client secret"},
 		{Name: "scope", Kind: "id", Value: n.scope, Description: "the scope granted to the application: the token call's scope"},
 		{Name: "api-plan", Kind: "id", Value: n.apiPlan, Description: "the API plan: the X-DFS-API-PLAN header, on the token call and every call"},
-		{Name: "partner-signing-private-key", Kind: "rsa-private-key", KeyID: n.partnerKeyID, Value: pemkey.EncodePrivate(keys.partner),
+		{Name: "partner-signing-private-key", Kind: "rsa-private-key", KeyID: n.partnerKeyID, Value: pemkey.EncodePrivate(partner),
 			Description: "the partner's signing key, registered under keyId: signs the X-DFS-C-APP-JWT second factor and the card data JWS (register your own public key as partner-signing-public-key)"},
 		{Name: "app-certificate", Kind: "certificate", Value: certPEM(n.appCerts[0]),
 			Description: "the consumer application certificate Discover issued: send its DER as base64 in X-DFS-C-APP-CERT on reads"},
@@ -169,6 +173,17 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 			return fmt.Errorf("partner-signing-public-key: %w", err)
 		}
 		n.partnerKeys[c.KeyID] = k
+	case c.Name == "partner-signing-private-key" && c.Kind == "rsa-private-key":
+		// The sandbox's partner key as handed out before (a restart, another
+		// replica): it replaces the generated one, under its keyId.
+		if c.KeyID == "" {
+			return errors.New("partner-signing-private-key needs its keyId")
+		}
+		k, err := pemkey.ParsePrivate(c.Value)
+		if err != nil || k.N.BitLen() < 2048 {
+			return fmt.Errorf("partner-signing-private-key must be an RSA private key of at least 2048 bits (%v)", err)
+		}
+		n.partnerPriv, n.partnerKeyID = k, c.KeyID
 	case c.Name == "app-certificate" && c.Kind == "certificate":
 		b, _ := pem.Decode([]byte(c.Value))
 		if b == nil || b.Type != "CERTIFICATE" {
@@ -180,7 +195,7 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 		}
 		n.appCerts = append(n.appCerts, cert)
 	default:
-		return errors.New("discover takes client-id (id), client-secret (secret, at least 16 characters), partner-signing-public-key (rsa-public-key, at least 2048 bits, with keyId) or app-certificate (certificate, PEM)")
+		return errors.New("discover takes client-id (id), client-secret (secret, at least 16 characters), partner-signing-public-key (rsa-public-key, at least 2048 bits, with keyId), partner-signing-private-key (rsa-private-key with keyId: the sandbox's partner key) or app-certificate (certificate, PEM)")
 	}
 	return nil
 }
