@@ -5,15 +5,22 @@ ADDR    ?= 127.0.0.1:8080
 ARGS    ?=
 REPORTS ?= reports
 
-.PHONY: run test bench conformance interop-deps fuzz build vet
+.PHONY: run test bench conformance mutation interop-deps fuzz build vet
 
 ## run: start the simulator for every network on $(ADDR) with embedded defaults
 run:
 	$(GO) run ./simulator/cmd/c2psim --addr $(ADDR) $(ARGS)
 
-## test: every test (unit, fuzz seeds, interoperability, ginkgo suites) with the race detector
+## test: every test (unit, fuzz seeds, interoperability, ginkgo suites) with the race detector,
+## then the mutation suite, which reports the harness's kill rate
 test: interop-deps vet
 	$(GO) test -race -count=1 -timeout 15m ./...
+	C2P_MUTATION=1 $(GO) test -count=1 -timeout 15m -run '^TestMutation$$' -v ./conformance/cmd/c2pconform
+
+## mutation: the mutation suite RUNS times (default 5), each giving the same verdicts
+RUNS ?= 5
+mutation:
+	C2P_MUTATION=1 C2P_MUTATION_RUNS=$(RUNS) $(GO) test -count=1 -timeout 60m -run '^TestMutation$$' -v ./conformance/cmd/c2pconform
 
 ## vet: static checks
 vet:
@@ -55,7 +62,7 @@ fuzz:
 
 ## conformance: run the conformance suites against the bundled target into $(REPORTS)/
 conformance:
-	$(GO) run ./conformance/cmd/c2pconform run --target bundled --out $(REPORTS)
+	$(GO) run ./conformance/cmd/c2pconform run --target bundled --out $(REPORTS) $(ARGS)
 
 ## build: binaries into bin/
 build:

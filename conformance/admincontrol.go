@@ -141,6 +141,22 @@ func (a *AdminControl) SetCallback(ctx context.Context, network string, t simula
 	return a.do(ctx, http.MethodPut, "/networks/"+url.PathEscape(network)+"/callback", body, nil)
 }
 
+// Findings implements Control.
+func (a *AdminControl) Findings(ctx context.Context, network string, afterSeq uint64) ([]simulator.IssuerFinding, error) {
+	v := url.Values{}
+	if network != "" {
+		v.Set("network", network)
+	}
+	if afterSeq > 0 {
+		v.Set("afterSeq", strconv.FormatUint(afterSeq, 10))
+	}
+	var out struct {
+		Items []simulator.IssuerFinding `json:"items"`
+	}
+	err := a.do(ctx, http.MethodGet, "/findings?"+v.Encode(), nil, &out)
+	return out.Items, err
+}
+
 // Health implements Control.
 func (a *AdminControl) Health(ctx context.Context) (Health, error) {
 	var h Health

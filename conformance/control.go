@@ -29,6 +29,10 @@ type Control interface {
 	SetCallback(ctx context.Context, network string, t simulator.CallbackTarget) error
 	// Health is the simulator's own account of itself.
 	Health(ctx context.Context) (Health, error)
+	// Findings are what the simulator saw the issuer do that no network
+	// accepts (a card number in clear outside the fields that may carry
+	// one), on network after journal entry afterSeq; masked.
+	Findings(ctx context.Context, network string, afterSeq uint64) ([]simulator.IssuerFinding, error)
 	Reset(ctx context.Context) error
 }
 
@@ -77,6 +81,12 @@ func (c InProcess) Networks(context.Context) ([]simulator.NetworkInfo, error) {
 // SetCallback implements Control.
 func (c InProcess) SetCallback(_ context.Context, network string, t simulator.CallbackTarget) error {
 	return c.Sim.SetCallbackTarget(network, t)
+}
+
+// Findings implements Control.
+func (c InProcess) Findings(_ context.Context, network string, afterSeq uint64) ([]simulator.IssuerFinding, error) {
+	items, _ := c.Sim.IssuerFindings(network, afterSeq)
+	return items, nil
 }
 
 // Health implements Control.

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -43,10 +44,27 @@ type Network struct {
 	// cases wait for; the preflight refuses a value past 5 s, saying what
 	// to set.
 	Waits []string
-	// Defects are deliberate issuer defects the bundled target can build
-	// into this network's adapter for the harness's own mutation tests, by
-	// name; never used in a real run.
-	Defects map[string]func(client.Adapter) client.Adapter
+	// The hooks the harness's own mutation tests build defects with
+	// (Defect), never used in a real run. WrapCodec wraps the bundled
+	// adapter so that event changes every call it decodes. Resign makes the
+	// bundled issuer take the network's calls whatever their signature: the
+	// credentials to wire it with, and what to do to each call before the
+	// issuer reads it. FreshToken fetches a new access token.
+	WrapCodec  func(a client.Adapter, event func(*client.NetworkEvent)) client.Adapter
+	Resign     func(creds []simulator.Credential) (Unverified, error)
+	FreshToken func(ctx context.Context, creds []simulator.Credential, baseURL string, hc *http.Client) (string, error)
+}
+
+// Unverified is what it takes to build an issuer that takes a network's
+// calls whatever their signature (a mutation test's defect).
+type Unverified struct {
+	// Creds are the credentials to wire the issuer with.
+	Creds []simulator.Credential
+	// Transport, when set, wraps the issuer's client towards the network.
+	Transport func(http.RoundTripper) http.RoundTripper
+	// Resign is done to each of the network's calls before the issuer
+	// reads it.
+	Resign func(*http.Request) error
 }
 
 // Refusal is an HTTP status and the network's error code.

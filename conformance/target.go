@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/c2psim/c2psim/client"
@@ -71,27 +72,55 @@ func Bundled(o BundledOptions) (*Target, error) {
 		return nil, err
 	}
 	simSrv := httptest.NewServer(sim.Handler())
+	var defect Defect
+	if o.Defect != "" {
+		var ok bool
+		if defect, ok = LookupDefect(o.Defect); !ok {
+			simSrv.Close()
+			sim.Close()
+			return nil, fmt.Errorf("no defect %q", o.Defect)
+		}
+	}
 	var opts []client.Option
 	var errs []error
-	defectUsed := o.Defect == ""
+	applied := o.Defect == ""
+	resigners := map[string]func(*http.Request) error{}
 	for _, id := range networks {
 		n, ok := LookupNetwork(id)
 		if !ok {
 			errs = append(errs, fmt.Errorf("network %s is not registered with the harness (registered: %v)", id, RegisteredNetworks()))
 			continue
 		}
-		a, err := n.Wire(sim.Credentials(id), simSrv.URL+sim.BasePath(id), simSrv.Client())
+		creds, base, hc := sim.Credentials(id), simSrv.URL+sim.BasePath(id), simSrv.Client()
+		if o.Defect != "" && defect.AppliesTo(n) {
+			applied = true
+			if defect.Transport != nil {
+				hc = &http.Client{Transport: defect.Transport(n, creds, base, hc.Transport), Timeout: hc.Timeout}
+			}
+			if defect.Unverified {
+				u, err := n.Resign(creds)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("building the %s defect into %s: %w", o.Defect, id, err))
+					continue
+				}
+				creds, resigners[id] = u.Creds, u.Resign
+				if u.Transport != nil {
+					hc = &http.Client{Transport: u.Transport(hc.Transport), Timeout: hc.Timeout}
+				}
+			}
+		}
+		a, err := n.Wire(creds, base, hc)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("wiring %s: %w", id, err))
 			continue
 		}
-		if d, ok := n.Defects[o.Defect]; ok {
-			a, defectUsed = d(a), true
+		if o.Defect != "" && defect.AppliesTo(n) && defect.Event != nil {
+			a = n.WrapCodec(a, defect.Event)
 		}
 		opts = append(opts, client.WithAdapter(a))
 	}
-	if !defectUsed {
-		errs = append(errs, fmt.Errorf("no network under test (%v) has the defect %q", networks, o.Defect))
+	if !applied {
+		errs = append(errs, fmt.Errorf("no network under test (%v) takes the defect %q", networks, o.Defect))
 	}
 	if err := errors.Join(errs...); err != nil {
 		simSrv.Close()
@@ -102,6 +131,10 @@ func Bundled(o BundledOptions) (*Target, error) {
 	opts = append(opts, client.WithPollInterval(20*time.Millisecond),
 		client.WithRetryPolicy(client.RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}),
 		client.WithLogger(slog.New(logs)))
+	if defect.Sleep != nil {
+		opts = append(opts, client.WithSleep(defect.Sleep))
+	}
+	log := slog.New(logs)
 	iss, err := client.New(opts...)
 	if err != nil {
 		simSrv.Close()
@@ -127,8 +160,23 @@ func Bundled(o BundledOptions) (*Target, error) {
 			dopts = append(dopts, driver.WithOwner(client.Network(n), reg.Owner))
 		}
 	}
-	mux.Handle("/driver/", http.StripPrefix("/driver", driver.New(iss, sink, nil, append(dopts, driver.WithInfo(info))...)))
-	mux.Handle("/callbacks/", http.StripPrefix("/callbacks", iss.CallbackHandler(nil, sink)))
+	var drv http.Handler = driver.New(iss, sink, nil, append(dopts, driver.WithInfo(info))...)
+	if defect.Driver != nil {
+		drv = defect.Driver(drv, log)
+	}
+	mux.Handle("/driver/", http.StripPrefix("/driver", drv))
+	callbacks := http.StripPrefix("/callbacks", iss.CallbackHandler(nil, sink))
+	mux.Handle("/callbacks/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for n, resign := range resigners {
+			if strings.HasPrefix(r.URL.Path, "/callbacks/"+n+"/") {
+				if err := resign(r); err != nil {
+					http.Error(w, "re-signing: "+err.Error(), http.StatusInternalServerError)
+					return
+				}
+			}
+		}
+		callbacks.ServeHTTP(w, r)
+	}))
 	return &Target{
 		Name: "bundled", Networks: networks,
 		Driver:  &Driver{BaseURL: issuerSrv.URL + "/driver", HTTP: issuerSrv.Client()},

@@ -69,11 +69,9 @@ var (
 )
 
 var _ = Describe("American Express Click to Pay", Label("amex"), func() {
-	It("enrols a Card Member with the Card Member's and the card's data as given, the card an A256KW/A128GCM JWE", ax.Case("enrol-complete",
-		req.C2PEnr01, req.C2PEnr02, req.C2PEnr03), func(ctx SpecContext) {
+	It("enrols a Card Member with the Card Member's data as given", ax.Case("consumer-data", req.C2PEnr01), func(ctx SpecContext) {
 		c := ax.Consumer(func(c *client.Consumer) { c.MiddleName = "Augusta" })
-		k := ax.NewCard(ctx, c, "k1")
-		enrolled(ctx, c, k)
+		enrolled(ctx, c, ax.NewCard(ctx, c, "k1"))
 		es := calls(ctx, "enrolCard", ax.Key(c))
 		Expect(es).To(HaveLen(1), "one provisioning request for one card")
 		body := decode(es[0].RequestBody)
@@ -84,8 +82,16 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 		Expect(user["phone"]).To(MatchRegexp(`^\+?`+c.Phones[0]+`$`), "user_data.phone is the Card Member's number with its country code")
 		Expect(user).To(HaveKeyWithValue("country", c.Country), "user_data.country must be the Card Member's")
 		Expect(user).To(HaveKey("locale"), "user_data.locale is required")
-		Expect(body["risk_assessment_data"]).To(HaveKey("account_input_method"), "risk_assessment_data.account_input_method is required")
+	})
 
+	It("enrols the card with its data as given, as an A256KW/A128GCM JWE", ax.Case("card-data", req.C2PEnr02, req.C2PEnr03), func(ctx SpecContext) {
+		c := ax.Consumer()
+		k := ax.NewCard(ctx, c, "k1")
+		enrolled(ctx, c, k)
+		es := calls(ctx, "enrolCard", ax.Key(c))
+		Expect(es).To(HaveLen(1), "one provisioning request for one card")
+		body := decode(es[0].RequestBody)
+		Expect(body["risk_assessment_data"]).To(HaveKey("account_input_method"), "risk_assessment_data.account_input_method is required")
 		enc, _ := body["account_data"].(string)
 		Expect(enc).To(MatchRegexp(compactJWE.String()), "account_data must be a JWE compact string")
 		Expect(es[0].RequestBody).NotTo(ContainSubstring(k.PAN), "the card number travelled in clear")

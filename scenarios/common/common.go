@@ -63,6 +63,7 @@ func shared(n *steps.Net, net conformance.Network) {
 	It("keeps full card numbers out of the issuer's answers and the exchanges", n.Case("no-clear-card-number", req.C2PSec10), func(ctx SpecContext) {
 		c := n.Consumer()
 		k := n.NewCard(ctx, c, "k1")
+		logs, logged := n.LogsMark(ctx)
 		op, err := n.Enrol(ctx, c, k)
 		Expect(err).NotTo(HaveOccurred(), "enrolling a card")
 		done := n.Wait(ctx, op)
@@ -84,7 +85,15 @@ func shared(n *steps.Net, net conformance.Network) {
 				Fail(fmt.Sprintf("%s %s (journal entry %d) sent a full card number in clear: %s", e.Method, e.OperationID, e.Seq, strings.Join(e.CardData.Issues, "; ")))
 			}
 		}
-		for _, id := range []string{done.ID, done.CorrelationID, op.NetworkIDs.Consumer, op.NetworkIDs.Card} {
+		for _, f := range n.Findings(ctx) {
+			Fail(fmt.Sprintf("the issuer sent a full card number in clear in %s of %s (journal entry %d): %s", f.Where, f.OperationID, f.Seq, f.Card))
+		}
+		if logged {
+			for _, l := range n.LogsSince(ctx, logs) {
+				Expect(l.Text).NotTo(ContainSubstring(k.PAN), "the issuer logged the full card number (line %d: %s)", l.N, pan.RedactText(l.Text))
+			}
+		}
+		for _, id := range []string{op.ID, op.CorrelationID, done.ID, done.CorrelationID, op.NetworkIDs.Consumer, op.NetworkIDs.Card} {
 			Expect(id).NotTo(ContainSubstring(k.PAN[6:12]), "an identifier derives from the card number: %q", pan.RedactText(id))
 		}
 	})

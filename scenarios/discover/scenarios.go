@@ -35,15 +35,12 @@ func object(v any, what string) map[string]any {
 }
 
 var _ = Describe("Discover Click to Pay", Label("discover"), func() {
-	It("enrols a consumer with the consumer's and the card's data as given, the card encrypted", ds.Case("enrol-complete",
-		req.C2PEnr01, req.C2PEnr02, req.C2PEnr03), func(ctx SpecContext) {
+	It("enrols a consumer with the consumer's data as given", ds.Case("consumer-data", req.C2PEnr01), func(ctx SpecContext) {
 		c := ds.Consumer()
-		k := ds.NewCard(ctx, c, "k1")
-		ds.Enrolled(ctx, c, k)
+		ds.Enrolled(ctx, c, ds.NewCard(ctx, c, "k1"))
 		es := ds.Exchanges(ctx, c, "enrolConsumer")
 		Expect(es).To(HaveLen(1), "one enrolConsumer for one consumer")
-		body := decode(es[0].RequestBody, "the enrolConsumer body")
-		cons := object(body["consumer"], "consumer")
+		cons := object(decode(es[0].RequestBody, "the enrolConsumer body")["consumer"], "consumer")
 		Expect(cons).To(HaveKeyWithValue("consumerId", ds.IDs(c).Consumer), "consumerId is the identifier the issuer reported")
 		Expect(cons).To(HaveKeyWithValue("firstName", c.FirstName), "firstName must be the consumer's first name")
 		Expect(cons).To(HaveKeyWithValue("lastName", c.LastName), "lastName must be the consumer's last name")
@@ -52,6 +49,15 @@ var _ = Describe("Discover Click to Pay", Label("discover"), func() {
 		Expect(cons["phone"]).To(ContainSubstring(c.Phones[0][len(c.Phones[0])-7:]), "phone must be the consumer's")
 		Expect(cons).To(HaveKeyWithValue("locale", c.Locale), "locale is ll-CC")
 		Expect(cons).To(HaveKeyWithValue("country", c.Country), "country must be the consumer's")
+	})
+
+	It("enrols the card with its data as given, encrypted", ds.Case("card-data", req.C2PEnr02, req.C2PEnr03), func(ctx SpecContext) {
+		c := ds.Consumer()
+		k := ds.NewCard(ctx, c, "k1")
+		ds.Enrolled(ctx, c, k)
+		es := ds.Exchanges(ctx, c, "enrolConsumer")
+		Expect(es).To(HaveLen(1), "one enrolConsumer for one consumer")
+		body := decode(es[0].RequestBody, "the enrolConsumer body")
 		card := object(body["card"], "card")
 		Expect(card["encryptedCard"]).To(MatchRegexp(`^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$`), "card data must travel as a JWE")
 		plain := decode(es[0].RequestPlain, "the decrypted card")

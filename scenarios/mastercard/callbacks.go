@@ -60,7 +60,7 @@ var _ = Describe("Mastercard calls to the issuer", Label("mastercard", "callback
 		Expect(err).NotTo(HaveOccurred(), "enrolling the yellow-path card")
 		Expect(op.Status).To(Equal(client.Pending), "a token awaiting activation is not an active enrolment")
 		Expect(op.TokenRef).NotTo(BeEmpty(), "the pending enrolment names no token")
-		Eventually(func() []client.NetworkEvent { return tokenEvents(ctx, client.EventActivationCode, op.TokenRef) }).WithContext(ctx).
+		Eventually(func() []client.NetworkEvent { return tokenEvents(ctx, client.EventActivationCode, op.TokenRef) }).WithContext(ctx).WithTimeout(steps.Settle).
 			ShouldNot(BeEmpty(), "the issuer did not accept Deliver Activation Code")
 		out, err := mc.Trigger(ctx, "enterActivationCode", map[string]any{"tokenUniqueReference": op.TokenRef})
 		Expect(err).NotTo(HaveOccurred(), "entering the activation code")
@@ -72,37 +72,71 @@ var _ = Describe("Mastercard calls to the issuer", Label("mastercard", "callback
 		Expect(mc.Wait(ctx, op).Status).To(Equal(client.Succeeded), "the activated enrolment succeeds")
 	})
 
-	It("applies a token status change Mastercard notifies, once even when delivered twice", mc.Case("status-change-applied-once",
-		req.C2PLcm12, req.MCNtf03, req.C2PNtf05), func(ctx SpecContext) {
+	It("acknowledges each token status in Notify Token Updated with 200 and its responseId", mc.Case("status-change-acknowledged", req.MCNtf03), func(ctx SpecContext) {
+		c := mc.Consumer()
+		done := mc.Enrolled(ctx, c, mc.NewCard(ctx, c, "k1"))
+		for _, p := range []map[string]any{{"status": "SUSPENDED", "suspendedBy": "CARDHOLDER"}, {"status": "ACTIVE", "suspendedBy": "CARDHOLDER"}, {"status": "DEACTIVATED"}} {
+			p["tokenUniqueReference"] = done.TokenRef
+			out, err := mc.Trigger(ctx, "tokenStatusChange", p)
+			Expect(err).NotTo(HaveOccurred(), "the issuer refused Notify Token Updated with %s", p["status"])
+			Expect(out["notifyStatus"]).To(BeNumerically("==", 200), "Notify Token Updated with %s is answered 200", p["status"])
+		}
+		ntu := mc.Correlated(ctx, "notifyTokenUpdated", journal.Outbound, done.TokenRef)
+		Expect(ntu).To(HaveLen(3), "three Notify Token Updated, each answered once")
+		for _, e := range ntu {
+			Expect(answer(e.ResponseBody)).To(HaveKey("responseId"), "Notify Token Updated is answered with responseId, the only field the Issuer Outbound API requires")
+			Expect(e.ResponseCheck).NotTo(BeNil(), "the answer was not checked against the document")
+			Expect(e.ResponseCheck.OK).To(BeTrue(), "the answer does not match the document: %v", e.ResponseCheck.Issues)
+		}
+	})
+
+	It("applies each token status Mastercard notifies to the issuer's record of the card", mc.Case("status-change-applied", req.C2PLcm12), func(ctx SpecContext) {
+		c := mc.Consumer()
+		k := mc.NewCard(ctx, c, "k1")
+		done := mc.Enrolled(ctx, c, k)
+		notify := func(params map[string]any) {
+			GinkgoHelper()
+			params["tokenUniqueReference"] = done.TokenRef
+			out, err := mc.Trigger(ctx, "tokenStatusChange", params)
+			Expect(err).NotTo(HaveOccurred(), "the issuer refused Notify Token Updated")
+			Expect(out["notifyStatus"]).To(BeNumerically("==", 200), "Notify Token Updated is answered 200")
+		}
+		notify(map[string]any{"status": "SUSPENDED", "suspendedBy": "CARDHOLDER"})
+		Expect(mc.State(ctx, k)).To(Equal(client.StateSuspended), "the notified SUSPENDED was not applied")
+		// The cardholder lifts its suspension, the only one: ACTIVE again.
+		notify(map[string]any{"status": "ACTIVE", "suspendedBy": "CARDHOLDER"})
+		Expect(mc.State(ctx, k)).To(Equal(client.StateActive), "the notified ACTIVE was not applied")
+		notify(map[string]any{"status": "DEACTIVATED"})
+		Expect(mc.State(ctx, k)).To(Equal(client.StateOptedOut), "a deactivated token must end the card's enrolment")
+	})
+
+	It("acknowledges a redelivered Notify Token Updated and applies it once, even after a newer one", mc.Case("redelivery-applied-once",
+		req.C2PNtf05), func(ctx SpecContext) {
 		c := mc.Consumer()
 		k := mc.NewCard(ctx, c, "k1")
 		done := mc.Enrolled(ctx, c, k)
 		requestID := "ntu-" + c.Ref
+		events := func() []client.NetworkEvent {
+			GinkgoHelper()
+			return mc.Events(ctx, func(ev client.NetworkEvent) bool { return strings.Contains(ev.ID, requestID) })
+		}
 		for range 2 {
 			out, err := mc.Trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "SUSPENDED",
 				"suspendedBy": "CARDHOLDER", "requestId": requestID})
 			Expect(err).NotTo(HaveOccurred(), "the issuer refused Notify Token Updated")
 			Expect(out["notifyStatus"]).To(BeNumerically("==", 200), "a duplicate delivery must still be acknowledged")
 		}
-		Expect(mc.State(ctx, k)).To(Equal(client.StateSuspended), "the notified status was not applied")
-		Expect(steps.Applied(tokenEvents(ctx, client.EventTokenStatusChanged, done.TokenRef))).To(Equal(1), "the same notification was applied twice")
-
-		// The cardholder lifts its suspension, the only one: ACTIVE again.
+		Expect(events()).To(HaveLen(2), "both deliveries are recorded under their requestId")
+		Expect(steps.Applied(events())).To(Equal(1), "the same notification was applied twice")
 		_, err := mc.Trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "ACTIVE", "suspendedBy": "CARDHOLDER"})
 		Expect(err).NotTo(HaveOccurred(), "the issuer refused Notify Token Updated")
-		Expect(mc.State(ctx, k)).To(Equal(client.StateActive), "the notified ACTIVE was not applied")
-
 		// The old SUSPENDED notification arrives once more, after the newer
 		// ACTIVE one: acknowledged, and not applied again.
 		out, err := mc.Trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "requestId": requestID, "redeliver": true})
 		Expect(err).NotTo(HaveOccurred(), "the issuer refused a late redelivery")
 		Expect(out["notifyStatus"]).To(BeNumerically("==", 200), "a late redelivery must still be acknowledged")
-		Expect(mc.State(ctx, k)).To(Equal(client.StateActive), "a late redelivery of an old notification was applied again")
-
-		out, err = mc.Trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "DEACTIVATED"})
-		Expect(err).NotTo(HaveOccurred(), "the issuer refused Notify Token Updated")
-		Expect(out["notifyStatus"]).To(BeNumerically("==", 200), "DEACTIVATED is acknowledged")
-		Expect(mc.State(ctx, k)).To(Equal(client.StateOptedOut), "a deactivated token must end the card's enrolment")
+		Expect(steps.Applied(events())).To(Equal(1), "a late redelivery of an old notification was applied again")
+		Expect(mc.State(ctx, k)).NotTo(Equal(client.StateSuspended), "a late redelivery of an old notification was applied again")
 	})
 
 	It("refuses a notification encrypted to another key with CRYPTOGRAPHY_ERROR, then accepts the genuine redelivery", mc.Case("misrouted-notification-refused",
@@ -129,7 +163,9 @@ var _ = Describe("Mastercard calls to the issuer", Label("mastercard", "callback
 		out, err := mc.Trigger(ctx, "tokenStatusChange", map[string]any{"tokenUniqueReference": done.TokenRef, "status": "SUSPENDED", "requestId": requestID})
 		Expect(err).NotTo(HaveOccurred(), "the genuine redelivery was refused")
 		Expect(out["notifyStatus"]).To(BeNumerically("==", 200), "the genuine redelivery is answered 200")
-		Expect(mc.State(ctx, k)).To(Equal(client.StateSuspended), "the genuine redelivery was not applied")
+		taken := mc.Events(ctx, func(ev client.NetworkEvent) bool { return strings.Contains(ev.ID, requestID) })
+		Expect(taken).To(HaveLen(1), "the genuine redelivery was not taken")
+		Expect(taken[0].Duplicate).To(BeFalse(), "the genuine redelivery was dropped as a duplicate of the refused delivery")
 	})
 
 	It("declines, in Authorize Service, a card it never asked to enrol", mc.Case("declines-stranger", req.MCNtf02), func(ctx SpecContext) {

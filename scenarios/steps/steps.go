@@ -53,6 +53,10 @@ const (
 // Wait is how long the issuer is given to reach an operation's outcome.
 const Wait = "20s"
 
+// Settle bounds how long a case waits (Eventually) for the issuer's record
+// to show what a network call told it; beyond it the case fails.
+const Settle = 10 * time.Second
+
 // Net is the step layer for one network's cases.
 type Net struct {
 	ID requirements.Network
@@ -472,6 +476,37 @@ func (n *Net) Mark(ctx context.Context) uint64 {
 		return 0
 	}
 	return es[0].Seq
+}
+
+// Findings are what the simulator saw the issuer do on this network during
+// this case that no network accepts (a card number in clear outside the
+// fields that may carry one), masked.
+func (n *Net) Findings(ctx context.Context) []simulator.IssuerFinding {
+	GinkgoHelper()
+	fs, err := n.Control().Findings(ctx, string(n.ID), conformance.CaseMark())
+	harness(err, "reading the simulator's findings")
+	return fs
+}
+
+// LogsMark is where the issuer's log lines stand now; ok is false when the
+// issuer does not serve them (GET /logs answers 501).
+func (n *Net) LogsMark(ctx context.Context) (mark uint64, ok bool) {
+	GinkgoHelper()
+	_, next, ok, err := n.Driver().Logs(ctx, 1<<62)
+	if err != nil {
+		conformance.HarnessFailure(fmt.Errorf("reading the issuer's log lines: %w", err))
+	}
+	return next, ok
+}
+
+// LogsSince are the issuer's log lines after mark.
+func (n *Net) LogsSince(ctx context.Context, mark uint64) []conformance.LogLine {
+	GinkgoHelper()
+	lines, _, _, err := n.Driver().Logs(ctx, mark)
+	if err != nil {
+		conformance.HarnessFailure(fmt.Errorf("reading the issuer's log lines: %w", err))
+	}
+	return lines
 }
 
 // Fault arms a fault rule on this network for this case only: it is

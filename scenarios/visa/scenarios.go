@@ -47,32 +47,61 @@ func firstInstrument(p map[string]any) map[string]any {
 }
 
 var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
-	It("enrols a consumer with the consumer's and the card's data as given", vi.Case("enrol-complete",
-		req.C2PEnr01, req.C2PEnr02, req.C2PEnr04, req.VIDat02, req.VIDat03, req.VIDat04), func(ctx SpecContext) {
+	It("enrols a consumer with the consumer's data as given", vi.Case("consumer-data", req.C2PEnr01), func(ctx SpecContext) {
+		c := vi.Consumer()
+		vi.Enrolled(ctx, c, vi.NewCard(ctx, c, "k1"))
+		es := vi.Exchanges(ctx, c, "enrollData")
+		Expect(es).To(HaveLen(1), "one enrollData for one consumer")
+		ci := object(plaintext(es[0])["consumerInformation"], "consumerInformation")
+		Expect(ci).To(HaveKeyWithValue("externalConsumerID", vi.IDs(c).Consumer), "externalConsumerID is the identifier the issuer reported")
+		Expect(ci).To(HaveKeyWithValue("firstName", c.FirstName), "firstName must be the consumer's first name")
+		Expect(ci).To(HaveKeyWithValue("lastName", c.LastName), "lastName must be the consumer's last name")
+		Expect(ci).To(HaveKeyWithValue("emails", ConsistOf(c.Emails[0])), "emails must be the consumer's")
+		Expect(ci).To(HaveKeyWithValue("phones", ConsistOf(c.Phones[0])), "phones must be the consumer's, with the country code")
+		Expect(ci).To(HaveKeyWithValue("locale", strings.ReplaceAll(c.Locale, "-", "_")), "locale must be the consumer's")
+		Expect(ci).To(HaveKeyWithValue("countryCode", c.Country), "countryCode must be the consumer's")
+	})
+
+	It("writes the consumer's phone, locale and country in Visa's formats", vi.Case("data-formats", req.VIDat02, req.VIDat03), func(ctx SpecContext) {
+		c := vi.Consumer()
+		vi.Enrolled(ctx, c, vi.NewCard(ctx, c, "k1"))
+		es := vi.Exchanges(ctx, c, "enrollData")
+		Expect(es).NotTo(BeEmpty(), "no enrollData reached Visa")
+		p := plaintext(es[0])
+		ci := object(p["consumerInformation"], "consumerInformation")
+		Expect(ci["locale"]).To(MatchRegexp(`^[a-z]{2}_[A-Z]{2}$`), "locale is ll_CC")
+		Expect(ci["countryCode"]).To(MatchRegexp(`^[A-Z]{3}$`), "countryCode is alpha-3")
+		phones, _ := ci["phones"].([]any)
+		Expect(phones).NotTo(BeEmpty(), "no phone")
+		for _, ph := range phones {
+			Expect(ph).To(MatchRegexp(`^[0-9]{8,15}$`), "phones are digits with the country code")
+		}
+		for _, e := range ci["emails"].([]any) {
+			Expect(e).To(MatchRegexp(`^[^@\s]+@[^@\s]+\.[^@\s]+$`), "emails are valid addresses")
+		}
+		addr := object(firstInstrument(p)["billingAddress"], "billingAddress")
+		Expect(addr["country"]).To(MatchRegexp(`^[A-Z]{3}$`), "billingAddress.country is alpha-3")
+	})
+
+	It("enrols the card with its data as given", vi.Case("card-data", req.C2PEnr02, req.VIDat04), func(ctx SpecContext) {
 		c := vi.Consumer()
 		k := vi.NewCard(ctx, c, "k1")
 		vi.Enrolled(ctx, c, k)
 		es := vi.Exchanges(ctx, c, "enrollData")
-		Expect(es).To(HaveLen(1), "one enrollData for one consumer")
-		p := plaintext(es[0])
-		ci := object(p["consumerInformation"], "consumerInformation")
-		ids := vi.IDs(c)
-		Expect(ci).To(HaveKeyWithValue("externalConsumerID", ids.Consumer), "externalConsumerID is the identifier the issuer reported")
-		Expect(ci).To(HaveKeyWithValue("externalConsumerIDOwnerBID", ids.Owner), "externalConsumerIDOwnerBID is the issuer's BID")
-		Expect(ci).To(HaveKeyWithValue("firstName", c.FirstName), "firstName must be the consumer's first name")
-		Expect(ci).To(HaveKeyWithValue("lastName", c.LastName), "lastName must be the consumer's last name")
-		Expect(ci).To(HaveKeyWithValue("emails", ConsistOf(c.Emails[0])), "emails must be the consumer's")
-		Expect(ci).To(HaveKeyWithValue("phones", ConsistOf(c.Phones[0])), "phones are digits with the country code, as given")
-		Expect(ci).To(HaveKeyWithValue("locale", strings.ReplaceAll(c.Locale, "-", "_")), "locale is ll_CC")
-		Expect(ci).To(HaveKeyWithValue("countryCode", c.Country), "countryCode is alpha-3")
-		pi := firstInstrument(p)
+		Expect(es).To(HaveLen(1), "one enrollData for one card")
+		pi := firstInstrument(plaintext(es[0]))
 		Expect(pi).To(HaveKeyWithValue("accountNumber", pan.Mask(k.PAN)), "accountNumber must be the card's number")
 		Expect(pi).To(HaveKeyWithValue("nameOnCard", k.NameOnCard), "nameOnCard must be the card's")
 		Expect(pi).To(HaveKey("expirationDate"), "the card's expirationDate (YYYY-MM) is required")
+		// The journal keeps no expiry in clear; the simulator checked the
+		// decrypted request against the document, whose expirationDate is
+		// ^[0-9]{4}-(0[1-9]|1[0-2])$.
+		Expect(es[0].RequestCheck).NotTo(BeNil(), "the request was not checked against the document")
+		Expect(es[0].RequestCheck.OK).To(BeTrue(), "the decrypted request breaks the document: %v", es[0].RequestCheck.Issues)
 		addr := object(pi["billingAddress"], "billingAddress")
-		Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billingAddress.city must be the card's")
-		Expect(addr).To(HaveKeyWithValue("country", k.BillingAddress.Country), "billingAddress.country is alpha-3")
 		Expect(addr).To(HaveKeyWithValue("addressLine1", k.BillingAddress.Line1), "billingAddress.addressLine1 must be the card's")
+		Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billingAddress.city must be the card's")
+		Expect(addr).To(HaveKeyWithValue("country", k.BillingAddress.Country), "billingAddress.country must be the card's")
 	})
 
 	It("never sends card data in clear and authenticates every call", vi.Case("encrypted-and-signed", req.C2PEnr03, req.VISec04, req.VISec05), func(ctx SpecContext) {

@@ -4,14 +4,25 @@
 package discover
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/c2psim/c2psim/client"
 	dsclient "github.com/c2psim/c2psim/client/discover"
+	"github.com/c2psim/c2psim/client/discover/jwks"
+	"github.com/c2psim/c2psim/client/discover/oauth2"
+	"github.com/c2psim/c2psim/client/discover/secondfactor"
 	"github.com/c2psim/c2psim/conformance"
 	"github.com/c2psim/c2psim/conformance/requirements"
 	"github.com/c2psim/c2psim/internal/pemkey"
@@ -28,7 +39,100 @@ func init() {
 		Wire: func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
 			return New(creds, baseURL, hc)
 		},
+		WrapCodec: func(a client.Adapter, event func(*client.NetworkEvent)) client.Adapter {
+			return codec{a.(*dsclient.Adapter), event}
+		},
+		Resign:     resign,
+		FreshToken: freshToken,
 	})
+}
+
+// codec changes every call it decodes (the mutation tests' defects).
+type codec struct {
+	*dsclient.Adapter
+	event func(*client.NetworkEvent)
+}
+
+// DecodeCallback decodes the call, then changes it.
+func (c codec) DecodeCallback(r *http.Request) (*client.NetworkEvent, error) {
+	ev, err := c.Adapter.DecodeCallback(r)
+	if err == nil {
+		c.event(ev)
+	}
+	return ev, err
+}
+
+func credential(creds []simulator.Credential, name string) string {
+	for _, c := range creds {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// mutantKeyID names the signing key the no-signature-check defect adds to
+// Discover's JWKS as the issuer sees it.
+const mutantKeyID = "c2psim-unverified"
+
+// resign makes an issuer that takes token events whatever their signature:
+// the issuer finds one more signing key in Discover's JWKS, and every
+// event's X-DFS-C-APP-JWT is signed again with it before the issuer reads
+// it.
+func resign(creds []simulator.Credential) (conformance.Unverified, error) {
+	own, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return conformance.Unverified{}, err
+	}
+	addKey := func(next http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			resp, err := next.RoundTrip(r)
+			if err != nil || !strings.HasSuffix(r.URL.Path, jwks.Path) || resp.StatusCode != http.StatusOK {
+				return resp, err
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var set map[string][]json.RawMessage
+			if json.Unmarshal(b, &set) == nil {
+				extra, _ := jwks.Marshal(jwks.Key{ID: mutantKeyID, Use: jwks.UseSig, Alg: "RS256", Key: &own.PublicKey})
+				var add map[string][]json.RawMessage
+				_ = json.Unmarshal(extra, &add)
+				set["keys"] = append(set["keys"], add["keys"]...)
+				b, _ = json.Marshal(set)
+			}
+			resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+			resp.Header.Del("Content-Length")
+			return resp, nil
+		})
+	}
+	return conformance.Unverified{Creds: creds, Transport: addKey, Resign: func(r *http.Request) error {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		tok, err := secondfactor.Sign(own, mutantKeyID, body, time.Now())
+		if err != nil {
+			return err
+		}
+		r.Header.Set(secondfactor.HeaderJWT, tok)
+		return nil
+	}}, nil
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// freshToken fetches a new client-credentials token.
+func freshToken(ctx context.Context, creds []simulator.Credential, baseURL string, hc *http.Client) (string, error) {
+	ts := &oauth2.TokenSource{TokenURL: baseURL + "/auth/oauth/v2/token", ClientID: credential(creds, "client-id"),
+		ClientSecret: credential(creds, "client-secret"), Scope: credential(creds, "scope"), APIPlan: credential(creds, "api-plan"), HTTP: hc}
+	t, err := ts.Token(ctx)
+	if err != nil {
+		return "", err
+	}
+	return t.AccessToken, nil
 }
 
 // New builds the adapter (callback codec included) from the credentials

@@ -5,8 +5,6 @@
 package mastercard
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,8 +28,8 @@ func init() {
 		Wire: func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
 			return New(creds, baseURL, hc)
 		},
-		Defects: map[string]func(client.Adapter) client.Adapter{
-			"mc-duplicate-events": func(a client.Adapter) client.Adapter { return forgetsEvents{a.(*mcclient.Adapter)} },
+		WrapCodec: func(a client.Adapter, event func(*client.NetworkEvent)) client.Adapter {
+			return codec{a.(*mcclient.Adapter), event}
 		},
 	})
 }
@@ -66,17 +64,17 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*mcclie
 		DirectoryID: byName["directory-id"].Value, DecryptionKey: fle, HTTPClient: hc})
 }
 
-// forgetsEvents is an issuer defect: it gives every call Mastercard makes a
-// new event ID, so a redelivered notification is applied again.
-type forgetsEvents struct{ *mcclient.Adapter }
+// codec changes every call it decodes (the mutation tests' defects).
+type codec struct {
+	*mcclient.Adapter
+	event func(*client.NetworkEvent)
+}
 
-// DecodeCallback decodes the call and loses its identity.
-func (f forgetsEvents) DecodeCallback(r *http.Request) (*client.NetworkEvent, error) {
-	ev, err := f.Adapter.DecodeCallback(r)
+// DecodeCallback decodes the call, then changes it.
+func (c codec) DecodeCallback(r *http.Request) (*client.NetworkEvent, error) {
+	ev, err := c.Adapter.DecodeCallback(r)
 	if err == nil {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		ev.ID = "forgotten-" + hex.EncodeToString(b[:])
+		c.event(ev)
 	}
 	return ev, err
 }

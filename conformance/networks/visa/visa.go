@@ -4,14 +4,24 @@
 package visa
 
 import (
-	"context"
+	"bytes"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/c2psim/c2psim/client"
 	visaclient "github.com/c2psim/c2psim/client/visa"
+	"github.com/c2psim/c2psim/client/visa/notification"
 	"github.com/c2psim/c2psim/conformance"
 	"github.com/c2psim/c2psim/conformance/requirements"
 	"github.com/c2psim/c2psim/internal/pemkey"
@@ -33,9 +43,10 @@ func init() {
 		},
 		// VICA files a consumer's calls under its owner BID and its ID.
 		ConsumerKey: func(ids conformance.NetworkIDs) string { return ids.Owner + "/" + ids.Consumer },
-		Defects: map[string]func(client.Adapter) client.Adapter{
-			"retry-terminal": func(a client.Adapter) client.Adapter { return retriesTerminal{a.(*visaclient.CallbackAdapter)} },
+		WrapCodec: func(a client.Adapter, event func(*client.NetworkEvent)) client.Adapter {
+			return codec{a.(*visaclient.CallbackAdapter), event}
 		},
+		Resign: resign,
 	})
 }
 
@@ -77,28 +88,75 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*visacl
 	}), nil
 }
 
-// retriesTerminal is an issuer defect: it marks every refusal retryable, so
-// terminal errors (an expired or foreign card) are sent again and again.
-type retriesTerminal struct{ *visaclient.CallbackAdapter }
+// codec changes every call it decodes (the mutation tests' defects).
+type codec struct {
+	*visaclient.CallbackAdapter
+	event func(*client.NetworkEvent)
+}
 
-func (r retriesTerminal) mark(err error) error {
-	var ne *client.NetworkError
-	if errors.As(err, &ne) {
-		cp := *ne
-		cp.Retryable = true
-		return &cp
+// DecodeCallback decodes the call, then changes it.
+func (c codec) DecodeCallback(r *http.Request) (*client.NetworkEvent, error) {
+	ev, err := c.CallbackAdapter.DecodeCallback(r)
+	if err == nil {
+		c.event(ev)
 	}
-	return err
+	return ev, err
 }
 
-// EnrolCard retries what must not be retried.
-func (r retriesTerminal) EnrolCard(ctx context.Context, c client.Consumer, k client.Card) (*client.Operation, error) {
-	op, err := r.Adapter.EnrolCard(ctx, c, k)
-	return op, r.mark(err)
-}
-
-// AddCard retries what must not be retried.
-func (r retriesTerminal) AddCard(ctx context.Context, ref string, k client.Card) (*client.Operation, error) {
-	op, err := r.Adapter.AddCard(ctx, ref, k)
-	return op, r.mark(err)
+// resign makes an issuer that takes enrolment-attempt notifications
+// whatever their JWS signature: the issuer trusts a key of its own, and
+// every notification is signed again with it, under Visa's kid, before the
+// issuer reads it.
+func resign(creds []simulator.Credential) (conformance.Unverified, error) {
+	own, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return conformance.Unverified{}, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(&own.PublicKey)
+	if err != nil {
+		return conformance.Unverified{}, err
+	}
+	out := append([]simulator.Credential(nil), creds...)
+	kid := ""
+	for i, c := range out {
+		if c.Name == "notification-signing-public-key" {
+			out[i].Value = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+			kid = c.KeyID
+		}
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.PS256, Key: jose.JSONWebKey{Key: own, KeyID: kid}},
+		(&jose.SignerOptions{}).WithType("JOSE").WithContentType("JWE"))
+	if err != nil {
+		return conformance.Unverified{}, err
+	}
+	return conformance.Unverified{Creds: out, Resign: func(r *http.Request) error {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var b notification.Body
+		parts := []string{}
+		if json.Unmarshal(body, &b) == nil {
+			parts = strings.Split(b.EncryptedData, ".")
+		}
+		if len(parts) != 3 {
+			return nil // not an enrolment-attempt notification
+		}
+		inner, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			return nil
+		}
+		jws, err := signer.Sign(inner)
+		if err != nil {
+			return err
+		}
+		compact, err := jws.CompactSerialize()
+		if err != nil {
+			return err
+		}
+		body, _ = json.Marshal(notification.Body{EncryptedData: compact})
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		return nil
+	}}, nil
 }
