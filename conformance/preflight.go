@@ -26,6 +26,8 @@ const maxOutcomeDelay = 5 * time.Second
 
 // Preflight is what the harness learnt before the first case.
 type Preflight struct {
+	// Info is the driver's GET /info.
+	Info      *Info
 	SUT       SystemUnderTest
 	Simulator SimulatorInfo
 	Notes     []string
@@ -62,6 +64,7 @@ func RunPreflight(ctx context.Context, t *Target, cfg Config, full, reset bool) 
 	if err != nil {
 		errs = append(errs, fmt.Errorf("the issuer's driver at %s: GET /info: %v (openapi/driver.yaml)", t.Driver.BaseURL, err))
 	} else {
+		p.Info = info
 		p.SUT = SystemUnderTest{Name: info.Name, Version: info.Version, Vendor: info.Vendor}
 		for _, n := range t.Networks {
 			if !slices.Contains(info.Networks, n) {

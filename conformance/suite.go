@@ -99,7 +99,7 @@ func Install() {
 		}
 		ginkgo.DeferCleanup(t.Close)
 		pf, err := RunPreflight(ctx, t, cfg, false, false)
-		runInfo.SUT, runInfo.Simulator = pf.SUT, pf.Simulator
+		runInfo.SUT, runInfo.Simulator, t.Info = pf.SUT, pf.Simulator, pf.Info
 		if err != nil {
 			ginkgo.Fail("preflight: " + pan.RedactText(err.Error()))
 		}

@@ -25,7 +25,10 @@ type Target struct {
 	// misbehaving client on purpose, such as a forged signature).
 	SimURL string
 	// HTTP reaches the simulator (it trusts its certificate when on TLS).
-	HTTP  *http.Client
+	HTTP *http.Client
+	// Info is what the driver said of the issuer system before the first
+	// case (GET /info).
+	Info  *Info
 	close func()
 }
 

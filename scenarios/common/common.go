@@ -51,9 +51,10 @@ func shared(n *steps.Net, net conformance.Network) {
 	// enrolAttempts are the requests that carried card number number on the
 	// enrolment operation, oldest first.
 	enrolAttempts := func(ctx context.Context, mark uint64, number string) []journal.Entry {
+		GinkgoHelper()
 		var out []journal.Entry
-		for _, e := range steps.WithCard(n.Since(ctx, mark, journal.Inbound), number) {
-			if e.OperationID == net.EnrolOperation {
+		for _, e := range n.CardExchanges(ctx, number, net.EnrolOperation) {
+			if e.Seq > mark {
 				out = append(out, e)
 			}
 		}

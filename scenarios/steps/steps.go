@@ -437,9 +437,21 @@ func (n *Net) Correlated(ctx context.Context, op string, dir journal.Direction, 
 // identifiers for (one the network refused).
 func (n *Net) CardExchanges(ctx context.Context, number, op string) []journal.Entry {
 	GinkgoHelper()
+	all := n.Since(ctx, conformance.CaseMark(), journal.Inbound)
+	// A request sent again byte for byte is the same request even where
+	// the network refused the copy before reading the card (a replayed
+	// nonce or request ID): the journal keeps bodies, ciphertext included,
+	// as they were sent.
+	bodies := map[string]bool{}
+	for _, e := range WithCard(all, number) {
+		if e.RequestBody != "" {
+			bodies[e.RequestBody] = true
+		}
+	}
 	var out []journal.Entry
-	for _, e := range WithCard(n.Since(ctx, conformance.CaseMark(), journal.Inbound), number) {
-		if op == "" || e.OperationID == op {
+	m := pan.Mask(number)
+	for _, e := range all {
+		if (op == "" || e.OperationID == op) && (slices.Contains(e.Cards, m) || bodies[e.RequestBody]) {
 			out = append(out, e)
 		}
 	}
@@ -489,9 +501,13 @@ func (n *Net) Findings(ctx context.Context) []simulator.IssuerFinding {
 }
 
 // LogsMark is where the issuer's log lines stand now; ok is false when the
-// issuer does not serve them (GET /logs answers 501).
+// issuer does not serve them (GET /info says logs: false, or GET /logs
+// answers 501).
 func (n *Net) LogsMark(ctx context.Context) (mark uint64, ok bool) {
 	GinkgoHelper()
+	if info := n.Target().Info; info == nil || !info.Logs {
+		return 0, false // the issuer does not offer its log lines (GET /info logs: false)
+	}
 	_, next, ok, err := n.Driver().Logs(ctx, 1<<62)
 	if err != nil {
 		conformance.HarnessFailure(fmt.Errorf("reading the issuer's log lines: %w", err))

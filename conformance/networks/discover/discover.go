@@ -92,12 +92,15 @@ func resign(creds []simulator.Credential) (conformance.Unverified, error) {
 			}
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			var set map[string][]json.RawMessage
-			if json.Unmarshal(b, &set) == nil {
+			var set map[string]json.RawMessage
+			var keys []json.RawMessage
+			if json.Unmarshal(b, &set) == nil && json.Unmarshal(set["keys"], &keys) == nil {
 				extra, _ := jwks.Marshal(jwks.Key{ID: mutantKeyID, Use: jwks.UseSig, Alg: "RS256", Key: &own.PublicKey})
-				var add map[string][]json.RawMessage
+				var add struct {
+					Keys []json.RawMessage `json:"keys"`
+				}
 				_ = json.Unmarshal(extra, &add)
-				set["keys"] = append(set["keys"], add["keys"]...)
+				set["keys"], _ = json.Marshal(append(keys, add.Keys...))
 				b, _ = json.Marshal(set)
 			}
 			resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
