@@ -17,8 +17,10 @@ import (
 
 // TestExternalTarget runs the whole suite in external mode: a running
 // simulator, the bundled client as a separate issuer process (driverd,
-// speaking openapi/driver.yaml), and the harness controlling the simulator
-// only through its admin API — exactly as against a user's own issuer.
+// speaking openapi/driver.yaml, choosing its own identifiers at the
+// networks), and the harness controlling the simulator only through its
+// admin API — exactly as against a user's own issuer. The harness registers
+// driverd's callback URLs from its GET /info.
 func TestExternalTarget(t *testing.T) {
 	if os.Getenv(conformance.EnvDefect) != "" || os.Getenv("C2P_CONFIG") != "" {
 		t.Skip("inside a child run")
@@ -40,7 +42,7 @@ func TestExternalTarget(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "./internal/driverd").CombinedOutput(); err != nil {
 		t.Fatalf("building driverd: %v\n%s", err, out)
 	}
-	d := exec.Command(bin, "--simulator", srv.URL)
+	d := exec.Command(bin, "--simulator", srv.URL, "--own-ids")
 	stdout, _ := d.StdoutPipe()
 	d.Stderr = os.Stderr
 	if err := d.Start(); err != nil {

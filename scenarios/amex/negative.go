@@ -53,7 +53,7 @@ func newWire(ctx context.Context) *wire {
 		case "encryption-key":
 			w.kid = c.KeyID
 			w.key, err = jwe.ParseKey(c.Value)
-			Expect(err).NotTo(HaveOccurred())
+			Expect(err).NotTo(HaveOccurred(), "the simulator's American Express encryption key")
 		}
 	}
 	w.signer = &mac.Signer{ID: macID, Secret: secret}
@@ -82,7 +82,7 @@ type answer struct {
 func (w *wire) send(ctx context.Context, c call) answer {
 	t := conformance.Current()
 	r, err := http.NewRequestWithContext(ctx, c.method, t.SimURL+apiBase+c.path, bytes.NewReader(c.body))
-	Expect(err).NotTo(HaveOccurred())
+	Expect(err).NotTo(HaveOccurred(), "building the request")
 	if c.body != nil {
 		r.Header.Set("Content-Type", "application/json")
 	}
@@ -111,7 +111,7 @@ func (w *wire) send(ctx context.Context, c call) answer {
 			u.Path = apiBase + c.signedPath
 		}
 		h, err := s.Header(r.Method, &u, signed)
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "signing the request")
 		r.Header.Set(mac.HeaderAuthorization, h)
 	}
 	resp, err := t.HTTP.Do(r)
@@ -134,7 +134,7 @@ func userData() map[string]string {
 
 func jsonBody(v any) []byte {
 	b, err := json.Marshal(v)
-	Expect(err).NotTo(HaveOccurred())
+	Expect(err).NotTo(HaveOccurred(), "encoding the request body")
 	return b
 }
 
@@ -142,8 +142,8 @@ func jsonBody(v any) []byte {
 func refusedWith(a answer, status int, code string) {
 	ExpectWithOffset(1, a.status).To(Equal(status), "answer: %s", a.raw)
 	ExpectWithOffset(1, a.body).To(HaveKeyWithValue("error_code", code), "answer: %s", a.raw)
-	ExpectWithOffset(1, a.body).To(HaveKeyWithValue("error_type", Not(BeEmpty())))
-	ExpectWithOffset(1, a.body).To(HaveKeyWithValue("error_description", Not(BeEmpty())))
+	ExpectWithOffset(1, a.body).To(HaveKeyWithValue("error_type", Not(BeEmpty())), "the envelope names the error_type")
+	ExpectWithOffset(1, a.body).To(HaveKeyWithValue("error_description", Not(BeEmpty())), "the envelope describes the error")
 	ExpectWithOffset(1, a.body).To(HaveKeyWithValue("request_id", a.requestID), "the envelope echoes x-amex-request-id")
 }
 
@@ -160,7 +160,7 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 			tamper(&genuine, w)
 			a := w.send(ctx, genuine)
 			refusedWith(a, http.StatusUnauthorized, "AUTHENTICATION_FAILED")
-			Expect(a.body["error_description"]).To(ContainSubstring(names))
+			Expect(a.body["error_description"]).To(ContainSubstring(names), "the refusal names what does not verify")
 		},
 		Entry("signed with another secret", ax.SimulatorCheck("mac-other-secret"), func(c *call, w *wire) {
 			c.signer = &mac.Signer{ID: w.signer.ID, Secret: "not-the-client-secret-at-all"}
@@ -188,7 +188,7 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 		refusedWith(first, http.StatusNotFound, "NOT_FOUND") // authenticated: the profile does not exist
 		again := w.send(ctx, call{method: http.MethodGet, path: "/consumers/" + c.Ref, auth: &first.auth})
 		refusedWith(again, http.StatusUnauthorized, "AUTHENTICATION_FAILED")
-		Expect(again.body["error_description"]).To(ContainSubstring("nonce was already used"))
+		Expect(again.body["error_description"]).To(ContainSubstring("nonce was already used"), "the refusal names the replayed nonce")
 	})
 
 	It("replays the answer to a repeated x-amex-request-id and refuses it for another request", ax.SimulatorCheck("request-id-replay"), func(ctx SpecContext) {
@@ -199,18 +199,18 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 		first := w.send(ctx, call{method: http.MethodGet, path: "/consumers/" + ref, requestID: id})
 		Expect(first.status).To(Equal(http.StatusOK), first.raw)
 		again := w.send(ctx, call{method: http.MethodGet, path: "/consumers/" + ref, requestID: id})
-		Expect(again.status).To(Equal(http.StatusOK))
+		Expect(again.status).To(Equal(http.StatusOK), "the repeated request is answered from the replay")
 		Expect(again.raw).To(MatchJSON(first.raw), "the same request under the same ID gets the first answer")
 		es, err := conformance.Current().Control.Journal(ctx, journal.Query{Network: "amex", CorrelationID: id})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(es).To(ContainElement(HaveField("Notes", HaveKey("idempotent-replay"))))
+		Expect(err).NotTo(HaveOccurred(), "reading the simulator's journal")
+		Expect(es).To(ContainElement(HaveField("Notes", HaveKey("idempotent-replay"))), "the journal marks the replayed answer")
 
 		changed := userData()
 		changed["email"] = "someone.else@example.com"
 		other := w.send(ctx, call{method: http.MethodPut, path: "/consumers/" + ref, body: jsonBody(map[string]any{"user_data": changed}), requestID: id})
 		refusedWith(other, http.StatusConflict, "DUPLICATE_REQUEST_ID")
 		p, err := conformance.Current().Driver.Profile(ctx, "", "amex", c.Ref)
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "reading the profile through the issuer")
 		Expect(p.Emails).To(ConsistOf("ada@example.com"), "a refused request changed the profile")
 	})
 
@@ -232,17 +232,17 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 		otherKey := make([]byte, jwe.KeySize)
 		otherKey[0] = 1
 		enc, err := jwe.Encrypt(plain, "not-the-shared-key", otherKey)
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "encrypting under another key")
 		foreign := enrol(enc)
 		refusedWith(foreign, http.StatusBadRequest, "ENCRYPTION_ERROR")
-		Expect(foreign.body["error_description"]).To(ContainSubstring("kid"))
+		Expect(foreign.body["error_description"]).To(ContainSubstring("kid"), "the refusal names the unknown kid")
 
 		Expect(calls(ctx, "enrolCard", c.Ref)).To(HaveLen(2), "both refused enrolments are journalled")
 		for _, e := range calls(ctx, "enrolCard", c.Ref) { // the hand-built requests use the harness's ref
 			Expect(e.RequestBody+e.ResponseBody).NotTo(ContainSubstring(number), "the journal holds the full card number")
 		}
 		p, err := conformance.Current().Driver.Profile(ctx, "", "amex", c.Ref)
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "reading the profile through the issuer")
 		Expect(p.Enrolled).To(BeFalse(), "a refused enrolment created a profile")
 	})
 
@@ -251,6 +251,6 @@ var _ = Describe("American Express refusals", Label("amex"), func() {
 		a := w.send(ctx, call{method: http.MethodPost, path: "/tokens/notifications",
 			body: jsonBody(map[string]string{"token_ref_id": "AXTRUNKNOWN" + c.Ref[2:], "notification_type": "suspend", "reason": "LOST"})})
 		refusedWith(a, http.StatusNotFound, "NOT_FOUND")
-		Expect(a.body).To(HaveKeyWithValue("error_type", "not_found_error"))
+		Expect(a.body).To(HaveKeyWithValue("error_type", "not_found_error"), "the envelope says not_found_error")
 	})
 })

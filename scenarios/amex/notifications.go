@@ -40,11 +40,11 @@ var _ = Describe("American Express token status notifications", Label("amex", "c
 		tok := enrolled(ctx, c, k).TokenRef
 		state := func() client.State { return ax.State(ctx, k) }
 		networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "SUSPENDED"})
-		Eventually(state).WithContext(ctx).WithTimeout(steps.Settle).Should(Equal(client.StateSuspended))
+		Eventually(state).WithContext(ctx).WithTimeout(steps.Settle).Should(Equal(client.StateSuspended), "the notified SUSPENDED was not applied")
 		networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "ACTIVE"})
-		Eventually(state).WithContext(ctx).WithTimeout(steps.Settle).Should(Equal(client.StateActive))
+		Eventually(state).WithContext(ctx).WithTimeout(steps.Settle).Should(Equal(client.StateActive), "the notified ACTIVE was not applied")
 		networkChanges(ctx, map[string]any{"token_ref_id": tok, "status": "DELETED", "initiator": "CARD_MEMBER", "reason": "CARDHOLDER_REQUEST"})
-		Eventually(state).WithContext(ctx).WithTimeout(steps.Settle).Should(Equal(client.StateOptedOut))
+		Eventually(state).WithContext(ctx).WithTimeout(steps.Settle).Should(Equal(client.StateOptedOut), "the notified DELETED did not end the enrolment")
 	})
 
 	It("acknowledges a redelivered notification and applies it once", ax.Case("redelivery-applied-once", req.C2PNtf05), func(ctx SpecContext) {

@@ -54,8 +54,8 @@ func token(ctx context.Context, creds map[string]string, secret string) (int, ma
 var _ = Describe("Discover refusals", Label("discover"), func() {
 	It("refuses a token request with the wrong client secret", ds.SimulatorCheck("wrong-client-secret"), func(ctx SpecContext) {
 		status, body := token(ctx, ds.Credentials(ctx), "not-the-client-secret")
-		Expect(status).To(Equal(401))
-		Expect(body).To(HaveKeyWithValue("code", "1001"))
+		Expect(status).To(Equal(401), "a wrong client secret was accepted")
+		Expect(body).To(HaveKeyWithValue("code", "1001"), "the refusal says code 1001")
 	})
 
 	It("refuses card data sent in clear", ds.SimulatorCheck("clear-card-refused"), func(ctx SpecContext) {
@@ -69,13 +69,13 @@ var _ = Describe("Discover refusals", Label("discover"), func() {
 		key, err := pemkey.ParsePrivate(creds["partner-signing-private-key"])
 		Expect(err).NotTo(HaveOccurred(), "the partner signing key the simulator hands out")
 		jwt, err := secondfactor.Sign(key, creds["partner-signing-private-key#kid"], []byte(body), time.Now())
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "building the request")
 		status, refusal := post(ctx, "/dci/clicktopay/v1/enrolments", "application/json", body, map[string]string{
 			"Authorization": "Bearer " + tok["access_token"].(string), "X-DFS-API-PLAN": creds["api-plan"], "X-Request-ID": uuid(),
 			"Cache-Control": "no-store", "Accept": "application/json", secondfactor.HeaderJWT: jwt})
-		Expect(status).To(Equal(400))
+		Expect(status).To(Equal(400), "card data in clear was accepted")
 		Expect(refusal).To(HaveKeyWithValue("code", "10004"), "Discover's cryptographic error")
-		Expect(refusal["message"]).To(ContainSubstring("never a card number in clear"))
+		Expect(refusal["message"]).To(ContainSubstring("never a card number in clear"), "the refusal says why")
 		Expect(refusal["message"]).NotTo(ContainSubstring(sampleCard), "the refusal echoed the card number")
 		Expect(ds.Exchanges(ctx, c, "")).To(HaveLen(1), "the refused enrolment must be journalled, and nothing else")
 	})

@@ -33,7 +33,7 @@ var _ = Describe("Discover transport", Label("discover"), func() {
 		ds.Profile(ctx, c)
 		op, err := ds.Act(ctx, "suspend", c, k, "LOST")
 		Expect(err).NotTo(HaveOccurred(), "suspending the card")
-		Expect(op.Status).To(Equal(client.Succeeded))
+		Expect(op.Status).To(Equal(client.Succeeded), "the enrolment did not succeed")
 		families := map[string]string{
 			"enrolConsumer": "X-DFS-C-APP-JWT", "updateTokenState": "X-DFS-C-APP-JWT",
 			"getConsumer": "X-DFS-C-APP-CERT", "getOperation": "X-DFS-C-APP-CERT",

@@ -69,7 +69,7 @@ func (r *rawClient) card(number string) string {
 	plain, _ := json.Marshal(map[string]any{"primaryAccountNumber": number, "panExpirationMonth": "08", "panExpirationYear": "2030",
 		"cardholderFullName": "Ada Lovelace", "billingAddress": map[string]any{"line1": "1 Analytical Way", "city": "London", "countryCode": "GB"}})
 	jwe, err := encryption.Encrypt(plain, r.encKey)
-	Expect(err).NotTo(HaveOccurred())
+	Expect(err).NotTo(HaveOccurred(), "encrypting the card")
 	return jwe
 }
 
@@ -77,13 +77,13 @@ func (r *rawClient) card(number string) string {
 func send(ctx context.Context, body []byte, auth string, signer *oauth1.Signer) (int, map[string]any) {
 	t := conformance.Current()
 	u, err := url.Parse(t.SimURL + cardsPath)
-	Expect(err).NotTo(HaveOccurred())
+	Expect(err).NotTo(HaveOccurred(), "parsing the simulator URL")
 	if auth == "" {
 		auth, err = signer.Header(http.MethodPost, u, body)
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "signing the request")
 	}
 	r, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
-	Expect(err).NotTo(HaveOccurred())
+	Expect(err).NotTo(HaveOccurred(), "building the request")
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Authorization", auth)
 	resp, err := t.HTTP.Do(r)
@@ -118,26 +118,26 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		other.Key = mustKey()
 		status, m := send(ctx, body, "", &other)
 		Expect(status).To(Equal(http.StatusUnauthorized), "a signature by another key was accepted")
-		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"))
+		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"), "the gateway names AUTHENTICATION_FAILED")
 
 		stale := *r.signer
 		stale.Now = func() time.Time { return time.Now().Add(-time.Hour) }
 		status, m = send(ctx, body, "", &stale)
 		Expect(status).To(Equal(http.StatusUnauthorized), "an hour-old oauth_timestamp was accepted")
-		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"))
+		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"), "the gateway names AUTHENTICATION_FAILED")
 
 		fixed := *r.signer
 		fixed.NewNonce = func() string { return "c2p-replayed-nonce-" + c.Ref }
 		u, _ := url.Parse(conformance.Current().SimURL + cardsPath)
 		auth, err := fixed.Header(http.MethodPost, u, body)
-		Expect(err).NotTo(HaveOccurred())
+		Expect(err).NotTo(HaveOccurred(), "signing the request")
 		// The genuine request passes authentication; whether the issuer's
 		// Authorize Service approves a card it never enrolled is beside the point.
 		status, m = send(ctx, body, auth, nil)
 		Expect(status).NotTo(Equal(http.StatusUnauthorized), "the genuine request was refused: %v", m)
 		status, m = send(ctx, body, auth, nil)
 		Expect(status).To(Equal(http.StatusUnauthorized), "a replayed nonce was accepted")
-		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"))
+		Expect(gatewayReason(m)).To(Equal("AUTHENTICATION_FAILED"), "the gateway names AUTHENTICATION_FAILED")
 		Expect(mc.Correlated(ctx, "putCard", journal.Inbound, c.Ref)).To(HaveLen(1), "only the genuine request may reach the enrolment service")
 	})
 
@@ -146,7 +146,7 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		c := mc.Consumer()
 		sampleCard := mc.FreshNumber(ctx)
 		status, m := send(ctx, r.enrolment(c.Ref, sampleCard+"|08|2030|Ada Lovelace"), "", r.signer)
-		Expect(status).To(Equal(http.StatusBadRequest))
+		Expect(status).To(Equal(http.StatusBadRequest), "card data in clear was accepted")
 		Expect(m).To(HaveKeyWithValue("status", "INVALID_ARGUMENT"), "the Enroll API's error names INVALID_ARGUMENT in status")
 		raw, _ := json.Marshal(m)
 		Expect(string(raw)).NotTo(ContainSubstring(sampleCard), "the refusal echoed the card number")
@@ -157,15 +157,15 @@ var _ = Describe("Mastercard refusals", Label("mastercard"), func() {
 		r.srcClientID = "00000000-0000-4000-8000-000000000000"
 		c := mc.Consumer()
 		status, m := send(ctx, r.enrolment(c.Ref, r.card(mc.FreshNumber(ctx))), "", r.signer)
-		Expect(status).To(Equal(http.StatusBadRequest))
+		Expect(status).To(Equal(http.StatusBadRequest), "an unknown srcClientId was accepted")
 		Expect(m).To(HaveKeyWithValue("status", "INVALID_STATE"), "the Enroll API's error names INVALID_STATE in status")
-		Expect(m["message"]).To(ContainSubstring("srcClientId"))
+		Expect(m["message"]).To(ContainSubstring("srcClientId"), "the refusal names srcClientId")
 	})
 })
 
 // mustKey is a signing key the simulator has never seen.
 func mustKey() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	Expect(err).NotTo(HaveOccurred())
+	Expect(err).NotTo(HaveOccurred(), "making a signing key")
 	return k
 }

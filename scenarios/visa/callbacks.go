@@ -188,7 +188,7 @@ var _ = Describe("Visa data limits and security refusals", Label("visa"), func()
 		send := func(ctx context.Context, b []byte, ts time.Time, secret string) (int, string) {
 			t := conformance.Current()
 			r, err := http.NewRequestWithContext(ctx, http.MethodPost, t.SimURL+"/visa/visaIdCredential/v1/enrollData", bytes.NewReader(b))
-			Expect(err).NotTo(HaveOccurred())
+			Expect(err).NotTo(HaveOccurred(), "building the request")
 			r.Header.Set("Content-Type", "application/json")
 			r.Header.Set(mle.KeyIDHeader, creds["mle-key-id"])
 			xpaytoken.Sign(r, creds["api-key"], secret, ts, b)
