@@ -53,6 +53,10 @@ func newAdmin(s *Simulator, guard *adminGuard) *admin {
 		"listFindings":      a.listFindings,
 		"listOutbox":        a.listOutbox,
 		"redeliverCallback": a.redeliver,
+		"getConsoleAsset":   a.consoleAsset,
+		"getJournalEntry":   a.getJournalEntry,
+		"listTriggers":      a.listTriggers,
+		"searchState":       a.searchState,
 	}
 	return a
 }
@@ -393,6 +397,9 @@ func (a *admin) trigger(ctx context.Context, req *Request) (*Response, error) {
 			return nil, Errorf(http.StatusBadRequest, KindMalformed, "decoding trigger parameters: %v", err)
 		}
 	}
+	if err := m.checkTrigger(name, params); err != nil {
+		return nil, err
+	}
 	out, err := tr.Trigger(ctx, name, params)
 	if err != nil {
 		var e *Error
@@ -423,6 +430,7 @@ func (a *admin) getJournal(ctx context.Context, req *Request) (*Response, error)
 		OperationID:   q.Get("operation"),
 		CorrelationID: q.Get("correlationId"),
 		Direction:     journal.Direction(q.Get("direction")),
+		Status:        q.Get("status"),
 	}
 	if v := q.Get("since"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)

@@ -135,8 +135,8 @@ func (g *adminGuard) checkToken(req *Request) error {
 		return nil
 	}
 	switch req.OperationID {
-	case "getConsole", "getHealth":
-		return nil // a static page and a liveness probe: nothing to protect
+	case "getConsole", "getConsoleAsset", "getHealth":
+		return nil // a static page, its script and styles, and a liveness probe: nothing to protect
 	}
 	r := req.HTTP
 	var got string

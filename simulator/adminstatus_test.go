@@ -22,7 +22,7 @@ func TestAdminAnswersOnlyDeclaredStatuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill := regexp.MustCompile(`\{[^}]+\}`)
-	values := map[string]string{"{network}": "art", "{format}": "yaml", "{trigger}": "x", "{id}": "f1", "{collection}": "art"}
+	values := map[string]string{"{network}": "art", "{format}": "yaml", "{trigger}": "x", "{id}": "f1", "{collection}": "art", "{seq}": "1", "{asset}": "console.js"}
 	auth := []string{"Authorization", "Bearer tok"}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {

@@ -18,6 +18,8 @@ import (
 // in one place, for every network.
 func init() {
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/javascript", openapi3filter.PlainBodyDecoder) // the console's script
+	openapi3filter.RegisterBodyDecoder("text/css", openapi3filter.PlainBodyDecoder)        // and styles
 	openapi3filter.RegisterBodyDecoder("application/x-www-form-urlencoded", closedFormDecoder)
 	openapi3.DefineStringFormatValidator("email", openapi3.NewCallbackValidator(checkEmail))
 }

@@ -319,6 +319,15 @@ func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, 
 	if err := m.bindOperations(n.Operations()); err != nil {
 		return nil, err
 	}
+	if td, ok := n.(TriggerDescriber); ok {
+		var names []string
+		if tr, ok := n.(Triggerer); ok {
+			names = tr.Triggers()
+		}
+		if err := checkTriggerCatalogue(desc.ID, names, td.DescribeTriggers()); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -580,6 +589,9 @@ func (s *Simulator) Trigger(ctx context.Context, network, name string, params ma
 	}
 	if params == nil {
 		params = map[string]any{}
+	}
+	if err := m.checkTrigger(name, params); err != nil {
+		return nil, err
 	}
 	return tr.Trigger(ctx, name, params)
 }

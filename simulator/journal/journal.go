@@ -70,10 +70,14 @@ type Query struct {
 	OperationID   string
 	CorrelationID string
 	Direction     Direction
-	Since         time.Time
-	AfterSeq      uint64 // only entries after this one
-	BeforeSeq     uint64 // only entries before this one (the next page)
-	Limit         int    // newest first; 0 means all
+	// Status selects by the answer's HTTP status: an exact code ("503"),
+	// a class ("5xx"), or "none" for exchanges that got no answer (a
+	// dropped connection, a callback the issuer never answered).
+	Status    string
+	Since     time.Time
+	AfterSeq  uint64 // only entries after this one
+	BeforeSeq uint64 // only entries before this one (the next page)
+	Limit     int    // newest first; 0 means all
 }
 
 // DefaultCapacity is the number of entries kept when none is configured.
@@ -340,10 +344,23 @@ func (q Query) matches(e *Entry, maskedCorr string) bool {
 		q.OperationID != "" && e.OperationID != q.OperationID,
 		q.Direction != "" && e.Direction != q.Direction,
 		!q.Since.IsZero() && e.Time.Before(q.Since),
+		q.Status != "" && !StatusMatches(e.Status, q.Status),
 		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID) && !slices.Contains(e.CorrelationIDs, maskedCorr):
 		return false
 	}
 	return true
+}
+
+// StatusMatches reports whether an answer's HTTP status (0: no answer) is
+// selected by sel: an exact code ("503"), a class ("5xx") or "none".
+func StatusMatches(status int, sel string) bool {
+	switch {
+	case sel == "none":
+		return status == 0
+	case len(sel) == 3 && sel[1:] == "xx":
+		return status != 0 && strconv.Itoa(status/100) == sel[:1]
+	}
+	return strconv.Itoa(status) == sel
 }
 
 // secretHeaders are journalled as "[removed]": they carry credentials.

@@ -617,7 +617,7 @@ func TestNotifyTokenUpdatedRetriedThenDelivered(t *testing.T) {
 	iss.fail["/notifyTokenUpdated"] = 2
 	iss.mu.Unlock()
 	ctx := context.Background()
-	out, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED", "suspendedBy": "CARDHOLDER", "eventReasonCode": "DEVICE_LOST"})
+	out, err := srv.Sim.Trigger(ctx, mastercard.ID, mastercard.TriggerTokenStatusChange, map[string]any{"tokenUniqueReference": tur, "status": "SUSPENDED", "suspendedBy": "CARDHOLDER"})
 	if err != nil || out["attempts"] != 3 || out["notifyStatus"] != 200 || out["status"] != "SUSPENDED" {
 		t.Fatalf("trigger: %v %v", out, err)
 	}

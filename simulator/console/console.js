@@ -1,0 +1,1 @@
+// c2psim console
