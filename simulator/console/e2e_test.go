@@ -1,0 +1,306 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/conformance"
+	_ "github.com/c2psim/c2psim/conformance/networks/all"
+	"github.com/c2psim/c2psim/simulator/journal"
+)
+
+var updateScreenshot = flag.Bool("update-screenshot", false, "write the README's screenshot of the console to testdata/console.png")
+
+// chromium finds the browser; under CI its absence fails the test.
+func chromium(t *testing.T) string {
+	for _, b := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(b); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed (.ci/run installs it: apt-get install -y chromium)")
+	}
+	t.Skip("chromium is not installed: apt-get install -y chromium to run the console's end-to-end test")
+	return ""
+}
+
+// browser is one headless Chromium tab on the console, with the checks the
+// test makes at every step.
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	cards []string // every card number the simulator knows in full: none may show
+}
+
+func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// until polls a JavaScript expression in the page until it is truthy.
+func (b *browser) until(what, expr string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool]("!!("+expr+")", chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		dom, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText.slice(0, 3000) + "\n" + document.getElementById("problem").textContent`))
+		b.t.Fatalf("waiting for %s: %v\npage:\n%s", what, err, dom)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("evaluating %.80s: %v", expr, err)
+	}
+	return v
+}
+
+// choose picks a value in a select, as a person would (the change event
+// fires).
+func (b *browser) choose(sel, value string) {
+	b.t.Helper()
+	if !eval[bool](b, fmt.Sprintf(`(() => { const s = document.querySelector(%q); if (![...s.options].some(o => o.value === %q)) return false;
+		s.value = %q; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, sel, value, value)) {
+		b.t.Fatalf("%s has no option %q", sel, value)
+	}
+}
+
+var digitRun = regexp.MustCompile(`[0-9]{12,19}`)
+
+// scan fails the test when the page holds a full card number: any card the
+// simulator knows, or any Luhn-valid run of 12 to 19 digits, in the DOM
+// (hidden parts included) or in a form field's value.
+func (b *browser) scan(step string) {
+	b.t.Helper()
+	dom := eval[string](b, `document.documentElement.outerHTML + "\n" + [...document.querySelectorAll("input, select, textarea")].map(e => e.value).join("\n")`)
+	for _, c := range b.cards {
+		if strings.Contains(dom, c) {
+			b.t.Errorf("%s: the page shows the card number %s in full", step, pan.Mask(c))
+		}
+	}
+	for _, run := range digitRun.FindAllString(dom, -1) {
+		if len(run) >= 13 && pan.Luhn(run) {
+			b.t.Errorf("%s: the page holds a Luhn-valid number %s", step, pan.Mask(run))
+		}
+	}
+}
+
+func ada(ref string) client.Consumer {
+	return client.Consumer{Ref: ref, FirstName: "Ada", LastName: "Lovelace", Emails: []string{ref + "@example.com"},
+		Phones: []string{"16504005555"}, Locale: "en-US", Country: "USA"}
+}
+
+func cardOf(ref, number string) conformance.CardJSON {
+	return conformance.CardJSON{Ref: ref, PAN: number, Expiry: "2029-12", NameOnCard: "Ada Lovelace",
+		BillingAddress: client.Address{Line1: "1 Main St", City: "London", PostalCode: "N1", Country: "GBR"}}
+}
+
+// The console, driven in headless Chromium against a simulator and the
+// bundled issuer: an enrolment through the bundled client appears in the
+// journal, opens into its timeline with the decrypted card masked, a fault
+// rule made in the form fails the next call (and an undeclared status is
+// refused with the declared ones), a trigger's callback shows, the state,
+// callbacks and conformance views work, and no full card number is in the
+// page at any step.
+func TestConsoleInChromium(t *testing.T) {
+	bin := chromium(t)
+	target, err := conformance.Bundled(conformance.BundledOptions{Networks: []string{"amex", "discover", "mastercard", "visa"}, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1360, 820))
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+	b := &browser{t: t, ctx: tab, cards: []string{"5186001700008785", "5186001700009726"}}
+	sim := target.Control.(conformance.InProcess).Sim
+	for _, n := range sim.Info() {
+		for _, c := range n.TestCards {
+			b.cards = append(b.cards, c.PAN)
+		}
+	}
+
+	// 1. The console opens and reads the simulator.
+	b.run("opening the console", chromedp.Navigate(target.SimURL+"/_admin/#journal"))
+	b.until("the health line", `document.getElementById("health").textContent.includes("4 networks")`)
+	b.scan("opened")
+
+	// 2. An enrolment through the bundled client appears in the journal.
+	dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer dcancel()
+	op, err := target.Driver.Enrol(dctx, "console-e2e", ada("console-ada"), cardOf("card-a", "5186001700008785"), false)
+	if err != nil || op.Status != client.Succeeded {
+		t.Fatalf("enrolling through the bundled client: %+v %v", op, err)
+	}
+	putCard := `[...document.querySelectorAll("#journal tbody tr")].find(r => r.textContent.includes("putCard") && r.textContent.includes("200"))`
+	b.until("the enrolment in the journal", putCard)
+	b.scan("enrolled")
+
+	// 3. It opens into its timeline: the decrypted card, masked; the
+	// verdicts; the callbacks Mastercard made; copy as curl.
+	seq := eval[string](b, putCard+`.dataset.seq`)
+	b.run("opening the exchange", chromedp.Click(chromedp.CSS(`#journal tbody tr[data-seq="`+seq+`"]`)))
+	b.until("the decrypted card, masked", `[...document.querySelectorAll("#exchange pre.plaintext")].some(p => p.textContent.includes("primaryAccountNumber") && p.textContent.includes("518600******8785"))`)
+	b.until("the verdicts", `document.querySelector("#exchange .verdicts").textContent.includes("✓ authentication")`)
+	b.until("the callbacks in the timeline", `[...document.querySelectorAll("#exchange table.timeline tr")].some(r => r.textContent.includes("authorizeService") && r.textContent.includes("attempt 1"))`)
+	b.run("copying as curl", chromedp.Click(chromedp.CSS(`#exchange button.copy-curl`)))
+	b.until("the curl command", `(() => { const p = document.querySelector("#exchange pre.curl"); return p && !p.hidden && p.textContent.startsWith("curl -X POST '`+target.SimURL+`/mastercard/") && p.textContent.includes("--data-binary"); })()`)
+	b.scan("exchange opened")
+
+	// 4. A fault rule from the form: an undeclared status is refused with
+	// the statuses the operation declares; a declared one fails the next
+	// call.
+	b.run("opening faults", chromedp.Navigate(target.SimURL+"/_admin/#faults"))
+	b.until("the fault form", `document.getElementById("f-network").options.length > 1`)
+	b.choose("#f-network", "mastercard")
+	b.choose("#f-operation", "putCard")
+	b.run("an undeclared status", chromedp.SendKeys(chromedp.ID("f-status"), "418"), chromedp.Click(chromedp.ID("f-add")))
+	b.until("the refusal naming the declared statuses", `(() => { const r = document.getElementById("f-result"); return r.className === "bad" && r.textContent.includes("418") && r.textContent.includes("503"); })()`)
+	b.run("a declared status", chromedp.SetValue(chromedp.ID("f-status"), ""), chromedp.SendKeys(chromedp.ID("f-status"), "503"),
+		chromedp.SendKeys(chromedp.ID("f-code"), "UNAVAILABLE"), chromedp.SendKeys(chromedp.ID("f-times"), "1"), chromedp.Click(chromedp.ID("f-add")))
+	b.until("the rule in force", `[...document.querySelectorAll("#faults tbody tr")].some(r => r.textContent.includes("mastercard / putCard") && r.textContent.includes("status 503"))`)
+	b.scan("fault added")
+	// The bundled client retries a 503, so the enrolment succeeds on its
+	// second call; the first one failed with the rule.
+	if op, err := target.Driver.Enrol(dctx, "console-e2e-2", ada("console-bob"), cardOf("card-b", "5186001700009726"), false); err != nil {
+		t.Fatalf("enrolling after the fault: %+v %v", op, err)
+	}
+	b.run("back to the journal", chromedp.Navigate(target.SimURL+"/_admin/#journal"))
+	b.choose("#j-status", "5xx")
+	b.until("the call the rule failed", `[...document.querySelectorAll("#journal tbody tr")].some(r => r.textContent.includes("putCard") && r.textContent.includes("503") && r.textContent.includes("fault"))`)
+	b.choose("#j-status", "")
+	b.scan("fault hit")
+
+	// 5. State: the enrolled card, found by its last four digits.
+	b.run("opening state", chromedp.Navigate(target.SimURL+"/_admin/#state"), chromedp.SendKeys(chromedp.ID("s-q"), "8785"))
+	b.until("the card in state", `(() => { const rows = [...document.querySelectorAll("#state tbody tr")]; return rows.length === 1 && rows[0].textContent.includes("518600******8785") && rows[0].textContent.includes("ACTIVE"); })()`)
+	b.scan("state")
+
+	// 6. A trigger for that card: the token requestor suspends it; the
+	// callback goes out and the issuer's answer shows.
+	b.run("choosing the card's triggers", chromedp.Click(chromedp.CSS(`#state tbody tr button:nth-of-type(2)`)))
+	b.until("the trigger form with the card chosen", `document.getElementById("t-network").value === "mastercard" && document.getElementById("t-card").selectedOptions[0].textContent.includes("518600******8785")`)
+	b.choose("#t-trigger", "tokenStatusChange")
+	b.choose("#t-example", "0")
+	b.until("the token filled from the card", `document.querySelector('#t-params input[name="tokenUniqueReference"]').value.startsWith("DM4MMC")`)
+	b.run("firing", chromedp.Click(chromedp.ID("t-fire")))
+	b.until("the trigger's answer", `document.getElementById("t-answer").textContent.includes('"SUSPENDED"')`)
+	b.until("the callback it sent", `[...document.querySelectorAll("#t-callbacks tbody tr")].some(r => r.textContent.includes("notifyTokenUpdated") && r.textContent.includes("200"))`)
+	b.scan("trigger fired")
+	b.run("state again", chromedp.Navigate(target.SimURL+"/_admin/#state"))
+	b.until("the card suspended", `[...document.querySelectorAll("#state tbody tr")].some(r => r.textContent.includes("518600******8785") && r.textContent.includes("SUSPENDED"))`)
+
+	// The README's picture, which the test takes every time: the journal
+	// with the enrolment open, its timeline holding the trigger's
+	// notification too (it carries the token the enrolment created).
+	b.run("the enrolment again", chromedp.Navigate(target.SimURL+"/_admin/#journal/"+seq))
+	b.until("its timeline with the notification", `[...document.querySelectorAll("#exchange table.timeline tr")].some(r => r.textContent.includes("notifyTokenUpdated"))`)
+	b.scan("timeline")
+	b.screenshot(filepath.Join("testdata", "console.png"), *updateScreenshot)
+
+	// 7. Callbacks: the outbox view answers (every callback was delivered).
+	b.run("opening callbacks", chromedp.Navigate(target.SimURL+"/_admin/#callbacks"))
+	b.until("the outbox view", `document.querySelector("#outbox tbody").textContent.length > 0`)
+	b.scan("callbacks")
+
+	// 8. Conformance: a report whose failed case links to its exchanges in
+	// this journal.
+	report := b.reportOf(target, seq)
+	b.run("opening conformance", chromedp.Navigate(target.SimURL+"/_admin/#conformance"),
+		chromedp.SetUploadFiles(chromedp.ID("report-file"), []string{report}))
+	b.until("the matrix", `document.querySelector('#matrix tr[data-req="C2P-ENR-01"]') !== null`)
+	b.run("opening the failed case", chromedp.Click(chromedp.CSS(`#matrix a.case[data-verdict="failed"]`)))
+	b.until("its exchanges", `document.querySelector('#case-detail tr.evidence[data-seq="`+seq+`"]') !== null`)
+	b.scan("report loaded")
+	b.run("following the evidence", chromedp.Click(chromedp.CSS(`#case-detail tr.evidence[data-seq="`+seq+`"]`)))
+	b.until("the exchange in the journal", `location.hash === "#journal/`+seq+`" && document.querySelector("#exchange h2") && document.querySelector("#exchange h2").textContent.startsWith("#`+seq+` ")`)
+	b.scan("evidence followed")
+}
+
+// reportOf writes a report.json of a run against this simulator with one
+// failed case whose evidence is the journal entry seq, as c2pconform
+// writes it.
+func (b *browser) reportOf(target *conformance.Target, seq string) string {
+	b.t.Helper()
+	var h struct {
+		Version   string `json:"version"`
+		Seed      int64  `json:"seed"`
+		StartedAt string `json:"startedAt"`
+	}
+	resp, err := target.HTTP.Get(target.SimURL + "/_admin/health")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		b.t.Fatal(err)
+	}
+	entries := target.Control.(conformance.InProcess).Sim.Journal().Find(journal.Query{Network: "mastercard"})
+	var evidence []journal.Entry
+	for _, e := range entries {
+		if fmt.Sprint(e.Seq) == seq {
+			evidence = append(evidence, e)
+		}
+	}
+	r := &conformance.Report{Format: conformance.ReportFormat, Outcome: "failed", ExitCode: 1, MustFailed: 1,
+		Run: conformance.RunInfo{ID: "console-e2e", Target: "external", Version: h.Version,
+			Simulator: conformance.SimulatorInfo{URL: target.SimURL, Version: h.Version, Seed: h.Seed, StartedAt: h.StartedAt}},
+		Summary: map[string]conformance.Counts{"mastercard": {Failed: 1}, "total": {Failed: 1}},
+		Requirements: []conformance.RequirementResult{{ID: "C2P-ENR-01", Network: "mastercard", Level: "MUST", Title: "enrols a card",
+			InScope: true, Verdict: conformance.Failed, Cases: []string{"MC.enrol"}}},
+		Scenarios: []conformance.Scenario{{Case: "MC.enrol", Name: "enrols a card", Network: "mastercard", Requirements: []string{"C2P-ENR-01"},
+			Verdict: conformance.Failed, Failure: &conformance.Failure{Message: "the issuer did something wrong"}, Evidence: evidence}},
+	}
+	dir := b.t.TempDir()
+	if err := conformance.Write(dir, r); err != nil {
+		b.t.Fatal(err)
+	}
+	return filepath.Join(dir, "report.json")
+}
+
+// screenshot takes the visible page as a PNG, and writes it to path when
+// write is true (go test ./simulator/console -args -update-screenshot).
+func (b *browser) screenshot(path string, write bool) {
+	b.t.Helper()
+	shot, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil || img.Bounds().Dx() < 800 {
+		b.t.Fatalf("screenshot: %v", err)
+	}
+	if !write {
+		return
+	}
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
