@@ -25,8 +25,8 @@ import (
 // carry a body or a content type other than application/json (an HTML form
 // can only send form, multipart or text bodies).
 //
-// With a Token, every admin request but the console page and the health
-// check must carry it, as "Authorization: Bearer <token>" or in the cookie
+// With a Token, every admin request but the console (its page, script and
+// styles) and the health check must carry it, as "Authorization: Bearer <token>" or in the cookie
 // AdminTokenCookie; a same-origin page sends either.
 type AdminOptions struct {
 	// Token, when not empty, is required on the admin API.

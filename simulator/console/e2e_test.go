@@ -86,21 +86,31 @@ func (b *browser) choose(sel, value string) {
 
 var digitRun = regexp.MustCompile(`[0-9]{12,19}`)
 
-// scan fails the test when the page holds a full card number: any card the
-// simulator knows, or any Luhn-valid run of 12 to 19 digits, in the DOM
-// (hidden parts included) or in a form field's value.
-func (b *browser) scan(step string) {
+// leaks lists the full card numbers the page holds: any card the
+// simulator knows, or any Luhn-valid run of 13 to 19 digits, in the DOM
+// (hidden parts included) or in a form field's value; masked.
+func (b *browser) leaks() []string {
 	b.t.Helper()
 	dom := eval[string](b, `document.documentElement.outerHTML + "\n" + [...document.querySelectorAll("input, select, textarea")].map(e => e.value).join("\n")`)
+	var out []string
 	for _, c := range b.cards {
 		if strings.Contains(dom, c) {
-			b.t.Errorf("%s: the page shows the card number %s in full", step, pan.Mask(c))
+			out = append(out, pan.Mask(c))
 		}
 	}
 	for _, run := range digitRun.FindAllString(dom, -1) {
 		if len(run) >= 13 && pan.Luhn(run) {
-			b.t.Errorf("%s: the page holds a Luhn-valid number %s", step, pan.Mask(run))
+			out = append(out, pan.Mask(run))
 		}
+	}
+	return out
+}
+
+// scan fails the test when the page holds a full card number.
+func (b *browser) scan(step string) {
+	b.t.Helper()
+	if l := b.leaks(); len(l) > 0 {
+		b.t.Errorf("%s: the page holds full card numbers: %v", step, l)
 	}
 }
 
@@ -151,6 +161,13 @@ func TestConsoleInChromium(t *testing.T) {
 	b.run("opening the console", chromedp.Navigate(target.SimURL+"/_admin/#journal"))
 	b.until("the health line", `document.getElementById("health").textContent.includes("4 networks")`)
 	b.scan("opened")
+	// The scan sees a card number wherever the page holds one.
+	eval[bool](b, `(() => { const p = document.createElement("p"); p.id = "planted"; p.hidden = true; p.textContent = "card 5186001700008785 and 4000000000070005"; document.body.append(p); return true; })()`)
+	if l := strings.Join(b.leaks(), " "); !strings.Contains(l, "518600******8785") || !strings.Contains(l, "400000******0005") {
+		t.Fatalf("the scan found %q in a page holding two card numbers", l)
+	}
+	eval[bool](b, `(() => { document.getElementById("planted").remove(); return true; })()`)
+	b.scan("scan checked")
 
 	// 2. An enrolment through the bundled client appears in the journal.
 	dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
