@@ -2,12 +2,14 @@ package simulator
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 
 	"github.com/c2psim/c2psim/simulator/console"
 	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/journalstore"
 )
 
 // consoleHeaders keep the console's page to its own script and styles and
@@ -46,17 +48,23 @@ const relatedMax = 200
 // the same network that share a correlation ID with it, and those that
 // share one with a callback so found (a callback carries the token
 // reference the enrolment's answer created), oldest first.
-func (a *admin) getJournalEntry(_ context.Context, req *Request) (*Response, error) {
+func (a *admin) getJournalEntry(ctx context.Context, req *Request) (*Response, error) {
 	seq, err := strconv.ParseUint(req.PathParams["seq"], 10, 64)
 	if err != nil || seq == 0 {
 		return nil, Errorf(http.StatusBadRequest, KindValidation, "seq %q is not a sequence number", req.PathParams["seq"])
 	}
-	found := a.sim.journal.Find(journal.Query{AfterSeq: seq - 1, BeforeSeq: seq + 1, Limit: 1})
+	found, err := a.findJournal(ctx, journal.Query{AfterSeq: seq - 1, BeforeSeq: seq + 1, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
 	if len(found) == 0 {
 		return nil, Errorf(http.StatusNotFound, KindNotFound, "no journal entry %d (dropped past the journal's bound, cleared, or not yet written)", seq)
 	}
 	e := found[0]
-	related, truncated := a.timeline(e)
+	related, truncated, err := a.timeline(ctx, e)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]any{"entry": e, "related": related}
 	if truncated {
 		out["truncated"] = true
@@ -65,7 +73,7 @@ func (a *admin) getJournalEntry(_ context.Context, req *Request) (*Response, err
 }
 
 // timeline finds the exchanges related to e (see getJournalEntry).
-func (a *admin) timeline(e journal.Entry) (out []journal.Entry, truncated bool) {
+func (a *admin) timeline(ctx context.Context, e journal.Entry) (out []journal.Entry, truncated bool, err error) {
 	seen := map[uint64]bool{e.Seq: true}
 	asked := map[string]bool{}
 	ids := slices.Clone(e.CorrelationIDs)
@@ -76,7 +84,11 @@ func (a *admin) timeline(e journal.Entry) (out []journal.Entry, truncated bool) 
 				continue
 			}
 			asked[id] = true
-			for _, r := range a.sim.journal.Find(journal.Query{Network: e.Network, CorrelationID: id, Limit: relatedMax + 1}) {
+			found, err := a.findJournal(ctx, journal.Query{Network: e.Network, CorrelationID: id, Limit: relatedMax + 1})
+			if err != nil {
+				return nil, false, err
+			}
+			for _, r := range found {
 				if seen[r.Seq] {
 					continue
 				}
@@ -109,7 +121,20 @@ func (a *admin) timeline(e journal.Entry) (out []journal.Entry, truncated bool) 
 	if out == nil {
 		out = []journal.Entry{}
 	}
-	return out, truncated
+	return out, truncated, nil
+}
+
+// findJournal reads the journal the admin API answers from: the one every
+// replica writes when they share one, this process's otherwise.
+func (a *admin) findJournal(ctx context.Context, q journal.Query) ([]journal.Entry, error) {
+	if shared, ok := a.sim.journalStore.(journalstore.Shared); ok {
+		found, err := shared.Find(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("reading the shared journal: %w", err)
+		}
+		return found, nil
+	}
+	return a.sim.journal.Find(q), nil
 }
 
 // listTriggers answers a network's trigger catalogue.

@@ -155,23 +155,26 @@ const journalView = (() => {
       status: $("j-status").value, direction: $("j-direction").value};
   }
 
+  let asked = 0;  // answers to an older question are dropped
   async function refresh() {
-    const f = filter(), k = JSON.stringify(f);
+    const f = filter(), k = JSON.stringify(f), mine = ++asked;
     try {
+      let next;
       if (k !== key || !newest) {
-        const page = await get("/journal?" + qs({...f, limit: 100}));
-        rows = page.entries; key = k;
+        next = (await get("/journal?" + qs({...f, limit: 100}))).entries;
       } else {
         const page = await get("/journal?" + qs({...f, afterSeq: newest, limit: 200}));
-        if (page.next) rows = (await get("/journal?" + qs({...f, limit: 100}))).entries; // more arrived than a page: start over
-        else rows = page.entries.concat(rows).slice(0, max);
+        if (page.next) next = (await get("/journal?" + qs({...f, limit: 100}))).entries; // more arrived than a page: start over
+        else next = page.entries.concat(rows).slice(0, max);
       }
-      newest = rows.length ? rows[0].seq : newest;
+      if (mine !== asked) return;
+      rows = next; key = k;
+      newest = rows.length ? rows[0].seq : 0;
       loadHealth().catch(() => {});
       $("j-count").textContent = `${rows.length} shown`;
       render();
       problem(null);
-    } catch (err) { problem(err); }
+    } catch (err) { if (mine === asked) problem(err); }
   }
 
   function render() {
@@ -534,7 +537,11 @@ views.callbacks = (() => {
   }
   $("c-state").addEventListener("change", refresh);
   $("c-refresh").addEventListener("click", refresh);
-  return {enter: refresh};
+  let timer = null;
+  return {
+    enter() { refresh(); if (!timer) timer = setInterval(refresh, 2000); },
+    leave() { clearInterval(timer); timer = null; },
+  };
 })();
 
 // ---- Conformance -------------------------------------------------------------------

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
 	_ "github.com/c2psim/c2psim/conformance/networks/all"
+	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -46,6 +49,7 @@ type browser struct {
 	t     *testing.T
 	ctx   context.Context
 	cards []string // every card number the simulator knows in full: none may show
+	amex  simulator.CallbackTarget
 }
 
 func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -242,10 +246,25 @@ func TestConsoleInChromium(t *testing.T) {
 	b.scan("timeline")
 	b.screenshot(filepath.Join("testdata", "console.png"), *updateScreenshot)
 
-	// 7. Callbacks: the outbox view answers (every callback was delivered).
+	// 7. Callbacks: an American Express notification the issuer could not
+	// take becomes a dead letter; redelivered once the issuer is back, it
+	// arrives.
 	b.run("opening callbacks", chromedp.Navigate(target.SimURL+"/_admin/#callbacks"))
-	b.until("the outbox view", `document.querySelector("#outbox tbody").textContent.length > 0`)
-	b.scan("callbacks")
+	b.until("the empty outbox", `document.querySelector("#outbox tbody").textContent.includes("no callback is waiting")`)
+	b.deadLetter(dctx, target)
+	b.until("the dead letter", `document.querySelector('#outbox tr[data-state="dead"]') && document.querySelector('#outbox tr[data-state="dead"]').textContent.includes("notifyTokenStatus")`)
+	b.scan("dead letter")
+	b.restoreAmexCallbacks(target)
+	b.run("redelivering", chromedp.Click(chromedp.CSS(`#outbox tr[data-state="dead"] button.redeliver`)))
+	b.until("the redelivery queued", `document.getElementById("c-result").textContent.includes("queued again")`)
+	b.until("the outbox empty again", `document.querySelector("#outbox tbody").textContent.includes("no callback is waiting")`)
+	b.run("its attempts in the journal", chromedp.Navigate(target.SimURL+"/_admin/#journal"))
+	b.choose("#j-network", "amex")
+	b.choose("#j-direction", "outbound")
+	b.until("the delivered notification", `[...document.querySelectorAll("#journal tbody tr")].some(r => r.textContent.includes("notifyTokenStatus") && r.textContent.includes("200"))`)
+	b.choose("#j-network", "")
+	b.choose("#j-direction", "")
+	b.scan("redelivered")
 
 	// 8. Conformance: a report whose failed case links to its exchanges in
 	// this journal.
@@ -259,6 +278,38 @@ func TestConsoleInChromium(t *testing.T) {
 	b.run("following the evidence", chromedp.Click(chromedp.CSS(`#case-detail tr.evidence[data-seq="`+seq+`"]`)))
 	b.until("the exchange in the journal", `location.hash === "#journal/`+seq+`" && document.querySelector("#exchange h2") && document.querySelector("#exchange h2").textContent.startsWith("#`+seq+` ")`)
 	b.scan("evidence followed")
+}
+
+// deadLetter makes an American Express token status notification a dead
+// letter: the issuer suspends a card while its callback URL leads nowhere
+// and its notifications are given up after 300 ms.
+func (b *browser) deadLetter(ctx context.Context, target *conformance.Target) {
+	b.t.Helper()
+	if op, err := target.Driver.Enrol(ctx, "console-e2e-ax", ada("console-cy"), cardOf("card-x", "378282246310005"), false); err != nil || op.Status != client.Succeeded {
+		b.t.Fatalf("enrolling an American Express card: %+v %v", op, err)
+	}
+	sim := target.Control.(conformance.InProcess).Sim
+	b.amex = sim.CallbackTarget("amex")
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	t := b.amex
+	t.URL = gone.URL
+	t.Retry = simulator.RetryPolicy{Initial: 10 * time.Millisecond, Max: 20 * time.Millisecond, Deadline: 300 * time.Millisecond}
+	if err := sim.SetCallbackTarget("amex", t); err != nil {
+		b.t.Fatal(err)
+	}
+	if op, err := target.Driver.CardAction(ctx, "console-e2e-ax", "suspend", "console-cy", "card-x", "LOST"); err != nil {
+		b.t.Fatalf("suspending the card: %+v %v", op, err)
+	}
+}
+
+// restoreAmexCallbacks points American Express's callbacks at the issuer
+// again.
+func (b *browser) restoreAmexCallbacks(target *conformance.Target) {
+	b.t.Helper()
+	if err := target.Control.(conformance.InProcess).Sim.SetCallbackTarget("amex", b.amex); err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 // reportOf writes a report.json of a run against this simulator with one

@@ -49,6 +49,7 @@ func Matches(q journal.Query, e *journal.Entry) bool {
 		!q.Since.IsZero() && e.Time.Before(q.Since),
 		q.AfterSeq != 0 && e.Seq <= q.AfterSeq,
 		q.BeforeSeq != 0 && e.Seq >= q.BeforeSeq,
+		q.Status != "" && !journal.StatusMatches(e.Status, q.Status),
 		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID) && !slices.Contains(e.CorrelationIDs, pan.RedactText(q.CorrelationID)):
 		return false
 	}

@@ -57,7 +57,7 @@ func TestOverStoreKeepsTheNewestAcrossAReopen(t *testing.T) {
 }
 
 func TestMatchesFollowsTheJournalsQuery(t *testing.T) {
-	e := journal.Entry{Seq: 4, Network: "visa", OperationID: "op", Direction: journal.Inbound, CorrelationIDs: []string{"c1"}, Time: time.Unix(100, 0)}
+	e := journal.Entry{Seq: 4, Network: "visa", OperationID: "op", Direction: journal.Inbound, CorrelationIDs: []string{"c1"}, Time: time.Unix(100, 0), Status: 503}
 	for q, want := range map[*journal.Query]bool{
 		{}:                            true,
 		{Network: "visa"}:             true,
@@ -67,6 +67,10 @@ func TestMatchesFollowsTheJournalsQuery(t *testing.T) {
 		{AfterSeq: 4}:                 false,
 		{Direction: journal.Outbound}: false,
 		{Since: time.Unix(101, 0)}:    false,
+		{Status: "503"}:               true,
+		{Status: "5xx"}:               true,
+		{Status: "4xx"}:               false,
+		{Status: "none"}:              false,
 	} {
 		if got := journalstore.Matches(*q, &e); got != want {
 			t.Errorf("Matches(%+v) = %v, want %v", *q, got, want)

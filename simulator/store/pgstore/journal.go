@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -79,6 +80,24 @@ func (j *Journal) Find(ctx context.Context, q journal.Query) ([]journal.Entry, e
 	}
 	if q.CorrelationID != "" {
 		where = append(where, "correlation_ids && "+arg([]string{q.CorrelationID, pan.RedactText(q.CorrelationID)}))
+	}
+	if q.Status != "" {
+		// The answer's status is read from the entry (0: no answer), as
+		// journal.StatusMatches decides.
+		const status = `(convert_from(entry, 'UTF8')::jsonb->>'status')::int`
+		switch {
+		case q.Status == "none":
+			where = append(where, status+" = 0")
+		case len(q.Status) == 3 && q.Status[1:] == "xx" && q.Status[0] >= '1' && q.Status[0] <= '9':
+			c := int(q.Status[0]-'0') * 100
+			where = append(where, status+" BETWEEN "+arg(c)+" AND "+arg(c+99))
+		default:
+			code, err := strconv.Atoi(q.Status)
+			if err != nil {
+				return nil, fmt.Errorf("journal status %q is not a code, a class or none", q.Status)
+			}
+			where = append(where, status+" = "+arg(code))
+		}
 	}
 	sql := `SELECT seq, entry FROM c2psim_journal`
 	if len(where) > 0 {

@@ -21,7 +21,7 @@ func TestSharedJournalShowsEveryReplicasEntries(t *testing.T) {
 			j = b
 		}
 		e := journal.Entry{Time: t0.Add(time.Duration(i) * time.Second), Direction: journal.Inbound, Network: "amex",
-			OperationID: fmt.Sprintf("op%d", i%3), CorrelationIDs: []string{fmt.Sprintf("corr-%d", i)}}
+			OperationID: fmt.Sprintf("op%d", i%3), CorrelationIDs: []string{fmt.Sprintf("corr-%d", i)}, Status: []int{200, 201, 404, 503, 0, 200}[i]}
 		if err := j.Append(ctx, e); err != nil {
 			t.Fatal(err)
 		}
@@ -38,6 +38,11 @@ func TestSharedJournalShowsEveryReplicasEntries(t *testing.T) {
 	}
 	if got, _ := a.Find(ctx, journal.Query{AfterSeq: all[1].Seq}); len(got) != 1 {
 		t.Fatalf("after seq: %d entries", len(got))
+	}
+	for status, want := range map[string]int{"200": 2, "2xx": 3, "4xx": 1, "5xx": 1, "none": 1, "404": 1, "302": 0} {
+		if got, err := a.Find(ctx, journal.Query{Status: status}); err != nil || len(got) != want {
+			t.Errorf("status %s: %d entries, %v; want %d", status, len(got), err, want)
+		}
 	}
 	recent, _ := b.Recent(ctx, 2)
 	if len(recent) != 2 || recent[1].OperationID != "op2" {
