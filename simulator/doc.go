@@ -31,7 +31,11 @@
 //     clock (TaskRunner, Env.Schedule); a seeded ID source; a namespaced
 //     state store; the admin API (openapi/admin.yaml), which answers only its
 //     own host names, refuses cross-origin and non-JSON writes and can
-//     require a token (AdminOptions).
+//     require a token (AdminOptions), and the console it serves at /_admin/
+//     (package console), which reads the plugins' optional trigger
+//     catalogues (TriggerDescriber: the admin API holds a trigger's
+//     parameters to it) and state views (StateViewer: consumers, cards and
+//     tokens with their status, searchable by masked card or reference).
 //
 // Every check against a document lives in validate.go, with the one JSON
 // decode path those checks use.

@@ -37,6 +37,9 @@ function h(tag, attrs, ...kids) {
   return e;
 }
 
+// fill replaces box's children (null and false leave no trace).
+const fill = (box, ...kids) => box.replaceChildren(...kids.flat(Infinity).filter(k => k !== null && k !== undefined && k !== false));
+
 class APIError extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
@@ -305,7 +308,7 @@ views.state = (() => {
   async function refresh() {
     try {
       const r = await get("/state/search?" + qs({q: $("s-q").value.trim(), network: $("s-network").value, kind: $("s-kind").value}));
-      $("s-count").textContent = `${r.items.length}${r.more ? "+" : ""} items`;
+      $("s-count").textContent = `${r.items.length}${r.more ? "+" : ""} ${r.items.length === 1 ? "item" : "items"}`;
       $("state").tBodies[0].replaceChildren(...(r.items.length ? r.items.map(it => h("tr", {"data-kind": it.kind},
         h("td", {}, it.network), h("td", {}, it.kind), h("td", {className: "mono"}, it.id),
         h("td", {}, it.status ? h("span", {className: "pill " + lifecycleClass(it.status)}, it.status) : ""),
@@ -530,10 +533,7 @@ views.callbacks = (() => {
         }}, "redeliver") : null)))
         : [h("tr", {}, h("td", {colSpan: 9, className: "muted"}, "no callback is waiting: every enqueued callback was delivered"))]));
       problem(null);
-    } catch (err) {
-      if (err.status === 404 || err.status === 405) tb.replaceChildren(h("tr", {}, h("td", {colSpan: 9, className: "muted"}, "This simulator keeps no outbox (GET /_admin/outbox is not served).")));
-      else problem(err);
-    }
+    } catch (err) { problem(err); }
   }
   $("c-state").addEventListener("change", refresh);
   $("c-refresh").addEventListener("click", refresh);
@@ -584,7 +584,7 @@ views.conformance = (() => {
       return h("a", {href: "#conformance", className: "case pill " + verdictClass(v), "data-case": c, "data-verdict": v,
         onclick: ev => { ev.preventDefault(); if (s) showCase(s, detail); }}, c);
     };
-    box.replaceChildren(
+    fill(box,
       h("h2", {}, `Run ${run.id || ""}: `, h("span", {className: verdictClass(report.outcome)}, report.outcome), ` (exit ${report.exitCode})`),
       h("p", {className: "muted"}, `target ${run.target || "?"} · c2psim ${run.version || "?"} · ${clock(run.started)} → ${clock(run.finished)}`,
         run.systemUnderTest && run.systemUnderTest.name ? ` · ${run.systemUnderTest.name} ${run.systemUnderTest.version || ""}` : "",
@@ -607,7 +607,7 @@ views.conformance = (() => {
   function showCase(s, box) {
     const here = ranHere();
     const ev = h("div", {className: "evidence-detail"});
-    box.replaceChildren(h("h3", {}, s.case, " ", h("span", {className: verdictClass(s.verdict)}, s.verdict)),
+    fill(box, h("h3", {}, s.case, " ", h("span", {className: verdictClass(s.verdict)}, s.verdict)),
       h("p", {}, s.name), s.reason ? h("p", {className: "muted"}, s.reason) : null,
       s.failure ? h("pre", {className: "body bad"}, s.failure.message + (s.failure.location ? "\n" + s.failure.location : "")) : null,
       h("h4", {}, `${(s.evidence || []).length} exchanges`),

@@ -27,7 +27,18 @@ import (
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
-var updateScreenshot = flag.Bool("update-screenshot", false, "write the README's screenshot of the console to testdata/console.png")
+var (
+	updateScreenshot = flag.Bool("update-screenshot", false, "write the README's screenshot of the console to testdata/console.png")
+	viewShots        = flag.String("screenshots", "", "write a screenshot of each view, as the test leaves it, into this directory")
+)
+
+// shot writes the page as it is to the -screenshots directory, if any.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	if *viewShots != "" {
+		b.screenshot(filepath.Join(*viewShots, name+".png"), true)
+	}
+}
 
 // chromium finds the browser; under CI its absence fails the test.
 func chromium(t *testing.T) string {
@@ -208,6 +219,7 @@ func TestConsoleInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-code"), "UNAVAILABLE"), chromedp.SendKeys(chromedp.ID("f-times"), "1"), chromedp.Click(chromedp.ID("f-add")))
 	b.until("the rule in force", `[...document.querySelectorAll("#faults tbody tr")].some(r => r.textContent.includes("mastercard / putCard") && r.textContent.includes("status 503"))`)
 	b.scan("fault added")
+	b.shot("faults")
 	// The bundled client retries a 503, so the enrolment succeeds on its
 	// second call; the first one failed with the rule.
 	if op, err := target.Driver.Enrol(dctx, "console-e2e-2", ada("console-bob"), cardOf("card-b", "5186001700009726"), false); err != nil {
@@ -223,6 +235,7 @@ func TestConsoleInChromium(t *testing.T) {
 	b.run("opening state", chromedp.Navigate(target.SimURL+"/_admin/#state"), chromedp.SendKeys(chromedp.ID("s-q"), "8785"))
 	b.until("the card in state", `(() => { const rows = [...document.querySelectorAll("#state tbody tr")]; return rows.length === 1 && rows[0].textContent.includes("518600******8785") && rows[0].textContent.includes("ACTIVE"); })()`)
 	b.scan("state")
+	b.shot("state")
 
 	// 6. A trigger for that card: the token requestor suspends it; the
 	// callback goes out and the issuer's answer shows.
@@ -235,6 +248,7 @@ func TestConsoleInChromium(t *testing.T) {
 	b.until("the trigger's answer", `document.getElementById("t-answer").textContent.includes('"SUSPENDED"')`)
 	b.until("the callback it sent", `[...document.querySelectorAll("#t-callbacks tbody tr")].some(r => r.textContent.includes("notifyTokenUpdated") && r.textContent.includes("200"))`)
 	b.scan("trigger fired")
+	b.shot("triggers")
 	b.run("state again", chromedp.Navigate(target.SimURL+"/_admin/#state"))
 	b.until("the card suspended", `[...document.querySelectorAll("#state tbody tr")].some(r => r.textContent.includes("518600******8785") && r.textContent.includes("SUSPENDED"))`)
 
@@ -254,6 +268,7 @@ func TestConsoleInChromium(t *testing.T) {
 	b.deadLetter(dctx, target)
 	b.until("the dead letter", `document.querySelector('#outbox tr[data-state="dead"]') && document.querySelector('#outbox tr[data-state="dead"]').textContent.includes("notifyTokenStatus")`)
 	b.scan("dead letter")
+	b.shot("callbacks")
 	b.restoreAmexCallbacks(target)
 	b.run("redelivering", chromedp.Click(chromedp.CSS(`#outbox tr[data-state="dead"] button.redeliver`)))
 	b.until("the redelivery queued", `document.getElementById("c-result").textContent.includes("queued again")`)
@@ -274,7 +289,11 @@ func TestConsoleInChromium(t *testing.T) {
 	b.until("the matrix", `document.querySelector('#matrix tr[data-req="C2P-ENR-01"]') !== null`)
 	b.run("opening the failed case", chromedp.Click(chromedp.CSS(`#matrix a.case[data-verdict="failed"]`)))
 	b.until("its exchanges", `document.querySelector('#case-detail tr.evidence[data-seq="`+seq+`"]') !== null`)
+	if txt := eval[string](b, `document.getElementById("report").innerText`); strings.Contains(txt, "null") || strings.Contains(txt, "undefined") {
+		t.Errorf("the report view shows a missing value as text:\n%s", txt)
+	}
 	b.scan("report loaded")
+	b.shot("conformance")
 	b.run("following the evidence", chromedp.Click(chromedp.CSS(`#case-detail tr.evidence[data-seq="`+seq+`"]`)))
 	b.until("the exchange in the journal", `location.hash === "#journal/`+seq+`" && document.querySelector("#exchange h2") && document.querySelector("#exchange h2").textContent.startsWith("#`+seq+` ")`)
 	b.scan("evidence followed")
@@ -338,7 +357,7 @@ func (b *browser) reportOf(target *conformance.Target, seq string) string {
 		}
 	}
 	r := &conformance.Report{Format: conformance.ReportFormat, Outcome: "failed", ExitCode: 1, MustFailed: 1,
-		Run: conformance.RunInfo{ID: "console-e2e", Target: "external", Version: h.Version,
+		Run: conformance.RunInfo{ID: "console-e2e", Target: "external", Version: h.Version, Started: time.Now().Add(-time.Minute), Finished: time.Now(),
 			Simulator: conformance.SimulatorInfo{URL: target.SimURL, Version: h.Version, Seed: h.Seed, StartedAt: h.StartedAt}},
 		Summary: map[string]conformance.Counts{"mastercard": {Failed: 1}, "total": {Failed: 1}},
 		Requirements: []conformance.RequirementResult{{ID: "C2P-ENR-01", Network: "mastercard", Level: "MUST", Title: "enrols a card",
