@@ -15,18 +15,19 @@ var (
 func (n *Network) DescribeTriggers() []simulator.TriggerInfo {
 	return []simulator.TriggerInfo{{
 		Name:    "tokenStatusChange",
-		Summary: "Discover changes a card's token status on its own (suspected fraud, review cleared) and sends the issuer an HMAC-signed token event.",
+		Summary: "Discover changes a card's token status on its own (suspected fraud, review cleared, unlinked) and notifies the issuer now, reporting the delivery; an event ID sent before is redelivered as it was.",
 		Params: []simulator.TriggerParam{
 			{Name: "consumerId", Type: simulator.ParamString, Required: true, Card: true, Description: "The consumer's ID at Discover, as the issuer chose it."},
 			{Name: "cardId", Type: simulator.ParamString, Required: true, Card: true, Description: "The card's ID at Discover, as the issuer chose it."},
-			{Name: "status", Type: simulator.ParamString, Required: true, Enum: []string{"SUSPENDED", "ACTIVE", "DELETED"},
-				Description: "The status the card's token goes to (DELETED removes the card)."},
-			{Name: "eventId", Type: simulator.ParamString, Description: "Reuse an event's ID to deliver a duplicate."},
+			{Name: "status", Type: simulator.ParamString, Required: true, Enum: []string{statusSuspended, statusActive, statusUnlinked, "DELETED"},
+				Description: "The status the card's token goes to (UNLINKED removes the card from the consumer; DELETED is taken for UNLINKED)."},
+			{Name: "eventId", Type: simulator.ParamString, Description: "An event ID delivered before is sent again exactly as it was (a redelivery) and changes nothing."},
 			{Name: "glitch", Type: simulator.ParamBoolean, Description: "Spoil the first delivery's signature: the issuer must refuse it, and accept the retry."},
 		},
 		Examples: []simulator.TriggerExample{
 			{Title: "Suspected fraud", Params: map[string]any{"status": "SUSPENDED"}},
 			{Title: "Review cleared", Params: map[string]any{"status": "ACTIVE"}},
+			{Title: "Unlinked", Params: map[string]any{"status": statusUnlinked}},
 			{Title: "Garbled first delivery", Params: map[string]any{"status": "SUSPENDED", "glitch": true}},
 		},
 	}}
