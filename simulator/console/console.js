@@ -8,14 +8,16 @@ const base = location.pathname.replace(/\/[^/]*$/, "");
 // The admin token, when the simulator has one, comes once in the URL
 // fragment (/_admin/#token=...; a fragment never reaches a server or its
 // logs) and is kept for this tab only.
-const token = (() => {
+let token = sessionStorage.getItem("c2psimAdminToken");
+function takeToken() {
   const m = location.hash.match(/(?:^#|&)token=([^&]+)/);
-  if (m) {
-    sessionStorage.setItem("c2psimAdminToken", decodeURIComponent(m[1]));
-    history.replaceState(null, "", location.pathname + location.search + "#journal");
-  }
-  return sessionStorage.getItem("c2psimAdminToken");
-})();
+  if (!m) return false;
+  token = decodeURIComponent(m[1]);
+  sessionStorage.setItem("c2psimAdminToken", token);
+  history.replaceState(null, "", location.pathname + location.search + "#journal");
+  return true;
+}
+takeToken();
 
 // ---- helpers -------------------------------------------------------------
 
@@ -630,10 +632,13 @@ views.conformance = (() => {
 
 // ---- start ---------------------------------------------------------------------------
 
+let healthTimer = null;
 async function start() {
   try { await Promise.all([loadHealth(), loadNetworks()]); problem(null); } catch (err) { problem(err); }
   route();
-  setInterval(() => loadHealth().catch(problem), 5000);
+  if (!healthTimer) healthTimer = setInterval(() => loadHealth().catch(problem), 5000);
 }
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => {
+  if (takeToken()) start(); else route();
+});
 start();

@@ -25,6 +25,7 @@ import (
 	_ "github.com/c2psim/c2psim/conformance/networks/all"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/simtest"
 )
 
 var (
@@ -129,6 +130,39 @@ func (b *browser) scan(step string) {
 	}
 }
 
+// open starts headless Chromium with a fresh profile and one tab.
+func open(t *testing.T, ctx context.Context, bin string) *browser {
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1360, 820))
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+	return &browser{t: t, ctx: tab}
+}
+
+// With an admin token the console says it needs it; opened once with the
+// token in the fragment, it keeps it for the tab (a reload still works) and
+// takes it out of the address.
+func TestConsoleWithAdminToken(t *testing.T) {
+	bin := chromium(t)
+	srv := simtest.Start(t, simtest.Options{Admin: simulator.AdminOptions{Token: "s3cret-token"}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	b := open(t, ctx, bin)
+	b.run("opening without the token", chromedp.Navigate(srv.URL+"/_admin/#journal"))
+	b.until("the page asking for its token", `document.getElementById("problem").textContent.includes("needs its token") && document.getElementById("problem").textContent.includes("#token=")`)
+	b.run("opening with the token", chromedp.Navigate(srv.URL+"/_admin/#token=s3cret-token"))
+	b.until("the journal read with the token", `document.getElementById("j-count").textContent.includes("shown") && document.getElementById("problem").hidden`)
+	if addr := eval[string](b, `location.href`); strings.Contains(addr, "s3cret") {
+		t.Errorf("the token stays in the address: %s", addr)
+	}
+	b.run("reloading", chromedp.Navigate(srv.URL+"/_admin/#state"), chromedp.Reload())
+	b.until("the state read with the kept token", `document.querySelector("#networks tbody tr") !== null && document.getElementById("problem").hidden`)
+}
+
 func ada(ref string) client.Consumer {
 	return client.Consumer{Ref: ref, FirstName: "Ada", LastName: "Lovelace", Emails: []string{ref + "@example.com"},
 		Phones: []string{"16504005555"}, Locale: "en-US", Country: "USA"}
@@ -156,15 +190,8 @@ func TestConsoleInChromium(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1360, 820))
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(cancelTab)
-	b := &browser{t: t, ctx: tab, cards: []string{"5186001700008785", "5186001700009726"}}
+	b := open(t, ctx, bin)
+	b.cards = []string{"5186001700008785", "5186001700009726"}
 	sim := target.Control.(conformance.InProcess).Sim
 	for _, n := range sim.Info() {
 		for _, c := range n.TestCards {
