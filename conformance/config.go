@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/c2psim/c2psim/conformance/declaration"
 	"github.com/c2psim/c2psim/conformance/requirements"
 )
 
@@ -42,11 +43,26 @@ type Config struct {
 	// SimulatorAdminToken is the running simulator's admin token, when it
 	// has one (default: the C2PSIM_ADMIN_TOKEN environment variable).
 	SimulatorAdminToken string `json:"simulatorAdminToken,omitempty"`
+	// Capabilities is the capability declaration file: per network, the
+	// optional features the issuer implements (the CLI's --capabilities).
+	Capabilities string `json:"capabilities,omitempty"`
+	// Waivers is the waiver file (the CLI's --waivers).
+	Waivers string `json:"waivers,omitempty"`
+	// Operator is who runs the conformance run, for the run record
+	// (default: the C2P_OPERATOR environment variable, else the user).
+	Operator string `json:"operator,omitempty"`
+	// ValidDays is how long the report holds: after that many days it says
+	// it is stale (default 90).
+	ValidDays int `json:"validDays,omitempty"`
+	// SigningKey is the team's Ed25519 private key (PEM PKCS#8) that signs
+	// the package; without one a key is generated for the run and its
+	// public key printed (the CLI's --signing-key).
+	SigningKey string `json:"signingKey,omitempty"`
 }
 
 // DefaultConfig is what an empty file means.
 func DefaultConfig() Config {
-	return Config{Target: "bundled", Out: "reports", Seed: 1, Settings: map[string]string{"visa.asyncDelay": "200ms", "discover.asyncDelay": "200ms", "mastercard.batchDelay": "200ms"}}
+	return Config{Target: "bundled", Out: "reports", Seed: 1, ValidDays: 90, Settings: map[string]string{"visa.asyncDelay": "200ms", "discover.asyncDelay": "200ms", "mastercard.batchDelay": "200ms"}}
 }
 
 // LoadConfig reads the file (if any) over the defaults, applies environment
@@ -77,6 +93,9 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if v := os.Getenv("C2PSIM_ADMIN_TOKEN"); v != "" && c.SimulatorAdminToken == "" {
 		c.SimulatorAdminToken = v
+	}
+	if v := os.Getenv("C2P_OPERATOR"); v != "" && c.Operator == "" {
+		c.Operator = v
 	}
 	if v := os.Getenv("C2P_SEED"); v != "" {
 		if _, err := fmt.Sscan(v, &c.Seed); err != nil {
@@ -123,6 +142,11 @@ func (c Config) Validate() error {
 	if c.Out == "" {
 		errs = append(errs, errors.New("out (the reports folder) must not be empty"))
 	}
+	if c.ValidDays < 1 {
+		errs = append(errs, fmt.Errorf("validDays %d: the report must hold for a day at least", c.ValidDays))
+	}
+	_, _, err := c.Declarations()
+	errs = append(errs, err)
 	return errors.Join(errs...)
 }
 
@@ -137,11 +161,20 @@ func knownNetworks() string {
 // Digest identifies the configuration apart from the selection and the
 // output folder: the shards of one run share it.
 func (c Config) Digest() string {
+	caps, waivers, _ := c.Declarations()
+	var capsDigest, waiversDigest string
+	if caps != nil {
+		capsDigest = caps.Digest
+	}
+	if waivers != nil {
+		waiversDigest = waivers.Digest
+	}
 	b, _ := json.Marshal(struct {
 		Target, SimulatorURL, DriverURL string
 		Seed                            int64
 		Settings                        map[string]string
-	}{c.Target, c.SimulatorURL, c.DriverURL, c.Seed, c.Settings})
+		Capabilities, Waivers           string
+	}{c.Target, c.SimulatorURL, c.DriverURL, c.Seed, c.Settings, capsDigest, waiversDigest})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
@@ -179,7 +212,17 @@ const AnnotatedDefault = `{
   "//resetSimulator": "external target: reset the simulator first when an earlier run left fault rules armed",
   "resetSimulator": false,
   "//simulatorAdminToken": "external target: the simulator's admin token, when it has one (or set C2PSIM_ADMIN_TOKEN)",
-  "simulatorAdminToken": ""
+  "simulatorAdminToken": "",
+  "//capabilities": "capability declaration: per network, the optional features your issuer implements (see c2pconform features)",
+  "capabilities": "",
+  "//waivers": "waivers: known failures accepted until a date, each with its reason and owner",
+  "waivers": "",
+  "//operator": "who runs this, for the run record (or set C2P_OPERATOR)",
+  "operator": "",
+  "//validDays": "days the report holds before it says it is stale",
+  "validDays": 90,
+  "//signingKey": "your team's Ed25519 private key (PEM PKCS#8) that signs the package; empty: a key generated for the run",
+  "signingKey": ""
 }
 `
 
@@ -199,4 +242,31 @@ func decodeAnnotated(b []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(clean)))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
+}
+
+// Declarations reads the configuration's capability declaration and
+// waivers (nil when it names none), every problem at once.
+func (c Config) Declarations() (*declaration.Capabilities, *declaration.Waivers, error) {
+	var caps *declaration.Capabilities
+	var waivers *declaration.Waivers
+	var errs []error
+	if c.Capabilities != "" {
+		var err error
+		if caps, err = declaration.LoadCapabilities(c.Capabilities); err != nil {
+			errs = append(errs, fmt.Errorf("capabilities: %w", err))
+		}
+	}
+	if c.Waivers != "" {
+		var err error
+		if waivers, err = declaration.LoadWaivers(c.Waivers); err != nil {
+			errs = append(errs, fmt.Errorf("waivers: %w", err))
+		} else if cov, err := LoadCoverage(); err == nil {
+			for _, w := range waivers.List {
+				if _, known := cov.Cases[w.Case]; w.Case != "" && !known {
+					errs = append(errs, fmt.Errorf("waivers: %s:%d: no case %s (c2pconform requirements lists each requirement's cases)", c.Waivers, w.Line, w.Case))
+				}
+			}
+		}
+	}
+	return caps, waivers, errors.Join(errs...)
 }

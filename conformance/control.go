@@ -43,6 +43,7 @@ type Health struct {
 	Networks  []string `json:"networks"`
 	Seed      int64    `json:"seed"`
 	StartedAt string   `json:"startedAt"`
+	Revision  string   `json:"revision,omitempty"` // the simulator's build revision
 }
 
 // InProcess controls a simulator in this process.
@@ -91,7 +92,7 @@ func (c InProcess) Findings(_ context.Context, network string, afterSeq uint64) 
 
 // Health implements Control.
 func (c InProcess) Health(context.Context) (Health, error) {
-	return Health{Status: "ok", Version: simulator.Version, Networks: c.Sim.Networks(), Seed: c.Sim.Seed()}, nil
+	return Health{Status: "ok", Version: simulator.Version, Networks: c.Sim.Networks(), Seed: c.Sim.Seed(), Revision: BuildRevision()}, nil
 }
 
 // ClearFaults implements Control.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/c2psim/c2psim/client"
 	"github.com/c2psim/c2psim/client/pan"
@@ -26,6 +27,10 @@ type Driver struct {
 	// outside the contract; Install makes it a harness error (the case's
 	// verdict is "error", never "failed"). Nil returns the error.
 	OnBroken func(error)
+	// Record, when set, receives every call to the driver and its answer,
+	// card numbers masked, with the identifiers the answer reports: the
+	// case's evidence of what the harness asked of the issuer.
+	Record func(x Exchange, ids []string)
 }
 
 // DriverError is a refusal the contract provides for: the issuer could not
@@ -95,12 +100,13 @@ func (d *Driver) broken(err error) error {
 
 func (d *Driver) do(ctx context.Context, method, path, correlation string, in, out any) error {
 	var body io.Reader
+	var sent []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
 		}
-		body = bytes.NewReader(b)
+		body, sent = bytes.NewReader(b), b
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(d.BaseURL, "/")+path, body)
 	if err != nil {
@@ -117,12 +123,19 @@ func (d *Driver) do(ctx context.Context, method, path, correlation string, in, o
 		hc = http.DefaultClient
 	}
 	shown := pan.RedactText(strings.SplitN(path, "?", 2)[0])
+	started := time.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
+		if d.Record != nil {
+			d.Record(driverExchange(req, path, in, sent, nil, nil, started, err), nil)
+		}
 		return d.broken(&ContractError{Method: method, Path: shown, Problem: "the issuer's driver did not answer: " + pan.RedactText(err.Error())})
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if d.Record != nil {
+		d.Record(driverExchange(req, path, in, sent, resp, raw, started, nil), reportedIDs(raw))
+	}
 	if resp.StatusCode >= 300 {
 		var e struct {
 			Error *DriverError `json:"error"`

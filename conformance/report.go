@@ -11,8 +11,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/conformance/declaration"
 	"github.com/c2psim/c2psim/conformance/requirements"
-	"github.com/c2psim/c2psim/simulator/journal"
 )
 
 // ReportFormat names the shape of report.json; merge refuses another.
@@ -30,6 +30,12 @@ const (
 	Skipped    Verdict = "skipped"     // a case that did not run (its reason says why)
 	Incomplete Verdict = "incomplete"  // a requirement some of whose cases did not run
 	NotCovered Verdict = "not covered" // a requirement no case proves on that network
+	// Waived is a failed requirement a waiver in force accepts: never
+	// passed, and it does not fail the run.
+	Waived Verdict = "waived"
+	// NotApplicable is a requirement that applies only to a feature the
+	// capability declaration says the issuer does not implement.
+	NotApplicable Verdict = "not applicable"
 )
 
 // Scenario is one case's outcome.
@@ -45,8 +51,16 @@ type Scenario struct {
 	Failure    *Failure `json:"failure,omitempty"`
 	Location   string   `json:"location,omitempty"` // the It
 	DurationMs int64    `json:"durationMs"`
-	// Evidence is the masked exchanges of a failed case.
-	Evidence []journal.Entry `json:"evidence,omitempty"`
+	// Evidence lists the case's evidence files in the package
+	// (cases/<case>/...), for every case that ran.
+	Evidence []string `json:"evidence,omitempty"`
+	// Exchanges are the case's timeline: the driver calls and the
+	// simulator's journal entries it made, in time order, masked. In a
+	// written package they live in the case's evidence files.
+	Exchanges     []Exchange `json:"exchanges,omitempty"`
+	EvidenceNotes []string   `json:"evidenceNotes,omitempty"`
+	// Reproduce reruns this case alone.
+	Reproduce *Reproduce `json:"reproduce,omitempty"`
 }
 
 // Failure is why a case failed (or errored), card numbers masked.
@@ -73,13 +87,15 @@ type RequirementResult struct {
 	Cases   []string `json:"cases"`
 }
 
-// Counts of requirement verdicts (in scope).
+// Counts of requirement verdicts (in scope), each verdict on its own.
 type Counts struct {
-	Passed     int `json:"passed"`
-	Failed     int `json:"failed"`
-	Error      int `json:"error"`
-	Incomplete int `json:"incomplete"`
-	NotCovered int `json:"notCovered"`
+	Passed        int `json:"passed"`
+	Failed        int `json:"failed"`
+	Waived        int `json:"waived"`
+	NotApplicable int `json:"notApplicable"`
+	Error         int `json:"error"`
+	Incomplete    int `json:"incomplete"`
+	NotCovered    int `json:"notCovered"`
 }
 
 func (c *Counts) add(v Verdict) {
@@ -88,6 +104,10 @@ func (c *Counts) add(v Verdict) {
 		c.Passed++
 	case Failed:
 		c.Failed++
+	case Waived:
+		c.Waived++
+	case NotApplicable:
+		c.NotApplicable++
 	case Error:
 		c.Error++
 	case Incomplete:
@@ -140,6 +160,12 @@ type RunInfo struct {
 	ConfigDigest string          `json:"configDigest"`
 	SUT          SystemUnderTest `json:"systemUnderTest"`
 	Simulator    SimulatorInfo   `json:"simulator"`
+	// Record is the run record: the harness and simulator builds, the
+	// documents and settings, host, operator and expiry.
+	Record RunRecord `json:"record"`
+	// Capabilities and Waivers are what the team declared for the run.
+	Capabilities *declaration.Capabilities `json:"capabilities,omitempty"`
+	Waivers      *declaration.Waivers      `json:"waivers,omitempty"`
 }
 
 // SystemUnderTest is the issuer system, as its driver describes itself.
@@ -179,7 +205,15 @@ type Report struct {
 	// Notes are what the harness did to the target before the first case
 	// (a reset, callback registrations).
 	Notes []string `json:"notes,omitempty"`
-	// MustFailed counts MUST requirements that failed on some network.
+	// Declaration is what the capability declaration did: the lines the
+	// program does not allow to take effect.
+	Declaration declaration.Scope `json:"declaration"`
+	// WaiverUses says, for every waiver, what it did in this run.
+	WaiverUses []WaiverUse `json:"waiverUses,omitempty"`
+	// Signature describes the key that signed the package.
+	Signature *Signature `json:"signature,omitempty"`
+	// MustFailed counts MUST requirements that failed on some network
+	// (a waived failure is not counted).
 	MustFailed int `json:"mustFailed"`
 	// Outcome is passed, failed, incomplete or error; ExitCode the CLI's.
 	Outcome  string `json:"outcome"`
@@ -210,7 +244,9 @@ func Build(r types.Report, run RunInfo) *Report {
 			}
 			continue
 		}
-		out.Scenarios = append(out.Scenarios, scenarioOf(s, out.Run.Selection))
+		sc := scenarioOf(s, out.Run.Selection)
+		judgeUnsupported(&sc, out.Run.Capabilities)
+		out.Scenarios = append(out.Scenarios, sc)
 	}
 	if !r.SuiteSucceeded && len(r.SpecialSuiteFailureReasons) > 0 {
 		for _, reason := range r.SpecialSuiteFailureReasons {
@@ -234,9 +270,10 @@ func scenarioOf(s types.SpecReport, sel Selection) Scenario {
 	for _, e := range s.ReportEntries {
 		switch e.Name {
 		case evidenceEntry:
-			var entries []journal.Entry
-			if json.Unmarshal([]byte(e.StringRepresentation()), &entries) == nil {
-				sc.Evidence = append(sc.Evidence, entries...)
+			var ev caseEvidenceEntry
+			if json.Unmarshal([]byte(e.StringRepresentation()), &ev) == nil {
+				sc.Exchanges = append(sc.Exchanges, ev.Exchanges...)
+				sc.EvidenceNotes = append(sc.EvidenceNotes, ev.Notes...)
 			}
 		case harnessEntry:
 			harness = pan.RedactText(e.StringRepresentation())
@@ -280,25 +317,30 @@ func skipReason(sc Scenario, sel Selection) string {
 }
 
 // Recompute derives every requirement's verdict on every network under test
-// from the cases, the summary, the outcome and the exit code.
+// from the cases, the capability declaration and the waivers, then the
+// summary, the outcome and the exit code.
 func (out *Report) Recompute() {
 	out.Summary = map[string]Counts{}
 	out.Requirements = nil
 	out.MustFailed = 0
+	out.Declaration = out.Run.Capabilities.Scope()
+	if r := &out.Run.Record; r.ValidDays > 0 && !out.Run.Finished.IsZero() {
+		r.Expires = Today(out.Run.Finished.AddDate(0, 0, r.ValidDays))
+	}
 	sel := out.Run.Selection
 	byPair := map[string][]Scenario{}
+	byCase := map[string]Scenario{}
 	for _, sc := range out.Scenarios {
+		byCase[sc.Case] = sc
 		for _, id := range sc.Requirements {
 			byPair[id+"/"+sc.Network] = append(byPair[id+"/"+sc.Network], sc)
 		}
 	}
-	total := Counts{}
 	networks := sel.Networks
 	if len(out.Scenarios) == 0 && len(out.Errors) > 0 {
 		networks = nil // the run never reached a case: no verdict to give
 	}
 	for _, n := range networks {
-		c := Counts{}
 		for _, req := range requirements.ForNetwork(requirements.Network(n)) {
 			cases := byPair[req.ID+"/"+n]
 			scope := sel.inScope(req, n, cases)
@@ -312,16 +354,25 @@ func (out *Report) Recompute() {
 			for _, sc := range cases {
 				rr.Cases = append(rr.Cases, sc.Case)
 			}
-			if rr.Verdict == Failed && req.Level == requirements.Must {
-				out.MustFailed++
-			}
-			if scope {
-				c.add(rr.Verdict)
-				total.add(rr.Verdict)
-			}
+			applyDeclaration(&rr, out.Declaration)
 			out.Requirements = append(out.Requirements, rr)
 		}
-		out.Summary[n] = c
+	}
+	out.applyWaivers(byCase)
+	total := Counts{}
+	for _, n := range networks {
+		out.Summary[n] = Counts{}
+	}
+	for _, rr := range out.Requirements {
+		if rr.Verdict == Failed && rr.Level == requirements.Must {
+			out.MustFailed++
+		}
+		if rr.InScope {
+			c := out.Summary[rr.Network]
+			c.add(rr.Verdict)
+			out.Summary[rr.Network] = c
+			total.add(rr.Verdict)
+		}
 	}
 	out.Summary["total"] = total
 	if out.Ran() == 0 && len(out.Errors) == 0 {
@@ -371,7 +422,11 @@ func rollUp(cases []Scenario, network string) (Verdict, []string) {
 	case len(skipped) > 0:
 		return Incomplete, skipped
 	}
-	return Passed, nil
+	var ran []string
+	for _, sc := range cases {
+		ran = append(ran, sc.Case)
+	}
+	return Passed, []string{"passed in " + strings.Join(ran, ", ")}
 }
 
 // outcome: 2 for a harness error or a run where nothing ran, 1 when a MUST
@@ -386,7 +441,7 @@ func (out *Report) outcome() (string, int) {
 	if len(out.Errors) > 0 || out.Ran() == 0 {
 		return "error", 2
 	}
-	if out.MustFailed > 0 {
+	if out.MustFailed > 0 || out.waiverProblems() > 0 {
 		return "failed", 1
 	}
 	if cs := out.Run.Selection.Cases; len(cs) > 0 {
@@ -395,7 +450,7 @@ func (out *Report) outcome() (string, int) {
 		for _, sc := range out.Scenarios {
 			switch {
 			case !slices.Contains(cs, sc.Case):
-			case sc.Verdict == Failed:
+			case sc.Verdict == Failed && !out.accepted(sc):
 				return "failed", 1
 			case sc.Verdict == Skipped:
 				outcome, code = "incomplete", 1
@@ -409,6 +464,17 @@ func (out *Report) outcome() (string, int) {
 		}
 	}
 	return "passed", 0
+}
+
+// accepted reports whether every requirement a failed case proves on its
+// network is waived or not applicable.
+func (out *Report) accepted(sc Scenario) bool {
+	for _, rr := range out.Requirements {
+		if rr.Network == sc.Network && slices.Contains(sc.Requirements, rr.ID) && rr.Verdict != Waived && rr.Verdict != NotApplicable {
+			return false
+		}
+	}
+	return len(sc.Requirements) > 0
 }
 
 // Ran counts the cases that ran (whatever their verdict).

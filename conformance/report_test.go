@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/c2psim/c2psim/simulator/journal"
 )
 
 func shard(id string, nets []string, scs ...Scenario) *Report {
@@ -119,7 +117,7 @@ func TestMergeRefusesShardsOfDifferentRuns(t *testing.T) {
 // Every artefact is written redacted, whatever a case's message held.
 func TestWrittenReportsAreRedacted(t *testing.T) {
 	r := shard("x", []string{"visa"}, Scenario{Case: "VI.leak", Network: "visa", Verdict: Failed, Requirements: []string{"C2P-SEC-10"},
-		Failure: &Failure{Message: "saw 4111111145551140 in a header"}, Evidence: []journal.Entry{{Seq: 1, URL: "/visa?pan=4111111145551140"}}})
+		Failure: &Failure{Message: "saw 4111111145551140 in a header"}, Exchanges: []Exchange{{Seq: 1, URL: "/visa?pan=4111111145551140"}}})
 	dir := t.TempDir()
 	if err := Write(dir, r); err != nil {
 		t.Fatal(err)
@@ -157,7 +155,7 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 	rep := shard("h", []string{"visa"},
 		sc("VI.enrol", "visa", Passed, "C2P-ENR-01"),
 		Scenario{Case: "VI.terminal", Name: "never retries terminal refusals", Network: "visa", Requirements: []string{"C2P-ERR-02"}, Verdict: Failed,
-			Failure: &Failure{Message: "a terminal error was retried"}, Evidence: []journal.Entry{{Seq: 7, Network: "visa", OperationID: "enrollData", Status: 400, Cards: []string{"400000******0034"}}}},
+			Failure: &Failure{Message: "a terminal error was retried"}, Exchanges: []Exchange{{N: 1, Seq: 7, Flow: FlowIssuerSimulator, Network: "visa", Operation: "enrollData", Status: 400, Cards: []string{"400000******0034"}}}},
 		Scenario{Case: "VI.unknown", Name: "tolerates unknown fields", Network: "visa", Requirements: []string{"C2P-ERR-04"}, Verdict: Skipped, Reason: "setting off: visa.unknownFields=false"},
 	)
 	dir := t.TempDir()

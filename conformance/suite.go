@@ -65,8 +65,9 @@ func Run() RunInfo { return runInfo }
 // level of the suite's entry file: it checks the catalog and labels before
 // any spec runs, starts this process's target, skips (with the reason) the
 // cases of networks not under test, records masked journal evidence for
-// every failed case, and writes the reports after the suite, also when it
-// could not start.
+// every case (the driver calls and the simulator's journal entries it
+// made), and writes the reports after the suite, also when it could not
+// start.
 func Install() {
 	var mark uint64
 	ginkgo.SynchronizedBeforeSuite(func(ctx ginkgo.SpecContext) []byte {
@@ -103,15 +104,23 @@ func Install() {
 		if err != nil {
 			ginkgo.Fail("preflight: " + pan.RedactText(err.Error()))
 		}
+		if err := runInfo.Record.Observe(ctx, t); err != nil {
+			ginkgo.Fail("recording the run: " + pan.RedactText(err.Error()))
+		}
 		t.Driver.OnBroken = HarnessFailure
+		t.Driver.Record = evidence.record
 		currentMu.Lock()
 		current = t
 		currentMu.Unlock()
 	}, ginkgo.NodeTimeout(2*time.Minute))
 	ginkgo.BeforeEach(func() {
 		t := Current()
-		if n := readLabels(ginkgo.CurrentSpecReport().Labels()).Network; n != "" && !t.UnderTest(n) {
+		l := readLabels(ginkgo.CurrentSpecReport().Labels())
+		if n := l.Network; n != "" && !t.UnderTest(n) {
 			ginkgo.Skip(fmt.Sprintf("network %s is not under test (networks: %s)", n, strings.Join(t.Networks, ", ")))
+		}
+		if reason := notApplicable(l); reason != "" {
+			ginkgo.Skip(reason)
 		}
 		entries, _ := t.Control.Journal(context.Background(), journal.Query{Limit: 1})
 		mark = 0
@@ -119,17 +128,16 @@ func Install() {
 			mark = entries[0].Seq
 		}
 		caseMark.Store(mark)
-	})
-	ginkgo.AfterEach(func() {
-		if !ginkgo.CurrentSpecReport().Failed() {
-			return
-		}
-		entries, err := Current().Control.Journal(context.Background(), journal.Query{AfterSeq: mark, Limit: 50})
-		if err != nil || len(entries) == 0 {
-			return
-		}
-		b, _ := json.Marshal(entries)
-		ginkgo.AddReportEntry(evidenceEntry, pan.RedactText(string(b)), ginkgo.ReportEntryVisibilityNever)
+		// The case's evidence: every driver call as it happens, and the
+		// simulator's journal after the mark once the case and its own
+		// cleanups are over (this cleanup, registered first, runs last).
+		evidence.reset()
+		ginkgo.DeferCleanup(func(ctx context.Context) {
+			filter := t.Name == "external" && os.Getenv(EnvShard) != ""
+			xs, notes := evidence.collect(ctx, t.Control, mark, filter, l.SimulatorCheck)
+			b, _ := json.Marshal(caseEvidenceEntry{Exchanges: xs, Notes: notes})
+			ginkgo.AddReportEntry(evidenceEntry, pan.RedactText(string(b)), ginkgo.ReportEntryVisibilityNever)
+		}, ginkgo.NodeTimeout(time.Minute))
 	})
 	ginkgo.ReportAfterSuite("c2psim conformance reports", func(r types.Report) {
 		if r.SuiteConfig.DryRun {
@@ -147,7 +155,9 @@ func Install() {
 		}
 		rep := Build(r, runInfo)
 		rep.Notes = append(rep.Notes, notes...)
-		if err := Write(cfg.Out, rep); err != nil {
+		// An unsigned package: c2pconform reads it back, merges the shards
+		// and signs what it hands over.
+		if err := WritePackage(cfg.Out, rep, nil, time.Now()); err != nil {
 			ginkgo.Fail(fmt.Sprintf("writing reports to %s: %v", cfg.Out, err))
 		}
 		// A complete run of the repository's own suite also checks coverage.
@@ -218,6 +228,9 @@ func setUp() Config {
 		runInfo.Target, runInfo.Seed = cfg.Target, cfg.Seed
 		runInfo.Selection = cfg.selection()
 		runInfo.ConfigDigest = cfg.Digest()
+		runInfo.Record = NewRunRecord(cfg)
+		runInfo.Capabilities, runInfo.Waivers, _ = cfg.Declarations()
+		scope = runInfo.Capabilities.Scope()
 		err = errors.Join(CheckCatalog(), err)
 	})
 	if err != nil {

@@ -2,10 +2,14 @@ package simulator
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +109,31 @@ func (a *admin) health(context.Context, *Request) (*Response, error) {
 		"journalEntries": a.sim.journal.Len(),
 		"startedAt":      a.sim.started.UTC().Format(time.RFC3339),
 		"seed":           a.sim.seed,
+		"revision":       buildRevision(),
 	}), nil
+}
+
+// buildRevision is the version control revision the binary was built
+// from ("" when the build does not say), "+modified" when its tree had
+// changes.
+func buildRevision() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, modified := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev != "" && modified {
+		rev += "+modified"
+	}
+	return rev
 }
 
 // NetworkInfo is what the admin API tells about a mounted network.
@@ -129,6 +157,23 @@ type DocumentInfo struct {
 	Version   string `json:"version"`
 	Direction string `json:"direction"`
 	BasePath  string `json:"basePath,omitempty"`
+	// Digest is "sha256:" and the SHA-256 of the document's bytes as the
+	// simulator loaded them: a report names exactly what it ran against.
+	Digest string `json:"digest,omitempty"`
+}
+
+// digest is the SHA-256 of one of the network's documents.
+func (m *mounted) digest(p string) string {
+	fsys := m.desc.FS
+	if fsys == nil {
+		fsys = openapi.FS
+	}
+	b, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // OperationInfo describes one operation and how faithful it is.
@@ -151,14 +196,15 @@ func (s *Simulator) Info() []NetworkInfo {
 			info.AuthSchemes = []string{}
 		}
 		for _, d := range m.docs {
-			info.Documents = append(info.Documents, DocumentInfo{Path: d.path, Title: d.doc.Info.Title, Version: d.doc.Info.Version, Direction: "inbound", BasePath: d.base})
+			info.Documents = append(info.Documents, DocumentInfo{Path: d.path, Title: d.doc.Info.Title, Version: d.doc.Info.Version, Direction: "inbound", BasePath: d.base,
+				Digest: m.digest(d.path)})
 			for _, r := range operationsOf(d.doc) {
 				info.Operations = append(info.Operations, opInfo(r.Operation, r.Method, d.base+r.Path, "inbound"))
 			}
 		}
 		for _, p := range m.desc.Callbacks {
 			d := m.cbDocs[p]
-			info.Documents = append(info.Documents, DocumentInfo{Path: p, Title: d.Info.Title, Version: d.Info.Version, Direction: "callback"})
+			info.Documents = append(info.Documents, DocumentInfo{Path: p, Title: d.Info.Title, Version: d.Info.Version, Direction: "callback", Digest: m.digest(p)})
 			for _, r := range operationsOf(d) {
 				info.Operations = append(info.Operations, opInfo(r.Operation, r.Method, r.Path, "callback"))
 			}

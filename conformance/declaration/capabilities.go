@@ -150,6 +150,9 @@ type Scope struct {
 	// Visa's authentication methods) with no feature implemented. What
 	// they would have taken out stays in scope and is judged.
 	Refused []string `json:"refused,omitempty"`
+	// Kept maps "<requirement ID>@<network>" of a mandatory feature
+	// declared not implemented to why it is judged anyway.
+	Kept map[string]string `json:"kept,omitempty"`
 }
 
 // Scope works out which requirements the declaration makes not applicable
@@ -157,7 +160,7 @@ type Scope struct {
 // applicable on a network when every feature listing it there is optional
 // and declared not implemented; a nil declaration changes nothing.
 func (c *Capabilities) Scope() Scope {
-	s := Scope{NotApplicable: map[string]string{}}
+	s := Scope{NotApplicable: map[string]string{}, Kept: map[string]string{}}
 	if c == nil {
 		return s
 	}
@@ -179,6 +182,9 @@ func (c *Capabilities) Scope() Scope {
 			if f.Mandatory {
 				s.Refused = append(s.Refused, fmt.Sprintf("%s %s is mandatory (%s): %s cannot declare it away, so its requirements are judged",
 					n, f.ID, f.Why, c.Where(e)))
+				for _, r := range f.Requirements {
+					s.Kept[r.ID+"@"+string(n)] = fmt.Sprintf("judged although %s declares %s %s not implemented: the feature is mandatory", c.Where(e), n, f.ID)
+				}
 			}
 			if f.Group != "" {
 				groups[f.Group] = append(groups[f.Group], e)

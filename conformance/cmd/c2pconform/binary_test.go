@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/conformance/certpkg"
 	"github.com/c2psim/c2psim/simulator"
 	_ "github.com/c2psim/c2psim/simulator/networks/all"
 )
@@ -150,9 +152,13 @@ func TestNothingSelectedStillReports(t *testing.T) {
 
 func TestForgedMergeIsRefused(t *testing.T) {
 	dir := t.TempDir()
+	key, err := certpkg.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	write := func(name string, r *conformance.Report) string {
 		p := filepath.Join(dir, name)
-		if err := conformance.Write(p, r); err != nil {
+		if err := conformance.WritePackage(p, r, key, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		return p

@@ -6,7 +6,10 @@
 //	               [--level must|should] [--requirement ID ...] [--case ID ...]
 //	               [--out DIR] [--parallel N] [--seed N] [--reset]
 //	c2pconform requirements [--network visa] [--format table|json|markdown]
-//	c2pconform report merge --out DIR report.json|DIR ...
+//	               [--capabilities FILE] [--waivers FILE] [--signing-key FILE] [--package]
+//	c2pconform verify [--public-key FILE] [--allow-stale] DIR|ZIP
+//	c2pconform features [--network visa,...]
+//	c2pconform report merge --out DIR [--signing-key FILE] [--public-key FILE] [--package] DIR|ZIP ...
 //	c2pconform config init
 //
 // Exit codes: 0 every selected MUST requirement passed on every network
@@ -26,8 +29,10 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/conformance/certpkg"
 	"github.com/c2psim/c2psim/conformance/requirements"
 )
 
@@ -60,11 +65,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runChild(args[1:], stderr)
 	case "requirements":
 		return listRequirements(args[1:], stdout, stderr)
+	case "features":
+		return listFeatures(args[1:], stdout, stderr)
+	case "verify":
+		return verifyPackage(args[1:], stdout, stderr)
 	case "report":
 		if len(args) >= 2 && args[1] == "merge" {
 			return mergeReports(args[2:], stdout, stderr)
 		}
-		fmt.Fprintln(stderr, "usage: c2pconform report merge --out DIR report.json ...")
+		fmt.Fprintln(stderr, "usage: c2pconform report merge --out DIR DIR|ZIP ...")
 		return 2
 	case "config":
 		if len(args) == 2 && args[1] == "init" {
@@ -81,11 +90,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 const usage = `usage:
   c2pconform run [--config FILE] [--target bundled|external] [--network visa,...]
                  [--level must|should] [--requirement ID,...] [--case ID,...]
-                 [--out DIR] [--parallel N] [--seed N] [--reset]
+                 [--out DIR] [--parallel N] [--seed N] [--simulator-seed N] [--reset]
+                 [--capabilities FILE] [--waivers FILE] [--signing-key FILE] [--package]
+  c2pconform verify [--public-key FILE] [--allow-stale] DIR|ZIP
   c2pconform requirements [--network visa,...] [--format table|json|markdown]
-  c2pconform report merge --out DIR report.json|DIR ...
+  c2pconform features [--network visa,...]
+  c2pconform report merge --out DIR [--signing-key FILE] [--public-key FILE] [--package] DIR|ZIP ...
   c2pconform config init
-exit codes: 0 passed, 1 a MUST failed or is not proven, 2 a configuration or harness error
+exit codes: 0 passed, 1 a MUST failed or is not proven (or an expired or stale waiver; verify: the package differs or is stale),
+            2 a configuration or harness error
 `
 
 // labelFilter selects scenarios: networks (plus the cross-network ones),
@@ -130,7 +143,7 @@ func labelFilter(networks, reqs []string, level string) (string, error) {
 func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
 	fmt.Fprintf(w, "\n%d cases ran. Requirements by network (in the selection):\n", rep.Ran())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "network\tpassed\tfailed\terror\tincomplete\tnot covered")
+	fmt.Fprintln(tw, "network\tpassed\tfailed\twaived\tnot applicable\terror\tincomplete\tnot covered")
 	keys := make([]string, 0, len(rep.Summary))
 	for k := range rep.Summary {
 		keys = append(keys, k)
@@ -138,7 +151,7 @@ func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
 	sort.Strings(keys)
 	for _, k := range keys {
 		c := rep.Summary[k]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", k, c.Passed, c.Failed, c.Error, c.Incomplete, c.NotCovered)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", k, c.Passed, c.Failed, c.Waived, c.NotApplicable, c.Error, c.Incomplete, c.NotCovered)
 	}
 	tw.Flush()
 	for _, r := range rep.Requirements {
@@ -149,6 +162,17 @@ func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
 			fmt.Fprintf(w, "ERROR %s on %s: %s\n", r.ID, r.Network, strings.Join(r.Reasons, "; "))
 		case r.InScope && r.Level == requirements.Must && (r.Verdict == conformance.Incomplete || r.Verdict == conformance.NotCovered):
 			fmt.Fprintf(w, "%s %s on %s (MUST): %s\n", strings.ToUpper(string(r.Verdict)), r.ID, r.Network, strings.Join(r.Reasons, "; "))
+		}
+	}
+	for _, r := range rep.Declaration.Refused {
+		fmt.Fprintln(w, "DECLARATION REFUSED:", r)
+	}
+	for _, u := range rep.WaiverUses {
+		switch {
+		case u.Problem():
+			fmt.Fprintf(w, "WAIVER %s: %s: %s\n", strings.ToUpper(u.Status), u.Waiver, u.Note)
+		case u.Status == conformance.WaiverApplied:
+			fmt.Fprintf(w, "waived: %s (%s)\n", strings.Join(u.Matched, "; "), u.Waiver)
 		}
 	}
 	for _, e := range rep.Errors {
@@ -243,22 +267,41 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-// mergeReports combines the report.json files of the shards of one run.
+// mergeReports combines the packages of the shards of one run: each is
+// verified first (its signature and every file), then merged, and the
+// merged package is signed.
 func mergeReports(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "reports", "folder for the merged junit.xml, report.json and report.html")
+	out := fs.String("out", "reports", "folder for the merged package")
+	signingKey := fs.String("signing-key", "", "Ed25519 private key (PEM PKCS#8) that signs the merged package (default: one generated)")
+	publicKey := fs.String("public-key", "", "the public key every shard must be signed with")
+	zipped := fs.Bool("package", false, "also write the merged package as one zip file, <out>.zip")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "c2pconform report merge: give the report.json files (or their folders) to merge")
+		fmt.Fprintln(stderr, "c2pconform report merge: give the shards' packages (folders or zips) to merge")
 		return 2
+	}
+	var o certpkg.VerifyOptions
+	if *publicKey != "" {
+		b, err := os.ReadFile(*publicKey)
+		if err == nil {
+			o.PublicKey, err = certpkg.ParsePublicKey(b)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "c2pconform report merge: --public-key:", err)
+			return 2
+		}
 	}
 	var reps []*conformance.Report
 	var errs []error
 	for _, p := range fs.Args() {
-		r, err := conformance.ReadReport(p)
+		if filepath.Base(p) == "report.json" {
+			p = filepath.Dir(p)
+		}
+		r, _, err := conformance.ReadPackage(p, o, true)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -266,7 +309,7 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 		reps = append(reps, r)
 	}
 	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintln(stderr, "c2pconform report merge:", err)
+		fmt.Fprintln(stderr, "c2pconform report merge: refused:", err)
 		return 2
 	}
 	merged, warnings, err := conformance.Merge(reps)
@@ -277,10 +320,124 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "c2pconform report merge:", w)
 	}
-	if err := conformance.Write(*out, merged); err != nil {
+	pkg := packaging{zip: *zipped}
+	if *signingKey != "" {
+		if pkg.key, err = certpkg.LoadKey(*signingKey); err != nil {
+			fmt.Fprintln(stderr, "c2pconform report merge:", err)
+			return 2
+		}
+	}
+	abs, _ := filepath.Abs(*out)
+	if err := pkg.write(abs, merged, stdout); err != nil {
 		fmt.Fprintln(stderr, "c2pconform report merge:", err)
 		return 2
 	}
-	abs, _ := filepath.Abs(*out)
 	return summarise(merged, abs, stdout)
+}
+
+// verifyPackage checks a package: the signature over its manifest, every
+// file against the manifest (naming the first that differs), the key the
+// report prints against the one that signed, and its expiry.
+func verifyPackage(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	publicKey := fs.String("public-key", "", "the public key the package must be signed with (PEM PUBLIC KEY or base64): your team's")
+	allowStale := fs.Bool("allow-stale", false, "check the files only: accept a report past its expiry")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: c2pconform verify [--public-key FILE] [--allow-stale] DIR|ZIP")
+		return 2
+	}
+	p := fs.Arg(0)
+	var o certpkg.VerifyOptions
+	if *publicKey != "" {
+		b, err := os.ReadFile(*publicKey)
+		if err == nil {
+			o.PublicKey, err = certpkg.ParsePublicKey(b)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "c2pconform verify: --public-key:", err)
+			return 2
+		}
+	}
+	if _, err := os.Stat(p); err != nil {
+		fmt.Fprintln(stderr, "c2pconform verify:", err)
+		return 2
+	}
+	rep, res, err := conformance.ReadPackage(p, o, true)
+	if err != nil {
+		fmt.Fprintln(stderr, "c2pconform verify: FAILED:", err)
+		return 1
+	}
+	if rep.Signature == nil || rep.Signature.KeyID != res.Manifest.KeyID {
+		printed := "none"
+		if rep.Signature != nil {
+			printed = rep.Signature.KeyID
+		}
+		fmt.Fprintf(stderr, "c2pconform verify: FAILED: report.json prints signing key %s, but the package is signed with %s\n", printed, res.Manifest.KeyID)
+		return 1
+	}
+	how := "your key"
+	if o.PublicKey == nil {
+		how = "the key it names (pin yours with --public-key)"
+	}
+	if res.Manifest.Generated {
+		how += "; generated for the run"
+	}
+	fmt.Fprintf(stdout, "verified: %d files unchanged, signed with %s by %s\n", len(res.Manifest.Files), res.Manifest.KeyID, how)
+	fmt.Fprintf(stdout, "report: %s, outcome %s (exit %d), run %s started %s\n", rep.Run.SUT, rep.Outcome, rep.ExitCode, rep.Run.ID, rep.Run.Started.UTC().Format(time.RFC3339))
+	today := conformance.Today(time.Now())
+	if rep.Run.Record.StaleOn(today) {
+		if !*allowStale {
+			fmt.Fprintf(stderr, "c2pconform verify: STALE: the report held until %s (today is %s); --allow-stale checks the files only\n", rep.Run.Record.Expires, today)
+			return 1
+		}
+		fmt.Fprintf(stdout, "stale: the report held until %s\n", rep.Run.Record.Expires)
+	} else if rep.Run.Record.Expires != "" {
+		fmt.Fprintf(stdout, "valid until %s\n", rep.Run.Record.Expires)
+	}
+	return 0
+}
+
+// listFeatures prints each network's features: what a capability
+// declaration may name, mandatory or optional, and what each gates.
+func listFeatures(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("features", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var networks listFlag
+	fs.Var(&networks, "network", "only these networks")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	nets := requirements.Networks()
+	if len(networks) > 0 {
+		nets = nil
+		for _, n := range networks {
+			net, ok := requirements.ParseNetwork(n)
+			if !ok {
+				fmt.Fprintf(stderr, "c2pconform features: unknown network %q\n", n)
+				return 2
+			}
+			nets = append(nets, net)
+		}
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NETWORK\tFEATURE\tPROGRAM\tREQUIREMENTS\tTITLE")
+	for _, n := range nets {
+		for _, f := range requirements.Features(n) {
+			prog := "optional"
+			if f.Mandatory {
+				prog = "mandatory"
+			}
+			var ids []string
+			for _, r := range f.Requirements {
+				ids = append(ids, r.ID)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n, f.ID, prog, strings.Join(ids, ","), f.Title)
+		}
+	}
+	tw.Flush()
+	return 0
 }

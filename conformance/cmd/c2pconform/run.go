@@ -22,6 +22,7 @@ import (
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/conformance/certpkg"
 	"github.com/c2psim/c2psim/scenarios/suite"
 	"github.com/c2psim/c2psim/simulator"
 )
@@ -48,6 +49,11 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 1, "processes running cases at once (bundled target: each runs its own simulator)")
 	seed := fs.Int64("seed", 0, "ginkgo's seed for the order of cases (default: a new one, recorded in the reports)")
 	reset := fs.Bool("reset", false, "external target: reset the simulator first when an earlier run left it unclean")
+	simSeed := fs.Int64("simulator-seed", 0, "bundled target: the simulator's seed (overrides the config's seed)")
+	capabilities := fs.String("capabilities", "", "capability declaration: per network, the optional features the issuer implements")
+	waivers := fs.String("waivers", "", "waivers: JSON list of {requirement, network, case, reason, owner, expires}")
+	signingKey := fs.String("signing-key", "", "Ed25519 private key (PEM PKCS#8) that signs the package (default: one generated for the run)")
+	zipped := fs.Bool("package", false, "also write the package as one zip file, <out>.zip")
 	var networks, reqs, cases listFlag
 	fs.Var(&networks, "network", "networks under test, comma-separated")
 	fs.Var(&reqs, "requirement", "requirement IDs to run, repeatable or comma-separated")
@@ -74,6 +80,18 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	if *reset {
 		cfg.ResetSimulator = true
 	}
+	if *simSeed != 0 {
+		cfg.Seed = *simSeed
+	}
+	if *capabilities != "" {
+		cfg.Capabilities = *capabilities
+	}
+	if *waivers != "" {
+		cfg.Waivers = *waivers
+	}
+	if *signingKey != "" {
+		cfg.SigningKey = *signingKey
+	}
 	if err == nil {
 		err = cfg.Validate()
 	}
@@ -83,12 +101,20 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	}
 	outDir, _ := filepath.Abs(cfg.Out)
 	run := conformance.RunInfo{ID: newRunID(), Version: simulator.Version, Target: cfg.Target, Seed: cfg.Seed, ConfigDigest: cfg.Digest(),
-		Selection: conformance.Selection{Networks: cfg.Networks, Level: strings.ToLower(cfg.Level), Requirements: cfg.Requirements, Cases: cases, LabelFilter: filter}}
+		Selection: conformance.Selection{Networks: cfg.Networks, Level: strings.ToLower(cfg.Level), Requirements: cfg.Requirements, Cases: cases, LabelFilter: filter},
+		Record:    conformance.NewRunRecord(cfg)}
+	run.Record.ConfigFile = *cfgPath
+	run.Capabilities, run.Waivers, _ = cfg.Declarations()
+	pkg := packaging{zip: *zipped}
+	var kerr error
+	if pkg.key, kerr = signingKeyOf(cfg); kerr != nil {
+		err = errors.Join(err, kerr)
+	}
 	if len(run.Selection.Networks) == 0 {
 		run.Selection.Networks = conformance.RegisteredNetworks()
 	}
 	if err := errors.Join(err, ferr); err != nil {
-		return runError(outDir, run, "configuration: "+err.Error(), stdout, stderr)
+		return runError(outDir, run, pkg, "configuration: "+err.Error(), stdout, stderr)
 	}
 	ginkgoSeed := *seed
 	if ginkgoSeed == 0 {
@@ -110,13 +136,13 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, "c2pconform:", n)
 		}
 		if err != nil {
-			return runError(outDir, run, "preflight: "+err.Error(), stdout, stderr)
+			return runError(outDir, run, pkg, "preflight: "+err.Error(), stdout, stderr)
 		}
 		env = append(env, conformance.EnvPreflightDone+"=1")
 	}
 	cfgFile, err := os.CreateTemp("", "c2pconform-*.json")
 	if err != nil {
-		return runError(outDir, run, "writing the shards' configuration: "+err.Error(), stdout, stderr)
+		return runError(outDir, run, pkg, "writing the shards' configuration: "+err.Error(), stdout, stderr)
 	}
 	defer os.Remove(cfgFile.Name())
 	b, _ := json.Marshal(cfg)
@@ -127,24 +153,29 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	shards := []shard{{filter: filter}}
 	if *parallel > 1 {
 		if shards, err = partition(filter, *parallel, env, ginkgoSeed); err != nil {
-			return runError(outDir, run, "listing the cases: "+err.Error(), stdout, stderr)
+			return runError(outDir, run, pkg, "listing the cases: "+err.Error(), stdout, stderr)
 		}
 	}
 	work, err := os.MkdirTemp("", "c2pconform-shards-")
 	if err != nil {
-		return runError(outDir, run, err.Error(), stdout, stderr)
+		return runError(outDir, run, pkg, err.Error(), stdout, stderr)
 	}
 	defer os.RemoveAll(work)
 	reports, problems := runShards(shards, work, env, ginkgoSeed, stdout)
 	rep, warnings, err := conformance.Merge(reports)
 	if err != nil {
-		return runError(outDir, run, "merging the shards: "+err.Error(), stdout, stderr)
+		return runError(outDir, run, pkg, "merging the shards: "+err.Error(), stdout, stderr)
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "c2pconform:", w)
 	}
 	rep.Errors = append(rep.Errors, problems...)
 	rep.Run.Selection = run.Selection
+	if rep.Run.Record.Harness.Version == "" {
+		rep.Run.Record = run.Record // no shard reached the suite
+	}
+	rep.Run.Record.ConfigFile = run.Record.ConfigFile
+	rep.Run.Capabilities, rep.Run.Waivers = run.Capabilities, run.Waivers
 	rep.Run.Shard = ""
 	if len(shards) > 1 {
 		rep.Run.Shard = fmt.Sprintf("%d shards", len(shards))
@@ -155,23 +186,66 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	rep.Recompute()
-	if err := conformance.Write(outDir, rep); err != nil {
-		fmt.Fprintln(stderr, "c2pconform: writing the reports:", err)
+	if err := pkg.write(outDir, rep, stdout); err != nil {
+		fmt.Fprintln(stderr, "c2pconform: writing the package:", err)
 		return 2
 	}
 	return summarise(rep, outDir, stdout)
 }
 
+// packaging is how a run's package is signed and handed over.
+type packaging struct {
+	key *certpkg.Key
+	zip bool
+}
+
+// signingKeyOf loads the configuration's signing key, or generates one.
+func signingKeyOf(cfg conformance.Config) (*certpkg.Key, error) {
+	if cfg.SigningKey != "" {
+		return certpkg.LoadKey(cfg.SigningKey)
+	}
+	return certpkg.GenerateKey()
+}
+
+// write writes the signed package, and its zip when asked, saying where
+// and with which key.
+func (p packaging) write(outDir string, rep *conformance.Report, stdout io.Writer) error {
+	if p.key == nil {
+		k, err := certpkg.GenerateKey()
+		if err != nil {
+			return err
+		}
+		p.key = k
+	}
+	if err := conformance.WritePackage(outDir, rep, p.key, time.Now()); err != nil {
+		return err
+	}
+	s := rep.Signature
+	how := "your key"
+	if s.Generated {
+		how = "a key generated for this run (not kept)"
+	}
+	fmt.Fprintf(stdout, "package signed with %s: %s, public key %s\n", how, s.KeyID, s.PublicKey)
+	if p.zip {
+		z := strings.TrimSuffix(outDir, string(filepath.Separator)) + ".zip"
+		if err := certpkg.Zip(outDir, z); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "package: %s\n", z)
+	}
+	return nil
+}
+
 // runError writes reports that say why the run could not be judged (a CI
 // dashboard shows them too), prints the reason and exits 2.
-func runError(outDir string, run conformance.RunInfo, msg string, stdout, stderr io.Writer) int {
+func runError(outDir string, run conformance.RunInfo, pkg packaging, msg string, stdout, stderr io.Writer) int {
 	now := time.Now()
 	run.Started, run.Finished = now, now
 	rep := &conformance.Report{Format: conformance.ReportFormat, Run: run, Errors: []string{pan.RedactText(msg)}}
 	rep.Recompute()
 	fmt.Fprintln(stderr, "c2pconform:", pan.RedactText(msg))
 	if outDir != "" {
-		if err := conformance.Write(outDir, rep); err != nil {
+		if err := pkg.write(outDir, rep, stdout); err != nil {
 			fmt.Fprintln(stderr, "c2pconform: writing the reports:", err)
 			return 2
 		}
@@ -278,7 +352,7 @@ func runShards(shards []shard, work string, env []string, seed int64, stdout io.
 		runErr := cmd.Run()
 		_ = pw.Close()
 		<-done
-		r, err := conformance.ReadReport(dir)
+		r, _, err := conformance.ReadPackage(dir, certpkg.VerifyOptions{Unsigned: true}, true)
 		if err != nil {
 			problems[i] = fmt.Sprintf("shard %d wrote no report (%v; the process ended: %v)", i+1, err, runErr)
 			return
