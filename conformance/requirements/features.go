@@ -131,7 +131,7 @@ const (
 	viVTSIssuers  = "https://developer.visa.com/capabilities/vts"
 	viSRCIssuers  = "https://developer.visa.com/capabilities/visa-secure-remote-commerce/issuers"
 	inferredWhyAX = "American Express's issuer Click to Pay API is not public: c2psim infers the program from its Token Service SDK"
-	inferredWhyDS = "Discover's issuer Click to Pay API is not public: c2psim infers the program from its developer portal's conventions"
+	inferredWhyDS = "Discover publishes its Partner Product Portal transport, not its issuer Click to Pay operations: c2psim infers the program"
 )
 
 // The features of each network's program.
@@ -193,15 +193,15 @@ var (
 		Requirements: []*Requirement{C2PLcm03, C2PLcm04, C2PLcm05}, Driver: []string{DriverCardAction}})
 
 	DSEnrolment = feature(Feature{Network: Discover, ID: "enrolment", Title: "Enrolment of a consumer and card, with an OAuth 2 client-credentials token",
-		Mandatory: true, Why: inferredWhyDS, Source: dsDocs,
+		Mandatory: true, Why: inferredWhyDS, Source: dsGuide,
 		Requirements: []*Requirement{C2PEnr01, C2PEnr02, C2PEnr03, C2PEnr09, DSSec08}, Driver: []string{DriverEnrol}})
 	DSAutoEnrolment = feature(Feature{Network: Discover, ID: "auto-enrolment", Title: "Automatic (portfolio) enrolment runs",
-		Why: "an issuer may enrol only on the cardholder's request", Source: dsDocs,
+		Why: "an issuer may enrol only on the cardholder's request", Source: dsGuide,
 		Requirements: []*Requirement{C2PLcm08}, Driver: []string{DriverAutoEnrol}})
 	DSTokenEvents = feature(Feature{Network: Discover, ID: "token-events", Title: "The token event endpoint the issuer hosts",
-		Mandatory: true, Why: inferredWhyDS + "; an issuer that ignores the network's status changes keeps a wrong record of its tokens", Source: dsDocs,
+		Mandatory: true, Why: inferredWhyDS + "; an issuer that ignores the network's status changes keeps a wrong record of its tokens", Source: dsGuide,
 		Requirements: []*Requirement{C2PLcm12, C2PNtf05, C2PNtf06, C2PSec11}})
 	DSTokenLifecycle = feature(Feature{Network: Discover, ID: "token-lifecycle", Title: "Card lifecycle at the network (suspend, resume, delete)",
-		Mandatory: true, Why: "a lost, stolen or closed card must reach its tokens", Source: dsDocs,
+		Mandatory: true, Why: "a lost, stolen or closed card must reach its tokens", Source: dsGuide,
 		Requirements: []*Requirement{C2PLcm03, C2PLcm05}, Driver: []string{DriverCardAction}})
 )
