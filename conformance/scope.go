@@ -107,7 +107,7 @@ func (out *Report) applyWaivers(cases map[string]Scenario) {
 		judged := false
 		for i := range out.Requirements {
 			rr := &out.Requirements[i]
-			if rr.ID != w.Requirement || w.Network != "" && rr.Network != w.Network || !rr.InScope {
+			if rr.ID != w.Requirement || w.Network != "" && rr.Network != w.Network {
 				continue
 			}
 			if w.Case != "" && !slices.Contains(rr.Cases, w.Case) {

@@ -132,9 +132,10 @@ func Install() {
 		// simulator's journal after the mark once the case and its own
 		// cleanups are over (this cleanup, registered first, runs last).
 		evidence.reset()
+		from := mark
 		ginkgo.DeferCleanup(func(ctx context.Context) {
 			filter := t.Name == "external" && os.Getenv(EnvShard) != ""
-			xs, notes := evidence.collect(ctx, t.Control, mark, filter, l.SimulatorCheck)
+			xs, notes := evidence.collect(ctx, t.Control, from, filter, l.SimulatorCheck)
 			b, _ := json.Marshal(caseEvidenceEntry{Exchanges: xs, Notes: notes})
 			ginkgo.AddReportEntry(evidenceEntry, pan.RedactText(string(b)), ginkgo.ReportEntryVisibilityNever)
 		}, ginkgo.NodeTimeout(time.Minute))

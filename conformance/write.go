@@ -167,6 +167,7 @@ func renderJUnit(rep *Report) ([]byte, error) {
 		if c, ok := rep.Summary[n]; ok {
 			s.Properties = append(s.Properties,
 				junitProperty{"requirements.passed", fmt.Sprint(c.Passed)}, junitProperty{"requirements.failed", fmt.Sprint(c.Failed)},
+				junitProperty{"requirements.waived", fmt.Sprint(c.Waived)}, junitProperty{"requirements.notApplicable", fmt.Sprint(c.NotApplicable)},
 				junitProperty{"requirements.error", fmt.Sprint(c.Error)}, junitProperty{"requirements.incomplete", fmt.Sprint(c.Incomplete)},
 				junitProperty{"requirements.notCovered", fmt.Sprint(c.NotCovered)})
 		}

@@ -178,7 +178,7 @@ func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
 	for _, e := range rep.Errors {
 		fmt.Fprintln(w, "HARNESS ERROR:", e)
 	}
-	fmt.Fprintf(w, "reports: %s/{junit.xml,report.json,report.html}\noutcome: %s (exit %d)\n", outDir, rep.Outcome, rep.ExitCode)
+	fmt.Fprintf(w, "reports: %s/{junit.xml,report.json,report.html,cases/,manifest.json}\noutcome: %s (exit %d)\n", outDir, rep.Outcome, rep.ExitCode)
 	return rep.ExitCode
 }
 
