@@ -90,6 +90,7 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 		enrolled(ctx, c, k)
 		es := calls(ctx, "enrolCard", ax.Key(c))
 		Expect(es).To(HaveLen(1), "one provisioning request for one card")
+		steps.Valid(es[0])
 		body := decode(es[0].RequestBody)
 		Expect(body["risk_assessment_data"]).To(HaveKey("account_input_method"), "risk_assessment_data.account_input_method is required")
 		enc, _ := body["account_data"].(string)

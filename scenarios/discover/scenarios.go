@@ -57,6 +57,7 @@ var _ = Describe("Discover Click to Pay", Label("discover"), func() {
 		ds.Enrolled(ctx, c, k)
 		es := ds.Exchanges(ctx, c, "enrolConsumer")
 		Expect(es).To(HaveLen(1), "one enrolConsumer for one consumer")
+		steps.Valid(es[0])
 		body := decode(es[0].RequestBody, "the enrolConsumer body")
 		card := object(body["card"], "card")
 		Expect(card["encryptedCard"]).To(MatchRegexp(`^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$`), "card data must travel as a JWE")

@@ -87,6 +87,7 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 			mc.Enrolled(ctx, c, k)
 			es := mc.Exchanges(ctx, c, "putCard")
 			Expect(es).To(HaveLen(1), "one putCard for one card")
+			steps.Valid(es[0])
 			b := body(es[0])
 			jwe, _ := b["encryptedCard"].(string)
 			parts := strings.Split(jwe, ".")
@@ -172,7 +173,7 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 		Expect(len(mc.CardExchanges(ctx, k.PAN, "putCard"))).To(BeNumerically("<=", 1), "an expired card was sent again")
 	})
 
-	It("classifies each envelope: a throttled gateway call and a recoverable MDES error are retried", mc.Case("envelopes-classified", req.C2PErr01), func(ctx SpecContext) {
+	It("classifies each envelope: a throttled gateway call and a recoverable MDES error are retried", mc.Case("envelopes-classified", req.C2PErr01), Serial, func(ctx SpecContext) {
 		c := mc.Consumer()
 		k := mc.NewCard(ctx, c, "k1")
 		mc.Fault(ctx, fault.Rule{Operation: "putCard", Card: pan.Mask(k.PAN), Status: http.StatusTooManyRequests, Code: "LIMIT_EXCEEDED", Times: 1})

@@ -199,29 +199,39 @@ func (n *Net) TestCard(ctx context.Context, outcome string) string {
 // FreshNumber is a card number no other case uses: the network's approved
 // test card's BIN and length, digits unique to this run, process and case,
 // Luhn-valid, and none of the simulator's outcome cards. The simulator
-// approves a card it has no outcome for; the masked form (first six, last
-// four) is unique within a process, so a fault rule can be scoped to it.
+// approves a card it has no outcome for. Its masked form (first six, last
+// four) is unique within the process and shared with no test card, so a
+// fault rule can be scoped to it and no issuer can mistake it for another
+// card by its last four digits.
 func (n *Net) FreshNumber(ctx context.Context) string {
 	GinkgoHelper()
 	base := n.TestCard(ctx, Approved)
-	listed := map[string]bool{}
+	lastFours := map[string]bool{}
 	for _, c := range n.Info(ctx).TestCards {
-		listed[c.PAN] = true
+		lastFours[c.PAN[len(c.PAN)-4:]] = true
 	}
 	for {
-		s := seq.Add(1)
+		s := cardSeq.Add(1)
+		if s > 999 {
+			conformance.HarnessFailure(errors.New("more than 999 fresh card numbers in one process: their last four digits would repeat"))
+		}
 		// BIN(6) · run digits · adjuster · process(1) · sequence(3)
 		run := fmt.Sprintf("%09d", runDigits()%1_000_000_000)
 		body := base[:6] + run[:len(base)-6-5]
-		tail := fmt.Sprintf("%d%03d", conformance.Process()%10, s%1000)
+		tail := fmt.Sprintf("%d%03d", conformance.Process()%10, s)
+		if lastFours[tail] {
+			continue
+		}
 		for d := byte('0'); d <= '9'; d++ {
-			cand := body + string(d) + tail
-			if pan.Luhn(cand) && !listed[cand] {
+			if cand := body + string(d) + tail; pan.Luhn(cand) {
 				return cand
 			}
 		}
 	}
 }
+
+// cardSeq numbers this process's fresh card numbers.
+var cardSeq atomic.Int64
 
 func runDigits() int64 {
 	var h int64 = 7
@@ -458,6 +468,16 @@ func (n *Net) CardExchanges(ctx context.Context, number, op string) []journal.En
 	return out
 }
 
+// Valid fails the case unless the simulator found e's request, decrypted
+// card data included, valid against the network's document: what the
+// journal no longer shows in clear (an expiry) is held to the document's
+// format there.
+func Valid(e journal.Entry) {
+	GinkgoHelper()
+	Expect(e.RequestCheck).NotTo(BeNil(), "the %s request was not checked against the document", e.OperationID)
+	Expect(e.RequestCheck.OK).To(BeTrue(), "the %s request breaks the document: %v", e.OperationID, e.RequestCheck.Issues)
+}
+
 // WithCard are the entries that concern card number number.
 func WithCard(es []journal.Entry, number string) []journal.Entry {
 	var out []journal.Entry
@@ -527,9 +547,13 @@ func (n *Net) LogsSince(ctx context.Context, mark uint64) []conformance.LogLine 
 
 // Fault arms a fault rule on this network for this case only: it is
 // deleted when the case ends, whatever its outcome. Scope it to the case's
-// card where the operation carries one, so no other case meets it.
+// card where the operation carries one, so no other case meets it; a rule
+// that cannot be scoped so is only for a Serial case, which runs alone.
 func (n *Net) Fault(ctx context.Context, r fault.Rule) fault.Rule {
 	GinkgoHelper()
+	if r.Card == "" && !CurrentSpecReport().IsSerial {
+		conformance.HarnessFailure(errors.New("a fault rule without a card scope would meet other cases: scope it to the case's card, or make the case Serial"))
+	}
 	r.Network = string(n.ID)
 	stored, err := n.Control().AddFault(ctx, r)
 	harness(err, "arming a fault rule")

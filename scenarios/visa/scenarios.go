@@ -96,8 +96,7 @@ var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
 		// The journal keeps no expiry in clear; the simulator checked the
 		// decrypted request against the document, whose expirationDate is
 		// ^[0-9]{4}-(0[1-9]|1[0-2])$.
-		Expect(es[0].RequestCheck).NotTo(BeNil(), "the request was not checked against the document")
-		Expect(es[0].RequestCheck.OK).To(BeTrue(), "the decrypted request breaks the document: %v", es[0].RequestCheck.Issues)
+		steps.Valid(es[0])
 		addr := object(pi["billingAddress"], "billingAddress")
 		Expect(addr).To(HaveKeyWithValue("addressLine1", k.BillingAddress.Line1), "billingAddress.addressLine1 must be the card's")
 		Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billingAddress.city must be the card's")

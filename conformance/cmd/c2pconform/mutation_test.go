@@ -73,6 +73,7 @@ func mutationRound(t *testing.T, bin string) map[string]string {
 	}
 	type result struct {
 		failed map[string][]string // network → requirements failed
+		why    map[string]string   // requirement@network → its failed cases' messages
 		errors []string
 		out    string
 		dir    string
@@ -94,7 +95,7 @@ func mutationRound(t *testing.T, bin string) map[string]string {
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			_ = cmd.Run()
-			r := &result{failed: map[string][]string{}, out: out.String(), dir: filepath.Join(dir, "r")}
+			r := &result{failed: map[string][]string{}, why: map[string]string{}, out: out.String(), dir: filepath.Join(dir, "r")}
 			rep, err := conformance.ReadReport(r.dir)
 			if err != nil {
 				r.errors = []string{err.Error()}
@@ -104,6 +105,11 @@ func mutationRound(t *testing.T, bin string) map[string]string {
 					switch rr.Verdict {
 					case conformance.Failed:
 						r.failed[rr.Network] = append(r.failed[rr.Network], rr.ID)
+						for _, sc := range rep.Scenarios {
+							if sc.Verdict == conformance.Failed && sc.Network == rr.Network && slices.Contains(sc.Requirements, rr.ID) && sc.Failure != nil {
+								r.why[rr.ID+"@"+rr.Network] += fmt.Sprintf("\n  %s: %.300s (%s)", sc.Case, sc.Failure.Message, sc.Failure.Location)
+							}
+						}
 					case conformance.Error:
 						r.errors = append(r.errors, rr.ID+"@"+rr.Network+": "+strings.Join(rr.Reasons, "; "))
 					}
@@ -139,7 +145,13 @@ func mutationRound(t *testing.T, bin string) map[string]string {
 				continue
 			}
 			defectCaught = false
-			t.Errorf("defect %s on %s: failed %v, want exactly %v", name, n, got, want)
+			var why string
+			for _, id := range got {
+				if !slices.Contains(want, id) {
+					why += r.why[id+"@"+n]
+				}
+			}
+			t.Errorf("defect %s on %s: failed %v, want exactly %v%s", name, n, got, want, why)
 		}
 		for n, reqs := range r.failed {
 			if !slices.Contains(nets, n) {
