@@ -17,6 +17,41 @@ import (
 // BatchPlaintextSchema is the schema of a batch record's enrollmentData plaintext.
 const BatchPlaintextSchema = "EnrollmentDataPlaintext"
 
+// batchAPI is batch enrolment into the Credential Directory: a batch is
+// accepted whole or refused whole, then batchDelay later its records are
+// enrolled one by one as putCard would, each with its own result.
+type batchAPI struct {
+	*state
+	enrol *enrolAPI // enrols each record
+	delay time.Duration
+
+	batches  store.Table[batch]  // by batchId
+	external store.Table[string] // externalBatchId → batchId
+}
+
+var batchDelaySetting = simulator.Key[time.Duration]{Name: "batchDelay", Default: 5 * time.Second,
+	Description: "time from a batch's 202 to the processing of its records", Check: simulator.NotNegative[time.Duration]}
+
+func newBatchAPI(s *state, enrol *enrolAPI) *batchAPI {
+	return &batchAPI{state: s, enrol: enrol, delay: batchDelaySetting.Get(s.env.Settings),
+		batches: store.NewTable[batch](s.env.Store, "batches"), external: store.NewTable[string](s.env.Store, "external-batches")}
+}
+
+// operations is the batch operation table. Every record's enrollmentData is
+// decoded before fault rules run, so card-scoped rules match.
+func (bs *batchAPI) operations() []simulator.Operation {
+	return []simulator.Operation{
+		{ID: "batchCredentialsInDirectory", Decode: bs.decodeBatch, Plaintext: BatchPlaintextSchema, Handle: bs.batchEnrol},
+		{ID: "getBatchStatus", Decode: correlateBatch, Handle: bs.batchStatus},
+	}
+}
+
+// correlateBatch journals a status read under its batchId.
+func correlateBatch(req *simulator.Request) error {
+	req.AddCorrelationID(req.PathParams["batchId"])
+	return nil
+}
+
 // Batch and record statuses.
 const (
 	batchPending             = "PENDING"
@@ -83,18 +118,20 @@ type recordResult struct {
 // decodeBatch decrypts and validates every record's enrollmentData. One
 // record that is not a valid JWE of EnrollmentDataPlaintext refuses the
 // whole batch, naming the record; nothing is accepted then.
-func (n *Network) decodeBatch(req *simulator.Request) error {
-	_ = correlate(req)
+func (bs *batchAPI) decodeBatch(req *simulator.Request) error {
 	var r batchRequest
 	if err := json.Unmarshal(req.Body, &r); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of BatchEnrollRequest")
+	}
+	for _, rec := range r.Records {
+		req.AddCorrelationID(rec.ExternalConsumerID)
 	}
 	req.AddCorrelationID(r.ExternalBatchID)
 	decoded := make([]decodedRecord, 0, len(r.Records))
 	var cards []string
 	for i, rec := range r.Records {
 		field := fmt.Sprintf("records/%d/enrollmentData", i)
-		plain, err := n.openJWE(field, rec.EnrollmentData)
+		plain, err := bs.creds.openJWE(field, rec.EnrollmentData)
 		if err != nil {
 			return err
 		}
@@ -127,22 +164,6 @@ func (n *Network) decodeBatch(req *simulator.Request) error {
 	return nil
 }
 
-// checkProgramme refuses a srcClientId or serviceId that is not the issuer's.
-func (n *Network) checkProgramme(srcClientID, serviceID string) error {
-	clientID, svc := n.programme()
-	if srcClientID != clientID {
-		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "srcClientId does not resolve to an onboarded programme (credential src-client-id)")
-		e.Fields = []simulator.FieldError{{Field: "srcClientId", In: "body", Rule: "value", Message: "unknown srcClientId"}}
-		return e
-	}
-	if serviceID != svc {
-		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "serviceId does not resolve to the programme of this srcClientId (credential service-id)")
-		e.Fields = []simulator.FieldError{{Field: "serviceId", In: "body", Rule: "value", Message: "unknown serviceId"}}
-		return e
-	}
-	return nil
-}
-
 // pendingRecord is a record waiting for processing, card data included.
 type pendingRecord struct {
 	ExternalConsumerID string
@@ -151,15 +172,15 @@ type pendingRecord struct {
 	err                error // the record could not be decrypted
 }
 
-func (n *Network) batchEnrol(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+func (bs *batchAPI) batchEnrol(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
 	var r batchRequest
 	if err := json.Unmarshal(req.Body, &r); err != nil {
 		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of BatchEnrollRequest")
 	}
-	if err := n.checkDirectory(req); err != nil {
+	if err := bs.creds.checkDirectory(req); err != nil {
 		return nil, err
 	}
-	if err := n.checkProgramme(r.SrcClientID, r.ServiceID); err != nil {
+	if err := bs.creds.checkProgramme(r.SrcClientID, r.ServiceID); err != nil {
 		return nil, err
 	}
 	var decoded []decodedRecord
@@ -193,10 +214,10 @@ func (n *Network) batchEnrol(ctx context.Context, req *simulator.Request) (*simu
 	}
 	sum := hex.EncodeToString(digest.Sum(nil))
 
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if id, err := n.externalBatches.Get(ctx, r.ExternalBatchID); err == nil {
-		b, err := n.batches.Get(ctx, id)
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if id, err := bs.external.Get(ctx, r.ExternalBatchID); err == nil {
+		b, err := bs.batches.Get(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -211,27 +232,27 @@ func (n *Network) batchEnrol(ctx context.Context, req *simulator.Request) (*simu
 		return nil, err
 	}
 	b := batch{
-		BatchID:         n.env.IDs.UUID(),
+		BatchID:         bs.env.IDs.UUID(),
 		ExternalBatchID: r.ExternalBatchID,
 		DirectoryID:     req.PathParams["directoryId"],
 		Digest:          sum,
 		Status:          batchPending,
-		ReceivedAt:      n.env.Clock.Now(),
+		ReceivedAt:      bs.env.Clock.Now(),
 		Records:         make([]recordResult, len(records)),
 	}
 	for i, rec := range records {
 		b.Records[i] = recordResult{ExternalConsumerID: rec.ExternalConsumerID, ExternalCardID: rec.ExternalCardID, Status: recordPending}
 	}
-	if err := n.batches.Put(ctx, b.BatchID, b); err != nil {
+	if err := bs.batches.Put(ctx, b.BatchID, b); err != nil {
 		return nil, err
 	}
-	if err := n.externalBatches.Put(ctx, r.ExternalBatchID, b.BatchID); err != nil {
+	if err := bs.external.Put(ctx, r.ExternalBatchID, b.BatchID); err != nil {
 		return nil, err
 	}
 	req.AddCorrelationID(b.BatchID)
 	// The records wait encrypted, as the issuer sent them: card data is
 	// never kept in clear, not even in the pending task.
-	if err := n.env.Schedule(ctx, n.batchDelay, taskProcessBatch, batchTask{BatchID: b.BatchID, Records: r.Records}); err != nil {
+	if err := bs.env.Schedule(ctx, bs.delay, taskProcessBatch, batchTask{BatchID: b.BatchID, Records: r.Records}); err != nil {
 		return nil, err
 	}
 	return simulator.JSON(http.StatusAccepted, map[string]any{"batchId": b.BatchID, "externalBatchId": b.ExternalBatchID}), nil
@@ -248,7 +269,7 @@ type batchTask struct {
 }
 
 // runBatch decrypts a pending batch's records and processes them.
-func (n *Network) runBatch(ctx context.Context, payload []byte) error {
+func (bs *batchAPI) runBatch(ctx context.Context, payload []byte) error {
 	var t batchTask
 	if err := json.Unmarshal(payload, &t); err != nil {
 		return err
@@ -256,7 +277,7 @@ func (n *Network) runBatch(ctx context.Context, payload []byte) error {
 	records := make([]pendingRecord, len(t.Records))
 	for i, rec := range t.Records {
 		records[i] = pendingRecord{ExternalConsumerID: rec.ExternalConsumerID, ExternalCardID: rec.ExternalCardID}
-		plain, err := n.openJWE(fmt.Sprintf("records/%d/enrollmentData", i), rec.EnrollmentData)
+		plain, err := bs.creds.openJWE(fmt.Sprintf("records/%d/enrollmentData", i), rec.EnrollmentData)
 		if err == nil {
 			err = json.Unmarshal(plain, &records[i].Data)
 		}
@@ -265,14 +286,14 @@ func (n *Network) runBatch(ctx context.Context, payload []byte) error {
 			records[i].err = err
 		}
 	}
-	n.processBatch(ctx, t.BatchID, records)
+	bs.processBatch(ctx, t.BatchID, records)
 	return nil
 }
 
 // processBatch enrols a batch's records one after the other, as putCard
 // would, recording each result as it is known. A record that fails does not
 // stop the others.
-func (n *Network) processBatch(ctx context.Context, batchID string, records []pendingRecord) {
+func (bs *batchAPI) processBatch(ctx context.Context, batchID string, records []pendingRecord) {
 	failed := false
 	for i, rec := range records {
 		if ctx.Err() != nil {
@@ -283,7 +304,7 @@ func (n *Network) processBatch(ctx context.Context, batchID string, records []pe
 		var card digitalCard
 		err := rec.err
 		if err == nil {
-			card, err = n.enrol(ctx, enrolment{
+			card, err = bs.enrol.enrol(ctx, enrolment{
 				Consumer: cons, ExternalConsumerID: rec.ExternalConsumerID, ExternalCredentialID: rec.ExternalCardID,
 				Card: rec.Data.cardPlaintext, Field: fmt.Sprintf("records/%d/enrollmentData", i), CorrelationID: batchID,
 			})
@@ -299,20 +320,20 @@ func (n *Network) processBatch(ctx context.Context, batchID string, records []pe
 					res.ErrorReason = serviceReason(se)
 				}
 			} else {
-				n.env.Logger.Error("batch record failed inside the simulator", "batchId", batchID, "record", i, "error", err)
+				bs.env.Logger.Error("batch record failed inside the simulator", "batchId", batchID, "record", i, "error", err)
 				res.ErrorReason, res.ErrorMessage = "INTERNAL", "enrolment service error; the record was not enrolled"
 			}
 		} else {
 			res.SrcConsumerID, res.SrcDigitalCardID, res.TokenUniqueRef, res.TokenStatus = card.SrcConsumerID, card.SrcDigitalCardID, card.TokenUniqueRef, card.Status
 		}
 		last := i == len(records)-1
-		err = n.batches.Update(ctx, batchID, func(b *batch, exists bool) error {
+		err = bs.batches.Update(ctx, batchID, func(b *batch, exists bool) error {
 			if !exists {
 				return store.ErrNotFound
 			}
 			b.Records[i] = res
 			if last {
-				now := n.env.Clock.Now()
+				now := bs.env.Clock.Now()
 				b.CompletedAt = &now
 				b.Status = batchCompleted
 				if failed {
@@ -327,12 +348,12 @@ func (n *Network) processBatch(ctx context.Context, batchID string, records []pe
 	}
 }
 
-func (n *Network) batchStatus(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-	if err := n.checkDirectory(req); err != nil {
+func (bs *batchAPI) batchStatus(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	if err := bs.creds.checkDirectory(req); err != nil {
 		return nil, err
 	}
 	id := req.PathParams["batchId"]
-	b, err := n.batches.Get(ctx, id)
+	b, err := bs.batches.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && b.DirectoryID != req.PathParams["directoryId"]) {
 		return nil, svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no batch %q in this directory", id)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
 	"github.com/c2psim/c2psim/simulator"
@@ -17,95 +15,139 @@ import (
 // Directory answers.
 const CardDataSchema = "CredentialCardData"
 
-// consumerRecord is a consumer of the Credential Directory: the data of its
-// latest enrolment or update, and the srcConsumerId every one of its cards
-// shares.
-type consumerRecord struct {
-	ExternalConsumerID string    `json:"externalConsumerId"`
-	SrcConsumerID      string    `json:"srcConsumerId"`
-	Consumer           consumer  `json:"consumer"`
-	UpdatedAt          time.Time `json:"updatedAt"`
+// directoryAPI is the Credential Directory: the credentials and consumers
+// enrolments with external IDs created, read, changed and deleted under the
+// issuer's directoryId. Card data in its answers is a JWE to the issuer's
+// key.
+type directoryAPI struct {
+	*state
+	notify *notifier // tells the issuer a deleted credential's token is gone
 }
 
-// checkDirectory refuses a directoryId that is not the issuer's.
-func (n *Network) checkDirectory(req *simulator.Request) error {
-	if req.PathParams["directoryId"] == n.currentDirectoryID() {
+// operations is the Credential Directory's operation table; every call is
+// journalled under the externalConsumerId it names.
+func (d *directoryAPI) operations() []simulator.Operation {
+	op := func(id string, h simulator.Handler) simulator.Operation {
+		return simulator.Operation{ID: id, Decode: correlateConsumer, Handle: h}
+	}
+	return []simulator.Operation{
+		op("getCredential", d.getCredential),
+		op("updateCredential", d.updateCredential),
+		op("deleteCredential", d.deleteCredential),
+		op("getConsumer", d.getConsumer),
+		op("updateConsumer", d.updateConsumer),
+		op("deleteConsumer", d.deleteConsumer),
+	}
+}
+
+// correlateConsumer journals a call under the consumer it names (path, and
+// body when the body carries one).
+func correlateConsumer(req *simulator.Request) error {
+	req.AddCorrelationID(req.PathParams["externalConsumerId"])
+	if len(req.Body) == 0 {
 		return nil
 	}
-	e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "directoryId does not resolve to this issuer's directory (credential directory-id)")
-	e.Fields = []simulator.FieldError{{Field: "directoryId", In: "path", Rule: "value", Message: "unknown directoryId"}}
-	return e
+	var b struct {
+		Consumer struct {
+			ExternalConsumerID string `json:"externalConsumerId"`
+		} `json:"consumer"`
+	}
+	if json.Unmarshal(req.Body, &b) == nil {
+		req.AddCorrelationID(b.Consumer.ExternalConsumerID)
+	}
+	return nil
 }
 
 // consumerOf returns the consumer a path names, or the service's 404.
-func (n *Network) consumerOf(ctx context.Context, req *simulator.Request) (consumerRecord, error) {
-	if err := n.checkDirectory(req); err != nil {
+func (d *directoryAPI) consumerOf(ctx context.Context, req *simulator.Request) (consumerRecord, error) {
+	if err := d.creds.checkDirectory(req); err != nil {
 		return consumerRecord{}, err
 	}
 	ext := req.PathParams["externalConsumerId"]
-	cr, err := n.consumers.Get(ctx, ext)
+	cr, err := d.consumers.Get(ctx, ext)
 	if errors.Is(err, store.ErrNotFound) {
 		return consumerRecord{}, svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no consumer %q in this directory", ext)
 	}
 	return cr, err
 }
 
-// directoryCard is one credential of a consumer with its directory key.
-type directoryCard struct {
-	key                  string
-	externalCredentialID string
-	card                 digitalCard
+// credential finds the card a Credential Directory address names.
+func (d *directoryAPI) credential(ctx context.Context, req *simulator.Request) (digitalCard, string, error) {
+	if err := d.creds.checkDirectory(req); err != nil {
+		return digitalCard{}, "", err
+	}
+	ec, ecr := req.PathParams["externalConsumerId"], req.PathParams["externalCredentialId"]
+	key := directoryKey(ec, ecr)
+	ref, err := d.directory.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return digitalCard{}, "", svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no credential %q for consumer %q in this directory", ecr, ec)
+	}
+	if err != nil {
+		return digitalCard{}, "", err
+	}
+	c, err := d.cards.Get(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return digitalCard{}, "", svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no credential %q for consumer %q in this directory", ecr, ec)
+	}
+	return c, key, err
 }
 
-// credentialsOf lists a consumer's credentials, sorted by externalCredentialId.
-func (n *Network) credentialsOf(ctx context.Context, extConsumer string) ([]directoryCard, error) {
-	rows, err := n.directory.Lookup(ctx, byConsumer, extConsumer)
+func (d *directoryAPI) getCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	c, _, err := d.credential(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	prefix := directoryKey(extConsumer, "")
-	var out []directoryCard
-	for _, e := range rows {
-		ecr, ok := strings.CutPrefix(e.Key, prefix)
-		if !ok {
-			continue
-		}
-		ref := e.Value
-		c, err := n.cards.Get(ctx, ref)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, directoryCard{key: e.Key, externalCredentialID: ecr, card: c})
-	}
-	return out, nil
+	return d.credentialAnswer(req, c)
 }
 
-// setConsumer makes c the data of consumer ext, in its record and in every
-// card it holds. The caller holds n.mu.
-func (n *Network) setConsumer(ctx context.Context, ext, srcConsumerID string, c consumer) error {
-	c.ExternalConsumerID = ext
-	if err := n.consumers.Put(ctx, ext, consumerRecord{ExternalConsumerID: ext, SrcConsumerID: srcConsumerID, Consumer: c, UpdatedAt: n.env.Clock.Now()}); err != nil {
-		return err
+func (d *directoryAPI) updateCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	var u struct {
+		SrcCorrelationID   string `json:"srcCorrelationId"`
+		PanExpirationMonth string `json:"panExpirationMonth"`
+		PanExpirationYear  string `json:"panExpirationYear"`
 	}
-	creds, err := n.credentialsOf(ctx, ext)
+	if err := json.Unmarshal(req.Body, &u); err != nil {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of UpdateCredentialRequest")
+	}
+	req.AddCorrelationID(u.SrcCorrelationID)
+	if !expiry(u.PanExpirationYear, u.PanExpirationMonth).After(d.env.Clock.Now()) {
+		e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "the new expiry is in the past")
+		e.Fields = []simulator.FieldError{{Field: "/panExpirationYear", In: "body", Rule: "expiry", Message: "card expiry is in the past"}}
+		return nil, e
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, _, err := d.credential(ctx, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, dc := range creds {
-		dc.card.Consumer = c
-		if err := n.cards.Put(ctx, dc.card.CardRef, dc.card); err != nil {
-			return err
-		}
+	c.ExpirationMonth, c.ExpirationYear = u.PanExpirationMonth, u.PanExpirationYear
+	if err := d.cards.Put(ctx, c.CardRef, c); err != nil {
+		return nil, err
 	}
-	return nil
+	return d.credentialAnswer(req, c)
+}
+
+func (d *directoryAPI) deleteCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, key, err := d.credential(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.directory.Delete(ctx, key); err != nil {
+		return nil, err
+	}
+	if err := d.cards.Delete(ctx, c.CardRef); err != nil {
+		return nil, err
+	}
+	d.notifyDeleted(ctx, c)
+	return &simulator.Response{Status: http.StatusNoContent}, nil
 }
 
 // credentialView renders one credential twice: as sent (card data as a JWE
 // to the issuer's key) and in clear for the journal.
-func (n *Network) credentialView(extConsumer, extCredential string, c digitalCard) (wire, clear map[string]any, err error) {
+func (d *directoryAPI) credentialView(extConsumer, extCredential string, c digitalCard) (wire, clear map[string]any, err error) {
 	data := map[string]any{
 		"panLastFour":        c.PanLastFour,
 		"panBin":             c.PanBIN,
@@ -120,14 +162,14 @@ func (n *Network) credentialView(extConsumer, extCredential string, c digitalCar
 	if err != nil {
 		return nil, nil, err
 	}
-	n.env.CheckSchema(Spec, CardDataSchema, plain)
-	jwe, err := encryption.Encrypt(plain, n.issuerFLEKey())
+	d.env.CheckSchema(Spec, CardDataSchema, plain)
+	jwe, err := encryption.Encrypt(plain, d.creds.issuerKey())
 	if err != nil {
 		return nil, nil, err
 	}
 	view := func(cardData any) map[string]any {
 		return map[string]any{
-			"directoryId":          n.currentDirectoryID(),
+			"directoryId":          d.creds.currentDirectoryID(),
 			"externalConsumerId":   extConsumer,
 			"externalCredentialId": extCredential,
 			"srcConsumerId":        c.SrcConsumerID,
@@ -142,8 +184,8 @@ func (n *Network) credentialView(extConsumer, extCredential string, c digitalCar
 }
 
 // credentialAnswer is the 200 of getCredential and updateCredential.
-func (n *Network) credentialAnswer(req *simulator.Request, c digitalCard) (*simulator.Response, error) {
-	wire, clear, err := n.credentialView(req.PathParams["externalConsumerId"], req.PathParams["externalCredentialId"], c)
+func (d *directoryAPI) credentialAnswer(req *simulator.Request, c digitalCard) (*simulator.Response, error) {
+	wire, clear, err := d.credentialView(req.PathParams["externalConsumerId"], req.PathParams["externalCredentialId"], c)
 	if err != nil {
 		return nil, err
 	}
@@ -152,14 +194,14 @@ func (n *Network) credentialAnswer(req *simulator.Request, c digitalCard) (*simu
 
 // profileAnswer is the 200 of getConsumer and updateConsumer: the consumer
 // and every credential it holds.
-func (n *Network) profileAnswer(ctx context.Context, cr consumerRecord) (*simulator.Response, error) {
-	creds, err := n.credentialsOf(ctx, cr.ExternalConsumerID)
+func (d *directoryAPI) profileAnswer(ctx context.Context, cr consumerRecord) (*simulator.Response, error) {
+	held, err := d.credentialsOf(ctx, cr.ExternalConsumerID)
 	if err != nil {
 		return nil, err
 	}
 	wires, clears := []any{}, []any{}
-	for _, dc := range creds {
-		w, c, err := n.credentialView(cr.ExternalConsumerID, dc.externalCredentialID, dc.card)
+	for _, dc := range held {
+		w, c, err := d.credentialView(cr.ExternalConsumerID, dc.externalCredentialID, dc.card)
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +211,7 @@ func (n *Network) profileAnswer(ctx context.Context, cr consumerRecord) (*simula
 	data.ExternalConsumerID = ""
 	view := func(credentials []any) map[string]any {
 		return map[string]any{
-			"directoryId":        n.currentDirectoryID(),
+			"directoryId":        d.creds.currentDirectoryID(),
 			"externalConsumerId": cr.ExternalConsumerID,
 			"srcConsumerId":      cr.SrcConsumerID,
 			"consumer":           data,
@@ -189,15 +231,15 @@ func answerWithPlaintext(status int, wire, clear any) (*simulator.Response, erro
 	return &simulator.Response{Status: status, Body: wire, Plaintext: plain}, nil
 }
 
-func (n *Network) getConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-	cr, err := n.consumerOf(ctx, req)
+func (d *directoryAPI) getConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	cr, err := d.consumerOf(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return n.profileAnswer(ctx, cr)
+	return d.profileAnswer(ctx, cr)
 }
 
-func (n *Network) updateConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+func (d *directoryAPI) updateConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
 	var u struct {
 		SrcCorrelationID string   `json:"srcCorrelationId"`
 		Consumer         consumer `json:"consumer"`
@@ -206,55 +248,55 @@ func (n *Network) updateConsumer(ctx context.Context, req *simulator.Request) (*
 		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of UpdateConsumerRequest")
 	}
 	req.AddCorrelationID(u.SrcCorrelationID)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	cr, err := n.consumerOf(ctx, req)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cr, err := d.consumerOf(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	// A full replacement: what the request leaves out is gone.
-	if err := n.setConsumer(ctx, cr.ExternalConsumerID, cr.SrcConsumerID, u.Consumer); err != nil {
+	if err := d.setConsumer(ctx, cr.ExternalConsumerID, cr.SrcConsumerID, u.Consumer); err != nil {
 		return nil, err
 	}
-	if cr, err = n.consumers.Get(ctx, cr.ExternalConsumerID); err != nil {
+	if cr, err = d.consumers.Get(ctx, cr.ExternalConsumerID); err != nil {
 		return nil, err
 	}
-	return n.profileAnswer(ctx, cr)
+	return d.profileAnswer(ctx, cr)
 }
 
-func (n *Network) deleteConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	cr, err := n.consumerOf(ctx, req)
+func (d *directoryAPI) deleteConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cr, err := d.consumerOf(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	creds, err := n.credentialsOf(ctx, cr.ExternalConsumerID)
+	held, err := d.credentialsOf(ctx, cr.ExternalConsumerID)
 	if err != nil {
 		return nil, err
 	}
-	for _, dc := range creds {
-		if err := n.directory.Delete(ctx, dc.key); err != nil && !errors.Is(err, store.ErrNotFound) {
+	for _, dc := range held {
+		if err := d.directory.Delete(ctx, dc.key); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
-		if err := n.cards.Delete(ctx, dc.card.CardRef); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := d.cards.Delete(ctx, dc.card.CardRef); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
 	}
-	if err := n.consumers.Delete(ctx, cr.ExternalConsumerID); err != nil {
+	if err := d.consumers.Delete(ctx, cr.ExternalConsumerID); err != nil {
 		return nil, err
 	}
-	for _, dc := range creds {
-		n.notifyDeleted(ctx, dc.card)
+	for _, dc := range held {
+		d.notifyDeleted(ctx, dc.card)
 	}
 	return &simulator.Response{Status: http.StatusNoContent}, nil
 }
 
 // notifyDeleted tells the issuer (Notify Token Updated, after the answer)
 // that a deleted credential's token is DEACTIVATED, unless it already was.
-func (n *Network) notifyDeleted(ctx context.Context, c digitalCard) {
+func (d *directoryAPI) notifyDeleted(ctx context.Context, c digitalCard) {
 	if c.Status != statusDeactivated {
 		c.Status = statusDeactivated
-		n.notifyLater(ctx, statusNotice(c, tokenMeta{}))
+		d.notify.notifyLater(ctx, statusNotice(c, tokenMeta{}))
 	}
 }

@@ -1,11 +1,14 @@
 package mastercard
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/c2psim/c2psim/simulator"
 )
+
+// The error envelopes of the enrolment document: the API gateway's, and
+// the enrolment service's. Customer Service and Token Connect render their
+// own (mdes.go, tokenconnect.go).
 
 // gatewayErrors is the API gateway envelope.
 type gatewayErrors struct {
@@ -49,35 +52,25 @@ func svcErr(status int, kind simulator.Kind, reason, format string, args ...any)
 	return e
 }
 
-// RenderError implements simulator.Network: the gateway envelope for
-// authentication, routing, size, media type and rate limits; the MDES
-// Customer Service application envelope for that API's operations; the
-// enrolment service envelope for everything else.
-func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simulator.Response {
-	msg := e.Message
-	if msg == "" {
-		msg = e.Summary()
-	}
-	// A resource the service does not know is the service's 404; a path no
-	// operation serves is the gateway's.
-	if gatewayStatus[e.Status] && !(e.Status == http.StatusNotFound && req.OperationID != "") {
-		var g gatewayErrors
-		g.Errors.Error = []gatewayError{{Source: "Gateway", ReasonCode: gatewayReason(e), Description: msg, Recoverable: e.Status == http.StatusTooManyRequests}}
-		return simulator.JSON(e.Status, g)
-	}
-	if req.Spec == MDESSpec {
-		return renderMDESError(e, msg)
-	}
-	if req.Spec == TokenConnectSpec {
-		var r struct {
-			RequestID string `json:"requestId"`
-		}
-		_ = json.Unmarshal(req.Body, &r)
-		if r.RequestID == "" {
-			r.RequestID = n.env.IDs.UUID()
-		}
-		return renderTokenConnectError(e, msg, r.RequestID)
-	}
+// isGatewayError says whether the gateway layer answers e: authentication,
+// routing, size, media type and rate limits. A resource the service does
+// not know is the service's 404; a path no operation serves is the
+// gateway's.
+func isGatewayError(req *simulator.Request, e *simulator.Error) bool {
+	return gatewayStatus[e.Status] && !(e.Status == http.StatusNotFound && req.OperationID != "")
+}
+
+// renderGatewayError renders e in the API gateway envelope.
+func renderGatewayError(e *simulator.Error, msg string) *simulator.Response {
+	var g gatewayErrors
+	g.Errors.Error = []gatewayError{{Source: "Gateway", ReasonCode: gatewayReason(e), Description: msg, Recoverable: e.Status == http.StatusTooManyRequests}}
+	return simulator.JSON(e.Status, g)
+}
+
+// renderServiceError renders e in the enrolment service envelope, the one
+// of every operation of the enrolment document (putCard, the Credential
+// Directory, batches).
+func renderServiceError(_ *simulator.Request, e *simulator.Error, msg string) *simulator.Response {
 	body := serviceError{Code: e.Status, Status: e.Code, Message: msg, Details: []errorDetail{}}
 	if body.Status == "" {
 		body.Status = serviceReason(e)
@@ -157,4 +150,19 @@ func sourceType(in string) string {
 		return "PARAMETER"
 	}
 	return "BODY"
+}
+
+// argErr is an INVALID_ARGUMENT naming a missing or conflicting field.
+func argErr(field, format string, args ...any) *simulator.Error {
+	e := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", format, args...)
+	e.Fields = []simulator.FieldError{{Field: field, In: "body", Rule: "required", Message: e.Message}}
+	return e
+}
+
+// cryptoErrAt is an INVALID_ARGUMENT about encrypted field.
+func cryptoErrAt(field, format string, args ...any) *simulator.Error {
+	e := simulator.Errorf(http.StatusBadRequest, simulator.KindCrypto, format, args...)
+	e.Code = "INVALID_ARGUMENT"
+	e.Fields = []simulator.FieldError{{Field: field, In: "body", Rule: "encryption", Message: e.Message}}
+	return e
 }

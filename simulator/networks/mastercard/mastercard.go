@@ -1,7 +1,9 @@
 // Package mastercard emulates Mastercard's issuer-facing Click to Pay
 // enrolment: the synchronous and batch Enroll APIs and the Credential
-// Directory (openapi/mastercard/enrollment.yaml), MDES Customer Service and
-// the issuer-hosted Pre-Digitization callbacks.
+// Directory (openapi/mastercard/enrollment.yaml), MDES Customer Service,
+// MDES Token Connect and the issuer-hosted Pre-Digitization callbacks. Each
+// API is one type in one file over the state they share (state.go,
+// token.go); Network composes them.
 //
 // What it checks and does:
 //   - OAuth 1.0a one-legged on every call (client/mastercard/oauth1): the
@@ -111,24 +113,14 @@
 package mastercard
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
+	"context"
 	"errors"
-	"fmt"
-	"math/big"
 	"net/http"
-	"strings"
-	"sync"
+	"slices"
 	"time"
 
-	"github.com/c2psim/c2psim/client/mastercard/encryption"
 	"github.com/c2psim/c2psim/client/mastercard/oauth1"
-	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
-	"github.com/c2psim/c2psim/simulator/store"
 )
 
 // ID is the network's registry key and path prefix.
@@ -137,65 +129,37 @@ const ID = "mastercard"
 // Spec is the served document.
 const Spec = "mastercard/enrollment.yaml"
 
-// TokenRequestorID is Mastercard's Click to Pay token requestor ID.
-const TokenRequestorID = "50123197928"
+// UnknownField is the undeclared field the unknownFields setting adds.
+const UnknownField = simulator.UnknownField
 
 func init() { simulator.Register(ID, func() simulator.Network { return &Network{} }) }
 
-// Network is one Mastercard emulation; every simulator gets its own.
+// Network is one Mastercard emulation; every simulator gets its own. It
+// composes one type per API over one shared state (state.go): the Enroll
+// API (enrol.go), the Credential Directory (directory.go), batch enrolment
+// (batch.go), MDES Customer Service (mdes.go), Token Connect
+// (tokenconnect.go) and MDES's calls to the issuer (notifier.go). It owns
+// only what they share: OAuth 1.0a, the credentials, the gateway envelope
+// and which document's envelope an error takes.
 type Network struct {
-	env *simulator.Env
-
-	credMu      sync.RWMutex
-	consumerKey string
-	signingKey  *rsa.PrivateKey // the sandbox issuer's signing key (private half handed out)
-	signingPub  *rsa.PublicKey  // verifies signatures; replaceable by the issuer's own
-	encKey      *rsa.PrivateKey // the simulator's encryption key: issuers encrypt cards to it
-	encCertPEM  string          // the same key in a self-signed certificate, as Mastercard hands it out
-	encKid      string
-	keys        encryption.KeyRing
-	srcClientID string
-	serviceID   string
-	directoryID string
-	issuerFLE   *rsa.PrivateKey // the sandbox issuer's callback encryption key (private half handed out)
-	issuerPub   *rsa.PublicKey  // Authorize Service payloads are encrypted to this; replaceable
-
+	state    *state
 	verifier *oauth1.Verifier
 
-	tc *tokenConnect // MDES Token Connect
+	enrol     *enrolAPI
+	directory *directoryAPI
+	batch     *batchAPI
+	mdes      *customerService
+	tc        *tokenConnect
+	notify    *notifier
 
-	batchDelay, slowDelay, activationCodeTTL  time.Duration
-	sendServiceActivated, issuerValidatesCode bool
-
-	// mu serialises every change that spans several tables (enrolment,
-	// Credential Directory updates and deletes, batch acceptance).
-	mu              sync.Mutex
-	cards           store.Table[digitalCard]    // by card reference (SHA-256 of the PAN)
-	directory       store.Table[string]         // externalConsumerId + externalCredentialId → card reference
-	consumers       store.Table[consumerRecord] // by externalConsumerId
-	batches         store.Table[batch]          // by batchId
-	externalBatches store.Table[string]         // externalBatchId → batchId
-	lostAnswers     store.Table[bool]           // cards whose first putCard answer was lost (test card)
-
-	// ntuSent remembers what each requestId of Notify Token Updated carried
-	// (the last maxRememberedNTU), so a trigger can redeliver one as it was.
-	// A token's notifications go out in the order of its changes: the token
-	// is their callbacks' OrderKey.
-	ntuMu    sync.Mutex
-	ntuSent  map[string]notification
-	ntuOrder []string
+	// envelopes renders an error in the envelope of the document the route
+	// came from.
+	envelopes map[string]envelope
 }
 
-// Index names.
-const (
-	byToken       = "token"
-	byTokenNumber = "tokenNumber"
-	byPAN         = "pan"
-	byConsumer    = "consumer"
-)
-
-// maxRememberedNTU bounds the notifications kept for redelivery.
-const maxRememberedNTU = 10_000
+// envelope renders an error in one document's error envelope; msg is the
+// message to show.
+type envelope func(req *simulator.Request, e *simulator.Error, msg string) *simulator.Response
 
 var (
 	_ simulator.Network            = (*Network)(nil)
@@ -204,6 +168,7 @@ var (
 	_ simulator.TestCardLister     = (*Network)(nil)
 	_ simulator.SettingsDeclarer   = (*Network)(nil)
 	_ simulator.Resetter           = (*Network)(nil)
+	_ simulator.Triggerer          = (*Network)(nil)
 )
 
 // Describe implements simulator.Network.
@@ -221,110 +186,65 @@ func (n *Network) Describe() simulator.Description {
 	}
 }
 
-// The settings (c2psim --set mastercard.<key>=<value>).
-var (
-	oauthWindowSetting = simulator.Key[time.Duration]{Name: "oauthWindow", Default: 5 * time.Minute,
-		Description: "accepted oauth_timestamp clock skew either way", Check: simulator.Positive[time.Duration]}
-	serviceIDSetting = simulator.Key[string]{Name: "serviceId", Default: "SRC_ISSUER_SANDBOX",
-		Description: "the serviceId of the issuer's onboarded programme; any other is INVALID_STATE", Check: notEmpty}
-	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 10 * time.Second,
-		Description: "how long the enrolment of the slow test card takes, on the simulator clock", Check: simulator.NotNegative[time.Duration]}
-	activationCodeTTLSetting = simulator.Key[time.Duration]{Name: "activationCodeTTL", Default: 30 * time.Minute,
-		Description: "validity of the activation code of a token awaiting additional authentication", Check: simulator.Positive[time.Duration]}
-	batchDelaySetting = simulator.Key[time.Duration]{Name: "batchDelay", Default: 5 * time.Second,
-		Description: "time from a batch's 202 to the processing of its records", Check: simulator.NotNegative[time.Duration]}
-	notifyServiceActivatedSetting = simulator.Key[bool]{Name: "notifyServiceActivated", Default: true,
-		Description: "send Notify Service Activated when a token is provisioned ACTIVE (optional for issuers)"}
-	issuerValidatesCodeSetting = simulator.Key[bool]{Name: "issuerValidatesCode", Default: false,
-		Description: "the issuer generates and validates its own activation codes: Deliver Activation Code carries no code and the cardholder's code goes to Validate Activation Code"}
-)
+var oauthWindowSetting = simulator.Key[time.Duration]{Name: "oauthWindow", Default: 5 * time.Minute,
+	Description: "accepted oauth_timestamp clock skew either way", Check: simulator.Positive[time.Duration]}
 
-func notEmpty(s string) error {
-	if s == "" {
-		return errors.New("must not be empty")
-	}
-	return nil
-}
-
-// Settings implements simulator.SettingsDeclarer.
+// Settings implements simulator.SettingsDeclarer; each is declared beside
+// the API it tunes.
 func (n *Network) Settings() []simulator.Setting {
 	return []simulator.Setting{oauthWindowSetting.Setting(), serviceIDSetting.Setting(), slowDelaySetting.Setting(),
 		activationCodeTTLSetting.Setting(), batchDelaySetting.Setting(), notifyServiceActivatedSetting.Setting(),
 		issuerValidatesCodeSetting.Setting()}
 }
 
-// Setup implements simulator.Network: it generates the sandbox credentials.
+// Setup implements simulator.Network: it generates the sandbox credentials
+// and builds the APIs over one state.
 func (n *Network) Setup(env *simulator.Env) error {
-	n.env = env
-	n.tc = &tokenConnect{n: n}
-	n.serviceID = serviceIDSetting.Get(env.Settings)
-	n.batchDelay = batchDelaySetting.Get(env.Settings)
-	n.slowDelay = slowDelaySetting.Get(env.Settings)
-	n.activationCodeTTL = activationCodeTTLSetting.Get(env.Settings)
-	n.sendServiceActivated = notifyServiceActivatedSetting.Get(env.Settings)
-	n.issuerValidatesCode = issuerValidatesCodeSetting.Get(env.Settings)
-	// Every lookup a request makes is indexed: by token, by the token's
-	// number, by PAN; directory entries by consumer.
-	n.cards = store.NewTable[digitalCard](env.Store, "cards",
-		store.By(byToken, func(_ string, c digitalCard) []string { return []string{c.TokenUniqueRef} }),
-		store.By(byTokenNumber, func(_ string, c digitalCard) []string { return []string{tokenNumber(c.TokenUniqueRef)} }),
-		store.By(byPAN, func(_ string, c digitalCard) []string { return []string{c.PanRef} }))
-	n.directory = store.NewTable[string](env.Store, "directory",
-		store.By(byConsumer, func(key string, _ string) []string {
-			ext, _, _ := strings.Cut(key, "\x00")
-			return []string{ext}
-		}))
-	n.consumers = store.NewTable[consumerRecord](env.Store, "consumers")
-	n.batches = store.NewTable[batch](env.Store, "batches")
-	n.externalBatches = store.NewTable[string](env.Store, "external-batches")
-	n.lostAnswers = store.NewTable[bool](env.Store, "lost-answers")
-	var err error
-	if n.signingKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+	creds, err := newCredentials(env)
+	if err != nil {
 		return err
 	}
-	if n.encKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		return err
-	}
-	n.signingPub = &n.signingKey.PublicKey
-	if n.issuerFLE, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		return err
-	}
-	n.issuerPub = &n.issuerFLE.PublicKey
-	n.keys = encryption.KeyRing{}
-	if n.encKid, err = n.keys.Add(n.encKey); err != nil {
-		return err
-	}
-	if n.encCertPEM, err = selfSignedCertificate(n.encKey, "c2psim Mastercard Click to Pay encryption", env.Clock.Now()); err != nil {
-		return err
-	}
-	// Mastercard consumer keys: 24 characters, '!', 48 hex characters.
-	n.consumerKey = env.IDs.Hex(12) + "!" + env.IDs.Hex(24)
-	n.srcClientID = env.IDs.UUID()
-	n.directoryID = env.IDs.UUID()
-	n.verifier = &oauth1.Verifier{
-		Keys:   n.keyFor,
-		Window: oauthWindowSetting.Get(env.Settings),
-		Now:    env.Clock.Now,
-	}
+	n.state = newState(env, creds)
+	n.notify = newNotifier(n.state)
+	n.tc = &tokenConnect{state: n.state}
+	n.enrol = newEnrolAPI(n.state, n.notify, n.tc)
+	n.batch = newBatchAPI(n.state, n.enrol)
+	n.directory = &directoryAPI{state: n.state, notify: n.notify}
+	n.mdes = &customerService{state: n.state, notify: n.notify}
+	n.envelopes = map[string]envelope{Spec: renderServiceError, MDESSpec: n.mdes.renderError, TokenConnectSpec: n.tc.renderError}
+	n.verifier = &oauth1.Verifier{Keys: creds.keyFor, Window: oauthWindowSetting.Get(env.Settings), Now: env.Clock.Now}
 	return nil
 }
 
-func (n *Network) keyFor(ck string) (*rsa.PublicKey, bool) {
-	n.credMu.RLock()
-	defer n.credMu.RUnlock()
-	return n.signingPub, ck == n.consumerKey
+// Operations implements simulator.Network: the APIs' operation tables.
+func (n *Network) Operations() []simulator.Operation {
+	return slices.Concat(n.enrol.operations(), n.directory.operations(), n.batch.operations(), n.mdes.operations(), n.tc.operations())
 }
 
-// Reset implements simulator.Resetter: it forgets the nonces seen and the
-// notifications remembered for redelivery.
+// Tasks implements simulator.TaskRunner: a batch's processing and what
+// follows a new token's enrolment. The engine declares them before Setup,
+// so each calls the API that Setup builds.
+func (n *Network) Tasks() []simulator.Task {
+	return []simulator.Task{
+		{Kind: taskProcessBatch, Run: func(ctx context.Context, p []byte) error { return n.batch.runBatch(ctx, p) }},
+		{Kind: taskAfterStored, Run: func(ctx context.Context, p []byte) error { return n.notify.runAfterStored(ctx, p) }},
+	}
+}
+
+// Triggers implements simulator.Triggerer.
+func (n *Network) Triggers() []string { return n.notify.triggers() }
+
+// Trigger implements simulator.Triggerer.
+func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (map[string]any, error) {
+	return n.notify.trigger(ctx, name, p)
+}
+
+// Reset implements simulator.Resetter: it forgets the nonces seen, the
+// notifications remembered for redelivery and the pushed cards.
 func (n *Network) Reset() {
 	n.verifier.Forget()
-	n.ntuMu.Lock()
-	n.ntuSent, n.ntuOrder = nil, nil
-	n.ntuMu.Unlock()
-	n.tc.mu.Lock()
-	n.tc.receipts, n.tc.order = nil, nil
-	n.tc.mu.Unlock()
+	n.notify.reset()
+	n.tc.reset()
 }
 
 // Authenticate implements simulator.Network: OAuth 1.0a over the URL as
@@ -346,118 +266,32 @@ func (n *Network) Authenticate(req *simulator.Request) error {
 	return nil
 }
 
+// RenderError implements simulator.Network: the gateway envelope for
+// authentication, routing, size, media type and rate limits; otherwise the
+// envelope of the document the route came from (the enrolment service's
+// when no route matched).
+func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simulator.Response {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Summary()
+	}
+	if isGatewayError(req, e) {
+		return renderGatewayError(e, msg)
+	}
+	render, ok := n.envelopes[req.Spec]
+	if !ok {
+		render = renderServiceError
+	}
+	return render(req, e, msg)
+}
+
 // Credentials implements simulator.CredentialProvider.
 func (n *Network) Credentials() []simulator.Credential {
-	n.credMu.RLock()
-	defer n.credMu.RUnlock()
-	out := []simulator.Credential{
-		{Name: "consumer-key", Kind: "id", Value: n.consumerKey, Description: "OAuth 1.0a oauth_consumer_key of the sandbox project"},
-		{Name: "signing-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(n.signingKey), Description: "signs OAuth 1.0a requests while signing-public-key is the generated one"},
-		{Name: "signing-public-key", Kind: "rsa-public-key", Value: pemkey.EncodePublic(n.signingPub), Description: "verifies OAuth 1.0a signatures; register your own signing public key under this name"},
-		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: n.encKid, Value: pemkey.EncodePublic(&n.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
-		{Name: "encryption-certificate", Kind: "certificate", KeyID: n.encKid, Value: n.encCertPEM, Description: "the same encryption key as a certificate, the form Mastercard's client encryption libraries read (encryptionCertificate)"},
-		{Name: "src-client-id", Kind: "id", Value: n.srcClientID, Description: "srcClientId of the onboarded programme"},
-		{Name: "service-id", Kind: "id", Value: n.serviceID, Description: "serviceId of the onboarded programme"},
-		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(n.issuerPub), Value: pemkey.EncodePublic(n.issuerPub), Description: "Authorize Service encryptedPayload and the encryptedCardData of Credential Directory answers (JWE kid = keyId) are encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
-		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(n.issuerFLE), Description: "decrypts encryptedPayload and encryptedCardData while issuer-fle-public-key is the generated one"},
-		{Name: "directory-id", Kind: "id", Value: n.directoryID, Description: "directoryId of the issuer's segregated Credential Directory"},
-	}
-	if pub, err := n.tc.publicKey(); err == nil {
-		out = append(out, simulator.Credential{Name: "token-connect-signing-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(pub), Value: pemkey.EncodePublic(pub),
-			Description: "verifies the RS256 signature of pushMultipleAccounts answers (JWS kid = keyId); Token Connect payloads are encrypted to encryption-public-key, its fingerprint as publicKeyFingerprint"})
-	}
-	return out
+	return append(n.state.creds.list(), n.tc.credentials()...)
 }
 
 // RegisterCredential implements simulator.CredentialProvider: the issuer's
 // own signing public key, consumer key, srcClientId or serviceId.
 func (n *Network) RegisterCredential(c simulator.Credential) error {
-	n.credMu.Lock()
-	defer n.credMu.Unlock()
-	switch {
-	case c.Name == "signing-public-key" && c.Kind == "rsa-public-key":
-		pub, err := pemkey.ParsePublicAtLeast(c.Value, 2048)
-		if err != nil {
-			return fmt.Errorf("the signing key must be RSA, at least 2048 bits: %w", err)
-		}
-		n.signingPub = pub
-	case c.Name == "issuer-fle-public-key" && c.Kind == "rsa-public-key":
-		pub, err := pemkey.ParsePublicAtLeast(c.Value, 2048)
-		if err != nil {
-			return fmt.Errorf("the issuer FLE key must be RSA, at least 2048 bits: %w", err)
-		}
-		n.issuerPub = pub
-	case c.Name == "consumer-key" && c.Kind == "id":
-		if c.Value == "" {
-			return errors.New("consumer-key must not be empty")
-		}
-		n.consumerKey = c.Value
-	case c.Name == "src-client-id" && c.Kind == "id":
-		n.srcClientID = c.Value
-	case c.Name == "service-id" && c.Kind == "id":
-		n.serviceID = c.Value
-	default:
-		return fmt.Errorf("mastercard takes signing-public-key (rsa-public-key), issuer-fle-public-key (rsa-public-key), consumer-key (id), src-client-id (id) or service-id (id); got %s (%s)", c.Name, c.Kind)
-	}
-	return nil
-}
-
-func (n *Network) programme() (srcClientID, serviceID string) {
-	n.credMu.RLock()
-	defer n.credMu.RUnlock()
-	return n.srcClientID, n.serviceID
-}
-
-// clientID is the project's client ID as issuers send it in
-// x-openapi-clientid: the first 48 characters of the consumer key.
-func (n *Network) clientID() string {
-	n.credMu.RLock()
-	defer n.credMu.RUnlock()
-	if len(n.consumerKey) > 48 {
-		return n.consumerKey[:48]
-	}
-	return n.consumerKey
-}
-
-func (n *Network) serviceIDNow() string {
-	_, s := n.programme()
-	return s
-}
-
-func (n *Network) currentDirectoryID() string {
-	n.credMu.RLock()
-	defer n.credMu.RUnlock()
-	return n.directoryID
-}
-
-func (n *Network) issuerFLEKey() *rsa.PublicKey {
-	n.credMu.RLock()
-	defer n.credMu.RUnlock()
-	return n.issuerPub
-}
-
-func mustFingerprint(k *rsa.PublicKey) string {
-	fp, _ := encryption.Fingerprint(k)
-	return fp
-}
-
-// selfSignedCertificate wraps key in a self-signed X.509 certificate (PEM),
-// the form in which Mastercard hands out its encryption key.
-func selfSignedCertificate(key *rsa.PrivateKey, name string, now time.Time) (string, error) {
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return "", err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name, Organization: []string{"c2psim"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(5, 0, 0),
-		KeyUsage:     x509.KeyUsageKeyEncipherment | x509.KeyUsageDataEncipherment,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return "", fmt.Errorf("encryption certificate: %w", err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), nil
+	return n.state.creds.register(c)
 }

@@ -1,9 +1,6 @@
 package mastercard
 
 import (
-	"context"
-	"net/http"
-
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
 )
@@ -63,14 +60,4 @@ func outcomeOf(p string) string {
 		}
 	}
 	return outcomeEnrolled
-}
-
-// slowDown holds an answer for slowDelay on the simulator clock (the slow
-// test card), so a client's timeout handling can be exercised; tests with a
-// fake clock advance it instead of waiting.
-func (n *Network) slowDown(ctx context.Context) error {
-	if err := n.env.Wait(ctx, n.slowDelay); err != nil {
-		return svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the caller left before the slow answer was ready")
-	}
-	return nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
 	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/internal/pemkey"
 	"github.com/c2psim/c2psim/simulator"
 )
 
@@ -34,10 +35,11 @@ const maxReceipts = 10_000
 
 // tokenConnect is the Token Connect API: the token requestors enabled for
 // the issuer's ranges, their logo, and pushed cards waiting (by receipt) for
-// the token requestor's enrolment. Pushed cards live in memory only, for
-// the receipt's validity: the simulator stores no card number.
+// the token requestor's enrolment (putCard with the receipt). Pushed cards
+// live in memory only, for the receipt's validity: the simulator stores no
+// card number.
 type tokenConnect struct {
-	n *Network
+	*state
 
 	mu       sync.Mutex
 	receipts map[string]pushedCard
@@ -46,6 +48,34 @@ type tokenConnect struct {
 	keyOnce sync.Once
 	key     *rsa.PrivateKey // signs the pushMultipleAccounts signature
 	keyErr  error
+}
+
+// operations is the Token Connect operation table; every call is
+// journalled under the receipts it issues.
+func (tc *tokenConnect) operations() []simulator.Operation {
+	return []simulator.Operation{
+		{ID: "getEligibleTokenRequestors", Handle: tc.getEligibleTokenRequestors},
+		{ID: "getAsset", Handle: tc.getAsset},
+		{ID: "pushAccount", Handle: tc.pushAccount},
+		{ID: "pushMultipleAccounts", Handle: tc.pushMultipleAccounts},
+	}
+}
+
+// reset forgets the pushed cards.
+func (tc *tokenConnect) reset() {
+	tc.mu.Lock()
+	tc.receipts, tc.order = nil, nil
+	tc.mu.Unlock()
+}
+
+// credentials is the key that verifies pushMultipleAccounts signatures.
+func (tc *tokenConnect) credentials() []simulator.Credential {
+	pub, err := tc.publicKey()
+	if err != nil {
+		return nil
+	}
+	return []simulator.Credential{{Name: "token-connect-signing-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(pub), Value: pemkey.EncodePublic(pub),
+		Description: "verifies the RS256 signature of pushMultipleAccounts answers (JWS kid = keyId); Token Connect payloads are encrypted to encryption-public-key, its fingerprint as publicKeyFingerprint"}}
 }
 
 // pushedCard is one card pushed to a token requestor.
@@ -140,12 +170,12 @@ func (tc *tokenConnect) getAsset(_ context.Context, req *simulator.Request) (*si
 // open decrypts a Token Connect payload, encrypted to Mastercard's key; its
 // plaintext is checked against the document's schema.
 func (tc *tokenConnect) open(env encryption.FLE, schema string) ([]byte, error) {
-	plain, err := tc.n.keys.OpenFLE(env)
+	plain, err := tc.creds.keys.OpenFLE(env)
 	if err != nil {
-		e := tcErr(http.StatusBadRequest, "CRYPTOGRAPHY_ERROR", "encryptedPayload does not decrypt with Mastercard's encryption key (credential encryption-public-key, publicKeyFingerprint %s): %v", tc.n.encKid, err)
+		e := tcErr(http.StatusBadRequest, "CRYPTOGRAPHY_ERROR", "encryptedPayload does not decrypt with Mastercard's encryption key (credential encryption-public-key, publicKeyFingerprint %s): %v", tc.creds.encKid, err)
 		return nil, e
 	}
-	if verr := tc.n.env.ValidateSchema(TokenConnectSpec, schema, plain); verr != nil {
+	if verr := tc.env.ValidateSchema(TokenConnectSpec, schema, plain); verr != nil {
 		return nil, tcErr(http.StatusBadRequest, "INVALID_FIELD_VALUE", "%s", pan.RedactText(verr.Summary()))
 	}
 	return plain, nil
@@ -171,13 +201,13 @@ func (tc *tokenConnect) receipt(trid string, fa fundingAccount, validity time.Du
 	if len(fa.AccountHolderData.AccountHolderAddress) > 0 {
 		card.BillingAddress = enrolAddress(fa.AccountHolderData.AccountHolderAddress)
 	}
-	id := "MCC-" + strings.ToUpper(tc.n.env.IDs.UUID())
+	id := "MCC-" + strings.ToUpper(tc.env.IDs.UUID())
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
 	if tc.receipts == nil {
 		tc.receipts = map[string]pushedCard{}
 	}
-	tc.receipts[id] = pushedCard{tokenRequestorID: trid, card: card, holder: fa.AccountHolderData, expires: tc.n.env.Clock.Now().Add(validity)}
+	tc.receipts[id] = pushedCard{tokenRequestorID: trid, card: card, holder: fa.AccountHolderData, expires: tc.env.Clock.Now().Add(validity)}
 	tc.order = append(tc.order, id)
 	for len(tc.order) > maxReceipts {
 		delete(tc.receipts, tc.order[0])
@@ -366,46 +396,10 @@ func (tc *tokenConnect) take(id string) (pushedCard, error) {
 		return pc, errors.New("no card was pushed under this receipt, or it was used already")
 	}
 	delete(tc.receipts, id)
-	if !tc.n.env.Clock.Now().Before(pc.expires) {
+	if !tc.env.Clock.Now().Before(pc.expires) {
 		return pc, fmt.Errorf("the receipt expired at %s", stamp(pc.expires))
 	}
 	return pc, nil
-}
-
-// enrolByReference enrols the card a Token Connect receipt names
-// (enrolmentReferenceData, type PUSH_ACCOUNT_RECEIPT): the push leads to a
-// Click to Pay enrolment, tokenised as any other (Authorize Service, Notify
-// Token Updated).
-func (n *Network) enrolByReference(ctx context.Context, r enrollRequest, cons consumer) (digitalCard, error) {
-	ref := r.EnrolmentReferenceData
-	const field = "enrolmentReferenceData.enrolmentReferenceId"
-	if ref.Type != "PUSH_ACCOUNT_RECEIPT" {
-		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "enrolmentReferenceType %s is for merchants and integrators; an issuer enrols a pushed card with PUSH_ACCOUNT_RECEIPT", ref.Type)
-		e.Fields = []simulator.FieldError{{Field: "enrolmentReferenceData.enrolmentReferenceType", In: "body", Rule: "value", Message: e.Message}}
-		return digitalCard{}, e
-	}
-	pc, err := n.tc.take(ref.ID)
-	if err != nil {
-		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "pushAccountReceipt %s: %v", pan.RedactText(ref.ID), err)
-		e.Fields = []simulator.FieldError{{Field: field, In: "body", Rule: "value", Message: e.Message}}
-		return digitalCard{}, e
-	}
-	if pc.tokenRequestorID != TokenRequestorID {
-		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "pushAccountReceipt %s was pushed to token requestor %s, not to Click to Pay", pan.RedactText(ref.ID), pc.tokenRequestorID)
-		e.Fields = []simulator.FieldError{{Field: field, In: "body", Rule: "value", Message: e.Message}}
-		return digitalCard{}, e
-	}
-	h := pc.holder
-	if cons.EmailAddress == "" {
-		cons.EmailAddress = h.AccountHolderEmailAddress
-	}
-	if cons.MobileNumber == nil && h.AccountHolderMobilePhoneNumber != nil {
-		cons.MobileNumber = &mobileNumber{CountryCode: h.AccountHolderMobilePhoneNumber.CountryDialInCode, PhoneNumber: h.AccountHolderMobilePhoneNumber.PhoneNumber}
-	}
-	return n.enrol(ctx, enrolment{
-		Consumer: cons, ExternalConsumerID: cons.ExternalConsumerID, ExternalCredentialID: r.ExternalCredentialID,
-		Card: pc.card, Field: "enrolmentReferenceData", CorrelationID: r.SrcCorrelationID,
-	})
 }
 
 // tcErr is a Token Connect error (the published error wrapper).
@@ -424,8 +418,16 @@ func tcErr(status int, reason, format string, args ...any) *simulator.Error {
 	return e
 }
 
-// renderTokenConnectError renders e in the published error wrapper.
-func renderTokenConnectError(e *simulator.Error, msg, responseID string) *simulator.Response {
+// renderError renders e in the published error wrapper, answering the
+// request's requestId.
+func (tc *tokenConnect) renderError(req *simulator.Request, e *simulator.Error, msg string) *simulator.Response {
+	var r struct {
+		RequestID string `json:"requestId"`
+	}
+	_ = json.Unmarshal(req.Body, &r)
+	if r.RequestID == "" {
+		r.RequestID = tc.env.IDs.UUID()
+	}
 	reason := e.Code
 	if reason == "" {
 		reason = mdesReason(e)
@@ -437,7 +439,7 @@ func renderTokenConnectError(e *simulator.Error, msg, responseID string) *simula
 	if e.Status >= 500 {
 		source = "MDES"
 	}
-	return simulator.JSON(e.Status, map[string]any{"responseId": responseID, "errors": []any{
+	return simulator.JSON(e.Status, map[string]any{"responseId": r.RequestID, "errors": []any{
 		map[string]any{"source": source, "reasonCode": reason, "description": msg, "recoverable": e.Status >= 500}}})
 }
 

@@ -67,7 +67,7 @@ func (n *Network) DescribeTriggers() []simulator.TriggerInfo {
 // (one token a card: the card's status is its token's).
 func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error) {
 	var items []simulator.StateItem
-	consumers, err := n.consumers.List(ctx)
+	consumers, err := n.state.consumers.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error)
 			Refs:       map[string]string{"externalConsumerId": c.ExternalConsumerID, "srcConsumerId": c.SrcConsumerID},
 			Collection: "consumers", Key: c.ExternalConsumerID})
 	}
-	cards, err := n.cards.List(ctx)
+	cards, err := n.state.cards.List(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
@@ -37,7 +38,55 @@ const (
 	TriggerAccountInformation = "accountInformation"
 )
 
-var _ simulator.Triggerer = (*Network)(nil)
+// notifier makes MDES's calls to the issuer (the Issuer Outbound API,
+// Pre-Digitization): Authorize Service while a card is tokenised, then, as
+// the token's life goes on, Notify Service Activated, Request Activation
+// Methods, Deliver Activation Code, Validate Activation Code, Notify Token
+// Updated, Get Account Information and Notify Suspicious Events. The
+// triggers of the admin API start the flows the network, the token
+// requestor or the cardholder would.
+type notifier struct {
+	*state
+	slowDelay, activationCodeTTL              time.Duration
+	sendServiceActivated, issuerValidatesCode bool
+
+	// ntuSent remembers what each requestId of Notify Token Updated carried
+	// (the last maxRememberedNTU), so a trigger can redeliver one as it was.
+	// A token's notifications go out in the order of its changes: the token
+	// is their callbacks' OrderKey.
+	ntuMu    sync.Mutex
+	ntuSent  map[string]notification
+	ntuOrder []string
+}
+
+// maxRememberedNTU bounds the notifications kept for redelivery.
+const maxRememberedNTU = 10_000
+
+// The notifier's settings.
+var (
+	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 10 * time.Second,
+		Description: "how long the enrolment of the slow test card takes, on the simulator clock", Check: simulator.NotNegative[time.Duration]}
+	activationCodeTTLSetting = simulator.Key[time.Duration]{Name: "activationCodeTTL", Default: 30 * time.Minute,
+		Description: "validity of the activation code of a token awaiting additional authentication", Check: simulator.Positive[time.Duration]}
+	notifyServiceActivatedSetting = simulator.Key[bool]{Name: "notifyServiceActivated", Default: true,
+		Description: "send Notify Service Activated when a token is provisioned ACTIVE (optional for issuers)"}
+	issuerValidatesCodeSetting = simulator.Key[bool]{Name: "issuerValidatesCode", Default: false,
+		Description: "the issuer generates and validates its own activation codes: Deliver Activation Code carries no code and the cardholder's code goes to Validate Activation Code"}
+)
+
+func newNotifier(s *state) *notifier {
+	set := s.env.Settings
+	return &notifier{state: s,
+		slowDelay: slowDelaySetting.Get(set), activationCodeTTL: activationCodeTTLSetting.Get(set),
+		sendServiceActivated: notifyServiceActivatedSetting.Get(set), issuerValidatesCode: issuerValidatesCodeSetting.Get(set)}
+}
+
+// reset forgets the notifications remembered for redelivery.
+func (nt *notifier) reset() {
+	nt.ntuMu.Lock()
+	nt.ntuSent, nt.ntuOrder = nil, nil
+	nt.ntuMu.Unlock()
+}
 
 // fleForm is the field-level encryption form MDES uses for a card's
 // callbacks: OAEP SHA-256 with an IV, unless the card is one of the test
@@ -56,25 +105,10 @@ func fleForm(p string) encryption.FLEOptions {
 	return encryption.FLEOptions{OAEPHashing: "SHA256"}
 }
 
-// timestamp is the ISO 8601 extended form the Issuer Outbound API takes
-// (YYYY-MM-DDThh:mm:ss.sssZ).
-func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
-// activationMethod is one way the cardholder can get or use an activation
-// code (Issuer Outbound API ActivationMethod).
-type activationMethod struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
-}
-
-// codeMethods are the activation methods by which MDES hands the issuer a
-// code to deliver.
-var codeMethods = map[string]bool{"TEXT_TO_CARDHOLDER_NUMBER": true, "EMAIL_TO_CARDHOLDER_ADDRESS": true, "ISSUER_TO_CALL_CARDHOLDER_NUMBER": true}
-
 // fundingAccountData is the plaintext of the Authorize Service and Request
 // Activation Methods payload (FundingAccountData): the card, its holder and
 // its payment account reference, valid for 30 minutes.
-func (n *Network) fundingAccountData(p pan.PAN, c cardPlaintext, cons consumer) []byte {
+func (nt *notifier) fundingAccountData(p pan.PAN, c cardPlaintext, cons consumer) []byte {
 	card := map[string]any{"accountNumber": p.Reveal()}
 	if len(c.PanExpirationMonth) == 2 && c.PanExpirationYear != "" {
 		card["expiryMonth"], card["expiryYear"] = c.PanExpirationMonth, yy(c.PanExpirationYear)
@@ -100,7 +134,7 @@ func (n *Network) fundingAccountData(p pan.PAN, c cardPlaintext, cons consumer) 
 	}
 	data := map[string]any{
 		"source":                  "ACCOUNT_ADDED_VIA_APPLICATION",
-		"dataValidUntilTimestamp": timestamp(n.env.Clock.Now().Add(30 * time.Minute)),
+		"dataValidUntilTimestamp": timestamp(nt.env.Clock.Now().Add(30 * time.Minute)),
 		"cardAccountData":         card,
 		"paymentAccountReference": paymentAccountReference(cardRef(p.Reveal())),
 	}
@@ -109,15 +143,6 @@ func (n *Network) fundingAccountData(p pan.PAN, c cardPlaintext, cons consumer) 
 	}
 	plain, _ := json.Marshal(data)
 	return plain
-}
-
-// alpha3 maps the ISO 3166 alpha-2 codes the Enroll API takes to the
-// alpha-3 codes of the Issuer Outbound API (the common ones; an unknown
-// country is left out of the address).
-var alpha3 = map[string]string{
-	"AT": "AUT", "AU": "AUS", "BE": "BEL", "BR": "BRA", "CA": "CAN", "CH": "CHE", "CZ": "CZE", "DE": "DEU", "DK": "DNK",
-	"ES": "ESP", "FI": "FIN", "FR": "FRA", "GB": "GBR", "IE": "IRL", "IN": "IND", "IT": "ITA", "MX": "MEX", "NL": "NLD",
-	"NO": "NOR", "PL": "POL", "PT": "PRT", "SE": "SWE", "US": "USA",
 }
 
 func holderAddress(raw json.RawMessage) map[string]string {
@@ -153,23 +178,6 @@ func holderAddress(raw json.RawMessage) map[string]string {
 	return out
 }
 
-// paymentAccountReference is the 29-character PAR of a PAN (BIN controller
-// 5001 and 25 characters of its reference).
-func paymentAccountReference(panRef string) string {
-	return "5001" + strings.ToUpper(panRef[:25])
-}
-
-// tokenNumber is the token's own PAN (a Luhn-valid 16 digits in the
-// 512035 token range), derived from its Token Unique Reference.
-func tokenNumber(tur string) string {
-	h := sha256.Sum256([]byte("mastercard-token:" + tur))
-	stem := []byte("512035")
-	for i := 0; len(stem) < 15; i++ {
-		stem = append(stem, '0'+h[i]%10)
-	}
-	return string(stem) + string(pan.LuhnCheckDigit(string(stem)))
-}
-
 // accountIDHash is the SHA-256 of the consumer's account ID (the email
 // address), hex, as the Issuer Outbound API sends it.
 func accountIDHash(email string) string {
@@ -187,27 +195,27 @@ func accountIDHash(email string) string {
 // whatever the issuer approves, as when the network itself requires
 // additional authentication; the slow test card holds the enrolment for
 // slowDelay first.
-func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, cons consumer, tokenRef, correlationID string) (string, error) {
+func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, cons consumer, tokenRef, correlationID string) (string, error) {
 	outcome := outcomeOf(p.Reveal())
 	if outcome == outcomeSlow {
-		if err := n.slowDown(ctx); err != nil {
+		if err := nt.slowDown(ctx); err != nil {
 			return "", err
 		}
 	}
-	mdesCorrelation := n.env.IDs.Digits(14)
+	mdesCorrelation := nt.env.IDs.Digits(14)
 	form := fleForm(p.Reveal())
-	plain := n.fundingAccountData(p, c, cons)
-	n.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
+	plain := nt.fundingAccountData(p, c, cons)
+	nt.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
 	decide := func(approved bool, methods []activationMethod) (string, error) {
-		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: n.env.Clock.Now(), FLE: form,
-			TokenExpiry: tokenExpiry(n.env.Clock.Now()), History: []statusEvent{{Code: "U", At: n.env.Clock.Now(), Reason: "Z"}},
-			IssuerCode: n.issuerValidatesCode || outcome == outcomeYellowIssuerCode}
+		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: nt.env.Clock.Now(), FLE: form,
+			TokenExpiry: tokenExpiry(nt.env.Clock.Now()), History: []statusEvent{{Code: "U", At: nt.env.Clock.Now(), Reason: "Z"}},
+			IssuerCode: nt.issuerValidatesCode || outcome == outcomeYellowIssuerCode}
 		if approved && outcome != outcomeYellow && outcome != outcomeYellowIssuerCode {
-			m.History = append(m.History, statusEvent{Code: "A", At: n.env.Clock.Now(), Initiator: "I", Reason: "A"})
-			if err := n.tokenMetas().Put(ctx, tokenRef, m); err != nil {
+			m.History = append(m.History, statusEvent{Code: "A", At: nt.env.Clock.Now(), Initiator: "I", Reason: "A"})
+			if err := nt.tokens.Put(ctx, tokenRef, m); err != nil {
 				return "", err
 			}
-			if err := n.scheduleServiceActivated(ctx, tokenRef, plain); err != nil {
+			if err := nt.scheduleServiceActivated(ctx, tokenRef, plain); err != nil {
 				return "", err
 			}
 			return statusActive, nil
@@ -221,33 +229,33 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, con
 			methods = defaultMethods(cons)
 		}
 		m.ActivationMethods = methods
-		n.chooseCode(&m, "")
-		if err := n.tokenMetas().Put(ctx, tokenRef, m); err != nil {
+		nt.chooseCode(&m, "")
+		if err := nt.tokens.Put(ctx, tokenRef, m); err != nil {
 			return "", err
 		}
 		if !askMethods {
 			plain = nil
 		}
-		if err := n.scheduleYellowPath(ctx, tokenRef, plain); err != nil {
+		if err := nt.scheduleYellowPath(ctx, tokenRef, plain); err != nil {
 			return "", err
 		}
 		return statusInactive, nil
 	}
-	if !n.env.Callbacks.Configured() {
+	if !nt.env.Callbacks.Configured() {
 		return decide(true, nil)
 	}
-	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), form)
+	env, err := encryption.SealFLEWith(plain, nt.creds.issuerKey(), form)
 	if err != nil {
 		return "", err
 	}
 	req := map[string]any{
-		"requestId":                n.env.IDs.Digits(12),
+		"requestId":                nt.env.IDs.Digits(12),
 		"services":                 []string{"DIGITIZATION"},
 		"correlationId":            mdesCorrelation,
 		"tokenRequestorId":         TokenRequestorID,
 		"tokenType":                "CLOUD",
 		"consumerFacingEntityName": "Click to Pay",
-		"activeTokenCount":         fmt.Sprint(min(n.activeTokens(ctx, cardRef(p.Reveal())), 99)),
+		"activeTokenCount":         fmt.Sprint(min(nt.activeTokens(ctx, cardRef(p.Reveal())), 99)),
 		"fundingAccountInfo": map[string]any{
 			"panUniqueReference":   "FPAN" + cardRef(p.Reveal())[:28],
 			"tokenUniqueReference": tokenRef,
@@ -261,7 +269,7 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, con
 		req["mobileNumberSuffix"] = m.PhoneNumber[len(m.PhoneNumber)-4:]
 	}
 	body, _ := json.Marshal(req)
-	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "authorizeService", Method: http.MethodPost, Path: "/authorizeService",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
 		Body:   body, Plaintext: plain, CorrelationIDs: []string{correlationID, tokenRef},
@@ -291,27 +299,14 @@ func (n *Network) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, con
 	return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service answered decision %q, which approves nothing; nothing was enrolled", p.Masked(), pan.RedactText(answer.Decision))
 }
 
-// tokenExpiry is a new token's expiry: three years on, MMYY.
-func tokenExpiry(now time.Time) string { return now.AddDate(3, 0, 0).Format("0106") }
-
-// activeTokens counts the ACTIVE tokens of a PAN.
-func (n *Network) activeTokens(ctx context.Context, panRef string) int {
-	cards, _ := n.cardsOfPAN(ctx, panRef)
-	count := 0
-	for _, c := range cards {
-		if c.Status == statusActive {
-			count++
-		}
+// slowDown holds an answer for slowDelay on the simulator clock (the slow
+// test card), so a client's timeout handling can be exercised; tests with a
+// fake clock advance it instead of waiting.
+func (nt *notifier) slowDown(ctx context.Context) error {
+	if err := nt.env.Wait(ctx, nt.slowDelay); err != nil {
+		return svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the caller left before the slow answer was ready")
 	}
-	return count
-}
-
-// Tasks implements simulator.TaskRunner.
-func (n *Network) Tasks() []simulator.Task {
-	return []simulator.Task{
-		{Kind: taskProcessBatch, Run: n.runBatch},
-		{Kind: taskAfterStored, Run: n.runAfterStored},
-	}
+	return nil
 }
 
 // taskAfterStored is the task that goes on with a new token once the
@@ -338,51 +333,49 @@ type storedTask struct {
 // afterStored schedules t: the token is looked for every 100ms, for 2s at
 // most (an enrolment that failed after the Authorize Service stored
 // nothing, and nothing more happens).
-func (n *Network) afterStored(ctx context.Context, t storedTask, plain []byte) error {
+func (nt *notifier) afterStored(ctx context.Context, t storedTask, plain []byte) error {
 	if plain != nil {
-		sealed, err := encryption.Encrypt(plain, &n.encKey.PublicKey)
+		sealed, err := nt.creds.sealForLater(plain)
 		if err != nil {
 			return err
 		}
 		t.Card = sealed
 	}
-	return n.scheduleStored(ctx, t)
+	return nt.scheduleStored(ctx, t)
 }
 
-func (n *Network) scheduleStored(ctx context.Context, t storedTask) error {
+func (nt *notifier) scheduleStored(ctx context.Context, t storedTask) error {
 	delay := time.Duration(0)
 	if t.Tries > 0 {
 		delay = 100 * time.Millisecond
 	}
-	return n.env.Schedule(ctx, delay, taskAfterStored, t)
+	return nt.env.Schedule(ctx, delay, taskAfterStored, t)
 }
 
-func (n *Network) runAfterStored(ctx context.Context, payload []byte) error {
+func (nt *notifier) runAfterStored(ctx context.Context, payload []byte) error {
 	var t storedTask
 	if err := json.Unmarshal(payload, &t); err != nil {
 		return err
 	}
-	c, err := n.cardByToken(ctx, t.TokenUniqueReference)
+	c, err := nt.cardByToken(ctx, t.TokenUniqueReference)
 	if err != nil {
 		if t.Tries < 20 {
 			t.Tries++
-			return n.scheduleStored(ctx, t)
+			return nt.scheduleStored(ctx, t)
 		}
 		return nil
 	}
 	var plain []byte
 	if t.Card != "" {
-		d, err := n.keys.Decrypt(t.Card)
-		if err != nil {
+		if plain, err = nt.creds.openLater(t.Card); err != nil {
 			return fmt.Errorf("token %s: the pending card data does not decrypt: %w", t.TokenUniqueReference, err)
 		}
-		plain = d.Plaintext
 	}
 	switch t.Then {
 	case thenServiceActivated:
-		n.serviceActivated(ctx, c, plain)
+		nt.serviceActivated(ctx, c, plain)
 	case thenYellowPath:
-		n.yellowPath(ctx, c, plain)
+		nt.yellowPath(ctx, c, plain)
 	default:
 		return fmt.Errorf("token %s: nothing to do after %q", t.TokenUniqueReference, t.Then)
 	}
@@ -391,25 +384,25 @@ func (n *Network) runAfterStored(ctx context.Context, payload []byte) error {
 
 // scheduleServiceActivated sends Notify Service Activated once the approved
 // token is stored (notifyServiceActivated on).
-func (n *Network) scheduleServiceActivated(ctx context.Context, tur string, plain []byte) error {
-	if !n.env.Callbacks.Configured() || !n.sendServiceActivated {
+func (nt *notifier) scheduleServiceActivated(ctx context.Context, tur string, plain []byte) error {
+	if !nt.env.Callbacks.Configured() || !nt.sendServiceActivated {
 		return nil
 	}
-	return n.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenServiceActivated}, plain)
+	return nt.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenServiceActivated}, plain)
 }
 
-func (n *Network) serviceActivated(ctx context.Context, c digitalCard, plain []byte) {
+func (nt *notifier) serviceActivated(ctx context.Context, c digitalCard, plain []byte) {
 	if c.Status != statusActive {
 		return // changed since: the notifications of the change say so
 	}
-	if err := n.notifyServiceActivated(ctx, c, n.meta(ctx, c), plain); err != nil {
-		n.env.Logger.Warn("Notify Service Activated not enqueued", "token", c.TokenUniqueRef, "error", err)
+	if err := nt.notifyServiceActivated(ctx, c, nt.meta(ctx, c), plain); err != nil {
+		nt.env.Logger.Warn("Notify Service Activated not enqueued", "token", c.TokenUniqueRef, "error", err)
 	}
 }
 
 // notifyServiceActivated tells the issuer the token is provisioned and
 // active; the payload adds the token's own data to the card's.
-func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m tokenMeta, cardPlain []byte) error {
+func (nt *notifier) notifyServiceActivated(ctx context.Context, c digitalCard, m tokenMeta, cardPlain []byte) error {
 	var data map[string]any
 	_ = json.Unmarshal(cardPlain, &data)
 	if data == nil {
@@ -418,8 +411,8 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 	tn := tokenNumber(c.TokenUniqueRef)
 	data["tokenData"] = map[string]string{"token": tn, "expiryMonth": m.TokenExpiry[:2], "expiryYear": m.TokenExpiry[2:], "sequenceNumber": "01"}
 	plain, _ := json.Marshal(data)
-	n.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
-	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), m.FLE)
+	nt.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
+	env, err := encryption.SealFLEWith(plain, nt.creds.issuerKey(), m.FLE)
 	if err != nil {
 		return err
 	}
@@ -427,11 +420,11 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 	if m.Decision == "R" {
 		decision = "REQUIRE_ADDITIONAL_AUTHENTICATION"
 	}
-	activated := n.env.Clock.Now()
+	activated := nt.env.Clock.Now()
 	if m.ActivatedAt != nil {
 		activated = *m.ActivatedAt
 	}
-	requestID := n.env.IDs.Digits(12)
+	requestID := nt.env.IDs.Digits(12)
 	req := map[string]any{
 		"requestId":              requestID,
 		"services":               []string{"DIGITIZATION"},
@@ -443,7 +436,7 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 		"tokenActivatedDateTime": timestamp(activated),
 		"decision":               decision,
 		"decisionMadeBy":         "AUTHORIZATION_REQUEST",
-		"numberOfActiveTokens":   min(n.activeTokens(ctx, c.PanRef), 99),
+		"numberOfActiveTokens":   min(nt.activeTokens(ctx, c.PanRef), 99),
 		"fundingAccountInfo": map[string]any{
 			"panUniqueReference":   panUniqueReference(c),
 			"tokenUniqueReference": c.TokenUniqueRef,
@@ -456,7 +449,7 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 	body, _ := json.Marshal(req)
 	// The plaintext is card data: the journal keeps it (masked) only for
 	// calls sent now, never in the outbox.
-	return n.env.Callbacks.Enqueue(ctx, &simulator.Callback{
+	return nt.env.Callbacks.Enqueue(ctx, &simulator.Callback{
 		ID: requestID, OrderKey: c.TokenUniqueRef,
 		Spec: CallbackSpec, OperationID: "notifyServiceActivated", Method: http.MethodPost, Path: "/notifyServiceActivated",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
@@ -471,29 +464,29 @@ func (n *Network) notifyServiceActivated(ctx context.Context, c digitalCard, m t
 // consumer's mobile number and email address); then Deliver Activation
 // Code for the cardholder's choice (the first method that distributes a
 // code).
-func (n *Network) scheduleYellowPath(ctx context.Context, tur string, plain []byte) error {
-	return n.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenYellowPath}, plain)
+func (nt *notifier) scheduleYellowPath(ctx context.Context, tur string, plain []byte) error {
+	return nt.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenYellowPath}, plain)
 }
 
-func (n *Network) yellowPath(ctx context.Context, c digitalCard, plain []byte) {
+func (nt *notifier) yellowPath(ctx context.Context, c digitalCard, plain []byte) {
 	if c.Status != statusInactive {
 		return
 	}
 	tur := c.TokenUniqueRef
-	if plain != nil && n.env.Callbacks.Configured() {
-		methods, err := n.requestActivationMethods(ctx, c, n.meta(ctx, c), plain)
+	if plain != nil && nt.env.Callbacks.Configured() {
+		methods, err := nt.requestActivationMethods(ctx, c, nt.meta(ctx, c), plain)
 		if err != nil {
-			n.env.Logger.Warn("Request Activation Methods not answered", "token", tur, "error", err)
+			nt.env.Logger.Warn("Request Activation Methods not answered", "token", tur, "error", err)
 		}
 		if len(methods) > 0 {
-			if _, err := n.setCode(ctx, tur, methods, ""); err != nil {
-				n.env.Logger.Warn("activation code not set", "token", tur, "error", err)
+			if _, err := nt.setCode(ctx, tur, methods, ""); err != nil {
+				nt.env.Logger.Warn("activation code not set", "token", tur, "error", err)
 				return
 			}
 		}
 	}
-	if err := n.deliverActivationCode(ctx, tur); err != nil {
-		n.env.Logger.Warn("Deliver Activation Code not enqueued", "token", tur, "error", err)
+	if err := nt.deliverActivationCode(ctx, tur); err != nil {
+		nt.env.Logger.Warn("Deliver Activation Code not enqueued", "token", tur, "error", err)
 	}
 }
 
@@ -515,16 +508,16 @@ func defaultMethods(cons consumer) []activationMethod {
 // ActivationMethodId), a new activation code with a new validity period.
 // It returns the chosen method; a token whose methods distribute no code
 // gets none (the issuer activates it through Customer Service).
-func (n *Network) setCode(ctx context.Context, tur string, methods []activationMethod, methodID string) (activationMethod, error) {
+func (nt *notifier) setCode(ctx context.Context, tur string, methods []activationMethod, methodID string) (activationMethod, error) {
 	var chosen activationMethod
-	err := n.tokenMetas().Update(ctx, tur, func(m *tokenMeta, exists bool) error {
+	err := nt.tokens.Update(ctx, tur, func(m *tokenMeta, exists bool) error {
 		if !exists {
 			return fmt.Errorf("token %s has no metadata", tur)
 		}
 		if methods != nil {
 			m.ActivationMethods = methods
 		}
-		chosen = n.chooseCode(m, methodID)
+		chosen = nt.chooseCode(m, methodID)
 		return nil
 	})
 	return chosen, err
@@ -532,7 +525,7 @@ func (n *Network) setCode(ctx context.Context, tur string, methods []activationM
 
 // chooseCode picks the method (methodID "" the first that distributes a
 // code, else the 1-based ActivationMethodId) and gives it a new code.
-func (n *Network) chooseCode(m *tokenMeta, methodID string) activationMethod {
+func (nt *notifier) chooseCode(m *tokenMeta, methodID string) activationMethod {
 	var chosen activationMethod
 	for i, am := range m.ActivationMethods {
 		if (methodID == "" && codeMethods[am.Type]) || methodID == fmt.Sprint(i+1) {
@@ -544,23 +537,23 @@ func (n *Network) chooseCode(m *tokenMeta, methodID string) activationMethod {
 		return activationMethod{}
 	}
 	m.ChosenMethod = chosen
-	m.ActivationCode = n.env.IDs.Digits(6)
-	m.ActivationExpiry = n.env.Clock.Now().Add(n.activationCodeTTL)
+	m.ActivationCode = nt.env.IDs.Digits(6)
+	m.ActivationExpiry = nt.env.Clock.Now().Add(nt.activationCodeTTL)
 	m.ActivationAttempts = 0
 	return chosen
 }
 
 // requestActivationMethods asks the issuer for the methods to present.
-func (n *Network) requestActivationMethods(ctx context.Context, c digitalCard, m tokenMeta, plain []byte) ([]activationMethod, error) {
+func (nt *notifier) requestActivationMethods(ctx context.Context, c digitalCard, m tokenMeta, plain []byte) ([]activationMethod, error) {
 	if plain == nil {
 		return nil, nil
 	}
-	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), m.FLE)
+	env, err := encryption.SealFLEWith(plain, nt.creds.issuerKey(), m.FLE)
 	if err != nil {
 		return nil, err
 	}
 	body, _ := json.Marshal(map[string]any{
-		"requestId":        n.env.IDs.Digits(12),
+		"requestId":        nt.env.IDs.Digits(12),
 		"services":         []string{"DIGITIZATION"},
 		"correlationId":    m.CorrelationID,
 		"tokenRequestorId": c.TokenRequestorID,
@@ -571,7 +564,7 @@ func (n *Network) requestActivationMethods(ctx context.Context, c digitalCard, m
 			"encryptedPayload":     env,
 		},
 	})
-	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "requestActivationMethods", Method: http.MethodPost, Path: "/requestActivationMethods",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
 		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef},
@@ -586,20 +579,33 @@ func (n *Network) requestActivationMethods(ctx context.Context, c digitalCard, m
 	return answer.ActivationMethods, nil
 }
 
+// resendActivationCode gives a token awaiting activation a new code
+// for the method Customer Service named (its 1-based ActivationMethodId)
+// and delivers it.
+func (nt *notifier) resendActivationCode(ctx context.Context, tur, methodID string) error {
+	if _, err := nt.setCode(ctx, tur, nil, methodID); err != nil {
+		return err
+	}
+	if err := nt.deliverActivationCode(ctx, tur); err != nil {
+		nt.env.Logger.Warn("Deliver Activation Code not enqueued", "token", tur, "error", err)
+	}
+	return nil
+}
+
 // deliverActivationCode enqueues Deliver Activation Code for the token's
 // chosen method, in order with the token's notifications: the code in clear
 // with its expiry, unless the issuer validates its own codes
 // (issuerValidatesCode), then only the method.
-func (n *Network) deliverActivationCode(ctx context.Context, tur string) error {
-	c, err := n.cardByToken(ctx, tur)
+func (nt *notifier) deliverActivationCode(ctx context.Context, tur string) error {
+	c, err := nt.cardByToken(ctx, tur)
 	if err != nil {
 		return err
 	}
-	m := n.meta(ctx, c)
-	if !n.env.Callbacks.Configured() || m.ChosenMethod.Type == "" {
+	m := nt.meta(ctx, c)
+	if !nt.env.Callbacks.Configured() || m.ChosenMethod.Type == "" {
 		return nil
 	}
-	requestID := n.env.IDs.Digits(12)
+	requestID := nt.env.IDs.Digits(12)
 	req := map[string]any{
 		"requestId":            requestID,
 		"tokenUniqueReference": c.TokenUniqueRef,
@@ -611,7 +617,7 @@ func (n *Network) deliverActivationCode(ctx context.Context, tur string) error {
 		req["expirationDateTime"] = timestamp(m.ActivationExpiry)
 	}
 	body, _ := json.Marshal(req)
-	return n.env.Callbacks.Enqueue(ctx, &simulator.Callback{
+	return nt.env.Callbacks.Enqueue(ctx, &simulator.Callback{
 		ID: requestID, OrderKey: c.TokenUniqueRef,
 		Spec: CallbackSpec, OperationID: "deliverActivationCode", Method: http.MethodPost, Path: "/deliverActivationCode",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
@@ -646,10 +652,6 @@ type notification struct {
 	Token      ntuToken `json:"token"`
 }
 
-// suspendedByNames maps Customer Service suspender codes to Notify Token
-// Updated's suspendedBy values.
-var suspendedByNames = map[string]string{"I": "ISSUER", "W": "TOKEN_REQUESTOR", "C": "CARDHOLDER", "P": "MOBILE_PIN_LOCKED", "M": "MOBILE_PIN_LOCKED"}
-
 // statusNotice is the STATUS_UPDATE notification of a token's current
 // status and suspenders.
 func statusNotice(c digitalCard, m tokenMeta) notification {
@@ -669,32 +671,32 @@ func statusNotice(c digitalCard, m tokenMeta) notification {
 // of its changes (the token is their OrderKey), so an issuer applying them
 // as they come ends with the token's status. Failures are journalled attempt
 // by attempt and logged.
-func (n *Network) notifyLater(ctx context.Context, t notification) {
-	if !n.env.Callbacks.Configured() {
+func (nt *notifier) notifyLater(ctx context.Context, t notification) {
+	if !nt.env.Callbacks.Configured() {
 		return
 	}
-	cb, _ := n.notifyTokenUpdatedCallback(t, "")
-	if err := n.env.Callbacks.Enqueue(ctx, cb); err != nil {
-		n.env.Logger.Warn("Notify Token Updated not enqueued", "token", t.Token.TokenUniqueReference, "error", err)
+	cb, _ := nt.notifyTokenUpdatedCallback(t, "")
+	if err := nt.env.Callbacks.Enqueue(ctx, cb); err != nil {
+		nt.env.Logger.Warn("Notify Token Updated not enqueued", "token", t.Token.TokenUniqueReference, "error", err)
 	}
 }
 
 // notifyTokenUpdated sends Notify Token Updated now (triggers report the
 // delivery). requestID "" draws a new one; a repeated one is a duplicate
 // delivery.
-func (n *Network) notifyTokenUpdated(ctx context.Context, t notification, requestID string) (*simulator.CallbackResult, string, error) {
-	cb, requestID := n.notifyTokenUpdatedCallback(t, requestID)
-	res, err := n.env.Callbacks.Send(ctx, cb)
+func (nt *notifier) notifyTokenUpdated(ctx context.Context, t notification, requestID string) (*simulator.CallbackResult, string, error) {
+	cb, requestID := nt.notifyTokenUpdatedCallback(t, requestID)
+	res, err := nt.env.Callbacks.Send(ctx, cb)
 	return res, requestID, err
 }
 
 // notifyTokenUpdatedCallback builds one Notify Token Updated and remembers
 // what its requestId carried.
-func (n *Network) notifyTokenUpdatedCallback(t notification, requestID string) (*simulator.Callback, string) {
+func (nt *notifier) notifyTokenUpdatedCallback(t notification, requestID string) (*simulator.Callback, string) {
 	if requestID == "" {
-		requestID = n.env.IDs.Digits(12)
+		requestID = nt.env.IDs.Digits(12)
 	}
-	n.rememberNTU(requestID, t)
+	nt.rememberNTU(requestID, t)
 	body, _ := json.Marshal(map[string]any{
 		"requestId":  requestID,
 		"reasonCode": t.ReasonCode,
@@ -711,9 +713,9 @@ func (n *Network) notifyTokenUpdatedCallback(t notification, requestID string) (
 // fundingAccountNotice is the FUNDING_ACCOUNT_UPDATE notification of a
 // token whose PAN mapping changed: the token's data (and the new card when
 // the PAN changed) encrypted to key.
-func (n *Network) fundingAccountNotice(c digitalCard, m tokenMeta, newPAN, expiryMMYY string, key *rsa.PublicKey) (notification, []byte, error) {
+func (nt *notifier) fundingAccountNotice(c digitalCard, m tokenMeta, newPAN, expiryMMYY string, key *rsa.PublicKey) (notification, []byte, error) {
 	data := map[string]any{
-		"dataValidUntilTimestamp": timestamp(n.env.Clock.Now().Add(30 * time.Minute)),
+		"dataValidUntilTimestamp": timestamp(nt.env.Clock.Now().Add(30 * time.Minute)),
 		"tokenData":               map[string]string{"token": tokenNumber(c.TokenUniqueRef), "expiryMonth": m.TokenExpiry[:2], "expiryYear": m.TokenExpiry[2:], "sequenceNumber": "01"},
 	}
 	if newPAN != "" {
@@ -724,7 +726,7 @@ func (n *Network) fundingAccountNotice(c digitalCard, m tokenMeta, newPAN, expir
 		data["cardAccountData"] = card
 	}
 	plain, _ := json.Marshal(data)
-	n.env.CheckSchema(CallbackSpec, "NotifyTokenUpdatedFundingAccountData", plain)
+	nt.env.CheckSchema(CallbackSpec, "NotifyTokenUpdatedFundingAccountData", plain)
 	env, err := encryption.SealFLEWith(plain, key, m.FLE)
 	if err != nil {
 		return notification{}, nil, err
@@ -734,12 +736,12 @@ func (n *Network) fundingAccountNotice(c digitalCard, m tokenMeta, newPAN, expir
 	}}, plain, nil
 }
 
-// Triggers implements simulator.Triggerer.
-func (n *Network) Triggers() []string {
+// triggers lists the flows the admin API can start.
+func (nt *notifier) triggers() []string {
 	return []string{TriggerEnterActivationCode, TriggerTokenStatusChange, TriggerSuspiciousEvent, TriggerAccountInformation}
 }
 
-// Trigger implements simulator.Triggerer.
+// trigger starts one of them.
 //
 // enterActivationCode: the cardholder enters the code Deliver Activation
 // Code delivered. Params tokenUniqueReference (required) and activationCode
@@ -771,60 +773,60 @@ func (n *Network) Triggers() []string {
 //
 // Each answers with the token's status and, when a call was made, the
 // issuer's HTTP status, the delivery attempts and the requestId.
-func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (map[string]any, error) {
+func (nt *notifier) trigger(ctx context.Context, name string, p map[string]any) (map[string]any, error) {
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	tur := str("tokenUniqueReference")
 	if tur == "" && name != TriggerTokenStatusChange || tur == "" && name == TriggerTokenStatusChange && p["redeliver"] != true {
-		if contains(n.Triggers(), name) {
+		if contains(nt.triggers(), name) {
 			return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "%s needs tokenUniqueReference", name)
 		}
 	}
 	switch name {
 	case TriggerEnterActivationCode:
-		return n.enterActivationCode(ctx, tur, str("activationCode"))
+		return nt.enterActivationCode(ctx, tur, str("activationCode"))
 	case TriggerTokenStatusChange:
 		if redeliver, _ := p["redeliver"].(bool); redeliver {
-			return n.redeliver(ctx, str("requestId"))
+			return nt.redeliver(ctx, str("requestId"))
 		}
 		if enc := str("encryption"); enc != "" {
 			if enc != "foreignKey" {
 				return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "encryption must be foreignKey, got %q", pan.RedactText(enc))
 			}
-			return n.misroutedNotification(ctx, tur, str("requestId"))
+			return nt.misroutedNotification(ctx, tur, str("requestId"))
 		}
-		return n.tokenStatusChange(ctx, tur, str("status"), str("suspendedBy"), str("requestId"))
+		return nt.tokenStatusChange(ctx, tur, str("status"), str("suspendedBy"), str("requestId"))
 	case TriggerSuspiciousEvent:
-		return n.suspiciousEvent(ctx, tur, p["atcNotFound"])
+		return nt.suspiciousEvent(ctx, tur, p["atcNotFound"])
 	case TriggerAccountInformation:
-		return n.accountInformation(ctx, tur)
+		return nt.accountInformation(ctx, tur)
 	}
-	return nil, fmt.Errorf("mastercard has no trigger %q (known: %s)", name, strings.Join(n.Triggers(), ", "))
+	return nil, fmt.Errorf("mastercard has no trigger %q (known: %s)", name, strings.Join(nt.triggers(), ", "))
 }
 
 // maxActivationAttempts is how many wrong codes a cardholder may enter
 // ("typically 3 attempts").
 const maxActivationAttempts = 3
 
-func (n *Network) enterActivationCode(ctx context.Context, tur, code string) (map[string]any, error) {
-	c, err := n.cardByToken(ctx, tur)
+func (nt *notifier) enterActivationCode(ctx context.Context, tur, code string) (map[string]any, error) {
+	c, err := nt.cardByToken(ctx, tur)
 	if err != nil {
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
 	}
-	m := n.meta(ctx, c)
-	if c.Status == statusInactive && m.IssuerCode && n.env.Callbacks.Configured() {
+	m := nt.meta(ctx, c)
+	if c.Status == statusInactive && m.IssuerCode && nt.env.Callbacks.Configured() {
 		if code == "" {
 			return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "the issuer validates its own codes: give the activationCode the cardholder entered")
 		}
-		return n.validateWithIssuer(ctx, c, m, code)
+		return nt.validateWithIssuer(ctx, c, m, code)
 	}
-	c, err = n.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
+	c, err = nt.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
 		switch {
 		case m.ActivationCode == "":
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindState, "token %s has no activation code pending", tur)
-		case !n.env.Clock.Now().Before(m.ActivationExpiry):
+		case !nt.env.Clock.Now().Before(m.ActivationExpiry):
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindState, "the activation code of token %s expired at %s; the token stays INACTIVE", tur, stamp(m.ActivationExpiry))
 		case code != "" && code != m.ActivationCode:
-			n.countAttempt(ctx, tur)
+			nt.countAttempt(ctx, tur)
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "wrong activation code for token %s; the token stays INACTIVE", tur)
 		}
 		m.ActivationAttempts++
@@ -833,12 +835,12 @@ func (n *Network) enterActivationCode(ctx context.Context, tur, code string) (ma
 	if err != nil {
 		return nil, err
 	}
-	return n.activated(ctx, c, "")
+	return nt.activated(ctx, c, "")
 }
 
 // countAttempt records a wrong code; the third invalidates the code.
-func (n *Network) countAttempt(ctx context.Context, tur string) {
-	_ = n.tokenMetas().Update(ctx, tur, func(m *tokenMeta, exists bool) error {
+func (nt *notifier) countAttempt(ctx context.Context, tur string) {
+	_ = nt.tokens.Update(ctx, tur, func(m *tokenMeta, exists bool) error {
 		m.ActivationAttempts++
 		if m.ActivationAttempts >= maxActivationAttempts {
 			m.ActivationCode, m.ActivationExpiry = "", time.Time{}
@@ -848,12 +850,12 @@ func (n *Network) countAttempt(ctx context.Context, tur string) {
 }
 
 // validateWithIssuer sends Validate Activation Code and applies the result.
-func (n *Network) validateWithIssuer(ctx context.Context, c digitalCard, m tokenMeta, code string) (map[string]any, error) {
-	requestID := n.env.IDs.Digits(12)
+func (nt *notifier) validateWithIssuer(ctx context.Context, c digitalCard, m tokenMeta, code string) (map[string]any, error) {
+	requestID := nt.env.IDs.Digits(12)
 	body, _ := json.Marshal(map[string]any{
 		"requestId": requestID, "tokenUniqueReference": c.TokenUniqueRef, "correlationId": m.CorrelationID, "activationCode": code,
 	})
-	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "validateActivationCode", Method: http.MethodPost, Path: "/validateActivationCode",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
 		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
@@ -868,16 +870,16 @@ func (n *Network) validateWithIssuer(ctx context.Context, c digitalCard, m token
 	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status, "result": answer.Result, "requestId": requestID}
 	switch answer.Result {
 	case "SUCCESS":
-		c, err = n.changeStatus(ctx, c.TokenUniqueRef, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
+		c, err = nt.changeStatus(ctx, c.TokenUniqueRef, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
 			m.ActivationAttempts++
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		return n.activated(ctx, c, answer.Result)
+		return nt.activated(ctx, c, answer.Result)
 	case "INCORRECT_CODE", "INCORRECT_CODE_RETRIES_EXCEEDED", "EXPIRED_CODE":
-		n.countAttempt(ctx, c.TokenUniqueRef)
+		nt.countAttempt(ctx, c.TokenUniqueRef)
 		return out, nil
 	}
 	return out, fmt.Errorf("token %s stays INACTIVE: the issuer answered result %q (SUCCESS, INCORRECT_CODE, INCORRECT_CODE_RETRIES_EXCEEDED or EXPIRED_CODE expected)", c.TokenUniqueRef, pan.RedactText(answer.Result))
@@ -886,15 +888,15 @@ func (n *Network) validateWithIssuer(ctx context.Context, c digitalCard, m token
 // activated notifies a token's activation: Notify Service Activated (when
 // the card's data is still at hand: not after the enrolment's answer, the
 // simulator keeping no card number) and Notify Token Updated.
-func (n *Network) activated(ctx context.Context, c digitalCard, result string) (map[string]any, error) {
-	out, err := n.notifyNow(ctx, statusNotice(c, n.meta(ctx, c)), "")
+func (nt *notifier) activated(ctx context.Context, c digitalCard, result string) (map[string]any, error) {
+	out, err := nt.notifyNow(ctx, statusNotice(c, nt.meta(ctx, c)), "")
 	if out != nil && result != "" {
 		out["result"] = result
 	}
 	return out, err
 }
 
-func (n *Network) tokenStatusChange(ctx context.Context, tur, status, suspendedBy, requestID string) (map[string]any, error) {
+func (nt *notifier) tokenStatusChange(ctx context.Context, tur, status, suspendedBy, requestID string) (map[string]any, error) {
 	if status != statusActive && status != statusSuspended && status != statusDeactivated {
 		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "status must be ACTIVE, SUSPENDED or DEACTIVATED, got %q", pan.RedactText(status))
 	}
@@ -905,64 +907,64 @@ func (n *Network) tokenStatusChange(ctx context.Context, tur, status, suspendedB
 	if code == "" {
 		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "suspendedBy must be TOKEN_REQUESTOR or CARDHOLDER, got %q", pan.RedactText(suspendedBy))
 	}
-	c, err := n.cardByToken(ctx, tur)
+	c, err := nt.cardByToken(ctx, tur)
 	if err != nil {
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
 	}
 	initiator := code
 	switch status {
 	case statusSuspended:
-		if c.Status == statusActive || c.Status == statusSuspended && !contains(n.meta(ctx, c).Suspenders, code) {
-			c, err = n.suspendBy(ctx, tur, code, "Z", "", nil, nil)
+		if c.Status == statusActive || c.Status == statusSuspended && !contains(nt.meta(ctx, c).Suspenders, code) {
+			c, err = nt.suspendBy(ctx, tur, code, "Z", "", nil, nil)
 		}
 	case statusActive:
 		switch c.Status {
 		case statusInactive:
-			c, err = n.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, nil)
+			c, err = nt.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, nil)
 		case statusSuspended:
-			if contains(n.meta(ctx, c).Suspenders, code) {
-				c, err = n.unsuspendBy(ctx, tur, code, "Z", "", nil, nil)
+			if contains(nt.meta(ctx, c).Suspenders, code) {
+				c, err = nt.unsuspendBy(ctx, tur, code, "Z", "", nil, nil)
 			}
 		}
 	case statusDeactivated:
 		if c.Status != statusDeactivated {
-			c, err = n.changeStatusBy(ctx, tur, "a deletion", []string{statusInactive, statusActive, statusSuspended}, statusDeactivated, initiator, "Z", nil, nil)
+			c, err = nt.changeStatusBy(ctx, tur, "a deletion", []string{statusInactive, statusActive, statusSuspended}, statusDeactivated, initiator, "Z", nil, nil)
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return n.notifyNow(ctx, statusNotice(c, n.meta(ctx, c)), requestID)
+	return nt.notifyNow(ctx, statusNotice(c, nt.meta(ctx, c)), requestID)
 }
 
 // rememberNTU keeps what a requestId carried, for redelivery.
-func (n *Network) rememberNTU(requestID string, t notification) {
-	n.ntuMu.Lock()
-	defer n.ntuMu.Unlock()
-	if n.ntuSent == nil {
-		n.ntuSent = map[string]notification{}
+func (nt *notifier) rememberNTU(requestID string, t notification) {
+	nt.ntuMu.Lock()
+	defer nt.ntuMu.Unlock()
+	if nt.ntuSent == nil {
+		nt.ntuSent = map[string]notification{}
 	}
-	if _, seen := n.ntuSent[requestID]; !seen {
-		n.ntuOrder = append(n.ntuOrder, requestID)
-		if len(n.ntuOrder) > maxRememberedNTU {
-			delete(n.ntuSent, n.ntuOrder[0])
-			n.ntuOrder = n.ntuOrder[1:]
+	if _, seen := nt.ntuSent[requestID]; !seen {
+		nt.ntuOrder = append(nt.ntuOrder, requestID)
+		if len(nt.ntuOrder) > maxRememberedNTU {
+			delete(nt.ntuSent, nt.ntuOrder[0])
+			nt.ntuOrder = nt.ntuOrder[1:]
 		}
 	}
-	n.ntuSent[requestID] = t
+	nt.ntuSent[requestID] = t
 }
 
 // redeliver sends again, unchanged, the Notify Token Updated sent earlier
 // under requestID (as Mastercard does when it did not get an answer in
 // time), whatever the token's status is now; nothing changes.
-func (n *Network) redeliver(ctx context.Context, requestID string) (map[string]any, error) {
-	n.ntuMu.Lock()
-	t, ok := n.ntuSent[requestID]
-	n.ntuMu.Unlock()
+func (nt *notifier) redeliver(ctx context.Context, requestID string) (map[string]any, error) {
+	nt.ntuMu.Lock()
+	t, ok := nt.ntuSent[requestID]
+	nt.ntuMu.Unlock()
 	if !ok {
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no Notify Token Updated was sent under requestId %s", pan.RedactText(requestID))
 	}
-	res, id, err := n.notifyTokenUpdated(ctx, t, requestID)
+	res, id, err := nt.notifyTokenUpdated(ctx, t, requestID)
 	out := map[string]any{"tokenUniqueReference": t.Token.TokenUniqueReference, "status": t.Token.Status, "requestId": id}
 	if res != nil {
 		out["notifyStatus"], out["attempts"] = res.Status, res.Attempts
@@ -977,24 +979,24 @@ func (n *Network) redeliver(ctx context.Context, requestID string) (map[string]a
 // Updated for the token whose payload is encrypted to a key that is not the
 // issuer's, and changes nothing: the issuer must refuse it
 // (CRYPTOGRAPHY_ERROR) and apply nothing.
-func (n *Network) misroutedNotification(ctx context.Context, tur, requestID string) (map[string]any, error) {
-	c, err := n.cardByToken(ctx, tur)
+func (nt *notifier) misroutedNotification(ctx context.Context, tur, requestID string) (map[string]any, error) {
+	c, err := nt.cardByToken(ctx, tur)
 	if err != nil {
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
 	}
 	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status}
-	if !n.env.Callbacks.Configured() {
+	if !nt.env.Callbacks.Configured() {
 		return out, nil
 	}
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
 	}
-	t, _, err := n.fundingAccountNotice(c, n.meta(ctx, c), "", "", &other.PublicKey)
+	t, _, err := nt.fundingAccountNotice(c, nt.meta(ctx, c), "", "", &other.PublicKey)
 	if err != nil {
 		return nil, err
 	}
-	res, id, err := n.notifyTokenUpdated(ctx, t, requestID)
+	res, id, err := nt.notifyTokenUpdated(ctx, t, requestID)
 	out["requestId"] = id
 	if res != nil {
 		out["notifyStatus"], out["attempts"] = res.Status, res.Attempts
@@ -1007,12 +1009,12 @@ func (n *Network) misroutedNotification(ctx context.Context, tur, requestID stri
 
 // notifyNow sends a notification at once (for triggers) and reports the
 // delivery.
-func (n *Network) notifyNow(ctx context.Context, t notification, requestID string) (map[string]any, error) {
+func (nt *notifier) notifyNow(ctx context.Context, t notification, requestID string) (map[string]any, error) {
 	out := map[string]any{"tokenUniqueReference": t.Token.TokenUniqueReference, "status": t.Token.Status}
-	if !n.env.Callbacks.Configured() {
+	if !nt.env.Callbacks.Configured() {
 		return out, nil
 	}
-	res, id, err := n.notifyTokenUpdated(ctx, t, requestID)
+	res, id, err := nt.notifyTokenUpdated(ctx, t, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("token %s is %s, but Notify Token Updated was not delivered: %w", t.Token.TokenUniqueReference, t.Token.Status, err)
 	}
@@ -1020,8 +1022,8 @@ func (n *Network) notifyNow(ctx context.Context, t notification, requestID strin
 	return out, nil
 }
 
-func (n *Network) suspiciousEvent(ctx context.Context, tur string, atcs any) (map[string]any, error) {
-	c, err := n.cardByToken(ctx, tur)
+func (nt *notifier) suspiciousEvent(ctx context.Context, tur string, atcs any) (map[string]any, error) {
+	c, err := nt.cardByToken(ctx, tur)
 	if err != nil {
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
 	}
@@ -1035,15 +1037,15 @@ func (n *Network) suspiciousEvent(ctx context.Context, tur string, atcs any) (ma
 		}
 	}
 	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status}
-	if !n.env.Callbacks.Configured() {
+	if !nt.env.Callbacks.Configured() {
 		return out, nil
 	}
-	requestID := n.env.IDs.Digits(12)
+	requestID := nt.env.IDs.Digits(12)
 	body, _ := json.Marshal(map[string]any{
 		"requestId": requestID, "tokenUniqueReference": c.TokenUniqueRef, "status": c.Status,
 		"events": map[string]any{"eventName": "REPLENISH", "systemAtcStatus": map[string]any{"atcNotFound": notFound}},
 	})
-	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "notifySuspiciousEvents", Method: http.MethodPost, Path: "/notifySuspiciousEvents",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
 		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
@@ -1055,29 +1057,29 @@ func (n *Network) suspiciousEvent(ctx context.Context, tur string, atcs any) (ma
 	return out, err
 }
 
-func (n *Network) accountInformation(ctx context.Context, tur string) (map[string]any, error) {
-	c, err := n.cardByToken(ctx, tur)
+func (nt *notifier) accountInformation(ctx context.Context, tur string) (map[string]any, error) {
+	c, err := nt.cardByToken(ctx, tur)
 	if err != nil {
 		return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", tur)
 	}
 	out := map[string]any{"tokenUniqueReference": c.TokenUniqueRef, "status": c.Status}
-	if !n.env.Callbacks.Configured() {
+	if !nt.env.Callbacks.Configured() {
 		return out, nil
 	}
-	m := n.meta(ctx, c)
+	m := nt.meta(ctx, c)
 	// The simulator keeps no card number: the payload carries the token's
 	// own number where the card's would be.
 	plain, _ := json.Marshal(map[string]any{"cardAccountData": map[string]string{
 		"accountNumber": tokenNumber(c.TokenUniqueRef), "expiryMonth": c.ExpirationMonth, "expiryYear": yy(c.ExpirationYear)}})
-	n.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
-	env, err := encryption.SealFLEWith(plain, n.issuerFLEKey(), m.FLE)
+	nt.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
+	env, err := encryption.SealFLEWith(plain, nt.creds.issuerKey(), m.FLE)
 	if err != nil {
 		return nil, err
 	}
-	requestID := n.env.IDs.Digits(12)
+	requestID := nt.env.IDs.Digits(12)
 	body, _ := json.Marshal(map[string]any{"requestId": requestID, "fundingAccountInfo": map[string]any{
 		"panUniqueReference": panUniqueReference(c), "tokenUniqueReference": c.TokenUniqueRef, "encryptedPayload": env}})
-	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
+	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "getAccountInformation", Method: http.MethodPost, Path: "/getAccountInformation",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
 		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef, requestID},

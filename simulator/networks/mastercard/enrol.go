@@ -1,0 +1,350 @@
+package mastercard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/store"
+)
+
+// PlaintextSchema is the schema of encryptedCard's plaintext.
+const PlaintextSchema = "EncryptedCardPlaintext"
+
+// enrolAPI is the Enroll API (putCard): a card, encrypted or pushed
+// through Token Connect, becomes a digital card with a Click to Pay token.
+// Its enrolment is also the one of batch records.
+type enrolAPI struct {
+	*state
+	notify *notifier     // asks the issuer's Authorize Service
+	pushed *tokenConnect // the cards pushed under a receipt
+
+	lostAnswers store.Table[bool] // cards whose first putCard answer was lost (test card)
+}
+
+func newEnrolAPI(s *state, notify *notifier, pushed *tokenConnect) *enrolAPI {
+	return &enrolAPI{state: s, notify: notify, pushed: pushed, lostAnswers: store.NewTable[bool](s.env.Store, "lost-answers")}
+}
+
+// operations is the Enroll API's operation table. encryptedCard is decoded
+// before fault rules run, so card-scoped rules match.
+func (a *enrolAPI) operations() []simulator.Operation {
+	return []simulator.Operation{
+		{ID: "putCard", Decode: a.decodeCard, Plaintext: PlaintextSchema, Handle: a.putCard},
+	}
+}
+
+// enrollRequest is the clear part of an enrol call.
+type enrollRequest struct {
+	SrcClientID          string   `json:"srcClientId"`
+	ServiceID            string   `json:"serviceId"`
+	SrcCorrelationID     string   `json:"srcCorrelationId"`
+	CardSource           string   `json:"cardSource"`
+	ExternalCredentialID string   `json:"externalCredentialId,omitempty"`
+	Consumer             consumer `json:"consumer"`
+	ComplianceSettings   *struct {
+		Privacy struct {
+			LatestVersionURI string `json:"latestVersionUri"`
+		} `json:"privacy"`
+		TNC struct {
+			LatestVersionURI string `json:"latestVersionUri"`
+		} `json:"tnc"`
+	} `json:"complianceSettings"`
+	EnrolmentReferenceData *struct {
+		ID   string `json:"enrolmentReferenceId"`
+		Type string `json:"enrolmentReferenceType"`
+	} `json:"enrolmentReferenceData"`
+	EncryptedCard string `json:"encryptedCard"`
+}
+
+// decodeCard journals the call under the consumer's externalConsumerId and
+// srcCorrelationId, decrypts encryptedCard with the key its kid names and
+// validates it against EncryptedCardPlaintext. Neither the ciphertext nor
+// any card data is echoed in errors.
+func (a *enrolAPI) decodeCard(req *simulator.Request) error {
+	var r enrollRequest
+	if err := json.Unmarshal(req.Body, &r); err != nil {
+		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
+	}
+	req.AddCorrelationID(r.Consumer.ExternalConsumerID)
+	req.AddCorrelationID(r.SrcCorrelationID)
+	switch {
+	case r.EncryptedCard != "" && r.EnrolmentReferenceData != nil:
+		return argErr("encryptedCard", "give encryptedCard (PAN-based enrolment) or enrolmentReferenceData (a push receipt), not both")
+	case r.EncryptedCard == "" && r.EnrolmentReferenceData == nil:
+		return argErr("encryptedCard", "give encryptedCard (PAN-based enrolment) or enrolmentReferenceData (a push receipt)")
+	case r.EncryptedCard == "":
+		req.AddCorrelationID(r.EnrolmentReferenceData.ID)
+		return nil // the receipt names a card pushed through Token Connect
+	}
+	plain, err := a.creds.openJWE("encryptedCard", r.EncryptedCard)
+	if err != nil {
+		return err
+	}
+	req.SetPlaintext(plain)
+	if verr := req.CheckPlaintext(plain); verr != nil {
+		if verr.Code == "" {
+			verr.Code = "INVALID_ARGUMENT"
+		}
+		return verr
+	}
+	var c cardPlaintext
+	if err := json.Unmarshal(plain, &c); err != nil {
+		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "encryptedCard plaintext is not the JSON of EncryptedCardPlaintext")
+	}
+	req.AddCard(c.PrimaryAccountNumber)
+	return nil
+}
+
+func (a *enrolAPI) putCard(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
+	var r enrollRequest
+	if err := json.Unmarshal(req.Body, &r); err != nil {
+		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
+	}
+	if err := a.creds.checkProgramme(r.SrcClientID, r.ServiceID); err != nil {
+		return nil, err
+	}
+	if id := req.HTTP.Header.Get("x-openapi-clientid"); id != "" && id != a.creds.clientID() {
+		return nil, &simulator.Error{Status: http.StatusUnauthorized, Kind: simulator.KindAuth, Code: "AUTHENTICATION_FAILED",
+			Message: "x-openapi-clientid is not this project's client ID (the first 48 characters of the consumer key)"}
+	}
+	cons := r.Consumer
+	if id := cons.ConsumerIdentity; id != nil && id.IdentityType == "EMAIL_ADDRESS" && cons.EmailAddress == "" {
+		cons.EmailAddress = id.IdentityValue
+	}
+	var (
+		out digitalCard
+		err error
+	)
+	if ref := r.EnrolmentReferenceData; ref != nil {
+		out, err = a.enrolByReference(ctx, r, cons)
+	} else {
+		if r.ComplianceSettings == nil {
+			return nil, argErr("complianceSettings", "PAN-based enrolment needs complianceSettings: the privacy notice and terms the consumer accepted (privacy.latestVersionUri, tnc.latestVersionUri)")
+		}
+		var c cardPlaintext
+		if err := json.Unmarshal(req.Plaintext(), &c); err != nil || c.PrimaryAccountNumber == "" {
+			return nil, errors.New("putCard ran without a decoded encryptedCard")
+		}
+		out, err = a.enrol(ctx, enrolment{
+			Consumer: cons, ExternalConsumerID: cons.ExternalConsumerID, ExternalCredentialID: r.ExternalCredentialID,
+			Card: c, Field: "encryptedCard", CorrelationID: r.SrcCorrelationID,
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out.PanRef == "" {
+		return nil, errors.New("putCard enrolled no card")
+	}
+	if out.Outcome == outcomeAnswerLost {
+		lost := false
+		_ = a.lostAnswers.Update(ctx, out.CardRef, func(v *bool, exists bool) error { lost, *v = !exists, true; return nil })
+		if lost {
+			return nil, svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "enrolment service timed out answering (the card may have been enrolled: read it back before enrolling again)")
+		}
+	}
+	answer := map[string]any{"srcConsumerId": out.SrcConsumerID, "maskedCard": a.maskedCard(out)}
+	if r.SrcCorrelationID != "" {
+		answer["srcCorrelationId"] = r.SrcCorrelationID
+	} else {
+		answer["srcCorrelationId"] = a.env.IDs.UUID()
+	}
+	return simulator.JSON(http.StatusOK, answer), nil
+}
+
+// maskedCard is the Enroll API's view of an enrolled card.
+func (a *enrolAPI) maskedCard(c digitalCard) map[string]any {
+	tn := tokenNumber(c.TokenUniqueRef)
+	m := map[string]any{
+		"srcDigitalCardId":        c.SrcDigitalCardID,
+		"panBin":                  c.PanBIN,
+		"panLastFour":             c.PanLastFour,
+		"tokenLastFour":           tn[len(tn)-4:],
+		"paymentCardDescriptor":   "mastercard",
+		"paymentCardType":         "CREDIT",
+		"serviceId":               a.creds.currentServiceID(),
+		"paymentAccountReference": paymentAccountReference(c.PanRef),
+		"tokenUniqueReference":    c.TokenUniqueRef,
+		"dateOfCardCreated":       stamp(c.EnrolledAt),
+		"digitalCardData":         map[string]any{"status": c.Status, "presentationName": "c2psim Bank", "descriptorName": "Mastercard"},
+	}
+	if c.ExpirationMonth != "" {
+		m["panExpirationMonth"], m["panExpirationYear"] = c.ExpirationMonth, c.ExpirationYear
+	}
+	return m
+}
+
+// enrolByReference enrols the card a Token Connect receipt names
+// (enrolmentReferenceData, type PUSH_ACCOUNT_RECEIPT): the push leads to a
+// Click to Pay enrolment, tokenised as any other (Authorize Service, Notify
+// Token Updated).
+func (a *enrolAPI) enrolByReference(ctx context.Context, r enrollRequest, cons consumer) (digitalCard, error) {
+	ref := r.EnrolmentReferenceData
+	const field = "enrolmentReferenceData.enrolmentReferenceId"
+	if ref.Type != "PUSH_ACCOUNT_RECEIPT" {
+		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "enrolmentReferenceType %s is for merchants and integrators; an issuer enrols a pushed card with PUSH_ACCOUNT_RECEIPT", ref.Type)
+		e.Fields = []simulator.FieldError{{Field: "enrolmentReferenceData.enrolmentReferenceType", In: "body", Rule: "value", Message: e.Message}}
+		return digitalCard{}, e
+	}
+	pc, err := a.pushed.take(ref.ID)
+	if err != nil {
+		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "pushAccountReceipt %s: %v", pan.RedactText(ref.ID), err)
+		e.Fields = []simulator.FieldError{{Field: field, In: "body", Rule: "value", Message: e.Message}}
+		return digitalCard{}, e
+	}
+	if pc.tokenRequestorID != TokenRequestorID {
+		e := svcErr(http.StatusBadRequest, simulator.KindState, "INVALID_STATE", "pushAccountReceipt %s was pushed to token requestor %s, not to Click to Pay", pan.RedactText(ref.ID), pc.tokenRequestorID)
+		e.Fields = []simulator.FieldError{{Field: field, In: "body", Rule: "value", Message: e.Message}}
+		return digitalCard{}, e
+	}
+	h := pc.holder
+	if cons.EmailAddress == "" {
+		cons.EmailAddress = h.AccountHolderEmailAddress
+	}
+	if cons.MobileNumber == nil && h.AccountHolderMobilePhoneNumber != nil {
+		cons.MobileNumber = &mobileNumber{CountryCode: h.AccountHolderMobilePhoneNumber.CountryDialInCode, PhoneNumber: h.AccountHolderMobilePhoneNumber.PhoneNumber}
+	}
+	return a.enrol(ctx, enrolment{
+		Consumer: cons, ExternalConsumerID: cons.ExternalConsumerID, ExternalCredentialID: r.ExternalCredentialID,
+		Card: pc.card, Field: "enrolmentReferenceData", CorrelationID: r.SrcCorrelationID,
+	})
+}
+
+// enrolment is one card to enrol, from putCard or a batch record.
+type enrolment struct {
+	Consumer             consumer
+	ExternalConsumerID   string // with ExternalCredentialID, the Credential Directory address
+	ExternalCredentialID string
+	Card                 cardPlaintext
+	Field                string // where the card came from, for field errors: encryptedCard, records/3/enrollmentData
+	CorrelationID        string
+}
+
+// enrol checks one card, plays its test-card outcome, asks the issuer's
+// Authorize Service and stores the card, its token and, when both external
+// IDs are given, its Credential Directory entry and consumer. Refusals are
+// *simulator.Error in the enrolment-service envelope; nothing is stored then.
+func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) {
+	c := e.Card
+	p, err := pan.Parse(c.PrimaryAccountNumber)
+	if err != nil || !p.LuhnValid() {
+		se := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "%s: primaryAccountNumber fails the Luhn check", e.Field)
+		se.Fields = []simulator.FieldError{{Field: e.Field + "/primaryAccountNumber", In: "body", Rule: "luhn", Message: "primaryAccountNumber fails the Luhn check"}}
+		return digitalCard{}, se
+	}
+	if exp := expiry(c.PanExpirationYear, c.PanExpirationMonth); c.PanExpirationYear != "" && !exp.After(a.env.Clock.Now()) {
+		se := svcErr(http.StatusBadRequest, simulator.KindValidation, "INVALID_ARGUMENT", "%s: the card has expired", e.Field)
+		se.Fields = []simulator.FieldError{{Field: e.Field + "/panExpirationYear", In: "body", Rule: "expiry", Message: "card expiry is in the past"}}
+		return digitalCard{}, se
+	}
+	switch outcomeOf(p.Reveal()) {
+	case outcomeIneligible:
+		return digitalCard{}, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "CARD_INELIGIBLE", "card %s: the account range is not enabled for Click to Pay", p.Masked())
+	case outcomeDeclined:
+		return digitalCard{}, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: tokenisation was declined; nothing was enrolled", p.Masked())
+	case outcomeAlreadyEnrolled:
+		return digitalCard{}, svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled in another Click to Pay profile", p.Masked())
+	case outcomeServiceError:
+		return digitalCard{}, svcErr(http.StatusInternalServerError, simulator.KindInternal, "INTERNAL", "enrolment service error; nothing was enrolled, the call may be retried")
+	}
+
+	ref := cardKey(p.Reveal(), e.ExternalConsumerID)
+	inDirectory := e.ExternalConsumerID != "" && e.ExternalCredentialID != ""
+	dirKey := directoryKey(e.ExternalConsumerID, e.ExternalCredentialID)
+	// Checked before the Authorize Service is asked, and again under the lock.
+	// A card whose token MDES deleted (DEACTIVATED) may be enrolled again: it
+	// gets a new token and its record, Credential Directory address
+	// included, is replaced.
+	var replaced *digitalCard
+	free := func() error {
+		replaced = nil
+		if existing, err := a.cards.Get(ctx, ref); err == nil {
+			if existing.Status != statusDeactivated {
+				return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), existing.SrcDigitalCardID)
+			}
+			replaced = &existing
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if !inDirectory {
+			return nil
+		}
+		if at, err := a.directory.Get(ctx, dirKey); err == nil {
+			if replaced == nil || at != ref {
+				return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalCredentialId %q is already used for consumer %q", e.ExternalCredentialID, e.ExternalConsumerID)
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	if err := free(); err != nil {
+		return digitalCard{}, err
+	}
+	tokenRef := "DM4MMC" + a.env.IDs.Hex(16)
+	status, err := a.notify.authorize(ctx, p, c, e.Consumer, tokenRef, e.CorrelationID)
+	if err != nil {
+		return digitalCard{}, err
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := free(); err != nil {
+		return digitalCard{}, err
+	}
+	srcConsumerID := a.env.IDs.UUID()
+	if inDirectory {
+		if cr, err := a.consumers.Get(ctx, e.ExternalConsumerID); err == nil {
+			srcConsumerID = cr.SrcConsumerID
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return digitalCard{}, err
+		}
+	}
+	card := digitalCard{
+		CardRef:          ref,
+		PanRef:           cardRef(p.Reveal()),
+		SrcDigitalCardID: a.env.IDs.UUID(),
+		SrcConsumerID:    srcConsumerID,
+		Consumer:         e.Consumer,
+		PanBIN:           p.BIN(),
+		PanLastFour:      p.Last4(),
+		ExpirationMonth:  c.PanExpirationMonth,
+		ExpirationYear:   c.PanExpirationYear,
+		CardholderName:   c.CardholderFullName,
+		BillingAddress:   c.BillingAddress,
+		TokenUniqueRef:   tokenRef,
+		TokenRequestorID: TokenRequestorID,
+		Status:           status,
+		EnrolledAt:       a.env.Clock.Now(),
+		Outcome:          outcomeOf(p.Reveal()),
+
+		ExternalCredentialID: e.ExternalCredentialID,
+	}
+	if inDirectory {
+		card.ExternalConsumerID = e.ExternalConsumerID
+	}
+	if err := a.cards.Put(ctx, ref, card); err != nil {
+		return digitalCard{}, err
+	}
+	if replaced != nil && replaced.ExternalConsumerID != "" && replaced.ExternalCredentialID != "" {
+		if old := directoryKey(replaced.ExternalConsumerID, replaced.ExternalCredentialID); !inDirectory || old != dirKey {
+			if err := a.directory.Delete(ctx, old); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return digitalCard{}, err
+			}
+		}
+	}
+	if inDirectory {
+		if err := a.directory.Put(ctx, dirKey, ref); err != nil {
+			return digitalCard{}, err
+		}
+		// The latest enrolment's consumer data is the consumer's.
+		if err := a.setConsumer(ctx, e.ExternalConsumerID, srcConsumerID, e.Consumer); err != nil {
+			return digitalCard{}, err
+		}
+	}
+	return card, nil
+}
