@@ -64,6 +64,7 @@ fuzz:
 conformance:
 	$(GO) run ./conformance/cmd/c2pconform run --target bundled --out $(REPORTS) $(ARGS)
 
-## build: binaries into bin/
+## build: binaries into bin/, stamped with the source revision (reports name it)
+REVISION ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +modified)
 build:
-	$(GO) build -o bin/ ./simulator/cmd/c2psim ./conformance/cmd/c2pconform
+	$(GO) build -ldflags "-X github.com/c2psim/c2psim/simulator.Revision=$(REVISION)" -o bin/ ./simulator/cmd/c2psim ./conformance/cmd/c2pconform

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func renderHTML(rep *Report) ([]byte, error) {
 		}
 		cv := caseView{Scenario: sc}
 		for _, rr := range rep.Requirements {
-			if rr.Network == sc.Network && containsString(sc.Requirements, rr.ID) {
+			if rr.Network == sc.Network && slices.Contains(sc.Requirements, rr.ID) {
 				cv.Verdicts = append(cv.Verdicts, reqVerdict{rr.ID, rr.Verdict})
 			}
 		}
@@ -175,15 +176,6 @@ func featureRows(rep *Report) []featureRow {
 	return out
 }
 
-func containsString(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 	"class": func(v any) string { return strings.ReplaceAll(fmt.Sprint(v), " ", "-") },
 	"clock": func(t time.Time) string { return t.UTC().Format("15:04:05.000") },
@@ -194,8 +186,14 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05 MST")
 	},
 	"status": statusText,
-	"open":   func(v Verdict) bool { return v == Failed || v == Error },
-	"join":   strings.Join,
+	"cut": func(s string) string {
+		if len(s) <= htmlBodyMax {
+			return s
+		}
+		return s[:htmlBodyMax] + fmt.Sprintf("\n… %d more bytes in %s", len(s)-htmlBodyMax, CaseFile)
+	},
+	"open": func(v Verdict) bool { return v == Failed || v == Error },
+	"join": strings.Join,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Click to Pay issuer conformance · {{with .Run.SUT.Name}}{{.}}{{else}}c2psim{{end}}</title>
 <style>
@@ -220,11 +218,11 @@ dl.record{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin
 .verdicts b{font-size:16px}
 .timeline td{font-size:12px}.timeline .flow{white-space:nowrap}
 details summary{cursor:pointer;color:#5b6577}
-.case h2{border-top:2px solid #14213d;padding-top:8px}.case header{display:block}
+.case h2{border-top:2px solid #14213d;padding-top:8px}
 @media print{
  body{background:#fff;font-size:10.5px}header{background:#fff;color:#000;border-bottom:2px solid #14213d;padding:0 0 8px}header p{color:#333}
  main{display:block;padding:0}section{border:0;border-radius:0;padding:0;margin:0 0 10px}
- #matrix,#cases-not-run,.case h2{border-top:2px solid #14213d;padding-top:8px}.case header{display:block}.no-print{display:none}
+ #matrix,#cases,#cases-not-run{break-before:page}.case h2,.case dl{break-after:avoid}.no-print{display:none}
  pre{background:#fff;border:1px solid #ccc}details>summary{display:none}tr.bodies:has(details:not([open])){display:none}
 }
 </style></head><body>
@@ -295,7 +293,7 @@ A requirement passes on a network only when every case selected for it ran and p
 {{with .Reason}}<dt>reason</dt><dd>{{.}}</dd>{{end}}
 {{with .Evidence}}<dt>evidence</dt><dd>{{range .}}<a href="{{.}}">{{.}}</a> {{end}}</dd>{{end}}
 </dl>
-{{with .Failure}}<pre>{{.Message}}{{with .Location}}
+{{with .Failure}}<pre>{{cut .Message}}{{with .Location}}
 at {{.}}{{end}}</pre>{{end}}
 {{range .EvidenceNotes}}<p><small>{{.}}</small></p>{{end}}
 {{with .Reproduce}}<p><b>Reproduce</b></p><pre>{{.Command}}</pre>{{with .Curl}}<pre>{{.}}</pre>{{end}}{{with .Note}}<p><small>{{.}}</small></p>{{end}}{{end}}

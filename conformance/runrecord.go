@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/user"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -57,27 +56,8 @@ type DocumentRecord struct {
 }
 
 // BuildRevision is the version control revision this binary was built
-// from, "+modified" when its tree had changes; "" when the build does not
-// say (go run, go test).
-func BuildRevision() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	rev, modified := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value == "true"
-		}
-	}
-	if rev != "" && modified {
-		rev += "+modified"
-	}
-	return rev
-}
+// from (see simulator.BuildRevision).
+func BuildRevision() string { return simulator.BuildRevision() }
 
 // NewRunRecord is what the harness knows of a run before it reaches the
 // simulator: itself, the host, the operator, how long the report holds.

@@ -109,14 +109,23 @@ func (a *admin) health(context.Context, *Request) (*Response, error) {
 		"journalEntries": a.sim.journal.Len(),
 		"startedAt":      a.sim.started.UTC().Format(time.RFC3339),
 		"seed":           a.sim.seed,
-		"revision":       buildRevision(),
+		"revision":       BuildRevision(),
 	}), nil
 }
 
-// buildRevision is the version control revision the binary was built
+// Revision is the build's version control revision when the build sets it
+// (make build: -ldflags "-X github.com/c2psim/c2psim/simulator.Revision=…"),
+// for the builds the Go toolchain does not stamp (a git worktree,
+// GOFLAGS=-buildvcs=false).
+var Revision string
+
+// BuildRevision is the version control revision the binary was built
 // from ("" when the build does not say), "+modified" when its tree had
 // changes.
-func buildRevision() string {
+func BuildRevision() string {
+	if Revision != "" {
+		return Revision
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return ""

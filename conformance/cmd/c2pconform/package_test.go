@@ -347,3 +347,41 @@ func TestWaiversAndReproduce(t *testing.T) {
 		t.Fatalf("the rerun ran %d cases, exit %d", ran, code)
 	}
 }
+
+// report merge verifies every shard before it merges: one changed byte in
+// a shard refuses the merge, naming the shard and the file; the merged
+// package is signed and verifies.
+func TestMergeVerifiesShards(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := certpkg.GenerateKey()
+	shard := func(name, network, cs string) string {
+		r := &conformance.Report{Format: conformance.ReportFormat, Run: conformance.RunInfo{ID: "run", Target: "bundled", Version: "v", ConfigDigest: "d",
+			Selection: conformance.Selection{Networks: []string{network}}, Started: time.Now(), Finished: time.Now()},
+			Scenarios: []conformance.Scenario{{Case: cs, Network: network, Verdict: conformance.Passed, Requirements: []string{"C2P-ENR-01"},
+				Exchanges: []conformance.Exchange{{N: 1, Flow: conformance.FlowHarnessIssuer, Method: "POST", URL: "http://127.0.0.1:1/driver/enrolments", Status: 200}}}}}
+		r.Recompute()
+		p := filepath.Join(dir, name)
+		if err := conformance.WritePackage(p, r, key, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := shard("a", "visa", "VI.consumer-data"), shard("b", "discover", "DS.consumer-data")
+	var out bytes.Buffer
+	if code := run([]string{"report", "merge", "--out", filepath.Join(dir, "m"), a, b}, &out, &out); code == 2 {
+		t.Fatalf("merge: exit %d\n%s", code, out.String())
+	}
+	mustVerify(t, filepath.Join(dir, "m"))
+	merged, _, _ := conformance.ReadPackage(filepath.Join(dir, "m"), certpkg.VerifyOptions{}, true)
+	if len(merged.Scenarios) != 2 || len(merged.Scenarios[1].Exchanges) != 1 {
+		t.Fatalf("merged cases %+v", merged.Scenarios)
+	}
+	f := filepath.Join(b, "cases", "DS.consumer-data", "exchanges.json")
+	raw, _ := os.ReadFile(f)
+	_ = os.WriteFile(f, bytes.Replace(raw, []byte("200"), []byte("201"), 1), 0o644)
+	out.Reset()
+	code := run([]string{"report", "merge", "--out", filepath.Join(dir, "m2"), a, b}, &out, &out)
+	if code != 2 || !strings.Contains(out.String(), "refused") || !strings.Contains(out.String(), "cases/DS.consumer-data/exchanges.json") {
+		t.Fatalf("a changed shard: exit %d\n%s", code, out.String())
+	}
+}
