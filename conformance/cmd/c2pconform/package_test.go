@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
 	"github.com/c2psim/c2psim/conformance/certpkg"
 	"github.com/c2psim/c2psim/simulator"
@@ -116,6 +117,16 @@ func TestBundledRunIsAVerifiablePackage(t *testing.T) {
 	r := rep.Run.Record
 	if r.Harness.Version == "" || r.Host == "" || r.Expires == "" || len(r.Documents) == 0 || r.Documents[0].Digest == "" || len(r.Settings) == 0 {
 		t.Fatalf("run record %+v", r)
+	}
+	// The certification document of a real run prints to PDF with its
+	// matrix and its evidence, and no full card number.
+	printsToPDF(t, pkg, "Traceability matrix", "DS.card-data", "issuer → simulator", "enrolConsumer", "harness → issuer", "c2pconform run --case DS.")
+	// A passed case's reproduce line passes it again, alone.
+	for _, sc := range rep.Scenarios {
+		if sc.Verdict == conformance.Passed && sc.Reproduce != nil {
+			rerun(t, dir, sc)
+			break
+		}
 	}
 	// Pinned to another key, the package is refused.
 	other, _ := certpkg.GenerateKey()
@@ -321,16 +332,25 @@ func TestWaiversAndReproduce(t *testing.T) {
 	}
 
 	// The failed case's reproduce line, run as written, fails it again.
-	line := strings.Fields(failedCase.Reproduce.Command)
+	if code := rerun(t, dir, failedCase); code != 1 {
+		t.Fatalf("the rerun of a failed case exits %d", code)
+	}
+}
+
+// rerun runs a case's reproduce line as written in dir and checks that it
+// ran that case alone, with the same verdict; it returns the exit code.
+func rerun(t *testing.T, dir string, want conformance.Scenario) int {
+	t.Helper()
+	line := strings.Fields(want.Reproduce.Command)
 	var env []string
 	for len(line) > 0 && strings.Contains(line[0], "=") {
 		env, line = append(env, line[0]), line[1:]
 	}
-	if line[0] != "c2pconform" || line[1] != "run" {
-		t.Fatalf("reproduce line %q", failedCase.Reproduce.Command)
+	if len(line) < 2 || line[0] != "c2pconform" || line[1] != "run" {
+		t.Fatalf("reproduce line %q", want.Reproduce.Command)
 	}
-	code, out = runIn(t, dir, env, line[1:]...)
-	again, _, err := conformance.ReadPackage(filepath.Join(dir, "rerun-"+failedCase.Case), certpkg.VerifyOptions{}, true)
+	code, out := runIn(t, dir, env, line[1:]...)
+	again, _, err := conformance.ReadPackage(filepath.Join(dir, "rerun-"+want.Case), certpkg.VerifyOptions{}, true)
 	if err != nil {
 		t.Fatalf("rerun (exit %d): %v\n%s", code, err, out)
 	}
@@ -338,14 +358,57 @@ func TestWaiversAndReproduce(t *testing.T) {
 	for _, sc := range again.Scenarios {
 		if sc.Verdict != conformance.Skipped {
 			ran++
-			if sc.Case != failedCase.Case || sc.Verdict != failedCase.Verdict {
-				t.Errorf("rerun: %s %s, want %s %s", sc.Case, sc.Verdict, failedCase.Case, failedCase.Verdict)
+			if sc.Case != want.Case || sc.Verdict != want.Verdict {
+				t.Errorf("rerun: %s %s, want %s %s", sc.Case, sc.Verdict, want.Case, want.Verdict)
 			}
 		}
 	}
-	if ran != 1 || code != 1 {
-		t.Fatalf("the rerun ran %d cases, exit %d", ran, code)
+	if ran != 1 {
+		t.Fatalf("the rerun of %s ran %d cases", want.Case, ran)
 	}
+	return code
+}
+
+// printsToPDF prints a package's report.html in headless Chromium and
+// checks the PDF's text (pdftotext) holds every want and no full card
+// number. Under CI both tools must be there (.ci/run installs them).
+func printsToPDF(t *testing.T, pkg string, want ...string) {
+	t.Helper()
+	chromium, pdftotext := lookTool(t, "chromium", "chromium-browser", "google-chrome"), lookTool(t, "pdftotext")
+	pdf := filepath.Join(t.TempDir(), "report.pdf")
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-pdf-header-footer",
+		"--user-data-dir="+t.TempDir(), "--print-to-pdf="+pdf, "file://"+filepath.Join(pkg, "report.html"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	out, err := exec.Command(pdftotext, pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := string(out)
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("the PDF lacks %q", w)
+		}
+	}
+	if red := pan.RedactText(text); red != text {
+		t.Error("the PDF holds a full card number")
+	}
+}
+
+func lookTool(t *testing.T, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed (.ci/run installs it)", names[0])
+	}
+	t.Skipf("%s is not installed", names[0])
+	return ""
 }
 
 // report merge verifies every shard before it merges: one changed byte in
