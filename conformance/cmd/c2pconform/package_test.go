@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -120,7 +122,16 @@ func TestBundledRunIsAVerifiablePackage(t *testing.T) {
 	}
 	// The certification document of a real run prints to PDF with its
 	// matrix and its evidence, and no full card number.
-	printsToPDF(t, pkg, "Traceability matrix", "DS.card-data", "issuer → simulator", "enrolConsumer", "harness → issuer", "c2pconform run --case DS.")
+	var masked []string
+	for _, sc := range rep.Scenarios {
+		for _, x := range sc.Exchanges {
+			masked = append(masked, x.Cards...)
+		}
+	}
+	if len(masked) == 0 {
+		t.Fatal("no exchange of the run names a card")
+	}
+	printsToPDF(t, pkg, masked, "Traceability matrix", "DS.card-data", "issuer → simulator", "enrolConsumer", "harness → issuer", "c2pconform run --case DS.")
 	// A passed case's reproduce line passes it again, alone.
 	for _, sc := range rep.Scenarios {
 		if sc.Verdict == conformance.Passed && sc.Reproduce != nil {
@@ -372,7 +383,7 @@ func rerun(t *testing.T, dir string, want conformance.Scenario) int {
 // printsToPDF prints a package's report.html in headless Chromium and
 // checks the PDF's text (pdftotext) holds every want and no full card
 // number. Under CI both tools must be there (.ci/run installs them).
-func printsToPDF(t *testing.T, pkg string, want ...string) {
+func printsToPDF(t *testing.T, pkg string, masked []string, want ...string) {
 	t.Helper()
 	chromium, pdftotext := lookTool(t, "chromium", "chromium-browser", "google-chrome"), lookTool(t, "pdftotext")
 	pdf := filepath.Join(t.TempDir(), "report.pdf")
@@ -392,8 +403,8 @@ func printsToPDF(t *testing.T, pkg string, want ...string) {
 			t.Errorf("the PDF lacks %q", w)
 		}
 	}
-	if red := pan.RedactText(text); red != text {
-		t.Error("the PDF holds a full card number")
+	if found := clearCards(text, masked); len(found) > 0 {
+		t.Errorf("the PDF holds full card numbers: %v", found)
 	}
 }
 
@@ -448,3 +459,38 @@ func TestMergeVerifiesShards(t *testing.T) {
 		t.Fatalf("a changed shard: exit %d\n%s", code, out.String())
 	}
 }
+
+// clearCards finds card numbers in clear in a PDF's text: any Luhn-valid
+// run of 13 to 19 digits standing alone, and any of the run's own cards
+// (masked in its evidence as first six and last four) written out in full,
+// even broken across lines. pdftotext breaks long identifiers and
+// ciphertext at line ends, so the redactor's wider scan (digits touching
+// letters, digits in groups) would read the pieces as card numbers.
+func clearCards(text string, masked []string) []string {
+	var out []string
+	for _, tok := range regexp.MustCompile(`[0-9]{13,19}`).FindAllStringIndex(text, -1) {
+		before, after := byte(' '), byte(' ')
+		if tok[0] > 0 {
+			before = text[tok[0]-1]
+		}
+		if tok[1] < len(text) {
+			after = text[tok[1]]
+		}
+		if s := text[tok[0]:tok[1]]; !isAlnum(before) && !isAlnum(after) && pan.Luhn(s) {
+			out = append(out, pan.Mask(s))
+		}
+	}
+	joined := strings.Join(strings.Fields(text), "")
+	for _, m := range masked {
+		if len(m) < 13 || !strings.Contains(m, "*") {
+			continue
+		}
+		re := regexp.MustCompile(regexp.QuoteMeta(m[:6]) + fmt.Sprintf("[0-9]{%d}", len(m)-10) + regexp.QuoteMeta(m[len(m)-4:]))
+		if re.MatchString(joined) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func isAlnum(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
