@@ -37,6 +37,9 @@ type StateItem struct {
 	// Refs are the item's identifiers by name; a trigger parameter marked
 	// Card takes its value from the ref of the same name.
 	Refs map[string]string `json:"refs,omitempty"`
+	// CorrelationID is the correlation ID the journal files the item's
+	// exchanges under (GET /_admin/journal?correlationId=...).
+	CorrelationID string `json:"correlationId,omitempty"`
 	// Collection and Key say where the record lives
 	// (GET /_admin/state/{network}/{collection}).
 	Collection string `json:"collection"`
@@ -111,6 +114,7 @@ func (s *Simulator) StateItems(ctx context.Context, q StateQuery) (items []State
 func (it StateItem) masked() StateItem {
 	r := pan.RedactText
 	it.ID, it.Status, it.Card, it.Consumer, it.Key = r(it.ID), r(it.Status), r(it.Card), r(it.Consumer), r(it.Key)
+	it.CorrelationID = r(it.CorrelationID)
 	if it.Refs != nil {
 		refs := make(map[string]string, len(it.Refs))
 		for k, v := range it.Refs {

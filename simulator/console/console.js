@@ -316,7 +316,7 @@ views.state = (() => {
         h("td", {}, it.status ? h("span", {className: "pill " + lifecycleClass(it.status)}, it.status) : ""),
         h("td", {className: "mono"}, it.card || ""), h("td", {className: "mono small"}, it.consumer || ""),
         h("td", {className: "mono small"}, Object.entries(it.refs || {}).map(([k, v]) => h("div", {}, h("span", {className: "muted"}, k + " "), v))),
-        h("td", {}, h("button", {type: "button", className: "quiet", title: "the exchanges that carry this ID", onclick: () => journalView.filterBy({network: it.network, correlationId: it.id})}, "exchanges"),
+        h("td", {}, h("button", {type: "button", className: "quiet", title: "the exchanges that carry this ID", onclick: () => journalView.filterBy({network: it.network, correlationId: it.correlationId || it.id})}, "exchanges"),
           it.kind !== "consumer" && networks.some(n => n.id === it.network && (n.triggers || []).length)
             ? h("button", {type: "button", className: "quiet", onclick: () => triggersView.choose(it)}, "triggers…") : null)))
         : [h("tr", {}, h("td", {colSpan: 8, className: "muted"}, "nothing matches"))]));

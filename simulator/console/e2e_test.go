@@ -278,6 +278,11 @@ func TestConsoleInChromium(t *testing.T) {
 	b.shot("triggers")
 	b.run("state again", chromedp.Navigate(target.SimURL+"/_admin/#state"))
 	b.until("the card suspended", `[...document.querySelectorAll("#state tbody tr")].some(r => r.textContent.includes("518600******8785") && r.textContent.includes("SUSPENDED"))`)
+	b.run("the card's exchanges", chromedp.Click(chromedp.CSS(`#state tbody tr button:nth-of-type(1)`)))
+	b.until("the journal filtered by the card's token", `document.getElementById("j-correlation").value.startsWith("DM4MMC") &&
+		[...document.querySelectorAll("#journal tbody tr")].some(r => r.textContent.includes("notifyTokenUpdated")) &&
+		[...document.querySelectorAll("#journal tbody tr")].every(r => r.textContent.includes(document.getElementById("j-correlation").value.slice(0, 12)))`)
+	eval[bool](b, `(() => { const i = document.getElementById("j-correlation"); i.value = ""; i.dispatchEvent(new Event("input")); return true; })()`)
 
 	// The README's picture, which the test takes every time: the journal
 	// with the enrolment open, its timeline holding the trigger's

@@ -53,7 +53,7 @@ func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error)
 	var items []simulator.StateItem
 	for _, c := range consumers {
 		items = append(items, simulator.StateItem{Kind: simulator.ItemConsumer, ID: c.ConsumerRef,
-			Refs: map[string]string{"consumer_ref": c.ConsumerRef}, Collection: "consumers", Key: c.ConsumerRef})
+			Refs: map[string]string{"consumer_ref": c.ConsumerRef}, CorrelationID: c.ConsumerRef, Collection: "consumers", Key: c.ConsumerRef})
 	}
 	tokens, err := n.tokens.List(ctx)
 	if err != nil {
@@ -65,7 +65,8 @@ func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error)
 			refs["card_ref"] = t.CardRef
 		}
 		items = append(items, simulator.StateItem{Kind: simulator.ItemToken, ID: t.TokenRefID, Status: t.Status,
-			Card: simulator.MaskedCard(t.BIN, t.Last4, 15), Consumer: t.ConsumerRef, Refs: refs, Collection: "tokens", Key: t.TokenRefID})
+			Card: simulator.MaskedCard(t.BIN, t.Last4, 15), Consumer: t.ConsumerRef, Refs: refs,
+			CorrelationID: t.TokenRefID, Collection: "tokens", Key: t.TokenRefID})
 	}
 	return items, nil
 }

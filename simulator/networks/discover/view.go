@@ -44,12 +44,12 @@ func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error)
 	for _, c := range consumers {
 		id := c.Data.ConsumerID
 		items = append(items, simulator.StateItem{Kind: simulator.ItemConsumer, ID: id,
-			Refs: map[string]string{"consumerId": id}, Collection: "consumers", Key: id})
+			Refs: map[string]string{"consumerId": id}, CorrelationID: id, Collection: "consumers", Key: id})
 		for _, k := range c.Cards {
 			items = append(items, simulator.StateItem{Kind: simulator.ItemCard, ID: k.CardID, Status: k.Status,
 				Card: simulator.MaskedCard(k.BIN, k.Last4, 16), Consumer: id,
-				Refs:       map[string]string{"consumerId": id, "cardId": k.CardID, "tokenRef": k.TokenRef, "par": k.PAR},
-				Collection: "consumers", Key: id})
+				Refs:          map[string]string{"consumerId": id, "cardId": k.CardID, "tokenRef": k.TokenRef, "par": k.PAR},
+				CorrelationID: k.TokenRef, Collection: "consumers", Key: id})
 		}
 	}
 	return items, nil

@@ -73,8 +73,8 @@ func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error)
 	}
 	for _, c := range consumers {
 		items = append(items, simulator.StateItem{Kind: simulator.ItemConsumer, ID: c.ExternalConsumerID,
-			Refs:       map[string]string{"externalConsumerId": c.ExternalConsumerID, "srcConsumerId": c.SrcConsumerID},
-			Collection: "consumers", Key: c.ExternalConsumerID})
+			Refs:          map[string]string{"externalConsumerId": c.ExternalConsumerID, "srcConsumerId": c.SrcConsumerID},
+			CorrelationID: c.ExternalConsumerID, Collection: "consumers", Key: c.ExternalConsumerID})
 	}
 	cards, err := n.state.cards.List(ctx)
 	if err != nil {
@@ -91,7 +91,9 @@ func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error)
 		}
 		items = append(items, simulator.StateItem{Kind: simulator.ItemCard, ID: c.SrcDigitalCardID, Status: c.Status,
 			Card: simulator.MaskedCard(c.PanBIN, c.PanLastFour, 16), Consumer: consumer, Refs: refs,
-			Collection: "cards", Key: c.CardRef})
+			// MDES Customer Service calls and the callbacks about the
+			// token carry its reference.
+			CorrelationID: c.TokenUniqueRef, Collection: "cards", Key: c.CardRef})
 	}
 	return items, nil
 }

@@ -48,7 +48,9 @@ func (n *Network) Triggers() []string {
 // delivery). signature "forged" signs with a key that is not Visa's, under
 // Visa's kid: the issuer must refuse it (NTF-04).
 //
-// approveProvisioning takes accountNumber (required, a Visa number), and
+// approveProvisioning takes accountNumber (a Visa number; or an enrolled
+// card by externalConsumerIDOwnerBID, externalConsumerID and
+// paymentInstrumentReferenceID), and
 // encryption "stale" (iat an hour old) or "foreignSecret" (a shared secret
 // that is not the project's) to provoke a refusal; it returns the issuer's
 // actionCode.
@@ -62,7 +64,11 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 	switch name {
 	case TriggerEnrollmentAttempt:
 	case TriggerApproveProvisioning:
-		return n.triggerApproval(ctx, str("accountNumber", ""), str("encryption", ""))
+		acct, err := n.enrolledAccount(ctx, str("accountNumber", ""), str("externalConsumerIDOwnerBID", ""), str("externalConsumerID", ""), str("paymentInstrumentReferenceID", ""))
+		if err != nil {
+			return nil, err
+		}
+		return n.triggerApproval(ctx, acct, str("encryption", ""))
 	case TriggerRegisterInOtherProduct:
 		return n.registerInOtherProduct(ctx, str)
 	default:
@@ -153,12 +159,32 @@ func triggerLast4(accountNumber, panLast4 string) (string, error) {
 	return p.Last4(), nil
 }
 
+// enrolledAccount is the card an approveProvisioning trigger names: its
+// accountNumber, or a card enrolled in Click to Pay named by its consumer
+// (owner BID and consumer ID) and paymentInstrumentReferenceID, so a
+// console can name a card without its number.
+func (n *Network) enrolledAccount(ctx context.Context, accountNumber, bid, ext, ref string) (string, error) {
+	if accountNumber != "" || ref == "" {
+		return accountNumber, nil
+	}
+	c, err := n.consumers.Get(ctx, consumerKey(bid, ext))
+	if err != nil {
+		return "", simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no Click to Pay consumer %s of owner %s", pan.RedactText(ext), pan.RedactText(bid))
+	}
+	for _, k := range c.Cards {
+		if k.ReferenceID == ref {
+			return k.AccountNumber, nil
+		}
+	}
+	return "", simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "consumer %s has no card %s", pan.RedactText(ext), pan.RedactText(ref))
+}
+
 // triggerApproval sends one Approve Provisioning call for a card, optionally
 // with a stale or foreign shared-secret JWE.
 func (n *Network) triggerApproval(ctx context.Context, accountNumber, encryption string) (map[string]any, error) {
 	p, err := pan.Parse(accountNumber)
 	if err != nil || !strings.HasPrefix(p.Reveal(), "4") {
-		return nil, triggerInput("approveProvisioning needs accountNumber, a Visa card number (got %s)", pan.Mask(accountNumber))
+		return nil, triggerInput("approveProvisioning needs accountNumber, a Visa card number (got %s), or an enrolled card's externalConsumerIDOwnerBID, externalConsumerID and paymentInstrumentReferenceID", pan.Mask(accountNumber))
 	}
 	opt := approvalOptions{}
 	switch encryption {

@@ -37,7 +37,10 @@ func (n *Network) DescribeTriggers() []simulator.TriggerInfo {
 		{Name: TriggerApproveProvisioning,
 			Summary: "Visa sends one Approve Provisioning call for a card, outside an enrolment, optionally with a stale or foreign shared-secret JWE the issuer must refuse; the answer reports the issuer's actionCode.",
 			Params: []simulator.TriggerParam{
-				{Name: "accountNumber", Type: simulator.ParamString, Required: true, Description: "The card, a full Visa number (a test card)."},
+				{Name: "accountNumber", Type: simulator.ParamString, Description: "The card, a full Visa number (a test card); or name an enrolled card by the three parameters below."},
+				{Name: "externalConsumerIDOwnerBID", Type: simulator.ParamString, Card: true, Description: "The enrolled card's consumer: the issuer's BID."},
+				{Name: "externalConsumerID", Type: simulator.ParamString, Card: true, Description: "The enrolled card's consumer: its ID at Visa."},
+				{Name: "paymentInstrumentReferenceID", Type: simulator.ParamString, Card: true, Description: "The enrolled card's payment instrument reference (PI-…)."},
 				{Name: "encryption", Type: simulator.ParamString, Enum: []string{"valid", "stale", "foreignSecret"}, Default: "valid",
 					Description: "stale: an iat an hour old; foreignSecret: a shared secret that is not the project's."},
 			}},
@@ -71,7 +74,7 @@ func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error)
 	for _, c := range consumers {
 		ids := map[string]string{"externalConsumerID": c.Info.ExternalConsumerID, "externalConsumerIDOwnerBID": c.Info.ExternalConsumerIDOwnerBID}
 		items = append(items, simulator.StateItem{Kind: simulator.ItemConsumer, ID: c.Info.ExternalConsumerID, Status: c.Info.Status,
-			Refs: ids, Collection: "consumers", Key: c.Key})
+			Refs: ids, CorrelationID: c.Key, Collection: "consumers", Key: c.Key})
 		for _, k := range c.Cards {
 			refs := map[string]string{"tokenReferenceId": k.TokenReference, "paymentInstrumentReferenceID": k.ReferenceID,
 				"paymentAccountReference": k.PAR, "panLast4": last4(k.AccountNumber)}
@@ -79,7 +82,9 @@ func (n *Network) StateItems(ctx context.Context) ([]simulator.StateItem, error)
 				refs[name] = v
 			}
 			items = append(items, simulator.StateItem{Kind: simulator.ItemCard, ID: k.ReferenceID, Status: k.Status,
-				Card: pan.Mask(k.AccountNumber), Consumer: c.Info.ExternalConsumerID, Refs: refs, Collection: "consumers", Key: c.Key})
+				Card: pan.Mask(k.AccountNumber), Consumer: c.Info.ExternalConsumerID, Refs: refs,
+				// Visa's calls are filed under the consumer (owner BID/ID).
+				CorrelationID: c.Key, Collection: "consumers", Key: c.Key})
 		}
 	}
 	return items, nil
