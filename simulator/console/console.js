@@ -379,7 +379,7 @@ const triggersView = (() => {
   let catalogue = [];   // the chosen network's triggers
   let cards = [];       // the chosen network's cards and tokens
   let chosen = null;    // a state item to preselect
-  let last = {};        // the last answer: its fields fill parameters of the same name
+  let last = {};        // the last answer: a variant's empty parameter takes its value of the same name (a redelivery's requestId)
   let mark = 0, watch = null;
 
   async function loadNetwork() {
@@ -424,8 +424,8 @@ const triggersView = (() => {
     const c = card();
     for (const p of t.params) {
       let v = preset[p.name];
+      if (v === "" && last[p.name] !== undefined && typeof last[p.name] !== "object") v = String(last[p.name]);
       if (v === undefined && p.card && c && c.refs && c.refs[p.name] !== undefined) v = c.refs[p.name];
-      if (v === undefined && (v = last[p.name]) !== undefined && typeof v === "object") v = undefined;
       let input;
       if (p.enum && p.enum.length) {
         input = h("select", {}, h("option", {value: ""}, p.default ? `(default ${p.default})` : "(none)"), p.enum.map(x => h("option", {value: x}, x)));
@@ -497,11 +497,9 @@ const triggersView = (() => {
 
   $("t-network").addEventListener("change", loadNetwork);
   $("t-trigger").addEventListener("change", renderTrigger);
-  $("t-card").addEventListener("change", () => renderParams({}));
-  $("t-example").addEventListener("change", () => {
-    const t = info(), i = $("t-example").value;
-    renderParams(i === "" || !t ? {} : t.examples[Number(i)].params);
-  });
+  const variant = () => { const t = info(), i = $("t-example").value; return i === "" || !t ? {} : t.examples[Number(i)].params; };
+  $("t-card").addEventListener("change", () => renderParams(variant()));
+  $("t-example").addEventListener("change", () => renderParams(variant()));
   $("trigger-form").addEventListener("submit", fire);
 
   return {

@@ -276,7 +276,38 @@ func TestConsoleInChromium(t *testing.T) {
 	b.until("the callback it sent", `[...document.querySelectorAll("#t-callbacks tbody tr")].some(r => r.textContent.includes("notifyTokenUpdated") && r.textContent.includes("200"))`)
 	b.scan("trigger fired")
 	b.shot("triggers")
+	requestID := eval[string](b, `JSON.parse(document.getElementById("t-answer").textContent).requestId`)
+	// A redelivery of that notification: the variant's requestId comes
+	// from the answer.
+	b.choose("#t-example", "3")
+	b.until("the requestId from the answer", `document.querySelector('#t-params input[name="requestId"]').value === "`+requestID+`" && document.querySelector('#t-params select[name="redeliver"]').value === "true"`)
+	b.run("redelivering", chromedp.Click(chromedp.ID("t-fire")))
+	b.until("the redelivery's answer", `(() => { const a = document.getElementById("t-answer"); return a.classList.contains("ok") && a.textContent.includes('"requestId": "`+requestID+`"'); })()`)
+	b.until("the notification sent again", `[...document.querySelectorAll("#t-callbacks tbody tr")].some(r => r.textContent.includes("notifyTokenUpdated") && r.textContent.includes("200"))`)
+	// A misrouted notification: encrypted to another key, the issuer
+	// refuses it.
+	b.choose("#t-example", "4")
+	b.run("misrouting", chromedp.Click(chromedp.ID("t-fire")))
+	b.until("the refusal reported", `document.getElementById("t-answer").textContent.includes("encrypted to another key")`)
+	b.until("the misrouted notification", `document.querySelectorAll("#t-callbacks tbody tr").length > 0 && [...document.querySelectorAll("#t-callbacks tbody tr")].every(r => r.textContent.includes("notifyTokenUpdated"))`)
+	b.scan("redelivered and misrouted")
+
+	// The activation code of a token enrolled on the yellow path.
+	if op, err := target.Driver.Enrol(dctx, "console-e2e-y", ada("console-dee"), cardOf("card-y", "5186001700003000"), false); err != nil {
+		t.Fatalf("enrolling on the yellow path: %+v %v", op, err)
+	}
+	b.run("the yellow card's triggers", chromedp.Navigate(target.SimURL+"/_admin/#state"))
+	eval[bool](b, `(() => { const i = document.getElementById("s-q"); i.value = "3000"; i.dispatchEvent(new Event("input")); return true; })()`)
+	b.until("the inactive token", `(() => { const r = [...document.querySelectorAll("#state tbody tr")]; return r.length === 1 && r[0].textContent.includes("518600******3000") && r[0].textContent.includes("INACTIVE"); })()`)
+	b.run("its triggers", chromedp.Click(chromedp.CSS(`#state tbody tr button:nth-of-type(2)`)))
+	b.until("the card chosen", `document.getElementById("t-card").selectedOptions[0].textContent.includes("518600******3000")`)
+	b.choose("#t-trigger", "enterActivationCode")
+	b.run("entering the code", chromedp.Click(chromedp.ID("t-fire")))
+	b.until("the token activated", `document.getElementById("t-answer").textContent.includes('"ACTIVE"')`)
+	b.until("the activation's callbacks", `[...document.querySelectorAll("#t-callbacks tbody tr")].some(r => r.textContent.includes("notifyTokenUpdated") && r.textContent.includes("200"))`)
+	b.scan("activated")
 	b.run("state again", chromedp.Navigate(target.SimURL+"/_admin/#state"))
+	eval[bool](b, `(() => { const i = document.getElementById("s-q"); i.value = "8785"; i.dispatchEvent(new Event("input")); return true; })()`)
 	b.until("the card suspended", `[...document.querySelectorAll("#state tbody tr")].some(r => r.textContent.includes("518600******8785") && r.textContent.includes("SUSPENDED"))`)
 	b.run("the card's exchanges", chromedp.Click(chromedp.CSS(`#state tbody tr button:nth-of-type(1)`)))
 	b.until("the journal filtered by the card's token", `document.getElementById("j-correlation").value.startsWith("DM4MMC") &&
