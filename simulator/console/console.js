@@ -89,7 +89,7 @@ function checks(e) {
   return h("span", {className: "checks"}, verdictPill("auth", e.auth), verdictPill("req", e.requestValidation), verdictPill("ans", e.responseValidation),
     e.cardData ? verdictPill("card", e.cardData) : null, e.fault ? h("span", {className: "pill warn", title: e.fault}, "⚡ fault") : null);
 }
-const dirLabel = e => e.direction === "inbound" ? "→ network" : e.direction === "outbound" ? "← callback" : e.direction;
+const dirLabel = e => e.flow ? e.flow : e.direction === "inbound" ? "→ network" : e.direction === "outbound" ? "← callback" : e.direction;
 const dirShort = e => h("span", {title: e.direction === "inbound" ? "issuer → network" : "network → issuer (callback)"}, e.direction === "inbound" ? "→" : "←", e.attempt ? ` #${e.attempt}` : "");
 
 // ---- state shared by the views ----------------------------------------------
@@ -277,7 +277,7 @@ function exchangeDetail(e, related, truncated, onOpen) {
     side(reqTitle, e.requestHeaders, e.requestBody, e.requestPlaintext),
     side(e.status ? "answer" : "answer (none)", e.responseHeaders, e.responseBody, e.responsePlaintext)));
 
-  if (e.direction === "inbound") {
+  if (e.direction === "inbound" && related) { // an exchange of this journal
     const cmd = curl(e);
     const pre = h("pre", {className: "body curl", hidden: true}, cmd);
     const note = h("span", {className: "muted"});
@@ -548,22 +548,32 @@ views.callbacks = (() => {
 
 views.conformance = (() => {
   let report = null;
+  let files = new Map();  // the run folder's files by path inside it (cases/<case>/exchanges.json ...)
 
-  function load(file) {
-    const r = new FileReader();
-    r.onload = () => {
-      try {
-        const data = JSON.parse(r.result);
-        if (!data || !Array.isArray(data.requirements) || !Array.isArray(data.scenarios)) throw new Error("not a c2psim report.json (no requirements and scenarios)");
-        report = data;
-        render();
-        problem(null);
-      } catch (err) { problem(new Error(file.name + ": " + err.message)); }
-    };
-    r.readAsText(file);
+  const readText = file => new Promise((ok, fail) => { const r = new FileReader(); r.onload = () => ok(r.result); r.onerror = () => fail(r.error); r.readAsText(file); });
+
+  async function load(reportFile, folder) {
+    try {
+      const data = JSON.parse(await readText(reportFile));
+      if (!data || !Array.isArray(data.requirements) || !Array.isArray(data.scenarios)) throw new Error("not a c2psim report.json (no requirements and scenarios)");
+      report = data;
+      files = folder || new Map();
+      render();
+      problem(null);
+    } catch (err) { problem(new Error(reportFile.name + ": " + err.message)); }
   }
 
-  // ranHere: the run's simulator is this one, so its evidence seqs name
+  // loadFolder takes the files of a run's folder: report.json at its top,
+  // the evidence under cases/.
+  function loadFolder(list) {
+    const byPath = new Map();
+    for (const f of list) byPath.set((f.webkitRelativePath || f.name).split("/").slice(1).join("/") || f.name, f);
+    const top = byPath.get("report.json");
+    if (!top) { problem(new Error("the folder holds no report.json at its top")); return; }
+    load(top, byPath);
+  }
+
+  // ranHere: the run's simulator is this one, so its exchanges' seqs name
   // entries of this journal.
   const ranHere = () => report && report.run && report.run.simulator && health &&
     report.run.simulator.seed === health.seed && report.run.simulator.startedAt === health.startedAt;
@@ -573,9 +583,9 @@ views.conformance = (() => {
     const byCase = new Map(report.scenarios.map(s => [s.case + "@" + s.network, s]));
     const nets = [...new Set(report.requirements.map(r => r.network))].sort();
     const detail = h("div", {id: "case-detail", className: "detail"});
-    const summary = Object.entries(report.summary || {}).map(([n, c]) => h("tr", {},
-      h("td", {}, n), h("td", {className: "ok"}, c.passed), h("td", {className: "bad"}, c.failed), h("td", {className: "bad"}, c.error),
-      h("td", {className: "warn"}, c.incomplete), h("td", {className: "muted"}, c.notCovered)));
+    const cols = ["passed", "failed", "waived", "notApplicable", "error", "incomplete", "notCovered"];
+    const summary = Object.entries(report.summary || {}).map(([n, c]) => h("tr", {}, h("td", {}, n),
+      cols.map(k => h("td", {className: verdictClass({notApplicable: "not applicable", notCovered: "not covered"}[k] || k)}, c[k] ?? 0))));
     const reqs = new Map();
     for (const r of report.requirements) { if (!reqs.has(r.id)) reqs.set(r.id, {}); reqs.get(r.id)[r.network] = r; }
     const caseLink = (c, n) => {
@@ -588,9 +598,10 @@ views.conformance = (() => {
       h("h2", {}, `Run ${run.id || ""}: `, h("span", {className: verdictClass(report.outcome)}, report.outcome), ` (exit ${report.exitCode})`),
       h("p", {className: "muted"}, `target ${run.target || "?"} · c2psim ${run.version || "?"} · ${clock(run.started)} → ${clock(run.finished)}`,
         run.systemUnderTest && run.systemUnderTest.name ? ` · ${run.systemUnderTest.name} ${run.systemUnderTest.version || ""}` : "",
-        ranHere() ? " · ran against this simulator: exchanges open in its journal" : " · exchanges shown from the report"),
+        ranHere() ? " · ran against this simulator: its exchanges open in this journal" : " · exchanges shown from the run's evidence",
+        files.size ? ` · ${files.size} files loaded` : " · report.json alone: load the run's folder for each case's exchanges"),
       (report.errors || []).length ? h("ul", {className: "bad"}, report.errors.map(e => h("li", {}, e))) : null,
-      h("table", {className: "summary"}, h("thead", {}, h("tr", {}, ["network", "passed", "failed", "error", "incomplete", "not covered"].map(x => h("th", {}, x)))), h("tbody", {}, summary)),
+      h("table", {className: "summary"}, h("thead", {}, h("tr", {}, h("th", {}, "network"), cols.map(k => h("th", {}, k.replace(/[A-Z]/g, m => " " + m.toLowerCase()))))), h("tbody", {}, summary)),
       h("div", {className: "split"},
         h("div", {className: "list"}, h("table", {id: "matrix"},
           h("thead", {}, h("tr", {}, h("th", {}, "requirement"), h("th", {}, "level"), nets.map(n => h("th", {}, n)))),
@@ -604,27 +615,54 @@ views.conformance = (() => {
         detail));
   }
 
-  function showCase(s, box) {
+  // exchangesOf reads a case's exchanges: inline, or from its evidence
+  // file in the loaded folder.
+  async function exchangesOf(s) {
+    if (Array.isArray(s.exchanges)) return s.exchanges;
+    if (Array.isArray(s.evidence) && s.evidence.length && typeof s.evidence[0] === "object") return s.evidence; // an older report
+    const name = (s.evidence || []).find(p => p.endsWith("/exchanges.json"));
+    if (!name) return [];
+    const f = files.get(name);
+    if (!f) return null;
+    return JSON.parse(await readText(f));
+  }
+
+  // asEntry shows an evidence exchange as a journal entry.
+  const asEntry = x => ({...x, operationId: x.operationId || x.operation, seq: x.seq || x.n,
+    direction: x.direction || (x.flow === "simulator → issuer" ? "outbound" : x.flow === "harness → issuer" ? "driver" : "inbound")});
+
+  async function showCase(s, box) {
     const here = ranHere();
     const ev = h("div", {className: "evidence-detail"});
+    const rows = h("tbody", {});
     fill(box, h("h3", {}, s.case, " ", h("span", {className: verdictClass(s.verdict)}, s.verdict)),
       h("p", {}, s.name), s.reason ? h("p", {className: "muted"}, s.reason) : null,
       s.failure ? h("pre", {className: "body bad"}, s.failure.message + (s.failure.location ? "\n" + s.failure.location : "")) : null,
-      h("h4", {}, `${(s.evidence || []).length} exchanges`),
-      h("table", {className: "timeline"}, h("tbody", {}, (s.evidence || []).map(e => h("tr", {className: "row evidence", "data-seq": e.seq, onclick: () => {
-        if (here) location.hash = "#journal/" + e.seq;
-        else ev.replaceChildren(...exchangeDetail(e, null, false, null));
-      }}, h("td", {}, e.seq), h("td", {}, dirLabel(e)), h("td", {}, e.network), h("td", {}, e.operationId || e.method),
-      h("td", {className: statusClass(e.status)}, e.status || "—"), h("td", {}, checks(e)))))),
-      ev);
+      s.reproduce && s.reproduce.command ? h("p", {className: "mono small"}, s.reproduce.command) : null,
+      h("h4", {className: "exchanges-title"}, "exchanges"), h("table", {className: "timeline"}, rows), ev);
+    let list;
+    try { list = await exchangesOf(s); } catch (err) { list = []; problem(err); }
+    if (list === null) {
+      box.querySelector(".exchanges-title").textContent = `exchanges: in ${s.evidence.find(p => p.endsWith("/exchanges.json"))} (load the run's folder to see them)`;
+      return;
+    }
+    box.querySelector(".exchanges-title").textContent = `${list.length} exchanges`;
+    rows.replaceChildren(...list.map(asEntry).map(e => h("tr", {className: "row evidence", "data-seq": e.seq, "data-flow": e.flow || e.direction, onclick: () => {
+      if (here && e.direction !== "driver" && journalled(e)) location.hash = "#journal/" + e.seq;
+      else fill(ev, exchangeDetail(e, null, false, null));
+    }}, h("td", {}, e.n || e.seq), h("td", {}, e.flow || dirLabel(e)), h("td", {}, e.network || ""), h("td", {}, e.operationId || e.method),
+    h("td", {className: statusClass(e.status)}, e.status || "—"), h("td", {}, checks(e)))));
   }
+  // journalled: an exchange the simulator journalled (it has a seq of its own).
+  const journalled = e => e.flow === undefined || (e.flow !== "harness → issuer" && e.seq);
 
-  const verdictClass = v => v === "passed" ? "ok" : v === "failed" || v === "error" ? "bad" : "warn";
-  $("report-file").addEventListener("change", ev => { if (ev.target.files[0]) load(ev.target.files[0]); });
+  const verdictClass = v => v === "passed" ? "ok" : v === "failed" || v === "error" ? "bad" : v === "waived" || v === "not applicable" ? "muted" : "warn";
+  $("report-file").addEventListener("change", ev => { if (ev.target.files[0]) load(ev.target.files[0], null); });
+  $("report-dir").addEventListener("change", ev => { if (ev.target.files.length) loadFolder([...ev.target.files]); });
   const drop = $("drop");
   drop.addEventListener("dragover", ev => { ev.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", ev => { ev.preventDefault(); drop.classList.remove("over"); if (ev.dataTransfer.files[0]) load(ev.dataTransfer.files[0]); });
+  drop.addEventListener("drop", ev => { ev.preventDefault(); drop.classList.remove("over"); if (ev.dataTransfer.files[0]) load(ev.dataTransfer.files[0], null); });
   return {enter() {}};
 })();
 

@@ -259,7 +259,7 @@ func TestConsoleInChromium(t *testing.T) {
 	b.scan("fault hit")
 
 	// 5. State: the enrolled card, found by its last four digits.
-	b.run("opening state", chromedp.Navigate(target.SimURL+"/_admin/#state"), chromedp.SendKeys(chromedp.ID("s-q"), "8785"))
+	b.run("opening state", chromedp.Navigate(target.SimURL+"/_admin/#state"), chromedp.SendKeys(chromedp.ID("s-q"), "518600******8785"))
 	b.until("the card in state", `(() => { const rows = [...document.querySelectorAll("#state tbody tr")]; return rows.length === 1 && rows[0].textContent.includes("518600******8785") && rows[0].textContent.includes("ACTIVE"); })()`)
 	b.scan("state")
 	b.shot("state")
@@ -297,7 +297,7 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatalf("enrolling on the yellow path: %+v %v", op, err)
 	}
 	b.run("the yellow card's triggers", chromedp.Navigate(target.SimURL+"/_admin/#state"))
-	eval[bool](b, `(() => { const i = document.getElementById("s-q"); i.value = "3000"; i.dispatchEvent(new Event("input")); return true; })()`)
+	eval[bool](b, `(() => { const i = document.getElementById("s-q"); i.value = "518600******3000"; i.dispatchEvent(new Event("input")); return true; })()`)
 	b.until("the inactive token", `(() => { const r = [...document.querySelectorAll("#state tbody tr")]; return r.length === 1 && r[0].textContent.includes("518600******3000") && r[0].textContent.includes("INACTIVE"); })()`)
 	b.run("its triggers", chromedp.Click(chromedp.CSS(`#state tbody tr button:nth-of-type(2)`)))
 	b.until("the card chosen", `document.getElementById("t-card").selectedOptions[0].textContent.includes("518600******3000")`)
@@ -307,7 +307,7 @@ func TestConsoleInChromium(t *testing.T) {
 	b.until("the activation's callbacks", `[...document.querySelectorAll("#t-callbacks tbody tr")].some(r => r.textContent.includes("notifyTokenUpdated") && r.textContent.includes("200"))`)
 	b.scan("activated")
 	b.run("state again", chromedp.Navigate(target.SimURL+"/_admin/#state"))
-	eval[bool](b, `(() => { const i = document.getElementById("s-q"); i.value = "8785"; i.dispatchEvent(new Event("input")); return true; })()`)
+	eval[bool](b, `(() => { const i = document.getElementById("s-q"); i.value = "518600******8785"; i.dispatchEvent(new Event("input")); return true; })()`)
 	b.until("the card suspended", `[...document.querySelectorAll("#state tbody tr")].some(r => r.textContent.includes("518600******8785") && r.textContent.includes("SUSPENDED"))`)
 	b.run("the card's exchanges", chromedp.Click(chromedp.CSS(`#state tbody tr button:nth-of-type(1)`)))
 	b.until("the journal filtered by the card's token", `document.getElementById("j-correlation").value.startsWith("DM4MMC") &&
@@ -339,19 +339,20 @@ func TestConsoleInChromium(t *testing.T) {
 	b.run("its attempts in the journal", chromedp.Navigate(target.SimURL+"/_admin/#journal"))
 	b.choose("#j-network", "amex")
 	b.choose("#j-direction", "outbound")
-	b.until("the delivered notification", `[...document.querySelectorAll("#journal tbody tr")].some(r => r.textContent.includes("notifyTokenStatus") && r.textContent.includes("200"))`)
+	b.until("the delivered notification", `[...document.querySelectorAll("#journal tbody tr")].some(r => r.textContent.includes("notifyTokenStatus") && r.querySelector("td.ok") !== null)`)
 	b.choose("#j-network", "")
 	b.choose("#j-direction", "")
 	b.scan("redelivered")
 
 	// 8. Conformance: a report whose failed case links to its exchanges in
 	// this journal.
-	report := b.reportOf(target, seq)
+	run := b.reportOf(target, seq)
 	b.run("opening conformance", chromedp.Navigate(target.SimURL+"/_admin/#conformance"),
-		chromedp.SetUploadFiles(chromedp.ID("report-file"), []string{report}))
+		chromedp.SetUploadFiles(chromedp.ID("report-dir"), []string{run}))
 	b.until("the matrix", `document.querySelector('#matrix tr[data-req="C2P-ENR-01"]') !== null`)
 	b.run("opening the failed case", chromedp.Click(chromedp.CSS(`#matrix a.case[data-verdict="failed"]`)))
-	b.until("its exchanges", `document.querySelector('#case-detail tr.evidence[data-seq="`+seq+`"]') !== null`)
+	b.until("its exchanges, the driver call and the journal entry", `document.querySelector('#case-detail tr.evidence[data-seq="`+seq+`"]') !== null &&
+		document.querySelector('#case-detail tr.evidence[data-flow="harness → issuer"]') !== null`)
 	if txt := eval[string](b, `document.getElementById("report").innerText`); strings.Contains(txt, "null") || strings.Contains(txt, "undefined") {
 		t.Errorf("the report view shows a missing value as text:\n%s", txt)
 	}
@@ -360,6 +361,12 @@ func TestConsoleInChromium(t *testing.T) {
 	b.run("following the evidence", chromedp.Click(chromedp.CSS(`#case-detail tr.evidence[data-seq="`+seq+`"]`)))
 	b.until("the exchange in the journal", `location.hash === "#journal/`+seq+`" && document.querySelector("#exchange h2") && document.querySelector("#exchange h2").textContent.startsWith("#`+seq+` ")`)
 	b.scan("evidence followed")
+	// report.json alone: the case says where its exchanges are.
+	b.run("report.json alone", chromedp.Navigate(target.SimURL+"/_admin/#conformance"),
+		chromedp.SetUploadFiles(chromedp.ID("report-file"), []string{filepath.Join(run, "report.json")}))
+	b.until("the report loaded alone", `document.getElementById("report").textContent.includes("report.json alone")`)
+	b.run("its failed case", chromedp.Click(chromedp.CSS(`#matrix a.case[data-verdict="failed"]`)))
+	b.until("where its exchanges are", `document.querySelector("#case-detail .exchanges-title").textContent.includes("cases/MC.enrol/exchanges.json")`)
 }
 
 // deadLetter makes an American Express token status notification a dead
@@ -394,9 +401,9 @@ func (b *browser) restoreAmexCallbacks(target *conformance.Target) {
 	}
 }
 
-// reportOf writes a report.json of a run against this simulator with one
-// failed case whose evidence is the journal entry seq, as c2pconform
-// writes it.
+// reportOf writes the package of a run against this simulator (as
+// c2pconform run --out writes it) with one failed case whose evidence is a
+// driver call and the journal entry seq, and returns its folder.
 func (b *browser) reportOf(target *conformance.Target, seq string) string {
 	b.t.Helper()
 	var h struct {
@@ -412,12 +419,19 @@ func (b *browser) reportOf(target *conformance.Target, seq string) string {
 	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
 		b.t.Fatal(err)
 	}
-	entries := target.Control.(conformance.InProcess).Sim.Journal().Find(journal.Query{Network: "mastercard"})
-	var evidence []journal.Entry
-	for _, e := range entries {
+	exchanges := []conformance.Exchange{{N: 1, Flow: conformance.FlowHarnessIssuer, Operation: "enrol", Method: "POST", URL: "/driver/enrolments", Status: 200,
+		Time: time.Now().Add(-time.Second)}}
+	for _, e := range target.Control.(conformance.InProcess).Sim.Journal().Find(journal.Query{Network: "mastercard"}) {
 		if fmt.Sprint(e.Seq) == seq {
-			evidence = append(evidence, e)
+			exchanges = append(exchanges, conformance.Exchange{N: 2, Flow: conformance.FlowIssuerSimulator, Time: e.Time, LatencyMs: e.LatencyMillis,
+				Network: e.Network, Operation: e.OperationID, Method: e.Method, URL: e.URL, Status: e.Status, Seq: e.Seq,
+				CorrelationIDs: e.CorrelationIDs, Auth: e.Auth, RequestCheck: e.RequestCheck, ResponseCheck: e.ResponseCheck, Cards: e.Cards,
+				RequestHeader: e.RequestHeader, RequestBody: e.RequestBody, RequestPlain: e.RequestPlain,
+				ResponseHeader: e.ResponseHeader, ResponseBody: e.ResponseBody, ResponsePlain: e.ResponsePlain})
 		}
+	}
+	if len(exchanges) != 2 {
+		b.t.Fatalf("journal entry %s not found", seq)
 	}
 	r := &conformance.Report{Format: conformance.ReportFormat, Outcome: "failed", ExitCode: 1, MustFailed: 1,
 		Run: conformance.RunInfo{ID: "console-e2e", Target: "external", Version: h.Version, Started: time.Now().Add(-time.Minute), Finished: time.Now(),
@@ -426,13 +440,16 @@ func (b *browser) reportOf(target *conformance.Target, seq string) string {
 		Requirements: []conformance.RequirementResult{{ID: "C2P-ENR-01", Network: "mastercard", Level: "MUST", Title: "enrols a card",
 			InScope: true, Verdict: conformance.Failed, Cases: []string{"MC.enrol"}}},
 		Scenarios: []conformance.Scenario{{Case: "MC.enrol", Name: "enrols a card", Network: "mastercard", Requirements: []string{"C2P-ENR-01"},
-			Verdict: conformance.Failed, Failure: &conformance.Failure{Message: "the issuer did something wrong"}, Evidence: evidence}},
+			Verdict: conformance.Failed, Failure: &conformance.Failure{Message: "the issuer did something wrong"}, Exchanges: exchanges}},
 	}
-	dir := b.t.TempDir()
-	if err := conformance.Write(dir, r); err != nil {
+	dir := filepath.Join(b.t.TempDir(), "reports")
+	if err := conformance.WritePackage(dir, r, nil, time.Now()); err != nil {
 		b.t.Fatal(err)
 	}
-	return filepath.Join(dir, "report.json")
+	if _, err := os.Stat(filepath.Join(dir, "cases", "MC.enrol", "exchanges.json")); err != nil {
+		b.t.Fatalf("the package's evidence: %v", err)
+	}
+	return dir
 }
 
 // screenshot takes the visible page as a PNG, and writes it to path when
