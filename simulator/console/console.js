@@ -184,7 +184,7 @@ const journalView = (() => {
 
   function render() {
     const tb = $("journal").tBodies[0];
-    tb.replaceChildren(...rows.map(e => h("tr", {className: (e.seq === openSeq ? "open " : "") + "row", "data-seq": e.seq, onclick: () => { location.hash = "#journal/" + e.seq; }},
+    tb.replaceChildren(...rows.map(e => h("tr", {className: (e.seq === openSeq ? "open " : "") + "row", "data-seq": e.seq, "data-status": e.status, "data-operation": e.operationId || "", onclick: () => { location.hash = "#journal/" + e.seq; }},
       h("td", {}, e.seq), h("td", {className: "mono"}, clock(e.time).slice(11)),
       h("td", {}, dirShort(e)),
       h("td", {}, e.network), h("td", {}, e.operationId || ""),
@@ -262,7 +262,7 @@ function exchangeDetail(e, related, truncated, onOpen) {
     const all = related.concat([e]).sort((a, b) => a.seq - b.seq);
     out.push(h("h3", {}, "Timeline", truncated ? h("span", {className: "muted"}, " (the 200 nearest)") : null));
     out.push(h("table", {className: "timeline"}, h("tbody", {}, all.map(x => h("tr", {
-      className: (x.seq === e.seq ? "open " : "") + "row", onclick: onOpen ? () => onOpen(x.seq) : undefined, "data-seq": x.seq},
+      className: (x.seq === e.seq ? "open " : "") + "row", onclick: onOpen ? () => onOpen(x.seq) : undefined, "data-seq": x.seq, "data-status": x.status, "data-operation": x.operationId || ""},
     h("td", {}, x.seq), h("td", {className: "mono"}, clock(x.time).slice(11)), h("td", {}, dirLabel(x), x.attempt ? ` attempt ${x.attempt}` : ""),
     h("td", {}, x.operationId || x.method), h("td", {className: statusClass(x.status)}, x.status || "—"), h("td", {}, checks(x)))))));
   }
@@ -489,7 +489,7 @@ const triggersView = (() => {
   async function showCallbacks(n) {
     try {
       const page = await get("/journal?" + qs({network: n, direction: "outbound", afterSeq: mark, limit: 200}));
-      $("t-callbacks").tBodies[0].replaceChildren(...page.entries.slice().reverse().map(e => h("tr", {className: "row", "data-seq": e.seq, onclick: () => { location.hash = "#journal/" + e.seq; }},
+      $("t-callbacks").tBodies[0].replaceChildren(...page.entries.slice().reverse().map(e => h("tr", {className: "row", "data-seq": e.seq, "data-status": e.status, "data-operation": e.operationId || "", onclick: () => { location.hash = "#journal/" + e.seq; }},
         h("td", {}, e.seq), h("td", {className: "mono"}, clock(e.time).slice(11)), h("td", {}, e.operationId || e.url),
         h("td", {}, e.attempt || ""), h("td", {className: statusClass(e.status)}, e.status || "—"), h("td", {}, checks(e)))));
     } catch (err) { problem(err); }
