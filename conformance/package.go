@@ -203,8 +203,8 @@ func oneLine(s string, max int) string {
 }
 
 // reproduceOf is the command that reruns sc alone against the same
-// target with the same seeds, declaration and configuration, and the curl
-// of its first request.
+// target with the same seeds, configuration, capability declaration and
+// waivers, and the curl of its first request.
 func reproduceOf(run RunInfo, sc Scenario) *Reproduce {
 	var args []string
 	if run.Defect != "" {
@@ -219,6 +219,9 @@ func reproduceOf(run RunInfo, sc Scenario) *Reproduce {
 	}
 	if run.Capabilities != nil {
 		args = append(args, "--capabilities", shellQuote(run.Capabilities.File))
+	}
+	if run.Waivers != nil {
+		args = append(args, "--waivers", shellQuote(run.Waivers.File))
 	}
 	args = append(args, "--out", shellQuote("rerun-"+sc.Case))
 	r := &Reproduce{Command: strings.Join(args, " ")}
