@@ -121,6 +121,10 @@ func (t timedStore) Update(ctx context.Context, c, k string, fn func([]byte) ([]
 	defer t.observe("update", time.Now())
 	return t.s.Update(ctx, c, k, fn)
 }
+func (t timedStore) UpdateMany(ctx context.Context, refs []store.Ref, fn func([][]byte) ([][]byte, error)) error {
+	defer t.observe("update", time.Now())
+	return t.s.UpdateMany(ctx, refs, fn)
+}
 func (t timedStore) List(ctx context.Context, c string) ([]store.Entry, error) {
 	defer t.observe("list", time.Now())
 	return t.s.List(ctx, c)

@@ -157,6 +157,45 @@ func (m *Memory) Update(_ context.Context, c, k string, fn func([]byte) ([]byte,
 	return m.write(c, k, clone(next))
 }
 
+func (m *Memory) UpdateMany(_ context.Context, refs []Ref, fn func([][]byte) ([][]byte, error)) error {
+	if err := CheckRefs(refs); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	in := make([][]byte, len(refs))
+	for i, r := range refs {
+		if col := m.cols[r.Collection]; col != nil {
+			if row, ok := col.rows[r.Key]; ok {
+				in[i] = clone(row.v)
+			}
+		}
+	}
+	next, err := fn(in)
+	if err != nil {
+		return err
+	}
+	if err := CheckResult(refs, next); err != nil {
+		return err
+	}
+	// Every record is indexed before any is written: an index refusing one
+	// writes none.
+	for i, r := range refs {
+		if _, err := IndexValues(r.Collection, r.Key, next[i], m.indexes[r.Collection]); err != nil {
+			return err
+		}
+	}
+	for i, r := range refs {
+		if next[i] == nil && in[i] == nil {
+			continue
+		}
+		if err := m.write(r.Collection, r.Key, clone(next[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (m *Memory) DeclareIndex(c string, idx Index) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -36,6 +36,13 @@ func (n *namespaced) List(ctx context.Context, c string) ([]Entry, error) {
 func (n *namespaced) Update(ctx context.Context, c, k string, fn func([]byte) ([]byte, error)) error {
 	return n.s.Update(ctx, n.p+c, k, fn)
 }
+func (n *namespaced) UpdateMany(ctx context.Context, refs []Ref, fn func([][]byte) ([][]byte, error)) error {
+	in := make([]Ref, len(refs))
+	for i, r := range refs {
+		in[i] = Ref{Collection: n.p + r.Collection, Key: r.Key}
+	}
+	return n.s.UpdateMany(ctx, in, fn)
+}
 func (n *namespaced) DeclareIndex(c string, idx Index) { n.s.DeclareIndex(n.p+c, idx) }
 func (n *namespaced) Lookup(ctx context.Context, c, index, value string) ([]Entry, error) {
 	return n.s.Lookup(ctx, n.p+c, index, value)

@@ -16,6 +16,11 @@ type Entry struct {
 	Value json.RawMessage `json:"value"`
 }
 
+// Ref names one record.
+type Ref struct {
+	Collection, Key string
+}
+
 // Index is a secondary index of a collection: Values gives the index values
 // a record is found under (none, one or several). It must be a pure function
 // of the record: the store calls it on every write, and on the previous value
@@ -36,6 +41,15 @@ type Store interface {
 	// (nil when absent) and returns the new value, or nil to delete. When fn
 	// returns an error nothing changes.
 	Update(ctx context.Context, collection, key string, fn func(cur []byte) ([]byte, error)) error
+	// UpdateMany applies fn atomically to several distinct records, for a
+	// change that spans them (a token and the profile holding its card):
+	// fn gets their current values in the order of refs (nil when absent)
+	// and returns their new values in the same order (nil deletes). When
+	// fn returns an error nothing changes. Every record is locked while fn
+	// runs, also against other processes where the store is shared, so a
+	// change decided on what fn read is decided once. fn must not call the
+	// store.
+	UpdateMany(ctx context.Context, refs []Ref, fn func(cur [][]byte) ([][]byte, error)) error
 	// List returns a collection's entries sorted by key. Request paths use
 	// Lookup instead: List costs the size of the collection.
 	List(ctx context.Context, collection string) ([]Entry, error)
@@ -109,6 +123,34 @@ func IndexValues(collection, key string, value []byte, idx []Index) (map[string]
 		out[ix.Name] = dedupe(vals)
 	}
 	return out, nil
+}
+
+// CheckRefs refuses an UpdateMany that names no record, an empty key or
+// one record twice; implementations call it first.
+func CheckRefs(refs []Ref) error {
+	if len(refs) == 0 {
+		return errors.New("an update of several records names none")
+	}
+	seen := make(map[Ref]bool, len(refs))
+	for _, r := range refs {
+		if r.Key == "" {
+			return fmt.Errorf("%s: a key must not be empty", r.Collection)
+		}
+		if seen[r] {
+			return fmt.Errorf("%s/%s is named twice in one update", r.Collection, r.Key)
+		}
+		seen[r] = true
+	}
+	return nil
+}
+
+// CheckResult refuses an UpdateMany function's result that does not give
+// one value per record.
+func CheckResult(refs []Ref, next [][]byte) error {
+	if len(next) != len(refs) {
+		return fmt.Errorf("an update of %d records returned %d values", len(refs), len(next))
+	}
+	return nil
 }
 
 func dedupe(vals []string) []string {

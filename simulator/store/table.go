@@ -148,3 +148,88 @@ func (t Table[T]) Update(ctx context.Context, key string, fn func(v *T, exists b
 
 // ErrDelete, returned from a Table.Update function, deletes the key.
 var ErrDelete = errors.New("delete")
+
+// Held is one record of a change that spans several records (Update2,
+// Update3): its current value (zero when absent) and whether it exists.
+// The change may modify Value in place; setting Delete removes the record.
+type Held[T any] struct {
+	Value  T
+	Exists bool
+	Delete bool
+}
+
+func hold[T any](c, k string, cur []byte) (*Held[T], error) {
+	h := &Held[T]{Exists: cur != nil}
+	if cur != nil {
+		if err := json.Unmarshal(cur, &h.Value); err != nil {
+			return nil, fmt.Errorf("decoding %s/%s: %w", c, k, err)
+		}
+	}
+	return h, nil
+}
+
+func (h *Held[T]) encode() ([]byte, error) {
+	if h.Delete {
+		return nil, nil
+	}
+	return json.Marshal(h.Value)
+}
+
+// Update2 applies fn atomically to the record at ka of a and the one at kb
+// of b (tables of one store): a transition that spans two records is
+// decided once, also by replicas on a shared store (Store.UpdateMany). When
+// fn returns an error nothing changes and the error is returned. fn must
+// not call the store.
+func Update2[A, B any](ctx context.Context, a Table[A], ka string, b Table[B], kb string, fn func(a *Held[A], b *Held[B]) error) error {
+	refs := []Ref{{Collection: a.c, Key: ka}, {Collection: b.c, Key: kb}}
+	return a.s.UpdateMany(ctx, refs, func(cur [][]byte) ([][]byte, error) {
+		ha, err := hold[A](a.c, ka, cur[0])
+		if err != nil {
+			return nil, err
+		}
+		hb, err := hold[B](b.c, kb, cur[1])
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(ha, hb); err != nil {
+			return nil, err
+		}
+		return encodeAll(ha.encode, hb.encode)
+	})
+}
+
+// Update3 is Update2 for three records.
+func Update3[A, B, C any](ctx context.Context, a Table[A], ka string, b Table[B], kb string, c Table[C], kc string,
+	fn func(a *Held[A], b *Held[B], c *Held[C]) error) error {
+	refs := []Ref{{Collection: a.c, Key: ka}, {Collection: b.c, Key: kb}, {Collection: c.c, Key: kc}}
+	return a.s.UpdateMany(ctx, refs, func(cur [][]byte) ([][]byte, error) {
+		ha, err := hold[A](a.c, ka, cur[0])
+		if err != nil {
+			return nil, err
+		}
+		hb, err := hold[B](b.c, kb, cur[1])
+		if err != nil {
+			return nil, err
+		}
+		hc, err := hold[C](c.c, kc, cur[2])
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(ha, hb, hc); err != nil {
+			return nil, err
+		}
+		return encodeAll(ha.encode, hb.encode, hc.encode)
+	})
+}
+
+func encodeAll(encs ...func() ([]byte, error)) ([][]byte, error) {
+	out := make([][]byte, len(encs))
+	for i, enc := range encs {
+		b, err := enc()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}

@@ -133,11 +133,19 @@ func (s *Store) Update(ctx context.Context, c, k string, fn func([]byte) ([]byte
 	return s.commit(ctx, c, k, fn)
 }
 
-// op is one write waiting for the committer.
+func (s *Store) UpdateMany(ctx context.Context, refs []store.Ref, fn func([][]byte) ([][]byte, error)) error {
+	if err := store.CheckRefs(refs); err != nil {
+		return err
+	}
+	return s.commitMany(ctx, refs, fn)
+}
+
+// op is one write waiting for the committer: one or several records and
+// the function deciding their new values.
 type op struct {
-	c, k string
-	fn   func(cur []byte) ([]byte, error)
-	idx  []store.Index
+	refs []store.Ref
+	fn   func(cur [][]byte) ([][]byte, error)
+	idx  [][]store.Index // the declared indexes of each ref's collection
 	done chan error
 }
 
@@ -146,10 +154,20 @@ func (s *Store) commit(ctx context.Context, c, k string, fn func([]byte) ([]byte
 	if k == "" {
 		return errEmptyKey(c)
 	}
-	if err := s.prepare(c); err != nil {
-		return err
+	return s.commitMany(ctx, []store.Ref{{Collection: c, Key: k}}, func(cur [][]byte) ([][]byte, error) {
+		next, err := fn(cur[0])
+		return [][]byte{next}, err
+	})
+}
+
+func (s *Store) commitMany(ctx context.Context, refs []store.Ref, fn func([][]byte) ([][]byte, error)) error {
+	o := &op{refs: refs, fn: fn, idx: make([][]store.Index, len(refs)), done: make(chan error, 1)}
+	for i, r := range refs {
+		if err := s.prepare(r.Collection); err != nil {
+			return err
+		}
+		o.idx[i] = s.declared(r.Collection)
 	}
-	o := &op{c: c, k: k, fn: fn, idx: s.declared(c), done: make(chan error, 1)}
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -168,8 +186,8 @@ const maxGroup = 256
 // committer writes queued operations, as many as are waiting in one
 // transaction: a lone writer commits at once, concurrent writers share
 // the commit (and its fsync). A function's refusal affects only its own
-// write: each function runs, and its result is checked, before anything
-// of it is written.
+// write: each function runs, and its result is checked (and indexed),
+// before anything of it is written.
 func (s *Store) committer() {
 	defer close(s.stopped)
 	for first := range s.ops {
@@ -190,25 +208,37 @@ func (s *Store) committer() {
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			for i, o := range group {
 				errs[i] = nil
-				var cur []byte
-				if b := tx.Bucket(bData).Bucket([]byte(o.c)); b != nil {
-					cur = bytes.Clone(b.Get([]byte(o.k)))
+				cur := make([][]byte, len(o.refs))
+				for j, r := range o.refs {
+					if b := tx.Bucket(bData).Bucket([]byte(r.Collection)); b != nil {
+						cur[j] = bytes.Clone(b.Get([]byte(r.Key)))
+					}
 				}
 				next, err := o.fn(cur)
+				if err == nil {
+					err = store.CheckResult(o.refs, next)
+				}
 				if err != nil {
 					errs[i] = err
 					continue
 				}
-				if next == nil && cur == nil {
-					continue
+				ix := make([]map[string][]string, len(o.refs))
+				for j, r := range o.refs {
+					if ix[j], err = store.IndexValues(r.Collection, r.Key, next[j], o.idx[j]); err != nil {
+						break
+					}
 				}
-				ix, err := store.IndexValues(o.c, o.k, next, o.idx)
 				if err != nil {
 					errs[i] = err
 					continue
 				}
-				if err := write(tx, o.c, o.k, next, ix, o.idx); err != nil {
-					return err
+				for j, r := range o.refs {
+					if next[j] == nil && cur[j] == nil {
+						continue
+					}
+					if err := write(tx, r.Collection, r.Key, next[j], ix[j], o.idx[j]); err != nil {
+						return err
+					}
 				}
 			}
 			return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"sort"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -122,6 +123,69 @@ func (s *Store) Update(ctx context.Context, c, k string, fn func([]byte) ([]byte
 			return err
 		}
 		return writeRecord(ctx, tx, c, k, next, ix, idx)
+	})
+}
+
+// UpdateMany locks every record (in one order, collection then key, so two
+// updates of overlapping records never deadlock), runs fn and writes the
+// results in one transaction.
+func (s *Store) UpdateMany(ctx context.Context, refs []store.Ref, fn func([][]byte) ([][]byte, error)) error {
+	if err := store.CheckRefs(refs); err != nil {
+		return err
+	}
+	idx := make([][]store.Index, len(refs))
+	for i, r := range refs {
+		if err := s.prepare(ctx, r.Collection); err != nil {
+			return err
+		}
+		idx[i] = s.declared(r.Collection)
+	}
+	order := make([]int, len(refs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool {
+		ra, rb := refs[order[a]], refs[order[b]]
+		if ra.Collection != rb.Collection {
+			return ra.Collection < rb.Collection
+		}
+		return ra.Key < rb.Key
+	})
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur := make([][]byte, len(refs))
+		for _, i := range order {
+			v, err := lockRecord(ctx, tx, refs[i].Collection, refs[i].Key)
+			if err != nil {
+				return err
+			}
+			cur[i] = v
+		}
+		in := make([][]byte, len(cur))
+		for i, v := range cur {
+			in[i] = cloneBytes(v)
+		}
+		next, err := fn(in)
+		if err != nil {
+			return err
+		}
+		if err := store.CheckResult(refs, next); err != nil {
+			return err
+		}
+		ix := make([]map[string][]string, len(refs))
+		for i, r := range refs {
+			if ix[i], err = store.IndexValues(r.Collection, r.Key, next[i], idx[i]); err != nil {
+				return err
+			}
+		}
+		for i, r := range refs {
+			if next[i] == nil && cur[i] == nil {
+				continue
+			}
+			if err := writeRecord(ctx, tx, r.Collection, r.Key, next[i], ix[i], idx[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -63,6 +63,8 @@ func Run(t *testing.T, f Factory) {
 		{"ListIsSortedAndEmptyIsNoError", testList},
 		{"UpdateIsAtomicAndRefusalChangesNothing", testUpdate},
 		{"ConcurrentUpdatesAreSerialised", testConcurrentUpdates},
+		{"UpdateManyIsAtomicAcrossRecords", testUpdateMany},
+		{"ConcurrentUpdateManyIsSerialised", testConcurrentUpdateMany},
 		{"IndexFollowsEveryWrite", testIndexFollowsWrites},
 		{"IndexOnKeyAndMultipleValues", testIndexKeysAndValues},
 		{"IndexDeclaredAfterRecordsFindsThem", testLateIndex},
@@ -219,6 +221,183 @@ func testConcurrentUpdates(t *testing.T, f Factory) {
 	got, _ := tab.Get(ctx, "counter")
 	if got.N != workers*each {
 		t.Fatalf("counter = %d after %d increments: updates were lost", got.N, workers*each)
+	}
+}
+
+// profile holds the cards of one consumer, in another collection than the
+// cards: a transition that spans the two is one UpdateMany.
+type profile struct {
+	Cards map[string]string `json:"cards"` // card ID → status
+	N     int               `json:"n,omitempty"`
+}
+
+func profiles(s store.Store) store.Table[profile] { return store.NewTable[profile](s, "profiles") }
+
+func testUpdateMany(t *testing.T, f Factory) {
+	ctx := context.Background()
+	s := f.Open(t)
+	tab, pro := cards(s), profiles(s)
+	mustPut(t, tab, "c1", card{ID: "c1", Status: "ACTIVE", Token: "t1"})
+	mustPut(t, pro, "p1", profile{Cards: map[string]string{"c1": "ACTIVE"}})
+
+	// Both records change, or neither.
+	suspend := func(c *store.Held[card], p *store.Held[profile]) error {
+		if !c.Exists || !p.Exists {
+			return store.ErrNotFound
+		}
+		if c.Value.Status != "ACTIVE" {
+			return errIllegal
+		}
+		c.Value.Status, c.Value.Token = "SUSPENDED", "t2"
+		p.Value.Cards[c.Value.ID] = "SUSPENDED"
+		return nil
+	}
+	if err := store.Update2(ctx, tab, "c1", pro, "p1", suspend); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Update2(ctx, tab, "c1", pro, "p1", suspend); !errors.Is(err, errIllegal) {
+		t.Fatalf("the second suspension = %v, want the function's refusal", err)
+	}
+	c, _ := tab.Get(ctx, "c1")
+	p, _ := pro.Get(ctx, "p1")
+	if c.Status != "SUSPENDED" || p.Cards["c1"] != "SUSPENDED" {
+		t.Fatalf("after one suspension: card %+v, profile %+v", c, p)
+	}
+	if rows, _ := tab.Lookup(ctx, "token", "t2"); keysOf(rows) != "c1" {
+		t.Fatalf("the index does not follow an UpdateMany: %v", keysOf(rows))
+	}
+	if rows, _ := tab.Lookup(ctx, "token", "t1"); len(rows) != 0 {
+		t.Fatalf("the old index entry survived an UpdateMany: %v", keysOf(rows))
+	}
+
+	// A refusal after changing both values changes nothing.
+	err := store.Update2(ctx, tab, "c1", pro, "p1", func(c *store.Held[card], p *store.Held[profile]) error {
+		c.Value.Status, p.Value.Cards["c1"] = "DELETED", "DELETED"
+		return errIllegal
+	})
+	if !errors.Is(err, errIllegal) {
+		t.Fatalf("UpdateMany error = %v, want the function's", err)
+	}
+	if c, _ := tab.Get(ctx, "c1"); c.Status != "SUSPENDED" {
+		t.Fatalf("a refused UpdateMany changed the card: %+v", c)
+	}
+	if p, _ := pro.Get(ctx, "p1"); p.Cards["c1"] != "SUSPENDED" {
+		t.Fatalf("a refused UpdateMany changed the profile: %+v", p)
+	}
+
+	// Delete one, create another, in one step.
+	err = store.Update3(ctx, tab, "c1", pro, "p1", tab, "c2", func(c *store.Held[card], p *store.Held[profile], n *store.Held[card]) error {
+		if n.Exists {
+			t.Error("an absent record reported as existing")
+		}
+		c.Delete = true
+		delete(p.Value.Cards, "c1")
+		n.Value = card{ID: "c2", Status: "ACTIVE", Token: "t3"}
+		p.Value.Cards["c2"] = "ACTIVE"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.Get(ctx, "c1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a record deleted by UpdateMany: %v", err)
+	}
+	if rows, _ := tab.Lookup(ctx, "token", "t2"); len(rows) != 0 {
+		t.Fatalf("a record deleted by UpdateMany is still indexed: %v", keysOf(rows))
+	}
+	if rows, _ := tab.Lookup(ctx, "token", "t3"); keysOf(rows) != "c2" {
+		t.Fatalf("a record created by UpdateMany is not indexed: %v", keysOf(rows))
+	}
+	if p, _ := pro.Get(ctx, "p1"); len(p.Cards) != 1 || p.Cards["c2"] != "ACTIVE" {
+		t.Fatalf("profile after the replacement: %+v", p)
+	}
+
+	// A value one record's index cannot read writes none of them.
+	err = s.UpdateMany(ctx, []store.Ref{{Collection: "profiles", Key: "p1"}, {Collection: "cards", Key: "c2"}},
+		func(cur [][]byte) ([][]byte, error) { return [][]byte{[]byte(`{"cards":{}}`), []byte(`not json`)}, nil })
+	var ie *store.IndexError
+	if !errors.As(err, &ie) || ie.Key != "c2" {
+		t.Fatalf("UpdateMany with a value its index cannot read = %v, want an IndexError", err)
+	}
+	if p, _ := pro.Get(ctx, "p1"); len(p.Cards) != 1 {
+		t.Fatalf("a failed UpdateMany changed the other record: %+v", p)
+	}
+
+	// Deleting absent records creates nothing; bad requests are refused.
+	err = s.UpdateMany(ctx, []store.Ref{{Collection: "cards", Key: "none1"}, {Collection: "profiles", Key: "none2"}},
+		func(cur [][]byte) ([][]byte, error) {
+			if cur[0] != nil || cur[1] != nil {
+				t.Errorf("absent records read as %q, %q", cur[0], cur[1])
+			}
+			return [][]byte{nil, nil}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := store.Count(ctx, s, "profiles"); n != 1 {
+		t.Fatalf("deleting absent records left %d profiles, want 1", n)
+	}
+	for name, refs := range map[string][]store.Ref{
+		"no record":    nil,
+		"a duplicate":  {{Collection: "cards", Key: "c2"}, {Collection: "cards", Key: "c2"}},
+		"an empty key": {{Collection: "cards", Key: ""}},
+	} {
+		called := false
+		err := s.UpdateMany(ctx, refs, func(cur [][]byte) ([][]byte, error) { called = true; return cur, nil })
+		if err == nil || called {
+			t.Errorf("UpdateMany naming %s: error %v, function called %v; want a refusal before it runs", name, err, called)
+		}
+	}
+	err = s.UpdateMany(ctx, []store.Ref{{Collection: "cards", Key: "c2"}, {Collection: "profiles", Key: "p1"}},
+		func(cur [][]byte) ([][]byte, error) { return cur[:1], nil })
+	if err == nil {
+		t.Error("an UpdateMany function returning one value for two records was not refused")
+	}
+}
+
+// testConcurrentUpdateMany moves a count between two records from many
+// goroutines, with single-record updates of one of them interleaved: no
+// update is lost and the moves keep the sum.
+func testConcurrentUpdateMany(t *testing.T, f Factory) {
+	ctx := context.Background()
+	s := f.Open(t)
+	tab, pro := cards(s), profiles(s)
+	mustPut(t, tab, "a", card{N: 1000})
+	mustPut(t, pro, "b", profile{})
+	const workers, each = 6, 20
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers*each)
+	for w := 0; w < workers; w++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				errs <- store.Update2(ctx, tab, "a", pro, "b", func(a *store.Held[card], b *store.Held[profile]) error {
+					a.Value.N--
+					b.Value.N++
+					return nil
+				})
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				errs <- tab.Update(ctx, "a", func(c *card, _ bool) error { c.N += 10; return nil })
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := tab.Get(ctx, "a")
+	b, _ := pro.Get(ctx, "b")
+	if b.N != workers*each || a.N != 1000-workers*each+10*workers*each {
+		t.Fatalf("after %d moves and %d additions: a=%d b=%d, want %d and %d", workers*each, workers*each, a.N, b.N,
+			1000-workers*each+10*workers*each, workers*each)
 	}
 }
 
@@ -508,6 +687,54 @@ func testPeers(t *testing.T, f Factory) {
 			t.Fatalf("round %d: %d transitions applied, %d refused; want exactly 1 and 3", i, ok, refused)
 		}
 	}
+	// A transition spanning two records raced from both handles: once.
+	p1, p2 := profiles(s1), profiles(s2)
+	for i := 0; i < rounds; i++ {
+		ck, pk := fmt.Sprintf("span%d", i), fmt.Sprintf("owner%d", i)
+		mustPut(t, t1, ck, card{ID: ck, Status: "ACTIVE"})
+		mustPut(t, p1, pk, profile{Cards: map[string]string{ck: "ACTIVE"}})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok, refused := 0, 0
+		for j, pair := range []struct {
+			c store.Table[card]
+			p store.Table[profile]
+		}{{t1, p1}, {t2, p2}, {t1, p1}, {t2, p2}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Half name the records in the other order: no deadlock.
+				var err error
+				change := func(c *store.Held[card], p *store.Held[profile]) error {
+					if c.Value.Status != "ACTIVE" || p.Value.Cards[ck] != "ACTIVE" {
+						return errIllegal
+					}
+					c.Value.Status, p.Value.Cards[ck] = "DELETED", "DELETED"
+					return nil
+				}
+				if j%2 == 0 {
+					err = store.Update2(ctx, pair.c, ck, pair.p, pk, change)
+				} else {
+					err = store.Update2(ctx, pair.p, pk, pair.c, ck, func(p *store.Held[profile], c *store.Held[card]) error { return change(c, p) })
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, errIllegal):
+					refused++
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok != 1 || refused != 3 {
+			t.Fatalf("round %d of a two-record transition: %d applied, %d refused; want exactly 1 and 3", i, ok, refused)
+		}
+	}
+
 	// Creating an absent key from both handles at once: one creates it.
 	var wg sync.WaitGroup
 	created := make(chan bool, 4)
