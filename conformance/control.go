@@ -62,16 +62,20 @@ func (c InProcess) AddFault(_ context.Context, r fault.Rule) (fault.Rule, error)
 }
 
 // DeleteFault implements Control.
-func (c InProcess) DeleteFault(_ context.Context, id string) error {
-	if !c.Sim.Faults().Delete(id) {
+func (c InProcess) DeleteFault(ctx context.Context, id string) error {
+	ok, err := c.Sim.DeleteFault(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return fmt.Errorf("no fault rule %q", id)
 	}
 	return nil
 }
 
 // Faults implements Control.
-func (c InProcess) Faults(context.Context) ([]fault.Rule, error) {
-	return c.Sim.Faults().List(c.Sim.Clock().Now()), nil
+func (c InProcess) Faults(ctx context.Context) ([]fault.Rule, error) {
+	return c.Sim.FaultRules(ctx)
 }
 
 // Networks implements Control.
@@ -96,7 +100,7 @@ func (c InProcess) Health(context.Context) (Health, error) {
 }
 
 // ClearFaults implements Control.
-func (c InProcess) ClearFaults(context.Context) error { c.Sim.Faults().Clear(); return nil }
+func (c InProcess) ClearFaults(ctx context.Context) error { return c.Sim.ClearFaults(ctx) }
 
 // Trigger implements Control.
 func (c InProcess) Trigger(ctx context.Context, network, name string, params map[string]any) (map[string]any, error) {

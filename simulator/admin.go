@@ -51,6 +51,8 @@ func newAdmin(s *Simulator, guard *adminGuard) *admin {
 		"addFault":          a.addFault,
 		"clearFaults":       a.clearFaults,
 		"deleteFault":       a.deleteFault,
+		"getSettings":       a.getSettings,
+		"patchSettings":     a.patchSettings,
 		"listState":         a.listState,
 		"getState":          a.getState,
 		"reset":             a.reset,
@@ -225,6 +227,7 @@ func (s *Simulator) Info() []NetworkInfo {
 			info.Triggers = tr.Triggers()
 		}
 		if len(m.settings) > 0 {
+			s.live.refresh(context.Background())
 			info.Settings = m.env.Settings.(*settings).describe(m.settings)
 		}
 		t := toTargetJSON(s.CallbackTarget(m.id))
@@ -574,8 +577,12 @@ func (a *admin) clearJournal(ctx context.Context, _ *Request) (*Response, error)
 	return noContent(), nil
 }
 
-func (a *admin) listFaults(context.Context, *Request) (*Response, error) {
-	return JSON(http.StatusOK, a.sim.faults.List(a.sim.clock.Now())), nil
+func (a *admin) listFaults(ctx context.Context, _ *Request) (*Response, error) {
+	rules, err := a.sim.FaultRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return JSON(http.StatusOK, rules), nil
 }
 
 func (a *admin) addFault(_ context.Context, req *Request) (*Response, error) {
@@ -592,17 +599,64 @@ func (a *admin) addFault(_ context.Context, req *Request) (*Response, error) {
 	return JSON(http.StatusCreated, stored), nil
 }
 
-func (a *admin) clearFaults(context.Context, *Request) (*Response, error) {
-	a.sim.faults.Clear()
+func (a *admin) clearFaults(ctx context.Context, _ *Request) (*Response, error) {
+	if err := a.sim.ClearFaults(ctx); err != nil {
+		return nil, err
+	}
 	return noContent(), nil
 }
 
-func (a *admin) deleteFault(_ context.Context, req *Request) (*Response, error) {
+func (a *admin) deleteFault(ctx context.Context, req *Request) (*Response, error) {
 	id := req.PathParams["id"]
-	if !a.sim.faults.Delete(id) {
+	ok, err := a.sim.DeleteFault(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, Errorf(http.StatusNotFound, KindNotFound, "no fault rule %q", id)
 	}
 	return noContent(), nil
+}
+
+func (a *admin) getSettings(ctx context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := a.sim.Settings(ctx, m.id)
+	if err != nil {
+		return nil, err
+	}
+	return JSON(http.StatusOK, nonNilSettings(out)), nil
+}
+
+func (a *admin) patchSettings(ctx context.Context, req *Request) (*Response, error) {
+	m, err := a.mountedNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	var change SettingChange
+	if err := json.Unmarshal(req.Body, &change); err != nil {
+		return nil, Errorf(http.StatusBadRequest, KindMalformed, "decoding the settings change: %v", err)
+	}
+	out, err := a.sim.ChangeSettings(ctx, m.id, change)
+	var se *SettingsError
+	if errors.As(err, &se) {
+		e := Errorf(http.StatusBadRequest, KindValidation, "%s", se.Error())
+		e.Fields = se.Fields
+		return nil, e
+	}
+	if err != nil {
+		return nil, err
+	}
+	return JSON(http.StatusOK, nonNilSettings(out)), nil
+}
+
+func nonNilSettings(s []Setting) []Setting {
+	if s == nil {
+		return []Setting{}
+	}
+	return s
 }
 
 func (a *admin) listState(ctx context.Context, _ *Request) (*Response, error) {

@@ -237,6 +237,10 @@ func (d *dispatcher) reset(ctx context.Context) error {
 // run is the dispatcher's loop.
 func (d *dispatcher) run(ctx context.Context) {
 	for ctx.Err() == nil {
+		if d.poll > 0 {
+			// Tasks and callbacks read settings too: as other replicas left them.
+			d.sim.live.refresh(ctx)
+		}
 		now := d.sim.clock.Now()
 		d.mu.Lock()
 		free := maxInflight - d.inflight

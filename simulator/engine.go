@@ -38,7 +38,7 @@ type mounted struct {
 	sender        *callbackSender
 	sim           *Simulator
 	journal       bool // record exchanges (false for the admin API)
-	unknownFields bool // add UnknownField to successful JSON object answers
+	unknownFields bool // the network has the unknownFields setting (add UnknownField to successful JSON object answers while it is on)
 }
 
 // mountedOp is one entry of the operation table with what the engine
@@ -223,12 +223,14 @@ func (x *exchange) run() {
 	// 6. Faults: the header first, then rules.
 	rule := headerRule
 	if rule == nil {
-		rule = m.sim.faults.Match(fault.Target{
+		rule = m.sim.live.match(r.Context(), fault.Target{
 			Network:   m.id,
 			Operation: x.req.OperationID,
 			Cards:     x.req.Cards(),
 			Declares:  func(s int) bool { return operationDeclares(route.Operation, s) },
-		}, m.sim.clock.Now())
+		})
+	} else {
+		m.sim.live.refresh(r.Context()) // the handler reads settings as every replica sees them
 	}
 	if rule != nil {
 		if !x.applyFault(rule) {
@@ -258,7 +260,7 @@ func (x *exchange) run() {
 	// Answers are open (ERR-04): while the network's unknownFields setting
 	// is on, a successful JSON object answer carries a field no document
 	// declares.
-	if m.unknownFields {
+	if m.unknownFields && unknownFieldsKey.Get(m.env.Settings) {
 		addUnknownField(resp)
 	}
 	x.respond(resp)

@@ -63,7 +63,7 @@ func (e *Env) Wait(ctx context.Context, d time.Duration) error {
 // encrypted call it on the plaintext of their successful answers; the
 // engine does it for every other answer.
 func (e *Env) AddUnknownField(m map[string]any) {
-	if e.unknownFields && m != nil {
+	if e.unknownFields && m != nil && unknownFieldsKey.Get(e.Settings) {
 		m[UnknownField] = unknownFieldValue
 	}
 }

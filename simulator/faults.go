@@ -12,14 +12,6 @@ import (
 	"github.com/c2psim/c2psim/simulator/fault"
 )
 
-// AddFault checks a rule (checkFault) and adds it.
-func (s *Simulator) AddFault(r fault.Rule) (fault.Rule, error) {
-	if err := s.checkFault(r); err != nil {
-		return fault.Rule{}, err
-	}
-	return s.faults.Add(r, s.clock.Now())
-}
-
 // checkFault is every check a fault passes before it may shape an answer,
 // for rules added through the admin API and for the X-C2PSim-Fault header
 // alike (the header's scope is the one operation it came with): the rule on

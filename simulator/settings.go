@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,11 +31,17 @@ type Key[T SettingType] struct {
 	Description string
 	// Check, when set, refuses values that parse but make no sense (a
 	// negative delay); the engine runs it at start-up on the value in force,
-	// the default included.
+	// the default included, and on every change through the admin API.
 	Check func(T) error
+	// Live declares that the network reads the setting through Get where
+	// it uses it (never once at Setup), so a change through the admin API
+	// (PATCH /_admin/networks/{network}/settings) applies at once, on every
+	// replica. Settings that are not Live are read at start: --set only.
+	Live bool
 }
 
-// Get returns the value in force: the one given with --set, or Default.
+// Get returns the value in force: the one changed through the admin API,
+// else the one given with --set, else Default.
 func (k Key[T]) Get(s Settings) T {
 	if s != nil {
 		if v, ok := s.Lookup(k.Name); ok {
@@ -48,7 +55,7 @@ func (k Key[T]) Get(s Settings) T {
 
 // Setting is the key's declaration.
 func (k Key[T]) Setting() Setting {
-	return Setting{Key: k.Name, Kind: settingKind[T](), Default: formatSetting(k.Default), Description: k.Description,
+	return Setting{Key: k.Name, Kind: settingKind[T](), Default: formatSetting(k.Default), Description: k.Description, Live: k.Live,
 		check: func(v string) error {
 			t, err := parseSetting[T](v)
 			if err != nil {
@@ -68,7 +75,13 @@ type Setting struct {
 	Kind        string `json:"kind"` // duration | int | bool | string
 	Default     string `json:"default"`
 	Description string `json:"description"`
-	Value       string `json:"value,omitempty"` // in force, when set
+	// Live settings may be changed through the admin API while the
+	// simulator runs; the others are read at start (--set).
+	Live bool `json:"live,omitempty"`
+	// Value is the value in force when it is not the default, and Source
+	// where it comes from: "flag" (--set) or "admin" (the admin API).
+	Value  string `json:"value,omitempty"`
+	Source string `json:"source,omitempty"`
 
 	check func(string) error
 }
@@ -169,9 +182,11 @@ func parseSetting[T SettingType](v string) (T, error) {
 }
 
 // settings is the Settings of one network: the values given with
-// --set <network>.<key>=<value>.
+// --set <network>.<key>=<value>, under those changed through the admin API
+// (kept in the state store, so a restart and every replica see them).
 type settings struct {
 	values map[string]string
+	admin  atomic.Pointer[map[string]string]
 }
 
 func newSettings(network string, all map[string]string) *settings {
@@ -186,8 +201,22 @@ func newSettings(network string, all map[string]string) *settings {
 
 // Lookup implements Settings.
 func (s *settings) Lookup(key string) (string, bool) {
+	if a := s.admin.Load(); a != nil {
+		if v, ok := (*a)[key]; ok {
+			return v, true
+		}
+	}
 	v, ok := s.values[key]
 	return v, ok
+}
+
+// setAdmin replaces the values changed through the admin API.
+func (s *settings) setAdmin(v map[string]string) {
+	if len(v) == 0 {
+		s.admin.Store(nil)
+		return
+	}
+	s.admin.Store(&v)
 }
 
 // check refuses keys the network does not declare, values that do not parse
@@ -235,13 +264,52 @@ func (s *settings) check(network string, declared []Setting) error {
 	return errors.Join(errs...)
 }
 
+// checkChange refuses, field by field, a change through the admin API: an
+// undeclared key, a setting read at start only, a value the declaration
+// refuses. A nil value goes back to --set or the default.
+func checkChange(network string, declared []Setting, change map[string]*string) []FieldError {
+	known := map[string]Setting{}
+	var names []string
+	for _, d := range declared {
+		known[d.Key] = d
+		names = append(names, d.Key)
+	}
+	sort.Strings(names)
+	keys := make([]string, 0, len(change))
+	for k := range change {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []FieldError
+	for _, k := range keys {
+		d, ok := known[k]
+		switch {
+		case !ok:
+			out = append(out, FieldError{Field: "/" + k, In: "body", Rule: "known", Message: fmt.Sprintf("%s has no setting %q (settings: %s)", network, k, strings.Join(names, ", "))})
+		case !d.Live:
+			out = append(out, FieldError{Field: "/" + k, In: "body", Rule: "live", Message: fmt.Sprintf("%s.%s is read at start: give it with --set %s.%s=<value>", network, k, network, k)})
+		case change[k] != nil && d.check != nil:
+			if err := d.check(*change[k]); err != nil {
+				out = append(out, FieldError{Field: "/" + k, In: "body", Rule: "value", Message: fmt.Sprintf("%s.%s=%s: %v", network, k, *change[k], err)})
+			}
+		}
+	}
+	return out
+}
+
 // describe returns the declared settings with the values in force.
 func (s *settings) describe(declared []Setting) []Setting {
+	var admin map[string]string
+	if a := s.admin.Load(); a != nil {
+		admin = *a
+	}
 	out := make([]Setting, len(declared))
 	for i, d := range declared {
 		out[i] = d
-		if v, ok := s.Lookup(d.Key); ok {
-			out[i].Value = v
+		if v, ok := admin[d.Key]; ok {
+			out[i].Value, out[i].Source = v, "admin"
+		} else if v, ok := s.values[d.Key]; ok {
+			out[i].Value, out[i].Source = v, "flag"
 		}
 	}
 	return out

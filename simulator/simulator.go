@@ -16,7 +16,6 @@ import (
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/openapi"
-	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
 	"github.com/c2psim/c2psim/simulator/journalstore"
 	"github.com/c2psim/c2psim/simulator/queue"
@@ -99,7 +98,7 @@ type Simulator struct {
 	seed           int64
 	store          store.Store
 	journal        *journal.Journal
-	faults         *fault.Set
+	live           *liveConfig // fault rules and settings an admin changes
 	sched          *scheduler
 	tasks          *tasks
 	dispatch       *dispatcher
@@ -147,7 +146,6 @@ func New(opts Options) (*Simulator, error) {
 		opts:           opts,
 		clock:          opts.Clock,
 		store:          opts.Store,
-		faults:         &fault.Set{},
 		logger:         opts.Logger,
 		maxBody:        opts.MaxBodyBytes,
 		journalBodyMax: opts.JournalBodyMax,
@@ -192,6 +190,7 @@ func New(opts Options) (*Simulator, error) {
 	s.dispatch = newDispatcher(s, q, s.deliverEnqueued, opts.PollInterval)
 	s.metrics = newMetrics(s)
 	s.store = timedStore{s: s.store, h: s.metrics.storeOps}
+	s.live = newLiveConfig(s, store.Shared(opts.Store))
 	s.started = s.clock.Now()
 
 	ids := opts.Networks
@@ -247,6 +246,9 @@ func New(opts Options) (*Simulator, error) {
 	if err := s.restore(context.Background()); err != nil {
 		return nil, err
 	}
+	if err := s.live.reload(context.Background(), -1); err != nil {
+		return nil, fmt.Errorf("reading fault rules and settings: %w", err)
+	}
 	if err := s.restoreJournal(context.Background(), opts.JournalSize); err != nil {
 		return nil, err
 	}
@@ -293,7 +295,13 @@ func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, 
 	if err := st.check(desc.ID, m.settings); err != nil {
 		return nil, err
 	}
-	m.unknownFields = desc.UnknownFields && unknownFieldsKey.Get(st)
+	if journalled {
+		// Settings changed through the admin API, as kept: before Setup.
+		if err := s.live.loadSettings(context.Background(), desc.ID, m.settings, st); err != nil {
+			return nil, err
+		}
+	}
+	m.unknownFields = desc.UnknownFields
 	m.env = &Env{
 		Network:       desc.ID,
 		Store:         store.Namespace(s.store, desc.ID),
@@ -432,9 +440,6 @@ func jsonEscape(s string) string {
 // Journal returns the journal of every exchange.
 func (s *Simulator) Journal() *journal.Journal { return s.journal }
 
-// Faults returns the fault rules in force.
-func (s *Simulator) Faults() *fault.Set { return s.faults }
-
 // Clock returns the simulator's clock.
 func (s *Simulator) Clock() Clock { return s.clock }
 
@@ -494,7 +499,7 @@ func (s *Simulator) addFinding(f string) {
 }
 
 // Reset forgets state, journal, fault rules, pending tasks and enqueued
-// callbacks; credentials and callback targets stay.
+// callbacks; credentials, callback targets and settings stay.
 func (s *Simulator) Reset(ctx context.Context) error {
 	s.sched.reset()
 	defer s.dispatch.start()
@@ -504,7 +509,9 @@ func (s *Simulator) Reset(ctx context.Context) error {
 	if err := s.dispatch.reset(ctx); err != nil {
 		return fmt.Errorf("resetting the queue: %w", err)
 	}
-	s.faults.Clear()
+	if err := s.ClearFaults(ctx); err != nil {
+		return fmt.Errorf("clearing fault rules: %w", err)
+	}
 	s.journal.Clear()
 	s.issuer.clear()
 	if err := s.clearJournalStore(ctx); err != nil {

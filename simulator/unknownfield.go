@@ -12,7 +12,7 @@ const unknownFieldValue = "clients must ignore fields they do not know"
 
 // unknownFieldsKey is the setting the engine declares for networks with
 // Description.UnknownFields.
-var unknownFieldsKey = Key[bool]{Name: "unknownFields", Default: true,
+var unknownFieldsKey = Key[bool]{Name: "unknownFields", Default: true, Live: true,
 	Description: "add a field no document declares to every successful answer (inside the encrypted payload where answers are encrypted), as a newer release would (clients must ignore it, ERR-04)"}
 
 // addUnknownField adds UnknownField to a successful JSON object answer; raw

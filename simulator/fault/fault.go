@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/c2psim/c2psim/client/pan"
@@ -123,93 +122,42 @@ type Target struct {
 	Declares func(status int) bool
 }
 
-// Set is the rules in force, safe for concurrent use.
-type Set struct {
-	mu    sync.Mutex
-	rules []*Rule
-	next  int
-}
-
-// Add validates and stores a rule, assigning its ID, and returns a copy.
-func (s *Set) Add(r Rule, now time.Time) (Rule, error) {
-	if err := r.Validate(); err != nil {
-		return Rule{}, err
-	}
+// Arm prepares a valid rule for keeping at now (on the simulator's clock):
+// card numbers masked in what it shows, its TTL made an expiry, its Times
+// the uses remaining, no hits yet. Its ID is the keeper's to give.
+func (r *Rule) Arm(now time.Time) {
 	r.redact()
 	if r.TTL > 0 && r.ExpiresAt == nil {
 		t := now.Add(time.Duration(r.TTL))
 		r.ExpiresAt = &t
 	}
+	r.Remaining = nil
 	if r.Times > 0 {
 		n := r.Times
 		r.Remaining = &n
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.next++
-	r.ID = "f" + strconv.Itoa(s.next)
 	r.Hits = 0
-	s.rules = append(s.rules, &r)
-	return r, nil
 }
 
-// List returns the rules still in force.
-func (s *Set) List(now time.Time) []Rule {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expire(now)
-	out := make([]Rule, len(s.rules))
-	for i, r := range s.rules {
-		out[i] = *r
+// Expired reports whether the rule's time is over at now.
+func (r *Rule) Expired(now time.Time) bool {
+	return r.ExpiresAt != nil && !now.Before(*r.ExpiresAt)
+}
+
+// use counts one use; it reports whether the rule is spent (its last use).
+func (r *Rule) use() (spent bool) {
+	r.Hits++
+	if r.Remaining == nil {
+		return false
 	}
-	return out
+	n := *r.Remaining - 1
+	r.Remaining = &n
+	return n <= 0
 }
 
-// Delete removes a rule by ID.
-func (s *Set) Delete(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, r := range s.rules {
-		if r.ID == id {
-			s.rules = slices.Delete(s.rules, i, i+1)
-			return true
-		}
-	}
-	return false
-}
-
-// Clear removes every rule.
-func (s *Set) Clear() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = nil
-}
-
-// Match returns the first rule in force that applies to t, counting the use
-// (a rule with Times expires after its last use), or nil.
-func (s *Set) Match(t Target, now time.Time) *Rule {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expire(now)
-	for i, r := range s.rules {
-		if !r.applies(t) {
-			continue
-		}
-		r.Hits++
-		if r.Remaining != nil {
-			n := *r.Remaining - 1
-			r.Remaining = &n
-			if n <= 0 {
-				s.rules = slices.Delete(s.rules, i, i+1)
-			}
-		}
-		c := *r
-		return &c
-	}
-	return nil
-}
-
-func (r *Rule) applies(t Target) bool {
+// Applies reports whether the rule's scope covers t (it does not look at
+// the rule's expiry or uses).
+func (r *Rule) Applies(t Target) bool {
 	if r.Network != "" && r.Network != t.Network {
 		return false
 	}
@@ -223,12 +171,6 @@ func (r *Rule) applies(t Target) bool {
 		return slices.ContainsFunc(t.Cards, r.MatchesCard)
 	}
 	return true
-}
-
-func (s *Set) expire(now time.Time) {
-	s.rules = slices.DeleteFunc(s.rules, func(r *Rule) bool {
-		return r.ExpiresAt != nil && !now.Before(*r.ExpiresAt)
-	})
 }
 
 // ParseHeader reads an X-C2PSim-Fault header value:

@@ -1,53 +1,162 @@
 package fault
 
 import (
+	"context"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/c2psim/c2psim/simulator/store"
 )
 
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
+func newRules() *Rules { return NewRules(store.NewMemory(), "faults") }
+
+// match lists the rules and matches t against them, as the engine does.
+func match(t *testing.T, rs *Rules, tgt Target, now time.Time) *Rule {
+	t.Helper()
+	known, err := rs.List(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := rs.Match(context.Background(), known, tgt, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func TestTimesExpiresAfterNUses(t *testing.T) {
-	var s Set
-	if _, err := s.Add(Rule{Network: "visa", Operation: "enrollData", Status: 503, Times: 2}, t0); err != nil {
+	rs := newRules()
+	if _, err := rs.Add(context.Background(), Rule{Network: "visa", Operation: "enrollData", Status: 503, Times: 2}, t0); err != nil {
 		t.Fatal(err)
 	}
 	tgt := Target{Network: "visa", Operation: "enrollData"}
 	for i := 0; i < 2; i++ {
-		if s.Match(tgt, t0) == nil {
+		if match(t, rs, tgt, t0) == nil {
 			t.Fatalf("use %d did not match", i+1)
 		}
 	}
-	if s.Match(tgt, t0) != nil || len(s.List(t0)) != 0 {
+	if match(t, rs, tgt, t0) != nil {
 		t.Fatal("rule outlived its uses")
+	}
+	if left, _ := rs.List(context.Background(), t0); len(left) != 0 {
+		t.Fatalf("a spent rule is still listed: %+v", left)
+	}
+}
+
+// Two keepers on one store, each matching with what it listed before any
+// use (as two replicas do): the rule for the next 5 calls answers 5 of 40.
+func TestTimesCountedOnceAcrossKeepers(t *testing.T) {
+	ctx := context.Background()
+	s := store.NewMemory()
+	a, b := NewRules(s, "faults"), NewRules(s, "faults")
+	if _, err := a.Add(ctx, Rule{Network: "visa", Status: 503, Times: 5}, t0); err != nil {
+		t.Fatal(err)
+	}
+	knownA, _ := a.List(ctx, t0)
+	knownB, _ := b.List(ctx, t0)
+	var wg sync.WaitGroup
+	var fired atomic.Int32
+	for i := 0; i < 40; i++ {
+		rs, known := a, knownA
+		if i%2 == 1 {
+			rs, known = b, knownB
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, _, err := rs.Match(ctx, known, Target{Network: "visa"}, t0)
+			if err != nil {
+				t.Error(err)
+			}
+			if r != nil {
+				fired.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if fired.Load() != 5 {
+		t.Fatalf("a rule for the next 5 calls answered %d of 40 calls made through two keepers", fired.Load())
+	}
+}
+
+func TestIDsAreUniqueAndOrdered(t *testing.T) {
+	ctx := context.Background()
+	s := store.NewMemory()
+	a, b := NewRules(s, "faults"), NewRules(s, "faults")
+	for i := 0; i < 11; i++ {
+		rs := a
+		if i%2 == 1 {
+			rs = b
+		}
+		if _, err := rs.Add(ctx, Rule{Network: "visa", Status: 500 + i%4, Times: 1}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _ := b.List(ctx, t0)
+	var ids []string
+	for _, r := range list {
+		ids = append(ids, r.ID)
+	}
+	if got := strings.Join(ids, ","); got != "f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11" {
+		t.Fatalf("rule IDs in order = %s", got)
+	}
+	if r := match(t, a, Target{Network: "visa"}, t0); r == nil || r.ID != "f1" {
+		t.Fatalf("the first rule added applies first; got %+v", r)
 	}
 }
 
 func TestScopes(t *testing.T) {
-	var s Set
-	_, _ = s.Add(Rule{Network: "mastercard", Card: "8785", Status: 500, TTL: Duration(time.Minute)}, t0)
+	rs := newRules()
+	_, _ = rs.Add(context.Background(), Rule{Network: "mastercard", Card: "8785", Status: 500, TTL: Duration(time.Minute)}, t0)
 	declared := func(st int) bool { return st == 500 }
-	if s.Match(Target{Network: "visa", Cards: []string{"5186001700008785"}, Declares: declared}, t0) != nil {
+	if match(t, rs, Target{Network: "visa", Cards: []string{"5186001700008785"}, Declares: declared}, t0) != nil {
 		t.Error("matched another network")
 	}
-	if s.Match(Target{Network: "mastercard", Cards: []string{"5186001700009726"}, Declares: declared}, t0) != nil {
+	if match(t, rs, Target{Network: "mastercard", Cards: []string{"5186001700009726"}, Declares: declared}, t0) != nil {
 		t.Error("matched another card")
 	}
-	if s.Match(Target{Network: "mastercard", Cards: []string{"5186001700008785"}, Declares: func(int) bool { return false }}, t0) != nil {
+	if match(t, rs, Target{Network: "mastercard", Cards: []string{"5186001700008785"}, Declares: func(int) bool { return false }}, t0) != nil {
 		t.Error("matched an operation that does not declare the status")
 	}
-	if s.Match(Target{Network: "mastercard", Cards: []string{"5186001700008785"}, Declares: declared}, t0) == nil {
-		t.Error("did not match its card")
+	if r := match(t, rs, Target{Network: "mastercard", Cards: []string{"5186001700008785"}, Declares: declared}, t0); r == nil || r.Hits != 1 {
+		t.Errorf("did not match its card, or did not count the use: %+v", r)
 	}
-	if s.Match(Target{Network: "mastercard", Cards: []string{"5186001700008785"}, Declares: declared}, t0.Add(time.Minute)) != nil {
+	if match(t, rs, Target{Network: "mastercard", Cards: []string{"5186001700008785"}, Declares: declared}, t0.Add(time.Minute)) != nil {
 		t.Error("matched after its TTL")
+	}
+	if left, _ := rs.List(context.Background(), t0.Add(time.Minute)); len(left) != 0 {
+		t.Errorf("an expired rule is still listed: %+v", left)
+	}
+}
+
+// A keeper matching with a list that names a rule since removed passes it
+// over and says the list is stale.
+func TestMatchPassesOverRemovedRules(t *testing.T) {
+	ctx := context.Background()
+	rs := newRules()
+	first, _ := rs.Add(ctx, Rule{Network: "visa", Status: 503}, t0)
+	_, _ = rs.Add(ctx, Rule{Network: "visa", Status: 500}, t0)
+	known, _ := rs.List(ctx, t0)
+	if ok, err := rs.Delete(ctx, first.ID); !ok || err != nil {
+		t.Fatalf("Delete = %v, %v", ok, err)
+	}
+	r, stale, err := rs.Match(ctx, known, Target{Network: "visa"}, t0)
+	if err != nil || r == nil || r.Status != 500 || !stale {
+		t.Fatalf("Match after a removal = %+v, stale %v, %v; want the second rule and stale", r, stale, err)
+	}
+	if ok, _ := rs.Delete(ctx, first.ID); ok {
+		t.Error("deleting a removed rule reported one")
 	}
 }
 
 func TestValidationReportsEveryProblem(t *testing.T) {
-	_, err := (&Set{}).Add(Rule{Status: 200, Drop: true, Card: "5186001700008785", Times: -1}, t0)
+	_, err := newRules().Add(context.Background(), Rule{Status: 200, Drop: true, Card: "5186001700008785", Times: -1}, t0)
 	if err == nil {
 		t.Fatal("expected errors")
 	}

@@ -79,6 +79,19 @@ type Counter interface {
 	Count(ctx context.Context, collection string) (int, error)
 }
 
+// Sharer is a Store that other processes use at the same time (replicas
+// on one database): what a process keeps of it in memory may change under
+// it, so it reads again what others may have changed.
+type Sharer interface {
+	Shared() bool
+}
+
+// Shared reports whether s is used by other processes at the same time.
+func Shared(s Store) bool {
+	sh, ok := s.(Sharer)
+	return ok && sh.Shared()
+}
+
 // Closer is a Store holding resources (files, connections) to release.
 type Closer interface {
 	Close() error

@@ -31,6 +31,7 @@ var (
 	_ store.Dropper = (*Store)(nil)
 	_ store.Counter = (*Store)(nil)
 	_ store.Closer  = (*Store)(nil)
+	_ store.Sharer  = (*Store)(nil)
 )
 
 // Open connects to the database at url (postgres://user:pass@host/db?…) and
@@ -61,6 +62,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // Replica names this process among the replicas on the database: queue
 // items it works are leased in its name.
 func (s *Store) Replica() string { return s.replica }
+
+// Shared reports that other replicas use the database too.
+func (s *Store) Shared() bool { return true }
 
 // Close releases the connections.
 func (s *Store) Close() error { s.pool.Close(); return nil }
