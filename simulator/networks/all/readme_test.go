@@ -53,9 +53,13 @@ func generated() string {
 			}
 		}
 		if settings := simulator.DeclaredSettings(n); len(settings) > 0 {
-			fmt.Fprintf(&b, "\nSettings (`--set %s.<key>=<value>`):\n\n| key | default | meaning |\n| --- | --- | --- |\n", id)
+			fmt.Fprintf(&b, "\nSettings (`--set %s.<key>=<value>`; live ones also while running, `PATCH /_admin/networks/%s/settings`):\n\n| key | default | live | meaning |\n| --- | --- | --- | --- |\n", id, id)
 			for _, s := range settings {
-				fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", s.Key, s.Default, s.Description)
+				live := ""
+				if s.Live {
+					live = "yes"
+				}
+				fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", s.Key, s.Default, live, s.Description)
 			}
 		}
 		b.WriteString("\n")

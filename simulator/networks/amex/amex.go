@@ -107,9 +107,6 @@ type Network struct {
 	verifier *mac.Verifier
 	requests *requestLog
 
-	notifyIssuerChanges bool
-	notificationDelay   time.Duration
-
 	// mu serialises every change that spans several tables.
 	mu        sync.Mutex
 	tokens    store.Table[token]    // by token_ref_id
@@ -154,9 +151,9 @@ var (
 		Description: "how long an x-amex-request-id is remembered for replay or refusal", Check: simulator.Positive[time.Duration]}
 	requestIDCacheSizeSetting = simulator.Key[int]{Name: "requestIdCacheSize", Default: 100_000,
 		Description: "x-amex-request-ids remembered at most (the oldest is forgotten first)", Check: simulator.Positive[int]}
-	notifyIssuerChangesSetting = simulator.Key[bool]{Name: "notifyIssuerChanges", Default: true,
+	notifyIssuerChangesSetting = simulator.Key[bool]{Name: "notifyIssuerChanges", Live: true, Default: true,
 		Description: "notify the issuer of token status changes it requested itself, not only of the network's"}
-	notificationDelaySetting = simulator.Key[time.Duration]{Name: "notificationDelay", Default: 0,
+	notificationDelaySetting = simulator.Key[time.Duration]{Name: "notificationDelay", Live: true, Default: 0,
 		Description: "time from a token status change to its notification", Check: simulator.NotNegative[time.Duration]}
 )
 
@@ -173,8 +170,6 @@ func (n *Network) Setup(env *simulator.Env) error {
 	nonces := nonceCacheSizeSetting.Get(env.Settings)
 	retention := requestIDRetentionSetting.Get(env.Settings)
 	maxIDs := requestIDCacheSizeSetting.Get(env.Settings)
-	n.notifyIssuerChanges = notifyIssuerChangesSetting.Get(env.Settings)
-	n.notificationDelay = notificationDelaySetting.Get(env.Settings)
 	n.tokens = store.NewTable[token](env.Store, "tokens")
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.pans = store.NewTable[string](env.Store, "pans")

@@ -353,7 +353,7 @@ func (n *Network) notifyTokenLifecycle(ctx context.Context, req *simulator.Reque
 	if err != nil {
 		return nil, err
 	}
-	if n.notifyIssuerChanges {
+	if notifyIssuerChangesSetting.Get(n.env.Settings) {
 		reason := body.Reason
 		if reason == "" {
 			reason = "ISSUER_REQUEST"

@@ -52,7 +52,7 @@ func (n *Network) notifyLater(ctx context.Context, t token, prev, reason, initia
 	note := n.notification(t, prev, reason, initiator, "")
 	cb, err := n.callback(note, false)
 	if err == nil {
-		cb.NotBefore = n.env.Clock.Now().Add(n.notificationDelay)
+		cb.NotBefore = n.env.Clock.Now().Add(notificationDelaySetting.Get(n.env.Settings))
 		err = n.env.Callbacks.Enqueue(ctx, cb)
 	}
 	if err != nil {

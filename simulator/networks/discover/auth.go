@@ -146,7 +146,7 @@ func authError(format string, args ...any) *simulator.Error {
 }
 
 func (n *Network) forbiddenError(format string, args ...any) *simulator.Error {
-	return &simulator.Error{Status: n.forbidden, Kind: simulator.KindForbidden, Code: codeForbidden,
+	return &simulator.Error{Status: forbiddenStatusSetting.Get(n.env.Settings), Kind: simulator.KindForbidden, Code: codeForbidden,
 		Message: "Not authorized to access the resource: " + fmt.Sprintf(format, args...)}
 }
 

@@ -84,15 +84,13 @@ type Network struct {
 	rsaErr                           error
 	// The partner's signing keys registered besides the sandbox's, by kid,
 	// and the consumer application certificates.
-	partnerKeys   map[string]*rsa.PublicKey
-	partnerPriv   *rsa.PrivateKey // the sandbox partner key registered in place of the generated one (restored)
-	appCerts      []*x509.Certificate
-	notifyCA      *x509.Certificate
-	notifyClient  tls.Certificate
-	jwtVerifier   *secondfactor.Verifier
-	requestIDs    *seenIDs
-	forbidden     int
-	notifyChanges bool
+	partnerKeys  map[string]*rsa.PublicKey
+	partnerPriv  *rsa.PrivateKey // the sandbox partner key registered in place of the generated one (restored)
+	appCerts     []*x509.Certificate
+	notifyCA     *x509.Certificate
+	notifyClient tls.Certificate
+	jwtVerifier  *secondfactor.Verifier
+	requestIDs   *seenIDs
 
 	tokMu  sync.Mutex
 	tokens map[string]accessToken // access token → what it is
@@ -105,8 +103,6 @@ type Network struct {
 	cardTokens store.Table[tokenRecord] // tokenReferenceId → its card and state
 	events     store.Table[tokenEvent]  // event ID → the event as sent, for redelivery
 	lost       store.Table[bool]        // consumer + card whose first enrolment answer was lost (test card)
-
-	tokenTTL, asyncDelay, slowDelay time.Duration
 }
 
 type accessToken struct {
@@ -148,17 +144,17 @@ func (n *Network) Describe() simulator.Description {
 
 // The settings (c2psim --set discover.<key>=<value>).
 var (
-	tokenTTLSetting = simulator.Key[time.Duration]{Name: "tokenTTL", Default: time.Hour,
+	tokenTTLSetting = simulator.Key[time.Duration]{Name: "tokenTTL", Live: true, Default: time.Hour,
 		Description: "access token lifetime (expires_in; the developer guide's default is 3600 s)", Check: simulator.Positive[time.Duration]}
-	asyncDelaySetting = simulator.Key[time.Duration]{Name: "asyncDelay", Default: time.Second,
+	asyncDelaySetting = simulator.Key[time.Duration]{Name: "asyncDelay", Live: true, Default: time.Second,
 		Description: "time from 202 Accepted to the operation's outcome", Check: simulator.NotNegative[time.Duration]}
-	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 30 * time.Second,
+	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Live: true, Default: 30 * time.Second,
 		Description: "outcome time for operations carrying the slow test card", Check: simulator.NotNegative[time.Duration]}
 	apiPlanSetting = simulator.Key[string]{Name: "apiPlan", Default: "CLICK_TO_PAY_ISSUER",
 		Description: "the API plan name expected in X-DFS-API-PLAN"}
 	scopeSetting = simulator.Key[string]{Name: "scope", Default: "CLICK_TO_PAY_ISSUER",
 		Description: "the scope name granted to the application (the token call's scope)"}
-	forbiddenStatusSetting = simulator.Key[int]{Name: "forbiddenStatus", Default: http.StatusBadRequest,
+	forbiddenStatusSetting = simulator.Key[int]{Name: "forbiddenStatus", Live: true, Default: http.StatusBadRequest,
 		Description: "HTTP status of code 1003: 400 as the Stored Token Services table gives it, or 403 as the developer guide's gateway table does",
 		Check: func(v int) error {
 			if v != http.StatusBadRequest && v != http.StatusForbidden {
@@ -172,7 +168,7 @@ var (
 		Description: "how long an X-Request-ID is remembered to refuse its reuse (10023)", Check: simulator.Positive[time.Duration]}
 	requestIDCacheSetting = simulator.Key[int]{Name: "requestIdCacheSize", Default: 100_000,
 		Description: "X-Request-IDs remembered at most (the oldest is forgotten first)", Check: simulator.Positive[int]}
-	notifyChangesSetting = simulator.Key[bool]{Name: "notifyIssuerChanges", Default: true,
+	notifyChangesSetting = simulator.Key[bool]{Name: "notifyIssuerChanges", Live: true, Default: true,
 		Description: "notify the issuer of the token changes it asked for too, not only of the network's"}
 )
 
@@ -186,13 +182,8 @@ func (n *Network) Settings() []simulator.Setting {
 // Setup implements simulator.Network.
 func (n *Network) Setup(env *simulator.Env) error {
 	n.env = env
-	n.tokenTTL = tokenTTLSetting.Get(env.Settings)
-	n.asyncDelay = asyncDelaySetting.Get(env.Settings)
-	n.slowDelay = slowDelaySetting.Get(env.Settings)
 	n.apiPlan = apiPlanSetting.Get(env.Settings)
 	n.scope = scopeSetting.Get(env.Settings)
-	n.forbidden = forbiddenStatusSetting.Get(env.Settings)
-	n.notifyChanges = notifyChangesSetting.Get(env.Settings)
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.operations = store.NewTable[operation](env.Store, "operations")
 	n.pending = store.NewTable[string](env.Store, "inflight")
@@ -245,6 +236,6 @@ func (n *Network) issue(clientID, scope string) (string, int) {
 	n.tokMu.Lock()
 	defer n.tokMu.Unlock()
 	n.issued++
-	n.tokens[tok] = accessToken{ClientID: clientID, Scope: scope, Expiry: n.env.Clock.Now().Add(n.tokenTTL), Seq: n.issued}
+	n.tokens[tok] = accessToken{ClientID: clientID, Scope: scope, Expiry: n.env.Clock.Now().Add(tokenTTLSetting.Get(n.env.Settings)), Seq: n.issued}
 	return tok, n.issued
 }

@@ -79,7 +79,7 @@ func (n *Network) codeAndStatus(req *simulator.Request, e *simulator.Error) (str
 	case simulator.KindAuth:
 		return codeAuth, http.StatusUnauthorized
 	case simulator.KindForbidden:
-		return codeForbidden, n.forbidden
+		return codeForbidden, forbiddenStatusSetting.Get(n.env.Settings)
 	case simulator.KindMalformed:
 		return codeUnparsable, http.StatusBadRequest
 	case simulator.KindValidation:

@@ -206,7 +206,7 @@ func (n *Network) getToken(_ context.Context, req *simulator.Request) (*simulato
 	}
 	tok, seq := n.issue(strings.TrimPrefix(req.Principal(), "client:"), granted)
 	req.Note("token", fmt.Sprintf("#%d issued", seq))
-	return simulator.JSON(http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(n.tokenTTL.Seconds()), "scope": granted}), nil
+	return simulator.JSON(http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(tokenTTLSetting.Get(n.env.Settings).Seconds()), "scope": granted}), nil
 }
 
 func (n *Network) getPublicKeys(context.Context, *simulator.Request) (*simulator.Response, error) {
@@ -327,9 +327,9 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 		return nil, err
 	}
 	req.AddCorrelationID(op.ID)
-	delay := n.asyncDelay
+	delay := asyncDelaySetting.Get(n.env.Settings)
 	if op.Outcome == outcomeSlow {
-		delay = n.slowDelay
+		delay = slowDelaySetting.Get(n.env.Settings)
 	}
 	if err := n.env.Schedule(ctx, delay, taskComplete, op.ID); err != nil {
 		return nil, err

@@ -39,7 +39,7 @@ func (n *Network) updateTokenState(ctx context.Context, req *simulator.Request) 
 	if err != nil {
 		return nil, err
 	}
-	if n.notifyChanges {
+	if notifyChangesSetting.Get(n.env.Settings) {
 		reason := "ISSUER_REQUEST"
 		if body.Reason == "CARDHOLDER_REQUEST" {
 			reason = body.Reason

@@ -23,17 +23,16 @@ const BatchPlaintextSchema = "EnrollmentDataPlaintext"
 type batchAPI struct {
 	*state
 	enrol *enrolAPI // enrols each record
-	delay time.Duration
 
 	batches  store.Table[batch]  // by batchId
 	external store.Table[string] // externalBatchId → batchId
 }
 
-var batchDelaySetting = simulator.Key[time.Duration]{Name: "batchDelay", Default: 5 * time.Second,
+var batchDelaySetting = simulator.Key[time.Duration]{Name: "batchDelay", Live: true, Default: 5 * time.Second,
 	Description: "time from a batch's 202 to the processing of its records", Check: simulator.NotNegative[time.Duration]}
 
 func newBatchAPI(s *state, enrol *enrolAPI) *batchAPI {
-	return &batchAPI{state: s, enrol: enrol, delay: batchDelaySetting.Get(s.env.Settings),
+	return &batchAPI{state: s, enrol: enrol,
 		batches: store.NewTable[batch](s.env.Store, "batches"), external: store.NewTable[string](s.env.Store, "external-batches")}
 }
 
@@ -252,7 +251,7 @@ func (bs *batchAPI) batchEnrol(ctx context.Context, req *simulator.Request) (*si
 	req.AddCorrelationID(b.BatchID)
 	// The records wait encrypted, as the issuer sent them: card data is
 	// never kept in clear, not even in the pending task.
-	if err := bs.env.Schedule(ctx, bs.delay, taskProcessBatch, batchTask{BatchID: b.BatchID, Records: r.Records}); err != nil {
+	if err := bs.env.Schedule(ctx, batchDelaySetting.Get(bs.env.Settings), taskProcessBatch, batchTask{BatchID: b.BatchID, Records: r.Records}); err != nil {
 		return nil, err
 	}
 	return simulator.JSON(http.StatusAccepted, map[string]any{"batchId": b.BatchID, "externalBatchId": b.ExternalBatchID}), nil

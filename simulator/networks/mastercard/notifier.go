@@ -46,9 +46,7 @@ const (
 // triggers of the admin API start the flows the network, the token
 // requestor or the cardholder would.
 type notifier struct {
-	*state
-	slowDelay, activationCodeTTL              time.Duration
-	sendServiceActivated, issuerValidatesCode bool
+	*state // its settings are live: read where used through their Key
 
 	// ntuSent remembers what each requestId of Notify Token Updated carried
 	// (the last maxRememberedNTU), so a trigger can redeliver one as it was.
@@ -64,22 +62,17 @@ const maxRememberedNTU = 10_000
 
 // The notifier's settings.
 var (
-	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 10 * time.Second,
+	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Live: true, Default: 10 * time.Second,
 		Description: "how long the enrolment of the slow test card takes, on the simulator clock", Check: simulator.NotNegative[time.Duration]}
-	activationCodeTTLSetting = simulator.Key[time.Duration]{Name: "activationCodeTTL", Default: 30 * time.Minute,
+	activationCodeTTLSetting = simulator.Key[time.Duration]{Name: "activationCodeTTL", Live: true, Default: 30 * time.Minute,
 		Description: "validity of the activation code of a token awaiting additional authentication", Check: simulator.Positive[time.Duration]}
-	notifyServiceActivatedSetting = simulator.Key[bool]{Name: "notifyServiceActivated", Default: true,
+	notifyServiceActivatedSetting = simulator.Key[bool]{Name: "notifyServiceActivated", Live: true, Default: true,
 		Description: "send Notify Service Activated when a token is provisioned ACTIVE (optional for issuers)"}
-	issuerValidatesCodeSetting = simulator.Key[bool]{Name: "issuerValidatesCode", Default: false,
+	issuerValidatesCodeSetting = simulator.Key[bool]{Name: "issuerValidatesCode", Live: true, Default: false,
 		Description: "the issuer generates and validates its own activation codes: Deliver Activation Code carries no code and the cardholder's code goes to Validate Activation Code"}
 )
 
-func newNotifier(s *state) *notifier {
-	set := s.env.Settings
-	return &notifier{state: s,
-		slowDelay: slowDelaySetting.Get(set), activationCodeTTL: activationCodeTTLSetting.Get(set),
-		sendServiceActivated: notifyServiceActivatedSetting.Get(set), issuerValidatesCode: issuerValidatesCodeSetting.Get(set)}
-}
+func newNotifier(s *state) *notifier { return &notifier{state: s} }
 
 // reset forgets the notifications remembered for redelivery.
 func (nt *notifier) reset() {
@@ -209,7 +202,7 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 	decide := func(approved bool, methods []activationMethod) (string, error) {
 		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: nt.env.Clock.Now(), FLE: form,
 			TokenExpiry: tokenExpiry(nt.env.Clock.Now()), History: []statusEvent{{Code: "U", At: nt.env.Clock.Now(), Reason: "Z"}},
-			IssuerCode: nt.issuerValidatesCode || outcome == outcomeYellowIssuerCode}
+			IssuerCode: issuerValidatesCodeSetting.Get(nt.env.Settings) || outcome == outcomeYellowIssuerCode}
 		if approved && outcome != outcomeYellow && outcome != outcomeYellowIssuerCode {
 			m.History = append(m.History, statusEvent{Code: "A", At: nt.env.Clock.Now(), Initiator: "I", Reason: "A"})
 			if err := nt.tokens.Put(ctx, tokenRef, m); err != nil {
@@ -303,7 +296,7 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 // test card), so a client's timeout handling can be exercised; tests with a
 // fake clock advance it instead of waiting.
 func (nt *notifier) slowDown(ctx context.Context) error {
-	if err := nt.env.Wait(ctx, nt.slowDelay); err != nil {
+	if err := nt.env.Wait(ctx, slowDelaySetting.Get(nt.env.Settings)); err != nil {
 		return svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the caller left before the slow answer was ready")
 	}
 	return nil
@@ -385,7 +378,7 @@ func (nt *notifier) runAfterStored(ctx context.Context, payload []byte) error {
 // scheduleServiceActivated sends Notify Service Activated once the approved
 // token is stored (notifyServiceActivated on).
 func (nt *notifier) scheduleServiceActivated(ctx context.Context, tur string, plain []byte) error {
-	if !nt.env.Callbacks.Configured() || !nt.sendServiceActivated {
+	if !nt.env.Callbacks.Configured() || !notifyServiceActivatedSetting.Get(nt.env.Settings) {
 		return nil
 	}
 	return nt.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenServiceActivated}, plain)
@@ -538,7 +531,7 @@ func (nt *notifier) chooseCode(m *tokenMeta, methodID string) activationMethod {
 	}
 	m.ChosenMethod = chosen
 	m.ActivationCode = nt.env.IDs.Digits(6)
-	m.ActivationExpiry = nt.env.Clock.Now().Add(nt.activationCodeTTL)
+	m.ActivationExpiry = nt.env.Clock.Now().Add(activationCodeTTLSetting.Get(nt.env.Settings))
 	m.ActivationAttempts = 0
 	return chosen
 }

@@ -93,7 +93,7 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 			"email": str("email", "ada@example.com"), "phone": str("phone", "16504005555"), "locale": "en_US",
 		},
 		"enrollment": map[string]any{
-			"enrollmentID": id, "tokenRequestorID": n.tokenRequestorID, "panLast4": last4,
+			"enrollmentID": id, "tokenRequestorID": tokenRequestorIDSetting.Get(n.env.Settings), "panLast4": last4,
 			"merchantName": str("merchantName", "c2psim merchant"), "attemptedAt": n.now().UTC().Format("2006-01-02T15:04:05Z"),
 		},
 	})
@@ -118,7 +118,7 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 	}
 	res, err := n.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "notifyEnrollmentAttempt", Method: http.MethodPost,
-		Path: "/vtis/v1/tokenRequestors/" + n.tokenRequestorID + "/cardEnrollment/notification?eventType=CTP_ENROLLMENT_ATTEMPT",
+		Path: "/vtis/v1/tokenRequestors/" + tokenRequestorIDSetting.Get(n.env.Settings) + "/cardEnrollment/notification?eventType=CTP_ENROLLMENT_ATTEMPT",
 		Body: body, Plaintext: plain, CorrelationIDs: []string{id},
 	})
 	if err != nil {
@@ -219,12 +219,12 @@ type approvalOptions struct {
 // to approve on the issuer's behalf; when every delivery fails the
 // approvalStandIn setting decides.
 func (n *Network) approve(ctx context.Context, r request, pi paymentInstrument, tokenRef string) (ok bool, reason string) {
-	if !n.approvalCalls || !n.env.Callbacks.Configured() {
+	if !approvalCallsSetting.Get(n.env.Settings) || !n.env.Callbacks.Configured() {
 		return true, ""
 	}
 	res, err := n.sendApproval(ctx, r, pi, tokenRef, approvalOptions{})
 	if err != nil {
-		if n.approvalStandIn == "approve" {
+		if approvalStandInSetting.Get(n.env.Settings) == "approve" {
 			return true, ""
 		}
 		return false, "the issuer did not answer Approve Provisioning; stand-in declined"
@@ -274,12 +274,12 @@ func (n *Network) sendApproval(ctx context.Context, r request, pi paymentInstrum
 	reqID := n.env.IDs.UUID()
 	body, _ := json.Marshal(map[string]any{
 		"requestID":     reqID,
-		"tokenInfo":     map[string]any{"tokenReferenceID": tokenRef, "tokenRequestorID": n.tokenRequestorID, "tokenType": "CLICK_TO_PAY", "panLast4": last4(pi.AccountNumber)},
+		"tokenInfo":     map[string]any{"tokenReferenceID": tokenRef, "tokenRequestorID": tokenRequestorIDSetting.Get(n.env.Settings), "tokenType": "CLICK_TO_PAY", "panLast4": last4(pi.AccountNumber)},
 		"encryptedData": blob,
 	})
 	return n.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "approveProvisioning", Method: http.MethodPost,
-		Path: "/vts/v1/tokenRequestors/" + n.tokenRequestorID + "/approveProvisioning",
+		Path: "/vts/v1/tokenRequestors/" + tokenRequestorIDSetting.Get(n.env.Settings) + "/approveProvisioning",
 		Body: body, Plaintext: plain, CorrelationIDs: []string{r.TraceID, reqID},
 	})
 }
@@ -295,7 +295,7 @@ func suffix(s string) string {
 // is on and the issuer registered a callback URL; it is enqueued, retried on
 // the target's schedule and journalled attempt by attempt.
 func (n *Network) notifyStatus(ctx context.Context, r request) {
-	if !n.statusNotifications || !n.env.Callbacks.Configured() {
+	if !statusNotificationsSetting.Get(n.env.Settings) || !n.env.Callbacks.Configured() {
 		return
 	}
 	plain, err := json.Marshal(statusBody(r))

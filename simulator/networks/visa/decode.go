@@ -37,7 +37,7 @@ func (n *Network) decode(req *simulator.Request) error {
 		}
 		return &simulator.Error{Status: http.StatusBadRequest, Kind: simulator.KindCrypto, Code: "VIDC-1001", Message: msg}
 	}
-	if err := mle.CheckIssuedAt(opened, n.now(), n.iatWindow); err != nil {
+	if err := mle.CheckIssuedAt(opened, n.now(), mleIatWindowSetting.Get(n.env.Settings)); err != nil {
 		return &simulator.Error{Status: http.StatusBadRequest, Kind: simulator.KindCrypto, Code: "VIDC-1001", Message: "MLE: " + err.Error(),
 			Fields: []simulator.FieldError{{Field: "encData: JWE header iat", In: "body", Rule: "iat", Message: err.Error()}}}
 	}

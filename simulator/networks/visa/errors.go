@@ -73,7 +73,7 @@ func (n *Network) RenderError(req *simulator.Request, e *simulator.Error) *simul
 	plain, _ := json.Marshal(body)
 	// Visa encrypts error answers too, once it knows whose key to use: after
 	// authentication, with this project's Key ID in the request.
-	if n.encryptErrors && req.Principal() != "" && req.HTTP.Header.Get(mle.KeyIDHeader) == n.currentKeyID() {
+	if encryptErrorsSetting.Get(n.env.Settings) && req.Principal() != "" && req.HTTP.Header.Get(mle.KeyIDHeader) == n.currentKeyID() {
 		if sealed, err := mle.Seal(plain, n.clientPublicKey(), n.currentKeyID(), n.now()); err == nil {
 			return &simulator.Response{Status: e.Status, Raw: sealed, Plaintext: plain}
 		}

@@ -151,7 +151,7 @@ func (n *Network) selectProduct(req *simulator.Request, p payload) error {
 	case p.Intent == nil && len(p.Products) == 0:
 		return fieldError("VIDC-1000", "products", `products is required: [{"productCode": "CLICK_TO_PAY"}] (or the legacy intent)`)
 	case p.Intent != nil:
-		switch n.legacyIntent {
+		switch legacyIntentSetting.Get(n.env.Settings) {
 		case legacyRefuse:
 			return fieldError("VIDC-1001", "intent", `intent is the legacy product selector and this simulator refuses it (legacyIntent=refuse): send products [{"productCode": "CLICK_TO_PAY"}]`)
 		case legacyWarn:
@@ -190,10 +190,10 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	if err := n.selectProduct(req, p); err != nil {
 		return nil, err
 	}
-	if count := len(p.PaymentInstruments) + len(p.References); count > n.maxInstruments {
+	if count, most := len(p.PaymentInstruments)+len(p.References), maxPaymentInstrumentsSetting.Get(n.env.Settings); count > most {
 		return nil, &simulator.Error{Status: http.StatusBadRequest, Kind: simulator.KindValidation, Code: "VIDC-1003",
-			Message: fmt.Sprintf("array length check failed: %d payment instruments in one request; this release accepts %d (maxPaymentInstruments)", count, n.maxInstruments),
-			Fields:  []simulator.FieldError{{Field: "paymentInstruments", In: "body", Rule: "maxItems", Message: fmt.Sprintf("at most %d payment instruments per request", n.maxInstruments)}}}
+			Message: fmt.Sprintf("array length check failed: %d payment instruments in one request; this release accepts %d (maxPaymentInstruments)", count, most),
+			Fields:  []simulator.FieldError{{Field: "paymentInstruments", In: "body", Rule: "maxItems", Message: fmt.Sprintf("at most %d payment instruments per request", most)}}}
 	}
 	ci := p.ConsumerInformation
 	key := consumerKey(ci.ExternalConsumerIDOwnerBID, ci.ExternalConsumerID)
@@ -239,10 +239,10 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 		return nil, err
 	}
 	req.AddCorrelationID(trace)
-	delay := n.asyncDelay
+	delay := asyncDelaySetting.Get(n.env.Settings)
 	for _, pi := range p.PaymentInstruments {
 		if outcomeOf(pi.AccountNumber) == outcomeSlow {
-			delay = n.slowDelay
+			delay = slowDelaySetting.Get(n.env.Settings)
 		}
 	}
 	if err := n.env.Schedule(ctx, delay, taskComplete, trace); err != nil {

@@ -108,18 +108,10 @@ type Network struct {
 	requests      store.Table[request]
 	pending       store.Table[string] // consumer key → requestTraceId in flight
 
-	signKey          *rsa.PrivateKey // Visa's notification signing key (PS256)
-	signKeyID        string
-	tokenRequestorID string
-
-	asyncDelay, slowDelay time.Duration
-	iatWindow             time.Duration
-	legacyIntent          string
-	maxInstruments        int
-	encryptErrors         bool
-	statusNotifications   bool
-	approvalCalls         bool
-	approvalStandIn       string
+	signKey   *rsa.PrivateKey // Visa's notification signing key (PS256)
+	signKeyID string
+	// Settings but xPayTokenWindow are live (read where used through
+	// their Key): a change through the admin API applies at once.
 }
 
 var (
@@ -156,30 +148,31 @@ const (
 	legacyRefuse = "refuse"
 )
 
-// The settings (c2psim --set visa.<key>=<value>).
+// The settings (c2psim --set visa.<key>=<value>; the live ones also
+// PATCH /_admin/networks/visa/settings).
 var (
-	asyncDelaySetting = simulator.Key[time.Duration]{Name: "asyncDelay", Default: 2 * time.Second,
+	asyncDelaySetting = simulator.Key[time.Duration]{Name: "asyncDelay", Live: true, Default: 2 * time.Second,
 		Description: "time from 202 Accepted to COMPLETED in requestStatus", Check: simulator.NotNegative[time.Duration]}
-	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Default: 30 * time.Second,
+	slowDelaySetting = simulator.Key[time.Duration]{Name: "slowDelay", Live: true, Default: 30 * time.Second,
 		Description: "completion time for requests carrying the slow test card", Check: simulator.NotNegative[time.Duration]}
 	xPayTokenWindowSetting = simulator.Key[time.Duration]{Name: "xPayTokenWindow", Default: 8 * time.Minute,
 		Description: "accepted X-Pay-Token clock skew either way (Visa refuses a token more than 8 minutes off)", Check: simulator.Positive[time.Duration]}
-	mleIatWindowSetting = simulator.Key[time.Duration]{Name: "mleIatWindow", Default: 5 * time.Minute,
+	mleIatWindowSetting = simulator.Key[time.Duration]{Name: "mleIatWindow", Live: true, Default: 5 * time.Minute,
 		Description: "accepted age of an MLE request's iat (milliseconds), and skew into the future", Check: simulator.Positive[time.Duration]}
-	legacyIntentSetting = simulator.Key[string]{Name: "legacyIntent", Default: legacyWarn,
+	legacyIntentSetting = simulator.Key[string]{Name: "legacyIntent", Live: true, Default: legacyWarn,
 		Description: "the legacy intent product selector: accept, warn (accept and note it in the journal) or refuse (400 VIDC-1001); products[] is the current form",
 		Check:       simulator.OneOf(legacyAccept, legacyWarn, legacyRefuse)}
-	maxPaymentInstrumentsSetting = simulator.Key[int]{Name: "maxPaymentInstruments", Default: 1,
+	maxPaymentInstrumentsSetting = simulator.Key[int]{Name: "maxPaymentInstruments", Live: true, Default: 1,
 		Description: "payment instruments accepted in one request (Visa's initial release accepts one); more is 400 VIDC-1003", Check: oneToTen}
-	encryptErrorsSetting = simulator.Key[bool]{Name: "encryptErrors", Default: true,
+	encryptErrorsSetting = simulator.Key[bool]{Name: "encryptErrors", Live: true, Default: true,
 		Description: "encrypt error answers once the caller is authenticated, as Visa does"}
-	statusNotificationsSetting = simulator.Key[bool]{Name: "statusNotifications", Default: false,
+	statusNotificationsSetting = simulator.Key[bool]{Name: "statusNotifications", Live: true, Default: false,
 		Description: "push each completed request's outcome to the issuer (notifyRequestStatus) besides answering requestStatus"}
-	approvalCallsSetting = simulator.Key[bool]{Name: "approvalCalls", Default: true,
+	approvalCallsSetting = simulator.Key[bool]{Name: "approvalCalls", Live: true, Default: true,
 		Description: "call the issuer's Approve Provisioning for every card its enrolment tokenises (when a callback URL is registered)"}
-	approvalStandInSetting = simulator.Key[string]{Name: "approvalStandIn", Default: "decline",
+	approvalStandInSetting = simulator.Key[string]{Name: "approvalStandIn", Live: true, Default: "decline",
 		Description: "decision when the issuer never answers Approve Provisioning: approve or decline", Check: simulator.OneOf("approve", "decline")}
-	tokenRequestorIDSetting = simulator.Key[string]{Name: "tokenRequestorId", Default: "40010075001",
+	tokenRequestorIDSetting = simulator.Key[string]{Name: "tokenRequestorId", Live: true, Default: "40010075001",
 		Description: "the Click to Pay token requestor ID (11 digits) in callback paths", Check: elevenDigits}
 )
 
@@ -208,16 +201,6 @@ func (n *Network) Settings() []simulator.Setting {
 // Setup implements simulator.Network: it generates the sandbox credentials.
 func (n *Network) Setup(env *simulator.Env) error {
 	n.env = env
-	n.asyncDelay = asyncDelaySetting.Get(env.Settings)
-	n.slowDelay = slowDelaySetting.Get(env.Settings)
-	n.iatWindow = mleIatWindowSetting.Get(env.Settings)
-	n.legacyIntent = legacyIntentSetting.Get(env.Settings)
-	n.maxInstruments = maxPaymentInstrumentsSetting.Get(env.Settings)
-	n.encryptErrors = encryptErrorsSetting.Get(env.Settings)
-	n.statusNotifications = statusNotificationsSetting.Get(env.Settings)
-	n.approvalCalls = approvalCallsSetting.Get(env.Settings)
-	n.approvalStandIn = approvalStandInSetting.Get(env.Settings)
-	n.tokenRequestorID = tokenRequestorIDSetting.Get(env.Settings)
 	n.consumers = store.NewTable[consumer](env.Store, "consumers")
 	n.registrations = store.NewTable[registration](env.Store, "registrations")
 	n.requests = store.NewTable[request](env.Store, "requests")
