@@ -48,6 +48,8 @@ bench:
 	@awk '/^BenchmarkStartToHealthy/ {printf "\nstart to healthy, all four networks = %.0f ms (target <= 300 ms)\n", $$3/1e6}' /tmp/c2psim-start.txt
 	$(GO) test -run '^$$' -bench HostileFlood -benchtime 10000x ./simulator/
 	$(GO) test -run '^$$' -bench 'Lookup' -benchtime 20000x ./simulator/store/ ./simulator/store/boltstore/
+	$(GO) test -run '^$$' -bench 'ClaimAmongPending' -benchtime 20000x ./simulator/queue/
+	$(GO) test -run '^$$' -bench 'OverStoreAppend' -benchtime 500x ./simulator/journalstore/
 	$(GO) test -run '^$$' -bench ReplicasOnOneDatabase -benchtime 1x ./simulator/cmd/c2psim/ | tee /tmp/c2psim-replicas.txt
 	@awk '/^BenchmarkReplicasOnOneDatabase/ {for (i=1;i<=NF;i++) {if ($$(i+1)=="enrol/s-1-replica") one=$$i; if ($$(i+1)=="enrol/s-2-replicas") two=$$i; if ($$(i+1)=="ratio") r=$$i}} \
 		END { if (one) printf "\nencrypted enrolments on PostgreSQL: %.0f/s with one replica, %.0f/s with two = %.2fx\n", one, two, r }' /tmp/c2psim-replicas.txt

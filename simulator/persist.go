@@ -203,22 +203,49 @@ type journalOp struct {
 // journalWriter keeps journal entries in the journal store off the request
 // path, in the order they were journalled: the journal is the record of
 // what happened, state is what an answer promised, so an answer waits for
-// its state writes, not for its journal entry. Close waits for it to drain.
+// its state writes, not for its journal entry. Entries waiting together
+// are kept in one write. Close waits for it to drain.
 func (s *Simulator) journalWriter() {
 	defer close(s.journalDone)
 	s.journalMu.RLock()
 	ops := s.journalOut
 	s.journalMu.RUnlock()
+	var batch []journal.Entry
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := s.journalStore.Append(context.Background(), batch...); err != nil {
+			s.logger.Error("journalling to the store", "error", err, "entries", len(batch))
+		}
+		batch = batch[:0]
+	}
 	for op := range ops {
-		if op.done != nil {
-			op.done <- s.journalStore.Clear(context.Background())
-			continue
+		for {
+			if op.done != nil {
+				flush()
+				op.done <- s.journalStore.Clear(context.Background())
+			} else {
+				batch = append(batch, op.entry)
+			}
+			if len(batch) >= maxJournalBatch {
+				break
+			}
+			var more bool
+			select {
+			case op, more = <-ops:
+			default:
+			}
+			if !more {
+				break
+			}
 		}
-		if err := s.journalStore.Append(context.Background(), op.entry); err != nil {
-			s.logger.Error("journalling to the store", "error", err)
-		}
+		flush()
 	}
 }
+
+// maxJournalBatch bounds the entries kept in one write.
+const maxJournalBatch = 256
 
 func (s *Simulator) clearJournal(ctx context.Context) error {
 	s.journal.Clear()

@@ -22,8 +22,9 @@ import (
 
 // Store keeps journal entries.
 type Store interface {
-	// Append keeps one entry (its Seq is the store's own).
-	Append(ctx context.Context, e journal.Entry) error
+	// Append keeps entries, in order, in one write where the store can
+	// (their Seq is the store's own).
+	Append(ctx context.Context, entries ...journal.Entry) error
 	// Recent returns up to n of the newest entries, oldest first.
 	Recent(ctx context.Context, n int) ([]journal.Entry, error)
 	// Clear forgets every entry.
@@ -58,7 +59,12 @@ func Matches(q journal.Query, e *journal.Entry) bool {
 
 // OverStore keeps the newest capacity entries in a collection of a store
 // one process owns (the embedded durable store), keyed by sequence number.
+// An append is one atomic write (Store.UpdateMany) of its entries and the
+// bounds; the oldest entries are trimmed in the same write, a batch of
+// capacity/16 at a time, so the store holds up to that many more than
+// capacity and Recent never returns more than capacity.
 type OverStore struct {
+	s        store.Store
 	entries  store.Table[journal.Entry]
 	meta     store.Table[bounds]
 	capacity int
@@ -80,7 +86,7 @@ func NewOverStore(s store.Store, c string, capacity int) *OverStore {
 	if capacity <= 0 {
 		capacity = journal.DefaultCapacity
 	}
-	return &OverStore{entries: store.NewTable[journal.Entry](s, c), meta: store.NewTable[bounds](s, c+"-bounds"), capacity: capacity}
+	return &OverStore{s: s, entries: store.NewTable[journal.Entry](s, c), meta: store.NewTable[bounds](s, c+"-bounds"), capacity: capacity}
 }
 
 func key(seq uint64) string { return fmt.Sprintf("%020d", seq) }
@@ -100,24 +106,49 @@ func (o *OverStore) load(ctx context.Context) error {
 	return nil
 }
 
-func (o *OverStore) Append(ctx context.Context, e journal.Entry) error {
+// trimBatch is how many entries past capacity wait to be trimmed together.
+func (o *OverStore) trimBatch() uint64 { return uint64(max(1, o.capacity/16)) }
+
+func (o *OverStore) Append(ctx context.Context, entries ...journal.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err := o.load(ctx); err != nil {
 		return err
 	}
-	e.Seq = o.b.Next
-	if err := o.entries.Put(ctx, key(e.Seq), e); err != nil {
+	b := o.b
+	vals := make([][]byte, 0, len(entries)+1)
+	refs := make([]store.Ref, 0, len(entries)+1)
+	for _, e := range entries {
+		e.Seq = b.Next
+		v, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("journalling: %w", err)
+		}
+		refs = append(refs, store.Ref{Collection: o.entries.Collection(), Key: key(b.Next)})
+		vals = append(vals, v)
+		b.Next++
+	}
+	if b.Next-b.First > uint64(o.capacity)+o.trimBatch() {
+		for keep := b.Next - uint64(o.capacity); b.First < keep; b.First++ {
+			refs = append(refs, store.Ref{Collection: o.entries.Collection(), Key: key(b.First)})
+			vals = append(vals, nil)
+		}
+	}
+	meta, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	refs = append(refs, store.Ref{Collection: o.meta.Collection(), Key: "bounds"})
+	vals = append(vals, meta)
+	err = o.s.UpdateMany(ctx, refs, func([][]byte) ([][]byte, error) { return vals, nil })
+	if err != nil {
 		return fmt.Errorf("journalling: %w", err)
 	}
-	o.b.Next++
-	for o.b.Next-o.b.First > uint64(o.capacity) {
-		if err := o.entries.Delete(ctx, key(o.b.First)); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		o.b.First++
-	}
-	return o.meta.Put(ctx, "bounds", o.b)
+	o.b = b
+	return nil
 }
 
 func (o *OverStore) Recent(ctx context.Context, n int) ([]journal.Entry, error) {
@@ -126,6 +157,7 @@ func (o *OverStore) Recent(ctx context.Context, n int) ([]journal.Entry, error) 
 	if err := o.load(ctx); err != nil {
 		return nil, err
 	}
+	n = min(n, o.capacity)
 	from := o.b.First
 	if o.b.Next-from > uint64(n) {
 		from = o.b.Next - uint64(n)
@@ -154,11 +186,23 @@ func (o *OverStore) Clear(ctx context.Context) error {
 	if err := o.load(ctx); err != nil {
 		return err
 	}
-	for seq := o.b.First; seq < o.b.Next; seq++ {
-		if err := o.entries.Delete(ctx, key(seq)); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
+	b := o.b
+	var refs []store.Ref
+	var vals [][]byte
+	for seq := b.First; seq < b.Next; seq++ {
+		refs = append(refs, store.Ref{Collection: o.entries.Collection(), Key: key(seq)})
+		vals = append(vals, nil)
 	}
-	o.b.First = o.b.Next
-	return o.meta.Put(ctx, "bounds", o.b)
+	b.First = b.Next
+	meta, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	refs = append(refs, store.Ref{Collection: o.meta.Collection(), Key: "bounds"})
+	vals = append(vals, meta)
+	if err := o.s.UpdateMany(ctx, refs, func([][]byte) ([][]byte, error) { return vals, nil }); err != nil {
+		return err
+	}
+	o.b = b
+	return nil
 }

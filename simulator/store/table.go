@@ -42,6 +42,9 @@ func NewTable[T any](s Store, c string, indexes ...IndexOf[T]) Table[T] {
 	return Table[T]{s: s, c: c}
 }
 
+// Collection is the collection the table reads and writes.
+func (t Table[T]) Collection() string { return t.c }
+
 // Get returns the value at key, or an error wrapping ErrNotFound.
 func (t Table[T]) Get(ctx context.Context, key string) (T, error) {
 	var v T

@@ -34,24 +34,29 @@ func (s *Store) Journal(capacity int) *Journal {
 	return &Journal{s: s, capacity: capacity}
 }
 
-func (j *Journal) Append(ctx context.Context, e journal.Entry) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	ids := e.CorrelationIDs
-	if ids == nil {
-		ids = []string{}
-	}
-	if _, err := j.s.pool.Exec(ctx, `INSERT INTO c2psim_journal (time, network, operation_id, direction, correlation_ids, entry)
-		VALUES ($1, $2, $3, $4, $5, $6)`, e.Time, e.Network, e.OperationID, string(e.Direction), ids, b); err != nil {
-		return fmt.Errorf("journalling: %w", err)
+func (j *Journal) Append(ctx context.Context, entries ...journal.Entry) error {
+	b := &pgx.Batch{}
+	for _, e := range entries {
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		ids := e.CorrelationIDs
+		if ids == nil {
+			ids = []string{}
+		}
+		b.Queue(`INSERT INTO c2psim_journal (time, network, operation_id, direction, correlation_ids, entry)
+			VALUES ($1, $2, $3, $4, $5, $6)`, e.Time, e.Network, e.OperationID, string(e.Direction), ids, v)
 	}
 	// Trim now and then, not on every write.
-	if j.appended.Add(1)%128 == 0 {
-		if _, err := j.s.pool.Exec(ctx, `DELETE FROM c2psim_journal WHERE seq <= (SELECT max(seq) FROM c2psim_journal) - $1`, j.capacity); err != nil {
-			return fmt.Errorf("trimming the journal: %w", err)
-		}
+	if after := j.appended.Add(int64(len(entries))); after/128 != (after-int64(len(entries)))/128 {
+		b.Queue(`DELETE FROM c2psim_journal WHERE seq <= (SELECT max(seq) FROM c2psim_journal) - $1`, j.capacity)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := j.s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("journalling: %w", err)
 	}
 	return nil
 }
