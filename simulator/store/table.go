@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,84 +156,114 @@ var ErrDelete = errors.New("delete")
 // Held is one record of a change that spans several records (Update2,
 // Update3): its current value (zero when absent) and whether it exists.
 // The change may modify Value in place; setting Delete removes the record.
+// A record that did not exist is created only when the change gives it a
+// value other than the zero value: the others stay absent.
 type Held[T any] struct {
 	Value  T
 	Exists bool
 	Delete bool
 }
 
-func hold[T any](c, k string, cur []byte) (*Held[T], error) {
-	h := &Held[T]{Exists: cur != nil}
-	if cur != nil {
-		if err := json.Unmarshal(cur, &h.Value); err != nil {
-			return nil, fmt.Errorf("decoding %s/%s: %w", c, k, err)
-		}
-	}
-	return h, nil
-}
-
 func (h *Held[T]) encode() ([]byte, error) {
 	if h.Delete {
 		return nil, nil
 	}
-	return json.Marshal(h.Value)
+	b, err := json.Marshal(h.Value)
+	if err != nil || h.Exists {
+		return b, err
+	}
+	var zero T
+	if z, err := json.Marshal(zero); err == nil && bytes.Equal(z, b) {
+		return nil, nil // not given a value: it stays absent
+	}
+	return b, nil
+}
+
+// Atomic is one change of several records, of one or several tables of a
+// store, made in one atomic step (Store.UpdateMany): name the records with
+// Hold, then Do runs the change on their current values and writes what it
+// left, or nothing when it fails. Replicas on a shared store hold every
+// record's lock while the change runs, so a transition that spans records
+// is decided once.
+//
+//	var a store.Atomic
+//	tok := store.Hold(&a, tokens, ref)
+//	pro := store.Hold(&a, profiles, consumerID)
+//	err := a.Do(ctx, func() error {
+//		if tok.Value.Status != "ACTIVE" {
+//			return errIllegal // nothing changes
+//		}
+//		tok.Value.Status, pro.Value.Cards[ref] = "SUSPENDED", "SUSPENDED"
+//		return nil
+//	})
+type Atomic struct {
+	s     Store
+	refs  []Ref
+	loads []func(cur []byte) error
+	saves []func() ([]byte, error)
+}
+
+// Hold names the record at key of t as part of a's change and returns it,
+// filled with its current value when Do runs.
+func Hold[T any](a *Atomic, t Table[T], key string) *Held[T] {
+	if a.s == nil {
+		a.s = t.s
+	}
+	h := &Held[T]{}
+	a.refs = append(a.refs, Ref{Collection: t.c, Key: key})
+	a.loads = append(a.loads, func(cur []byte) error {
+		*h = Held[T]{Exists: cur != nil}
+		if cur != nil {
+			if err := json.Unmarshal(cur, &h.Value); err != nil {
+				return fmt.Errorf("decoding %s/%s: %w", t.c, key, err)
+			}
+		}
+		return nil
+	})
+	a.saves = append(a.saves, h.encode)
+	return h
+}
+
+// Do runs fn on the held records' current values and writes them as fn
+// left them, in one atomic step; when fn returns an error nothing changes
+// and the error is returned. fn must not call the store.
+func (a *Atomic) Do(ctx context.Context, fn func() error) error {
+	if a.s == nil {
+		return errors.New("an atomic change holds no record")
+	}
+	return a.s.UpdateMany(ctx, a.refs, func(cur [][]byte) ([][]byte, error) {
+		for i, load := range a.loads {
+			if err := load(cur[i]); err != nil {
+				return nil, err
+			}
+		}
+		if err := fn(); err != nil {
+			return nil, err
+		}
+		out := make([][]byte, len(a.saves))
+		for i, save := range a.saves {
+			b, err := save()
+			if err != nil {
+				return nil, err
+			}
+			out[i] = b
+		}
+		return out, nil
+	})
 }
 
 // Update2 applies fn atomically to the record at ka of a and the one at kb
-// of b (tables of one store): a transition that spans two records is
-// decided once, also by replicas on a shared store (Store.UpdateMany). When
-// fn returns an error nothing changes and the error is returned. fn must
-// not call the store.
+// of b (tables of one store): see Atomic.
 func Update2[A, B any](ctx context.Context, a Table[A], ka string, b Table[B], kb string, fn func(a *Held[A], b *Held[B]) error) error {
-	refs := []Ref{{Collection: a.c, Key: ka}, {Collection: b.c, Key: kb}}
-	return a.s.UpdateMany(ctx, refs, func(cur [][]byte) ([][]byte, error) {
-		ha, err := hold[A](a.c, ka, cur[0])
-		if err != nil {
-			return nil, err
-		}
-		hb, err := hold[B](b.c, kb, cur[1])
-		if err != nil {
-			return nil, err
-		}
-		if err := fn(ha, hb); err != nil {
-			return nil, err
-		}
-		return encodeAll(ha.encode, hb.encode)
-	})
+	var at Atomic
+	ha, hb := Hold(&at, a, ka), Hold(&at, b, kb)
+	return at.Do(ctx, func() error { return fn(ha, hb) })
 }
 
 // Update3 is Update2 for three records.
 func Update3[A, B, C any](ctx context.Context, a Table[A], ka string, b Table[B], kb string, c Table[C], kc string,
 	fn func(a *Held[A], b *Held[B], c *Held[C]) error) error {
-	refs := []Ref{{Collection: a.c, Key: ka}, {Collection: b.c, Key: kb}, {Collection: c.c, Key: kc}}
-	return a.s.UpdateMany(ctx, refs, func(cur [][]byte) ([][]byte, error) {
-		ha, err := hold[A](a.c, ka, cur[0])
-		if err != nil {
-			return nil, err
-		}
-		hb, err := hold[B](b.c, kb, cur[1])
-		if err != nil {
-			return nil, err
-		}
-		hc, err := hold[C](c.c, kc, cur[2])
-		if err != nil {
-			return nil, err
-		}
-		if err := fn(ha, hb, hc); err != nil {
-			return nil, err
-		}
-		return encodeAll(ha.encode, hb.encode, hc.encode)
-	})
-}
-
-func encodeAll(encs ...func() ([]byte, error)) ([][]byte, error) {
-	out := make([][]byte, len(encs))
-	for i, enc := range encs {
-		b, err := enc()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = b
-	}
-	return out, nil
+	var at Atomic
+	ha, hb, hc := Hold(&at, a, ka), Hold(&at, b, kb), Hold(&at, c, kc)
+	return at.Do(ctx, func() error { return fn(ha, hb, hc) })
 }

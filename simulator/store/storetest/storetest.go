@@ -323,6 +323,18 @@ func testUpdateMany(t *testing.T, f Factory) {
 		t.Fatalf("a failed UpdateMany changed the other record: %+v", p)
 	}
 
+	// A record that did not exist and is given no value stays absent.
+	err = store.Update2(ctx, tab, "c2", pro, "untouched", func(c *store.Held[card], p *store.Held[profile]) error {
+		c.Value.N++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pro.Get(ctx, "untouched"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an absent record given no value was created: %v", err)
+	}
+
 	// Deleting absent records creates nothing; bad requests are refused.
 	err = s.UpdateMany(ctx, []store.Ref{{Collection: "cards", Key: "none1"}, {Collection: "profiles", Key: "none2"}},
 		func(cur [][]byte) ([][]byte, error) {
