@@ -97,6 +97,10 @@ type dispatcher struct {
 	mu        sync.Mutex
 	inflight  int
 	parked    bool
+	// signals counts the wake-ups asked for, seen the count the loop had
+	// taken into account when it last went round: the loop is settled
+	// only when it has looked at everything it was told about.
+	signals, seen uint64
 	timerAt   time.Time // the pending wake-up on the clock, if any
 	timerStop func()
 	// With a fake clock a task runs at the Advance that reaches its due
@@ -125,6 +129,9 @@ func newDispatcher(s *Simulator, q queue.Queue, attempt deliverAttempt, poll tim
 func (d *dispatcher) start() { d.sim.sched.track(d.run) }
 
 func (d *dispatcher) signal() {
+	d.mu.Lock()
+	d.signals++
+	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -241,10 +248,11 @@ func (d *dispatcher) run(ctx context.Context) {
 			// Tasks and callbacks read settings too: as other replicas left them.
 			d.sim.live.refresh(ctx)
 		}
-		now := d.sim.clock.Now()
 		d.mu.Lock()
+		d.seen = d.signals
 		free := maxInflight - d.inflight
 		d.mu.Unlock()
+		now := d.sim.clock.Now()
 		if free > 0 {
 			items, err := d.q.Claim(ctx, now, d.lease(), free)
 			if err != nil && ctx.Err() == nil {
@@ -350,7 +358,7 @@ func (s *Simulator) Settled() bool { return s.dispatch.idle() }
 
 func (d *dispatcher) idle() bool {
 	d.mu.Lock()
-	busy := d.inflight > 0 || !d.parked || len(d.wake) > 0
+	busy := d.inflight > 0 || !d.parked || len(d.wake) > 0 || d.seen != d.signals
 	d.mu.Unlock()
 	if busy {
 		return false

@@ -133,14 +133,28 @@ func TestNoNotificationForOwnChangesWhenTurnedOff(t *testing.T) {
 	}
 }
 
+// settle waits until the simulator's deferred work is parked on the clock.
+func settle(t *testing.T, srv *simtest.Server) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !srv.Sim.Settled() {
+		if time.Now().After(deadline) {
+			t.Fatal("the simulator's deferred work did not settle")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func TestNotificationDelay(t *testing.T) {
 	srv, c := start(t, "notificationDelay", "3s")
 	e := withIssuerEndpoint(t, srv, c, []time.Duration{})
 	tok := c.enrol("cm-1", "", amex.SampleTestPAN).str("token_ref_id")
 	expect(t, c.lifecycle(tok, "delete"), 200, "")
+	settle(t, srv)
 	srv.Clock.Advance(2 * time.Second)
-	if srv.Clock.Pending() != 1 {
-		t.Fatal("the notification is not waiting for its delay")
+	settle(t, srv) // the dispatcher has looked at the queue and set its timer
+	if n := srv.Clock.Pending(); n != 1 {
+		t.Fatalf("the notification is not waiting for its delay (%d timers pending, want 1)", n)
 	}
 	srv.Clock.Advance(time.Second)
 	if d := e.next(t); d.note.TokenStatus != "DELETED" || d.note.PreviousStatus != "ACTIVE" || d.note.Reason != "LOST" {
