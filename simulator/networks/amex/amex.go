@@ -107,8 +107,8 @@ type Network struct {
 	verifier *mac.Verifier
 	requests *requestLog
 
-	// mu serialises every change that spans several tables.
-	mu        sync.Mutex
+	// A change that spans tables is one atomic store update (row locks
+	// where replicas share the store): no in-process lock decides.
 	tokens    store.Table[token]    // by token_ref_id
 	consumers store.Table[consumer] // by consumer_ref
 	pans      store.Table[string]   // PAN reference → live token_ref_id

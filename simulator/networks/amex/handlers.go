@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -213,45 +214,62 @@ func (n *Network) enrolCard(ctx context.Context, req *simulator.Request) (*simul
 		return nil, axError(http.StatusServiceUnavailable, simulator.KindUnavailable, codeUnavailable, "service temporarily unavailable; retry later")
 	}
 
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	ref := panRef(num)
-	if live, err := n.pans.Get(ctx, ref); err == nil {
-		return nil, axError(http.StatusConflict, simulator.KindConflict, codeAlreadyEnrolled, "card %s is already enrolled as token %s", masked, live)
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	c, err := n.consumers.Get(ctx, body.ConsumerRef)
-	exists := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if exists && body.CardRef != "" {
-		for _, id := range c.Tokens {
-			t, err := n.tokens.Get(ctx, id)
-			if err == nil && t.CardRef == body.CardRef && t.Status != statusDeleted {
-				return nil, axError(http.StatusConflict, simulator.KindConflict, codeAlreadyEnrolled, "card_ref %s is already enrolled as token %s", body.CardRef, id)
+	// The PAN's claim, the profile and the new token are one atomic step
+	// (row locks where replicas share the store): of two enrolments of one
+	// card raced through two replicas, one is refused. The profile's other
+	// tokens are read before it; a profile that changed meanwhile is read
+	// again.
+	var t token
+	for attempt := 0; ; attempt++ {
+		if live, err := n.pans.Get(ctx, ref); err == nil {
+			return nil, axError(http.StatusConflict, simulator.KindConflict, codeAlreadyEnrolled, "card %s is already enrolled as token %s", masked, live)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		c, err := n.consumers.Get(ctx, body.ConsumerRef)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if body.CardRef != "" {
+			for _, id := range c.Tokens {
+				other, err := n.tokens.Get(ctx, id)
+				if err == nil && other.CardRef == body.CardRef && other.Status != statusDeleted {
+					return nil, axError(http.StatusConflict, simulator.KindConflict, codeAlreadyEnrolled, "card_ref %s is already enrolled as token %s", body.CardRef, id)
+				}
 			}
 		}
-	}
-	if !exists {
-		c = consumer{ConsumerRef: body.ConsumerRef, CreatedAt: now}
-	}
-	c.UserData = body.UserData
-	t := token{
-		TokenRefID: "AXTR" + strings.ToUpper(n.env.IDs.Hex(8)), ConsumerRef: body.ConsumerRef, CardRef: body.CardRef,
-		BIN: num[:6], Last4: num[len(num)-4:], PANRef: ref, TokenLast4: n.env.IDs.Digits(4),
-		ExpiryMonth: cc.ExpiryMonth, ExpiryYear: cc.ExpiryYear, Status: statusActive, CreatedAt: now, UpdatedAt: now,
-	}
-	c.Tokens = append(c.Tokens, t.TokenRefID)
-	if err := n.tokens.Put(ctx, t.TokenRefID, t); err != nil {
-		return nil, err
-	}
-	if err := n.consumers.Put(ctx, c.ConsumerRef, c); err != nil {
-		return nil, err
-	}
-	if err := n.pans.Put(ctx, ref, t.TokenRefID); err != nil {
-		return nil, err
+		if t.TokenRefID == "" {
+			t = token{
+				TokenRefID: "AXTR" + strings.ToUpper(n.env.IDs.Hex(8)), ConsumerRef: body.ConsumerRef, CardRef: body.CardRef,
+				BIN: num[:6], Last4: num[len(num)-4:], PANRef: ref, TokenLast4: n.env.IDs.Digits(4),
+				ExpiryMonth: cc.ExpiryMonth, ExpiryYear: cc.ExpiryYear, Status: statusActive, CreatedAt: now, UpdatedAt: now,
+			}
+		}
+		read := c.Tokens
+		err = store.Update3(ctx, n.pans, ref, n.consumers, body.ConsumerRef, n.tokens, t.TokenRefID,
+			func(p *store.Held[string], cm *store.Held[consumer], tk *store.Held[token]) error {
+				if p.Exists {
+					return axError(http.StatusConflict, simulator.KindConflict, codeAlreadyEnrolled, "card %s is already enrolled as token %s", masked, p.Value)
+				}
+				if !slices.Equal(cm.Value.Tokens, read) {
+					return errProfileChanged
+				}
+				if !cm.Exists {
+					cm.Value = consumer{ConsumerRef: body.ConsumerRef, CreatedAt: now}
+				}
+				cm.Value.UserData = body.UserData
+				cm.Value.Tokens = append(cm.Value.Tokens, t.TokenRefID)
+				p.Value, tk.Value = t.TokenRefID, t
+				return nil
+			})
+		if errors.Is(err, errProfileChanged) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
 	req.AddCorrelationID(t.TokenRefID)
 	if outcomeOf(num) == outcomeAnswerLost {
@@ -304,41 +322,46 @@ func (n *Network) changeStatus(ctx context.Context, id, notificationType, reason
 	if !ok {
 		return token{}, "", axError(http.StatusBadRequest, simulator.KindValidation, codeValidation, "notification_type must be delete, suspend or resume")
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	// One atomic update: with replicas on a shared store the token's row is
-	// locked, so a transition raced by two of them is refused once.
+	// One atomic update of the token and its card's claim: with replicas on
+	// a shared store their rows are locked, so a transition raced by two of
+	// them is refused once, and a deleted token frees its card at once.
+	found, err := n.tokens.Get(ctx, id) // its card never changes
+	if errors.Is(err, store.ErrNotFound) {
+		return token{}, "", axError(http.StatusNotFound, simulator.KindNotFound, codeNotFound, "no token %s", id)
+	}
+	if err != nil {
+		return token{}, "", err
+	}
 	var t token
 	var prev string
-	err := n.tokens.Update(ctx, id, func(cur *token, exists bool) error {
-		if !exists {
+	err = store.Update2(ctx, n.tokens, id, n.pans, found.PANRef, func(cur *store.Held[token], claim *store.Held[string]) error {
+		if !cur.Exists {
 			return axError(http.StatusNotFound, simulator.KindNotFound, codeNotFound, "no token %s", id)
 		}
 		legal := false
 		for _, f := range tr.from {
-			legal = legal || cur.Status == f
+			legal = legal || cur.Value.Status == f
 		}
 		if !legal {
 			return axError(http.StatusConflict, simulator.KindState, codeStateTransition,
-				"token %s is %s: %s applies to %s only; nothing was changed", id, cur.Status, notificationType, strings.Join(tr.from, " or "))
+				"token %s is %s: %s applies to %s only; nothing was changed", id, cur.Value.Status, notificationType, strings.Join(tr.from, " or "))
 		}
-		prev = cur.Status
-		cur.Status, cur.Reason, cur.UpdatedAt = tr.to, reason, n.env.Clock.Now().UTC()
-		t = *cur
+		prev = cur.Value.Status
+		cur.Value.Status, cur.Value.Reason, cur.Value.UpdatedAt = tr.to, reason, n.env.Clock.Now().UTC()
+		t = cur.Value
+		if tr.to == statusDeleted && claim.Value == id {
+			claim.Delete = true
+		}
 		return nil
 	})
 	if err != nil {
 		return token{}, "", err
 	}
-	if tr.to == statusDeleted {
-		if live, err := n.pans.Get(ctx, t.PANRef); err == nil && live == id {
-			if err := n.pans.Delete(ctx, t.PANRef); err != nil {
-				return token{}, "", err
-			}
-		}
-	}
 	return t, prev, nil
 }
+
+// errProfileChanged makes an enrolment read the profile again.
+var errProfileChanged = errors.New("the profile changed while the enrolment was decided")
 
 func (n *Network) notifyTokenLifecycle(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
 	var body struct {
@@ -403,7 +426,6 @@ func (n *Network) updateConsumer(ctx context.Context, req *simulator.Request) (*
 	if err := json.Unmarshal(req.Body, &body); err != nil {
 		return nil, err
 	}
-	n.mu.Lock()
 	var c consumer
 	err := n.consumers.Update(ctx, id, func(cur *consumer, exists bool) error {
 		if !exists {
@@ -413,7 +435,6 @@ func (n *Network) updateConsumer(ctx context.Context, req *simulator.Request) (*
 		c = *cur
 		return nil
 	})
-	n.mu.Unlock()
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, axError(http.StatusNotFound, simulator.KindNotFound, codeNotFound, "no Card Member profile for consumer_ref %s", id)
 	}

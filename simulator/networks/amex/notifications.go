@@ -177,11 +177,8 @@ func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (m
 	)
 	if noteID != "" {
 		// A duplicate delivery of a notification already sent: the token is
-		// where the first delivery left it. Read under mu, as changeStatus
-		// writes, so the token is never seen halfway through a change.
-		n.mu.Lock()
+		// where the first delivery left it (a change is one atomic write).
 		t, err = n.tokens.Get(ctx, id)
-		n.mu.Unlock()
 		if err != nil {
 			return nil, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no token %s", id)
 		}

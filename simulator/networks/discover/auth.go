@@ -13,6 +13,7 @@ import (
 	"github.com/c2psim/c2psim/client/discover/oauth2"
 	"github.com/c2psim/c2psim/client/discover/secondfactor"
 	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/store"
 )
 
 // Header names of every call.
@@ -45,13 +46,15 @@ func (n *Network) Authenticate(req *simulator.Request) error {
 	if err != nil {
 		return authError("%v; get one from /auth/oauth/v2/token", err)
 	}
-	n.tokMu.Lock()
-	t, ok := n.tokens[tok]
-	n.tokMu.Unlock()
+	ctx := req.HTTP.Context()
+	t, err := n.accessTokens.Get(ctx, tokenKey(tok))
 	switch {
-	case !ok:
+	case errors.Is(err, store.ErrNotFound):
 		return authError("the access token is unknown")
+	case err != nil:
+		return err
 	case !n.env.Clock.Now().Before(t.Expiry):
+		_ = n.accessTokens.Delete(ctx, tokenKey(tok))
 		return authError("the access token expired at %s", t.Expiry.UTC().Format(time.RFC3339))
 	}
 	if err := n.checkPlan(h); err != nil {

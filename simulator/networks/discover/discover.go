@@ -45,9 +45,12 @@
 package discover
 
 import (
+	"context"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -92,11 +95,11 @@ type Network struct {
 	jwtVerifier  *secondfactor.Verifier
 	requestIDs   *seenIDs
 
-	tokMu  sync.Mutex
-	tokens map[string]accessToken // access token → what it is
-	issued int
+	// Issued access tokens live in the state store, so every replica (and
+	// the next start) knows them: by the SHA-256 of the token.
+	accessTokens store.Table[accessToken]
+	issued       store.Table[int] // "count" → access tokens issued so far
 
-	mu         sync.Mutex
 	consumers  store.Table[consumer]
 	operations store.Table[operation]
 	pending    store.Table[string]
@@ -106,10 +109,10 @@ type Network struct {
 }
 
 type accessToken struct {
-	ClientID string
-	Scope    string
-	Expiry   time.Time
-	Seq      int
+	ClientID string    `json:"clientId"`
+	Scope    string    `json:"scope"`
+	Expiry   time.Time `json:"expiry"`
+	Seq      int       `json:"seq"`
 }
 
 var (
@@ -190,7 +193,8 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.cardTokens = store.NewTable[tokenRecord](env.Store, "tokens")
 	n.events = store.NewTable[tokenEvent](env.Store, "events")
 	n.lost = store.NewTable[bool](env.Store, "lost-answers")
-	n.tokens = map[string]accessToken{}
+	n.accessTokens = store.NewTable[accessToken](env.Store, "access-tokens")
+	n.issued = store.NewTable[int](env.Store, "access-tokens-issued")
 	n.requestIDs = newSeenIDs(requestIDRetentionSetting.Get(env.Settings), requestIDCacheSetting.Get(env.Settings))
 	n.clientID = "app-" + env.IDs.Hex(8)
 	n.clientSecret = env.IDs.Hex(20)
@@ -201,12 +205,9 @@ func (n *Network) Setup(env *simulator.Env) error {
 	return nil
 }
 
-// Reset implements simulator.Resetter: issued tokens and request IDs are
-// forgotten.
+// Reset implements simulator.Resetter: request IDs are forgotten (issued
+// tokens go with the state).
 func (n *Network) Reset() {
-	n.tokMu.Lock()
-	n.tokens, n.issued = map[string]accessToken{}, 0
-	n.tokMu.Unlock()
 	n.requestIDs.forget()
 }
 
@@ -230,12 +231,22 @@ func (n *Network) partnerSigningKey(kid string) (*rsa.PublicKey, bool) {
 	return &keys.partner.PublicKey, true
 }
 
-// issue mints an access token for a granted scope.
-func (n *Network) issue(clientID, scope string) (string, int) {
+// issue mints an access token for a granted scope and keeps it.
+func (n *Network) issue(ctx context.Context, clientID, scope string) (string, int, error) {
 	tok := n.env.IDs.Hex(24)
-	n.tokMu.Lock()
-	defer n.tokMu.Unlock()
-	n.issued++
-	n.tokens[tok] = accessToken{ClientID: clientID, Scope: scope, Expiry: n.env.Clock.Now().Add(tokenTTLSetting.Get(n.env.Settings)), Seq: n.issued}
-	return tok, n.issued
+	var seq int
+	if err := n.issued.Update(ctx, "count", func(v *int, _ bool) error { *v++; seq = *v; return nil }); err != nil {
+		return "", 0, err
+	}
+	t := accessToken{ClientID: clientID, Scope: scope, Expiry: n.env.Clock.Now().Add(tokenTTLSetting.Get(n.env.Settings)), Seq: seq}
+	if err := n.accessTokens.Put(ctx, tokenKey(tok), t); err != nil {
+		return "", 0, err
+	}
+	return tok, seq, nil
+}
+
+// tokenKey is where an access token is kept: not the token itself.
+func tokenKey(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
 }

@@ -196,7 +196,7 @@ func (n *Network) decodeCard(req *simulator.Request) error {
 	return nil
 }
 
-func (n *Network) getToken(_ context.Context, req *simulator.Request) (*simulator.Response, error) {
+func (n *Network) getToken(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
 	form, _ := url.ParseQuery(string(req.Body))
 	n.credMu.RLock()
 	granted := n.scope
@@ -204,7 +204,10 @@ func (n *Network) getToken(_ context.Context, req *simulator.Request) (*simulato
 	if s := form.Get("scope"); s != granted {
 		return nil, n.forbiddenError("the application was not granted scope %q", clip(s, 64))
 	}
-	tok, seq := n.issue(strings.TrimPrefix(req.Principal(), "client:"), granted)
+	tok, seq, err := n.issue(ctx, strings.TrimPrefix(req.Principal(), "client:"), granted)
+	if err != nil {
+		return nil, err
+	}
 	req.Note("token", fmt.Sprintf("#%d issued", seq))
 	return simulator.JSON(http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(tokenTTLSetting.Get(n.env.Settings).Seconds()), "scope": granted}), nil
 }
@@ -287,21 +290,36 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 		cardID = body.CardID + body.Card.CardID
 	}
 
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if prev, err := n.pending.Get(ctx, consumerID); err == nil {
-		return nil, dsError(http.StatusConflict, simulator.KindConflict, codeInProgress, "operation %s for this consumer is still in progress; retry when it is done", prev)
+	// Read first, to refuse at once; checked again in one atomic step with
+	// the claim below, which decides when two requests (or replicas) race.
+	decide := func(pendingOp string, inFlight bool, c consumer, exists bool) (*card, string, error) {
+		if inFlight {
+			return nil, "", dsError(http.StatusConflict, simulator.KindConflict, codeInProgress, "operation %s for this consumer is still in progress; retry when it is done", pendingOp)
+		}
+		if req.OperationID == "enrolConsumer" && exists {
+			return nil, "", dsError(http.StatusBadRequest, simulator.KindConflict, codeProvisioned, "Account is already provisioned: consumer %s is enrolled; add cards to it", consumerID)
+		}
+		if req.OperationID != "enrolConsumer" && !exists {
+			return nil, "", notEnrolled(consumerID)
+		}
+		if req.OperationID == "enrolConsumer" || req.OperationID == "addCard" || req.OperationID == "updateCard" {
+			var cp cardPlain
+			_ = json.Unmarshal(req.Plaintext(), &cp)
+			return n.checkCard(c, cp, cardID, req.OperationID == "updateCard", findCard(c.Cards, cardID))
+		}
+		return nil, "", nil
+	}
+	prev, err := n.pending.Get(ctx, consumerID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
 	}
 	c, err := n.consumers.Get(ctx, consumerID)
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	if req.OperationID == "enrolConsumer" && exists {
-		return nil, dsError(http.StatusBadRequest, simulator.KindConflict, codeProvisioned, "Account is already provisioned: consumer %s is enrolled; add cards to it", consumerID)
-	}
-	if req.OperationID != "enrolConsumer" && !exists {
-		return nil, notEnrolled(consumerID)
+	if _, _, err := decide(prev, prev != "", c, exists); err != nil {
+		return nil, err
 	}
 	op := operation{ID: "op-" + n.env.IDs.Hex(8), Type: opType(req.OperationID), Status: "PENDING",
 		ConsumerID: consumerID, CardID: cardID, AcceptedAt: n.env.Clock.Now()}
@@ -311,19 +329,20 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	case "updateConsumer":
 		op.Update = &update
 	}
-	if req.OperationID == "enrolConsumer" || req.OperationID == "addCard" || req.OperationID == "updateCard" {
-		var cp cardPlain
-		_ = json.Unmarshal(req.Plaintext(), &cp)
-		k, outcome, err := n.checkCard(c, cp, cardID, req.OperationID == "updateCard", findCard(c.Cards, cardID))
-		if err != nil {
-			return nil, err
-		}
-		op.Card, op.Outcome = k, outcome
-	}
-	if err := n.operations.Put(ctx, op.ID, op); err != nil {
-		return nil, err
-	}
-	if err := n.pending.Put(ctx, consumerID, op.ID); err != nil {
+	// The consumer's one operation in flight: claimed with the operation,
+	// the consumer's state checked again, in one atomic step (row locks on
+	// a shared store).
+	err = store.Update3(ctx, n.pending, consumerID, n.consumers, consumerID, n.operations, op.ID,
+		func(pd *store.Held[string], c *store.Held[consumer], o *store.Held[operation]) error {
+			k, outcome, err := decide(pd.Value, pd.Exists, c.Value, c.Exists)
+			if err != nil {
+				return err
+			}
+			op.Card, op.Outcome = k, outcome
+			pd.Value, o.Value = op.ID, op
+			return nil
+		})
+	if err != nil {
 		return nil, err
 	}
 	req.AddCorrelationID(op.ID)
@@ -418,13 +437,17 @@ func (n *Network) runComplete(ctx context.Context, payload []byte) error {
 	return n.complete(ctx, id)
 }
 
-// complete applies an operation and records its outcome.
+// complete applies an operation and records its outcome: the profile,
+// the tokens, the operation and the end of the consumer's operation in
+// flight change in one atomic step, so a restart in between cannot apply it
+// twice, and a token's state never disagrees with its card's.
 func (n *Network) complete(ctx context.Context, id string) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	op, err := n.operations.Get(ctx, id)
 	if err != nil {
 		return err
+	}
+	if op.Status != "PENDING" {
+		return nil // completed before a restart
 	}
 	fail := func(code, msg string) {
 		op.Status, op.Error = "FAILED", map[string]string{"code": code, "message": msg}
@@ -435,61 +458,103 @@ func (n *Network) complete(ctx context.Context, id string) error {
 	case outcomeAsyncFailure:
 		fail(codeProcessing, "Unexpected error while processing; retry the operation")
 	}
-	var unlinked []card
-	tokens := map[string]tokenRecord{} // written once the profile is (never inside its update)
-	if op.Status != "FAILED" {
-		now := n.env.Clock.Now().UTC()
-		err = n.consumers.Update(ctx, op.ConsumerID, func(c *consumer, exists bool) error {
-			switch op.Type {
-			case "ENROL":
-				*c = consumer{Data: *op.Update, Cards: []card{}}
-				fallthrough
-			case "ADD_CARD":
-				k := *op.Card
-				k.TokenRef = "DDX" + strings.ToUpper(n.env.IDs.Hex(10))
-				c.Cards = append(c.Cards, k)
-				op.TokenRef, op.PAR = k.TokenRef, k.PAR
-				tokens[k.TokenRef] = tokenRecord{ConsumerID: op.ConsumerID, CardID: k.CardID, Status: statusActive, UpdatedAt: now}
-			case "UPDATE_CONSUMER":
-				c.Data = *op.Update
-			case "UPDATE_CARD":
-				if k := findCard(c.Cards, op.CardID); k != nil {
-					k.Expiry = op.Card.Expiry
-					op.TokenRef, op.PAR = k.TokenRef, k.PAR
-				}
-			case "DELETE_CONSUMER":
-				for _, k := range c.Cards {
-					tokens[k.TokenRef] = tokenRecord{ConsumerID: op.ConsumerID, CardID: k.CardID, Status: statusUnlinked, UpdatedAt: now}
-				}
-				unlinked = c.Cards
-				return store.ErrDelete
+	// The tokens the change touches: a new card's, or every card's of a
+	// consumer deleted.
+	var newRef string
+	var touched []string
+	switch {
+	case op.Status == "FAILED":
+	case op.Type == "ENROL" || op.Type == "ADD_CARD":
+		newRef = "DDX" + strings.ToUpper(n.env.IDs.Hex(10))
+		touched = []string{newRef}
+	case op.Type == "DELETE_CONSUMER":
+		if c, err := n.consumers.Get(ctx, op.ConsumerID); err == nil {
+			for _, k := range c.Cards {
+				touched = append(touched, k.TokenRef)
 			}
+		}
+	}
+	var unlinked []card
+	var a store.Atomic
+	o := store.Hold(&a, n.operations, id)
+	pd := store.Hold(&a, n.pending, op.ConsumerID)
+	cs := store.Hold(&a, n.consumers, op.ConsumerID)
+	toks := map[string]*store.Held[tokenRecord]{}
+	for _, ref := range touched {
+		toks[ref] = store.Hold(&a, n.cardTokens, ref)
+	}
+	apply := func() error {
+		if !o.Exists || o.Value.Status != "PENDING" {
+			return errCompleted
+		}
+		if op.Status == "FAILED" {
+			return nil
+		}
+		now := n.env.Clock.Now().UTC()
+		c := &cs.Value
+		switch op.Type {
+		case "ENROL":
+			*c = consumer{Data: *op.Update, Cards: []card{}}
+			fallthrough
+		case "ADD_CARD":
+			k := *op.Card
+			k.TokenRef = newRef
+			c.Cards = append(c.Cards, k)
+			op.TokenRef, op.PAR = k.TokenRef, k.PAR
+			toks[newRef].Value = tokenRecord{ConsumerID: op.ConsumerID, CardID: k.CardID, Status: statusActive, UpdatedAt: now}
+		case "UPDATE_CONSUMER":
+			c.Data = *op.Update
+		case "UPDATE_CARD":
+			if k := findCard(c.Cards, op.CardID); k != nil {
+				k.Expiry = op.Card.Expiry
+				op.TokenRef, op.PAR = k.TokenRef, k.PAR
+			}
+		case "DELETE_CONSUMER":
+			for _, k := range c.Cards {
+				if t := toks[k.TokenRef]; t != nil {
+					t.Value = tokenRecord{ConsumerID: op.ConsumerID, CardID: k.CardID, Status: statusUnlinked, UpdatedAt: now}
+				}
+			}
+			unlinked = c.Cards
+			cs.Delete = true
+		}
+		op.Status = "SUCCEEDED"
+		return nil
+	}
+	err = a.Do(ctx, func() error {
+		if err := apply(); err != nil {
+			return err
+		}
+		op.Card, op.Update = nil, nil
+		o.Value = op
+		pd.Delete = pd.Value == id
+		return nil
+	})
+	if errors.Is(err, errCompleted) {
+		return nil // reset, or completed meanwhile
+	}
+	if err != nil {
+		// The change failed: the operation fails, nothing else changes.
+		n.env.Logger.Error("completing operation", "operation", id, "error", err)
+		fail(codeSystem, "The system has difficulty processing the request")
+		op.Card, op.Update, op.TokenRef, op.PAR = nil, nil, "", ""
+		unlinked = nil
+		err = store.Update2(ctx, n.operations, id, n.pending, op.ConsumerID, func(o *store.Held[operation], pd *store.Held[string]) error {
+			o.Value, pd.Delete = op, pd.Value == id
 			return nil
 		})
-		for ref, rec := range tokens {
-			if err == nil {
-				err = n.cardTokens.Put(ctx, ref, rec)
-			}
-		}
 		if err != nil {
-			fail(codeSystem, "The system has difficulty processing the request")
-			unlinked = nil
-		} else {
-			op.Status = "SUCCEEDED"
+			return err
 		}
-	}
-	op.Card, op.Update = nil, nil
-	if err := n.operations.Put(ctx, id, op); err != nil {
-		return err
-	}
-	if err := n.pending.Delete(ctx, op.ConsumerID); err != nil {
-		return err
 	}
 	for _, k := range unlinked {
 		n.notifyIssuer(ctx, op.ConsumerID, k, statusUnlinked, "ISSUER_REQUEST")
 	}
 	return nil
 }
+
+// errCompleted stops a completion already made.
+var errCompleted = errors.New("operation already completed")
 
 func (n *Network) getOperation(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
 	id := req.PathParams["operationId"]

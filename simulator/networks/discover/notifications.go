@@ -141,8 +141,6 @@ func (n *Network) Trigger(ctx context.Context, name string, p map[string]any) (m
 // networkChange sets a card's token status as the network decided; a card
 // already in that status is left as it is.
 func (n *Network) networkChange(ctx context.Context, consumerID, cardID, status string) (card, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	c, err := n.consumers.Get(ctx, consumerID)
 	if err != nil {
 		return card{}, simulator.Errorf(http.StatusNotFound, simulator.KindNotFound, "no consumer %s", consumerID)
@@ -155,7 +153,7 @@ func (n *Network) networkChange(ctx context.Context, consumerID, cardID, status 
 		return *k, nil
 	}
 	op := map[string]string{statusSuspended: "Suspend", statusActive: "Resume", statusUnlinked: "Unlink"}[status]
-	_, before, err := n.changeTokenLocked(ctx, k.TokenRef, op)
+	_, before, err := n.changeToken(ctx, k.TokenRef, op)
 	var e *simulator.Error
 	if errors.As(err, &e) {
 		return card{}, simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "%s", e.Message)

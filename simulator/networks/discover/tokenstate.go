@@ -53,59 +53,60 @@ func (n *Network) updateTokenState(ctx context.Context, req *simulator.Request) 
 
 // changeToken applies an operationType to a token and its card, or refuses
 // it without changing anything. It returns the token's new record and the
-// card as it was before the change.
+// card as it was before the change. The token and the profile holding its
+// card change in one atomic step (row locks where replicas share the
+// store), so of two changes raced through two replicas an illegal second
+// one is refused.
 func (n *Network) changeToken(ctx context.Context, ref, operationType string) (tokenRecord, card, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.changeTokenLocked(ctx, ref, operationType)
-}
-
-// changeTokenLocked is changeToken for a caller holding n.mu.
-func (n *Network) changeTokenLocked(ctx context.Context, ref, operationType string) (tokenRecord, card, error) {
 	tr, ok := transitions[operationType]
 	if !ok {
 		return tokenRecord{}, card{}, dsError(http.StatusBadRequest, simulator.KindValidation, codeValue, "Invalid field value: operationType must be Suspend, Resume or Unlink")
 	}
-	rec, err := n.cardTokens.Get(ctx, ref)
+	noToken := func() error {
+		return dsError(http.StatusBadRequest, simulator.KindNotFound, codeNoToken, "Token not found: %s", clip(ref, 64))
+	}
+	found, err := n.cardTokens.Get(ctx, ref) // whose token it is never changes
 	if errors.Is(err, store.ErrNotFound) {
-		return tokenRecord{}, card{}, dsError(http.StatusBadRequest, simulator.KindNotFound, codeNoToken, "Token not found: %s", clip(ref, 64))
+		return tokenRecord{}, card{}, noToken()
 	}
 	if err != nil {
 		return tokenRecord{}, card{}, err
 	}
-	legal := false
-	for _, f := range tr.from {
-		legal = legal || rec.Status == f
-	}
-	if !legal {
-		return tokenRecord{}, card{}, dsError(http.StatusBadRequest, simulator.KindState, codeTokenStatus,
-			"The status associated with token %s is %s: %s applies to %s only; nothing was changed", ref, rec.Status, operationType, strings.Join(tr.from, " or "))
-	}
+	var rec tokenRecord
 	var before card
-	err = n.consumers.Update(ctx, rec.ConsumerID, func(c *consumer, exists bool) error {
-		k := findCard(c.Cards, rec.CardID)
-		if !exists || k == nil || k.TokenRef != ref {
-			return errNoCard
+	err = store.Update2(ctx, n.cardTokens, ref, n.consumers, found.ConsumerID, func(t *store.Held[tokenRecord], c *store.Held[consumer]) error {
+		if !t.Exists {
+			return noToken()
+		}
+		legal := false
+		for _, f := range tr.from {
+			legal = legal || t.Value.Status == f
+		}
+		if !legal {
+			return dsError(http.StatusBadRequest, simulator.KindState, codeTokenStatus,
+				"The status associated with token %s is %s: %s applies to %s only; nothing was changed", ref, t.Value.Status, operationType, strings.Join(tr.from, " or "))
+		}
+		k := findCard(c.Value.Cards, t.Value.CardID)
+		if !c.Exists || k == nil || k.TokenRef != ref {
+			return errNoCard // a token whose card is gone is the simulator's own bug
 		}
 		before = *k
 		if tr.to != statusUnlinked {
 			k.Status = tr.to
-			return nil
-		}
-		kept := c.Cards[:0]
-		for _, x := range c.Cards {
-			if x.CardID != rec.CardID {
-				kept = append(kept, x)
+		} else {
+			kept := c.Value.Cards[:0]
+			for _, x := range c.Value.Cards {
+				if x.CardID != t.Value.CardID {
+					kept = append(kept, x)
+				}
 			}
+			c.Value.Cards = kept
 		}
-		c.Cards = kept
+		t.Value.Status, t.Value.UpdatedAt = tr.to, n.env.Clock.Now().UTC()
+		rec = t.Value
 		return nil
 	})
 	if err != nil {
-		return tokenRecord{}, card{}, err // a token whose card is gone is the simulator's own bug
-	}
-	rec.Status, rec.UpdatedAt = tr.to, n.env.Clock.Now().UTC()
-	if err := n.cardTokens.Put(ctx, ref, rec); err != nil {
 		return tokenRecord{}, card{}, err
 	}
 	return rec, before, nil

@@ -382,8 +382,6 @@ func (n *Network) registerInOtherProduct(ctx context.Context, str func(k, def st
 		reg.Instruments = append(reg.Instruments, k)
 		out["paymentInstrumentReferenceID"], out["panLast4"] = k.ReferenceID, p.Last4()
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	if err := n.registrations.Put(ctx, reg.Key, reg); err != nil {
 		return nil, err
 	}

@@ -198,11 +198,10 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	ci := p.ConsumerInformation
 	key := consumerKey(ci.ExternalConsumerIDOwnerBID, ci.ExternalConsumerID)
 
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	// Read first, to refuse at once; checked again in one atomic step with
+	// the claim below, which decides when two requests (or replicas) race.
 	if trace, err := n.pending.Get(ctx, key); err == nil {
-		return nil, &simulator.Error{Status: http.StatusConflict, Kind: simulator.KindConflict, Code: "VIDC-3000",
-			Message: fmt.Sprintf("a prior request (%s) for this consumer is still in progress; wait for it to complete", trace)}
+		return nil, inProgress(trace)
 	}
 	existing, err := n.consumers.Get(ctx, key)
 	exists := err == nil
@@ -232,10 +231,25 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 	trace := n.env.IDs.UUID()
 	r := request{TraceID: trace, Operation: req.OperationID, ConsumerKey: key, BID: ci.ExternalConsumerIDOwnerBID,
 		ExtID: ci.ExternalConsumerID, Status: "IN_PROGRESS", Payload: p, AcceptedAt: n.now()}
-	if err := n.requests.Put(ctx, trace, r); err != nil {
-		return nil, err
-	}
-	if err := n.pending.Put(ctx, key, trace); err != nil {
+	// The consumer's one request in flight: claimed with the request, the
+	// consumer's state checked again, in one atomic step (row locks on a
+	// shared store), so of two racing requests one is accepted.
+	err = store.Update3(ctx, n.pending, key, n.consumers, key, n.requests, trace,
+		func(pd *store.Held[string], c *store.Held[consumer], rq *store.Held[request]) error {
+			if pd.Exists {
+				return inProgress(pd.Value)
+			}
+			if req.OperationID == opEnrollExisting || req.OperationID == opEnrollExistingReference {
+				if c.Exists {
+					return vidc(http.StatusBadRequest, "VIDC-2000", "consumer is already enrolled in CLICK_TO_PAY: add cards with enrollPaymentInstruments")
+				}
+			} else if err := n.check(req.OperationID, p, c.Exists, c.Value); err != nil {
+				return err
+			}
+			pd.Value, rq.Value = trace, r
+			return nil
+		})
+	if err != nil {
 		return nil, err
 	}
 	req.AddCorrelationID(trace)
@@ -256,6 +270,11 @@ func (n *Network) accept(ctx context.Context, req *simulator.Request) (*simulato
 		}
 	}
 	return n.encrypted(http.StatusAccepted, "AcceptedResponse", map[string]any{"requestTraceId": trace})
+}
+
+func inProgress(trace string) *simulator.Error {
+	return &simulator.Error{Status: http.StatusConflict, Kind: simulator.KindConflict, Code: "VIDC-3000",
+		Message: fmt.Sprintf("a prior request (%s) for this consumer is still in progress; wait for it to complete", trace)}
 }
 
 // resolveReferences turns Enroll Existing's payment instrument references
@@ -368,6 +387,10 @@ func (n *Network) complete(ctx context.Context, trace string) {
 	if err != nil {
 		return // reset since
 	}
+	if r.Status == "COMPLETED" {
+		n.notifyStatus(ctx, r) // applied before a restart: only the notification may be missing
+		return
+	}
 	tokens := map[string]string{}   // account number → token reference to create
 	declined := map[string]string{} // account number → why the issuer declined
 	if enrols(r.Operation) {
@@ -386,9 +409,8 @@ func (n *Network) complete(ctx context.Context, trace string) {
 		return // reset while waiting for the issuer
 	}
 
-	n.mu.Lock()
 	var details []itemResult
-	err = n.consumers.Update(ctx, r.ConsumerKey, func(c *consumer, exists bool) error {
+	apply := func(c *consumer, exists bool) error {
 		now := n.now()
 		switch r.Operation {
 		case opEnrollData, opEnrollExisting, opEnrollExistingReference:
@@ -453,18 +475,45 @@ func (n *Network) complete(ctx context.Context, trace string) {
 		}
 		c.UpdatedAt = now
 		return nil
-	})
+	}
+	// The change, the request's outcome and the end of the consumer's
+	// request in flight are one atomic step: a restart in between cannot
+	// apply it twice or leave the consumer blocked.
+	finish := func(rq *store.Held[request], pd *store.Held[string]) error {
+		if !rq.Exists || rq.Value.Status == "COMPLETED" {
+			return errCompleted
+		}
+		done := n.now()
+		rq.Value.Status, rq.Value.Details, rq.Value.CompletedAt = "COMPLETED", details, &done
+		pd.Delete = pd.Value == trace
+		r = rq.Value
+		return nil
+	}
+	err = store.Update3(ctx, n.consumers, r.ConsumerKey, n.requests, trace, n.pending, r.ConsumerKey,
+		func(c *store.Held[consumer], rq *store.Held[request], pd *store.Held[string]) error {
+			details = nil
+			if err := apply(&c.Value, c.Exists); errors.Is(err, store.ErrDelete) {
+				c.Delete = true
+			} else if err != nil {
+				return err
+			}
+			return finish(rq, pd)
+		})
+	if errors.Is(err, errCompleted) {
+		return // reset, or completed meanwhile
+	}
 	if err != nil {
 		n.env.Logger.Error("completing request", "requestTraceId", trace, "error", err)
 		details = []itemResult{{Status: "FAILURE", ErrorDetail: &itemProblem{Reason: "VIDC-5000", Message: "service error"}}}
+		if err := store.Update2(ctx, n.requests, trace, n.pending, r.ConsumerKey, finish); err != nil {
+			return
+		}
 	}
-	done := n.now()
-	r.Status, r.Details, r.CompletedAt = "COMPLETED", details, &done
-	_ = n.requests.Put(ctx, trace, r)
-	_ = n.pending.Delete(ctx, r.ConsumerKey)
-	n.mu.Unlock()
 	n.notifyStatus(ctx, r)
 }
+
+// errCompleted stops a completion already made.
+var errCompleted = errors.New("request already completed")
 
 // enrols reports whether an operation adds payment instruments.
 func enrols(op string) bool {

@@ -102,7 +102,8 @@ type Network struct {
 
 	verifier *xpaytoken.Verifier
 
-	mu            sync.Mutex // serialises state transitions
+	// State changes that span records are one atomic store update (row
+	// locks where replicas share the store): no in-process lock decides.
 	consumers     store.Table[consumer]
 	registrations store.Table[registration] // consumers known to VICA from another Visa product
 	requests      store.Table[request]
