@@ -94,15 +94,15 @@ type dispatcher struct {
 
 	wake chan struct{}
 
-	mu        sync.Mutex
-	inflight  int
-	parked    bool
+	mu       sync.Mutex
+	inflight int
+	parked   bool
 	// signals counts the wake-ups asked for, seen the count the loop had
 	// taken into account when it last went round: the loop is settled
 	// only when it has looked at everything it was told about.
 	signals, seen uint64
-	timerAt   time.Time // the pending wake-up on the clock, if any
-	timerStop func()
+	timerAt       time.Time // the pending wake-up on the clock, if any
+	timerStop     func()
 	// With a fake clock a task runs at the Advance that reaches its due
 	// time, as a timer would, even one due now: gated holds the IDs whose
 	// timer has not fired, held the ones claimed meanwhile.
