@@ -26,9 +26,10 @@ import (
 )
 
 // Backoff judgement over three retries, on the issuer's idle time between
-// an answer and its next attempt (the network's own processing left out):
-// each wait must be longer than the one before, the third at least
-// doubling the first, and none above bound. A policy that doubles its
+// an answer and its next attempt (the network's own processing left out),
+// the shorter of two runs at each position: each wait must be longer than
+// the one before, the third at least doubling the first, and none above
+// bound. A policy that doubles its
 // delay passes even jittered by ±20% with 80 ms of overhead per request
 // (the third wait is then at least 2.2 times the first); a constant policy,
 // even jittered by ±20%, never reaches a doubling (1.5 at most), nor does a
@@ -137,23 +138,31 @@ func shared(n *steps.Net, net conformance.Network) {
 	})
 
 	It("backs off between retries, each wait longer than the last and bounded", n.Case("backoff-grows", req.C2PErr03), func(ctx SpecContext) {
-		c := n.Consumer()
-		k := n.NewCard(ctx, c, "k1")
-		mark := n.Mark(ctx)
-		n.Fault(ctx, fault.Rule{Operation: net.EnrolOperation, Card: pan.Mask(k.PAN), Status: net.ServerError.Status, Code: net.ServerError.Code, Times: 3})
-		n.Enrolled(ctx, c, k)
-		attempts := enrolAttempts(ctx, mark, k.PAN)
-		Expect(len(attempts)).To(BeNumerically(">=", 4), "three refused attempts, then the accepted one")
+		// Three refusals in a row, twice over (two cards): a machine's
+		// stalls only ever lengthen a wait, so the shorter of each pair is
+		// the nearer to the issuer's own policy.
 		var waits []time.Duration
-		for i := 1; i < 4; i++ {
-			answered := attempts[i-1].Time.Add(time.Duration(attempts[i-1].LatencyMillis * float64(time.Millisecond)))
-			waits = append(waits, attempts[i].Time.Sub(answered))
-		}
-		for i, w := range waits {
-			Expect(w).To(BeNumerically("<=", bound), "wait %d (%s) exceeds the %s bound", i+1, w, bound)
-			if i > 0 {
-				Expect(w).To(BeNumerically(">", waits[i-1]), "the waits between retries do not grow (%s): each must be longer than the one before", fmtWaits(waits))
+		for _, ref := range []string{"k1", "k2"} {
+			c := n.Consumer()
+			k := n.NewCard(ctx, c, ref)
+			mark := n.Mark(ctx)
+			n.Fault(ctx, fault.Rule{Operation: net.EnrolOperation, Card: pan.Mask(k.PAN), Status: net.ServerError.Status, Code: net.ServerError.Code, Times: 3})
+			n.Enrolled(ctx, c, k)
+			attempts := enrolAttempts(ctx, mark, k.PAN)
+			Expect(len(attempts)).To(BeNumerically(">=", 4), "three refused attempts, then the accepted one")
+			for i := 1; i < 4; i++ {
+				answered := attempts[i-1].Time.Add(time.Duration(attempts[i-1].LatencyMillis * float64(time.Millisecond)))
+				w := attempts[i].Time.Sub(answered)
+				Expect(w).To(BeNumerically("<=", bound), "wait %d (%s) exceeds the %s bound", i, w, bound)
+				if len(waits) < 3 {
+					waits = append(waits, w)
+				} else {
+					waits[i-1] = min(waits[i-1], w)
+				}
 			}
+		}
+		for i := 1; i < 3; i++ {
+			Expect(waits[i]).To(BeNumerically(">", waits[i-1]), "the waits between retries do not grow (%s): each must be longer than the one before", fmtWaits(waits))
 		}
 		Expect(float64(waits[2])).To(BeNumerically(">=", growth*float64(waits[0])),
 			"the waits between retries do not back off (%s): the third must be at least %.0f times the first", fmtWaits(waits), growth)
