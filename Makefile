@@ -45,7 +45,7 @@ bench:
 		END { if (nb && ne) printf "\nengine throughput = %.0f%% of the bare handler (target >= 70%%)\n", 100*(b/nb)/(e/ne) }' /tmp/c2psim-bench.txt
 	$(GO) test -run '^$$' -bench . -benchmem ./simulator/networks/...
 	$(GO) test -run '^$$' -bench StartToHealthy -benchtime 10x ./simulator/cmd/c2psim/ | tee /tmp/c2psim-start.txt
-	@awk '/^BenchmarkStartToHealthy/ {printf "\nstart to healthy, all four networks = %.0f ms (target <= 300 ms)\n", $$3/1e6}' /tmp/c2psim-start.txt
+	@awk '/^BenchmarkStartToHealthy\// {split($$1, n, "/"); sub(/-[0-9]+$$/, "", n[2]); printf "start to healthy, all four networks, %s = %.0f ms (target <= 300 ms)\n", n[2], $$3/1e6}' /tmp/c2psim-start.txt
 	$(GO) test -run '^$$' -bench HostileFlood -benchtime 10000x ./simulator/
 	$(GO) test -run '^$$' -bench 'Lookup' -benchtime 20000x ./simulator/store/ ./simulator/store/boltstore/
 	$(GO) test -run '^$$' -bench 'ClaimAmongPending' -benchtime 20000x ./simulator/queue/

@@ -72,7 +72,10 @@
 // envelope. Plugins keep no package-level mutable state (setting Keys are
 // declarations): every Simulator builds fresh instances, so parallel
 // simulators (ginkgo -p, t.Parallel) never share anything. State goes in
-// Env.Store, time comes from Env.Clock, identifiers from Env.IDs. Deferred
+// Env.Store, time comes from Env.Clock, identifiers from Env.IDs, private
+// keys from Env.RSAKey and Env.ECDSAKey by the name they are handed out
+// under (given at start, else made in the background off the start path:
+// call RSAKey.Private where the key is used, not in Setup). Deferred
 // work is a named task with a data payload (Env.Schedule), never a closure,
 // so a durable store can keep it across a restart; card data waits in it
 // encrypted as the client sent it, or as a reference to state. Callbacks are

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,24 +29,75 @@ type storedTarget struct {
 	Retry              RetryPolicy     `json:"retry"`
 }
 
-// restore brings back, once the networks are set up, the credentials and
-// callback targets a previous process (or another replica) stored; a
-// network's freshly generated credentials are stored when none are, so
-// every replica on one store signs and decrypts with the same keys.
-func (s *Simulator) restore(ctx context.Context) error {
+// inMemory reports whether the state store is the in-memory one, which
+// neither outlives the process nor is shared: nothing is kept in it for a
+// later start.
+func (s *Simulator) inMemory() bool {
+	st := s.store
+	if ts, ok := st.(timedStore); ok {
+		st = ts.s
+	}
+	_, ok := st.(*store.Memory)
+	return ok
+}
+
+// giveStoredKeys hands the key source, before the networks are set up, the
+// keys a previous process (or another replica) stored, so they are used
+// instead of new ones; keys given in Options come first.
+func (s *Simulator) giveStoredKeys(ctx context.Context, nets []Network) error {
+	if s.inMemory() {
+		return nil
+	}
 	creds := store.NewTable[[]Credential](s.store, colCredentials)
-	for _, m := range s.networks {
-		cp, ok := m.net.(CredentialProvider)
-		if !ok {
+	given := map[string][]Credential{}
+	for id, cs := range s.opts.Credentials {
+		given[id] = append([]Credential(nil), cs...)
+	}
+	for _, n := range nets {
+		id := n.Describe().ID
+		stored, err := creds.Get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
-		generated := cp.Credentials()
+		if err != nil {
+			return fmt.Errorf("reading stored %s credentials: %w", id, err)
+		}
+		have := map[string]bool{}
+		for _, c := range given[id] {
+			have[c.Name] = true
+		}
+		for _, c := range stored {
+			if !have[c.Name] && (c.Kind == "rsa-private-key" || c.Kind == "ec-private-key") {
+				given[id] = append(given[id], c)
+			}
+		}
+	}
+	s.keys.given = given
+	return nil
+}
+
+// restore brings back, once the networks are set up, the credentials and
+// callback targets a previous process (or another replica) stored; a
+// network's credentials and keys are stored when none are, so every replica
+// on one store signs and decrypts with the same keys (that first start on a
+// store waits for its keys; later ones reuse them). The in-memory store
+// keeps nothing: its start waits for no key.
+func (s *Simulator) restore(ctx context.Context) error {
+	if s.inMemory() {
+		return s.loadTargets(ctx)
+	}
+	creds := store.NewTable[[]Credential](s.store, colCredentials)
+	for _, m := range s.networks {
+		if _, ok := m.net.(CredentialProvider); !ok {
+			continue
+		}
+		generated := s.handedOut(m)
 		var kept []Credential
 		stored := false
 		err := creds.Update(ctx, m.id, func(v *[]Credential, exists bool) error {
 			stored = exists
 			if !exists {
-				*v = generated
+				*v = s.withKeys(m.id, generated)
 			}
 			kept = *v
 			return nil
@@ -74,7 +126,9 @@ func (s *Simulator) restoreCredentials(m *mounted, generated, kept []Credential)
 	override := map[string]Credential{}
 	var refused []string
 	for _, c := range kept {
-		if same[c] {
+		// Taken as a key, or held by now (a key ID registered just before
+		// makes a stored public key the same again).
+		if same[c] || s.keys.taken(m.id, c.Name) || holds(s.handedOut(m), c) {
 			continue
 		}
 		if err := s.registerCredentials(m, []Credential{c}); err != nil {
@@ -146,7 +200,7 @@ func (s *Simulator) saveCredentials(ctx context.Context, m *mounted) error {
 	if _, ok := m.net.(CredentialProvider); !ok {
 		return nil
 	}
-	return store.NewTable[[]Credential](s.store, colCredentials).Put(ctx, m.id, s.handedOut(m))
+	return store.NewTable[[]Credential](s.store, colCredentials).Put(ctx, m.id, s.withKeys(m.id, s.handedOut(m)))
 }
 
 // journalEvent entries mark what happened to the simulator itself (a

@@ -72,6 +72,12 @@ type Options struct {
 	// Admin protects the admin API: allowed hosts and origins, a token.
 	// The zero value answers loopback names only and needs no token.
 	Admin AdminOptions
+	// Credentials to start with, by network ID (c2psim reads them from
+	// --credentials-dir): a private key named as the network asks for it
+	// (Env.RSAKey, Env.ECDSAKey) is used instead of a new one; every other
+	// credential the network does not already hold is registered as
+	// RegisterCredentials would. See Simulator.Keys for writing them.
+	Credentials map[string][]Credential
 	// CallbackNetworks are address ranges callbacks may go to besides
 	// public and loopback addresses: private ranges (10.0.0.0/8,
 	// 172.16.0.0/12, 192.168.0.0/16, fc00::/7, 100.64.0.0/10) are refused
@@ -117,6 +123,7 @@ type Simulator struct {
 	admin    *mounted
 	mux      *http.ServeMux
 
+	keys      *keySource
 	draining  chan struct{} // closed by Drain
 	drainOnce sync.Once
 
@@ -141,7 +148,7 @@ type Simulator struct {
 // New builds a simulator: it loads and validates every document, sets up
 // every network, and checks that each operation has a handler. Any problem
 // stops it with an error naming the network, document or operation.
-func New(opts Options) (*Simulator, error) {
+func New(opts Options) (_ *Simulator, err error) {
 	s := &Simulator{
 		opts:           opts,
 		clock:          opts.Clock,
@@ -154,7 +161,13 @@ func New(opts Options) (*Simulator, error) {
 		callbacks:      map[string]CallbackTarget{},
 		keptCreds:      map[string]map[string]Credential{},
 		callbackPolicy: callbackPolicy{allow: opts.CallbackNetworks},
+		keys:           newKeySource(opts.Credentials),
 	}
+	defer func() {
+		if err != nil {
+			s.keys.stop() // no key generation outlives a failed start
+		}
+	}()
 	if s.clock == nil {
 		s.clock = RealClock{}
 	}
@@ -211,6 +224,9 @@ func New(opts Options) (*Simulator, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if err := s.giveStoredKeys(context.Background(), nets); err != nil {
+		return nil, err
+	}
 	for _, n := range nets {
 		m, err := s.mount(n, "/"+n.Describe().ID, true)
 		if err != nil {
@@ -249,12 +265,16 @@ func New(opts Options) (*Simulator, error) {
 	if err := s.live.reload(context.Background(), -1); err != nil {
 		return nil, fmt.Errorf("reading fault rules and settings: %w", err)
 	}
+	if err := s.registerGiven(); err != nil {
+		return nil, err
+	}
 	if err := s.restoreJournal(context.Background(), opts.JournalSize); err != nil {
 		return nil, err
 	}
 	s.mux.Handle("/metrics", s.metrics.handler())
 	s.mux.Handle("/", http.HandlerFunc(s.notFound))
 	s.dispatch.start()
+	s.keys.start() // after the start path: new keys are made while serving
 	return s, nil
 }
 
@@ -529,10 +549,12 @@ func (s *Simulator) Reset(ctx context.Context) error {
 }
 
 // Close cancels running tasks and deliveries and waits for them to return,
-// and for the journal store to receive every entry. Pending tasks and
+// for the journal store to receive every entry, and for a key being
+// generated. Pending tasks and
 // callbacks stay in the queue: a durable store runs them at the next start.
 func (s *Simulator) Close() {
 	s.sched.close()
+	s.keys.stop()
 	if ts, ok := s.store.(timedStore); ok {
 		if _, inMemory := ts.s.(*store.Memory); inMemory {
 			if pending, err := s.Deliveries(context.Background(), false); err == nil && len(pending) > 0 {

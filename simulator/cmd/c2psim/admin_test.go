@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -175,5 +176,48 @@ func TestShutdownDrainsRunningRequests(t *testing.T) {
 	}
 	if status := <-answered; status != 201 {
 		t.Fatalf("the running request got %d, want its answer (201)", status)
+	}
+}
+
+// A start from --credentials-dir uses the keys and credentials an earlier
+// start wrote there: an issuer configured from the files keeps working.
+func TestCredentialsDirKeepsCredentialsAcrossStarts(t *testing.T) {
+	dir := t.TempDir()
+	read := func() map[string]string {
+		base, _, stderr := startRun(t, "--addr", "127.0.0.1:0", "--log-level", "warn", "--credentials-dir", dir)
+		out := map[string]string{}
+		for _, n := range []string{"amex", "discover", "mastercard", "visa"} {
+			resp, err := http.Get(base + "/_admin/networks/" + n + "/credentials")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body struct {
+				Items []struct{ Name, Kind, Value, KeyID string }
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			for _, c := range body.Items {
+				if c.Kind == "certificate" {
+					continue // re-issued for the same key; the saved one stays trusted
+				}
+				out[n+"/"+c.Name] = c.Kind + " " + c.KeyID + " " + c.Value
+			}
+		}
+		if strings.Contains(stderr.String(), "level=ERROR") {
+			t.Errorf("errors at start:\n%s", stderr.String())
+		}
+		return out
+	}
+	first := read()
+	second := read()
+	if len(first) < 20 {
+		t.Fatalf("only %d credentials", len(first))
+	}
+	for k, v := range first {
+		if second[k] != v {
+			t.Errorf("%s changed across starts", k)
+		}
 	}
 }

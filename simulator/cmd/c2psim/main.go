@@ -86,7 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Int64Var(&c.journalBytes, "journal-bytes", envInt("C2PSIM_JOURNAL_BYTES", journal.DefaultBytes), "journal bound in bytes (at least 1 MiB); the oldest entries are dropped past it (env C2PSIM_JOURNAL_BYTES)")
 	fs.Int64Var(&c.maxBody, "max-body", envInt("C2PSIM_MAX_BODY", simulator.DefaultMaxBodyBytes), "request body limit in bytes; larger bodies get 413 (env C2PSIM_MAX_BODY)")
 	fs.StringVar(&c.networks, "networks", env("C2PSIM_NETWORKS", ""), "comma-separated networks to serve (default all: "+strings.Join(simulator.Registered(), ",")+")")
-	fs.StringVar(&c.credentialsDir, "credentials-dir", env("C2PSIM_CREDENTIALS_DIR", ""), "register the credentials in DIR/<network>.json at start; write a network's generated ones there when its file does not exist")
+	fs.StringVar(&c.credentialsDir, "credentials-dir", env("C2PSIM_CREDENTIALS_DIR", ""), "start each network with the credentials and keys in DIR/<network>.json; write a network's generated ones there when its file does not exist (env C2PSIM_CREDENTIALS_DIR)")
 	fs.Var(&c.sets, "set", "plugin setting network.key=value (repeatable)")
 	fs.Var(&c.specs, "spec", "mount an OpenAPI 3 document: name=path/to/openapi.yaml (repeatable)")
 	fs.StringVar(&c.adminToken, "admin-token", env("C2PSIM_ADMIN_TOKEN", ""), "token the admin API requires (Authorization: Bearer); generated and printed when listening beyond loopback without one (env C2PSIM_ADMIN_TOKEN)")
@@ -212,6 +212,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if generated {
 		logger.Warn("the simulator listens beyond loopback and no admin token was given: generated one (printed on standard output); choose one with --admin-token or C2PSIM_ADMIN_TOKEN")
 	}
+	var saved map[string][]simulator.Credential
+	if c.credentialsDir != "" {
+		ids := networks
+		if ids == nil {
+			ids = simulator.Registered()
+		}
+		for _, n := range extra {
+			ids = append(ids, n.Describe().ID)
+		}
+		if saved, err = readCredentials(c.credentialsDir, ids); err != nil {
+			return err
+		}
+	}
 	opts := simulator.Options{
 		Networks:     networks,
 		Extra:        extra,
@@ -224,6 +237,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 
 		Admin:            admin,
 		CallbackNetworks: callbackNets,
+		Credentials:      saved,
 	}
 	where, closeStore, err := openStore(ctx, c, &opts)
 	if err != nil {
@@ -236,7 +250,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	defer sim.Close()
 	if c.credentialsDir != "" {
-		if err := syncCredentials(sim, c.credentialsDir, logger); err != nil {
+		if err := writeCredentials(sim, c.credentialsDir, saved, logger); err != nil {
 			return err
 		}
 	}

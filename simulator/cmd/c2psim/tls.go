@@ -7,11 +7,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"math/big"
 	"net"
@@ -19,8 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/c2psim/c2psim/simulator"
 )
 
 // newTLSServer serves h over TLS, requesting (not requiring) client
@@ -86,45 +81,4 @@ func selfSigned() (tls.Certificate, string, error) {
 	}
 	cert, err := tls.X509KeyPair(certPEM, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
 	return cert, path, err
-}
-
-// syncCredentials registers DIR/<network>.json for each network that has
-// one, and writes the generated credentials of the others there, so a
-// user's issuer code can read its keys from disk.
-func syncCredentials(sim *simulator.Simulator, dir string, logger *slog.Logger) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("--credentials-dir: %w", err)
-	}
-	var errs []error
-	for _, id := range sim.Networks() {
-		path := filepath.Join(dir, id+".json")
-		b, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			creds := sim.Credentials(id)
-			if len(creds) == 0 {
-				continue
-			}
-			out, _ := json.MarshalIndent(creds, "", "  ")
-			if err := os.WriteFile(path, out, 0o600); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			logger.Info("wrote generated credentials", "network", id, "file", path)
-		case err != nil:
-			errs = append(errs, err)
-		default:
-			var creds []simulator.Credential
-			if err := json.Unmarshal(b, &creds); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", path, err))
-				continue
-			}
-			if err := sim.RegisterCredentials(id, creds); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", path, err))
-				continue
-			}
-			logger.Info("registered credentials", "network", id, "file", path, "count", len(creds))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -80,7 +80,8 @@ type Network struct {
 	apiPlan      string
 	scope        string
 	// Discover's own keys and the partner key the sandbox hands out, by
-	// kid; the RSA keys are made on first use (rsaKeys).
+	// kid, from the engine (rsaKeys).
+	encKey, sigKey, partnerKey       *simulator.RSAKey
 	encKeyID, sigKeyID, partnerKeyID string
 	rsaOnce                          sync.Once
 	rsa                              *sandboxKeys

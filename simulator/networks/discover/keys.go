@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/c2psim/c2psim/client/discover/jwks"
@@ -21,34 +20,19 @@ import (
 	"github.com/c2psim/c2psim/simulator"
 )
 
-// sandboxKeys are the RSA keys, made on first use (three 2048-bit keys cost
-// hundreds of milliseconds, which start-up should not wait for): Discover's
-// signing and encryption keys, as RS256 and RSA-OAEP-256 need, and the
-// partner signing key the sandbox hands out.
+// sandboxKeys are the RSA keys: Discover's signing and encryption keys, as
+// RS256 and RSA-OAEP-256 need, and the partner signing key the sandbox hands
+// out. They come from the engine (saved ones, or made off the start path);
+// the JWKS is built from them at first use.
 type sandboxKeys struct {
 	enc, sig, partner *rsa.PrivateKey
 	jwks              []byte
 }
 
-// rsaKeys returns the sandbox's RSA keys, making them side by side the
-// first time.
+// rsaKeys returns the sandbox's RSA keys, waiting for them the first time.
 func (n *Network) rsaKeys() (*sandboxKeys, error) {
 	n.rsaOnce.Do(func() {
-		keys := make([]*rsa.PrivateKey, 3)
-		errs := make([]error, 3)
-		var wg sync.WaitGroup
-		for i := range keys {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				keys[i], errs[i] = rsa.GenerateKey(rand.Reader, 2048)
-			}(i)
-		}
-		wg.Wait()
-		if n.rsaErr = errors.Join(errs...); n.rsaErr != nil {
-			return
-		}
-		k := &sandboxKeys{enc: keys[0], sig: keys[1], partner: keys[2]}
+		k := &sandboxKeys{enc: n.encKey.Private(), sig: n.sigKey.Private(), partner: n.partnerKey.Private()}
 		k.jwks, n.rsaErr = jwks.Marshal(
 			jwks.Key{ID: n.sigKeyID, Use: jwks.UseSig, Alg: "RS256", Key: &k.sig.PublicKey},
 			jwks.Key{ID: n.encKeyID, Use: jwks.UseEnc, Alg: "RSA-OAEP-256", Key: &k.enc.PublicKey})
@@ -60,12 +44,22 @@ func (n *Network) rsaKeys() (*sandboxKeys, error) {
 	return n.rsa, nil
 }
 
-// makeKeys names the sandbox's keys (the RSA keys themselves are made on
-// first use, rsaKeys) and makes, under one c2psim certificate authority
-// (ECDSA, quick to make), the consumer application certificate and the
-// client certificate of Discover's notifications.
+// makeKeys asks the engine for the sandbox's RSA keys and names them (a
+// saved key keeps its keyId), and makes, under one c2psim certificate
+// authority (ECDSA, its key from the engine too), the consumer application
+// certificate and the client certificate of Discover's notifications.
 func (n *Network) makeKeys(env *simulator.Env) error {
-	n.encKeyID, n.sigKeyID, n.partnerKeyID = env.IDs.UUID(), env.IDs.UUID(), "partner-"+env.IDs.Hex(4)
+	var err error
+	if n.encKey, err = env.RSAKey("discover-encryption-private-key"); err != nil {
+		return err
+	}
+	if n.sigKey, err = env.RSAKey("discover-signing-private-key"); err != nil {
+		return err
+	}
+	if n.partnerKey, err = env.RSAKey("partner-signing-private-key"); err != nil {
+		return err
+	}
+	n.encKeyID, n.sigKeyID, n.partnerKeyID = n.encKey.ID(env.IDs.UUID()), n.sigKey.ID(env.IDs.UUID()), n.partnerKey.ID("partner-"+env.IDs.Hex(4))
 	n.partnerKeys = map[string]*rsa.PublicKey{}
 
 	now := env.Clock.Now()
@@ -73,7 +67,7 @@ func (n *Network) makeKeys(env *simulator.Env) error {
 		s, _ := strconv.ParseUint(env.IDs.Digits(15), 10, 64)
 		return new(big.Int).SetUint64(s + 1)
 	}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caKey, err := env.ECDSAKey("notification-ca-private-key")
 	if err != nil {
 		return err
 	}
@@ -194,6 +188,17 @@ func (n *Network) RegisterCredential(c simulator.Credential) error {
 			return fmt.Errorf("app-certificate: %w", err)
 		}
 		n.appCerts = append(n.appCerts, cert)
+	case c.Name == "notification-client-ca" && c.Kind == "certificate":
+		// Only Discover's own certificate authority again (a start from
+		// saved credentials, its key kept): nothing changes.
+		b, _ := pem.Decode([]byte(c.Value))
+		if b == nil {
+			return errors.New("notification-client-ca must be a PEM CERTIFICATE block")
+		}
+		cert, err := x509.ParseCertificate(b.Bytes)
+		if err != nil || !n.notifyCA.PublicKey.(*ecdsa.PublicKey).Equal(cert.PublicKey) {
+			return errors.New("notification-client-ca is Discover's own certificate authority: it takes none other")
+		}
 	default:
 		return errors.New("discover takes client-id (id), client-secret (secret, at least 16 characters), partner-signing-public-key (rsa-public-key, at least 2048 bits, with keyId), partner-signing-private-key (rsa-private-key with keyId: the sandbox's partner key) or app-certificate (certificate, PEM)")
 	}

@@ -26,17 +26,32 @@ import (
 type credentials struct {
 	mu          sync.RWMutex
 	consumerKey string
-	signingKey  *rsa.PrivateKey // the sandbox issuer's signing key (private half handed out)
-	signingPub  *rsa.PublicKey  // verifies signatures; replaceable by the issuer's own
-	encKey      *rsa.PrivateKey // the simulator's encryption key: issuers encrypt cards to it
-	encCertPEM  string          // the same key in a self-signed certificate, as Mastercard hands it out
-	encKid      string
-	keys        encryption.KeyRing
+	signingKey  *simulator.RSAKey // the sandbox issuer's signing key (private half handed out)
+	signingPub  *rsa.PublicKey    // the issuer's own signing key, when registered (else signingKey's)
+	encKey      *simulator.RSAKey // the simulator's encryption key: issuers encrypt cards to it
+	encryption  func() encryptionKey
 	srcClientID string
 	serviceID   string
 	directoryID string
-	issuerFLE   *rsa.PrivateKey // the sandbox issuer's callback encryption key (private half handed out)
-	issuerPub   *rsa.PublicKey  // Authorize Service payloads are encrypted to this; replaceable
+	issuerFLE   *simulator.RSAKey // the sandbox issuer's callback encryption key (private half handed out)
+	issuerPub   *rsa.PublicKey    // the issuer's own, when registered (else issuerFLE's): Authorize Service payloads are encrypted to it
+}
+
+// encryptionKey is what derives from the simulator's encryption key, made
+// at its first use.
+type encryptionKey struct {
+	kid     string // the fingerprint: the JWE kid and keyId
+	ring    encryption.KeyRing
+	certPEM string // the key in a self-signed certificate, as Mastercard hands it out
+	err     error
+}
+
+func newEncryptionKey(k *rsa.PrivateKey, now time.Time) encryptionKey {
+	e := encryptionKey{ring: encryption.KeyRing{}}
+	if e.kid, e.err = e.ring.Add(k); e.err == nil {
+		e.certPEM, e.err = selfSignedCertificate(k, "c2psim Mastercard Click to Pay encryption", now)
+	}
+	return e
 }
 
 // serviceIDSetting is the onboarded programme's serviceId.
@@ -50,27 +65,23 @@ func notEmpty(s string) error {
 	return nil
 }
 
-// newCredentials generates the sandbox credentials.
+// newCredentials makes the sandbox credentials. The keys come from the
+// engine (saved ones, or made off the start path); what derives from the
+// encryption key is made at its first use.
 func newCredentials(env *simulator.Env) (*credentials, error) {
-	c := &credentials{serviceID: serviceIDSetting.Get(env.Settings), keys: encryption.KeyRing{}}
+	c := &credentials{serviceID: serviceIDSetting.Get(env.Settings)}
 	var err error
-	if c.signingKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+	if c.signingKey, err = env.RSAKey("signing-private-key"); err != nil {
 		return nil, err
 	}
-	if c.encKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+	if c.encKey, err = env.RSAKey("encryption-private-key"); err != nil {
 		return nil, err
 	}
-	c.signingPub = &c.signingKey.PublicKey
-	if c.issuerFLE, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+	if c.issuerFLE, err = env.RSAKey("issuer-fle-private-key"); err != nil {
 		return nil, err
 	}
-	c.issuerPub = &c.issuerFLE.PublicKey
-	if c.encKid, err = c.keys.Add(c.encKey); err != nil {
-		return nil, err
-	}
-	if c.encCertPEM, err = selfSignedCertificate(c.encKey, "c2psim Mastercard Click to Pay encryption", env.Clock.Now()); err != nil {
-		return nil, err
-	}
+	now := env.Clock.Now()
+	c.encryption = sync.OnceValue(func() encryptionKey { return newEncryptionKey(c.encKey.Private(), now) })
 	// Mastercard consumer keys: 24 characters, '!', 48 hex characters.
 	c.consumerKey = env.IDs.Hex(12) + "!" + env.IDs.Hex(24)
 	c.srcClientID = env.IDs.UUID()
@@ -82,23 +93,42 @@ func newCredentials(env *simulator.Env) (*credentials, error) {
 func (c *credentials) keyFor(ck string) (*rsa.PublicKey, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.signingPub, ck == c.consumerKey
+	return c.signingPublicKey(), ck == c.consumerKey
+}
+
+// signingPublicKey verifies signatures: the issuer's registered key, else
+// the sandbox signing key's public half. Hold mu.
+func (c *credentials) signingPublicKey() *rsa.PublicKey {
+	if c.signingPub != nil {
+		return c.signingPub
+	}
+	return c.signingKey.Public()
+}
+
+// issuerKeyLocked is the issuer's registered FLE key, else the sandbox
+// one's public half. Hold mu.
+func (c *credentials) issuerKeyLocked() *rsa.PublicKey {
+	if c.issuerPub != nil {
+		return c.issuerPub
+	}
+	return c.issuerFLE.Public()
 }
 
 // list is what a local client needs, private halves included.
 func (c *credentials) list() []simulator.Credential {
+	enc := c.encryption()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return []simulator.Credential{
 		{Name: "consumer-key", Kind: "id", Value: c.consumerKey, Description: "OAuth 1.0a oauth_consumer_key of the sandbox project"},
-		{Name: "signing-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(c.signingKey), Description: "signs OAuth 1.0a requests while signing-public-key is the generated one"},
-		{Name: "signing-public-key", Kind: "rsa-public-key", Value: pemkey.EncodePublic(c.signingPub), Description: "verifies OAuth 1.0a signatures; register your own signing public key under this name"},
-		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: c.encKid, Value: pemkey.EncodePublic(&c.encKey.PublicKey), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
-		{Name: "encryption-certificate", Kind: "certificate", KeyID: c.encKid, Value: c.encCertPEM, Description: "the same encryption key as a certificate, the form Mastercard's client encryption libraries read (encryptionCertificate)"},
+		{Name: "signing-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(c.signingKey.Private()), Description: "signs OAuth 1.0a requests while signing-public-key is the generated one"},
+		{Name: "signing-public-key", Kind: "rsa-public-key", Value: pemkey.EncodePublic(c.signingPublicKey()), Description: "verifies OAuth 1.0a signatures; register your own signing public key under this name"},
+		{Name: "encryption-public-key", Kind: "rsa-public-key", KeyID: enc.kid, Value: pemkey.EncodePublic(c.encKey.Public()), Description: "encrypt encryptedCard to this key; the JWE kid is keyId (hex SHA-256 of its SubjectPublicKeyInfo)"},
+		{Name: "encryption-certificate", Kind: "certificate", KeyID: enc.kid, Value: enc.certPEM, Description: "the same encryption key as a certificate, the form Mastercard's client encryption libraries read (encryptionCertificate)"},
 		{Name: "src-client-id", Kind: "id", Value: c.srcClientID, Description: "srcClientId of the onboarded programme"},
 		{Name: "service-id", Kind: "id", Value: c.serviceID, Description: "serviceId of the onboarded programme"},
-		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(c.issuerPub), Value: pemkey.EncodePublic(c.issuerPub), Description: "Authorize Service encryptedPayload and the encryptedCardData of Credential Directory answers (JWE kid = keyId) are encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
-		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(c.issuerFLE), Description: "decrypts encryptedPayload and encryptedCardData while issuer-fle-public-key is the generated one"},
+		{Name: "issuer-fle-public-key", Kind: "rsa-public-key", KeyID: mustFingerprint(c.issuerKeyLocked()), Value: pemkey.EncodePublic(c.issuerKeyLocked()), Description: "Authorize Service encryptedPayload and the encryptedCardData of Credential Directory answers (JWE kid = keyId) are encrypted to this key (publicKeyFingerprint = keyId); register your own under this name"},
+		{Name: "issuer-fle-private-key", Kind: "rsa-private-key", Value: pemkey.EncodePrivate(c.issuerFLE.Private()), Description: "decrypts encryptedPayload and encryptedCardData while issuer-fle-public-key is the generated one"},
 		{Name: "directory-id", Kind: "id", Value: c.directoryID, Description: "directoryId of the issuer's segregated Credential Directory"},
 	}
 }
@@ -130,8 +160,16 @@ func (c *credentials) register(cr simulator.Credential) error {
 		c.srcClientID = cr.Value
 	case cr.Name == "service-id" && cr.Kind == "id":
 		c.serviceID = cr.Value
+	case cr.Name == "directory-id" && cr.Kind == "id" && cr.Value != "":
+		c.directoryID = cr.Value
+	case cr.Name == "encryption-certificate" && cr.Kind == "certificate":
+		// Only the simulator's own key again (a start from saved
+		// credentials): the certificate changes nothing.
+		if !certifies(cr.Value, c.encKey.Public()) {
+			return errors.New("encryption-certificate is the simulator's own encryption key: it takes none other")
+		}
 	default:
-		return fmt.Errorf("mastercard takes signing-public-key (rsa-public-key), issuer-fle-public-key (rsa-public-key), consumer-key (id), src-client-id (id) or service-id (id); got %s (%s)", cr.Name, cr.Kind)
+		return fmt.Errorf("mastercard takes signing-public-key (rsa-public-key), issuer-fle-public-key (rsa-public-key), consumer-key (id), src-client-id (id), service-id (id) or directory-id (id); got %s (%s)", cr.Name, cr.Kind)
 	}
 	return nil
 }
@@ -169,7 +207,7 @@ func (c *credentials) currentDirectoryID() string {
 func (c *credentials) issuerKey() *rsa.PublicKey {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.issuerPub
+	return c.issuerKeyLocked()
 }
 
 // checkProgramme refuses a srcClientId or serviceId that is not the issuer's.
@@ -204,11 +242,15 @@ func (c *credentials) openJWE(field, compact string) ([]byte, error) {
 	if isDigits(strings.ReplaceAll(compact, " ", "")) {
 		return nil, cryptoErrAt(field, "%s carries card data in clear: it must be a compact JWE (RSA-OAEP-256, A256GCM) encrypted to the encryption-public-key; the value is not echoed", field)
 	}
-	d, err := c.keys.Decrypt(compact)
+	enc := c.encryption()
+	if enc.err != nil {
+		return nil, enc.err
+	}
+	d, err := enc.ring.Decrypt(compact)
 	if err != nil {
 		switch {
 		case errors.Is(err, encryption.ErrUnknownKid):
-			return nil, cryptoErrAt(field, "%s: the JWE kid is not the fingerprint of Mastercard's encryption key (credential encryption-public-key, keyId %s)", field, c.encKid)
+			return nil, cryptoErrAt(field, "%s: the JWE kid is not the fingerprint of Mastercard's encryption key (credential encryption-public-key, keyId %s)", field, enc.kid)
 		case errors.Is(err, encryption.ErrNoKid):
 			return nil, cryptoErrAt(field, "%s: the JWE header has no kid; set it to the fingerprint of the encryption key", field)
 		case errors.Is(err, encryption.ErrAlgorithm):
@@ -236,15 +278,29 @@ func isDigits(s string) bool {
 // sealForLater encrypts card data to the simulator's own key, so work that
 // waits (a pending task) never holds it in clear; openLater reads it back.
 func (c *credentials) sealForLater(plain []byte) (string, error) {
-	return encryption.Encrypt(plain, &c.encKey.PublicKey)
+	return encryption.Encrypt(plain, c.encKey.Public())
 }
 
 func (c *credentials) openLater(sealed string) ([]byte, error) {
-	d, err := c.keys.Decrypt(sealed)
+	d, err := c.encryption().ring.Decrypt(sealed)
 	if err != nil {
 		return nil, err
 	}
 	return d.Plaintext, nil
+}
+
+// certifies reports whether the PEM certificate v is for the public key k.
+func certifies(v string, k *rsa.PublicKey) bool {
+	b, _ := pem.Decode([]byte(v))
+	if b == nil {
+		return false
+	}
+	cert, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return false
+	}
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	return ok && pub.Equal(k)
 }
 
 func mustFingerprint(k *rsa.PublicKey) string {

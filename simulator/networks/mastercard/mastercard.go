@@ -207,6 +207,9 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.state = newState(env, creds)
 	n.notify = newNotifier(n.state)
 	n.tc = &tokenConnect{state: n.state}
+	if n.tc.key, err = env.RSAKey("token-connect-signing-private-key"); err != nil {
+		return err
+	}
 	n.enrol = newEnrolAPI(n.state, n.notify, n.tc)
 	n.batch = newBatchAPI(n.state, n.enrol)
 	n.directory = &directoryAPI{state: n.state, notify: n.notify}

@@ -2,7 +2,6 @@ package mastercard
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -45,9 +44,7 @@ type tokenConnect struct {
 	receipts map[string]pushedCard
 	order    []string
 
-	keyOnce sync.Once
-	key     *rsa.PrivateKey // signs the pushMultipleAccounts signature
-	keyErr  error
+	key *simulator.RSAKey // signs the pushMultipleAccounts signature (from the engine)
 }
 
 // operations is the Token Connect operation table; every call is
@@ -170,9 +167,13 @@ func (tc *tokenConnect) getAsset(_ context.Context, req *simulator.Request) (*si
 // open decrypts a Token Connect payload, encrypted to Mastercard's key; its
 // plaintext is checked against the document's schema.
 func (tc *tokenConnect) open(env encryption.FLE, schema string) ([]byte, error) {
-	plain, err := tc.creds.keys.OpenFLE(env)
+	enc := tc.creds.encryption()
+	if enc.err != nil {
+		return nil, enc.err
+	}
+	plain, err := enc.ring.OpenFLE(env)
 	if err != nil {
-		e := tcErr(http.StatusBadRequest, "CRYPTOGRAPHY_ERROR", "encryptedPayload does not decrypt with Mastercard's encryption key (credential encryption-public-key, publicKeyFingerprint %s): %v", tc.creds.encKid, err)
+		e := tcErr(http.StatusBadRequest, "CRYPTOGRAPHY_ERROR", "encryptedPayload does not decrypt with Mastercard's encryption key (credential encryption-public-key, publicKeyFingerprint %s): %v", enc.kid, err)
 		return nil, e
 	}
 	if verr := tc.env.ValidateSchema(TokenConnectSpec, schema, plain); verr != nil {
@@ -362,11 +363,10 @@ func boolOr(b *bool, def bool) bool {
 	return *b
 }
 
-// signingKey is the key of the pushMultipleAccounts signature, made the
-// first time it is needed (start-up makes no key it may never use).
+// signingKey is the key of the pushMultipleAccounts signature (from the
+// engine: saved, or made off the start path).
 func (tc *tokenConnect) signingKey() (*rsa.PrivateKey, error) {
-	tc.keyOnce.Do(func() { tc.key, tc.keyErr = rsa.GenerateKey(rand.Reader, 2048) })
-	return tc.key, tc.keyErr
+	return tc.key.Private(), nil
 }
 
 func (tc *tokenConnect) sign(claims map[string]any) (string, error) {

@@ -104,7 +104,7 @@ func (n *Network) Trigger(ctx context.Context, name string, params map[string]an
 		return nil, triggerInput("trigger params: %v", pan.RedactText(verr.Summary()))
 	}
 	n.credMu.RLock()
-	sealer := notification.Sealer{SignKey: n.signKey, SignKeyID: n.signKeyID, EncKey: n.clientPub, EncKeyID: n.keyID}
+	sealer := notification.Sealer{SignKey: n.signKey.Private(), SignKeyID: n.signKeyID, EncKey: n.clientPublicKeyLocked(), EncKeyID: n.keyID}
 	n.credMu.RUnlock()
 	if forged {
 		// A key nobody registered, under Visa's kid: only the signature is wrong.

@@ -29,7 +29,7 @@ func (n *Network) decode(req *simulator.Request) error {
 	if req.HTTP.Method == http.MethodGet {
 		return nil
 	}
-	opened, err := mle.Open(req.Body, n.serverKey, keyID)
+	opened, err := mle.Open(req.Body, n.serverKey.Private(), keyID)
 	if err != nil {
 		msg := "MLE: " + err.Error()
 		if errors.Is(err, mle.ErrKeyID) {

@@ -2,7 +2,6 @@ package visa
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -18,11 +17,7 @@ type tlsPair struct {
 
 // newClientCert makes the sandbox client certificate handed out with the
 // credentials, so mutual TLS works out of the box.
-func newClientCert() (tlsPair, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tlsPair{}, err
-	}
+func newClientCert(key *ecdsa.PrivateKey) (tlsPair, error) {
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,

@@ -58,7 +58,6 @@
 package visa
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
@@ -94,9 +93,9 @@ type Network struct {
 	userID       string // two-way SSL: HTTP Basic user ID and password of the project
 	password     string
 	keyID        string
-	serverKey    *rsa.PrivateKey // Visa's MLE key: clients encrypt requests to its public half
-	clientKey    *rsa.PrivateKey // the sandbox client's MLE key pair (private half handed out)
-	clientPub    *rsa.PublicKey  // answers are encrypted to this (replaceable by the issuer's own)
+	serverKey    *simulator.RSAKey // Visa's MLE key: clients encrypt requests to its public half
+	clientKey    *simulator.RSAKey // the sandbox client's MLE key pair (private half handed out)
+	clientPub    *rsa.PublicKey    // answers are encrypted to this when registered (else clientKey's)
 	clientCerts  []*x509.Certificate
 	sandboxCert  tlsPair
 
@@ -109,7 +108,7 @@ type Network struct {
 	requests      store.Table[request]
 	pending       store.Table[string] // consumer key → requestTraceId in flight
 
-	signKey   *rsa.PrivateKey // Visa's notification signing key (PS256)
+	signKey   *simulator.RSAKey // Visa's notification signing key (PS256)
 	signKeyID string
 	// Settings but xPayTokenWindow are live (read where used through
 	// their Key): a change through the admin API applies at once.
@@ -208,17 +207,16 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.pending = store.NewTable[string](env.Store, "inflight")
 
 	var err error
-	if n.serverKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+	if n.serverKey, err = env.RSAKey("mle-server-private-key"); err != nil {
 		return err
 	}
-	if n.clientKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+	if n.clientKey, err = env.RSAKey("mle-client-private-key"); err != nil {
 		return err
 	}
-	if n.signKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+	if n.signKey, err = env.RSAKey("notification-signing-private-key"); err != nil {
 		return err
 	}
-	n.signKeyID = strings.ToUpper(env.IDs.Hex(4))
-	n.clientPub = &n.clientKey.PublicKey
+	n.signKeyID = n.signKey.ID(strings.ToUpper(env.IDs.Hex(4)))
 	n.apiKey = strings.ToUpper(env.IDs.Hex(10))
 	n.sharedSecret = env.IDs.Hex(24)
 	// Visa's user IDs and passwords are long random strings of letters,
@@ -226,7 +224,11 @@ func (n *Network) Setup(env *simulator.Env) error {
 	n.userID = strings.ToUpper(env.IDs.Hex(12))
 	n.password = env.IDs.Hex(12)
 	n.keyID = strings.ToUpper(env.IDs.Hex(4)) + "-" + env.IDs.UUID()
-	if n.sandboxCert, err = newClientCert(); err != nil {
+	mtlsKey, err := env.ECDSAKey("mtls-client-private-key")
+	if err != nil {
+		return err
+	}
+	if n.sandboxCert, err = newClientCert(mtlsKey); err != nil {
 		return err
 	}
 	n.clientCerts = []*x509.Certificate{n.sandboxCert.cert}
@@ -326,17 +328,17 @@ func (n *Network) certRegistered(c *x509.Certificate) bool {
 func (n *Network) Credentials() []simulator.Credential {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
-	clientPub := pemkey.EncodePublic(n.clientPub)
+	clientPub := pemkey.EncodePublic(n.clientPublicKeyLocked())
 	return []simulator.Credential{
 		{Name: "api-key", Kind: "id", Value: n.apiKey, Description: "X-Pay-Token API key: the apikey query parameter"},
 		{Name: "shared-secret", Kind: "secret", Value: n.sharedSecret, Description: "X-Pay-Token shared secret (HMAC-SHA256 key)"},
 		{Name: "two-way-ssl-user-id", Kind: "id", Value: n.userID, Description: "two-way SSL: the HTTP Basic user ID sent with the client certificate"},
 		{Name: "two-way-ssl-password", Kind: "secret", Value: n.password, Description: "two-way SSL: the HTTP Basic password sent with the client certificate"},
 		{Name: "mle-key-id", Kind: "id", Value: n.keyID, Description: "MLE Key ID: the keyId header and the JWE kid"},
-		{Name: "mle-server-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: pemkey.EncodePublic(&n.serverKey.PublicKey), Description: "encrypt request bodies to this key (Visa's MLE server key)"},
+		{Name: "mle-server-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: pemkey.EncodePublic(n.serverKey.Public()), Description: "encrypt request bodies to this key (Visa's MLE server key)"},
 		{Name: "mle-client-public-key", Kind: "rsa-public-key", KeyID: n.keyID, Value: clientPub, Description: "answers are encrypted to this key; register your own under this name"},
-		{Name: "mle-client-private-key", Kind: "rsa-private-key", KeyID: n.keyID, Value: pemkey.EncodePrivate(n.clientKey), Description: "decrypts answers while mle-client-public-key is the generated one"},
-		{Name: "notification-signing-public-key", Kind: "rsa-public-key", KeyID: n.signKeyID, Value: pemkey.EncodePublic(&n.signKey.PublicKey), Description: "verifies the PS256 signature of enrolment-attempt notifications (JWS kid); their JWE is encrypted to mle-client-public-key"},
+		{Name: "mle-client-private-key", Kind: "rsa-private-key", KeyID: n.keyID, Value: pemkey.EncodePrivate(n.clientKey.Private()), Description: "decrypts answers while mle-client-public-key is the generated one"},
+		{Name: "notification-signing-public-key", Kind: "rsa-public-key", KeyID: n.signKeyID, Value: pemkey.EncodePublic(n.signKey.Public()), Description: "verifies the PS256 signature of enrolment-attempt notifications (JWS kid); their JWE is encrypted to mle-client-public-key"},
 		{Name: "mtls-client-certificate", Kind: "certificate", Value: n.sandboxCert.certPEM, Description: "a registered client certificate for two-way SSL on --tls-addr (sent with two-way-ssl-user-id and two-way-ssl-password as HTTP Basic); register yours with kind certificate"},
 		{Name: "mtls-client-private-key", Kind: "ec-private-key", Value: n.sandboxCert.keyPEM, Description: "the private key of mtls-client-certificate"},
 	}
@@ -391,7 +393,16 @@ func (n *Network) currentKeyID() string {
 func (n *Network) clientPublicKey() *rsa.PublicKey {
 	n.credMu.RLock()
 	defer n.credMu.RUnlock()
-	return n.clientPub
+	return n.clientPublicKeyLocked()
+}
+
+// clientPublicKeyLocked is the key answers are encrypted to: the issuer's
+// registered one, else the sandbox client key's public half. Hold credMu.
+func (n *Network) clientPublicKeyLocked() *rsa.PublicKey {
+	if n.clientPub != nil {
+		return n.clientPub
+	}
+	return n.clientKey.Public()
 }
 
 func parseCert(s string) (*x509.Certificate, error) {
