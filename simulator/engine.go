@@ -22,6 +22,7 @@ import (
 	"github.com/c2psim/c2psim/openapi"
 	"github.com/c2psim/c2psim/simulator/fault"
 	"github.com/c2psim/c2psim/simulator/journal"
+	"github.com/c2psim/c2psim/simulator/schemacheck"
 )
 
 // mounted is one network as the engine serves it.
@@ -48,6 +49,8 @@ type mountedOp struct {
 	spec      string           // the document it is in (a path in Description.Specs)
 	doc       *openapi3.T      // that document
 	plaintext *openapi3.Schema // Operation.Plaintext resolved in doc, or nil
+	// plaintextCheck is plaintext compiled, or nil (kin-openapi checks it).
+	plaintextCheck *schemacheck.Checker
 }
 
 type mountedDoc struct {

@@ -133,6 +133,7 @@ type Simulator struct {
 	issuer     issuerFindings                          // the issuer's, seen before masking
 	seenCards  *pan.CardSet                            // cards seen in decrypted payloads (as keyed hashes)
 	clearCards map[*openapi3.Operation]map[string]bool // card fields a request body takes in clear
+	checks     schemaCheckers                          // compiled schemas (compiled.go)
 
 	callbacksMu sync.RWMutex
 	callbacks   map[string]CallbackTarget
@@ -356,6 +357,7 @@ func (s *Simulator) mount(n Network, prefix string, journalled bool) (*mounted, 
 			return nil, err
 		}
 	}
+	m.compileSchemas()
 	return m, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator/schemacheck"
 )
 
 // This file holds every check against the documents: inbound requests and
@@ -75,6 +76,19 @@ func schemaOptions(doc *openapi3.T, direction ...openapi3.SchemaValidationOption
 	return opts
 }
 
+// findingIssues turns the compiled checker's findings into journal
+// issues, as issuesOf does kin-openapi's errors.
+func findingIssues(fs []schemacheck.Finding) []string {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := make([]string, len(fs))
+	for i, f := range findingFieldErrors(fs) {
+		out[i] = pan.RedactText(f.Message)
+	}
+	return out
+}
+
 // issuesOf turns a validation error into journal issues, card numbers
 // masked.
 func issuesOf(err error) []string {
@@ -93,11 +107,15 @@ func (x *exchange) validateRequest() *Error {
 	op := x.route.Operation
 	r := x.req.HTTP
 	body := x.req.Body
-	// A JSON body is decoded once here and checked against its schema
+	// A JSON body is read once here and checked against its schema
 	// directly (as kin-openapi would, as a request, without setting
-	// defaults); kin-openapi then checks the parameters only.
+	// defaults): by its compiled checker when it has one and the body is
+	// clean JSON, else decoded and checked by kin-openapi. kin-openapi
+	// then checks the parameters only.
 	var jsonSchema *openapi3.Schema
 	var decoded any
+	var findings []schemacheck.Finding
+	compiled := false
 	if op.RequestBody != nil && op.RequestBody.Value != nil && len(body) > 0 {
 		content := op.RequestBody.Value.Content
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -106,17 +124,24 @@ func (x *exchange) validateRequest() *Error {
 				Message: fmt.Sprintf("Content-Type %q is not supported here; send one of: %s", r.Header.Get("Content-Type"), strings.Join(mediaTypes(content), ", "))}
 		}
 		if strings.HasSuffix(mt, "json") {
-			if err := decodeJSON(body, &decoded); err != nil {
-				return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
-			}
-			if uerr := invalidUTF8Error(body, "body"); uerr != nil {
-				return uerr
-			}
-			if derr := duplicateKeyError(body, "body"); derr != nil {
-				return derr
-			}
 			if c := content.Get(mt); mt == "application/json" && c.Schema != nil && c.Schema.Value != nil {
 				jsonSchema = c.Schema.Value
+				if ch := x.m.sim.checks.get(x.route.Spec, jsonSchema, schemacheck.Request); ch != nil {
+					// Clean means valid JSON, valid UTF-8 and no duplicate
+					// key: the checks below would all pass.
+					findings, compiled = ch.Check(body)
+				}
+			}
+			if !compiled {
+				if err := decodeJSON(body, &decoded); err != nil {
+					return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "request body is not valid JSON: " + jsonSyntaxError(body)}
+				}
+				if uerr := invalidUTF8Error(body, "body"); uerr != nil {
+					return uerr
+				}
+				if derr := duplicateKeyError(body, "body"); derr != nil {
+					return derr
+				}
 			}
 		}
 	}
@@ -145,20 +170,28 @@ func (x *exchange) validateRequest() *Error {
 	if err != nil {
 		fields = toFieldErrors(err)
 	}
-	if jsonSchema != nil {
+	failed := err != nil
+	switch {
+	case compiled:
+		if len(findings) > 0 {
+			fields = append(fields, findingFieldErrors(findings)...)
+			failed = true
+		}
+	case jsonSchema != nil:
 		if berr := jsonSchema.VisitJSON(decoded, schemaOptions(x.route.Spec, openapi3.VisitAsRequest())...); berr != nil {
 			fields = append(fields, toFieldErrors(berr)...)
 			if err == nil {
 				err = berr
 			}
+			failed = true
 		}
 	}
-	if err == nil {
+	if !failed {
 		return nil
 	}
 	e := &Error{Status: http.StatusBadRequest, Kind: KindValidation, Fields: fields}
 	e.Message = e.Summary()
-	if e.Message == "" {
+	if e.Message == "" && err != nil {
 		e.Message = err.Error()
 	}
 	return e
@@ -190,7 +223,7 @@ func (s *Simulator) validateResponse(route *routers.Route, req *Request, status 
 	// The common case, a JSON body and no declared headers, is checked
 	// against its schema directly (as kin-openapi would, as a response);
 	// everything else goes through kin-openapi's whole response check.
-	if issues, done := validateJSONResponse(route, req.HTTP.Method, status, route.Operation.Responses.Status(status).Value, h, body); done {
+	if issues, done := validateJSONResponse(&s.checks, route, req.HTTP.Method, status, route.Operation.Responses.Status(status).Value, h, body); done {
 		return issues
 	}
 	in := &openapi3filter.ResponseValidationInput{
@@ -215,7 +248,7 @@ func (s *Simulator) validateResponse(route *routers.Route, req *Request, status 
 
 // validateJSONResponse checks a JSON answer against the declared schema of
 // its media type; done is false when the answer is not of that simple kind.
-func validateJSONResponse(route *routers.Route, method string, status int, resp *openapi3.Response, h http.Header, body []byte) (issues []string, done bool) {
+func validateJSONResponse(checks *schemaCheckers, route *routers.Route, method string, status int, resp *openapi3.Response, h http.Header, body []byte) (issues []string, done bool) {
 	if resp == nil || len(resp.Headers) > 0 || len(body) == 0 || method == http.MethodHead || status/100 == 3 {
 		return nil, false
 	}
@@ -226,6 +259,11 @@ func validateJSONResponse(route *routers.Route, method string, status int, resp 
 	c := resp.Content.Get(mt)
 	if c == nil || c.Schema == nil || c.Schema.Value == nil {
 		return nil, false
+	}
+	if ch := checks.get(route.Spec, c.Schema.Value, schemacheck.Response); ch != nil {
+		if findings, clean := ch.Check(body); clean {
+			return findingIssues(findings), true
+		}
 	}
 	var v any
 	if err := decodeJSON(body, &v); err != nil {
@@ -299,8 +337,17 @@ func pathParamsFor(route *routers.Route, req *http.Request) map[string]string {
 
 // checkPlaintext validates a decrypted JSON payload against a schema of doc,
 // the way clear bodies are checked: malformed JSON and every schema
-// violation are a 400 *Error whose fields name the problems.
-func checkPlaintext(doc *openapi3.T, s *openapi3.Schema, payload []byte) *Error {
+// violation are a 400 *Error whose fields name the problems. ch is the
+// schema compiled, or nil.
+func checkPlaintext(doc *openapi3.T, s *openapi3.Schema, ch *schemacheck.Checker, payload []byte) *Error {
+	if ch != nil {
+		if findings, clean := ch.Check(payload); clean {
+			if len(findings) == 0 {
+				return nil
+			}
+			return plaintextError(findingFieldErrors(findings))
+		}
+	}
 	var v any
 	if err := decodeJSON(payload, &v); err != nil {
 		return &Error{Status: http.StatusBadRequest, Kind: KindMalformed, Message: "decrypted payload is not valid JSON: " + jsonSyntaxError(payload)}
@@ -312,16 +359,20 @@ func checkPlaintext(doc *openapi3.T, s *openapi3.Schema, payload []byte) *Error 
 		return derr
 	}
 	if err := s.VisitJSON(v, schemaOptions(doc)...); err != nil {
-		fields := toFieldErrors(err)
-		for i := range fields {
-			fields[i].In = "body"
-			fields[i].Message = "encrypted payload " + fields[i].Message
-		}
-		ve := &Error{Status: http.StatusBadRequest, Kind: KindValidation, Fields: fields}
-		ve.Message = ve.Summary()
-		return ve
+		return plaintextError(toFieldErrors(err))
 	}
 	return nil
+}
+
+// plaintextError is the 400 for a plaintext's schema violations.
+func plaintextError(fields []FieldError) *Error {
+	for i := range fields {
+		fields[i].In = "body"
+		fields[i].Message = "encrypted payload " + fields[i].Message
+	}
+	ve := &Error{Status: http.StatusBadRequest, Kind: KindValidation, Fields: fields}
+	ve.Message = ve.Summary()
+	return ve
 }
 
 // CheckPlaintext validates a decrypted payload of this request against the
@@ -333,7 +384,7 @@ func (r *Request) CheckPlaintext(payload []byte) *Error {
 		return &Error{Status: http.StatusInternalServerError, Kind: KindInternal,
 			Message: fmt.Sprintf("operation %s declares no plaintext schema", r.OperationID)}
 	}
-	return checkPlaintext(r.Document, r.op.plaintext, payload)
+	return checkPlaintext(r.Document, r.op.plaintext, r.op.plaintextCheck, payload)
 }
 
 // ValidateSchema checks a JSON payload against a named schema in one of the
@@ -346,7 +397,11 @@ func (e *Env) ValidateSchema(spec, schema string, payload []byte) *Error {
 	if err != nil {
 		return &Error{Status: http.StatusInternalServerError, Kind: KindInternal, Message: err.Error()}
 	}
-	return checkPlaintext(doc, s, payload)
+	var ch *schemacheck.Checker
+	if e.sim != nil {
+		ch = e.sim.checks.get(doc, s, schemacheck.None)
+	}
+	return checkPlaintext(doc, s, ch, payload)
 }
 
 // CheckSchema validates a payload the plugin is about to send (a plaintext
@@ -381,6 +436,26 @@ func componentSchema(doc *openapi3.T, name string) (*openapi3.Schema, error) {
 		}
 	}
 	return nil, fmt.Errorf("has no schema %q", name)
+}
+
+// schemaFieldError is one schema problem (a kin-openapi SchemaError, or a
+// compiled checker's finding) as a field error: ptr is the JSON pointer of
+// the value, rule the schema field, in and param where the value was.
+func schemaFieldError(ptr, rule, reason, in, param string) FieldError {
+	field := ptr
+	if in != "body" && param != "" {
+		field = param
+		if ptr != "/" {
+			field = param + ptr
+		}
+	}
+	if strings.Contains(reason, "is unsupported") {
+		rule, reason = "additionalProperties", "unknown field: "+reason
+	}
+	if in == "" {
+		in = "body"
+	}
+	return FieldError{Field: field, In: in, Rule: rule, Message: fmt.Sprintf("%s %s: %s (%s)", in, field, reason, rule)}
 }
 
 // toFieldErrors flattens kin-openapi's errors into one FieldError per problem,
@@ -425,22 +500,7 @@ func toFieldErrors(err error) []FieldError {
 			out = append(out, FieldError{Field: field, In: in, Rule: rule, Message: fmt.Sprintf("%s %s: %s", in, field, msg)})
 			return
 		case *openapi3.SchemaError:
-			ptr := "/" + strings.Join(e.JSONPointer(), "/")
-			field := ptr
-			if in != "body" && param != "" {
-				field = param
-				if ptr != "/" {
-					field = param + ptr
-				}
-			}
-			rule, reason := e.SchemaField, e.Reason
-			if strings.Contains(reason, "is unsupported") {
-				rule, reason = "additionalProperties", "unknown field: "+reason
-			}
-			if in == "" {
-				in = "body"
-			}
-			out = append(out, FieldError{Field: field, In: in, Rule: rule, Message: fmt.Sprintf("%s %s: %s (%s)", in, field, reason, rule)})
+			out = append(out, schemaFieldError("/"+strings.Join(e.JSONPointer(), "/"), e.SchemaField, e.Reason, in, param))
 			return
 		case *openapi3filter.SecurityRequirementsError:
 			out = append(out, FieldError{Field: "security", In: "header", Rule: "security", Message: e.Error()})
