@@ -107,6 +107,10 @@ func (m *mounted) findRoute(r *http.Request) (*routers.Route, map[string]string,
 	return nil, nil, routers.ErrPathNotFound
 }
 
+// verdictOK is the verdict of a check that passed, shared by every entry
+// (nothing changes a verdict once made: the journal copies what it masks).
+var verdictOK = &journal.Verdict{OK: true}
+
 // operationDeclares reports whether op declares a response with status.
 func operationDeclares(op *openapi3.Operation, status int) bool {
 	if op == nil || op.Responses == nil {
@@ -212,7 +216,7 @@ func (x *exchange) run() {
 		x.fail(verr, "")
 		return
 	}
-	x.entry.RequestCheck = &journal.Verdict{OK: true}
+	x.entry.RequestCheck = verdictOK
 
 	// 5. Decryption and plaintext validation, for operations that carry
 	// something encrypted (and correlation IDs the plugin finds in the body).
@@ -411,7 +415,7 @@ func (x *exchange) respond(resp *Response) {
 			m.sim.addFinding(finding)
 			m.env.Logger.Warn("response does not match the document", "operation", x.req.OperationID, "status", status, "issues", issues)
 		} else {
-			x.entry.ResponseCheck = &journal.Verdict{OK: true}
+			x.entry.ResponseCheck = verdictOK
 		}
 	}
 
@@ -531,11 +535,20 @@ const MaxValidatedBody = 256 << 10
 var errTooLarge = errors.New("body too large")
 
 func readBounded(r *http.Request, max int64) ([]byte, error) {
-	if r.Body == nil {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	if r.ContentLength > max {
 		return nil, errTooLarge
+	}
+	if n := r.ContentLength; n > 0 && n <= 1<<20 {
+		// The declared length, read into a buffer of that size (net/http
+		// refuses a body that is shorter or longer than it declared).
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {

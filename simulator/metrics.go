@@ -78,12 +78,30 @@ func newMetrics(s *Simulator) *metrics {
 
 // exchange counts one answered inbound exchange.
 func (m *metrics) exchange(e *journal.Entry) {
-	m.requests.WithLabelValues(e.Network, e.OperationID, strconv.Itoa(e.Status)).Inc()
-	for check, v := range map[string]*journal.Verdict{"auth": e.Auth, "request": e.RequestCheck, "response": e.ResponseCheck} {
-		if v != nil && !v.OK {
-			m.verdicts.WithLabelValues(e.Network, check).Inc()
+	m.requests.WithLabelValues(e.Network, e.OperationID, statusLabel(e.Status)).Inc()
+	for _, c := range [...]struct {
+		check string
+		v     *journal.Verdict
+	}{{"auth", e.Auth}, {"request", e.RequestCheck}, {"response", e.ResponseCheck}} {
+		if c.v != nil && !c.v.OK {
+			m.verdicts.WithLabelValues(e.Network, c.check).Inc()
 		}
 	}
+}
+
+// statusLabels are the statuses as label values, made once.
+var statusLabels = func() (out [1000]string) {
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	return out
+}()
+
+func statusLabel(status int) string {
+	if status >= 0 && status < len(statusLabels) {
+		return statusLabels[status]
+	}
+	return strconv.Itoa(status)
 }
 
 func (m *metrics) callbackAttempt(network, operation, outcome string) {

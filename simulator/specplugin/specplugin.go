@@ -12,6 +12,7 @@ package specplugin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -105,17 +106,24 @@ func (n *Network) Setup(env *simulator.Env) error {
 func (n *Network) Authenticate(*simulator.Request) error { return nil }
 
 // Operations answers every operation of the document with its first
-// success example.
+// success example, encoded once here rather than at every request.
 func (n *Network) Operations() []simulator.Operation {
 	out := make([]simulator.Operation, 0, len(n.ops))
 	for _, id := range sortedKeys(n.ops) {
 		op := n.ops[id]
+		status, body, ok := successExample(op)
+		var raw []byte
+		if ok && body != nil {
+			raw, _ = json.Marshal(body) // nil on failure: the engine reports it
+		}
 		out = append(out, simulator.Operation{ID: id, Handle: func(context.Context, *simulator.Request) (*simulator.Response, error) {
-			status, body, ok := successExample(op)
 			if !ok {
 				return nil, simulator.Errorf(http.StatusNotImplemented, simulator.KindInternal, "operation %s declares no success response", id)
 			}
-			return simulator.JSON(status, body), nil
+			if raw == nil {
+				return simulator.JSON(status, body), nil
+			}
+			return &simulator.Response{Status: status, Raw: raw}, nil
 		}})
 	}
 	return out

@@ -169,7 +169,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(c.logFormat, c.logLevel, stderr)
+	logOut := newLogBuffer(stderr)
+	defer logOut.Close()
+	logger, err := newLogger(c.logFormat, c.logLevel, logOut)
 	if err != nil {
 		return err
 	}
@@ -290,6 +292,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if tlsBase != "" {
 		fmt.Fprintf(stdout, "  %-11s %s (mutual TLS: client certificates requested)\n", "tls", tlsBase)
 	}
+	logOut.Batch() // start-up's lines are out; exchange lines are batched
 	if ready != nil {
 		ready <- base
 	}
