@@ -72,6 +72,7 @@ func IsSensitiveKey(k string) bool {
 // which use the default one. A Redactor is a value, safe for concurrent use.
 type Redactor struct {
 	known      []string        // longest first
+	knownHeads map[string]bool // the first 12 digits of each known number
 	extra      []string        // cards of one exchange (WithCards)
 	seen       *CardSet        // cards seen before (WithSeen)
 	cardFields map[string]bool // normalised names
@@ -123,6 +124,10 @@ func NewRedactor(cards, cardFields []string) Redactor {
 	}
 	r.known = addCards(nil, samples)
 	r.known = addCards(r.known, cards)
+	r.knownHeads = make(map[string]bool, len(r.known))
+	for _, k := range r.known {
+		r.knownHeads[k[:12]] = true
+	}
 	return r
 }
 
@@ -163,7 +168,7 @@ func (r Redactor) WithCards(cards ...string) Redactor {
 }
 
 func (r Redactor) scanner(s string) scanner {
-	return scanner{known: [2][]string{r.known, r.extra}, seen: r.seen, s: s}
+	return scanner{known: [2][]string{r.known, r.extra}, knownHeads: r.knownHeads, seen: r.seen, s: s}
 }
 
 // WithSeen returns a copy of r that also knows the cards in set (Found.Known):

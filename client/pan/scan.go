@@ -50,12 +50,15 @@ type Found struct {
 // scanner masks the card numbers of one text.
 type scanner struct {
 	known [2][]string // numbers known as cards (Redactor.known, Redactor.extra)
-	seen  *CardSet
-	s     string
-	base  int32 // offset of s in the text the spans refer to
-	spans []span
-	found []Found // nil unless report
-	where string  // reported with each number found
+	// knownHeads holds the first 12 digits of each of known[0]: a text
+	// where none of them appears holds none of those numbers.
+	knownHeads map[string]bool
+	seen       *CardSet
+	s          string
+	base       int32 // offset of s in the text the spans refer to
+	spans      []span
+	found      []Found // nil unless report
+	where      string  // reported with each number found
 	// report asks for a Found per number.
 	report  bool
 	isKnown bool // the number isCard last accepted is a known one
@@ -453,7 +456,11 @@ func (sc *scanner) knownIn(start, end int) {
 	if longest < 12 {
 		return // no known number (12 digits or more) fits
 	}
-	for _, lists := range sc.known {
+	known := sc.known
+	if sc.knownHeads != nil && !hasHead(seg, sc.knownHeads) {
+		known[0] = nil // the Redactor's numbers are not there: only the exchange's may be
+	}
+	for _, lists := range known {
 		for _, k := range lists {
 			for off := 0; ; {
 				at := strings.Index(seg[off:], k)
@@ -468,6 +475,22 @@ func (sc *scanner) knownIn(start, end int) {
 			}
 		}
 	}
+}
+
+// hasHead reports whether some run of 12 consecutive digits of seg is in
+// heads.
+func hasHead(seg string, heads map[string]bool) bool {
+	run := 0
+	for i := 0; i < len(seg); i++ {
+		if !isDigit(seg[i]) {
+			run = 0
+			continue
+		}
+		if run++; run >= 12 && heads[seg[i-11:i+1]] {
+			return true
+		}
+	}
+	return false
 }
 
 func luhnBytes(d []byte) bool {

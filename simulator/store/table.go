@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // IndexOf is a typed secondary index of a Table: Of gives the values a
@@ -30,11 +31,14 @@ type Table[T any] struct {
 // NewTable returns typed access to collection c of s, declaring its
 // indexes on s.
 func NewTable[T any](s Store, c string, indexes ...IndexOf[T]) Table[T] {
+	// A write runs every index on the same record one after another: the
+	// record is decoded for the first and reused by the others.
+	last := &lastDecoded[T]{}
 	for _, ix := range indexes {
 		of := ix.of
 		s.DeclareIndex(c, Index{Name: ix.name, Values: func(key string, b []byte) ([]string, error) {
-			var v T
-			if err := json.Unmarshal(b, &v); err != nil {
+			v, err := last.decode(b)
+			if err != nil {
 				return nil, err
 			}
 			return of(key, v), nil
@@ -45,6 +49,30 @@ func NewTable[T any](s Store, c string, indexes ...IndexOf[T]) Table[T] {
 
 // Collection is the collection the table reads and writes.
 func (t Table[T]) Collection() string { return t.c }
+
+// lastDecoded keeps the record a table's indexes decoded last (a copy of
+// its bytes and its value).
+type lastDecoded[T any] struct {
+	mu  sync.Mutex
+	raw []byte
+	v   T
+	ok  bool
+}
+
+func (d *lastDecoded[T]) decode(b []byte) (T, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ok && bytes.Equal(d.raw, b) {
+		return d.v, nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		d.ok = false
+		return v, err
+	}
+	d.raw, d.v, d.ok = append(d.raw[:0], b...), v, true
+	return v, nil
+}
 
 // Get returns the value at key, or an error wrapping ErrNotFound.
 func (t Table[T]) Get(ctx context.Context, key string) (T, error) {
