@@ -56,6 +56,7 @@ func (c *schemaCheckers) compile(doc *openapi3.T, s *openapi3.Schema, dir schema
 // request body, answers and plaintext, and says at debug level which ones
 // kin-openapi validates instead, and why.
 func (m *mounted) compileSchemas() {
+	m.staticRoutes() // the fixed paths' routes, found once (engine.go)
 	checks := &m.sim.checks
 	note := func(op, where string, err error) {
 		if err != nil {

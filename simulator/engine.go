@@ -40,6 +40,10 @@ type mounted struct {
 	sim           *Simulator
 	journal       bool // record exchanges (false for the admin API)
 	unknownFields bool // the network has the unknownFields setting (add UnknownField to successful JSON object answers while it is on)
+	// static holds, by method and escaped path, the route findRoute finds
+	// for each fixed path (no template parameter) of the documents, found
+	// at mount (staticRoutes), so a request to one needs no router.
+	static map[string]map[string]*routers.Route
 }
 
 // mountedOp is one entry of the operation table with what the engine
@@ -91,6 +95,9 @@ func serverPath(doc *openapi3.T) string {
 
 // findRoute tries every document of the network.
 func (m *mounted) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	if route, ok := m.static[r.Method][r.URL.EscapedPath()]; ok {
+		return route, nil, nil // shared: nothing changes a route
+	}
 	var methodErr error
 	for _, d := range m.docs {
 		route, params, err := d.router.FindRoute(r)
@@ -110,6 +117,37 @@ func (m *mounted) findRoute(r *http.Request) (*routers.Route, map[string]string,
 // verdictOK is the verdict of a check that passed, shared by every entry
 // (nothing changes a verdict once made: the journal copies what it masks).
 var verdictOK = &journal.Verdict{OK: true}
+
+// staticRoutes fills m.static: every fixed path of every document (with no
+// path-level servers), with each method it declares, is looked up once the
+// way a request is (findRoute, every document in order), and what is found
+// is kept for requests with that method and escaped path, which is all the
+// router matches a fixed path on.
+func (m *mounted) staticRoutes() {
+	static := map[string]map[string]*routers.Route{}
+	for _, d := range m.docs {
+		for _, tmpl := range d.doc.Paths.InMatchingOrder() {
+			item := d.doc.Paths.Value(tmpl)
+			if strings.Contains(tmpl, "{") || len(item.Servers) > 0 {
+				continue
+			}
+			for method := range item.Operations() {
+				req := &http.Request{Method: method, URL: &url.URL{Path: d.base + tmpl}, Header: http.Header{}}
+				route, params, err := m.findRoute(req)
+				if err != nil || len(params) > 0 || route.Operation == nil {
+					continue
+				}
+				if static[method] == nil {
+					static[method] = map[string]*routers.Route{}
+				}
+				if _, dup := static[method][req.URL.EscapedPath()]; !dup {
+					static[method][req.URL.EscapedPath()] = route
+				}
+			}
+		}
+	}
+	m.static = static
+}
 
 // operationDeclares reports whether op declares a response with status.
 func operationDeclares(op *openapi3.Operation, status int) bool {
@@ -207,7 +245,10 @@ func (x *exchange) run() {
 		x.fail(asError(err, http.StatusUnauthorized, KindAuth), "")
 		return
 	}
-	x.entry.Auth = &journal.Verdict{OK: true, Reason: x.req.Principal()}
+	x.entry.Auth = verdictOK
+	if p := x.req.Principal(); p != "" {
+		x.entry.Auth = &journal.Verdict{OK: true, Reason: p}
+	}
 	x.entry.Principal = x.req.Principal()
 
 	// 4. Validation against the document: media type, JSON syntax, schema.

@@ -71,12 +71,12 @@ func IsSensitiveKey(k string) bool {
 // zero Redactor is not useful: use NewRedactor, or the package functions,
 // which use the default one. A Redactor is a value, safe for concurrent use.
 type Redactor struct {
-	known      []string        // longest first
-	knownHeads map[string]bool // the first 12 digits of each known number
-	extra      []string        // cards of one exchange (WithCards)
-	seen       *CardSet        // cards seen before (WithSeen)
-	cardFields map[string]bool // normalised names
-	keys       *keyFilter      // rules out keys that are neither sensitive nor card fields
+	known      []string           // longest first
+	knownHeads map[string][]int32 // the first 12 digits of known numbers: their indexes in known
+	extra      []string           // cards of one exchange (WithCards)
+	seen       *CardSet           // cards seen before (WithSeen)
+	cardFields map[string]bool    // normalised names
+	keys       *keyFilter         // rules out keys that are neither sensitive nor card fields
 }
 
 // keyFilter tells, by length and first letter, whether a normalised key
@@ -124,9 +124,9 @@ func NewRedactor(cards, cardFields []string) Redactor {
 	}
 	r.known = addCards(nil, samples)
 	r.known = addCards(r.known, cards)
-	r.knownHeads = make(map[string]bool, len(r.known))
-	for _, k := range r.known {
-		r.knownHeads[k[:12]] = true
+	r.knownHeads = make(map[string][]int32, len(r.known))
+	for i, k := range r.known {
+		r.knownHeads[k[:12]] = append(r.knownHeads[k[:12]], int32(i))
 	}
 	return r
 }

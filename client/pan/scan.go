@@ -50,9 +50,9 @@ type Found struct {
 // scanner masks the card numbers of one text.
 type scanner struct {
 	known [2][]string // numbers known as cards (Redactor.known, Redactor.extra)
-	// knownHeads holds the first 12 digits of each of known[0]: a text
-	// where none of them appears holds none of those numbers.
-	knownHeads map[string]bool
+	// knownHeads maps the first 12 digits of each of known[0] to its
+	// indexes there: only a number whose head appears in a text can.
+	knownHeads map[string][]int32
 	seen       *CardSet
 	s          string
 	base       int32 // offset of s in the text the spans refer to
@@ -456,41 +456,60 @@ func (sc *scanner) knownIn(start, end int) {
 	if longest < 12 {
 		return // no known number (12 digits or more) fits
 	}
-	known := sc.known
-	if sc.knownHeads != nil && !hasHead(seg, sc.knownHeads) {
-		known[0] = nil // the Redactor's numbers are not there: only the exchange's may be
-	}
-	for _, lists := range known {
-		for _, k := range lists {
-			for off := 0; ; {
-				at := strings.Index(seg[off:], k)
-				if at < 0 {
-					break
-				}
-				at += off
-				g := group{start: int32(start + at), end: int32(start + at + len(k)), n: int32(len(k))}
-				sc.isKnown = true
-				sc.mask([]group{g})
-				off = at + len(k)
+	if sc.knownHeads == nil {
+		for _, lists := range sc.known {
+			for _, k := range lists {
+				sc.maskKnown(seg, start, k)
 			}
 		}
+		return
+	}
+	// The Redactor's numbers whose heads appear, in their order (longest
+	// first), then the exchange's own.
+	var buf [16]int32
+	for _, i := range knownCandidates(seg, sc.knownHeads, buf[:0]) {
+		sc.maskKnown(seg, start, sc.known[0][i])
+	}
+	for _, k := range sc.known[1] {
+		sc.maskKnown(seg, start, k)
 	}
 }
 
-// hasHead reports whether some run of 12 consecutive digits of seg is in
-// heads.
-func hasHead(seg string, heads map[string]bool) bool {
+// maskKnown masks every occurrence of the known number k in seg, which
+// starts at start in the text.
+func (sc *scanner) maskKnown(seg string, start int, k string) {
+	for off := 0; ; {
+		at := strings.Index(seg[off:], k)
+		if at < 0 {
+			return
+		}
+		at += off
+		g := group{start: int32(start + at), end: int32(start + at + len(k)), n: int32(len(k))}
+		sc.isKnown = true
+		sc.mask([]group{g})
+		off = at + len(k)
+	}
+}
+
+// knownCandidates appends to out, sorted and once each, the indexes heads
+// gives for every run of 12 consecutive digits of seg.
+func knownCandidates(seg string, heads map[string][]int32, out []int32) []int32 {
 	run := 0
 	for i := 0; i < len(seg); i++ {
 		if !isDigit(seg[i]) {
 			run = 0
 			continue
 		}
-		if run++; run >= 12 && heads[seg[i-11:i+1]] {
-			return true
+		if run++; run >= 12 {
+			for _, ix := range heads[seg[i-11:i+1]] {
+				if !slices.Contains(out, ix) {
+					out = append(out, ix)
+				}
+			}
 		}
 	}
-	return false
+	slices.Sort(out)
+	return out
 }
 
 func luhnBytes(d []byte) bool {
