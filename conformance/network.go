@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"sort"
@@ -25,6 +26,12 @@ type Network struct {
 	// credentials and the network's base URL (simulator URL + base path).
 	// The bundled target and the driver service (driverd) both use it.
 	Wire func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error)
+	// ClientCertificate, when set, is the client certificate the network's
+	// two-way SSL takes, from the simulator's sandbox credentials. The
+	// bundled target then also serves the simulator over TLS (requesting
+	// client certificates) and wires the network over it: Wire gets an
+	// https base URL and an HTTP client presenting the certificate.
+	ClientCertificate func(creds []simulator.Credential) (tls.Certificate, error)
 	// Owner is the issuer's own identifier at the network that the bundled
 	// issuer enrols under (Visa's externalConsumerIDOwnerBID), empty when
 	// the network has none.

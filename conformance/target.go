@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,11 @@ type Target struct {
 	SimURL string
 	// HTTP reaches the simulator (it trusts its certificate when on TLS).
 	HTTP *http.Client
+	// SimTLSURL is the simulator's TLS listener, which requests client
+	// certificates (two-way SSL), with TLSHTTP trusting its certificate and
+	// presenting none; both empty where the harness does not know one.
+	SimTLSURL string
+	TLSHTTP   *http.Client
 	// Info is what the driver said of the issuer system before the first
 	// case (GET /info).
 	Info  *Info
@@ -75,12 +81,26 @@ func Bundled(o BundledOptions) (*Target, error) {
 		return nil, err
 	}
 	simSrv := httptest.NewServer(sim.Handler())
+	var tlsSrv *httptest.Server
+	for _, id := range networks {
+		if n, ok := LookupNetwork(id); ok && n.ClientCertificate != nil && tlsSrv == nil {
+			tlsSrv = httptest.NewUnstartedServer(sim.Handler())
+			tlsSrv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
+			tlsSrv.StartTLS()
+		}
+	}
+	closeSim := func() {
+		simSrv.Close()
+		if tlsSrv != nil {
+			tlsSrv.Close()
+		}
+		sim.Close()
+	}
 	var defect Defect
 	if o.Defect != "" {
 		var ok bool
 		if defect, ok = LookupDefect(o.Defect); !ok {
-			simSrv.Close()
-			sim.Close()
+			closeSim()
 			return nil, fmt.Errorf("no defect %q", o.Defect)
 		}
 	}
@@ -95,6 +115,18 @@ func Bundled(o BundledOptions) (*Target, error) {
 			continue
 		}
 		creds, base, hc := sim.Credentials(id), simSrv.URL+sim.BasePath(id), simSrv.Client()
+		if n.ClientCertificate != nil {
+			// The network's two-way SSL: over the TLS listener, with the
+			// sandbox client certificate.
+			cert, err := n.ClientCertificate(creds)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s client certificate: %w", id, err))
+				continue
+			}
+			tr := tlsSrv.Client().Transport.(*http.Transport).Clone()
+			tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
+			base, hc = tlsSrv.URL+sim.BasePath(id), &http.Client{Transport: tr, Timeout: tlsSrv.Client().Timeout}
+		}
 		if o.Defect != "" && defect.AppliesTo(n) {
 			applied = true
 			if defect.Transport != nil {
@@ -126,8 +158,7 @@ func Bundled(o BundledOptions) (*Target, error) {
 		errs = append(errs, fmt.Errorf("no network under test (%v) takes the defect %q", networks, o.Defect))
 	}
 	if err := errors.Join(errs...); err != nil {
-		simSrv.Close()
-		sim.Close()
+		closeSim()
 		return nil, err
 	}
 	logs := driver.NewLogBuffer(0)
@@ -140,8 +171,7 @@ func Bundled(o BundledOptions) (*Target, error) {
 	log := slog.New(logs)
 	iss, err := client.New(opts...)
 	if err != nil {
-		simSrv.Close()
-		sim.Close()
+		closeSim()
 		return nil, err
 	}
 	sink := &client.MemorySink{}
@@ -180,12 +210,16 @@ func Bundled(o BundledOptions) (*Target, error) {
 		}
 		callbacks.ServeHTTP(w, r)
 	}))
-	return &Target{
+	t := &Target{
 		Name: "bundled", Networks: networks,
 		Driver:  &Driver{BaseURL: issuerSrv.URL + "/driver", HTTP: issuerSrv.Client()},
 		Control: InProcess{Sim: sim}, SimURL: simSrv.URL, HTTP: simSrv.Client(),
-		close: func() { issuerSrv.Close(); simSrv.Close(); sim.Close() },
-	}, nil
+		close: func() { issuerSrv.Close(); closeSim() },
+	}
+	if tlsSrv != nil {
+		t.SimTLSURL, t.TLSHTTP = tlsSrv.URL, tlsSrv.Client()
+	}
+	return t, nil
 }
 
 // decodesCallbacks reports whether the issuer's adapter for n decodes callbacks.

@@ -66,8 +66,14 @@ func TestExternalTarget(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "reports")
+	// driverd reaches the simulator over plain HTTP, so its Visa adapter
+	// authenticates with X-Pay-Token, and says so.
+	caps := filepath.Join(dir, "capabilities.json")
+	if err := os.WriteFile(caps, []byte(`{"visa": {"x-pay-token": true, "two-way-ssl": false}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg, _ := json.Marshal(conformance.Config{Target: "external", SimulatorURL: srv.URL, DriverURL: driverURL,
-		Networks: []string{"visa", "discover", "mastercard", "amex"}, Out: out, Seed: 7})
+		Networks: []string{"visa", "discover", "mastercard", "amex"}, Out: out, Seed: 7, Capabilities: caps})
 	cfgPath := filepath.Join(dir, "c2p.json")
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,10 @@ package scenarios_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -11,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
 	"github.com/c2psim/c2psim/internal/nodeinterop"
 	"github.com/c2psim/c2psim/simulator"
@@ -68,8 +72,13 @@ func TestVisaSuiteAgainstIndependentJoseIssuer(t *testing.T) {
 
 	tmp := t.TempDir()
 	out := filepath.Join(tmp, "reports")
+	// The jose issuer authenticates with X-Pay-Token only, and says so.
+	caps := filepath.Join(tmp, "capabilities.json")
+	if err := os.WriteFile(caps, []byte(`{"visa": {"x-pay-token": true, "two-way-ssl": false}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg, _ := json.Marshal(conformance.Config{Target: "external", SimulatorURL: srv.URL, DriverURL: driverURL,
-		Networks: []string{"visa"}, Out: out, Seed: 11})
+		Networks: []string{"visa"}, Out: out, Seed: 11, Capabilities: caps})
 	cfgPath := filepath.Join(tmp, "c2p.json")
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		t.Fatal(err)
@@ -99,4 +108,81 @@ func TestVisaSuiteAgainstIndependentJoseIssuer(t *testing.T) {
 		t.Fatalf("jose issuer run: target %s, %d cases passed, %d failed, %d MUST failed\n%s", rep.Run.Target, passed, failed, rep.MustFailed, log)
 	}
 	t.Logf("the independent jose issuer passed %d Visa scenarios", passed)
+	joseReplacement(t, driverURL)
+}
+
+// joseReplacement drives a card replacement through the jose issuer (no
+// Visa case asks for one): VICA cannot relink, so the old card is deleted
+// and the new one added to the same consumer; both enrolments then name
+// the issuer's identifiers at Visa.
+func joseReplacement(t *testing.T, driverURL string) {
+	t.Helper()
+	call := func(method, path string, body any, out any) int {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		r, err := http.NewRequest(method, driverURL+path, bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if out != nil && json.Unmarshal(raw, out) != nil {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+		return resp.StatusCode
+	}
+	number := func(body string) string { return body + string(pan.LuhnCheckDigit(body)) }
+	addr := map[string]string{"line1": "1 Analytical Way", "city": "London", "postalCode": "N19GU", "country": "GBR"}
+	card := func(ref, num string) map[string]any {
+		return map[string]any{"ref": ref, "pan": num, "expiry": "2031-07", "nameOnCard": "Ada Lovelace", "billingAddress": addr, "network": "visa"}
+	}
+	consumer := map[string]any{"ref": "jose-replace-1", "firstName": "Ada", "lastName": "Lovelace", "emails": []string{"ada@example.com"},
+		"phones": []string{"447700900123"}, "locale": "en-GB", "country": "GBR"}
+	type operation struct {
+		ID, Kind, Status string
+		NetworkIDs       map[string]string `json:"networkIds"`
+	}
+	wait := func(op operation) operation {
+		t.Helper()
+		var got operation
+		if st := call("GET", "/networks/visa/operations/"+op.ID+"?wait=10s", nil, &got); st != 200 || got.Status != "SUCCEEDED" {
+			t.Fatalf("operation %s (%s): %d %+v", op.ID, op.Kind, st, got)
+		}
+		return got
+	}
+	var enrolled, replaced operation
+	if st := call("POST", "/enrolments", map[string]any{"consumer": consumer, "card": card("old", number("411111900000123"))}, &enrolled); st != 200 {
+		t.Fatalf("enrolling: %d %+v", st, enrolled)
+	}
+	wait(enrolled)
+	if st := call("POST", "/consumers/jose-replace-1/cards/old/replacement", card("new", number("411111900000456")), &replaced); st != 200 || replaced.Kind != "REPLACE_CARD" {
+		t.Fatalf("replacing: %d %+v", st, replaced)
+	}
+	if got := wait(replaced); got.NetworkIDs["consumer"] != "jose-replace-1" || got.NetworkIDs["owner"] == "" || got.NetworkIDs["token"] == "" {
+		t.Fatalf("the replacement's networkIds = %v, want the consumer, the owner BID and the new token", got.NetworkIDs)
+	}
+	var list struct {
+		Enrolments []struct {
+			CardRef, State string
+			NetworkIDs     map[string]string `json:"networkIds"`
+		}
+	}
+	call("GET", "/enrolments", nil, &list)
+	states := map[string]string{}
+	for _, e := range list.Enrolments {
+		if e.CardRef == "old" || e.CardRef == "new" {
+			states[e.CardRef] = e.State
+			if e.NetworkIDs["consumer"] != "jose-replace-1" || e.NetworkIDs["owner"] == "" {
+				t.Fatalf("enrolment %s: networkIds = %v", e.CardRef, e.NetworkIDs)
+			}
+		}
+	}
+	if states["old"] != "REPLACED" || states["new"] != "ACTIVE" {
+		t.Fatalf("after the replacement: %v, want old REPLACED and new ACTIVE", states)
+	}
 }

@@ -21,8 +21,9 @@ import (
 const maxCallbackBody = 1 << 20
 
 // CallbackConfig is what an issuer needs to receive Visa's calls, besides
-// the adapter's Config (whose ClientKey, KeyID, APIKey and SharedSecret
-// decrypt status notifications and Approve Provisioning).
+// the adapter's Config (whose ClientKey and KeyID decrypt status
+// notifications, and whose APIKey and SharedSecret Approve Provisioning,
+// unless set here).
 type CallbackConfig struct {
 	// SigningKeys returns Visa's PS256 public key for a JWS kid; an
 	// enrolment-attempt notification that does not verify is refused.
@@ -32,6 +33,10 @@ type CallbackConfig struct {
 	NotificationKey *rsa.PrivateKey
 	// Window bounds the age of a shared-secret JWE's iat (default 5m).
 	Window time.Duration
+	// APIKey and SharedSecret open Approve Provisioning's shared-secret JWE
+	// (its kid is the API key) when the adapter authenticates with two-way
+	// SSL; empty means Config's X-Pay-Token pair.
+	APIKey, SharedSecret string
 }
 
 // CallbackAdapter is the Visa adapter that also receives Visa's calls: it
@@ -48,6 +53,9 @@ var _ client.CallbackCodec = (*CallbackAdapter)(nil)
 func (a *Adapter) WithCallbacks(cc CallbackConfig) *CallbackAdapter {
 	if cc.NotificationKey == nil {
 		cc.NotificationKey = a.cfg.ClientKey
+	}
+	if cc.APIKey == "" && cc.SharedSecret == "" {
+		cc.APIKey, cc.SharedSecret = a.cfg.APIKey, a.cfg.SharedSecret
 	}
 	return &CallbackAdapter{Adapter: a, cc: cc}
 }
@@ -176,8 +184,8 @@ func (a *CallbackAdapter) approveProvisioning(body []byte) (*client.NetworkEvent
 	return ev, nil
 }
 
-func (a *Adapter) sharedSecret(apiKey string) (string, bool) {
-	return a.cfg.SharedSecret, a.cfg.APIKey != "" && apiKey == a.cfg.APIKey
+func (a *CallbackAdapter) sharedSecret(apiKey string) (string, bool) {
+	return a.cc.SharedSecret, a.cc.APIKey != "" && a.cc.SharedSecret != "" && apiKey == a.cc.APIKey
 }
 
 // redacted turns a decrypted payload into a map with card numbers masked.

@@ -174,7 +174,8 @@ var (
 	VIXPayToken = feature(Feature{Network: Visa, ID: "x-pay-token", Title: "Authentication with X-Pay-Token (API key and shared secret)",
 		Group: "authentication", Why: "Visa takes X-Pay-Token or two-way SSL: an issuer uses at least one", Source: viAuth, Documented: true})
 	VITwoWaySSL = feature(Feature{Network: Visa, ID: "two-way-ssl", Title: "Authentication with two-way SSL and HTTP Basic credentials",
-		Group: "authentication", Why: "Visa takes X-Pay-Token or two-way SSL: an issuer uses at least one", Source: viAuth, Documented: true})
+		Group: "authentication", Why: "Visa takes X-Pay-Token or two-way SSL: an issuer uses at least one", Source: viAuth, Documented: true,
+		Requirements: []*Requirement{VISec09}})
 	VILifecycle = feature(Feature{Network: Visa, ID: "lifecycle", Title: "Card and consumer lifecycle (managePaymentInstruments, deletePaymentInstruments, manageConsumerInformation, deleteConsumerInformation)",
 		Mandatory: true, Why: "a renewed, closed or opted-out card and a changed consumer must reach Visa", Source: viHowTo, Documented: true,
 		Requirements: []*Requirement{C2PLcm03, C2PLcm07, VILcm01, VILcm06, VILcm10}, Driver: []string{DriverCardAction, DriverConsumer}})

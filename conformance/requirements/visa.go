@@ -125,6 +125,7 @@ const (
 	viGateway    = "https://developer.visa.com/pages/visa-developer-error-codes"
 	viMLESamples = "https://github.com/KCorstor/Visa/tree/1243edab4204bb30a653f808e048a9308a2752c3/mle-samples"
 	viEnfuce     = "https://docs.enfuce.com/payment/api/visa-click2pay-enroll-and-manage/enroll-a-customer-and-a-payment-card-to-click-to-pay"
+	viTwoWaySSL  = "https://developer.visa.com/pages/working-with-visa-apis/two-way-ssl"
 )
 
 var (
@@ -153,6 +154,11 @@ var (
 		Title: "Two-way SSL sends the project's client certificate together with its HTTP Basic user ID and password, never the certificate alone; a request never carries X-Pay-Token and Basic credentials together",
 		Check: "every captured call is authenticated, and none carries both an Authorization and an x-pay-token header"},
 		Statement{Source: viGateway, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments"}})
+	// VISec09: an issuer on two-way SSL uses it for every call.
+	VISec09 = only(Visa, Requirement{ID: "VI-SEC-09", Area: Security, Level: Must,
+		Title: "An issuer that authenticates with two-way SSL makes every VICA call over a TLS connection presenting the project's registered client certificate, with the project's user ID and password as HTTP Basic; Visa refuses the certificate alone and the credentials alone",
+		Check: "every captured call of the consumer arrived with the registered client certificate and Basic credentials that verified (principal mtls:) and no X-Pay-Token; applies when the issuer implements two-way-ssl"},
+		Statement{Source: viTwoWaySSL, Documented: true, Operations: []string{"enrollData", "enrollPaymentInstruments", "getData#envelope"}})
 	// VISec08: MLE iat in milliseconds.
 	VISec08 = only(Visa, Requirement{ID: "VI-SEC-08", Area: Security, Level: Must,
 		Title: "Every MLE-encrypted request states its issue time iat in milliseconds (not seconds), fresh when sent",

@@ -3,6 +3,7 @@ package visa
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -206,6 +207,46 @@ var _ = Describe("Visa data limits and security refusals", Label("visa"), func()
 			Expect(status).To(Equal(http.StatusUnauthorized), "a stale X-Pay-Token was accepted")
 			status, _ = send(ctx, body, time.Now(), "not-the-shared-secret-of-this-project")
 			Expect(status).To(Equal(http.StatusUnauthorized), "a wrong HMAC was accepted")
+		})
+
+		It("is refused over two-way SSL with the certificate alone, the Basic credentials alone or a wrong password", vi.SimulatorCheck("two-way-ssl-refusals"), func(ctx SpecContext) {
+			t := conformance.Current()
+			if t.SimTLSURL == "" {
+				Skip("the harness knows no TLS listener of the simulator (the bundled target serves one)")
+			}
+			pair, err := tls.X509KeyPair([]byte(creds["mtls-client-certificate"]), []byte(creds["mtls-client-private-key"]))
+			Expect(err).NotTo(HaveOccurred(), "the simulator's sandbox client certificate")
+			tr := t.TLSHTTP.Transport.(*http.Transport).Clone()
+			tr.TLSClientConfig.Certificates = []tls.Certificate{pair}
+			withCert, noCert := &http.Client{Transport: tr, Timeout: 30 * time.Second}, t.TLSHTTP
+			call := func(hc *http.Client, user, password string) (int, string) {
+				r, err := http.NewRequestWithContext(ctx, http.MethodPost, t.SimTLSURL+"/visa/visaIdCredential/v1/enrollData", bytes.NewReader(body))
+				Expect(err).NotTo(HaveOccurred(), "building the request")
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set(mle.KeyIDHeader, creds["mle-key-id"])
+				if user != "" || password != "" {
+					r.SetBasicAuth(user, password)
+				}
+				resp, err := hc.Do(r)
+				if err != nil {
+					conformance.HarnessFailure(errors.New("the simulator's TLS listener did not answer: " + err.Error()))
+				}
+				defer resp.Body.Close()
+				raw, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(raw)
+			}
+			user, password := creds["two-way-ssl-user-id"], creds["two-way-ssl-password"]
+			status, answer := call(withCert, "", "")
+			Expect(status).To(Equal(http.StatusUnauthorized), "the client certificate without Basic credentials was accepted")
+			Expect(answer).To(And(ContainSubstring(`"code":"9125"`), ContainSubstring("HTTP Basic")), "the refusal of a bare certificate is not Visa's 9125 naming the Basic credentials")
+			status, answer = call(noCert, user, password)
+			Expect(status).To(Equal(http.StatusUnauthorized), "Basic credentials without the client certificate were accepted")
+			Expect(answer).To(And(ContainSubstring(`"code":"9125"`), ContainSubstring("client certificate")), "the refusal of Basic credentials alone is not Visa's 9125 naming the certificate")
+			status, answer = call(withCert, user, "not-the-password-of-this-project")
+			Expect(status).To(Equal(http.StatusUnauthorized), "a wrong two-way SSL password was accepted")
+			Expect(answer).To(ContainSubstring(`"code":"9124"`), "the refusal of a wrong password is not Visa's 9124")
+			status, answer = call(withCert, user, password)
+			Expect(status).To(Equal(http.StatusAccepted), "the certificate with the project's Basic credentials was refused: %s", answer)
 		})
 
 		It("is refused when the body is not MLE-encrypted", vi.SimulatorCheck("clear-body-refused"), func(ctx SpecContext) {

@@ -111,6 +111,18 @@ var _ = Describe("Visa's current VICA rules", Label("visa"), func() {
 		}
 	})
 
+	It("makes every call over two-way SSL with the project's Basic credentials", vi.Case("two-way-ssl-credentials", req.VISec09), func(ctx SpecContext) {
+		for _, e := range twoCards(ctx) {
+			Expect(e.Auth).NotTo(BeNil(), "%s carried no verifiable credentials", e.OperationID)
+			Expect(e.Auth.OK).To(BeTrue(), "%s was not authenticated: %s", e.OperationID, e.Auth.Reason)
+			Expect(e.Principal).To(HavePrefix("mtls:"), `%s did not arrive over two-way SSL (principal %q); an issuer that authenticates with X-Pay-Token only declares "two-way-ssl": false`, e.OperationID, e.Principal)
+			authz, _ := header(e, "Authorization")
+			Expect(authz).To(HavePrefix("Basic "), "%s: two-way SSL without the project's HTTP Basic user ID and password", e.OperationID)
+			_, token := header(e, "X-Pay-Token")
+			Expect(token).To(BeFalse(), "%s carries an X-Pay-Token beside two-way SSL", e.OperationID)
+		}
+	})
+
 	It("states the MLE issue time in milliseconds, fresh", vi.Case("mle-iat-milliseconds", req.VISec08), func(ctx SpecContext) {
 		checked := 0
 		for _, e := range twoCards(ctx) {

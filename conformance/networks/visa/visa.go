@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -41,6 +42,9 @@ func init() {
 		Wire: func(creds []simulator.Credential, baseURL string, hc *http.Client) (client.Adapter, error) {
 			return New(creds, baseURL, hc)
 		},
+		// The bundled issuer authenticates with two-way SSL, Visa's
+		// standard method (the independent jose issuer covers X-Pay-Token).
+		ClientCertificate: clientCertificate,
 		// VICA files a consumer's calls under its owner BID and its ID.
 		ConsumerKey: func(ids conformance.NetworkIDs) string { return ids.Owner + "/" + ids.Consumer },
 		WrapCodec: func(a client.Adapter, event func(*client.NetworkEvent)) client.Adapter {
@@ -50,7 +54,9 @@ func init() {
 	})
 }
 
-// New builds the adapter with its callback codec.
+// New builds the adapter with its callback codec: over an https base URL
+// (hc presenting the client certificate) it authenticates with two-way SSL
+// and the project's Basic credentials, otherwise with X-Pay-Token.
 func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*visaclient.CallbackAdapter, error) {
 	byName := map[string]simulator.Credential{}
 	for _, c := range creds {
@@ -68,11 +74,16 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*visacl
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("the simulator handed out no usable MLE keys: %w", err)
 	}
-	a, err := visaclient.New(visaclient.Config{
-		BaseURL: baseURL, APIKey: byName["api-key"].Value, SharedSecret: byName["shared-secret"].Value,
-		KeyID: byName["mle-key-id"].Value, ServerKey: pub, ClientKey: priv, BID: BID,
-		HTTPClient: hc,
-	})
+	cfg := visaclient.Config{BaseURL: baseURL, KeyID: byName["mle-key-id"].Value, ServerKey: pub, ClientKey: priv, BID: BID, HTTPClient: hc}
+	if strings.HasPrefix(baseURL, "https://") {
+		// Two-way SSL (the bundled target's TLS listener, hc presenting the
+		// client certificate): the certificate with the project's Basic
+		// credentials.
+		cfg.UserID, cfg.Password = byName["two-way-ssl-user-id"].Value, byName["two-way-ssl-password"].Value
+	} else {
+		cfg.APIKey, cfg.SharedSecret = byName["api-key"].Value, byName["shared-secret"].Value
+	}
+	a, err := visaclient.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +94,26 @@ func New(creds []simulator.Credential, baseURL string, hc *http.Client) (*visacl
 	if err != nil {
 		return nil, fmt.Errorf("notification signing key: %w", err)
 	}
+	// VTS's Approve Provisioning JWE is keyed by the API key's shared
+	// secret whichever way the issuer authenticates its VICA calls.
 	return a.WithCallbacks(visaclient.CallbackConfig{
 		SigningKeys: func(kid string) (*rsa.PublicKey, bool) { return signPub, kid == signing.KeyID },
+		APIKey:      byName["api-key"].Value, SharedSecret: byName["shared-secret"].Value,
 	}), nil
+}
+
+// clientCertificate is the sandbox client certificate of Visa's two-way SSL.
+func clientCertificate(creds []simulator.Credential) (tls.Certificate, error) {
+	var cert, key string
+	for _, c := range creds {
+		switch c.Name {
+		case "mtls-client-certificate":
+			cert = c.Value
+		case "mtls-client-private-key":
+			key = c.Value
+		}
+	}
+	return tls.X509KeyPair([]byte(cert), []byte(key))
 }
 
 // codec changes every call it decodes (the mutation tests' defects).

@@ -170,7 +170,7 @@ function apply(op, st) {
   if (st.status !== 'COMPLETED') return;
   const errors = [];
   for (const d of st.details ?? []) {
-    if (d.tokenReferenceId && !op.tokenRef) op.tokenRef = d.tokenReferenceId;
+    if (d.tokenReferenceId && !op.tokenRef) op.tokenRef = op.networkIds.token = d.tokenReferenceId;
     if (d.status !== 'SUCCESS') {
       const code = d.errorDetail?.reason ?? 'FAILURE';
       errors.push({ code, message: mask(d.errorDetail?.message ?? ''), retryable: code === 'VIDC-5000', cardLast4: d.accountNumberLast4 });
@@ -182,13 +182,14 @@ function apply(op, st) {
   if (c && op.kind === 'ENROL') c.atVisa = true; // Enroll Data creates the consumer even when a card fails
   if (c && op.kind === 'DELETE_CONSUMER' && op.status === 'SUCCEEDED') c.atVisa = false;
   const k = op.cardRef && cards.get(`${op.consumerRef}/${op.cardRef}`);
-  if (k && (op.kind === 'ENROL' || op.kind === 'ADD_CARD')) {
+  if (k && (op.kind === 'ENROL' || op.kind === 'ADD_CARD' || op.kind === 'REPLACE_CARD')) {
     k.state = op.status === 'SUCCEEDED' ? 'ACTIVE' : 'FAILED';
     k.tokenRef = op.tokenRef;
   }
   if (k && op.kind === 'DELETE_CARD' && op.status === 'SUCCEEDED') {
-    k.state = 'OPTED_OUT';
-    optedOut.add(panHash(k.pan));
+    // A replacement's removal of the old card is no opt-out of its holder.
+    k.state = op.replacing ? 'REPLACED' : 'OPTED_OUT';
+    if (!op.replacing) optedOut.add(panHash(k.pan));
   }
 }
 
@@ -370,7 +371,12 @@ async function onDriver(method, path, query, body, res) {
     return send(res, 200, await enrol(body.consumer, body.card, body.auto === true));
   }
   if (method === 'GET' && path === '/enrolments') {
-    return send(res, 200, { enrolments: [...cards.values()].map((k) => ({ consumerRef: k.consumerRef, cardRef: k.cardRef, cardLast4: k.pan.slice(-4), network: 'visa', state: k.state, tokenRef: k.tokenRef })) });
+    return send(res, 200, {
+      enrolments: [...cards.values()].map((k) => ({
+        consumerRef: k.consumerRef, cardRef: k.cardRef, cardLast4: k.pan.slice(-4), network: 'visa', state: k.state, tokenRef: k.tokenRef,
+        networkIds: k.tokenRef ? { consumer: k.consumerRef, owner: BID, token: k.tokenRef } : { consumer: k.consumerRef, owner: BID },
+      })),
+    });
   }
   if (method === 'GET' && path === '/events') return send(res, 200, { events });
   if ((m = path.match(/^\/consumers\/([^/]+)$/)) && method === 'PUT') {
@@ -387,13 +393,32 @@ async function onDriver(method, path, query, body, res) {
     return send(res, 200, op);
   }
   if ((m = path.match(/^\/consumers\/([^/]+)\/cards\/([^/]+)\/(suspend|resume|delete)$/)) && method === 'POST') {
+    // VICA has no suspend or resume (a token's state is VTS's); the
+    // contract's 501 says so, as the bundled client's does.
     if (m[3] !== 'delete') return unsupported(res, m[3] + ' operation');
     const k = cards.get(`${m[1]}/${m[2]}`);
     if (!k) return send(res, 404, { error: { code: 'not_found', message: 'unknown card' } });
     const op = await serial(m[1], () => submit('DELETE_CARD', 'POST', 'deletePaymentInstruments', { products, consumerInformation: consumerRef(m[1]), paymentInstruments: [{ type: 'CARD', accountNumber: k.pan }] }, m[1], m[2]));
     return send(res, 200, op);
   }
-  if ((m = path.match(/^\/consumers\/([^/]+)\/cards\/([^/]+)\/replacement$/)) && method === 'POST') return unsupported(res, 'card replacement');
+  if ((m = path.match(/^\/consumers\/([^/]+)\/cards\/([^/]+)\/replacement$/)) && method === 'POST') {
+    // VICA cannot move an enrolment to a new card number: the old card is
+    // deleted, then the new one enrolled for the same consumer.
+    const k = cards.get(`${m[1]}/${m[2]}`);
+    const c = consumers.get(m[1]);
+    if (!k || !c) return send(res, 404, { error: { code: 'not_found', message: 'unknown card' } });
+    if (body.network && body.network !== 'visa') return notVisa(res);
+    const del = await serial(m[1], async () => {
+      const op = await submit('DELETE_CARD', 'POST', 'deletePaymentInstruments', { products, consumerInformation: consumerRef(m[1]), paymentInstruments: [{ type: 'CARD', accountNumber: k.pan }] }, m[1], m[2]);
+      op.replacing = true;
+      return op;
+    });
+    await serial(m[1], async () => null); // the removal's outcome is known once the consumer is free
+    if (del.status !== 'SUCCEEDED') return send(res, 422, { error: { code: 'network_refused', message: 'removing the old card failed: ' + (del.errors ?? []).map((e) => e.code).join(', '), network: 'visa' } });
+    const op = await enrol(c.consumer, body, false);
+    op.kind = 'REPLACE_CARD';
+    return send(res, 200, op);
+  }
   if ((m = path.match(/^\/networks\/([^/]+)\/consumers\/([^/]+)$/)) && method === 'DELETE') {
     if (m[1] !== 'visa') return notVisa(res);
     const op = await serial(m[2], () => submit('DELETE_CONSUMER', 'POST', 'deleteConsumerInformation', { products, consumerInformation: consumerRef(m[2]) }, m[2]));
