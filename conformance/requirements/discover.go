@@ -53,8 +53,12 @@ var (
 	_ = on(Discover, C2PNtf06, Statement{Source: dsGuide, Operations: []string{"notifyTokenEvent"},
 		Title: "A token event whose delivery failed is accepted when delivered again, and applied once"})
 	_ = on(Discover, C2PSec10, Statement{Source: pciDSS, Documented: true})
+	// The developer guide's transport is mutual TLS and the signed JWT; the
+	// cases deliver to the issuer's registered URL as given (plain HTTP for
+	// the bundled issuer) and judge the JWT: the client certificate the
+	// issuer's endpoint should require is not checked by any case.
 	_ = on(Discover, C2PSec11, Statement{Source: dsGuide, Documented: true, Operations: []string{"notifyTokenEvent#transport"},
-		Title: "The Discover-signed X-DFS-C-APP-JWT of a token event is verified with the signing key of Discover's JWKS; one that does not verify is refused with 401 and not applied"})
+		Title: "The Discover-signed X-DFS-C-APP-JWT of a token event is verified with the signing key of Discover's JWKS; one that does not verify is refused with 401 and not applied (the JWT is judged; the mutual TLS Discover also uses is not)"})
 	_ = on(Discover, C2PErr01, Statement{Source: dsGuide, Operations: []string{"enrolConsumer"},
 		Title: "The {code, message} envelope is read: 500 code 30002 (downstream unavailable) is retried, 400 codes are terminal"})
 	_ = on(Discover, C2PErr02, Statement{Source: dsGuide, Operations: []string{"enrolConsumer"},
