@@ -10,9 +10,10 @@ import (
 
 // Merge combines the shards of one run (parallel processes, or CI jobs
 // split by network or label) into one report. Only shards of the same run
-// merge: the same target, c2psim version, system under test and
-// configuration (everything but the selection), each written by this
-// version; anything else is refused with the reason. A shard given twice
+// merge: the same target, c2psim version and c2pconform build (the
+// suite), system under test, simulator and configuration (everything but
+// the selection), each written by this version; anything else is refused
+// with the reason. A shard given twice
 // counts once (a warning says so); a case that ran in two different shards
 // is refused. Every verdict is then recomputed over the pooled cases, so a
 // failure in any shard wins and a requirement no shard proved stays
@@ -99,6 +100,7 @@ func differences(a, b RunInfo) []string {
 	}
 	diff("target", a.Target, b.Target)
 	diff("c2psim version", a.Version, b.Version)
+	diff("c2pconform build", a.Record.Harness.Revision, b.Record.Harness.Revision)
 	diff("configuration digest", a.ConfigDigest, b.ConfigDigest)
 	diff("system under test", a.SUT.String(), b.SUT.String())
 	diff("simulator", a.Simulator.String(), b.Simulator.String())

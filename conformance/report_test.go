@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
 )
 
 func shard(id string, nets []string, scs ...Scenario) *Report {
@@ -177,5 +179,71 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 	}
 	if strings.Count(dom, "<tr") < 20 {
 		t.Errorf("the traceability matrix rendered %d rows", strings.Count(dom, "<tr"))
+	}
+}
+
+// Each thing that makes two shards parts of different runs is refused on
+// its own, named in the refusal; the same shard given twice is counted
+// once.
+func TestMergeRefusesEachDifference(t *testing.T) {
+	for what, change := range map[string]func(*RunInfo){
+		"target":               func(r *RunInfo) { r.Target = "external" },
+		"c2psim version":       func(r *RunInfo) { r.Version = "t2" },
+		"c2pconform build":     func(r *RunInfo) { r.Record.Harness.Revision = "0123456789ab" },
+		"configuration digest": func(r *RunInfo) { r.ConfigDigest = "other" },
+		"system under test":    func(r *RunInfo) { r.SUT = SystemUnderTest{Name: "acme issuer", Version: "2"} },
+		"simulator":            func(r *RunInfo) { r.Simulator.Seed = 99 },
+		"deliberate defect":    func(r *RunInfo) { r.Defect = "retry-terminal" },
+		"level":                func(r *RunInfo) { r.Selection.Level = "must" },
+	} {
+		a := shard("run", []string{"visa"}, sc("VI.x", "visa", Passed, "C2P-ENR-01"))
+		a.Run.Shard = "1/2"
+		b := shard("run", []string{"discover"}, sc("DS.x", "discover", Passed, "C2P-ENR-01"))
+		b.Run.Shard = "2/2"
+		if _, _, err := Merge([]*Report{a, b}); err != nil {
+			t.Fatalf("two shards of one run: %v", err)
+		}
+		change(&b.Run)
+		m, _, err := Merge([]*Report{a, b})
+		if err == nil || !strings.Contains(err.Error(), what) {
+			t.Errorf("shards differing in their %s: merged (%v), err %v", what, m != nil, err)
+		}
+	}
+	a := shard("run", []string{"visa"}, sc("VI.x", "visa", Failed, "C2P-ENR-01"))
+	m, warnings, err := Merge([]*Report{a, a, a})
+	if err != nil || len(warnings) != 2 || m.MustFailed != 1 || len(m.Scenarios) != 1 {
+		t.Fatalf("a shard given three times: err %v, warnings %v, %+v", err, warnings, m)
+	}
+}
+
+// A failed case keeps the line that failed (inside a step, say), not only
+// its It, in report.json and junit.xml.
+func TestFailureKeepsTheFailingLine(t *testing.T) {
+	it := types.CodeLocation{FileName: "/src/scenarios/discover/scenarios.go", LineNumber: 38}
+	failing := types.CodeLocation{FileName: "/src/scenarios/steps/steps.go", LineNumber: 271}
+	g := types.Report{SuiteSucceeded: false, SpecReports: types.SpecReports{{
+		LeafNodeType: types.NodeTypeIt, LeafNodeText: "carries the consumer's names", LeafNodeLocation: it,
+		LeafNodeLabels: []string{"case:DS.consumer-data", "net:discover", "req:C2P-ENR-01"},
+		State:          types.SpecStateFailed, Failure: types.Failure{Message: "firstName must be the consumer's first name", Location: failing},
+	}}}
+	r := Build(g, RunInfo{ID: "x", Target: "bundled", Selection: Selection{Networks: []string{"discover"}}})
+	dir := t.TempDir()
+	if err := Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadReport(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Scenarios) != 1 || back.Scenarios[0].Failure == nil {
+		t.Fatalf("report.json: %+v", back.Scenarios)
+	}
+	sc := back.Scenarios[0]
+	if sc.Failure.Location != failing.String() || sc.Location != it.String() || sc.Verdict != Failed {
+		t.Fatalf("report.json has failure at %q and the It at %q, want %q and %q", sc.Failure.Location, sc.Location, failing, it)
+	}
+	junit, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if !strings.Contains(string(junit), failing.String()) {
+		t.Fatalf("junit.xml lost the failing line:\n%s", junit)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/c2psim/c2psim/conformance"
 	"github.com/c2psim/c2psim/internal/nodeinterop"
 	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/journal"
 )
 
 // TestVisaSuiteAgainstIndependentJoseIssuer runs the Visa suite in external
@@ -107,7 +108,22 @@ func TestVisaSuiteAgainstIndependentJoseIssuer(t *testing.T) {
 	if rep.Run.Target != "external" || rep.MustFailed != 0 || failed != 0 || passed < 20 {
 		t.Fatalf("jose issuer run: target %s, %d cases passed, %d failed, %d MUST failed\n%s", rep.Run.Target, passed, failed, rep.MustFailed, log)
 	}
-	t.Logf("the independent jose issuer passed %d Visa scenarios", passed)
+	// It passed under identifiers of its own: Visa knows its consumers by
+	// the externalConsumerIDs it chose, which the harness learnt from
+	// networkIds (only the consumers the harness registered in another
+	// Visa product itself keep the harness's names).
+	own := map[string]bool{}
+	for _, e := range sim.Journal().Find(journal.Query{Network: "visa"}) {
+		for _, id := range e.CorrelationIDs {
+			if strings.HasPrefix(id, "10000001/jv") {
+				own[id] = true
+			}
+		}
+	}
+	if len(own) < 10 {
+		t.Fatalf("Visa knows %d consumers by the jose issuer's own identifiers: the run did not exercise an issuer choosing its own IDs", len(own))
+	}
+	t.Logf("the independent jose issuer passed %d Visa scenarios, under %d consumer identifiers of its own", passed, len(own))
 	joseReplacement(t, driverURL)
 }
 
@@ -163,8 +179,12 @@ func joseReplacement(t *testing.T, driverURL string) {
 	if st := call("POST", "/consumers/jose-replace-1/cards/old/replacement", card("new", number("411111900000456")), &replaced); st != 200 || replaced.Kind != "REPLACE_CARD" {
 		t.Fatalf("replacing: %d %+v", st, replaced)
 	}
-	if got := wait(replaced); got.NetworkIDs["consumer"] != "jose-replace-1" || got.NetworkIDs["owner"] == "" || got.NetworkIDs["token"] == "" {
-		t.Fatalf("the replacement's networkIds = %v, want the consumer, the owner BID and the new token", got.NetworkIDs)
+	visaID := enrolled.NetworkIDs["consumer"]
+	if !strings.HasPrefix(visaID, "jv") {
+		t.Fatalf("the enrolment's networkIds = %v, want the issuer's own consumer identifier at Visa", enrolled.NetworkIDs)
+	}
+	if got := wait(replaced); got.NetworkIDs["consumer"] != visaID || got.NetworkIDs["owner"] == "" || got.NetworkIDs["token"] == "" {
+		t.Fatalf("the replacement's networkIds = %v, want the consumer (%s), the owner BID and the new token", got.NetworkIDs, visaID)
 	}
 	var list struct {
 		Enrolments []struct {
@@ -177,7 +197,7 @@ func joseReplacement(t *testing.T, driverURL string) {
 	for _, e := range list.Enrolments {
 		if e.CardRef == "old" || e.CardRef == "new" {
 			states[e.CardRef] = e.State
-			if e.NetworkIDs["consumer"] != "jose-replace-1" || e.NetworkIDs["owner"] == "" {
+			if e.NetworkIDs["consumer"] != visaID || e.NetworkIDs["owner"] == "" {
 				t.Fatalf("enrolment %s: networkIds = %v", e.CardRef, e.NetworkIDs)
 			}
 		}

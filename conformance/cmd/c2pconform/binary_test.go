@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +23,7 @@ import (
 	"github.com/c2psim/c2psim/conformance"
 	"github.com/c2psim/c2psim/conformance/certpkg"
 	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/fault"
 	_ "github.com/c2psim/c2psim/simulator/networks/all"
 )
 
@@ -134,8 +141,15 @@ func TestDriverDownIsAHarnessError(t *testing.T) {
 		t.Fatalf("exit %d, want 2 naming the driver:\n%s", code, out)
 	}
 	rep := readReport(t, filepath.Join(dir, "r"))
-	if len(rep.Errors) == 0 || !strings.Contains(rep.Errors[0], "does not answer") && !strings.Contains(rep.Errors[0], "GET /info") || rep.MustFailed != 0 {
-		t.Fatalf("report errors %v, mustFailed %d", rep.Errors, rep.MustFailed)
+	want := "the issuer's driver at " + closed + ": GET /info"
+	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], want) || rep.MustFailed != 0 || rep.Outcome != "error" {
+		t.Fatalf("report errors %v, mustFailed %d, outcome %s; want %q", rep.Errors, rep.MustFailed, rep.Outcome, want)
+	}
+	if !strings.Contains(out, want) {
+		t.Fatalf("the console does not say %q:\n%s", want, out)
+	}
+	if j := junitErrors(t, filepath.Join(dir, "r")); !strings.Contains(j, want) {
+		t.Fatalf("junit.xml does not say why: %s", j)
 	}
 }
 
@@ -147,6 +161,9 @@ func TestNothingSelectedStillReports(t *testing.T) {
 	rep := readReport(t, filepath.Join(dir, "r"))
 	if len(rep.Errors) == 0 || !strings.Contains(strings.Join(rep.Errors, " "), "no case ran") {
 		t.Fatalf("errors %v", rep.Errors)
+	}
+	if j := junitErrors(t, filepath.Join(dir, "r")); !strings.Contains(j, "no case ran") {
+		t.Fatalf("junit.xml does not say why: %s", j)
 	}
 }
 
@@ -196,4 +213,265 @@ func writeConfig(t *testing.T, c conformance.Config) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// junitErrors are the messages and texts of junit.xml's errored test
+// cases: what a CI dashboard shows of a run that could not be judged.
+func junitErrors(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Errors int `xml:"errors,attr"`
+		Suites []struct {
+			Cases []struct {
+				Error *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("junit.xml: %v", err)
+	}
+	var out []string
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Error != nil {
+				out = append(out, c.Error.Message, c.Error.Text)
+			}
+		}
+	}
+	if doc.Errors == 0 || len(out) == 0 {
+		t.Fatalf("junit.xml shows no error:\n%s", b)
+	}
+	return strings.Join(out, "\n")
+}
+
+// A simulator that cannot be reached (nor the driver) is a harness error:
+// exit 2 with the preflight's reason on the console, in report.json and in
+// junit.xml, and no case failed.
+func TestSimulatorDownIsAHarnessError(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	code, out, dir := bare(t, "run", "--target", "external", "--network", "visa", "--out", "r",
+		"--config", writeConfig(t, conformance.Config{SimulatorURL: closed, DriverURL: closed + "/driver"}))
+	want := "preflight: the simulator at " + closed + " does not answer"
+	if code != 2 || !strings.Contains(out, want) || !strings.Contains(out, "simulatorUrl") {
+		t.Fatalf("exit %d, want 2 saying %q:\n%s", code, want, out)
+	}
+	rep := readReport(t, filepath.Join(dir, "r"))
+	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], want) || rep.MustFailed != 0 || rep.Outcome != "error" {
+		t.Fatalf("report errors %v, mustFailed %d, outcome %s", rep.Errors, rep.MustFailed, rep.Outcome)
+	}
+	if j := junitErrors(t, filepath.Join(dir, "r")); !strings.Contains(j, want) {
+		t.Fatalf("junit.xml does not say why: %s", j)
+	}
+}
+
+// buildTool compiles one of the module's commands for these tests.
+func buildTool(t *testing.T, pkg string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", pkg, err, out)
+	}
+	return bin
+}
+
+// serve starts a program and returns what ready finds in a line it prints
+// (the URL it serves); the program is stopped when the test ends.
+func serve(t *testing.T, ready func(line string) (string, bool), bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if v, ok := ready(sc.Text()); ok {
+				select {
+				case found <- v:
+				default:
+				}
+			}
+		}
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	select {
+	case v := <-found:
+		return v
+	case <-exited:
+		t.Fatalf("%s ended before it was ready:\n%s", filepath.Base(bin), stderr.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%s did not get ready", filepath.Base(bin))
+	}
+	return ""
+}
+
+// An issuer's CI: c2psim started on its own, the issuer's driver (driverd,
+// the bundled client as a separate issuer; here it uses the harness's refs
+// as its identifiers at the networks, the one issuer that does: the
+// bundled target and the independent Visa issuer choose their own) and
+// c2pconform copied alone into an empty directory, run with no Go
+// toolchain on the PATH. The run starts by refusing the
+// simulator an aborted run left unclean, resets it when told, registers
+// the driver's callback URLs itself, records the simulator's own version
+// and seed, ginkgo's seed and the label filter, passes every network, and
+// leaves no fault rule behind.
+func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the test strips PATH the POSIX way")
+	}
+	c2pconform := built(t)
+	c2psim := buildTool(t, "github.com/c2psim/c2psim/simulator/cmd/c2psim")
+	driverd := buildTool(t, "github.com/c2psim/c2psim/scenarios/internal/driverd")
+
+	simArgs := []string{"--addr", "127.0.0.1:0", "--seed", "4242", "--log-level", "error"}
+	for k, v := range conformance.DefaultConfig().Settings {
+		simArgs = append(simArgs, "--set", k+"="+v)
+	}
+	simURL := serve(t, func(line string) (string, bool) {
+		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == "admin" && strings.HasSuffix(f[1], "/_admin/") {
+			return strings.TrimSuffix(f[1], "/_admin/"), true
+		}
+		return "", false
+	}, c2psim, simArgs...)
+	driverURL := serve(t, func(line string) (string, bool) { return strings.CutPrefix(line, "driverd ready ") }, driverd, "--simulator", simURL)
+
+	ctl := &conformance.AdminControl{BaseURL: simURL, HTTP: http.DefaultClient}
+	ctx := context.Background()
+	health, err := ctl.Health(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := ctl.AddFault(ctx, fault.Rule{Network: "visa", Status: 503, Card: "0000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The issuer's CI: one binary in an empty directory, no Go.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "c2pconform")
+	b, err := os.ReadFile(c2pconform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// driverd reaches the simulator over plain HTTP, so its Visa adapter
+	// authenticates with X-Pay-Token, and says so.
+	if err := os.WriteFile(filepath.Join(dir, "caps.json"), []byte(`{"visa": {"x-pay-token": true, "two-way-ssl": false}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := json.Marshal(conformance.Config{Target: "external", SimulatorURL: simURL, DriverURL: driverURL, Capabilities: "caps.json"})
+	if err := os.WriteFile(filepath.Join(dir, "c2p.json"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runIn := func(args ...string) (int, string) {
+		cmd := exec.Command("./c2pconform", args...)
+		cmd.Dir = dir
+		cmd.Env = []string{"HOME=" + dir, "PATH=" + filepath.Join(dir, "nothing-here")}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), out.String()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, out.String()
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Fatalf("the directory holds %d files, want the binary, its configuration and the capability declaration", len(entries))
+	}
+
+	code, out := runIn("run", "--config", "c2p.json", "--out", "unclean")
+	if code != 2 || !strings.Contains(out, "not clean") || !strings.Contains(out, left.ID) || !strings.Contains(out, "--reset") {
+		t.Fatalf("an unclean simulator: exit %d, want 2 naming rule %s and --reset:\n%s", code, left.ID, out)
+	}
+	if j := junitErrors(t, filepath.Join(dir, "unclean")); !strings.Contains(j, "not clean") {
+		t.Fatalf("junit.xml does not say why: %s", j)
+	}
+
+	nets := conformance.RegisteredNetworks()
+	code, out = runIn("run", "--config", "c2p.json", "--reset", "--seed", "777", "--network", strings.Join(nets, ","), "--out", "r")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "reset the simulator (1 fault rules were armed)") {
+		t.Errorf("the run did not say it reset the simulator:\n%s", out)
+	}
+	rep := readReport(t, filepath.Join(dir, "r"))
+	var ns []string
+	for _, n := range nets {
+		ns = append(ns, "net:"+n)
+	}
+	filter := "(" + strings.Join(ns, " || ") + ")"
+	sim := rep.Run.Simulator
+	if rep.Run.Target != "external" || sim.Seed != 4242 || sim.Version != health.Version || sim.URL != simURL || sim.StartedAt != health.StartedAt ||
+		rep.Run.GinkgoSeed != 777 || rep.Run.Selection.LabelFilter != filter || rep.Run.SUT.Name != "driverd (c2psim bundled issuer client)" {
+		t.Errorf("run metadata: target %s, simulator %+v (health %+v), ginkgo seed %d, filter %q (want %q), SUT %+v",
+			rep.Run.Target, sim, health, rep.Run.GinkgoSeed, rep.Run.Selection.LabelFilter, filter, rep.Run.SUT)
+	}
+	for _, n := range nets {
+		if c := rep.Summary[n]; c.Passed == 0 || c.Failed+c.Error+c.Incomplete+c.NotCovered != 0 {
+			t.Errorf("%s: %+v", n, c)
+		}
+	}
+	// Only the selected networks' cases ran, nothing of the harness's own
+	// self-test (a deliberate defect, a case of no network).
+	if rep.Run.Defect != "" || strings.Contains(out, "mutation") {
+		t.Errorf("a user's run carries the harness's self-test: defect %q", rep.Run.Defect)
+	}
+	for _, sc := range rep.Scenarios {
+		if sc.Verdict != conformance.Passed && (sc.Verdict != conformance.Skipped || sc.Reason == "") {
+			t.Errorf("case %s: %s %q", sc.Case, sc.Verdict, sc.Reason)
+		}
+		if !slices.Contains(nets, sc.Network) || sc.Case == "" {
+			t.Errorf("case %q of network %q ran in a run of %v", sc.Case, sc.Network, nets)
+		}
+	}
+	if rules, err := ctl.Faults(ctx); err != nil || len(rules) != 0 {
+		t.Errorf("the run left fault rules armed: %v %v", rules, err)
+	}
+	infos, err := ctl.Networks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := strings.TrimSuffix(driverURL, "/driver")
+	for _, ni := range infos {
+		if ni.Callback != nil && ni.Callback.URL != issuer+"/callbacks/"+ni.ID {
+			t.Errorf("%s calls back to %s, not the driver's %s/callbacks/%s", ni.ID, ni.Callback.URL, issuer, ni.ID)
+		}
+	}
+	scanForCardNumbers(t, "external run", out, filepath.Join(dir, "r"))
+	t.Logf("%d cases ran, %v", rep.Ran(), rep.Summary)
 }

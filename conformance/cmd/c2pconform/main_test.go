@@ -35,8 +35,18 @@ func TestExitCodes(t *testing.T) {
 	if run([]string{"bogus"}, &bytes.Buffer{}, &stderr) != 2 || !strings.Contains(stderr.String(), "report merge") {
 		t.Error("an unknown command is not exit 2 with the usage (report merge included)")
 	}
-	if run([]string{"requirements", "--network", "vsia"}, &bytes.Buffer{}, &bytes.Buffer{}) != 2 {
-		t.Error("requirements --network vsia is not exit 2")
+	for _, help := range []string{"help", "--help", "-h"} {
+		stderr.Reset()
+		if run([]string{help}, &bytes.Buffer{}, &stderr) != 0 || !strings.Contains(stderr.String(), "c2pconform report merge --out DIR") {
+			t.Errorf("%s does not list report merge: %s", help, stderr.String())
+		}
+	}
+	for _, cmd := range []string{"requirements", "features"} {
+		stderr.Reset()
+		var stdout bytes.Buffer
+		if run([]string{cmd, "--network", "vsia"}, &stdout, &stderr) != 2 || !strings.Contains(stderr.String(), `unknown network "vsia"`) || stdout.Len() != 0 {
+			t.Errorf("%s --network vsia: want exit 2 naming the network and nothing listed, got %q / %q", cmd, stderr.String(), stdout.String())
+		}
 	}
 	var out bytes.Buffer
 	if run([]string{"config", "init"}, &out, &bytes.Buffer{}) != 0 || !strings.Contains(out.String(), `"target": "bundled"`) {

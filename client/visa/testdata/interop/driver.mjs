@@ -3,7 +3,9 @@
 // and node:crypto only (no c2psim code), serving the harness's driver
 // contract (openapi/driver.yaml) and Visa's calls to the issuer. The Visa
 // conformance suite runs against it as an external target, so the suite's
-// verdicts do not rest on the bundled Go client alone.
+// verdicts do not rest on the bundled Go client alone. It chooses its own
+// externalConsumerIDs at Visa (never the harness's consumer refs) and
+// reports them in networkIds, as the contract asks.
 //
 //   node driver.mjs --simulator http://127.0.0.1:8080 [--addr 127.0.0.1:0]
 //
@@ -126,7 +128,14 @@ const panHash = (p) => createHash('sha256').update('opt-out:' + p).digest('hex')
 const now = () => new Date().toISOString();
 
 const products = [{ productCode: 'CLICK_TO_PAY' }];
-const consumerRef = (ref) => ({ externalConsumerID: ref, externalConsumerIDOwnerBID: BID });
+// The issuer chooses its own externalConsumerID for each consumer the
+// harness names (its ref): the harness learns it from networkIds.
+const visaIds = new Map(); // harness consumer ref -> externalConsumerID
+function visaId(ref) {
+  if (!visaIds.has(ref)) visaIds.set(ref, 'jv' + randomBytes(9).toString('hex'));
+  return visaIds.get(ref);
+}
+const consumerRef = (ref) => ({ externalConsumerID: visaId(ref), externalConsumerIDOwnerBID: BID });
 function consumerInfo(c) {
   const ci = { ...consumerRef(c.ref), firstName: c.firstName, lastName: c.lastName, emails: c.emails, phones: c.phones, locale: c.locale.replace('-', '_'), countryCode: c.country };
   if (c.middleName) ci.middleName = c.middleName;
@@ -141,7 +150,7 @@ function instrument(k) {
 
 function newOperation(id, kind, ref, cardRef, corr) {
   const op = { id, kind, network: 'visa', status: 'PENDING', networkStatus: 'IN_PROGRESS', consumerRef: ref, correlationId: id, startedAt: now(), updatedAt: now(),
-    networkIds: { consumer: ref, owner: BID } };
+    networkIds: { consumer: visaId(ref), owner: BID } };
   if (cardRef) op.cardRef = cardRef;
   if (corr) op.correlationId = id;
   operations.set(id, op);
@@ -271,10 +280,15 @@ async function enrol(c, k, auto) {
 // Visa product: Enroll Existing Issuer Data, with the card, or by the
 // reference of its registered instrument (no card data sent).
 async function enrolExisting(c, k, { consumerId, instrumentRef }) {
-  if (consumerId !== c.ref) throw Object.assign(new Error('this issuer uses its consumer refs as Visa externalConsumerIDs'), { driverStatus: 400, driverCode: 'validation' });
+  // Visa knows the consumer already, by the identifier given there: that
+  // is the issuer's identifier for the consumer from now on.
+  if (visaIds.has(c.ref) && visaIds.get(c.ref) !== consumerId) {
+    throw Object.assign(new Error(`consumer ${c.ref} is ${visaIds.get(c.ref)} at Visa, not ${consumerId}`), { driverStatus: 409, driverCode: 'conflict' });
+  }
+  visaIds.set(c.ref, consumerId);
   consumers.set(c.ref, { consumer: c, atVisa: false });
   cards.set(`${c.ref}/${k.ref}`, { pan: k.pan, state: 'REQUESTED', consumerRef: c.ref, cardRef: k.ref });
-  const path = 'enrollData/' + encodeURIComponent(c.ref);
+  const path = 'enrollData/' + encodeURIComponent(consumerId);
   const owner = { externalConsumerIDOwnerBID: BID };
   return serial(c.ref, () => (instrumentRef
     ? submit('ENROL', 'PUT', path + '/paymentInstrumentReference', { products, consumerInformation: owner, paymentInstrumentReferences: [{ type: 'CARD', paymentInstrumentReferenceID: instrumentRef }] }, c.ref, k.ref)
@@ -374,7 +388,7 @@ async function onDriver(method, path, query, body, res) {
     return send(res, 200, {
       enrolments: [...cards.values()].map((k) => ({
         consumerRef: k.consumerRef, cardRef: k.cardRef, cardLast4: k.pan.slice(-4), network: 'visa', state: k.state, tokenRef: k.tokenRef,
-        networkIds: k.tokenRef ? { consumer: k.consumerRef, owner: BID, token: k.tokenRef } : { consumer: k.consumerRef, owner: BID },
+        networkIds: k.tokenRef ? { consumer: visaId(k.consumerRef), owner: BID, token: k.tokenRef } : { consumer: visaId(k.consumerRef), owner: BID },
       })),
     });
   }
