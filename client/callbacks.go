@@ -50,16 +50,20 @@ func (m *MemorySink) Events() []NetworkEvent {
 
 // DefaultDecider approves tokenisation of cards the issuer is enrolling or
 // has enrolled in that network (its own Click to Pay enrolments, ENR-07) and
-// declines cards it does not know; everything else is acknowledged.
+// declines cards it does not know; everything else is acknowledged. A card
+// is known by its full number (the call's decrypted card, compared by a
+// keyed reference) or, when the call carries none, by its token: never by
+// its last four digits, which a stranger's card may share.
 func (i *Issuer) DefaultDecider() Decider {
 	return DeciderFunc(func(_ context.Context, ev *NetworkEvent) Decision {
 		if ev.Type != EventTokenizationAuth {
 			return Acknowledge
 		}
+		k := i.cardKey(ev.Card)
 		i.mu.Lock()
 		defer i.mu.Unlock()
 		for _, e := range i.enrolments {
-			if e.Network != ev.Network || e.CardLast4 != ev.CardLast4 {
+			if !namesEnrolment(e, ev, k) {
 				continue
 			}
 			switch e.State {
@@ -121,6 +125,7 @@ func (i *Issuer) CallbackHandler(d Decider, sink EventSink) http.Handler {
 			ev.Decision = d.Decide(r.Context(), ev)
 			i.applyEvent(ev)
 		}
+		ev.Card = pan.PAN{} // decided: the number is kept nowhere
 		i.log.Info("network call", "network", string(n), "type", string(ev.Type), "event", ev.ID, "decision", string(ev.Decision), "duplicate", ev.Duplicate, "card_last4", ev.CardLast4)
 		if sink != nil {
 			sink.Record(r.Context(), *ev)

@@ -359,10 +359,10 @@ func TestCallbackHandler(t *testing.T) {
 		return resp.StatusCode, out
 	}
 	sig := clienttest.Signature
-	if _, out := post(clienttest.Event{ID: "e1", Type: "TOKENIZATION_AUTH_REQUEST", CardLast4: "1111", Signature: sig}); out["decision"] != "APPROVED" {
+	if _, out := post(clienttest.Event{ID: "e1", Type: "TOKENIZATION_AUTH_REQUEST", Card: visaPAN, Signature: sig}); out["decision"] != "APPROVED" {
 		t.Errorf("own card: %v", out)
 	}
-	if _, out := post(clienttest.Event{ID: "e2", Type: "TOKENIZATION_AUTH_REQUEST", CardLast4: "9999", Signature: sig}); out["decision"] != "DECLINED" {
+	if _, out := post(clienttest.Event{ID: "e2", Type: "TOKENIZATION_AUTH_REQUEST", Card: "4000056655665556", Signature: sig}); out["decision"] != "DECLINED" {
 		t.Errorf("unknown card: %v", out)
 	}
 	if status, _ := post(clienttest.Event{ID: "e3", Type: "TOKEN_STATUS_CHANGED", Signature: "forged"}); status != 401 {
@@ -384,6 +384,45 @@ func TestCallbackHandler(t *testing.T) {
 	}
 	if _, out := post(clienttest.Event{ID: "e5", Type: "SOMETHING_NEW", Signature: sig}); out["decision"] != "ACKNOWLEDGED" {
 		t.Errorf("unknown event type not tolerated: %v", out)
+	}
+}
+
+// The default decider knows a card by its whole number, or by its token
+// when the call carries no number: a stranger's card that shares the last
+// four digits of an enrolled one is declined.
+func TestDefaultDeciderMatchesTheWholeCardNumber(t *testing.T) {
+	iss, _ := newIssuer(t)
+	ctx := context.Background()
+	op, err := iss.EnrolCard(ctx, ada(), card("c1", visaPAN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.TokenRef == "" {
+		t.Fatal("the fake network gave the enrolment no token: the token cases would prove nothing")
+	}
+	own := pan.MustParse(visaPAN)
+	stranger := pan.MustParse("4242424242041111") // Luhn-valid, last four 1111 like visaPAN
+	if !stranger.LuhnValid() || stranger.Last4() != own.Last4() {
+		t.Fatal("the stranger's card must be a real card number sharing the enrolled card's last four")
+	}
+	decide := iss.DefaultDecider().Decide
+	for _, c := range []struct {
+		name string
+		ev   client.NetworkEvent
+		want client.Decision
+	}{
+		{"the enrolled card", client.NetworkEvent{Network: client.Visa, Card: own, CardLast4: own.Last4()}, client.Approve},
+		{"a stranger sharing its last four", client.NetworkEvent{Network: client.Visa, Card: stranger, CardLast4: stranger.Last4(), CardBIN: stranger.BIN()}, client.Decline},
+		{"a stranger's number with the enrolled card's token", client.NetworkEvent{Network: client.Visa, Card: stranger, TokenRef: op.TokenRef}, client.Decline},
+		{"the enrolled card's token, no number", client.NetworkEvent{Network: client.Visa, TokenRef: op.TokenRef}, client.Approve},
+		{"only the last four", client.NetworkEvent{Network: client.Visa, CardLast4: own.Last4()}, client.Decline},
+		{"the enrolled card on another network", client.NetworkEvent{Network: client.Mastercard, Card: own}, client.Decline},
+	} {
+		ev := c.ev
+		ev.Type = client.EventTokenizationAuth
+		if got := decide(ctx, &ev); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
 	}
 }
 

@@ -45,6 +45,7 @@ type Enrolment struct {
 	ConsumerRef string            `json:"consumerRef"`
 	CardRef     string            `json:"cardRef"`
 	CardLast4   string            `json:"cardLast4"`
+	cardKey     string            // the Issuer's keyed reference of the card number
 	Network     Network           `json:"network"`
 	State       State             `json:"state"`
 	TokenRef    string            `json:"tokenRef,omitempty"`

@@ -38,7 +38,7 @@ func (i *Issuer) EnrolExisting(ctx context.Context, c Consumer, card Card, instr
 		i.mu.Unlock()
 		return nil, fmt.Errorf("enrolling card %s on %s: %w (state %s)", card.Ref, n, ErrAlreadyEnrolled, prev.State)
 	}
-	i.enrolments[k] = &Enrolment{ConsumerRef: c.Ref, CardRef: card.Ref, CardLast4: card.PAN.Last4(), Network: n, State: StateRequested, UpdatedAt: i.now()}
+	i.enrolments[k] = &Enrolment{ConsumerRef: c.Ref, CardRef: card.Ref, CardLast4: card.PAN.Last4(), cardKey: i.cardKey(card.PAN), Network: n, State: StateRequested, UpdatedAt: i.now()}
 	i.mu.Unlock()
 
 	op, err := i.call(ctx, n, c.Ref, "enrolling existing consumer's card "+card.Ref, func(ctx context.Context, _ int) (*Operation, error) {

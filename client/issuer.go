@@ -35,6 +35,7 @@ type Issuer struct {
 	optedOut   map[string]bool       // network/cardRef: opt-outs are remembered (LCM-08)
 	waiters    map[string][]chan *Operation
 	events     map[string]*NetworkEvent // event ID → first delivery (NTF-05)
+	cardSecret []byte                   // keys cardKey
 }
 
 // Option configures an Issuer.
@@ -94,6 +95,7 @@ func New(opts ...Option) (*Issuer, error) {
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), pollInterval: time.Second,
 		enrolments: map[string]*Enrolment{}, optedOut: map[string]bool{},
 		waiters: map[string][]chan *Operation{}, events: map[string]*NetworkEvent{},
+		cardSecret: newCardSecret(),
 	}
 	var errs []error
 	for _, o := range opts {
@@ -247,7 +249,7 @@ func (i *Issuer) enrolWith(ctx context.Context, c Consumer, card Card, mode enro
 		i.mu.Unlock()
 		return nil, fmt.Errorf("enrolling card %s on %s: %w (state %s)", card.Ref, n, ErrAlreadyEnrolled, prev.State)
 	}
-	i.enrolments[k] = &Enrolment{ConsumerRef: c.Ref, CardRef: card.Ref, CardLast4: card.PAN.Last4(), Network: n, State: StateRequested, UpdatedAt: i.now()}
+	i.enrolments[k] = &Enrolment{ConsumerRef: c.Ref, CardRef: card.Ref, CardLast4: card.PAN.Last4(), cardKey: i.cardKey(card.PAN), Network: n, State: StateRequested, UpdatedAt: i.now()}
 	i.mu.Unlock()
 
 	uncertain := false // a previous attempt may have reached the network
@@ -592,7 +594,7 @@ func (i *Issuer) ReplaceCard(ctx context.Context, c Consumer, old, replacement C
 		if e := i.enrolments[key(n, old.Ref)]; e != nil {
 			_ = e.Transition(StateReplaced, i.now())
 		}
-		i.enrolments[key(n, replacement.Ref)] = &Enrolment{ConsumerRef: c.Ref, CardRef: replacement.Ref, CardLast4: replacement.PAN.Last4(), Network: n, State: StateActive, UpdatedAt: i.now()}
+		i.enrolments[key(n, replacement.Ref)] = &Enrolment{ConsumerRef: c.Ref, CardRef: replacement.Ref, CardLast4: replacement.PAN.Last4(), cardKey: i.cardKey(replacement.PAN), Network: n, State: StateActive, UpdatedAt: i.now()}
 		i.mu.Unlock()
 		op.Kind = KindReplaceCard
 		return op, nil

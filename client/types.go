@@ -249,12 +249,17 @@ const (
 
 // NetworkEvent is a network-to-issuer call, decoded (card data masked).
 type NetworkEvent struct {
-	ID          string         `json:"id"` // the network's request or event ID: duplicates share it (NTF-05)
-	Network     Network        `json:"network"`
-	Type        EventType      `json:"type"`
-	ReceivedAt  time.Time      `json:"receivedAt"`
-	CardLast4   string         `json:"cardLast4,omitempty"`
-	CardBIN     string         `json:"cardBin,omitempty"`
+	ID         string    `json:"id"` // the network's request or event ID: duplicates share it (NTF-05)
+	Network    Network   `json:"network"`
+	Type       EventType `json:"type"`
+	ReceivedAt time.Time `json:"receivedAt"`
+	CardLast4  string    `json:"cardLast4,omitempty"`
+	CardBIN    string    `json:"cardBin,omitempty"`
+	// Card is the card number the call carries (decrypted), for the
+	// issuer's decision: the Issuer matches it to its enrolments exactly
+	// and clears it once the call is decided, before the event is recorded
+	// or kept. It is never serialised.
+	Card        pan.PAN        `json:"-"`
 	TokenRef    string         `json:"tokenRef,omitempty"`
 	TokenStatus string         `json:"tokenStatus,omitempty"`
 	OperationID string         `json:"operationId,omitempty"`

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/pan"
 )
 
 // Canned failures to inject.
@@ -371,6 +372,7 @@ func (a *Adapter) GetOperation(_ context.Context, op *client.Operation) (*client
 type Event struct {
 	ID          string `json:"id"`
 	Type        string `json:"type"`
+	Card        string `json:"card,omitempty"` // the full number, as networks send it (encrypted)
 	CardLast4   string `json:"cardLast4,omitempty"`
 	TokenRef    string `json:"tokenRef,omitempty"`
 	TokenStatus string `json:"tokenStatus,omitempty"`
@@ -391,8 +393,16 @@ func (a *Adapter) DecodeCallback(r *http.Request) (*client.NetworkEvent, error) 
 	if e.Signature != Signature {
 		return nil, fmt.Errorf("%w: event signature does not verify", client.ErrAuth)
 	}
-	return &client.NetworkEvent{ID: e.ID, Type: client.EventType(e.Type), CardLast4: e.CardLast4, TokenRef: e.TokenRef,
-		TokenStatus: e.TokenStatus, OperationID: e.OperationID, Payload: map[string]any{"status": e.Status}}, nil
+	ev := &client.NetworkEvent{ID: e.ID, Type: client.EventType(e.Type), CardLast4: e.CardLast4, TokenRef: e.TokenRef,
+		TokenStatus: e.TokenStatus, OperationID: e.OperationID, Payload: map[string]any{"status": e.Status}}
+	if e.Card != "" {
+		p, err := pan.Parse(e.Card)
+		if err != nil {
+			return nil, fmt.Errorf("decoding event: card: %w", err)
+		}
+		ev.Card, ev.CardLast4 = p, p.Last4()
+	}
+	return ev, nil
 }
 
 // WriteReply implements client.CallbackCodec.

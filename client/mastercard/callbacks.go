@@ -158,7 +158,7 @@ func (a *Adapter) authorizeService(body []byte) (*client.NetworkEvent, error) {
 	}
 	a.rememberHolder(req.FundingAccountInfo.TokenUniqueReference, d)
 	return &client.NetworkEvent{ID: "mc-authorize-" + req.RequestID, Type: client.EventTokenizationAuth,
-		CardLast4: p.Last4(), CardBIN: p.BIN(), TokenRef: req.FundingAccountInfo.TokenUniqueReference,
+		Card: p, CardLast4: p.Last4(), CardBIN: p.BIN(), TokenRef: req.FundingAccountInfo.TokenUniqueReference,
 		Payload: map[string]any{"correlationId": req.CorrelationID, "tokenRequestorId": req.TokenRequestorID, "services": req.Services,
 			"source": d.Source, "card": p.Masked(), "expiryMonth": d.CardAccountData.ExpiryMonth, "expiryYear": d.CardAccountData.ExpiryYear}}, nil
 }
@@ -178,7 +178,7 @@ func (a *Adapter) requestActivationMethods(body []byte) (*client.NetworkEvent, e
 	}
 	a.rememberHolder(req.FundingAccountInfo.TokenUniqueReference, d)
 	return &client.NetworkEvent{ID: "mc-ram-" + req.RequestID, Type: client.EventActivationMethods,
-		CardLast4: p.Last4(), CardBIN: p.BIN(), TokenRef: req.FundingAccountInfo.TokenUniqueReference,
+		Card: p, CardLast4: p.Last4(), CardBIN: p.BIN(), TokenRef: req.FundingAccountInfo.TokenUniqueReference,
 		Payload: map[string]any{"correlationId": req.CorrelationID, "card": p.Masked()}}, nil
 }
 

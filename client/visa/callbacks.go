@@ -177,7 +177,7 @@ func (a *CallbackAdapter) approveProvisioning(body []byte) (*client.NetworkEvent
 	ev := &client.NetworkEvent{ID: "visa-approve-" + call.RequestID, Type: client.EventTokenizationAuth,
 		TokenRef: call.TokenInfo.TokenReferenceID, Payload: redacted(o.Payload)}
 	if n, err := pan.Parse(p.CardholderInfo.PrimaryAccountNumber); err == nil {
-		ev.CardBIN, ev.CardLast4 = n.BIN(), n.Last4()
+		ev.Card, ev.CardBIN, ev.CardLast4 = n, n.BIN(), n.Last4()
 	} else {
 		return nil, errors.New("approve provisioning: cardholderInfo.primaryAccountNumber is not a card number")
 	}
