@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"time"
 )
 
 // Adapter is one network's wire implementation of the unified model. The
@@ -106,4 +107,14 @@ type CallbackCodec interface {
 // decrypt). Without it a refusal is plain text: 401 for ErrAuth, else 400.
 type CallbackErrorWriter interface {
 	WriteError(w http.ResponseWriter, err error) error
+}
+
+// ActivationCodeIssuer is implemented by adapters whose network leaves a
+// token's step-up code to the issuer (Mastercard: Deliver Activation Code
+// without a code, checked later by the issuer's Validate Activation Code).
+// IssuedCode is the code the issuer issued for the token and has not seen
+// used, with its expiry: what the issuer's delivery channel sends the
+// cardholder.
+type ActivationCodeIssuer interface {
+	IssuedCode(tokenRef string) (code string, expires time.Time, ok bool)
 }

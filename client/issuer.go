@@ -635,6 +635,23 @@ func (i *Issuer) GetProfile(ctx context.Context, n Network, consumerRef string) 
 	return p, err
 }
 
+// IssuedCode is the activation code the issuer issued for token tokenRef
+// on network n (what its delivery channel sends the cardholder), with its
+// expiry. It wraps ErrNotEnrolled when the issuer issued none for the token
+// (none yet, or it was used or expired), ErrUnsupported when the network's
+// adapter issues no codes.
+func (i *Issuer) IssuedCode(n Network, tokenRef string) (string, time.Time, error) {
+	c, err := capability[ActivationCodeIssuer](i, n)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("reading the activation code issued: %w", err)
+	}
+	code, expires, ok := c.IssuedCode(tokenRef)
+	if !ok {
+		return "", time.Time{}, fmt.Errorf("%w: no activation code was issued for token %s on %s", ErrNotEnrolled, tokenRef, n)
+	}
+	return code, expires, nil
+}
+
 // GetOperation reads an operation's current outcome from its network.
 func (i *Issuer) GetOperation(ctx context.Context, op *Operation) (*Operation, error) {
 	if op.Status.Terminal() {

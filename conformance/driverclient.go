@@ -314,3 +314,17 @@ func (d *Driver) Events(ctx context.Context) ([]client.NetworkEvent, error) {
 	err := d.do(ctx, http.MethodGet, "/events", "", nil, &out)
 	return out.Events, err
 }
+
+// ActivationCode is the activation code the issuer issued for token
+// tokenRef on network n, as its delivery channel sent it to the
+// cardholder.
+func (d *Driver) ActivationCode(ctx context.Context, n client.Network, tokenRef string) (string, error) {
+	var out struct {
+		Code string `json:"code"`
+	}
+	err := d.do(ctx, http.MethodGet, "/networks/"+url.PathEscape(string(n))+"/tokens/"+url.PathEscape(tokenRef)+"/activation-code", "", nil, &out)
+	if err == nil && out.Code == "" {
+		return "", d.broken(&ContractError{Method: http.MethodGet, Path: "/networks/{network}/tokens/{tokenRef}/activation-code", Status: 200, Problem: "the answer names no code"})
+	}
+	return out.Code, err
+}

@@ -123,6 +123,8 @@ func driverOperation(method, path string, in any) string {
 		return requirements.DriverConsumer
 	case len(parts) >= 3 && parts[2] == "operations":
 		return "operation"
+	case len(parts) >= 5 && parts[2] == "tokens" && parts[4] == "activation-code":
+		return requirements.DriverActivationCode // GET /networks/{n}/tokens/{t}/activation-code
 	}
 	return strings.Join(parts[:1], "")
 }

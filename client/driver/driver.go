@@ -127,6 +127,7 @@ func New(iss *client.Issuer, sink *client.MemorySink, log *slog.Logger, opts ...
 	h.mux.HandleFunc("DELETE /networks/{network}/consumers/{consumerRef}", h.deleteConsumer)
 	h.mux.HandleFunc("GET /networks/{network}/consumers/{consumerRef}/profile", h.profile)
 	h.mux.HandleFunc("GET /networks/{network}/operations/{operationId}", h.operation)
+	h.mux.HandleFunc("GET /networks/{network}/tokens/{tokenRef}/activation-code", h.activationCode)
 	h.mux.HandleFunc("GET /events", h.events)
 	return h
 }
@@ -629,6 +630,30 @@ func (h *Handler) operation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, h.remember(cur))
+}
+
+// activationCode is the code the issuer issued for a token, as its
+// delivery channel sent it to the cardholder.
+func (h *Handler) activationCode(w http.ResponseWriter, r *http.Request) {
+	n, ok := network(w, r)
+	if !ok {
+		return
+	}
+	tokenRef := r.PathValue("tokenRef")
+	code, expires, err := h.iss.IssuedCode(n, tokenRef)
+	switch {
+	case errors.Is(err, client.ErrUnsupported):
+		writeError(w, http.StatusNotImplemented, "unsupported", fmt.Sprintf("this issuer issues no activation codes on %s", n), nil)
+		return
+	case err != nil:
+		writeError(w, http.StatusNotFound, "not_found", err.Error(), nil)
+		return
+	}
+	out := map[string]any{"tokenRef": tokenRef, "code": code}
+	if !expires.IsZero() {
+		out["expiresAt"] = expires.UTC().Format(time.RFC3339)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) events(w http.ResponseWriter, _ *http.Request) {

@@ -234,3 +234,33 @@ func TestDriverInfoAndLogs(t *testing.T) {
 		t.Fatalf("a driver without logs answers 501: %d", r.status)
 	}
 }
+
+// codeIssuer is a network whose issuer issues its own activation codes.
+type codeIssuer struct {
+	*clienttest.Adapter
+	codes map[string]string
+}
+
+func (c codeIssuer) IssuedCode(tokenRef string) (string, time.Time, bool) {
+	code, ok := c.codes[tokenRef]
+	return code, time.Date(2030, 8, 1, 12, 30, 0, 0, time.UTC), ok
+}
+
+// The harness, playing the cardholder, reads the code the issuer's channel
+// sent for a token; a token without one is 404, a network whose issuer
+// issues no codes 501.
+func TestDriverActivationCode(t *testing.T) {
+	net := codeIssuer{Adapter: clienttest.New(client.Visa), codes: map[string]string{"DM4MMC0001": "482913"}}
+	iss, _ := client.New(client.WithAdapter(net), client.WithAdapter(clienttest.New(client.Amex)))
+	c := newContract(t, driver.New(iss, nil, nil))
+	r := c.call("GET", "/networks/visa/tokens/DM4MMC0001/activation-code", "", true)
+	if r.status != 200 || r.body["code"] != "482913" || r.body["tokenRef"] != "DM4MMC0001" || r.body["expiresAt"] != "2030-08-01T12:30:00Z" {
+		t.Fatalf("issued code: %d %s", r.status, r.raw)
+	}
+	if r = c.call("GET", "/networks/visa/tokens/DM4MMC0002/activation-code", "", true); r.status != 404 || r.body["error"].(map[string]any)["code"] != "not_found" {
+		t.Fatalf("a token without a code: %d %s", r.status, r.raw)
+	}
+	if r = c.call("GET", "/networks/amex/tokens/DM4MMC0001/activation-code", "", true); r.status != 501 || r.body["error"].(map[string]any)["code"] != "unsupported" {
+		t.Fatalf("a network whose issuer issues no codes: %d %s", r.status, r.raw)
+	}
+}

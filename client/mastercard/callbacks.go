@@ -430,15 +430,18 @@ func (c *activationCodes) issue(tur string, now time.Time) string {
 	return code
 }
 
-// Code returns the activation code the issuer issued for a token (what its
-// delivery channel sends the cardholder), if any.
-func (a *Adapter) Code(tokenRef string) (string, bool) {
+var _ client.ActivationCodeIssuer = (*Adapter)(nil)
+
+// IssuedCode implements client.ActivationCodeIssuer: the activation code
+// the issuer issued for a token (what its delivery channel sends the
+// cardholder) while it can still be used.
+func (a *Adapter) IssuedCode(tokenRef string) (string, time.Time, bool) {
 	a.codes.mu.Lock()
 	defer a.codes.mu.Unlock()
-	if c := a.codes.codes[tokenRef]; c != nil {
-		return c.code, true
+	if c := a.codes.codes[tokenRef]; c != nil && c.attempts < 3 && a.now().Before(c.expires) {
+		return c.code, c.expires, true
 	}
-	return "", false
+	return "", time.Time{}, false
 }
 
 func (c *activationCodes) check(tur, code string, now time.Time) string {

@@ -51,6 +51,8 @@ const (
 	DriverEnrolExisting = "enrol.existing" // POST /enrolments, existing: {...}
 	DriverCardAction    = "card.action"    // suspend, resume, delete
 	DriverConsumer      = "consumer"       // update, delete, profile
+	// DriverActivationCode reads the activation code the issuer issued.
+	DriverActivationCode = "token.activation-code" // GET /networks/{n}/tokens/{t}/activation-code
 )
 
 var (
@@ -149,6 +151,9 @@ var (
 	MCPreDigitization = feature(Feature{Network: Mastercard, ID: "pre-digitization", Title: "The MDES Pre-Digitization endpoints the issuer hosts (Authorize Service, Deliver Activation Code, Notify Token Updated)",
 		Mandatory: true, Why: "MDES asks the issuer's Authorize Service for every token Click to Pay requests, and notifies its token changes", Source: mcPreDigitzation,
 		Requirements: []*Requirement{MCNtf01, MCNtf02, MCNtf03, MCSec03, C2PEnr07, C2PLcm12, C2PNtf05}})
+	MCIssuerActivationCodes = feature(Feature{Network: Mastercard, ID: "issuer-activation-codes", Title: "Activation codes the issuer issues and validates itself (Deliver Activation Code without a code, Validate Activation Code)",
+		Why: "Validate Activation Code is among the Issuer Outbound operations MDES calls only for an issuer that generates its own codes; otherwise MDES issues and checks them", Source: mcIssuerOutbound, Documented: true,
+		Requirements: []*Requirement{MCNtf06}, Driver: []string{DriverActivationCode}})
 	MCTokenLifecycle = feature(Feature{Network: Mastercard, ID: "token-lifecycle", Title: "Token lifecycle through MDES Customer Service (suspend, unsuspend, delete)",
 		Mandatory: true, Why: "a lost, stolen or closed card must reach its tokens", Source: mcCustomerSvc, Documented: true,
 		Requirements: []*Requirement{C2PLcm03, C2PLcm04, C2PLcm05, C2PLcm07}, Driver: []string{DriverCardAction}})

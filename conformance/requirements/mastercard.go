@@ -40,7 +40,7 @@ var (
 	// MCNtf06: the issuer validates the activation codes it issues.
 	MCNtf06 = only(Mastercard, Requirement{ID: "MC-NTF-06", Area: Notifications, Level: Should,
 		Title: "When Mastercard leaves the activation code to the issuer, Deliver Activation Code is accepted without a code and Validate Activation Code answers SUCCESS only for the code the issuer issued: a wrong code is INCORRECT_CODE and activates nothing",
-		Check: "enrol the yellow-path card whose code the issuer issues; enter a code the issuer never issued: the answer is not SUCCESS and the token stays INACTIVE"},
+		Check: "enrol the yellow-path card whose code the issuer issues; read the code the issuer sent the cardholder (driver getActivationCode); enter another code: INCORRECT_CODE and the token stays INACTIVE; enter the issued code: SUCCESS, the token is ACTIVE and the enrolment succeeds"},
 		Statement{Source: mcIssuerOutbound, Documented: true, Operations: []string{"deliverActivationCode", "validateActivationCode"}})
 	// MCEnr12: Add to Click to Pay by push provisioning.
 	MCEnr12 = only(Mastercard, Requirement{ID: "MC-ENR-12", Area: Enrolment, Level: Should,

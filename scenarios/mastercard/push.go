@@ -75,7 +75,7 @@ var _ = Describe("Mastercard push provisioning and token life", Label("mastercar
 		Expect(mc.State(ctx, k)).To(Equal(client.StateActive), "the last suspender lifted its suspension: the card is active again")
 	})
 
-	It("validates the activation codes it issues and refuses one it never issued", mc.Case("issuer-validates-code", req.MCNtf06), func(ctx SpecContext) {
+	It("validates the activation codes it issues: the one it sent the cardholder activates the token, another is refused", mc.Case("issuer-validates-code", req.MCNtf06), func(ctx SpecContext) {
 		c := mc.Consumer()
 		op, err := mc.Enrol(ctx, c, mc.Card(c, "k1", mc.TestCard(ctx, outcomeYellowIssuerCode)))
 		Expect(err).NotTo(HaveOccurred(), "enrolling the yellow-path card")
@@ -85,13 +85,36 @@ var _ = Describe("Mastercard push provisioning and token life", Label("mastercar
 		}).WithContext(ctx).ShouldNot(BeEmpty(), "Mastercard sent no Deliver Activation Code")
 		dac := mc.Correlated(ctx, "deliverActivationCode", journal.Outbound, op.TokenRef)
 		Expect(dac[len(dac)-1].Status).To(Equal(http.StatusOK), "Deliver Activation Code without a code was not accepted")
-		out, err := mc.Trigger(ctx, "enterActivationCode", map[string]any{"tokenUniqueReference": op.TokenRef, "activationCode": "00000000"})
-		Expect(err).NotTo(HaveOccurred(), "the issuer did not answer Validate Activation Code")
-		Expect(out["result"]).NotTo(Equal("SUCCESS"), "the issuer accepted a code it never issued")
+
+		// The harness is the cardholder: it reads the code the issuer sent.
+		issued, err := mc.Driver().ActivationCode(ctx, mc.Client(), op.TokenRef)
+		Expect(err).NotTo(HaveOccurred(), "reading the activation code the issuer sent the cardholder")
+		out, err := mc.Trigger(ctx, "enterActivationCode", map[string]any{"tokenUniqueReference": op.TokenRef, "activationCode": otherCode(issued)})
+		Expect(err).NotTo(HaveOccurred(), "the issuer did not answer Validate Activation Code for a wrong code")
+		Expect(out["result"]).To(Equal("INCORRECT_CODE"), "a code the issuer never issued must be INCORRECT_CODE")
 		Expect(out["status"]).To(Equal("INACTIVE"), "a wrong code activated the token")
+
+		out, err = mc.Trigger(ctx, "enterActivationCode", map[string]any{"tokenUniqueReference": op.TokenRef, "activationCode": issued})
+		Expect(err).NotTo(HaveOccurred(), "the issuer did not answer Validate Activation Code for the code it issued")
+		Expect(out["result"]).To(Equal("SUCCESS"), "the issuer refused the code it sent the cardholder")
+		Expect(out["status"]).To(Equal("ACTIVE"), "the right code did not activate the token")
+		Expect(mc.Wait(ctx, op).Status).To(Equal(client.Succeeded), "the activated enrolment succeeds")
+
 		vac := mc.Correlated(ctx, "validateActivationCode", journal.Outbound, op.TokenRef)
-		Expect(vac).NotTo(BeEmpty(), "Mastercard sent no Validate Activation Code")
-		Expect(vac[len(vac)-1].ResponseCheck).NotTo(BeNil(), "the answer was not checked against the document")
-		Expect(vac[len(vac)-1].ResponseCheck.OK).To(BeTrue(), "the answer does not match the document: %v", vac[len(vac)-1].ResponseCheck.Issues)
+		Expect(vac).To(HaveLen(2), "one Validate Activation Code per code entered")
+		for _, e := range vac {
+			Expect(e.ResponseCheck).NotTo(BeNil(), "the answer was not checked against the document")
+			Expect(e.ResponseCheck.OK).To(BeTrue(), "the answer does not match the document: %v", e.ResponseCheck.Issues)
+		}
 	})
 })
+
+// otherCode is a code of the same form as code that is not code: its last
+// digit moved on by one (or a code of zeros for a code that does not end
+// in a digit).
+func otherCode(code string) string {
+	if n := len(code); n > 0 && code[n-1] >= '0' && code[n-1] <= '9' {
+		return code[:n-1] + string('0'+(code[n-1]-'0'+1)%10)
+	}
+	return "000000"
+}
