@@ -147,7 +147,7 @@ var (
 		Requirements: []*Requirement{MCEnr11, C2PEnr06, C2PLcm08}, Driver: []string{DriverAutoEnrol}})
 	MCPushProvisioning = feature(Feature{Network: Mastercard, ID: "push-provisioning", Title: "Push provisioning from the issuer's app (MDES Token Connect, then the Enroll API)",
 		Why: "Token Connect is an optional product an issuer adds for 'Add to Click to Pay' from its own app", Source: mcTokenConn,
-		Driver: []string{DriverPush}})
+		Requirements: []*Requirement{MCEnr12}, Driver: []string{DriverPush}})
 	MCPreDigitization = feature(Feature{Network: Mastercard, ID: "pre-digitization", Title: "The MDES Pre-Digitization endpoints the issuer hosts (Authorize Service, Deliver Activation Code, Notify Token Updated)",
 		Mandatory: true, Why: "MDES asks the issuer's Authorize Service for every token Click to Pay requests, and notifies its token changes", Source: mcPreDigitzation,
 		Requirements: []*Requirement{MCNtf01, MCNtf02, MCNtf03, MCSec03, C2PEnr07, C2PLcm12, C2PNtf05}})

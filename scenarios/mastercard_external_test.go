@@ -1,0 +1,142 @@
+package scenarios_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/c2psim/c2psim/conformance"
+	"github.com/c2psim/c2psim/internal/nodeinterop"
+	"github.com/c2psim/c2psim/simulator"
+)
+
+// notImplementedByNodeIssuer are the Mastercard requirements of the
+// optional features the independent Node issuer declares it does not
+// implement (client/mastercard/testdata/interop/capabilities.json): batch
+// enrolment (MC-ENR-11, C2P-ENR-06, C2P-LCM-08) and push provisioning
+// (MC-ENR-12). Its driver answers 501 for them.
+var notImplementedByNodeIssuer = []string{"C2P-ENR-06", "C2P-LCM-08", "MC-ENR-11", "MC-ENR-12"}
+
+// TestMastercardSuiteAgainstIndependentNodeIssuer runs the Mastercard suite
+// in external mode against a second, independent Mastercard issuer: a Node
+// program built on Mastercard's own npm libraries
+// (client/mastercard/testdata/interop/driver.js: mastercard-oauth1-signer
+// signs every call, mastercard-client-encryption encrypts the card and
+// opens the field-level encryption of MDES's calls), sharing no code with
+// the bundled Go client, with its own identifiers and its own encryption
+// key. Every Mastercard requirement must pass, except those of the features
+// its capability declaration says it does not implement, which must be not
+// applicable: never passed, never skipped for another reason.
+func TestMastercardSuiteAgainstIndependentNodeIssuer(t *testing.T) {
+	if os.Getenv(conformance.EnvDefect) != "" || os.Getenv("C2P_CONFIG") != "" {
+		t.Skip("inside a child run")
+	}
+	if testing.Short() {
+		t.Skip("runs the Mastercard suite again in child processes")
+	}
+	dir, err := filepath.Abs("../client/mastercard/testdata/interop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := nodeinterop.Require(t, dir, "mastercard-oauth1-signer", "mastercard-client-encryption", "node-forge")
+	sim, err := simulator.New(simulator.Options{Networks: []string{"mastercard"}, Seed: 13, Settings: conformance.DefaultConfig().Settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+
+	d := exec.Command(node, "driver.js", "--simulator", srv.URL)
+	d.Dir = dir
+	stdout, _ := d.StdoutPipe()
+	d.Stderr = os.Stderr
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = d.Process.Kill(); _ = d.Wait() }()
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if url, ok := strings.CutPrefix(sc.Text(), "mc-driver ready "); ok {
+				ready <- url
+			}
+		}
+	}()
+	var driverURL string
+	select {
+	case driverURL = <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the Node Mastercard issuer did not start")
+	}
+
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "reports")
+	cfg, _ := json.Marshal(conformance.Config{Target: "external", SimulatorURL: srv.URL, DriverURL: driverURL,
+		Networks: []string{"mastercard"}, Out: out, Seed: 13, Capabilities: filepath.Join(dir, "capabilities.json")})
+	cfgPath := filepath.Join(tmp, "c2p.json")
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", ".")
+	child.Env = append(os.Environ(), "C2P_CONFIG="+cfgPath)
+	log, err := child.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Mastercard suite failed against the independent Node issuer:\n%s", log)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep conformance.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	passed := 0
+	for _, s := range rep.Scenarios {
+		switch {
+		case s.Network != "mastercard":
+		case s.Verdict == conformance.Passed:
+			passed++
+		case s.Verdict == conformance.Skipped && strings.Contains(s.Reason, "not applicable"):
+		default:
+			t.Errorf("case %s: %s (%s)", s.Case, s.Verdict, s.Reason)
+		}
+	}
+	var notApplicable, other []string
+	for _, r := range rep.Requirements {
+		if r.Network != "mastercard" {
+			continue
+		}
+		switch r.Verdict {
+		case conformance.Passed:
+		case conformance.NotApplicable:
+			notApplicable = append(notApplicable, r.ID)
+		default:
+			other = append(other, r.ID+" "+string(r.Verdict)+": "+strings.Join(r.Reasons, "; "))
+		}
+	}
+	sort.Strings(notApplicable)
+	if !slices.Equal(notApplicable, notImplementedByNodeIssuer) {
+		t.Errorf("not applicable: %v, want exactly the requirements of the features the issuer declares not implemented %v", notApplicable, notImplementedByNodeIssuer)
+	}
+	if len(other) > 0 {
+		t.Errorf("Mastercard requirements neither passed nor declared away:\n%s", strings.Join(other, "\n"))
+	}
+	if rep.Run.Target != "external" || rep.MustFailed != 0 || passed < 25 {
+		t.Errorf("Node issuer run: target %s, %d cases passed, %d MUST failed", rep.Run.Target, passed, rep.MustFailed)
+	}
+	if t.Failed() {
+		t.Logf("child output:\n%s", log)
+	}
+	t.Logf("the independent Node issuer passed %d Mastercard cases; not applicable by its declaration: %v", passed, notApplicable)
+}
