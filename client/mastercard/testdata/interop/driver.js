@@ -51,8 +51,9 @@ async function admin(method, p, body) {
   return res.status === 204 ? null : res.json();
 }
 
+// The libraries read keys and certificates from files once, when they are
+// configured (libraries below); the files are removed right after.
 const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-issuer-'));
-process.on('exit', () => fs.rmSync(keyDir, { recursive: true, force: true }));
 const keyFile = (name, pem) => {
   const f = path.join(keyDir, name);
   fs.writeFileSync(f, pem, { mode: 0o600 });
@@ -696,7 +697,11 @@ const server = http.createServer(async (req, res) => {
 let self = '';
 setup().then((c) => {
   cfg = c;
-  libraries();
+  try {
+    libraries();
+  } finally {
+    fs.rmSync(keyDir, { recursive: true, force: true });
+  }
   server.listen(Number(listenPort), listenHost, () => {
     self = `http://${listenHost}:${server.address().port}`;
     process.stdout.write(`mc-driver ready ${self}/driver\n`);
