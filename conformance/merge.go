@@ -35,7 +35,8 @@ func Merge(reports []*Report) (*Report, []string, error) {
 	}
 	out := &Report{Format: ReportFormat, Run: first.Run}
 	out.Run.Shard, out.Run.Selection.LabelFilter = "", ""
-	out.Run.Selection.Networks = nil
+	out.Run.Selection.Networks, out.Run.Selection.Cases = nil, nil
+	everyCase := false // a shard that selected no cases selected them all
 	seenShard := map[string]int{}
 	byCase := map[string]int{} // index in out.Scenarios
 	origin := map[string]int{} // shard that ran it
@@ -55,6 +56,12 @@ func Merge(reports []*Report) (*Report, []string, error) {
 		for _, n := range r.Run.Selection.Networks {
 			if !slices.Contains(out.Run.Selection.Networks, n) {
 				out.Run.Selection.Networks = append(out.Run.Selection.Networks, n)
+			}
+		}
+		everyCase = everyCase || len(r.Run.Selection.Cases) == 0
+		for _, c := range r.Run.Selection.Cases {
+			if !slices.Contains(out.Run.Selection.Cases, c) {
+				out.Run.Selection.Cases = append(out.Run.Selection.Cases, c)
 			}
 		}
 		for _, e := range r.Errors {
@@ -85,6 +92,11 @@ func Merge(reports []*Report) (*Report, []string, error) {
 		return nil, nil, err
 	}
 	sort.Strings(out.Run.Selection.Networks)
+	if everyCase {
+		out.Run.Selection.Cases = nil
+	} else {
+		sort.Strings(out.Run.Selection.Cases)
+	}
 	out.Run.Shard = fmt.Sprintf("merged from %d", len(seenShard))
 	out.Recompute()
 	return out, warnings, nil

@@ -61,9 +61,14 @@ func RunPreflight(ctx context.Context, t *Target, cfg Config, full, reset bool) 
 	d := *t.Driver
 	d.OnBroken = nil
 	info, err := d.Info(ctx)
-	if err != nil {
+	var unanswered *ContractError
+	switch {
+	case errors.As(err, &unanswered) && unanswered.Status == 0:
+		errs = append(errs, fmt.Errorf("the issuer's driver at %s does not answer GET /info (%s): start it there, or set driverUrl",
+			t.Driver.BaseURL, strings.TrimPrefix(unanswered.Problem, "the issuer's driver did not answer: ")))
+	case err != nil:
 		errs = append(errs, fmt.Errorf("the issuer's driver at %s: GET /info: %v (openapi/driver.yaml)", t.Driver.BaseURL, err))
-	} else {
+	default:
 		p.Info = info
 		p.SUT = SystemUnderTest{Name: info.Name, Version: info.Version, Vendor: info.Vendor}
 		for _, n := range t.Networks {

@@ -114,7 +114,19 @@ func TestPreflightNamesWhatDoesNotAnswer(t *testing.T) {
 	sim := simtest.Start(t, simtest.Options{Networks: []string{"visa"}})
 	tg, cfg = externalTarget(t, sim.URL, closed.URL+"/driver")
 	_, err = conformance.RunPreflight(context.Background(), tg, cfg, true, false)
-	if err == nil || !strings.Contains(err.Error(), "driver at "+closed.URL+"/driver") || !strings.Contains(err.Error(), "GET /info") {
+	if err == nil || !strings.Contains(err.Error(), "driver at "+closed.URL+"/driver does not answer GET /info") || !strings.Contains(err.Error(), "driverUrl") {
 		t.Fatalf("driver down: %v", err)
+	}
+}
+
+// A setting that delays outcomes past what the cases wait stops the run
+// saying exactly which setting to change and to what.
+func TestPreflightSaysWhichSettingToChange(t *testing.T) {
+	sim := simtest.Start(t, simtest.Options{Networks: []string{"visa"}, Settings: map[string]string{"visa.asyncDelay": "10s"}})
+	drv := fakeDriver(t, conformance.Info{Name: "acme issuer", Networks: []string{"visa"}, Callbacks: map[string]string{"visa": "http://127.0.0.1:1/cb"}})
+	tg, cfg := externalTarget(t, sim.URL, drv)
+	_, err := conformance.RunPreflight(context.Background(), tg, cfg, true, false)
+	if err == nil || !strings.Contains(err.Error(), "visa.asyncDelay is 10s") || !strings.Contains(err.Error(), "--set visa.asyncDelay=200ms") {
+		t.Fatalf("want the delaying setting named with the --set to use: %v", err)
 	}
 }

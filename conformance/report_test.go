@@ -247,3 +247,27 @@ func TestFailureKeepsTheFailingLine(t *testing.T) {
 		t.Fatalf("junit.xml lost the failing line:\n%s", junit)
 	}
 }
+
+// Shards that each ran some cases (CI jobs split by case) are judged
+// together by all their cases: one shard's selection does not take the
+// others' requirements out of scope.
+func TestMergeJudgesEveryShardsCases(t *testing.T) {
+	a := shard("a", []string{"discover"}, sc("DS.consumer-data", "discover", Passed, "C2P-ENR-01"))
+	a.Run.Selection.Cases = []string{"DS.consumer-data"}
+	b := shard("b", []string{"visa"}, sc("VI.consumer-data", "visa", Failed, "C2P-ENR-01"))
+	b.Run.Selection.Cases = []string{"VI.consumer-data"}
+	m, _, err := Merge([]*Report{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := verdicts(m); v["C2P-ENR-01@visa"] != Failed || m.MustFailed != 1 || m.ExitCode != 1 {
+		t.Fatalf("merged: %v, mustFailed %d, exit %d, selection %+v", v, m.MustFailed, m.ExitCode, m.Run.Selection)
+	}
+	if got := strings.Join(m.Run.Selection.Cases, ","); got != "DS.consumer-data,VI.consumer-data" {
+		t.Fatalf("merged selection of cases %q", got)
+	}
+	c := shard("c", []string{"visa"}, sc("VI.other", "visa", Passed, "C2P-ENR-02"))
+	if m, _, err = Merge([]*Report{a, c}); err != nil || m.Run.Selection.Cases != nil {
+		t.Fatalf("a shard selecting every case: merged selection %+v, %v", m.Run.Selection, err)
+	}
+}

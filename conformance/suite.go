@@ -150,11 +150,17 @@ func Install() {
 			}
 			return
 		}
-		cfg := config
+		// With no case selected no BeforeSuite ran: the configuration (and
+		// where the reports go) is loaded here.
+		cfg, err := load()
 		if cfg.Out == "" {
-			cfg = DefaultConfig()
+			cfg.Out = DefaultConfig().Out
 		}
 		rep := Build(r, runInfo)
+		if err != nil && !strings.Contains(strings.Join(rep.Errors, "\n"), "the suite cannot start") {
+			rep.Errors = append(rep.Errors, pan.RedactText("the suite cannot start: "+err.Error()))
+			rep.Recompute()
+		}
 		rep.Notes = append(rep.Notes, notes...)
 		// An unsigned package: c2pconform reads it back, merges the shards
 		// and signs what it hands over.
@@ -214,17 +220,26 @@ func writeCaseList(path string, r types.Report) error {
 
 var (
 	setUpOnce sync.Once
+	setUpErr  error
 	notes     []string
 )
 
 // setUp loads the configuration and this run's identity once per process,
 // failing the suite (every problem at once) when either is wrong.
 func setUp() Config {
-	var err error
+	cfg, err := load()
+	if err != nil {
+		ginkgo.Fail("the suite cannot start:\n" + err.Error())
+	}
+	return cfg
+}
+
+// load is setUp without failing: the reports are written from it when no
+// case ran, so no BeforeSuite loaded the configuration.
+func load() (Config, error) {
 	setUpOnce.Do(func() {
 		runInfo = newRunInfo()
-		var cfg Config
-		cfg, err = LoadConfig("")
+		cfg, err := LoadConfig("")
 		config = cfg
 		runInfo.Target, runInfo.Seed = cfg.Target, cfg.Seed
 		runInfo.Selection = cfg.selection()
@@ -232,12 +247,9 @@ func setUp() Config {
 		runInfo.Record = NewRunRecord(cfg)
 		runInfo.Capabilities, runInfo.Waivers, _ = cfg.Declarations()
 		scope = runInfo.Capabilities.Scope()
-		err = errors.Join(CheckCatalog(), err)
+		setUpErr = errors.Join(CheckCatalog(), err)
 	})
-	if err != nil {
-		ginkgo.Fail("the suite cannot start:\n" + err.Error())
-	}
-	return config
+	return config, setUpErr
 }
 
 func newRunInfo() RunInfo {

@@ -141,12 +141,12 @@ func TestDriverDownIsAHarnessError(t *testing.T) {
 		t.Fatalf("exit %d, want 2 naming the driver:\n%s", code, out)
 	}
 	rep := readReport(t, filepath.Join(dir, "r"))
-	want := "the issuer's driver at " + closed + ": GET /info"
+	want := "the issuer's driver at " + closed + " does not answer GET /info"
 	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], want) || rep.MustFailed != 0 || rep.Outcome != "error" {
 		t.Fatalf("report errors %v, mustFailed %d, outcome %s; want %q", rep.Errors, rep.MustFailed, rep.Outcome, want)
 	}
-	if !strings.Contains(out, want) {
-		t.Fatalf("the console does not say %q:\n%s", want, out)
+	if !strings.Contains(out, want) || !strings.Contains(out, "set driverUrl") {
+		t.Fatalf("the console does not say %q and what to set:\n%s", want, out)
 	}
 	if j := junitErrors(t, filepath.Join(dir, "r")); !strings.Contains(j, want) {
 		t.Fatalf("junit.xml does not say why: %s", j)
@@ -159,8 +159,18 @@ func TestNothingSelectedStillReports(t *testing.T) {
 		t.Fatalf("exit %d, want 2:\n%s", code, out)
 	}
 	rep := readReport(t, filepath.Join(dir, "r"))
-	if len(rep.Errors) == 0 || !strings.Contains(strings.Join(rep.Errors, " "), "no case ran") {
-		t.Fatalf("errors %v", rep.Errors)
+	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "no case ran") || rep.Run.Target != "bundled" || rep.Run.ConfigDigest == "" {
+		t.Fatalf("want the one reason, no case ran, in a report of the run: errors %q, run %+v", rep.Errors, rep.Run)
+	}
+	if strings.Contains(out, "wrote no report") {
+		t.Fatalf("the shard's report was lost:\n%s", out)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("the run wrote outside --out: %v", names)
 	}
 	if j := junitErrors(t, filepath.Join(dir, "r")); !strings.Contains(j, "no case ran") {
 		t.Fatalf("junit.xml does not say why: %s", j)
