@@ -1,10 +1,11 @@
 // An independent Mastercard issuer: a second implementation of the issuer
 // side of Mastercard Click to Pay, written from Mastercard's published wire
 // rules with Mastercard's own npm libraries (mastercard-oauth1-signer signs
-// every call, mastercard-client-encryption encrypts the card as a JWE,
-// decrypts the Credential Directory's card data and opens the field-level
-// encryption envelopes of the Pre-Digitization calls) and node-forge for the
-// issuer's own certificate; no c2psim code. It serves the harness's driver
+// every call; mastercard-client-encryption encrypts the card as a JWE for
+// putCard and batch records and by field-level encryption for Token
+// Connect, decrypts the Credential Directory's card data and opens the
+// field-level encryption envelopes of the Pre-Digitization calls) and
+// node-forge for the issuer's own certificate; no c2psim code. It serves the harness's driver
 // contract (openapi/driver.yaml) and MDES's calls to the issuer, so the
 // Mastercard conformance suite runs against it as an external target and no
 // Mastercard verdict rests on the bundled Go client alone.
@@ -12,8 +13,7 @@
 //   node driver.js --simulator http://127.0.0.1:8080 [--addr 127.0.0.1:0]
 //
 // It prints "mc-driver ready <url>/driver" once listening. What it does not
-// implement it answers 501 (batch and push enrolment, Enroll Existing, card
-// replacement). It chooses its own identifiers at Mastercard (consumer and
+// implement it answers 501 (Enroll Existing, card replacement). It chooses its own identifiers at Mastercard (consumer and
 // credential IDs), and its own field-level encryption key pair, whose public
 // key it registers with the simulator as a Mastercard issuer registers its
 // key. Card numbers are kept in memory only to call Mastercard and to know
@@ -96,6 +96,8 @@ async function setup() {
 // ---- Mastercard's libraries, configured as an issuer configures them ----
 let cfg;
 let cardJwe; // encrypts putCard's card into encryptedCard, to Mastercard's key
+let batchJwe; // encrypts a batch record's enrollmentData, to Mastercard's key
+let pushFle; // encrypts Token Connect's pushFundingAccounts, to Mastercard's key
 let dataJwe; // decrypts Credential Directory encryptedCardData, with the issuer's key
 let fle; // opens Pre-Digitization encryptedPayload envelopes, with the issuer's key
 let ownFingerprint;
@@ -105,6 +107,19 @@ function libraries() {
     mode: 'JWE',
     paths: [{ path: '/src/api/digital/payments/cards$', toEncrypt: [{ element: 'card', obj: 'encryptedCard' }], toDecrypt: [] }],
     encryptedValueFieldName: 'encryptedCard',
+    encryptionCertificate: cfg.mastercardCert,
+  });
+  batchJwe = new JweEncryption({
+    mode: 'JWE',
+    paths: [{ path: '/batches$', toEncrypt: [{ element: 'records.0.enrollmentData', obj: 'records.0' }], toDecrypt: [] }],
+    encryptedValueFieldName: 'enrollmentData',
+    encryptionCertificate: cfg.mastercardCert,
+  });
+  pushFle = new FieldLevelEncryption({
+    paths: [{ path: '/pushMultipleAccounts$', toEncrypt: [{ element: 'pushFundingAccounts.encryptedPayload', obj: 'pushFundingAccounts.encryptedPayload' }], toDecrypt: [] }],
+    ivFieldName: 'iv', encryptedKeyFieldName: 'encryptedKey', encryptedValueFieldName: 'encryptedData',
+    oaepHashingAlgorithmFieldName: 'oaepHashingAlgorithm', publicKeyFingerprintFieldName: 'publicKeyFingerprint',
+    publicKeyFingerprintType: 'publicKey', dataEncoding: 'hex', oaepPaddingDigestAlgorithm: 'SHA-512',
     encryptionCertificate: cfg.mastercardCert,
   });
   dataJwe = new JweEncryption({
@@ -275,6 +290,15 @@ function enrolConsumer(id, c) {
   return m;
 }
 
+// consumerData is the consumer as the Credential Directory and batch
+// records take it (no identifier: the path or the record gives it).
+function consumerData(c) {
+  const m = { firstName: c.firstName, lastName: c.lastName, emailAddress: c.emails[0], locale: c.locale.replace('-', '_'),
+    countryCode: country(c.country, 'the consumer\'s') };
+  if (c.phones?.length) m.mobileNumber = mobileNumber(c.phones[0]);
+  return m;
+}
+
 function cardPlain(k) {
   const a = k.billingAddress;
   const addr = { line1: a.line1, city: a.city, countryCode: country(a.country, 'the billing address\'s') };
@@ -324,8 +348,10 @@ async function directoryEntry(consumerId) {
 // encrypts to Mastercard's key. An answer lost on the way is retried; the
 // retry then meets ALREADY_EXISTS, and the card is confirmed from the
 // Credential Directory instead of being sent again.
-async function enrol(c, card) {
-  const known = consumers.has(c.ref);
+// requested records that the issuer is enrolling card for consumer c: its
+// own credential ID, and the card known by its keyed hash from now on, so
+// Authorize Service approves it.
+function requested(c, card) {
   const cons = consumerOf(c.ref);
   cons.consumer = c;
   const key = `${c.ref}/${card.ref}`;
@@ -333,16 +359,26 @@ async function enrol(c, card) {
   Object.assign(k, { pan: card.pan, key: cardKey(card.pan), last4: card.pan.slice(-4), state: 'REQUESTED', updatedAt: now() });
   cards.set(key, k);
   ownCards.add(k.key);
+  return { cons, k };
+}
+
+async function enrol(c, card) {
+  const kind = consumers.has(c.ref) ? 'ADD_CARD' : 'ENROL';
+  const { cons, k } = requested(c, card);
   const plain = cardPlain(card);
+  return putCard(kind, c, cons, k, (b) => cardJwe.encrypt(cfg.api + enrolAPI + '/cards', {}, { ...b, complianceSettings: compliance, card: plain }).body);
+}
+
+// putCard sends the Enroll API's putCard with the card as withCard puts it
+// into the body (encryptedCard, or a push receipt).
+async function putCard(kind, c, cons, k, withCard) {
   const consumer = enrolConsumer(cons.id, c);
   let srcCorrelationId;
   const body = () => {
     srcCorrelationId = uuid();
-    const b = { srcClientId: cfg.srcClientId, serviceId: cfg.serviceId, srcCorrelationId, cardSource: 'ISSUER',
-      externalCredentialId: k.credId, consumer, complianceSettings: compliance, card: plain };
-    return cardJwe.encrypt(cfg.api + enrolAPI + '/cards', {}, b).body;
+    return withCard({ srcClientId: cfg.srcClientId, serviceId: cfg.serviceId, srcCorrelationId, cardSource: 'ISSUER',
+      externalCredentialId: k.credId, consumer });
   };
-  const kind = known ? 'ADD_CARD' : 'ENROL';
   let masked;
   try {
     masked = (await retried('POST', enrolAPI + '/cards', body)).maskedCard ?? {};
@@ -363,6 +399,85 @@ async function enrol(c, card) {
   k.state = stateOf(status);
   k.updatedAt = now();
   return newOperation(kind, c.ref, k, masked.srcDigitalCardId || ownId('enrol-'), { status: opStatus(status), networkStatus: status, correlationId: srcCorrelationId });
+}
+
+// ---- batch enrolment (automatic portfolio runs) ----
+const batches = new Map(); // batchId -> {directory: true once its record succeeded with the token awaiting activation}
+
+// enrolBatch submits one record through Batch Enroll: 202 is accepted, not
+// enrolled; the outcome comes from Batch Status.
+async function enrolBatch(c, card) {
+  const kind = consumers.has(c.ref) ? 'ADD_CARD' : 'ENROL';
+  const { cons, k } = requested(c, card);
+  const externalBatchId = 'batch-' + uuid();
+  const record = { ...cardPlain(card), consumer: consumerData(c) };
+  // The same externalBatchId with the same content is the same batch, so a
+  // retry after a lost answer cannot submit it twice.
+  const ans = await retried('POST', `${enrolAPI}/directories/${encodeURIComponent(cfg.directoryId)}/batches`, () => batchJwe.encrypt(cfg.api + '/batches', {}, {
+    srcClientId: cfg.srcClientId, serviceId: cfg.serviceId, externalBatchId,
+    records: [{ externalConsumerId: cons.id, externalCardId: k.credId, enrollmentData: record }],
+  }).body);
+  k.state = 'PENDING';
+  batches.set(ans.batchId, {});
+  return newOperation(kind, c.ref, k, ans.batchId, { status: 'PENDING', networkStatus: 'PENDING', correlationId: externalBatchId });
+}
+
+async function refreshBatch(op, k) {
+  const st = await retried('GET', `${enrolAPI}/directories/${encodeURIComponent(cfg.directoryId)}/batches/${encodeURIComponent(op.id)}`);
+  const r = (st.records ?? []).find((x) => x.externalCardId === k.credId);
+  op.networkStatus = st.status;
+  op.updatedAt = now();
+  if (!r) return;
+  if (r.tokenUniqueReference) k.tokenRef = op.tokenRef = op.networkIds.token = r.tokenUniqueReference;
+  if (r.status === 'SUCCEEDED') {
+    op.status = opStatus(r.tokenStatus);
+    k.state = stateOf(r.tokenStatus);
+    if (op.status === 'PENDING') batches.get(op.id).directory = true; // enrolled, token awaiting activation
+  } else if (r.status === 'FAILED') {
+    op.status = 'FAILED';
+    k.state = 'FAILED';
+    const reason = r.error?.reason ?? 'FAILED';
+    op.errors = [{ code: reason, message: mask(r.error?.message ?? ''), retryable: reason === 'INTERNAL' || reason === 'UNAVAILABLE', cardLast4: k.last4 }];
+  }
+}
+
+// ---- push provisioning ("Add to Click to Pay" in the issuer's app) ----
+const tokenConnect = '/mdes/connect/1/0';
+const clickToPay = '50123197928'; // Mastercard's Click to Pay token requestor
+
+// pushCard asks MDES Token Connect whether Click to Pay takes the card's
+// account range, pushes the card to it (the library encrypts it to
+// Mastercard's key) and enrols it with the receipt through putCard.
+async function pushCard(c, card) {
+  const kind = consumers.has(c.ref) ? 'ADD_CARD' : 'ENROL';
+  const eligible = await retried('POST', tokenConnect + '/getEligibleTokenRequestors', () => ({ requestId: uuid(), accountRanges: [card.pan.slice(0, 10)] }));
+  if (!(eligible.tokenRequestors ?? []).some((tr) => tr.tokenRequestorId === clickToPay)) {
+    throw new MastercardError(422, 'ACCOUNT_INELIGIBLE', 'Click to Pay does not take the card\'s account range');
+  }
+  const { cons, k } = requested(c, card);
+  const a = card.billingAddress;
+  const holder = { accountHolderName: card.nameOnCard.slice(0, 27), accountHolderEmailAddress: c.emails[0],
+    accountHolderAddress: { line1: a.line1, city: a.city, country: a.country } };
+  if (a.line2) holder.accountHolderAddress.line2 = a.line2;
+  if (a.state) holder.accountHolderAddress.countrySubdivision = a.state;
+  if (a.postalCode) holder.accountHolderAddress.postalCode = a.postalCode;
+  if (c.phones?.length) {
+    const ph = mobileNumber(c.phones[0]);
+    holder.accountHolderMobilePhoneNumber = { countryDialInCode: ph.countryCode, phoneNumber: ph.phoneNumber };
+  }
+  const [year, month] = card.expiry.split('-');
+  const pushAccountId = ownId('push-');
+  const accounts = [{ pushAccountId, fundingAccountData: { cardAccountData: { accountNumber: card.pan, expiryMonth: month, expiryYear: year.slice(2) }, accountHolderData: holder } }];
+  const ans = await retried('POST', tokenConnect + '/pushMultipleAccounts', () => pushFle.encrypt(cfg.api + tokenConnect + '/pushMultipleAccounts', {}, {
+    requestId: uuid(), tokenRequestorId: clickToPay, pushFundingAccounts: { encryptedPayload: accounts }, signatureData: { accountHolderDataSupplied: true },
+  }).body);
+  const refused = ans.errors?.[0] ?? ans.pushAccountReceipts?.find((r) => r.pushAccountId === pushAccountId)?.errors?.[0];
+  const receipt = ans.pushAccountReceipts?.find((r) => r.pushAccountId === pushAccountId)?.pushAccountReceipt;
+  if (!receipt) {
+    k.state = 'FAILED';
+    throw new MastercardError(422, refused?.reasonCode ?? 'NO_RECEIPT', refused?.description ?? 'Token Connect gave no receipt for the card');
+  }
+  return putCard(kind, c, cons, k, (b) => ({ ...b, enrolmentReferenceData: { enrolmentReferenceId: receipt, enrolmentReferenceType: 'PUSH_ACCOUNT_RECEIPT' } }));
 }
 
 // ---- MDES Customer Service ----
@@ -401,10 +516,14 @@ async function cardAction(consumerRef, k, action, reason) {
   return newOperation(action === 'suspend' ? 'SUSPEND' : 'RESUME', consumerRef, k, ownId(op + '-'), { networkStatus: status });
 }
 
-// refresh reads a pending enrolment's token from the Credential Directory.
+// refresh reads a pending enrolment's outcome: a batch's from Batch
+// Status, then (and a synchronous enrolment's) its token from the
+// Credential Directory.
 async function refresh(op) {
   const c = consumers.get(op.consumerRef);
   const k = cards.get(`${op.consumerRef}/${op.cardRef}`);
+  const batch = batches.get(op.id);
+  if (batch && !batch.directory) return refreshBatch(op, k);
   const held = (await directoryEntry(c.id))?.credentials?.find((x) => x.externalCredentialId === k.credId);
   if (!held) return;
   op.networkStatus = held.status;
@@ -577,12 +696,12 @@ async function onDriver(method, p, query, body, res) {
   }
   if (method === 'POST' && p === '/enrolments') {
     if (body.card?.network && body.card.network !== 'mastercard') return notMastercard(res);
-    if (body.push) return unsupported(res, 'push provisioning (MDES Token Connect)');
     if (body.existing) return unsupported(res, 'enrolment of a consumer known from another product');
+    if (body.push) return send(res, 200, await pushCard(body.consumer, body.card));
     if (body.auto) {
       // An automatic enrolment never brings back a card its holder opted out of.
       if (optedOut.has(cardKey(body.card.pan))) return send(res, 422, { error: { code: 'network_refused', message: 'the cardholder opted this card out of Click to Pay; it is not re-enrolled automatically', network: 'mastercard' } });
-      return unsupported(res, 'automatic (batch) enrolment');
+      return send(res, 200, await enrolBatch(body.consumer, body.card));
     }
     return send(res, 200, await enrol(body.consumer, body.card));
   }
@@ -594,10 +713,8 @@ async function onDriver(method, p, query, body, res) {
   if ((m = p.match(/^\/consumers\/([^/]+)$/)) && method === 'PUT') {
     const c = consumers.get(m[1]);
     if (!c) return notFound(res, 'consumer');
-    const cons = enrolConsumer(c.id, body);
-    delete cons.externalConsumerId;
     const srcCorrelationId = uuid();
-    await retried('PUT', consumerPath(c.id), { srcCorrelationId, consumer: cons });
+    await retried('PUT', consumerPath(c.id), { srcCorrelationId, consumer: consumerData(body) });
     c.consumer = body;
     return send(res, 200, { operations: [newOperation('UPDATE_CONSUMER', m[1], null, ownId('update-'), { networkStatus: 'UPDATED', correlationId: srcCorrelationId })] });
   }
