@@ -130,3 +130,21 @@ func TestPreflightSaysWhichSettingToChange(t *testing.T) {
 		t.Fatalf("want the delaying setting named with the --set to use: %v", err)
 	}
 }
+
+// After the last case a simulator still holding a fault rule is a harness
+// error naming it; a clean one is none.
+func TestLeftArmedNamesTheRules(t *testing.T) {
+	sim := simtest.Start(t, simtest.Options{Networks: []string{"visa"}})
+	ctl := &conformance.AdminControl{BaseURL: sim.URL, HTTP: sim.Client}
+	ctx := context.Background()
+	if err := conformance.LeftArmed(ctx, ctl); err != nil {
+		t.Fatalf("a clean simulator: %v", err)
+	}
+	left, err := sim.Sim.AddFault(fault.Rule{Network: "visa", Status: 503, Card: "1140"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conformance.LeftArmed(ctx, ctl); err == nil || !strings.Contains(err.Error(), "left 1 fault rules armed") || !strings.Contains(err.Error(), left.ID) {
+		t.Fatalf("a rule left armed: %v", err)
+	}
+}

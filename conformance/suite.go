@@ -140,6 +140,20 @@ func Install() {
 			ginkgo.AddReportEntry(evidenceEntry, pan.RedactText(string(b)), ginkgo.ReportEntryVisibilityNever)
 		}, ginkgo.NodeTimeout(time.Minute))
 	})
+	// Every fault rule a case armed is removed when the case ends, whatever
+	// its outcome: after the last case the simulator holds none. A process
+	// checks the simulator it owns (bundled); an external simulator is
+	// checked once every case of the run is over, here when this is the
+	// only process, else by c2pconform after its shards.
+	ginkgo.SynchronizedAfterSuite(func(ctx ginkgo.SpecContext) {
+		if t := Current(); t != nil && t.Name == "bundled" {
+			leftArmed(ctx, t.Control)
+		}
+	}, func(ctx ginkgo.SpecContext) {
+		if t := Current(); t != nil && t.Name == "external" && os.Getenv(EnvShard) == "" && ginkgo.GinkgoParallelProcess() == 1 {
+			leftArmed(ctx, t.Control)
+		}
+	}, ginkgo.NodeTimeout(time.Minute))
 	ginkgo.ReportAfterSuite("c2psim conformance reports", func(r types.Report) {
 		if r.SuiteConfig.DryRun {
 			// Listing the cases (c2pconform shards a parallel run so): nothing ran.
@@ -176,6 +190,32 @@ func Install() {
 			}
 		}
 	})
+}
+
+// leftArmed fails the suite, as a harness error, when the simulator still
+// holds fault rules after the last case.
+func leftArmed(ctx context.Context, c Control) {
+	if err := LeftArmed(ctx, c); err != nil {
+		ginkgo.Fail(err.Error())
+	}
+}
+
+// LeftArmed reports the fault rules a simulator still holds once every case
+// of a run is over: a case that did not remove what it armed, which would
+// meet the next run's first case.
+func LeftArmed(ctx context.Context, c Control) error {
+	rules, err := c.Faults(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the simulator's fault rules after the last case: %w", err)
+	}
+	if len(rules) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, r := range rules {
+		ids = append(ids, r.ID+" ("+r.Describe()+")")
+	}
+	return fmt.Errorf("the run left %d fault rules armed at the simulator after its last case: %s", len(rules), pan.RedactText(strings.Join(ids, ", ")))
 }
 
 var caseMark atomic.Uint64

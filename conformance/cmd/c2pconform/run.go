@@ -162,6 +162,15 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(work)
 	reports, problems := runShards(shards, work, env, ginkgoSeed, stdout)
+	if cfg.Target == "external" && len(shards) > 1 {
+		// The shards shared the simulator: only now is every case over.
+		t, _ := conformance.External(cfg)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := conformance.LeftArmed(ctx, t.Control); err != nil {
+			problems = append(problems, err.Error())
+		}
+		cancel()
+	}
 	rep, warnings, err := conformance.Merge(reports)
 	if err != nil {
 		return runError(outDir, run, pkg, "merging the shards: "+err.Error(), stdout, stderr)
