@@ -174,6 +174,43 @@ func TestRetriesOnlyRetryableFailures(t *testing.T) {
 	}
 }
 
+// A request refused because an earlier one for the consumer is still in
+// flight is waited out past MaxAttempts (the network is busy, not failing),
+// for up to ConflictWait, and those waits grow like any backoff.
+func TestConflictIsWaitedOutWithinConflictWait(t *testing.T) {
+	var slept []time.Duration
+	sleep := func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+	policy := client.RetryPolicy{MaxAttempts: 2, BaseDelay: 100 * time.Millisecond, MaxDelay: 400 * time.Millisecond, ConflictWait: 2 * time.Second}
+	iss, net := newIssuer(t, client.WithSleep(sleep), client.WithJitter(func() float64 { return 0.5 }), client.WithRetryPolicy(policy))
+	net.Fail("EnrolCard", clienttest.InFlight, clienttest.InFlight, clienttest.InFlight, clienttest.InFlight)
+	op, err := iss.EnrolCard(context.Background(), ada(), card("c1", visaPAN))
+	if err != nil || op.Status != client.Succeeded {
+		t.Fatalf("four conflicts with MaxAttempts 2: %+v, %v", op, err)
+	}
+	if fmt.Sprint(slept) != "[100ms 200ms 400ms 400ms]" {
+		t.Errorf("waits = %v, want [100ms 200ms 400ms 400ms]", slept)
+	}
+	// A request that stays in flight is given up once ConflictWait is spent.
+	slept = nil
+	iss2, net2 := newIssuer(t, client.WithSleep(sleep), client.WithJitter(func() float64 { return 0.5 }), client.WithRetryPolicy(policy))
+	var always []error
+	for range 50 {
+		always = append(always, clienttest.InFlight)
+	}
+	net2.Fail("EnrolCard", always...)
+	_, err = iss2.EnrolCard(context.Background(), ada(), card("c1", visaPAN))
+	if !errors.Is(err, client.ErrConflict) || !strings.Contains(err.Error(), "waiting for the request in flight") {
+		t.Fatalf("a request in flight for ever: %v", err)
+	}
+	var total time.Duration
+	for _, d := range slept {
+		total += d
+	}
+	if total < policy.ConflictWait || total > policy.ConflictWait+policy.MaxDelay {
+		t.Errorf("waited %v in all (%v), want ConflictWait %v and at most one delay more", total, slept, policy.ConflictWait)
+	}
+}
+
 func TestRetryAfterTimeoutIsIdempotent(t *testing.T) {
 	iss, net := newIssuer(t)
 	// The network applies the first enrolment but the answer is lost.

@@ -150,12 +150,18 @@ func (i *Issuer) call(ctx context.Context, n Network, consumerRef, what string, 
 	corr := i.correlation()
 	log := i.log.With("network", string(n), "consumer", consumerRef, "operation", what, "correlation", corr)
 	var lastErr error
-	for attempt := 1; attempt <= i.retry.MaxAttempts; attempt++ {
+	// failures counts the retryable failures MaxAttempts bounds; the waits
+	// for a request in flight are bounded by ConflictWait instead.
+	failures, waited := 0, time.Duration(0)
+	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
 			d := i.retry.Backoff(attempt-1, i.jitter())
 			log.Info("retrying", "attempt", attempt, "after", d, "error", lastErr)
 			if err := i.sleep(ctx, d); err != nil {
 				return nil, fmt.Errorf("%s: %w (last error: %v)", what, err, lastErr)
+			}
+			if errors.Is(lastErr, ErrConflict) {
+				waited += d
 			}
 		}
 		op, err := fn(ctx, attempt)
@@ -171,9 +177,18 @@ func (i *Issuer) call(ctx context.Context, n Network, consumerRef, what string, 
 			log.Warn("failed", "attempt", attempt, "error", err)
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
+		if errors.Is(err, ErrConflict) {
+			if waited < i.retry.ConflictWait {
+				continue
+			}
+			log.Warn("giving up", "attempts", attempt, "waited", waited, "error", lastErr)
+			return nil, fmt.Errorf("%s: giving up after %d attempts, %s waiting for the request in flight: %w", what, attempt, waited.Round(time.Millisecond), lastErr)
+		}
+		if failures++; failures >= i.retry.MaxAttempts {
+			log.Warn("giving up", "attempts", attempt, "error", lastErr)
+			return nil, fmt.Errorf("%s: giving up after %d attempts: %w", what, attempt, lastErr)
+		}
 	}
-	log.Warn("giving up", "attempts", i.retry.MaxAttempts, "error", lastErr)
-	return nil, fmt.Errorf("%s: giving up after %d attempts: %w", what, i.retry.MaxAttempts, lastErr)
 }
 
 // EnrolCard enrols a card for a consumer in the card's network. When the

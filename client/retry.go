@@ -8,15 +8,23 @@ import (
 
 // RetryPolicy bounds retries of retryable failures (5xx, timeouts, 409 in
 // flight). Terminal errors (validation, auth, ineligible) are never retried.
+//
+// A refusal because an earlier request for the consumer is still in flight
+// (ErrConflict: Visa's VIDC-3000, Discover's 2009, ...) is not a failure of
+// the service: it is waited out, with the same growing delays, for up to
+// ConflictWait, and those attempts do not count toward MaxAttempts. The
+// networks take seconds to complete an asynchronous request (Visa's
+// sandbox about two), far more than MaxAttempts quick retries would wait.
 type RetryPolicy struct {
-	MaxAttempts int           // including the first; default 4
-	BaseDelay   time.Duration // default 200ms
-	MaxDelay    time.Duration // default 5s
-	Jitter      float64       // fraction of each delay randomised either way; 0 means 0.2, negative none
+	MaxAttempts  int           // including the first; default 4
+	BaseDelay    time.Duration // default 200ms
+	MaxDelay     time.Duration // default 5s
+	Jitter       float64       // fraction of each delay randomised either way; 0 means 0.2, negative none
+	ConflictWait time.Duration // how long to wait out a request in flight; default 30s
 }
 
 // DefaultRetryPolicy is used when none is given.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second, Jitter: 0.2}
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second, Jitter: 0.2, ConflictWait: 30 * time.Second}
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	d := DefaultRetryPolicy
@@ -28,6 +36,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.MaxDelay > 0 {
 		d.MaxDelay = p.MaxDelay
+	}
+	if p.ConflictWait > 0 {
+		d.ConflictWait = p.ConflictWait
 	}
 	switch {
 	case p.Jitter < 0:

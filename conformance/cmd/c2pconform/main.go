@@ -148,7 +148,12 @@ func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
 	for k := range rep.Summary {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool { // the networks by name, the total last
+		if (keys[i] == "total") != (keys[j] == "total") {
+			return keys[j] == "total"
+		}
+		return keys[i] < keys[j]
+	})
 	for _, k := range keys {
 		c := rep.Summary[k]
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", k, c.Passed, c.Failed, c.Waived, c.NotApplicable, c.Error, c.Incomplete, c.NotCovered)
@@ -172,13 +177,13 @@ func summarise(rep *conformance.Report, outDir string, w io.Writer) int {
 		case u.Problem():
 			fmt.Fprintf(w, "WAIVER %s: %s: %s\n", strings.ToUpper(u.Status), u.Waiver, u.Note)
 		case u.Status == conformance.WaiverApplied:
-			fmt.Fprintf(w, "waived: %s (%s)\n", strings.Join(u.Matched, "; "), u.Waiver)
+			fmt.Fprintf(w, "waived: %s: %s (%s)\n", strings.Join(u.Matched, "; "), u.Reason, u.Waiver)
 		}
 	}
 	for _, e := range rep.Errors {
 		fmt.Fprintln(w, "HARNESS ERROR:", e)
 	}
-	fmt.Fprintf(w, "reports: %s/{junit.xml,report.json,report.html,cases/,manifest.json}\noutcome: %s (exit %d)\n", outDir, rep.Outcome, rep.ExitCode)
+	fmt.Fprintf(w, "reports: %s/{junit.xml,report.json,report.html,cases/,manifest.json,manifest.sig}\noutcome: %s (exit %d)\n", outDir, rep.Outcome, rep.ExitCode)
 	return rep.ExitCode
 }
 

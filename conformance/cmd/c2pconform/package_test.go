@@ -234,6 +234,24 @@ func TestExternalRunIsAVerifiablePackage(t *testing.T) {
 			t.Fatalf("C2P-LCM-08 is never passed when its case could not run: %+v", rr)
 		}
 	}
+	// An external case's reproduce line names the configuration (the
+	// simulator and the driver are in it) and, run as written, gives the
+	// same verdict.
+	reran := false
+	for _, sc := range rep.Scenarios {
+		if sc.Case == "DS.consumer-data" {
+			reran = true
+			if !strings.Contains(sc.Reproduce.Command, "--config "+cfg) {
+				t.Fatalf("reproduce line without the configuration: %q", sc.Reproduce.Command)
+			}
+			if code := rerun(t, dir, sc); code != 0 {
+				t.Fatalf("the rerun of a passed external case exits %d", code)
+			}
+		}
+	}
+	if !reran {
+		t.Fatal("DS.consumer-data is not in the report")
+	}
 }
 
 // A declared-away optional feature shows its requirements as not

@@ -185,6 +185,13 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	}
 	rep.Run.Record.ConfigFile = run.Record.ConfigFile
 	rep.Run.Capabilities, rep.Run.Waivers = run.Capabilities, run.Waivers
+	for i := range rep.Scenarios {
+		// A shard made its reproduce lines from the configuration this
+		// process wrote for it; the package writes them again from the
+		// configuration the run was given (--config), which an external
+		// target's rerun cannot do without.
+		rep.Scenarios[i].Reproduce = nil
+	}
 	rep.Run.Shard = ""
 	if len(shards) > 1 {
 		rep.Run.Shard = fmt.Sprintf("%d shards", len(shards))
