@@ -85,9 +85,17 @@ function verdictPill(name, v) {
   return h("span", {className: "pill " + (v.ok ? "ok" : "bad"), title: [v.reason, ...(v.issues || [])].filter(Boolean).join("\n")}, (v.ok ? "✓ " : "✗ ") + name);
 }
 // checks are an exchange's verdicts as pills (hover: the reason and issues).
-function checks(e) {
-  return h("span", {className: "checks"}, verdictPill("auth", e.auth), verdictPill("req", e.requestValidation), verdictPill("ans", e.responseValidation),
-    e.cardData ? verdictPill("card", e.cardData) : null, e.fault ? h("span", {className: "pill warn", title: e.fault}, "⚡ fault") : null);
+// compact (the journal's list) puts the verdicts that passed in one pill,
+// so the column stays narrow and what failed stands out.
+function checks(e, compact) {
+  const fault = e.fault ? h("span", {className: "pill warn", title: e.fault}, "⚡ fault") : null;
+  const vs = [["auth", e.auth], ["req", e.requestValidation], ["ans", e.responseValidation], ["card", e.cardData]].filter(([, v]) => v);
+  if (!compact) return h("span", {className: "checks"}, ...vs.map(([n, v]) => verdictPill(n, v)), fault);
+  const ok = vs.filter(([, v]) => v.ok), bad = vs.filter(([, v]) => !v.ok);
+  const alone = !bad.length && !fault; // beside a failure or a fault, the passed ones shrink to ✓ (hover names them)
+  return h("span", {className: "checks"},
+    ok.length ? h("span", {className: "pill ok", title: ok.map(([n, v]) => "✓ " + n + (v.reason ? ": " + v.reason : "")).join("\n")}, alone ? "✓ " + ok.map(([n]) => n).join("·") : "✓") : null,
+    ...bad.map(([n, v]) => verdictPill(n, v)), fault);
 }
 const dirLabel = e => e.flow ? e.flow : e.direction === "inbound" ? "→ network" : e.direction === "outbound" ? "← callback" : e.direction;
 const dirShort = e => h("span", {title: e.direction === "inbound" ? "issuer → network" : "network → issuer (callback)"}, e.direction === "inbound" ? "→" : "←", e.attempt ? ` #${e.attempt}` : "");
@@ -184,12 +192,12 @@ const journalView = (() => {
 
   function render() {
     const tb = $("journal").tBodies[0];
-    tb.replaceChildren(...rows.map(e => h("tr", {className: (e.seq === openSeq ? "open " : "") + "row", "data-seq": e.seq, "data-status": e.status, "data-operation": e.operationId || "", onclick: () => { location.hash = "#journal/" + e.seq; }},
+    tb.replaceChildren(...rows.map(e => h("tr", {className: (e.seq === openSeq ? "open " : "") + "row", "data-seq": e.seq, "data-status": e.status, "data-operation": e.operationId || "", "data-network": e.network, "data-direction": e.direction, onclick: () => { location.hash = "#journal/" + e.seq; }},
       h("td", {}, e.seq), h("td", {className: "mono"}, clock(e.time).slice(11)),
       h("td", {}, dirShort(e)),
       h("td", {}, e.network), h("td", {}, e.operationId || ""),
       h("td", {className: statusClass(e.status)}, e.status || "—"), h("td", {}, Math.round(e.latencyMs)),
-      h("td", {}, checks(e)), h("td", {className: "mono small"}, (e.correlationIds || []).join(" ")))));
+      h("td", {}, checks(e, true)), h("td", {className: "mono small correlation"}, (e.correlationIds || []).join(" ")))));
   }
 
   async function open(seq) {
@@ -264,7 +272,7 @@ function exchangeDetail(e, related, truncated, onOpen) {
     out.push(h("table", {className: "timeline"}, h("tbody", {}, all.map(x => h("tr", {
       className: (x.seq === e.seq ? "open " : "") + "row", onclick: onOpen ? () => onOpen(x.seq) : undefined, "data-seq": x.seq, "data-status": x.status, "data-operation": x.operationId || ""},
     h("td", {}, x.seq), h("td", {className: "mono"}, clock(x.time).slice(11)), h("td", {}, dirLabel(x), x.attempt ? ` attempt ${x.attempt}` : ""),
-    h("td", {}, x.operationId || x.method), h("td", {className: statusClass(x.status)}, x.status || "—"), h("td", {}, checks(x)))))));
+    h("td", {}, x.operationId || x.method), h("td", {className: statusClass(x.status)}, x.status || "—"), h("td", {}, checks(x, true)))))));
   }
   const side = (title, headers, body, plain) => h("div", {className: "message"},
     h("h3", {}, title),

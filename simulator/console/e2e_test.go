@@ -257,6 +257,22 @@ func TestConsoleInChromium(t *testing.T) {
 	b.until("the call the rule failed", `[...document.querySelectorAll("#journal tbody tr")].some(r => r.dataset.operation === "putCard" && r.dataset.status === "503" && r.textContent.includes("fault"))`)
 	b.choose("#j-status", "")
 	b.scan("fault hit")
+	// The other filters: direction, network, operation, each alone.
+	rows := `[...document.querySelectorAll("#journal tbody tr")]`
+	b.choose("#j-direction", "outbound")
+	b.until("the callbacks alone", rows+`.length > 0 && `+rows+`.every(r => r.dataset.direction === "outbound")`)
+	b.choose("#j-direction", "inbound")
+	b.until("the issuer's calls alone", rows+`.some(r => r.dataset.operation === "putCard") && `+rows+`.every(r => r.dataset.direction === "inbound")`)
+	b.choose("#j-direction", "")
+	b.choose("#j-network", "amex")
+	b.until("American Express's exchanges alone", rows+`.every(r => r.dataset.network === "amex") && document.getElementById("j-count").textContent === `+rows+`.length + " shown"`)
+	b.choose("#j-network", "mastercard")
+	b.until("Mastercard's exchanges alone", rows+`.length > 0 && `+rows+`.every(r => r.dataset.network === "mastercard")`)
+	b.until("Mastercard's operations to choose from", `[...document.getElementById("j-operation").options].some(o => o.value === "putCard")`)
+	b.choose("#j-operation", "putCard")
+	b.until("putCard alone", rows+`.length >= 3 && `+rows+`.every(r => r.dataset.operation === "putCard")`)
+	b.choose("#j-operation", "")
+	b.choose("#j-network", "")
 
 	// 5. State: the enrolled card, found by its last four digits.
 	b.run("opening state", chromedp.Navigate(target.SimURL+"/_admin/#state"), chromedp.SendKeys(chromedp.ID("s-q"), "518600******8785"))
@@ -314,6 +330,7 @@ func TestConsoleInChromium(t *testing.T) {
 		[...document.querySelectorAll("#journal tbody tr")].some(r => r.textContent.includes("notifyTokenUpdated")) &&
 		[...document.querySelectorAll("#journal tbody tr")].every(r => r.textContent.includes(document.getElementById("j-correlation").value.slice(0, 12)))`)
 	eval[bool](b, `(() => { const i = document.getElementById("j-correlation"); i.value = ""; i.dispatchEvent(new Event("input")); return true; })()`)
+	b.choose("#j-network", "")
 
 	// The README's picture, which the test takes every time: the journal
 	// with the enrolment open, its timeline holding the trigger's
@@ -321,6 +338,16 @@ func TestConsoleInChromium(t *testing.T) {
 	b.run("the enrolment again", chromedp.Navigate(target.SimURL+"/_admin/#journal/"+seq))
 	b.until("its timeline with the notification", `[...document.querySelectorAll("#exchange table.timeline tr")].some(r => r.textContent.includes("notifyTokenUpdated"))`)
 	b.scan("timeline")
+	// Beside the open exchange, the journal's list shows every column
+	// without a scroll bar at the common widths.
+	for _, w := range []int64{1280, 1366, 1440, 1920} {
+		b.run("resizing", chromedp.EmulateViewport(w, 820))
+		b.until(fmt.Sprintf("every column of the journal at %d px", w), `(() => { const l = document.querySelector("#view-journal .list"), t = document.getElementById("journal");
+			const x = document.getElementById("exchange");
+			return t.tBodies[0].rows.length > 0 && l.clientWidth > 0 && l.scrollWidth <= l.clientWidth && t.getBoundingClientRect().right <= l.getBoundingClientRect().right + 1 &&
+				x.scrollWidth <= x.clientWidth; })()`)
+	}
+	b.run("resizing", chromedp.EmulateViewport(1360, 820))
 	b.screenshot(filepath.Join("testdata", "console.png"), *updateScreenshot)
 
 	// 7. Callbacks: an American Express notification the issuer could not
