@@ -282,10 +282,11 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 	signingKey := fs.String("signing-key", "", "Ed25519 private key (PEM PKCS#8) that signs the merged package (default: one generated)")
 	publicKey := fs.String("public-key", "", "the public key every shard must be signed with")
 	zipped := fs.Bool("package", false, "also write the merged package as one zip file, <out>.zip")
-	if err := fs.Parse(args); err != nil {
+	shards, err := parseInterleaved(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() == 0 {
+	if len(shards) == 0 {
 		fmt.Fprintln(stderr, "c2pconform report merge: give the shards' packages (folders or zips) to merge")
 		return 2
 	}
@@ -302,7 +303,7 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 	}
 	var reps []*conformance.Report
 	var errs []error
-	for _, p := range fs.Args() {
+	for _, p := range shards {
 		if filepath.Base(p) == "report.json" {
 			p = filepath.Dir(p)
 		}
@@ -340,6 +341,26 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 	return summarise(merged, abs, stdout)
 }
 
+// parseInterleaved parses fs's flags wherever they stand among the
+// operands (verify DIR --public-key FILE as well as verify --public-key
+// FILE DIR) and returns the operands in order; "--" ends the flags.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var operands []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return operands, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(operands, rest...), nil
+		}
+		operands, args = append(operands, rest[0]), rest[1:]
+	}
+}
+
 // verifyPackage checks a package: the signature over its manifest, every
 // file against the manifest (naming the first that differs), the key the
 // report prints against the one that signed, and its expiry.
@@ -348,14 +369,15 @@ func verifyPackage(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	publicKey := fs.String("public-key", "", "the public key the package must be signed with (PEM PUBLIC KEY or base64): your team's")
 	allowStale := fs.Bool("allow-stale", false, "check the files only: accept a report past its expiry")
-	if err := fs.Parse(args); err != nil {
+	operands, err := parseInterleaved(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(operands) != 1 {
 		fmt.Fprintln(stderr, "usage: c2pconform verify [--public-key FILE] [--allow-stale] DIR|ZIP")
 		return 2
 	}
-	p := fs.Arg(0)
+	p := operands[0]
 	var o certpkg.VerifyOptions
 	if *publicKey != "" {
 		b, err := os.ReadFile(*publicKey)

@@ -147,6 +147,10 @@ func TestBundledRunIsAVerifiablePackage(t *testing.T) {
 	if code, out := verify("--public-key", pubFile, pkg); code != 1 || !strings.Contains(out, "not with the expected key") {
 		t.Fatalf("another key pinned: exit %d %s", code, out)
 	}
+	// The flag may follow the package, as the README writes it.
+	if code, out := verify(pkg, "--public-key", pubFile); code != 1 || !strings.Contains(out, "not with the expected key") {
+		t.Fatalf("another key pinned after the package: exit %d %s", code, out)
+	}
 }
 
 // An external run (a running simulator, the issuer behind its own driver)
