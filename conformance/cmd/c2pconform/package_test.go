@@ -452,7 +452,7 @@ func TestMergeVerifiesShards(t *testing.T) {
 	key, _ := certpkg.GenerateKey()
 	shard := func(name, network, cs string) string {
 		r := &conformance.Report{Format: conformance.ReportFormat, Run: conformance.RunInfo{ID: "run", Target: "bundled", Version: "v", ConfigDigest: "d",
-			Selection: conformance.Selection{Networks: []string{network}}, Started: time.Now(), Finished: time.Now()},
+			Selection: conformance.Selection{Networks: []string{network}, Cases: []string{cs}}, Started: time.Now(), Finished: time.Now()},
 			Scenarios: []conformance.Scenario{{Case: cs, Network: network, Verdict: conformance.Passed, Requirements: []string{"C2P-ENR-01"},
 				Exchanges: []conformance.Exchange{{N: 1, Flow: conformance.FlowHarnessIssuer, Method: "POST", URL: "http://127.0.0.1:1/driver/enrolments", Status: 200}}}}}
 		r.Recompute()
@@ -471,6 +471,16 @@ func TestMergeVerifiesShards(t *testing.T) {
 	merged, _, _ := conformance.ReadPackage(filepath.Join(dir, "m"), certpkg.VerifyOptions{}, true)
 	if len(merged.Scenarios) != 2 || len(merged.Scenarios[1].Exchanges) != 1 {
 		t.Fatalf("merged cases %+v", merged.Scenarios)
+	}
+	// Each shard's cases stay in the merged selection: the second shard's
+	// requirement is judged as it was there.
+	for _, rr := range merged.Requirements {
+		if rr.ID == "C2P-ENR-01" && (rr.Network == "visa" || rr.Network == "discover") && (!rr.InScope || rr.Verdict != conformance.Passed) {
+			t.Errorf("merged %s on %s: in scope %v, %s", rr.ID, rr.Network, rr.InScope, rr.Verdict)
+		}
+	}
+	if merged.Summary["discover"].Passed != 1 || merged.Summary["visa"].Passed != 1 {
+		t.Errorf("merged summary %+v", merged.Summary)
 	}
 	f := filepath.Join(b, "cases", "DS.consumer-data", "exchanges.json")
 	raw, _ := os.ReadFile(f)
