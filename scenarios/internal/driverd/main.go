@@ -6,7 +6,7 @@
 // chooses its own consumer and card identifiers at the networks. The
 // harness's external mode is tested against it.
 //
-//	driverd --simulator http://127.0.0.1:8080 --addr 127.0.0.1:9090 [--own-ids]
+//	driverd --simulator http://127.0.0.1:8080 --addr 127.0.0.1:9090 [--own-ids] [--wait 30s]
 package main
 
 import (
@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,6 +43,7 @@ func run() error {
 	simURL := flag.String("simulator", "", "base URL of the running c2psim")
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	networks := flag.String("networks", strings.Join(conformance.RegisteredNetworks(), ","), "networks to drive")
+	wait := flag.Duration("wait", 30*time.Second, "how long to wait for the simulator to listen")
 	ownIDs := flag.Bool("own-ids", false, "choose the issuer's own consumer and card identifiers instead of the harness's refs")
 	flag.Parse()
 	if !strings.HasPrefix(*simURL, "http") {
@@ -50,6 +52,11 @@ func run() error {
 	ctx := context.Background()
 	ctl := &conformance.AdminControl{BaseURL: *simURL, HTTP: http.DefaultClient}
 	bases, err := basePaths(*simURL)
+	for deadline := time.Now().Add(*wait); err != nil && errors.Is(err, syscall.ECONNREFUSED) && time.Now().Before(deadline); {
+		// Started beside the simulator (make run compiling it): wait for it.
+		time.Sleep(250 * time.Millisecond)
+		bases, err = basePaths(*simURL)
+	}
 	if err != nil {
 		return err
 	}
@@ -115,6 +122,10 @@ func basePaths(simURL string) (map[string]string, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("GET %s/_admin/networks: %s: %s (an admin token goes in C2PSIM_ADMIN_TOKEN)", simURL, resp.Status, strings.TrimSpace(string(b)))
+	}
 	var infos []simulator.NetworkInfo
 	if err := json.NewDecoder(resp.Body).Decode(&infos); err != nil {
 		return nil, err
