@@ -9,7 +9,7 @@ REPORTS ?= reports
 
 ## run: start the simulator for every network on $(ADDR) with embedded defaults
 run:
-	$(GO) run ./simulator/cmd/c2psim --addr $(ADDR) $(ARGS)
+	$(GO) run -ldflags "-X github.com/c2psim/c2psim/simulator.Revision=$(REVISION)" ./simulator/cmd/c2psim --addr $(ADDR) $(ARGS)
 
 ## test: every test (unit, fuzz seeds, interoperability, ginkgo suites) with the race detector,
 ## then the mutation suite, which reports the harness's kill rate

@@ -526,3 +526,22 @@ func clearCards(text string, masked []string) []string {
 }
 
 func isAlnum(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// A report past its expiry fails verify, which says so; --allow-stale
+// checks the files only.
+func TestStaleReportFailsVerify(t *testing.T) {
+	key, _ := certpkg.GenerateKey()
+	r := &conformance.Report{Format: conformance.ReportFormat, Run: conformance.RunInfo{ID: "run", Target: "bundled", Version: "v",
+		Record: conformance.RunRecord{ValidDays: 90, Expires: "2020-03-31"}, Started: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	r.Recompute()
+	pkg := filepath.Join(t.TempDir(), "old")
+	if err := conformance.WritePackage(pkg, r, key, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := verify(pkg); code != 1 || !strings.Contains(out, "STALE: the report held until 2020-03-31") {
+		t.Fatalf("a stale report: exit %d\n%s", code, out)
+	}
+	if code, out := verify(pkg, "--allow-stale"); code != 0 || !strings.Contains(out, "stale: the report held until 2020-03-31") {
+		t.Fatalf("a stale report with --allow-stale: exit %d\n%s", code, out)
+	}
+}
