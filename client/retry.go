@@ -12,9 +12,9 @@ import (
 // A refusal because an earlier request for the consumer is still in flight
 // (ErrConflict: Visa's VIDC-3000, Discover's 2009, ...) is not a failure of
 // the service: it is waited out, with the same growing delays, for up to
-// ConflictWait, and those attempts do not count toward MaxAttempts. The
-// networks take seconds to complete an asynchronous request (Visa's
-// sandbox about two), far more than MaxAttempts quick retries would wait.
+// ConflictWait, and those attempts do not count toward MaxAttempts. An
+// asynchronous request takes seconds to complete (c2psim's Visa takes 2 s
+// by default), more than MaxAttempts quick retries would wait.
 type RetryPolicy struct {
 	MaxAttempts  int           // including the first; default 4
 	BaseDelay    time.Duration // default 200ms
