@@ -350,7 +350,9 @@ async function directoryEntry(consumerId) {
 // Credential Directory instead of being sent again.
 // requested records that the issuer is enrolling card for consumer c: its
 // own credential ID, and the card known by its keyed hash from now on, so
-// Authorize Service approves it.
+// Authorize Service approves it. The cardholder asking again lifts an
+// earlier opt-out (an automatic enrolment of an opted-out card is refused
+// before it gets here).
 function requested(c, card) {
   const cons = consumerOf(c.ref);
   cons.consumer = c;
@@ -359,6 +361,7 @@ function requested(c, card) {
   Object.assign(k, { pan: card.pan, key: cardKey(card.pan), last4: card.pan.slice(-4), state: 'REQUESTED', updatedAt: now() });
   cards.set(key, k);
   ownCards.add(k.key);
+  optedOut.delete(k.key);
   return { cons, k };
 }
 
