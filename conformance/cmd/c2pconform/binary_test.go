@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -293,9 +294,29 @@ func buildTool(t *testing.T, pkg string) string {
 	return bin
 }
 
+// served is a program serve started: what it printed so far, on either
+// stream.
+type served struct {
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+func (s *served) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.Write(b)
+}
+
+func (s *served) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
 // serve starts a program and returns what ready finds in a line it prints
-// (the URL it serves); the program is stopped when the test ends.
-func serve(t *testing.T, ready func(line string) (string, bool), bin string, args ...string) string {
+// (the URL it serves) and its output; the program is stopped when the test
+// ends.
+func serve(t *testing.T, ready func(line string) (string, bool), bin string, args ...string) (string, *served) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = t.TempDir()
@@ -303,8 +324,8 @@ func serve(t *testing.T, ready func(line string) (string, bool), bin string, arg
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	logs := &served{}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +342,9 @@ func serve(t *testing.T, ready func(line string) (string, bool), bin string, arg
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
 		for sc.Scan() {
+			fmt.Fprintln(logs, sc.Text())
 			if v, ok := ready(sc.Text()); ok {
 				select {
 				case found <- v:
@@ -334,13 +357,13 @@ func serve(t *testing.T, ready func(line string) (string, bool), bin string, arg
 	}()
 	select {
 	case v := <-found:
-		return v
+		return v, logs
 	case <-exited:
-		t.Fatalf("%s ended before it was ready:\n%s", filepath.Base(bin), stderr.String())
+		t.Fatalf("%s ended before it was ready:\n%s", filepath.Base(bin), logs)
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("%s did not get ready", filepath.Base(bin))
 	}
-	return ""
+	return "", logs
 }
 
 // An issuer's CI: c2psim started on its own, the issuer's driver (driverd,
@@ -361,18 +384,18 @@ func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 	c2psim := buildTool(t, "github.com/c2psim/c2psim/simulator/cmd/c2psim")
 	driverd := buildTool(t, "github.com/c2psim/c2psim/scenarios/internal/driverd")
 
-	simArgs := []string{"--addr", "127.0.0.1:0", "--seed", "4242", "--log-level", "error"}
+	simArgs := []string{"--addr", "127.0.0.1:0", "--seed", "4242", "--log-level", "debug"}
 	for k, v := range conformance.DefaultConfig().Settings {
 		simArgs = append(simArgs, "--set", k+"="+v)
 	}
-	simURL := serve(t, func(line string) (string, bool) {
+	simURL, simLog := serve(t, func(line string) (string, bool) {
 		f := strings.Fields(line)
 		if len(f) == 2 && f[0] == "admin" && strings.HasSuffix(f[1], "/_admin/") {
 			return strings.TrimSuffix(f[1], "/_admin/"), true
 		}
 		return "", false
 	}, c2psim, simArgs...)
-	driverURL := serve(t, func(line string) (string, bool) { return strings.CutPrefix(line, "driverd ready ") }, driverd, "--simulator", simURL)
+	driverURL, driverLog := serve(t, func(line string) (string, bool) { return strings.CutPrefix(line, "driverd ready ") }, driverd, "--simulator", simURL)
 
 	ctl := &conformance.AdminControl{BaseURL: simURL, HTTP: http.DefaultClient}
 	ctx := context.Background()
@@ -483,5 +506,10 @@ func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 		}
 	}
 	scanForCardNumbers(t, "external run", out, filepath.Join(dir, "r"))
+	scanForCardNumbers(t, "external run: c2psim's log (debug)", simLog.String(), t.TempDir())
+	scanForCardNumbers(t, "external run: driverd's log", driverLog.String(), t.TempDir())
+	if !strings.Contains(simLog.String(), "level=DEBUG") {
+		t.Errorf("c2psim logged nothing at debug level: the scan of its log saw nothing")
+	}
 	t.Logf("%d cases ran, %v", rep.Ran(), rep.Summary)
 }
