@@ -513,3 +513,65 @@ func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 	}
 	t.Logf("%d cases ran, %v", rep.Ran(), rep.Summary)
 }
+
+// A driver that answers outside openapi/driver.yaml mid-run makes its
+// cases errors, never failures: exit 2, each case's reason naming the
+// contract problem in report.json and junit.xml.
+func TestDriverOutsideTheContractIsAnError(t *testing.T) {
+	sim, err := simulator.New(simulator.Options{Networks: []string{"discover"}, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	var drv *httptest.Server
+	drv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/driver/info":
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(conformance.Info{Name: "broken issuer", Networks: []string{"discover"},
+				Callbacks: map[string]string{"discover": drv.URL + "/callbacks/discover"}})
+		case strings.HasPrefix(r.URL.Path, "/driver/"):
+			w.WriteHeader(http.StatusTeapot) // no status the contract defines
+			_, _ = w.Write([]byte("short and stout"))
+		default:
+			w.WriteHeader(http.StatusOK)
+		}
+	}))
+	defer drv.Close()
+	code, out, dir := bare(t, "run", "--target", "external", "--network", "discover", "--case", "DS.consumer-data,DS.card-data", "--out", "r",
+		"--config", writeConfig(t, conformance.Config{SimulatorURL: srv.URL, DriverURL: drv.URL + "/driver"}))
+	if code != 2 {
+		t.Fatalf("exit %d, want 2:\n%s", code, out)
+	}
+	rep := readReport(t, filepath.Join(dir, "r"))
+	ran := 0
+	for _, sc := range rep.Scenarios {
+		if sc.Verdict == conformance.Skipped {
+			continue
+		}
+		ran++
+		if sc.Verdict != conformance.Error || !strings.Contains(sc.Reason, "418") || !strings.Contains(sc.Reason, "contract") {
+			t.Errorf("case %s: %s %q, want error naming the 418 outside the contract", sc.Case, sc.Verdict, sc.Reason)
+		}
+	}
+	if ran != 2 || rep.MustFailed != 0 || rep.Outcome != "error" {
+		t.Fatalf("%d cases ran, mustFailed %d, outcome %s", ran, rep.MustFailed, rep.Outcome)
+	}
+	if j := junitErrors(t, filepath.Join(dir, "r")); !strings.Contains(j, "418") {
+		t.Fatalf("junit.xml does not show the contract problem: %s", j)
+	}
+}
+
+// A case asked for that the suite does not hold (a typing mistake) is a
+// configuration error, not a run that passes without it.
+func TestUnknownCaseIsRefused(t *testing.T) {
+	code, out, dir := bare(t, "run", "--network", "discover", "--case", "DS.consumer-data,DS.consumer-dta", "--out", "r")
+	if code != 2 || !strings.Contains(out, "unknown case DS.consumer-dta") || strings.Contains(out, "DS.consumer-data,") {
+		t.Fatalf("exit %d, want 2 naming only the unknown case:\n%s", code, out)
+	}
+	if rep := readReport(t, filepath.Join(dir, "r")); rep.Ran() != 0 || len(rep.Errors) != 1 {
+		t.Fatalf("%d cases ran, errors %v", rep.Ran(), rep.Errors)
+	}
+}

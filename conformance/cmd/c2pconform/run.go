@@ -113,6 +113,15 @@ func runSuites(args []string, stdout, stderr io.Writer) int {
 	if len(run.Selection.Networks) == 0 {
 		run.Selection.Networks = conformance.RegisteredNetworks()
 	}
+	if err == nil && ferr == nil && len(cases) > 0 {
+		unknown, lerr := unknownCases(cases, []string{"C2P_CONFIG=", "C2P_TARGET=", "C2P_NETWORKS=", "C2P_OUT="})
+		switch {
+		case lerr != nil:
+			ferr = fmt.Errorf("listing the suite's cases: %w", lerr)
+		case len(unknown) > 0:
+			ferr = fmt.Errorf("unknown case %s (c2pconform requirements --format json lists each requirement's cases)", strings.Join(unknown, ", "))
+		}
+	}
 	if err := errors.Join(err, ferr); err != nil {
 		return runError(outDir, run, pkg, "configuration: "+err.Error(), stdout, stderr)
 	}
@@ -269,9 +278,9 @@ func runError(outDir string, run conformance.RunInfo, pkg packaging, msg string,
 	return summarise(rep, outDir, stdout)
 }
 
-// partition lists the selected cases with a dry run and deals them into n
-// shards; the cases marked Serial form a last shard of their own.
-func partition(filter string, n int, env []string, seed int64) ([]shard, error) {
+// listCases lists the cases a label filter selects, with a dry run of the
+// compiled-in suite.
+func listCases(filter string, env []string, seed int64) ([]conformance.ListedCase, error) {
 	list, err := os.CreateTemp("", "c2pconform-cases-*.json")
 	if err != nil {
 		return nil, err
@@ -292,6 +301,36 @@ func partition(filter string, n int, env []string, seed int64) ([]shard, error) 
 	}
 	var cases []conformance.ListedCase
 	if err := json.Unmarshal(b, &cases); err != nil {
+		return nil, err
+	}
+	return cases, nil
+}
+
+// unknownCases are the case IDs asked for that the suite does not hold: a
+// case asked for and never run would otherwise pass unnoticed.
+func unknownCases(asked []string, env []string) ([]string, error) {
+	all, err := listCases("", env, 1)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, c := range all {
+		known[c.Case] = true
+	}
+	var out []string
+	for _, c := range asked {
+		if !known[c] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// partition lists the selected cases with a dry run and deals them into n
+// shards; the cases marked Serial form a last shard of their own.
+func partition(filter string, n int, env []string, seed int64) ([]shard, error) {
+	cases, err := listCases(filter, env, seed)
+	if err != nil {
 		return nil, err
 	}
 	groups := make([][]string, n)
