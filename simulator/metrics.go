@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,9 @@ type metrics struct {
 	verdicts  *prometheus.CounterVec
 	callbacks *prometheus.CounterVec
 	storeOps  *prometheus.HistogramVec
+	// requestSeries holds the requests counter of each series seen
+	// (requestKey → prometheus.Counter).
+	requestSeries sync.Map
 }
 
 func newMetrics(s *Simulator) *metrics {
@@ -78,7 +82,7 @@ func newMetrics(s *Simulator) *metrics {
 
 // exchange counts one answered inbound exchange.
 func (m *metrics) exchange(e *journal.Entry) {
-	m.requests.WithLabelValues(e.Network, e.OperationID, statusLabel(e.Status)).Inc()
+	m.requestCounter(e.Network, e.OperationID, e.Status).Inc()
 	for _, c := range [...]struct {
 		check string
 		v     *journal.Verdict
@@ -87,6 +91,24 @@ func (m *metrics) exchange(e *journal.Entry) {
 			m.verdicts.WithLabelValues(e.Network, c.check).Inc()
 		}
 	}
+}
+
+// requestKey names one series of requests.
+type requestKey struct {
+	network, operation string
+	status             int
+}
+
+// requestCounter returns the requests counter of a series, looked up in
+// the vector once (the vector's lookup hashes every label each time).
+func (m *metrics) requestCounter(network, operation string, status int) prometheus.Counter {
+	k := requestKey{network, operation, status}
+	if c, ok := m.requestSeries.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c := m.requests.WithLabelValues(network, operation, statusLabel(status))
+	m.requestSeries.Store(k, c)
+	return c
 }
 
 // statusLabels are the statuses as label values, made once.

@@ -122,6 +122,7 @@ type Simulator struct {
 	byID     map[string]*mounted
 	admin    *mounted
 	mux      *http.ServeMux
+	router   *router
 
 	keys      *keySource
 	draining  chan struct{} // closed by Drain
@@ -274,6 +275,7 @@ func New(opts Options) (_ *Simulator, err error) {
 	}
 	s.mux.Handle("/metrics", s.metrics.handler())
 	s.mux.Handle("/", http.HandlerFunc(s.notFound))
+	s.router = newRouter(s.mux, s.networks)
 	s.dispatch.start()
 	s.keys.start() // after the start path: new keys are made while serving
 	return s, nil
@@ -441,7 +443,7 @@ func (s *Simulator) deliverEnqueued(ctx context.Context, network string, cb *Cal
 }
 
 // Handler returns the http.Handler serving every network and the admin API.
-func (s *Simulator) Handler() http.Handler { return s.mux }
+func (s *Simulator) Handler() http.Handler { return s.router }
 
 func (s *Simulator) notFound(w http.ResponseWriter, r *http.Request) {
 	var ids []string
