@@ -37,6 +37,7 @@ type Request struct {
 	cards     []string // PANs seen in decrypted payloads, for fault scoping (never journalled)
 	correl    []string
 	notes     map[string]string
+	decoded   any
 }
 
 // SignedURLs returns the URLs a client may have signed for this request, for
@@ -76,6 +77,14 @@ func (r *Request) SetPlaintext(b []byte) { r.plaintext = b }
 
 // Plaintext returns the decrypted payload, or nil.
 func (r *Request) Plaintext() []byte { return r.plaintext }
+
+// SetDecoded keeps what the operation's Decode made of the request (the
+// body, and the plaintext, as the handler's own types), so Handle reads
+// them back with Decoded instead of decoding the same bytes again.
+func (r *Request) SetDecoded(v any) { r.decoded = v }
+
+// Decoded returns what SetDecoded kept, or nil.
+func (r *Request) Decoded() any { return r.decoded }
 
 // AddCard tells the engine which card (full PAN) this request concerns, so
 // fault rules scoped to a card match. The PAN is never stored or journalled;

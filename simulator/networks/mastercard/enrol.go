@@ -78,6 +78,7 @@ func (a *enrolAPI) decodeCard(req *simulator.Request) error {
 		return argErr("encryptedCard", "give encryptedCard (PAN-based enrolment) or enrolmentReferenceData (a push receipt)")
 	case r.EncryptedCard == "":
 		req.AddCorrelationID(r.EnrolmentReferenceData.ID)
+		req.SetDecoded(&decodedEnrolment{body: r})
 		return nil // the receipt names a card pushed through Token Connect
 	}
 	plain, err := a.creds.openJWE("encryptedCard", r.EncryptedCard)
@@ -96,14 +97,27 @@ func (a *enrolAPI) decodeCard(req *simulator.Request) error {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "encryptedCard plaintext is not the JSON of EncryptedCardPlaintext")
 	}
 	req.AddCard(c.PrimaryAccountNumber)
+	req.SetDecoded(&decodedEnrolment{body: r, card: c})
 	return nil
 }
 
+// decodedEnrolment is a putCard request as decodeCard read it: putCard
+// reads it back (Request.Decoded) instead of decoding the body and the
+// plaintext again.
+type decodedEnrolment struct {
+	body enrollRequest
+	card cardPlaintext
+}
+
 func (a *enrolAPI) putCard(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-	var r enrollRequest
-	if err := json.Unmarshal(req.Body, &r); err != nil {
-		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
+	d, _ := req.Decoded().(*decodedEnrolment)
+	if d == nil {
+		d = &decodedEnrolment{}
+		if err := json.Unmarshal(req.Body, &d.body); err != nil {
+			return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
+		}
 	}
+	r := d.body
 	if err := a.creds.checkProgramme(r.SrcClientID, r.ServiceID); err != nil {
 		return nil, err
 	}
@@ -125,8 +139,8 @@ func (a *enrolAPI) putCard(ctx context.Context, req *simulator.Request) (*simula
 		if r.ComplianceSettings == nil {
 			return nil, argErr("complianceSettings", "PAN-based enrolment needs complianceSettings: the privacy notice and terms the consumer accepted (privacy.latestVersionUri, tnc.latestVersionUri)")
 		}
-		var c cardPlaintext
-		if err := json.Unmarshal(req.Plaintext(), &c); err != nil || c.PrimaryAccountNumber == "" {
+		c := d.card
+		if c.PrimaryAccountNumber == "" {
 			return nil, errors.New("putCard ran without a decoded encryptedCard")
 		}
 		out, err = a.enrol(ctx, enrolment{

@@ -197,8 +197,16 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 	}
 	mdesCorrelation := nt.env.IDs.Digits(14)
 	form := fleForm(p.Reveal())
-	plain := nt.fundingAccountData(p, c, cons)
-	nt.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
+	// The card's FundingAccountData, made when something will send it: the
+	// Authorize Service call, a notification, the yellow path.
+	var plain []byte
+	funding := func() []byte {
+		if plain == nil {
+			plain = nt.fundingAccountData(p, c, cons)
+			nt.env.CheckSchema(CallbackSpec, "FundingAccountData", plain)
+		}
+		return plain
+	}
 	decide := func(approved bool, methods []activationMethod) (string, error) {
 		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: nt.env.Clock.Now(), FLE: form,
 			TokenExpiry: tokenExpiry(nt.env.Clock.Now()), History: []statusEvent{{Code: "U", At: nt.env.Clock.Now(), Reason: "Z"}},
@@ -208,7 +216,7 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 			if err := nt.tokens.Put(ctx, tokenRef, m); err != nil {
 				return "", err
 			}
-			if err := nt.scheduleServiceActivated(ctx, tokenRef, plain); err != nil {
+			if err := nt.scheduleServiceActivated(ctx, tokenRef, funding); err != nil {
 				return "", err
 			}
 			return statusActive, nil
@@ -226,10 +234,11 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 		if err := nt.tokens.Put(ctx, tokenRef, m); err != nil {
 			return "", err
 		}
-		if !askMethods {
-			plain = nil
+		var methodsPlain []byte // Request Activation Methods sends the card's data
+		if askMethods {
+			methodsPlain = funding()
 		}
-		if err := nt.scheduleYellowPath(ctx, tokenRef, plain); err != nil {
+		if err := nt.scheduleYellowPath(ctx, tokenRef, methodsPlain); err != nil {
 			return "", err
 		}
 		return statusInactive, nil
@@ -237,7 +246,7 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 	if !nt.env.Callbacks.Configured() {
 		return decide(true, nil)
 	}
-	env, err := encryption.SealFLEWith(plain, nt.creds.issuerKey(), form)
+	env, err := encryption.SealFLEWith(funding(), nt.creds.issuerKey(), form)
 	if err != nil {
 		return "", err
 	}
@@ -265,7 +274,7 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
 		Spec: CallbackSpec, OperationID: "authorizeService", Method: http.MethodPost, Path: "/authorizeService",
 		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, Plaintext: plain, CorrelationIDs: []string{correlationID, tokenRef},
+		Body:   body, Plaintext: funding(), CorrelationIDs: []string{correlationID, tokenRef},
 	})
 	if err != nil {
 		return "", svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the issuer's Authorize Service did not answer; nothing was enrolled")
@@ -377,11 +386,11 @@ func (nt *notifier) runAfterStored(ctx context.Context, payload []byte) error {
 
 // scheduleServiceActivated sends Notify Service Activated once the approved
 // token is stored (notifyServiceActivated on).
-func (nt *notifier) scheduleServiceActivated(ctx context.Context, tur string, plain []byte) error {
+func (nt *notifier) scheduleServiceActivated(ctx context.Context, tur string, plain func() []byte) error {
 	if !nt.env.Callbacks.Configured() || !notifyServiceActivatedSetting.Get(nt.env.Settings) {
 		return nil
 	}
-	return nt.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenServiceActivated}, plain)
+	return nt.afterStored(ctx, storedTask{TokenUniqueReference: tur, Then: thenServiceActivated}, plain())
 }
 
 func (nt *notifier) serviceActivated(ctx context.Context, c digitalCard, plain []byte) {
