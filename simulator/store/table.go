@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -24,54 +25,84 @@ func By[T any](name string, of func(key string, v T) []string) IndexOf[T] {
 
 // Table is typed access to one collection.
 type Table[T any] struct {
-	s Store
-	c string
+	s   Store
+	c   string
+	idx *indexCache[T] // nil without indexes
 }
 
 // NewTable returns typed access to collection c of s, declaring its
 // indexes on s.
 func NewTable[T any](s Store, c string, indexes ...IndexOf[T]) Table[T] {
-	// A write runs every index on the same record one after another: the
-	// record is decoded for the first and reused by the others.
-	last := &lastDecoded[T]{}
+	t := Table[T]{s: s, c: c}
+	if len(indexes) == 0 {
+		return t
+	}
+	t.idx = &indexCache[T]{}
 	for _, ix := range indexes {
-		of := ix.of
+		t.idx.of = append(t.idx.of, ix.of)
+	}
+	for i, ix := range indexes {
 		s.DeclareIndex(c, Index{Name: ix.name, Values: func(key string, b []byte) ([]string, error) {
-			v, err := last.decode(b)
-			if err != nil {
-				return nil, err
-			}
-			return of(key, v), nil
+			return t.idx.values(i, key, b)
 		}})
 	}
-	return Table[T]{s: s, c: c}
+	return t
 }
 
 // Collection is the collection the table reads and writes.
 func (t Table[T]) Collection() string { return t.c }
 
-// lastDecoded keeps the record a table's indexes decoded last (a copy of
-// its bytes and its value).
-type lastDecoded[T any] struct {
-	mu  sync.Mutex
-	raw []byte
-	v   T
-	ok  bool
+// indexCache lets a table's indexes, which a store runs one after another
+// on the record it writes, share one reading of that record: the values
+// Put worked out from the value it encoded, or else one decode of the
+// bytes (the last record decoded is kept with a copy of its bytes).
+type indexCache[T any] struct {
+	of []func(key string, v T) []string
+
+	mu   sync.Mutex
+	ok   bool
+	key  string
+	raw  []byte
+	vals [][]string // by index, given by Put for key; nil when decoded
+	v    T          // decoded from raw (vals == nil)
 }
 
-func (d *lastDecoded[T]) decode(b []byte) (T, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.ok && bytes.Equal(d.raw, b) {
-		return d.v, nil
+func (c *indexCache[T]) values(i int, key string, b []byte) ([]string, error) {
+	c.mu.Lock()
+	if c.ok && bytes.Equal(c.raw, b) {
+		if c.vals == nil {
+			v := c.v
+			c.mu.Unlock()
+			return c.of[i](key, v), nil
+		}
+		if c.key == key {
+			vals := slices.Clone(c.vals[i])
+			c.mu.Unlock()
+			return vals, nil
+		}
 	}
+	c.mu.Unlock()
 	var v T
 	if err := json.Unmarshal(b, &v); err != nil {
-		d.ok = false
-		return v, err
+		return nil, err
 	}
-	d.raw, d.v, d.ok = append(d.raw[:0], b...), v, true
-	return v, nil
+	c.mu.Lock()
+	c.ok, c.key, c.raw, c.vals, c.v = true, key, append(c.raw[:0], b...), nil, v
+	c.mu.Unlock()
+	return c.of[i](key, v), nil
+}
+
+// seed records the index values of the record key is about to hold as b,
+// worked out from v, the value b encodes.
+func (c *indexCache[T]) seed(key string, b []byte, v T) {
+	vals := make([][]string, len(c.of))
+	for i, of := range c.of {
+		vals[i] = of(key, v)
+	}
+	var zero T
+	c.mu.Lock()
+	c.ok, c.key, c.raw, c.vals, c.v = true, key, append(c.raw[:0], b...), vals, zero
+	c.mu.Unlock()
 }
 
 // Get returns the value at key, or an error wrapping ErrNotFound.
@@ -90,6 +121,9 @@ func (t Table[T]) Put(ctx context.Context, key string, v T) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
+	}
+	if t.idx != nil {
+		t.idx.seed(key, b, v)
 	}
 	return t.s.Put(ctx, t.c, key, b)
 }
