@@ -371,11 +371,11 @@ func serve(t *testing.T, ready func(line string) (string, bool), bin string, arg
 // as its identifiers at the networks, the one issuer that does: the
 // bundled target and the independent Visa issuer choose their own) and
 // c2pconform copied alone into an empty directory, run with no Go
-// toolchain on the PATH. The run starts by refusing the
-// simulator an aborted run left unclean, resets it when told, registers
-// the driver's callback URLs itself, records the simulator's own version
-// and seed, ginkgo's seed and the label filter, passes every network, and
-// leaves no fault rule behind.
+// toolchain on the PATH, in shards sharing the simulator (--parallel 2).
+// The run starts by refusing the simulator an aborted run left unclean,
+// resets it when told, registers the driver's callback URLs itself,
+// records the simulator's own version and seed, ginkgo's seed and the
+// label filter, passes every network, and leaves no fault rule behind.
 func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the test strips PATH the POSIX way")
@@ -455,7 +455,7 @@ func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 	}
 
 	nets := conformance.RegisteredNetworks()
-	code, out = runIn("run", "--config", "c2p.json", "--reset", "--seed", "777", "--network", strings.Join(nets, ","), "--out", "r")
+	code, out = runIn("run", "--config", "c2p.json", "--reset", "--seed", "777", "--network", strings.Join(nets, ","), "--parallel", "2", "--out", "r")
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
@@ -463,6 +463,9 @@ func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 		t.Errorf("the run did not say it reset the simulator:\n%s", out)
 	}
 	rep := readReport(t, filepath.Join(dir, "r"))
+	if !strings.HasSuffix(rep.Run.Shard, " shards") || !strings.Contains(out, "[2/") {
+		t.Errorf("the run was not sharded: %q", rep.Run.Shard)
+	}
 	var ns []string
 	for _, n := range nets {
 		ns = append(ns, "net:"+n)
