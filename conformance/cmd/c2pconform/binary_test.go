@@ -285,10 +285,10 @@ func TestSimulatorDownIsAHarnessError(t *testing.T) {
 }
 
 // buildTool compiles one of the module's commands for these tests.
-func buildTool(t *testing.T, pkg string) string {
+func buildTool(t *testing.T, pkg string, flags ...string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
-	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), pkg)...).CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", pkg, err, out)
 	}
 	return bin
@@ -381,7 +381,10 @@ func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 		t.Skip("the test strips PATH the POSIX way")
 	}
 	c2pconform := built(t)
-	c2psim := buildTool(t, "github.com/c2psim/c2psim/simulator/cmd/c2psim")
+	// The simulator's build names a revision of its own: the run record
+	// must carry what the simulator says, not what c2pconform knows.
+	const simRevision = "ext0sim0rev42"
+	c2psim := buildTool(t, "github.com/c2psim/c2psim/simulator/cmd/c2psim", "-ldflags", "-X github.com/c2psim/c2psim/simulator.Revision="+simRevision)
 	driverd := buildTool(t, "github.com/c2psim/c2psim/scenarios/internal/driverd")
 
 	simArgs := []string{"--addr", "127.0.0.1:0", "--seed", "4242", "--log-level", "debug"}
@@ -473,9 +476,10 @@ func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 	filter := "(" + strings.Join(ns, " || ") + ")"
 	sim := rep.Run.Simulator
 	if rep.Run.Target != "external" || sim.Seed != 4242 || sim.Version != health.Version || sim.URL != simURL || sim.StartedAt != health.StartedAt ||
+		rep.Run.Record.SimulatorRevision != simRevision || health.Revision != simRevision ||
 		rep.Run.GinkgoSeed != 777 || rep.Run.Selection.LabelFilter != filter || rep.Run.SUT.Name != "driverd (c2psim bundled issuer client)" {
-		t.Errorf("run metadata: target %s, simulator %+v (health %+v), ginkgo seed %d, filter %q (want %q), SUT %+v",
-			rep.Run.Target, sim, health, rep.Run.GinkgoSeed, rep.Run.Selection.LabelFilter, filter, rep.Run.SUT)
+		t.Errorf("run metadata: target %s, simulator %+v revision %q (health %+v), ginkgo seed %d, filter %q (want %q), SUT %+v",
+			rep.Run.Target, sim, rep.Run.Record.SimulatorRevision, health, rep.Run.GinkgoSeed, rep.Run.Selection.LabelFilter, filter, rep.Run.SUT)
 	}
 	for _, n := range nets {
 		if c := rep.Summary[n]; c.Passed == 0 || c.Failed+c.Error+c.Incomplete+c.NotCovered != 0 {
