@@ -154,3 +154,15 @@ type CallbackResult struct {
 	// Findings lists problems with the issuer's answer (spec violations).
 	Findings []string
 }
+
+// Kept returns the value of one of the network's identities that clients
+// hold on to and that must not change under them (a certificate handed out
+// with the credentials, an identifier made at start): with a durable or
+// shared store, the value kept under name by the first process to make it
+// (an earlier start, or another replica), else what make returns, which is
+// then kept. With the in-memory store it returns what make returns. Name an
+// identity that derives from a key after the key (its fingerprint), so
+// another key gets its own.
+func (e *Env) Kept(name string, make func() (string, error)) (string, error) {
+	return e.sim.kept(e.Network, name, make)
+}

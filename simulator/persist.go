@@ -2,10 +2,18 @@ package simulator
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sort"
 	"strings"
 	"time"
+
+	"github.com/c2psim/c2psim/internal/pemkey"
 
 	"github.com/c2psim/c2psim/simulator/journal"
 	"github.com/c2psim/c2psim/simulator/store"
@@ -18,7 +26,116 @@ import (
 const (
 	colCredentials = "_engine/credentials"      // network → []Credential
 	colTargets     = "_engine/callback-targets" // network → storedTarget
+	colKeys        = "_engine/keys"             // network/name → keptKey
+	colIdentities  = "_engine/identities"       // network/name → string
 )
+
+// keptKey is a network's private key as the store keeps it: its key ID
+// (settled on its own, when a network names the key before it is made)
+// and the key.
+type keptKey struct {
+	KeyID string `json:"keyId,omitempty"`
+	Kind  string `json:"kind,omitempty"` // rsa-private-key or ec-private-key
+	PEM   string `json:"pem,omitempty"`
+}
+
+// keptKeys keeps the keys of a durable or shared store (see keySource).
+// Its methods are no-ops on nil: nothing is kept.
+type keptKeys struct {
+	t      store.Table[keptKey]
+	logger *slog.Logger
+}
+
+// storeKey is the record of a key named "network\x00name" (PostgreSQL
+// text holds no NUL).
+func storeKey(id string) string { return strings.Replace(id, "\x00", "/", 1) }
+
+// rsa returns the RSA key kept under id, if one is.
+func (k *keptKeys) rsa(id string) (key *rsa.PrivateKey, keyID string, ok bool) {
+	if k == nil {
+		return nil, "", false
+	}
+	v, err := k.t.Get(context.Background(), storeKey(id))
+	if err != nil || v.PEM == "" || v.Kind != "rsa-private-key" {
+		return nil, "", false
+	}
+	key, err = pemkey.ParsePrivate(v.PEM)
+	if err != nil {
+		k.logger.Error("a kept key is unreadable: a new one is made", "key", storeKey(id), "error", err)
+		return nil, "", false
+	}
+	return key, v.KeyID, true
+}
+
+// settleID returns the key ID kept for id, keeping fallback when none is.
+func (k *keptKeys) settleID(id, fallback string) string {
+	if k == nil {
+		return fallback
+	}
+	out := fallback
+	err := k.t.Update(context.Background(), storeKey(id), func(v *keptKey, _ bool) error {
+		if v.KeyID == "" {
+			v.KeyID = fallback
+		}
+		out = v.KeyID
+		return nil
+	})
+	if err != nil {
+		k.logger.Error("keeping a key ID: this process names the key on its own", "key", storeKey(id), "error", err)
+		return fallback
+	}
+	return out
+}
+
+// settleRSA keeps made as the key of id unless one is kept already, and
+// returns the kept one.
+func (k *keptKeys) settleRSA(id string, made *rsa.PrivateKey) *rsa.PrivateKey {
+	if k == nil {
+		return made
+	}
+	out := made
+	err := k.t.Update(context.Background(), storeKey(id), func(v *keptKey, _ bool) error {
+		if v.PEM != "" && v.Kind == "rsa-private-key" {
+			if stored, err := pemkey.ParsePrivate(v.PEM); err == nil {
+				out = stored
+				return nil
+			}
+		}
+		v.Kind, v.PEM = "rsa-private-key", pemkey.EncodePrivate(made)
+		return nil
+	})
+	if err != nil {
+		k.logger.Error("keeping a key: this process uses its own, other replicas may not", "key", storeKey(id), "error", err)
+		return made
+	}
+	return out
+}
+
+// settleEC is settleRSA for a P-256 key.
+func (k *keptKeys) settleEC(id string, made *ecdsa.PrivateKey) (*ecdsa.PrivateKey, error) {
+	if k == nil {
+		return made, nil
+	}
+	der, err := x509.MarshalECPrivateKey(made)
+	if err != nil {
+		return nil, err
+	}
+	out := made
+	err = k.t.Update(context.Background(), storeKey(id), func(v *keptKey, _ bool) error {
+		if v.PEM != "" && v.Kind == "ec-private-key" {
+			if stored, err := parseECPrivate(v.PEM); err == nil {
+				out = stored
+				return nil
+			}
+		}
+		v.Kind, v.PEM = "ec-private-key", string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keeping key %s: %w", storeKey(id), err)
+	}
+	return out, nil
+}
 
 // storedTarget is a CallbackTarget as the store keeps it.
 type storedTarget struct {
@@ -41,6 +158,40 @@ func (s *Simulator) inMemory() bool {
 	return ok
 }
 
+// kept implements Env.Kept. The value is made outside the store's update
+// (making it may use the store: a key it derives from), and kept only if
+// no other process kept one meanwhile.
+func (s *Simulator) kept(network, name string, make func() (string, error)) (string, error) {
+	if s.inMemory() {
+		return make()
+	}
+	t := store.NewTable[string](s.store, colIdentities)
+	ctx := context.Background()
+	key := network + "/" + name
+	if v, err := t.Get(ctx, key); err == nil {
+		return v, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("reading kept %s %s: %w", network, name, err)
+	}
+	made, err := make()
+	if err != nil {
+		return "", err
+	}
+	out := made
+	err = t.Update(ctx, key, func(v *string, exists bool) error {
+		if exists {
+			out = *v
+		} else {
+			*v = made
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("keeping %s %s: %w", network, name, err)
+	}
+	return out, nil
+}
+
 // giveStoredKeys hands the key source, before the networks are set up, the
 // keys a previous process (or another replica) stored, so they are used
 // instead of new ones; keys given in Options come first.
@@ -48,6 +199,7 @@ func (s *Simulator) giveStoredKeys(ctx context.Context, nets []Network) error {
 	if s.inMemory() {
 		return nil
 	}
+	s.keys.kept = &keptKeys{t: store.NewTable[keptKey](s.store, colKeys), logger: s.logger}
 	creds := store.NewTable[[]Credential](s.store, colCredentials)
 	given := map[string][]Credential{}
 	for id, cs := range s.opts.Credentials {
@@ -92,12 +244,15 @@ func (s *Simulator) restore(ctx context.Context) error {
 			continue
 		}
 		generated := s.handedOut(m)
+		// With its keys, made (and kept) outside the update: a store
+		// update must not call the store.
+		withKeys := s.withKeys(m.id, generated)
 		var kept []Credential
 		stored := false
 		err := creds.Update(ctx, m.id, func(v *[]Credential, exists bool) error {
 			stored = exists
 			if !exists {
-				*v = s.withKeys(m.id, generated)
+				*v = withKeys
 			}
 			kept = *v
 			return nil
@@ -223,9 +378,72 @@ func (s *Simulator) restoreJournal(ctx context.Context, size int) error {
 	for _, e := range kept {
 		s.journal.Add(e) // masked when it was first journalled
 	}
-	s.recordExchange(journal.Entry{Time: s.clock.Now(), Direction: journalEvent, Network: "c2psim", Method: "START", URL: "/",
-		Notes: map[string]string{"event": "started", "version": Version, "restoredEntries": fmt.Sprint(len(kept))}})
+	notes, err := s.recovered(ctx)
+	if err != nil {
+		return err
+	}
+	notes["version"], notes["restoredEntries"] = Version, fmt.Sprint(len(kept))
+	notes["event"] = "started"
+	method := "START"
+	switch {
+	case store.Shared(s.opts.Store):
+		// Other replicas may be serving: what the store holds is theirs
+		// as much as an earlier process's.
+		notes["sharedStore"] = "true"
+	case len(kept) > 0 || notes["pendingTasks"] != "0" || notes["pendingCallbacks"] != "0" || notes["deadLetters"] != "0":
+		// The store holds what an earlier process left.
+		notes["event"], method = "restarted", "RESTART"
+	}
+	s.recordExchange(journal.Entry{Time: s.clock.Now(), Direction: journalEvent, Network: "c2psim", Method: method, URL: "/", Notes: notes})
+	s.logger.Info("started on a durable store", "restoredEntries", notes["restoredEntries"], "pendingTasks", notes["pendingTasks"],
+		"pendingCallbacks", notes["pendingCallbacks"], "deadLetters", notes["deadLetters"])
 	return nil
+}
+
+// recovered counts, before the dispatcher starts, what the queue holds
+// from before this start: asynchronous operations still to complete
+// (tasks), callbacks still to deliver and dead letters, with the pending
+// ones by network.
+func (s *Simulator) recovered(ctx context.Context) (map[string]string, error) {
+	items, err := s.dispatch.q.List(ctx, false)
+	if err != nil {
+		return nil, fmt.Errorf("reading the queue at start: %w", err)
+	}
+	dead, err := s.dispatch.q.List(ctx, true)
+	if err != nil {
+		return nil, fmt.Errorf("reading the queue at start: %w", err)
+	}
+	var tasks, callbacks, buried int
+	byNetwork := map[string]int{}
+	for _, it := range items {
+		if it.Dead {
+			continue
+		}
+		switch it.Kind {
+		case kindTask:
+			tasks++
+		case kindCallback:
+			callbacks++
+		default:
+			continue
+		}
+		byNetwork[it.Network]++
+	}
+	for _, it := range dead {
+		if it.Dead {
+			buried++
+		}
+	}
+	nets := make([]string, 0, len(byNetwork))
+	for n, c := range byNetwork {
+		nets = append(nets, fmt.Sprintf("%s:%d", n, c))
+	}
+	sort.Strings(nets)
+	notes := map[string]string{"pendingTasks": fmt.Sprint(tasks), "pendingCallbacks": fmt.Sprint(callbacks), "deadLetters": fmt.Sprint(buried)}
+	if len(nets) > 0 {
+		notes["pendingByNetwork"] = strings.Join(nets, ",")
+	}
+	return notes, nil
 }
 
 // recordExchange journals one exchange (cards: the card numbers it

@@ -22,7 +22,9 @@ import (
 
 	"github.com/c2psim/c2psim/client"
 	axclient "github.com/c2psim/c2psim/client/amex"
+	dsclient "github.com/c2psim/c2psim/client/discover"
 	"github.com/c2psim/c2psim/client/pan"
+	dsnet "github.com/c2psim/c2psim/conformance/networks/discover"
 	"github.com/c2psim/c2psim/simulator"
 )
 
@@ -304,15 +306,75 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool
 	}
 }
 
-// Kill -9 under load loses no answered write and no callback.
+// discoverCard is a fresh Discover card (6011 range, outside the test
+// cards' numbers).
+func discoverCard(i int) client.Card {
+	partial := fmt.Sprintf("6011%011d", 50000000+i)
+	c := amexCard(i)
+	c.Ref, c.PAN = fmt.Sprintf("ds-card-%d", i), pan.MustParse(partial+string(pan.LuhnCheckDigit(partial)))
+	return c
+}
+
+// discover builds the bundled Discover adapter from the credentials the
+// process hands out.
+func (p *proc) discover(t testing.TB) *dsclient.Adapter {
+	t.Helper()
+	var creds struct {
+		Items []simulator.Credential `json:"items"`
+	}
+	if st := p.admin(t, http.MethodGet, "/networks/discover/credentials", nil, &creds); st != http.StatusOK {
+		t.Fatalf("credentials: %d", st)
+	}
+	a, err := dsnet.New(creds.Items, p.base+"/discover", &http.Client{Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// enrolAsync enrols Discover cards from several workers until stop closes,
+// recording every accepted (asynchronous) enrolment.
+func enrolAsync(ctx context.Context, a *dsclient.Adapter, workers int, mu *sync.Mutex, ops map[string]*client.Operation, stop <-chan struct{}) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := int(next.Add(1))
+				op, err := a.EnrolCard(ctx, amexConsumer(100000+i), discoverCard(i))
+				if err != nil || op.ID == "" {
+					continue
+				}
+				mu.Lock()
+				ops[op.ID] = op
+				mu.Unlock()
+			}
+		}()
+	}
+	return &wg
+}
+
+// Kill -9 under load loses no answered write and no callback, and every
+// asynchronous operation accepted before the kill completes after the
+// restart.
 func TestKilledUnderLoadLosesNoAnsweredWriteAndNoCallback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the real binary several times")
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
-	p := startProc(t, "--data-dir", dir)
-	a := p.amex(t)
+	// Discover completes an enrolment 10 s after accepting it: the ones
+	// accepted shortly before the kill are pending when it lands.
+	args := []string{"--data-dir", dir, "--networks", "amex,discover", "--set", "discover.asyncDelay=10s"}
+	p := startProc(t, args...)
+	a, ds := p.amex(t), p.discover(t)
 	is := newIssuer(t, a)
 	is.down.Store(true) // every notification is refused until after the restart
 	if st := p.admin(t, http.MethodPut, "/networks/amex/callback", map[string]any{"url": is.url(), "timeout": "2s"}, nil); st != http.StatusOK {
@@ -320,16 +382,25 @@ func TestKilledUnderLoadLosesNoAnsweredWriteAndNoCallback(t *testing.T) {
 	}
 
 	rec := &answered{enrolled: map[string]bool{}, suspended: map[string]bool{}}
+	var opsMu sync.Mutex
+	ops := map[string]*client.Operation{}
 	stop := make(chan struct{})
-	wg := load(ctx, a, 4, 0, rec, stop)
-	waitUntil(t, 2*time.Minute, "30 suspensions answered", func() bool { _, s := rec.snapshot(); return len(s) >= 30 })
+	wg := load(ctx, a, 3, 0, rec, stop)
+	wgAsync := enrolAsync(ctx, ds, 2, &opsMu, ops, stop)
+	waitUntil(t, 2*time.Minute, "30 suspensions and 10 asynchronous enrolments answered", func() bool {
+		_, s := rec.snapshot()
+		opsMu.Lock()
+		defer opsMu.Unlock()
+		return len(s) >= 30 && len(ops) >= 10
+	})
 	p.kill() // while the workers are still writing
 	close(stop)
 	wg.Wait()
+	wgAsync.Wait()
 	enrolled, suspended := rec.snapshot()
 
-	p = startProc(t, "--data-dir", dir)
-	a = p.amex(t) // the same credentials: they were kept
+	p = startProc(t, args...)
+	a, ds = p.amex(t), p.discover(t) // the same credentials: they were kept
 	for _, tok := range enrolled {
 		st, err := a.TokenStatus(ctx, tok)
 		if err != nil {
@@ -345,6 +416,30 @@ func TestKilledUnderLoadLosesNoAnsweredWriteAndNoCallback(t *testing.T) {
 	if len(outbox) < len(suspended) {
 		t.Errorf("after the restart %d notifications are pending, want at least the %d answered suspensions", len(outbox), len(suspended))
 	}
+	// Every accepted enrolment is known after the restart; some are still
+	// pending (they were when the process died), and all complete.
+	pendingAfter := 0
+	for id, op := range ops {
+		got, err := ds.GetOperation(ctx, op)
+		if err != nil {
+			t.Fatalf("accepted enrolment %s lost: %v", id, err)
+		}
+		if got.Status == client.Pending {
+			pendingAfter++
+		}
+	}
+	if pendingAfter == 0 {
+		t.Fatalf("none of the %d accepted enrolments was still pending after the restart: the test proves nothing about pending operations", len(ops))
+	}
+	waitUntil(t, 2*time.Minute, "every accepted enrolment completed", func() bool {
+		for _, op := range ops {
+			got, err := ds.GetOperation(ctx, op)
+			if err != nil || got.Status != client.Succeeded {
+				return false
+			}
+		}
+		return true
+	})
 	is.down.Store(false)
 	waitUntil(t, 2*time.Minute, "every answered suspension notified", func() bool {
 		tokens, _ := is.notified()
@@ -358,13 +453,20 @@ func TestKilledUnderLoadLosesNoAnsweredWriteAndNoCallback(t *testing.T) {
 	var journal struct {
 		Entries []struct {
 			Direction string            `json:"direction"`
+			Method    string            `json:"method"`
 			Notes     map[string]string `json:"notes"`
 		} `json:"entries"`
 	}
 	p.admin(t, http.MethodGet, "/journal?direction=event", nil, &journal)
-	if len(journal.Entries) != 2 || journal.Entries[0].Notes["restoredEntries"] == "0" {
-		t.Errorf("the journal shows %d starts (%+v), want two, the second restoring the first's exchanges", len(journal.Entries), journal.Entries)
+	if len(journal.Entries) != 2 {
+		t.Fatalf("the journal shows %d starts (%+v), want two", len(journal.Entries), journal.Entries)
 	}
-	t.Logf("%d enrolments and %d suspensions answered before SIGKILL; all kept, all %d notifications delivered after the restart",
-		len(enrolled), len(suspended), len(suspended))
+	restart := journal.Entries[0] // newest first
+	if restart.Method != "RESTART" || restart.Notes["event"] != "restarted" || restart.Notes["restoredEntries"] == "0" ||
+		restart.Notes["pendingTasks"] == "0" || restart.Notes["pendingCallbacks"] == "0" {
+		t.Errorf("the journal's second start %+v does not show a restart with the first's exchanges, pending operations and callbacks", restart)
+	}
+	t.Logf("%d enrolments and %d suspensions answered before SIGKILL, all kept, all %d notifications delivered after the restart; "+
+		"%d asynchronous enrolments accepted, %d still pending after the restart, all completed; restart entry %v",
+		len(enrolled), len(suspended), len(suspended), len(ops), pendingAfter, restart.Notes)
 }

@@ -5,9 +5,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -62,26 +65,81 @@ func (n *Network) makeKeys(env *simulator.Env) error {
 	n.encKeyID, n.sigKeyID, n.partnerKeyID = n.encKey.ID(env.IDs.UUID()), n.sigKey.ID(env.IDs.UUID()), n.partnerKey.ID("partner-"+env.IDs.Hex(4))
 	n.partnerKeys = map[string]*rsa.PublicKey{}
 
+	caKey, err := env.ECDSAKey("notification-ca-private-key")
+	if err != nil {
+		return err
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&caKey.PublicKey)
+	if err != nil {
+		return err
+	}
+	fp := sha256.Sum256(spki)
+	// Kept under the authority's key (Env.Kept): a restart and every
+	// replica hand out the same certificates and present the same client
+	// certificate.
+	kept, err := env.Kept("certificates/"+hex.EncodeToString(fp[:]), func() (string, error) {
+		b, err := issueCertificates(env, caKey, n.clientID)
+		if err != nil {
+			return "", err
+		}
+		out, err := json.Marshal(b)
+		return string(out), err
+	})
+	if err != nil {
+		return err
+	}
+	var b certificates
+	if err := json.Unmarshal([]byte(kept), &b); err != nil {
+		return fmt.Errorf("the kept certificates: %w", err)
+	}
+	if n.notifyCA, err = x509.ParseCertificate(b.CA); err != nil {
+		return err
+	}
+	app, err := x509.ParseCertificate(b.App)
+	if err != nil {
+		return err
+	}
+	n.appCerts = []*x509.Certificate{app}
+	client, err := x509.ParseCertificate(b.Client)
+	if err != nil {
+		return err
+	}
+	clientKey, err := x509.ParseECPrivateKey(b.ClientKey)
+	if err != nil {
+		return err
+	}
+	n.notifyClient = tls.Certificate{Certificate: [][]byte{client.Raw, n.notifyCA.Raw}, PrivateKey: clientKey, Leaf: client}
+	return nil
+}
+
+// certificates are the sandbox's certificates (DER) under its authority:
+// the authority's own, the consumer application's, and the client
+// certificate of Discover's notifications with its key.
+type certificates struct {
+	CA        []byte `json:"ca"`
+	App       []byte `json:"app"`
+	Client    []byte `json:"client"`
+	ClientKey []byte `json:"clientKey"`
+}
+
+func issueCertificates(env *simulator.Env, caKey *ecdsa.PrivateKey, clientID string) (certificates, error) {
 	now := env.Clock.Now()
 	serial := func() *big.Int {
 		s, _ := strconv.ParseUint(env.IDs.Digits(15), 10, 64)
 		return new(big.Int).SetUint64(s + 1)
-	}
-	caKey, err := env.ECDSAKey("notification-ca-private-key")
-	if err != nil {
-		return err
 	}
 	caTmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{Organization: []string{"c2psim"}, CommonName: "c2psim Discover sandbox CA"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0), IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return err
+		return certificates{}, err
 	}
-	if n.notifyCA, err = x509.ParseCertificate(caDER); err != nil {
-		return err
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return certificates{}, err
 	}
-	issue := func(cn string, usage x509.ExtKeyUsage) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	issue := func(cn string, usage x509.ExtKeyUsage) ([]byte, *ecdsa.PrivateKey, error) {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
 			return nil, nil, err
@@ -89,24 +147,22 @@ func (n *Network) makeKeys(env *simulator.Env) error {
 		tmpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{Organization: []string{"c2psim"}, CommonName: cn},
 			NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(2, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature,
 			ExtKeyUsage: []x509.ExtKeyUsage{usage}}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, n.notifyCA, &key.PublicKey, caKey)
-		if err != nil {
-			return nil, nil, err
-		}
-		c, err := x509.ParseCertificate(der)
-		return c, key, err
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		return der, key, err
 	}
-	app, _, err := issue("consumer application "+n.clientID, x509.ExtKeyUsageClientAuth)
+	app, _, err := issue("consumer application "+clientID, x509.ExtKeyUsageClientAuth)
 	if err != nil {
-		return err
+		return certificates{}, err
 	}
-	n.appCerts = []*x509.Certificate{app}
 	client, clientKey, err := issue("c2psim Discover notifications", x509.ExtKeyUsageClientAuth)
 	if err != nil {
-		return err
+		return certificates{}, err
 	}
-	n.notifyClient = tls.Certificate{Certificate: [][]byte{client.Raw, n.notifyCA.Raw}, PrivateKey: clientKey, Leaf: client}
-	return nil
+	keyDER, err := x509.MarshalECPrivateKey(clientKey)
+	if err != nil {
+		return certificates{}, err
+	}
+	return certificates{CA: caDER, App: app, Client: client, ClientKey: keyDER}, nil
 }
 
 func certPEM(c *x509.Certificate) string {

@@ -46,10 +46,14 @@ type encryptionKey struct {
 	err     error
 }
 
-func newEncryptionKey(k *rsa.PrivateKey, now time.Time) encryptionKey {
+func newEncryptionKey(env *simulator.Env, k *rsa.PrivateKey, now time.Time) encryptionKey {
 	e := encryptionKey{ring: encryption.KeyRing{}}
 	if e.kid, e.err = e.ring.Add(k); e.err == nil {
-		e.certPEM, e.err = selfSignedCertificate(k, "c2psim Mastercard Click to Pay encryption", now)
+		// Kept by the key's ID: every replica, and a restart, hands out
+		// the same certificate.
+		e.certPEM, e.err = env.Kept("encryption-certificate/"+e.kid, func() (string, error) {
+			return selfSignedCertificate(k, "c2psim Mastercard Click to Pay encryption", now)
+		})
 	}
 	return e
 }
@@ -81,7 +85,7 @@ func newCredentials(env *simulator.Env) (*credentials, error) {
 		return nil, err
 	}
 	now := env.Clock.Now()
-	c.encryption = sync.OnceValue(func() encryptionKey { return newEncryptionKey(c.encKey.Private(), now) })
+	c.encryption = sync.OnceValue(func() encryptionKey { return newEncryptionKey(env, c.encKey.Private(), now) })
 	// Mastercard consumer keys: 24 characters, '!', 48 hex characters.
 	c.consumerKey = env.IDs.Hex(12) + "!" + env.IDs.Hex(24)
 	c.srcClientID = env.IDs.UUID()

@@ -152,7 +152,7 @@ func (cs *customerService) searchTokens(ctx context.Context, req *simulator.Requ
 		cards, err = cs.oneCard(cs.cardByTokenNumber(ctx, s.Token))
 	case "CommentId":
 		var tur string
-		if tur, err = cs.comments.Get(ctx, s.CommentID); err == nil {
+		if tur, err = cs.tokenByComment(ctx, s.CommentID); err == nil {
 			cards, err = cs.oneCard(cs.cardByToken(ctx, tur))
 		}
 	}
@@ -325,7 +325,7 @@ func (cs *customerService) deleteToken(ctx context.Context, req *simulator.Reque
 	var commentID string
 	c, err := cs.changeStatusBy(ctx, r.TokenUniqueReference, "delete", []string{statusInactive, statusActive, statusSuspended}, statusDeactivated,
 		"I", r.ReasonCode, &r.AuditInfo, func(m *tokenMeta) error {
-			commentID = cs.addComment(ctx, m, r.TokenUniqueReference, r.CommentText, r.AuditInfo)
+			commentID = cs.addComment(m, r.CommentText, r.AuditInfo)
 			return nil
 		})
 	if err != nil {
@@ -356,7 +356,7 @@ func (cs *customerService) activateToken(ctx context.Context, req *simulator.Req
 	}
 	var commentID string
 	c, err := cs.changeStatusBy(ctx, r.TokenUniqueReference, "activate", []string{statusInactive}, statusActive, "I", r.ReasonCode, &r.AuditInfo, func(m *tokenMeta) error {
-		commentID = cs.addComment(ctx, m, r.TokenUniqueReference, r.CommentText, r.AuditInfo)
+		commentID = cs.addComment(m, r.CommentText, r.AuditInfo)
 		return nil
 	})
 	if err != nil {
@@ -429,9 +429,9 @@ func (cs *customerService) updateToken(ctx context.Context, req *simulator.Reque
 		var commentID string
 		err := cs.tokens.Update(ctx, c.TokenUniqueRef, func(m *tokenMeta, exists bool) error {
 			if !exists {
-				*m = cs.meta(ctx, c)
+				*m = metaOf(c, *m, false)
 			}
-			commentID = cs.addComment(ctx, m, c.TokenUniqueRef, r.CommentText, r.AuditInfo)
+			commentID = cs.addComment(m, r.CommentText, r.AuditInfo)
 			if r.IssuerProductConfigurationID != "" {
 				m.ProductConfigID = r.IssuerProductConfigurationID
 			}
@@ -617,9 +617,9 @@ func (cs *customerService) commentOnly(wrapper, response string) simulator.Handl
 		var commentID string
 		err = cs.tokens.Update(ctx, c.TokenUniqueRef, func(m *tokenMeta, exists bool) error {
 			if !exists {
-				*m = cs.meta(ctx, c)
+				*m = metaOf(c, *m, false)
 			}
-			commentID = cs.addComment(ctx, m, c.TokenUniqueRef, text, r.AuditInfo)
+			commentID = cs.addComment(m, text, r.AuditInfo)
 			return nil
 		})
 		if err != nil {
@@ -643,10 +643,10 @@ func (cs *customerService) updateTokenAssurance(ctx context.Context, req *simula
 	var commentID string
 	err = cs.tokens.Update(ctx, c.TokenUniqueRef, func(m *tokenMeta, exists bool) error {
 		if !exists {
-			*m = cs.meta(ctx, c)
+			*m = metaOf(c, *m, false)
 		}
 		m.AssuranceLevel = "1"
-		commentID = cs.addComment(ctx, m, c.TokenUniqueRef, r.CommentText, r.AuditInfo)
+		commentID = cs.addComment(m, r.CommentText, r.AuditInfo)
 		return nil
 	})
 	if err != nil {

@@ -821,6 +821,7 @@ func (nt *notifier) enterActivationCode(ctx context.Context, tur, code string) (
 		}
 		return nt.validateWithIssuer(ctx, c, m, code)
 	}
+	wrongCode := false
 	c, err = nt.changeStatus(ctx, tur, "activation", []string{statusInactive}, statusActive, func(m *tokenMeta) error {
 		switch {
 		case m.ActivationCode == "":
@@ -828,12 +829,15 @@ func (nt *notifier) enterActivationCode(ctx context.Context, tur, code string) (
 		case !nt.env.Clock.Now().Before(m.ActivationExpiry):
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindState, "the activation code of token %s expired at %s; the token stays INACTIVE", tur, stamp(m.ActivationExpiry))
 		case code != "" && code != m.ActivationCode:
-			nt.countAttempt(ctx, tur)
+			wrongCode = true
 			return simulator.Errorf(http.StatusBadRequest, simulator.KindValidation, "wrong activation code for token %s; the token stays INACTIVE", tur)
 		}
 		m.ActivationAttempts++
 		return nil
 	})
+	if wrongCode {
+		nt.countAttempt(ctx, tur) // a refused change writes nothing: the attempt is counted on its own
+	}
 	if err != nil {
 		return nil, err
 	}

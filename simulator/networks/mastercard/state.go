@@ -23,15 +23,16 @@ type state struct {
 	env   *simulator.Env
 	creds *credentials
 
-	// mu serialises every change that spans several tables (enrolment,
-	// Credential Directory updates and deletes, batch acceptance, token
-	// status changes).
+	// mu serialises, within the process, the changes that span several
+	// tables and are not yet one atomic step of the store (enrolment,
+	// Credential Directory updates and deletes, batch acceptance, Customer
+	// Service updates); token status changes are (transition).
 	mu        sync.Mutex
 	cards     store.Table[digitalCard]    // by card key (the PAN within a consumer)
 	directory store.Table[string]         // externalConsumerId + externalCredentialId → card key
 	consumers store.Table[consumerRecord] // by externalConsumerId
 	tokens    store.Table[tokenMeta]      // by Token Unique Reference
-	comments  store.Table[string]         // CommentId → Token Unique Reference
+	comments  store.Table[string]         // CommentId → Token Unique Reference, as kept before tokens' byComment index
 }
 
 // TokenRequestorID is Mastercard's Click to Pay token requestor ID: every
@@ -44,6 +45,7 @@ const (
 	byTokenNumber = "tokenNumber"
 	byPAN         = "pan"
 	byConsumer    = "consumer"
+	byComment     = "comment"
 )
 
 // newState opens the model's tables. Every lookup a request makes is
@@ -59,12 +61,19 @@ func newState(env *simulator.Env, creds *credentials) *state {
 			store.By(byPAN, func(_ string, c digitalCard) []string { return []string{c.PanRef} })),
 		directory: store.NewTable[string](env.Store, "directory",
 			store.By(byConsumer, func(key string, _ string) []string {
-				ext, _, _ := strings.Cut(key, "\x00")
+				ext, _, _ := strings.Cut(key, directorySep)
 				return []string{ext}
 			})),
 		consumers: store.NewTable[consumerRecord](env.Store, "consumers"),
-		tokens:    store.NewTable[tokenMeta](env.Store, "tokens"),
-		comments:  store.NewTable[string](env.Store, "comments"),
+		tokens: store.NewTable[tokenMeta](env.Store, "tokens",
+			store.By(byComment, func(_ string, m tokenMeta) []string {
+				ids := make([]string, len(m.Comments))
+				for i, c := range m.Comments {
+					ids[i] = c.ID
+				}
+				return ids
+			})),
+		comments: store.NewTable[string](env.Store, "comments"),
 	}
 }
 
@@ -152,9 +161,13 @@ func cardKey(p, externalConsumerID string) string {
 	return cardRef(p + "\x00" + externalConsumerID)
 }
 
+// directoryKey keys a Credential Directory entry. The separator is not NUL,
+// which PostgreSQL text cannot hold.
 func directoryKey(extConsumer, extCredential string) string {
-	return extConsumer + "\x00" + extCredential
+	return extConsumer + directorySep + extCredential
 }
+
+const directorySep = "\x1f"
 
 // cardByToken finds the enrolled card whose token has this Token Unique
 // Reference.

@@ -92,7 +92,12 @@ func tokenExpiry(now time.Time) string { return now.AddDate(3, 0, 0).Format("010
 // none was recorded.
 func (s *state) meta(ctx context.Context, c digitalCard) tokenMeta {
 	m, err := s.tokens.Get(ctx, c.TokenUniqueRef)
-	if err != nil {
+	return metaOf(c, m, err == nil)
+}
+
+// metaOf is a token's metadata m as kept (exists), completed from its card.
+func metaOf(c digitalCard, m tokenMeta, exists bool) tokenMeta {
+	if !exists {
 		m = tokenMeta{Decision: "A", StatusAt: c.EnrolledAt, FLE: encryption.FLEOptions{OAEPHashing: "SHA256"}}
 	}
 	if m.StatusAt.IsZero() {
@@ -121,46 +126,57 @@ func csStatus(status string) (code, description string) {
 	return "U", "Unmapped (tokenisation in progress)"
 }
 
-// addComment records comment text given with an action and returns its
-// CommentId ("" when no text was given: Customer Service returns a
-// CommentId only then).
-func (s *state) addComment(ctx context.Context, m *tokenMeta, tur, text string, audit auditInfo) string {
+// addComment records comment text given with an action in the token's
+// metadata and returns its CommentId ("" when no text was given: Customer
+// Service returns a CommentId only then). The tokens table finds a token by
+// its comments' IDs (byComment), so a comment is kept with the change it
+// came with, in the same write.
+func (s *state) addComment(m *tokenMeta, text string, audit auditInfo) string {
 	if strings.TrimSpace(text) == "" {
 		return ""
 	}
 	id := s.env.IDs.Digits(8)
 	m.Comments = append(m.Comments, comment{ID: id, Text: text, At: s.env.Clock.Now(), Audit: audit})
 	m.LastCommentID = id
-	_ = s.comments.Put(ctx, id, tur)
 	return id
+}
+
+// tokenByComment returns the Token Unique Reference of the token a comment
+// was made on.
+func (s *state) tokenByComment(ctx context.Context, id string) (string, error) {
+	row, err := s.tokens.Find(ctx, byComment, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.comments.Get(ctx, id) // kept apart before byComment
+	}
+	return row.Key, err
 }
 
 // suspendBy adds suspender to a token: ACTIVE becomes SUSPENDED; a token
 // already SUSPENDED by someone else gains the suspender. A suspender that
 // already suspended the token is refused.
 func (s *state) suspendBy(ctx context.Context, tur, suspender, reason, text string, audit *auditInfo, commentID *string) (digitalCard, error) {
-	s.mu.Lock()
-	c, err := s.cardByToken(ctx, tur)
-	if err == nil && c.Status == statusSuspended {
-		defer s.mu.Unlock()
-		m := s.meta(ctx, c)
-		if contains(m.Suspenders, suspender) {
-			return c, wrongStatus("token %s is already SUSPENDED by %s; nothing was changed", tur, suspenderName(suspender))
+	return s.transition(ctx, tur, func(c *digitalCard, m *tokenMeta) error {
+		switch c.Status {
+		case statusSuspended:
+			if contains(m.Suspenders, suspender) {
+				return wrongStatus("token %s is already SUSPENDED by %s; nothing was changed", tur, suspenderName(suspender))
+			}
+			m.Suspenders = append(m.Suspenders, suspender)
+			m.History = append(m.History, statusEvent{Code: "S", At: s.env.Clock.Now(), Initiator: suspender, Reason: reason, Audit: audit})
+			if commentID != nil && audit != nil {
+				*commentID = s.addComment(m, text, *audit)
+			}
+			return nil
+		case statusActive:
+			return s.moveStatus(c, m, statusSuspended, suspender, reason, audit, func(m *tokenMeta) error {
+				m.Suspenders = []string{suspender}
+				if commentID != nil && audit != nil {
+					*commentID = s.addComment(m, text, *audit)
+				}
+				return nil
+			})
 		}
-		m.Suspenders = append(m.Suspenders, suspender)
-		m.History = append(m.History, statusEvent{Code: "S", At: s.env.Clock.Now(), Initiator: suspender, Reason: reason, Audit: audit})
-		if commentID != nil && audit != nil {
-			*commentID = s.addComment(ctx, &m, tur, text, *audit)
-		}
-		return c, s.tokens.Put(ctx, tur, m)
-	}
-	s.mu.Unlock()
-	return s.changeStatusBy(ctx, tur, "suspend", []string{statusActive, statusSuspended}, statusSuspended, suspender, reason, audit, func(m *tokenMeta) error {
-		m.Suspenders = []string{suspender}
-		if commentID != nil && audit != nil {
-			*commentID = s.addComment(ctx, m, tur, text, *audit)
-		}
-		return nil
+		return wrongStatus("token %s is %s: suspend needs a token that is %s or %s; nothing was changed", tur, c.Status, statusActive, statusSuspended)
 	})
 }
 
@@ -168,42 +184,33 @@ func (s *state) suspendBy(ctx context.Context, tur, suspender, reason, text stri
 // when no suspender remains. A suspender that did not suspend the token is
 // refused.
 func (s *state) unsuspendBy(ctx context.Context, tur, suspender, reason, text string, audit *auditInfo, commentID *string) (digitalCard, error) {
-	s.mu.Lock()
-	c, err := s.cardByToken(ctx, tur)
-	if errors.Is(err, store.ErrNotFound) {
-		s.mu.Unlock()
-		return c, noToken(tur)
-	}
-	if err != nil {
-		s.mu.Unlock()
-		return c, err
-	}
-	m := s.meta(ctx, c)
-	if c.Status == statusSuspended && !contains(m.Suspenders, suspender) {
-		s.mu.Unlock()
-		return c, wrongStatus("token %s is SUSPENDED by %s, not by %s: a suspender lifts only its own suspension; nothing was changed",
-			tur, suspenderNames(m.Suspenders), suspenderName(suspender))
-	}
-	if c.Status == statusSuspended && len(m.Suspenders) > 1 {
-		defer s.mu.Unlock()
-		var rest []string
-		for _, x := range m.Suspenders {
-			if x != suspender {
-				rest = append(rest, x)
+	return s.transition(ctx, tur, func(c *digitalCard, m *tokenMeta) error {
+		if c.Status != statusSuspended {
+			return wrongStatus("token %s is %s: unsuspend needs a token that is %s; nothing was changed", tur, c.Status, statusSuspended)
+		}
+		if !contains(m.Suspenders, suspender) {
+			return wrongStatus("token %s is SUSPENDED by %s, not by %s: a suspender lifts only its own suspension; nothing was changed",
+				tur, suspenderNames(m.Suspenders), suspenderName(suspender))
+		}
+		if len(m.Suspenders) > 1 {
+			var rest []string
+			for _, x := range m.Suspenders {
+				if x != suspender {
+					rest = append(rest, x)
+				}
 			}
+			m.Suspenders = rest
+			if commentID != nil && audit != nil {
+				*commentID = s.addComment(m, text, *audit)
+			}
+			return nil
 		}
-		m.Suspenders = rest
-		if commentID != nil && audit != nil {
-			*commentID = s.addComment(ctx, &m, tur, text, *audit)
-		}
-		return c, s.tokens.Put(ctx, tur, m)
-	}
-	s.mu.Unlock()
-	return s.changeStatusBy(ctx, tur, "unsuspend", []string{statusSuspended}, statusActive, suspender, reason, audit, func(m *tokenMeta) error {
-		if commentID != nil && audit != nil {
-			*commentID = s.addComment(ctx, m, tur, text, *audit)
-		}
-		return nil
+		return s.moveStatus(c, m, statusActive, suspender, reason, audit, func(m *tokenMeta) error {
+			if commentID != nil && audit != nil {
+				*commentID = s.addComment(m, text, *audit)
+			}
+			return nil
+		})
 	})
 }
 
@@ -223,10 +230,11 @@ func suspenderNames(codes []string) string {
 }
 
 // changeStatus moves a token from one of the statuses in from to status
-// to, under the plugin's state lock, and updates its metadata. An unknown
-// token is EMPTY_RESULT (404); a token in another status is
-// INVALID_TOKEN_STATUS (400) and nothing changes. edit, when given, sees the
-// metadata before the change and may veto it by returning an error.
+// to, in one atomic step of the store (transition), and updates its
+// metadata. An unknown token is EMPTY_RESULT (404); a token in another
+// status is INVALID_TOKEN_STATUS (400) and nothing changes. edit, when
+// given, sees the metadata before the change and may veto it by returning
+// an error.
 func (s *state) changeStatus(ctx context.Context, tur, change string, from []string, to string, edit func(*tokenMeta) error) (digitalCard, error) {
 	return s.changeStatusBy(ctx, tur, change, from, to, "", "", nil, edit)
 }
@@ -234,22 +242,53 @@ func (s *state) changeStatus(ctx context.Context, tur, change string, from []str
 // changeStatusBy is changeStatus recording who made the change, why, and
 // which agent, in the token's status history.
 func (s *state) changeStatusBy(ctx context.Context, tur, change string, from []string, to, initiator, reason string, audit *auditInfo, edit func(*tokenMeta) error) (digitalCard, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.cardByToken(ctx, tur)
+	return s.transition(ctx, tur, func(c *digitalCard, m *tokenMeta) error {
+		if !contains(from, c.Status) {
+			return wrongStatus("token %s is %s: %s needs a token that is %s; nothing was changed", tur, c.Status, change, strings.Join(from, " or "))
+		}
+		return s.moveStatus(c, m, to, initiator, reason, audit, edit)
+	})
+}
+
+// transition decides a change of a token on its card and its metadata as
+// they are, and writes both in one atomic step of the store (Atomic): of
+// two changes raced by two replicas, the second is decided on what the
+// first wrote, so an illegal transition is refused however the requests
+// are spread. change gets the card and the metadata (completed from the
+// card when none was kept) and may modify both; an error leaves both
+// untouched. It must not call the store. The card is returned as the change
+// left it (or as it was, when refused).
+func (s *state) transition(ctx context.Context, tur string, change func(*digitalCard, *tokenMeta) error) (digitalCard, error) {
+	found, err := s.cardByToken(ctx, tur)
 	if errors.Is(err, store.ErrNotFound) {
-		return c, noToken(tur)
+		return found, noToken(tur)
 	}
 	if err != nil {
-		return c, err
+		return found, err
 	}
-	if !contains(from, c.Status) {
-		return c, wrongStatus("token %s is %s: %s needs a token that is %s; nothing was changed", tur, c.Status, change, strings.Join(from, " or "))
-	}
-	m := s.meta(ctx, c)
+	var out digitalCard
+	err = store.Update2(ctx, s.cards, found.CardRef, s.tokens, tur, func(card *store.Held[digitalCard], meta *store.Held[tokenMeta]) error {
+		if !card.Exists || card.Value.TokenUniqueRef != tur {
+			return noToken(tur) // deleted or enrolled again since it was found
+		}
+		out = card.Value
+		m := metaOf(card.Value, meta.Value, meta.Exists)
+		c := card.Value
+		if err := change(&c, &m); err != nil {
+			return err
+		}
+		card.Value, meta.Value, out = c, m, c
+		return nil
+	})
+	return out, err
+}
+
+// moveStatus moves the card's token to status to and records it in m
+// (edit, when given, sees m first and may veto the change).
+func (s *state) moveStatus(c *digitalCard, m *tokenMeta, to, initiator, reason string, audit *auditInfo, edit func(*tokenMeta) error) error {
 	if edit != nil {
-		if err := edit(&m); err != nil {
-			return c, err
+		if err := edit(m); err != nil {
+			return err
 		}
 	}
 	now := s.env.Clock.Now()
@@ -268,13 +307,7 @@ func (s *state) changeStatusBy(ctx context.Context, tur, change string, from []s
 		m.Suspenders = nil
 		m.ActivationCode, m.ActivationExpiry = "", time.Time{}
 	}
-	if err := s.cards.Put(ctx, c.CardRef, c); err != nil {
-		return c, err
-	}
-	if err := s.tokens.Put(ctx, tur, m); err != nil {
-		return c, err
-	}
-	return c, nil
+	return nil
 }
 
 // The lifecycle's two refusals, in the token service's terms (the reason

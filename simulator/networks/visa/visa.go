@@ -228,7 +228,7 @@ func (n *Network) Setup(env *simulator.Env) error {
 	if err != nil {
 		return err
 	}
-	if n.sandboxCert, err = newClientCert(mtlsKey); err != nil {
+	if n.sandboxCert, err = newClientCert(env, mtlsKey); err != nil {
 		return err
 	}
 	n.clientCerts = []*x509.Certificate{n.sandboxCert.cert}
