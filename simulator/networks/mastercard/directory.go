@@ -115,30 +115,49 @@ func (d *directoryAPI) updateCredential(ctx context.Context, req *simulator.Requ
 		e.Fields = []simulator.FieldError{{Field: "/panExpirationYear", In: "body", Rule: "expiry", Message: "card expiry is in the past"}}
 		return nil, e
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	c, _, err := d.credential(ctx, req)
+	found, key, err := d.credential(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	c.ExpirationMonth, c.ExpirationYear = u.PanExpirationMonth, u.PanExpirationYear
-	if err := d.cards.Put(ctx, c.CardRef, c); err != nil {
+	c, err := d.atCredential(ctx, req, key, found.CardRef, func(entry *store.Held[string], card *store.Held[digitalCard]) {
+		card.Value.ExpirationMonth, card.Value.ExpirationYear = u.PanExpirationMonth, u.PanExpirationYear
+	})
+	if err != nil {
 		return nil, err
 	}
 	return d.credentialAnswer(req, c)
 }
 
+// atCredential changes the directory entry at key and the card it names
+// (ref, as found) in one atomic store step, once both are seen to be still
+// the same credential, and returns the card as the change left it (a
+// deleted one as it was).
+func (d *directoryAPI) atCredential(ctx context.Context, req *simulator.Request, key, ref string, change func(entry *store.Held[string], card *store.Held[digitalCard])) (digitalCard, error) {
+	var out digitalCard
+	err := store.Update2(ctx, d.directory, key, d.cards, ref, func(entry *store.Held[string], card *store.Held[digitalCard]) error {
+		if !entry.Exists || entry.Value != ref || !card.Exists {
+			return svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no credential %q for consumer %q in this directory",
+				req.PathParams["externalCredentialId"], req.PathParams["externalConsumerId"])
+		}
+		change(entry, card)
+		out = card.Value
+		return nil
+	})
+	if err != nil {
+		return digitalCard{}, err
+	}
+	return out, nil
+}
+
 func (d *directoryAPI) deleteCredential(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	c, key, err := d.credential(ctx, req)
+	found, key, err := d.credential(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if err := d.directory.Delete(ctx, key); err != nil {
-		return nil, err
-	}
-	if err := d.cards.Delete(ctx, c.CardRef); err != nil {
+	c, err := d.atCredential(ctx, req, key, found.CardRef, func(entry *store.Held[string], card *store.Held[digitalCard]) {
+		entry.Delete, card.Delete = true, true
+	})
+	if err != nil {
 		return nil, err
 	}
 	d.notifyDeleted(ctx, c)

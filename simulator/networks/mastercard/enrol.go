@@ -269,7 +269,8 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 	ref := cardKey(p.Reveal(), e.ExternalConsumerID)
 	inDirectory := e.ExternalConsumerID != "" && e.ExternalCredentialID != ""
 	dirKey := directoryKey(e.ExternalConsumerID, e.ExternalCredentialID)
-	// Checked before the Authorize Service is asked, and again under the lock.
+	// Checked before the Authorize Service is asked, and again in the atomic
+	// step that enrols.
 	// A card whose token MDES deleted (DEACTIVATED) may be enrolled again: it
 	// gets a new token and its record, Credential Directory address
 	// included, is replaced.
@@ -305,58 +306,88 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 		return digitalCard{}, err
 	}
 
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := free(); err != nil {
-		return digitalCard{}, err
-	}
-	srcConsumerID := a.env.IDs.UUID()
-	if inDirectory {
-		if cr, err := a.consumers.Get(ctx, e.ExternalConsumerID); err == nil {
-			srcConsumerID = cr.SrcConsumerID
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return digitalCard{}, err
-		}
-	}
-	card := digitalCard{
-		CardRef:          ref,
-		PanRef:           cardRef(p.Reveal()),
-		SrcDigitalCardID: a.env.IDs.UUID(),
-		SrcConsumerID:    srcConsumerID,
-		Consumer:         e.Consumer,
-		PanBIN:           p.BIN(),
-		PanLastFour:      p.Last4(),
-		ExpirationMonth:  c.PanExpirationMonth,
-		ExpirationYear:   c.PanExpirationYear,
-		CardholderName:   c.CardholderFullName,
-		BillingAddress:   c.BillingAddress,
-		TokenUniqueRef:   tokenRef,
-		TokenRequestorID: TokenRequestorID,
-		Status:           status,
-		EnrolledAt:       a.env.Clock.Now(),
-		Outcome:          outcomeOf(p.Reveal()),
-
-		ExternalCredentialID: e.ExternalCredentialID,
-	}
-	if inDirectory {
-		card.ExternalConsumerID = e.ExternalConsumerID
-	}
-	if err := a.cards.Put(ctx, ref, card); err != nil {
-		return digitalCard{}, err
-	}
+	// The card, its directory address and its consumer are decided and
+	// written in one atomic store step: of two enrolments of one card raced
+	// through two replicas, one enrols and the other is ALREADY_EXISTS.
+	// The card being replaced (a DEACTIVATED one) is the one seen above;
+	// if it changed meanwhile the enrolment is refused as a conflict and
+	// may be retried.
+	srcConsumerID, srcDigitalCardID := a.env.IDs.UUID(), a.env.IDs.UUID()
+	var oldDirKey string
 	if replaced != nil && replaced.ExternalConsumerID != "" && replaced.ExternalCredentialID != "" {
 		if old := directoryKey(replaced.ExternalConsumerID, replaced.ExternalCredentialID); !inDirectory || old != dirKey {
-			if err := a.directory.Delete(ctx, old); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return digitalCard{}, err
-			}
+			oldDirKey = old
 		}
 	}
+	var at store.Atomic
+	held := store.Hold(&at, a.cards, ref)
+	var entry, oldEntry *store.Held[string]
+	var cons *store.Held[consumerRecord]
 	if inDirectory {
-		if err := a.directory.Put(ctx, dirKey, ref); err != nil {
-			return digitalCard{}, err
+		entry, cons = store.Hold(&at, a.directory, dirKey), store.Hold(&at, a.consumers, e.ExternalConsumerID)
+	}
+	if oldDirKey != "" {
+		oldEntry = store.Hold(&at, a.directory, oldDirKey)
+	}
+	var card digitalCard
+	err = at.Do(ctx, func() error {
+		if held.Exists {
+			if held.Value.Status != statusDeactivated {
+				return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s is already enrolled (srcDigitalCardId %s); update or delete it instead", p.Masked(), held.Value.SrcDigitalCardID)
+			}
+			if replaced == nil || held.Value.TokenUniqueRef != replaced.TokenUniqueRef {
+				return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s was enrolled and deleted again while this enrolment ran; retry it", p.Masked())
+			}
+		} else if replaced != nil {
+			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "card %s was removed while this enrolment ran; retry it", p.Masked())
 		}
-		// The latest enrolment's consumer data is the consumer's.
-		if err := a.setConsumer(ctx, e.ExternalConsumerID, srcConsumerID, e.Consumer); err != nil {
+		if inDirectory && entry.Exists && (replaced == nil || entry.Value != ref) {
+			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalCredentialId %q is already used for consumer %q", e.ExternalCredentialID, e.ExternalConsumerID)
+		}
+		srcConsumer := srcConsumerID
+		if inDirectory && cons.Exists {
+			srcConsumer = cons.Value.SrcConsumerID
+		}
+		card = digitalCard{
+			CardRef:          ref,
+			PanRef:           cardRef(p.Reveal()),
+			SrcDigitalCardID: srcDigitalCardID,
+			SrcConsumerID:    srcConsumer,
+			Consumer:         e.Consumer,
+			PanBIN:           p.BIN(),
+			PanLastFour:      p.Last4(),
+			ExpirationMonth:  c.PanExpirationMonth,
+			ExpirationYear:   c.PanExpirationYear,
+			CardholderName:   c.CardholderFullName,
+			BillingAddress:   c.BillingAddress,
+			TokenUniqueRef:   tokenRef,
+			TokenRequestorID: TokenRequestorID,
+			Status:           status,
+			EnrolledAt:       a.env.Clock.Now(),
+
+			ExternalCredentialID: e.ExternalCredentialID,
+		}
+		if inDirectory {
+			card.ExternalConsumerID = e.ExternalConsumerID
+			entry.Value = ref
+			// The latest enrolment's consumer data is the consumer's.
+			data := e.Consumer
+			data.ExternalConsumerID = e.ExternalConsumerID
+			cons.Value = consumerRecord{ExternalConsumerID: e.ExternalConsumerID, SrcConsumerID: srcConsumer, Consumer: data, UpdatedAt: a.env.Clock.Now()}
+		}
+		held.Value = card
+		if oldEntry != nil && oldEntry.Exists && oldEntry.Value == ref {
+			oldEntry.Delete = true
+		}
+		return nil
+	})
+	if err != nil {
+		return digitalCard{}, err
+	}
+	card.Outcome = outcomeOf(p.Reveal())
+	if inDirectory {
+		// The consumer's other cards carry its data too.
+		if err := a.setConsumer(ctx, e.ExternalConsumerID, card.SrcConsumerID, e.Consumer); err != nil {
 			return digitalCard{}, err
 		}
 	}

@@ -438,13 +438,20 @@ func (cs *customerService) updateToken(ctx context.Context, req *simulator.Reque
 			return nil
 		})
 		if err == nil && mapping {
-			if newPAN.Reveal() != "" {
-				c.PanLastFour, c.PanRef = newPAN.Last4(), cardRef(newPAN.Reveal())
-			}
-			if r.ExpirationDate != "" {
-				c.ExpirationMonth, c.ExpirationYear = r.ExpirationDate[:2], "20"+r.ExpirationDate[2:]
-			}
-			err = cs.cards.Put(ctx, c.CardRef, c)
+			// Only the account's mapping: a status change made meanwhile stays.
+			err = cs.cards.Update(ctx, c.CardRef, func(v *digitalCard, exists bool) error {
+				if !exists || v.TokenUniqueRef != c.TokenUniqueRef {
+					return noToken(c.TokenUniqueRef)
+				}
+				if newPAN.Reveal() != "" {
+					v.PanLastFour, v.PanRef = newPAN.Last4(), cardRef(newPAN.Reveal())
+				}
+				if r.ExpirationDate != "" {
+					v.ExpirationMonth, v.ExpirationYear = r.ExpirationDate[:2], "20"+r.ExpirationDate[2:]
+				}
+				c = *v
+				return nil
+			})
 			if err == nil {
 				t, _, nerr := cs.notify.fundingAccountNotice(c, cs.meta(ctx, c), newPAN.Reveal(), r.ExpirationDate, cs.creds.issuerKey())
 				if nerr == nil {

@@ -242,6 +242,9 @@ func (s *state) credentialsOf(ctx context.Context, extConsumer string) ([]direct
 	return out, nil
 }
 
+// errGone refuses an update of a record deleted since it was read.
+var errGone = errors.New("deleted meanwhile")
+
 // setConsumer makes c the data of consumer ext, in its record and in every
 // card it holds. The caller holds s.mu.
 func (s *state) setConsumer(ctx context.Context, ext, srcConsumerID string, c consumer) error {
@@ -254,8 +257,15 @@ func (s *state) setConsumer(ctx context.Context, ext, srcConsumerID string, c co
 		return err
 	}
 	for _, dc := range held {
-		dc.card.Consumer = c
-		if err := s.cards.Put(ctx, dc.card.CardRef, dc.card); err != nil {
+		// Only the consumer data: a status change made meanwhile stays.
+		err := s.cards.Update(ctx, dc.card.CardRef, func(v *digitalCard, exists bool) error {
+			if !exists {
+				return errGone
+			}
+			v.Consumer = c
+			return nil
+		})
+		if err != nil && !errors.Is(err, errGone) {
 			return err
 		}
 	}
