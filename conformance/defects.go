@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -46,6 +47,9 @@ type Defect struct {
 	// Unverified makes the issuer take network calls whatever their
 	// signature says (through Network.Resign).
 	Unverified bool
+	// CallbackTLS changes the TLS configuration of the issuer's endpoint
+	// for a network that calls over mutual TLS (Network.CallbackTLS).
+	CallbackTLS func(*tls.Config) *tls.Config
 }
 
 // BreaksOn is what the defect must fail on network n.
@@ -65,6 +69,9 @@ func (d Defect) AppliesTo(n Network) bool {
 		return false
 	}
 	if d.Event != nil && n.WrapCodec == nil {
+		return false
+	}
+	if d.CallbackTLS != nil && n.CallbackTLS == nil {
 		return false
 	}
 	return true
@@ -179,6 +186,16 @@ const undedup = "~undedup-"
 const retryDelay = 50 * time.Millisecond
 
 var defects = []Defect{
+	{
+		Name:        "callback-any-client",
+		Description: "takes the network's calls over TLS from any client: it asks for a client certificate but neither requires nor verifies one",
+		Breaks:      map[string][]string{"*": {"DS-SEC-13"}},
+		CallbackTLS: func(c *tls.Config) *tls.Config {
+			c = c.Clone()
+			c.ClientAuth = tls.RequestClientCert
+			return c
+		},
+	},
 	{
 		Name:        "retry-terminal",
 		Description: "sends a request the network refused with 400 or 422 twice more, unchanged (and goes on with the first answer)",

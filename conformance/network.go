@@ -32,6 +32,12 @@ type Network struct {
 	// client certificates) and wires the network over it: Wire gets an
 	// https base URL and an HTTP client presenting the certificate.
 	ClientCertificate func(creds []simulator.Credential) (tls.Certificate, error)
+	// CallbackTLS, when set, is the TLS configuration of the issuer's
+	// endpoint for the network's calls, where the network calls over mutual
+	// TLS: it requires the network's client certificate. The bundled target
+	// (and driverd) then serve that network's calls on a TLS listener of
+	// their own, with a certificate of their own.
+	CallbackTLS func(creds []simulator.Credential) (*tls.Config, error)
 	// Owner is the issuer's own identifier at the network that the bundled
 	// issuer enrols under (Visa's externalConsumerIDOwnerBID), empty when
 	// the network has none.

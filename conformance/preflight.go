@@ -141,7 +141,13 @@ func registerCallback(ctx context.Context, t *Target, ni simulator.NetworkInfo, 
 		return fmt.Errorf("%s calls the issuer, but the driver's GET /info names no callbacks.%s URL and the simulator has none registered: "+
 			"add callbacks.%s (the base URL %s's calls reach your issuer at) to GET /info", ni.ID, ni.ID, ni.ID, ni.Name)
 	}
-	err := t.Control.SetCallback(ctx, ni.ID, simulator.CallbackTarget{URL: url, RetrySchedule: CallbackRetries, Timeout: CallbackTimeout})
+	target := simulator.CallbackTarget{URL: url, RetrySchedule: CallbackRetries, Timeout: CallbackTimeout}
+	if ni.Callback != nil && ni.Callback.URL == url {
+		// The issuer registered this URL itself: whether the simulator
+		// takes its TLS certificate unverified stays its choice.
+		target.InsecureSkipVerify = ni.Callback.InsecureSkipVerify
+	}
+	err := t.Control.SetCallback(ctx, ni.ID, target)
 	if err != nil {
 		return fmt.Errorf("registering %s's callback URL %s with the simulator: %w", ni.ID, url, err)
 	}

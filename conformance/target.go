@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	stdlog "log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -183,11 +185,37 @@ func Bundled(o BundledOptions) (*Target, error) {
 	// it reports, never by assuming the harness's refs.
 	info := driver.Info{Name: "c2psim bundled issuer client", Version: simulator.Version, Vendor: "c2psim", Callbacks: map[client.Network]string{}}
 	dopts := []driver.Option{driver.WithOwnIDs(), driver.WithLogs(logs)}
+	var callbackSrvs []*httptest.Server
 	for _, n := range networks {
 		// Networks call back only where the bundled adapter can answer.
 		if decodesCallbacks(iss, n) {
-			info.Callbacks[client.Network(n)] = issuerSrv.URL + "/callbacks/" + n
-			_ = sim.SetCallbackTarget(n, simulator.CallbackTarget{URL: info.Callbacks[client.Network(n)], RetrySchedule: CallbackRetries, Timeout: CallbackTimeout})
+			target := simulator.CallbackTarget{URL: issuerSrv.URL + "/callbacks/" + n, RetrySchedule: CallbackRetries, Timeout: CallbackTimeout}
+			if reg, _ := LookupNetwork(n); reg.CallbackTLS != nil {
+				// The network calls over mutual TLS: its calls get a TLS
+				// listener requiring its client certificate (the issuer's
+				// own server certificate is a test one).
+				cfg, err := reg.CallbackTLS(sim.Credentials(n))
+				if err == nil && o.Defect != "" && defect.CallbackTLS != nil && defect.AppliesTo(reg) {
+					cfg = defect.CallbackTLS(cfg)
+				}
+				if err != nil {
+					issuerSrv.Close()
+					for _, s := range callbackSrvs {
+						s.Close()
+					}
+					closeSim()
+					return nil, fmt.Errorf("%s callback endpoint: %w", n, err)
+				}
+				s := httptest.NewUnstartedServer(mux)
+				s.TLS = cfg
+				// Refused handshakes (a case's stranger) are the point.
+				s.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
+				s.StartTLS()
+				callbackSrvs = append(callbackSrvs, s)
+				target.URL, target.InsecureSkipVerify = s.URL+"/callbacks/"+n, true
+			}
+			info.Callbacks[client.Network(n)] = target.URL
+			_ = sim.SetCallbackTarget(n, target)
 		}
 		if reg, _ := LookupNetwork(n); reg.Owner != "" {
 			dopts = append(dopts, driver.WithOwner(client.Network(n), reg.Owner))
@@ -214,7 +242,13 @@ func Bundled(o BundledOptions) (*Target, error) {
 		Name: "bundled", Networks: networks,
 		Driver:  &Driver{BaseURL: issuerSrv.URL + "/driver", HTTP: issuerSrv.Client()},
 		Control: InProcess{Sim: sim}, SimURL: simSrv.URL, HTTP: simSrv.Client(),
-		close: func() { issuerSrv.Close(); closeSim() },
+		close: func() {
+			issuerSrv.Close()
+			for _, s := range callbackSrvs {
+				s.Close()
+			}
+			closeSim()
+		},
 	}
 	if tlsSrv != nil {
 		t.SimTLSURL, t.TLSHTTP = tlsSrv.URL, tlsSrv.Client()

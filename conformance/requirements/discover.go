@@ -24,6 +24,11 @@ var (
 	DSSec12 = only(Discover, Requirement{ID: "DS-SEC-12", Area: Security, Level: Must,
 		Title: "Every call carries its family's second factor: X-DFS-C-APP-JWT, an RS256 JWS whose content_hash is the SHA-256 of the body, on enrolment and token-state calls; the consumer application certificate in X-DFS-C-APP-CERT on reads"},
 		Statement{Source: dsGuide, Documented: true, Operations: []string{"enrolConsumer#transport", "updateTokenState#transport", "getConsumer#transport"}})
+	// DSSec13: the token event endpoint is mutual TLS.
+	DSSec13 = only(Discover, Requirement{ID: "DS-SEC-13", Area: Security, Level: Must,
+		Title: "The token event endpoint takes Discover's calls over mutual TLS only: it requires a client certificate chained to the notification-client-ca Discover gives the partner, and refuses a connection without one or with another authority's",
+		Check: "the registered callback URL is https; a connection presenting no client certificate, and one presenting a certificate of another authority, are refused (handshake or 4xx) and nothing is applied; the network's own deliveries, with its certificate, are taken"},
+		Statement{Source: dsGuide, Documented: true, Operations: []string{"notifyTokenEvent#transport"}})
 	// DSIdm05: a fresh X-Request-ID on every call.
 	DSIdm05 = only(Discover, Requirement{ID: "DS-IDM-05", Area: Idempotency, Level: Must,
 		Title: "Every call, a retry included, carries a freshly generated X-Request-ID, with X-DFS-API-PLAN and Cache-Control: no-store"},
@@ -53,12 +58,10 @@ var (
 	_ = on(Discover, C2PNtf06, Statement{Source: dsGuide, Operations: []string{"notifyTokenEvent"},
 		Title: "A token event whose delivery failed is accepted when delivered again, and applied once"})
 	_ = on(Discover, C2PSec10, Statement{Source: pciDSS, Documented: true})
-	// The developer guide's transport is mutual TLS and the signed JWT; the
-	// cases deliver to the issuer's registered URL as given (plain HTTP for
-	// the bundled issuer) and judge the JWT: the client certificate the
-	// issuer's endpoint should require is not checked by any case.
+	// The developer guide's transport is mutual TLS (DS-SEC-13) and the
+	// signed JWT, judged here.
 	_ = on(Discover, C2PSec11, Statement{Source: dsGuide, Documented: true, Operations: []string{"notifyTokenEvent#transport"},
-		Title: "The Discover-signed X-DFS-C-APP-JWT of a token event is verified with the signing key of Discover's JWKS; one that does not verify is refused with 401 and not applied (the JWT is judged; the mutual TLS Discover also uses is not)"})
+		Title: "The Discover-signed X-DFS-C-APP-JWT of a token event is verified with the signing key of Discover's JWKS; one that does not verify is refused with 401 and not applied"})
 	_ = on(Discover, C2PErr01, Statement{Source: dsGuide, Operations: []string{"enrolConsumer"},
 		Title: "The {code, message} envelope is read: 500 code 30002 (downstream unavailable) is retried, 400 codes are terminal"})
 	_ = on(Discover, C2PErr02, Statement{Source: dsGuide, Operations: []string{"enrolConsumer"},

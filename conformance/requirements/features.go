@@ -206,7 +206,7 @@ var (
 		Requirements: []*Requirement{C2PLcm08}, Driver: []string{DriverAutoEnrol}})
 	DSTokenEvents = feature(Feature{Network: Discover, ID: "token-events", Title: "The token event endpoint the issuer hosts",
 		Mandatory: true, Why: inferredWhyDS + "; an issuer that ignores the network's status changes keeps a wrong record of its tokens", Source: dsGuide,
-		Requirements: []*Requirement{C2PLcm12, C2PNtf05, C2PNtf06, C2PSec11}})
+		Requirements: []*Requirement{C2PLcm12, C2PNtf05, C2PNtf06, C2PSec11, DSSec13}})
 	DSTokenLifecycle = feature(Feature{Network: Discover, ID: "token-lifecycle", Title: "Card lifecycle at the network (suspend, resume, delete)",
 		Mandatory: true, Why: "a lost, stolen or closed card must reach its tokens", Source: dsGuide,
 		Requirements: []*Requirement{C2PLcm03, C2PLcm05}, Driver: []string{DriverCardAction}})

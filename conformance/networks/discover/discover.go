@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -42,9 +43,21 @@ func init() {
 		WrapCodec: func(a client.Adapter, event func(*client.NetworkEvent)) client.Adapter {
 			return codec{a.(*dsclient.Adapter), event}
 		},
-		Resign:     resign,
-		FreshToken: freshToken,
+		Resign:      resign,
+		FreshToken:  freshToken,
+		CallbackTLS: callbackTLS,
 	})
+}
+
+// callbackTLS is the issuer's token event endpoint as the developer guide
+// has Discover call it: mutual TLS, requiring a client certificate chained
+// to the notification-client-ca Discover hands the partner.
+func callbackTLS(creds []simulator.Credential) (*tls.Config, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM([]byte(credential(creds, "notification-client-ca"))) {
+		return nil, errors.New("the simulator handed out no notification-client-ca certificate")
+	}
+	return &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
 // codec changes every call it decodes (the mutation tests' defects).

@@ -1,8 +1,10 @@
 // Command driverd runs the bundled issuer client as a separate issuer
 // system in front of a running c2psim: it reads the sandbox credentials from
 // the simulator's admin API, serves openapi/driver.yaml at /driver and the
-// networks' callbacks at /callbacks/<network>, and names those callback URLs
-// in GET /driver/info for the harness to register. With --own-ids the issuer
+// networks' callbacks at /callbacks/<network> (a network that calls over
+// mutual TLS, Discover, on a TLS listener of its own requiring the
+// network's client certificate), and names those callback URLs in GET
+// /driver/info for the harness to register. With --own-ids the issuer
 // chooses its own consumer and card identifiers at the networks. The
 // harness's external mode is tested against it.
 //
@@ -11,12 +13,20 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -65,6 +75,14 @@ func run() error {
 		return err
 	}
 	self := "http://" + ln.Addr().String()
+	// Networks that call over mutual TLS get a TLS listener of their own,
+	// requiring the network's client certificate.
+	type tlsCallbacks struct {
+		network string
+		ln      net.Listener
+		cfg     *tls.Config
+	}
+	var secured []tlsCallbacks
 	var opts []client.Option
 	info := driver.Info{Name: "driverd (c2psim bundled issuer client)", Version: simulator.Version, Vendor: "c2psim", Callbacks: map[client.Network]string{}}
 	var dopts []driver.Option
@@ -83,6 +101,27 @@ func run() error {
 		}
 		opts = append(opts, client.WithAdapter(a))
 		info.Callbacks[client.Network(n)] = self + "/callbacks/" + n
+		if reg.CallbackTLS != nil {
+			cfg, err := reg.CallbackTLS(creds)
+			if err != nil {
+				return fmt.Errorf("%s callback endpoint: %w", n, err)
+			}
+			if cfg.Certificates, err = selfSigned(); err != nil {
+				return err
+			}
+			tln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			url := "https://" + tln.Addr().String() + "/callbacks/" + n
+			// The issuer's server certificate is its own test one: the
+			// simulator takes it unverified, and the harness keeps that.
+			if err := ctl.SetCallback(ctx, n, simulator.CallbackTarget{URL: url, InsecureSkipVerify: true}); err != nil {
+				return fmt.Errorf("registering %s's callback URL: %w", n, err)
+			}
+			info.Callbacks[client.Network(n)] = url
+			secured = append(secured, tlsCallbacks{n, tln, cfg})
+		}
 		if reg.Owner != "" {
 			dopts = append(dopts, driver.WithOwner(client.Network(n), reg.Owner))
 		}
@@ -109,6 +148,12 @@ func run() error {
 	sig, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() { <-sig.Done(); _ = srv.Shutdown(context.Background()) }()
+	for _, sc := range secured {
+		// Refused handshakes (the harness's strangers) are the point.
+		ts := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: sc.cfg, ErrorLog: stdlog.New(io.Discard, "", 0)}
+		go func() { _ = ts.Serve(tls.NewListener(sc.ln, sc.cfg)) }()
+		go func() { <-sig.Done(); _ = ts.Shutdown(context.Background()) }()
+	}
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -144,4 +189,21 @@ func withAdminToken(r *http.Request) *http.Request {
 		r.Header.Set("Authorization", "Bearer "+tok)
 	}
 	return r
+}
+
+// selfSigned makes the server certificate of a TLS callback listener.
+func selfSigned() ([]tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "driverd"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	return []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, nil
 }
