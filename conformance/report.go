@@ -176,7 +176,11 @@ type SystemUnderTest struct {
 }
 
 func (s SystemUnderTest) String() string {
-	return strings.TrimSpace(s.Vendor + " " + s.Name + " " + s.Version)
+	out := strings.TrimSpace(s.Name + " " + s.Version)
+	if s.Vendor != "" && !strings.Contains(s.Name, s.Vendor) {
+		out = strings.TrimSpace(out + " (" + s.Vendor + ")")
+	}
+	return out
 }
 
 // SimulatorInfo is the simulator the run used, as it reports itself.

@@ -271,3 +271,21 @@ func TestMergeJudgesEveryShardsCases(t *testing.T) {
 		t.Fatalf("a shard selecting every case: merged selection %+v, %v", m.Run.Selection, err)
 	}
 }
+
+// The system under test reads as its name and version, with its vendor
+// when the name does not already say it.
+func TestSystemUnderTestString(t *testing.T) {
+	for _, tc := range []struct {
+		sut  SystemUnderTest
+		want string
+	}{
+		{SystemUnderTest{Name: "Issuer Hub", Version: "4.2", Vendor: "ACME"}, "Issuer Hub 4.2 (ACME)"},
+		{SystemUnderTest{Name: "c2psim bundled issuer client", Version: "0.1.0", Vendor: "c2psim"}, "c2psim bundled issuer client 0.1.0"},
+		{SystemUnderTest{Name: "acme issuer"}, "acme issuer"},
+		{SystemUnderTest{}, ""},
+	} {
+		if got := tc.sut.String(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.sut, got, tc.want)
+		}
+	}
+}
