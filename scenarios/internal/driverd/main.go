@@ -60,7 +60,7 @@ func run() error {
 		return errors.New("--simulator http://host:port is required")
 	}
 	ctx := context.Background()
-	ctl := &conformance.AdminControl{BaseURL: *simURL, HTTP: http.DefaultClient}
+	ctl := &conformance.AdminControl{BaseURL: *simURL, HTTP: http.DefaultClient, Token: os.Getenv("C2PSIM_ADMIN_TOKEN")}
 	bases, err := basePaths(*simURL)
 	for deadline := time.Now().Add(*wait); err != nil && errors.Is(err, syscall.ECONNREFUSED) && time.Now().Before(deadline); {
 		// Started beside the simulator (make run compiling it): wait for it.
