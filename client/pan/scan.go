@@ -465,10 +465,11 @@ func (sc *scanner) knownIn(start, end int) {
 		return
 	}
 	// The Redactor's numbers whose heads appear, in their order (longest
-	// first), then the exchange's own.
-	var buf [16]int32
-	for _, i := range knownCandidates(seg, sc.knownHeads, buf[:0]) {
-		sc.maskKnown(seg, start, sc.known[0][i])
+	// first), each where its head appears, then the exchange's own.
+	var buf, atBuf [16]int32
+	cands, at := knownCandidates(seg, sc.knownHeads, buf[:0], atBuf[:0])
+	for _, i := range cands {
+		sc.maskKnownAt(seg, start, sc.known[0][i], at)
 	}
 	for _, k := range sc.known[1] {
 		sc.maskKnown(seg, start, k)
@@ -491,9 +492,26 @@ func (sc *scanner) maskKnown(seg string, start int, k string) {
 	}
 }
 
+// maskKnownAt is maskKnown for a number whose occurrences can only start
+// at the offsets at (ascending): it masks what strings.Index would find,
+// looking only there.
+func (sc *scanner) maskKnownAt(seg string, start int, k string, at []int32) {
+	off := 0
+	for _, a := range at {
+		if int(a) < off || !strings.HasPrefix(seg[a:], k) {
+			continue
+		}
+		g := group{start: int32(start) + a, end: int32(start) + a + int32(len(k)), n: int32(len(k))}
+		sc.isKnown = true
+		sc.mask([]group{g})
+		off = int(a) + len(k)
+	}
+}
+
 // knownCandidates appends to out, sorted and once each, the indexes heads
-// gives for every run of 12 consecutive digits of seg.
-func knownCandidates(seg string, heads map[string][]int32, out []int32) []int32 {
+// gives for every run of 12 consecutive digits of seg, and to at, in
+// order, the offsets where such a run with a head starts.
+func knownCandidates(seg string, heads map[string][]int32, out, at []int32) ([]int32, []int32) {
 	run := 0
 	for i := 0; i < len(seg); i++ {
 		if !isDigit(seg[i]) {
@@ -501,7 +519,11 @@ func knownCandidates(seg string, heads map[string][]int32, out []int32) []int32 
 			continue
 		}
 		if run++; run >= 12 {
-			for _, ix := range heads[seg[i-11:i+1]] {
+			ixs := heads[seg[i-11:i+1]]
+			if len(ixs) > 0 {
+				at = append(at, int32(i-11))
+			}
+			for _, ix := range ixs {
 				if !slices.Contains(out, ix) {
 					out = append(out, ix)
 				}
@@ -509,7 +531,7 @@ func knownCandidates(seg string, heads map[string][]int32, out []int32) []int32 
 		}
 	}
 	slices.Sort(out)
-	return out
+	return out, at
 }
 
 func luhnBytes(d []byte) bool {
