@@ -2,18 +2,16 @@ package conformance
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance/certpkg"
+	"github.com/c2psim/c2psim/conformance/internal/pdfcheck"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -155,93 +153,9 @@ func TestNoFullCardNumberInAnyFile(t *testing.T) {
 // reproduce line, and no full card number. Under CI both tools must be
 // there.
 func TestReportPrintsToPDF(t *testing.T) {
-	chromium, pdftotext := tool(t, "chromium", "chromium-browser", "google-chrome"), tool(t, "pdftotext")
 	dir, _ := sealedPackage(t)
-	pdf := filepath.Join(t.TempDir(), "report.pdf")
-	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-pdf-header-footer",
-		"--user-data-dir="+t.TempDir(), "--print-to-pdf="+pdf, "file://"+filepath.Join(dir, "report.html"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	out, err := exec.Command(pdftotext, "-layout", pdf, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	text := string(out)
-	for _, want := range []string{"certification report", "acme issuer", "Run record", "Capability declaration", "Traceability matrix",
+	pdfcheck.Check(t, filepath.Join(dir, "report.html"), true, []string{pan.Mask(fullCard)},
+		"certification report", "acme issuer", "Run record", "Capability declaration", "Traceability matrix",
 		"C2P-ENR-01", "C2P-ERR-02", "not covered", "VI.terminal-refusal", "issuer → simulator", "enrollData",
-		"c2pconform run --case VI.enrol-complete", "411111******1140", "setting off: visa.unknownFields=false", "jane"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the PDF lacks %q", want)
-		}
-	}
-	if found := clearCards(text, []string{pan.Mask(fullCard)}); len(found) > 0 {
-		t.Errorf("the PDF holds full card numbers: %v", found)
-	}
-}
-
-// tool finds one of the named programs; missing, the test fails under CI
-// (.ci/run installs them) and is skipped elsewhere.
-func tool(t *testing.T, names ...string) string {
-	t.Helper()
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed (.ci/run installs it)", names[0])
-	}
-	t.Skipf("%s is not installed", names[0])
-	return ""
-}
-
-// clearCards finds card numbers in clear in a PDF's text: any Luhn-valid
-// run of 13 to 19 digits standing alone, and any of the run's own cards
-// (masked in its evidence as first six and last four) written out in full,
-// even broken across lines. pdftotext breaks long identifiers and
-// ciphertext at line ends, so the redactor's wider scan (digits touching
-// letters, digits in groups) would read the pieces as card numbers.
-func clearCards(text string, masked []string) []string {
-	var out []string
-	for _, tok := range regexp.MustCompile(`[0-9]{13,19}`).FindAllStringIndex(text, -1) {
-		before, after := byte(' '), byte(' ')
-		if tok[0] > 0 {
-			before = text[tok[0]-1]
-		}
-		if tok[1] < len(text) {
-			after = text[tok[1]]
-		}
-		if s := text[tok[0]:tok[1]]; !isAlnum(before) && !isAlnum(after) && pan.Luhn(s) {
-			out = append(out, pan.Mask(s))
-		}
-	}
-	joined := strings.Join(strings.Fields(text), "")
-	for _, m := range masked {
-		if len(m) < 13 || !strings.Contains(m, "*") {
-			continue
-		}
-		re := regexp.MustCompile(regexp.QuoteMeta(m[:6]) + fmt.Sprintf("[0-9]{%d}", len(m)-10) + regexp.QuoteMeta(m[len(m)-4:]))
-		if re.MatchString(joined) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func isAlnum(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
-
-// The PDF check finds what it is for: a card number standing alone, and
-// one of the run's cards broken across lines.
-func TestClearCardsFindsCards(t *testing.T) {
-	masked := []string{pan.Mask(fullCard)}
-	for text, want := range map[string]int{
-		"pan " + fullCard + " end": 1, "4111111\n145551140": 1, "id 5186001700008785": 1,
-		"411111******1140": 0, "hash ab1234567890123456cd": 0, "0123456789012345678901": 0,
-	} {
-		if got := clearCards(text, masked); len(got) != want {
-			t.Errorf("%q: found %v, want %d", text, got, want)
-		}
-	}
+		"c2pconform run --case VI.enrol-complete", "411111******1140", "setting off: visa.unknownFields=false", "jane")
 }
