@@ -1,23 +1,17 @@
 package scenarios_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
-	"github.com/c2psim/c2psim/internal/nodeinterop"
-	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -28,74 +22,15 @@ import (
 // bundled Go client. Both must pass, so no Visa verdict rests on one
 // implementation of MLE, X-Pay-Token and the callbacks' JOSE.
 func TestVisaSuiteAgainstIndependentJoseIssuer(t *testing.T) {
-	if os.Getenv(conformance.EnvDefect) != "" || os.Getenv("C2P_CONFIG") != "" {
-		t.Skip("inside a child run")
-	}
-	if testing.Short() {
-		t.Skip("runs the Visa suite again in child processes")
-	}
-	dir, err := filepath.Abs("../client/visa/testdata/interop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	node := nodeinterop.Require(t, dir, "jose")
-	sim, err := simulator.New(simulator.Options{Networks: []string{"visa"}, Seed: 11, Settings: conformance.DefaultConfig().Settings})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	srv := httptest.NewServer(sim.Handler())
-	defer srv.Close()
-
-	d := exec.Command(node, "driver.mjs", "--simulator", srv.URL)
-	d.Dir = dir
-	stdout, _ := d.StdoutPipe()
-	d.Stderr = os.Stderr
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = d.Process.Kill(); _ = d.Wait() }()
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if url, ok := strings.CutPrefix(sc.Text(), "jose-driver ready "); ok {
-				ready <- url
-			}
-		}
-	}()
-	var driverURL string
-	select {
-	case driverURL = <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the jose issuer did not start")
-	}
-
-	tmp := t.TempDir()
-	out := filepath.Join(tmp, "reports")
+	sim, simURL, driverURL, _ := independentIssuer{network: "visa", seed: 11, script: "driver.mjs",
+		ready: "jose-driver ready ", packages: []string{"jose"}}.start(t)
 	// The jose issuer authenticates with X-Pay-Token only, and says so.
-	caps := filepath.Join(tmp, "capabilities.json")
+	caps := filepath.Join(t.TempDir(), "capabilities.json")
 	if err := os.WriteFile(caps, []byte(`{"visa": {"x-pay-token": true, "two-way-ssl": false}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := json.Marshal(conformance.Config{Target: "external", SimulatorURL: srv.URL, DriverURL: driverURL,
-		Networks: []string{"visa"}, Out: out, Seed: 11, Capabilities: caps})
-	cfgPath := filepath.Join(tmp, "c2p.json")
-	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	child := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", ".")
-	child.Env = append(os.Environ(), "C2P_CONFIG="+cfgPath)
-	log, err := child.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the Visa suite failed against the independent jose issuer:\n%s", log)
-	}
-	raw, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep conformance.Report
-	_ = json.Unmarshal(raw, &rep)
+	rep, log := runExternal(t, conformance.Config{Target: "external", SimulatorURL: simURL, DriverURL: driverURL,
+		Networks: []string{"visa"}, Seed: 11, Capabilities: caps})
 	passed, failed := 0, 0
 	for _, s := range rep.Scenarios {
 		switch s.Verdict {
@@ -112,14 +47,7 @@ func TestVisaSuiteAgainstIndependentJoseIssuer(t *testing.T) {
 	// the externalConsumerIDs it chose, which the harness learnt from
 	// networkIds (only the consumers the harness registered in another
 	// Visa product itself keep the harness's names).
-	own := map[string]bool{}
-	for _, e := range sim.Journal().Find(journal.Query{Network: "visa"}) {
-		for _, id := range e.CorrelationIDs {
-			if strings.HasPrefix(id, "10000001/jv") {
-				own[id] = true
-			}
-		}
-	}
+	own := ownIDs(sim, journal.Query{Network: "visa"}, "10000001/jv")
 	if len(own) < 10 {
 		t.Fatalf("Visa knows %d consumers by the jose issuer's own identifiers: the run did not exercise an issuer choosing its own IDs", len(own))
 	}

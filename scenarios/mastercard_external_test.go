@@ -1,19 +1,11 @@
 package scenarios_test
 
 import (
-	"bufio"
-	"encoding/json"
-	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/c2psim/c2psim/conformance"
-	"github.com/c2psim/c2psim/internal/nodeinterop"
-	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -30,71 +22,10 @@ import (
 // leaving it not run: every Mastercard case must pass and every Mastercard
 // requirement be passed.
 func TestMastercardSuiteAgainstIndependentNodeIssuer(t *testing.T) {
-	if os.Getenv(conformance.EnvDefect) != "" || os.Getenv("C2P_CONFIG") != "" {
-		t.Skip("inside a child run")
-	}
-	if testing.Short() {
-		t.Skip("runs the Mastercard suite again in child processes")
-	}
-	dir, err := filepath.Abs("../client/mastercard/testdata/interop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	node := nodeinterop.Require(t, dir, "mastercard-oauth1-signer", "mastercard-client-encryption", "node-forge")
-	sim, err := simulator.New(simulator.Options{Networks: []string{"mastercard"}, Seed: 13, Settings: conformance.DefaultConfig().Settings})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	srv := httptest.NewServer(sim.Handler())
-	defer srv.Close()
-
-	d := exec.Command(node, "driver.js", "--simulator", srv.URL)
-	d.Dir = dir
-	stdout, _ := d.StdoutPipe()
-	d.Stderr = os.Stderr
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = d.Process.Kill(); _ = d.Wait() }()
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if url, ok := strings.CutPrefix(sc.Text(), "mc-driver ready "); ok {
-				ready <- url
-			}
-		}
-	}()
-	var driverURL string
-	select {
-	case driverURL = <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the Node Mastercard issuer did not start")
-	}
-
-	tmp := t.TempDir()
-	out := filepath.Join(tmp, "reports")
-	cfg, _ := json.Marshal(conformance.Config{Target: "external", SimulatorURL: srv.URL, DriverURL: driverURL,
-		Networks: []string{"mastercard"}, Out: out, Seed: 13, Capabilities: filepath.Join(dir, "capabilities.json")})
-	cfgPath := filepath.Join(tmp, "c2p.json")
-	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	child := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", ".")
-	child.Env = append(os.Environ(), "C2P_CONFIG="+cfgPath)
-	log, err := child.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the Mastercard suite failed against the independent Node issuer:\n%s", log)
-	}
-	raw, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep conformance.Report
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		t.Fatal(err)
-	}
+	sim, simURL, driverURL, dir := independentIssuer{network: "mastercard", seed: 13, script: "driver.js", ready: "mc-driver ready ",
+		packages: []string{"mastercard-oauth1-signer", "mastercard-client-encryption", "node-forge"}}.start(t)
+	rep, log := runExternal(t, conformance.Config{Target: "external", SimulatorURL: simURL, DriverURL: driverURL,
+		Networks: []string{"mastercard"}, Seed: 13, Capabilities: filepath.Join(dir, "capabilities.json")})
 	passed, requirements := 0, 0
 	for _, s := range rep.Scenarios {
 		switch {
@@ -120,14 +51,7 @@ func TestMastercardSuiteAgainstIndependentNodeIssuer(t *testing.T) {
 	// It passed under identifiers of its own: Mastercard knows its
 	// consumers by the externalConsumerIds it chose (driver.js: "cons-"),
 	// which the harness learnt from networkIds.
-	own := map[string]bool{}
-	for _, e := range sim.Journal().Find(journal.Query{Network: "mastercard", OperationID: "putCard"}) {
-		for _, id := range e.CorrelationIDs {
-			if strings.HasPrefix(id, "cons-") {
-				own[id] = true
-			}
-		}
-	}
+	own := ownIDs(sim, journal.Query{Network: "mastercard", OperationID: "putCard"}, "cons-")
 	if len(own) < 10 {
 		t.Errorf("Mastercard knows %d consumers by the Node issuer's own identifiers: the run did not exercise an issuer choosing its own IDs", len(own))
 	}

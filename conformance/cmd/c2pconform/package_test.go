@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -14,14 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/conformance"
 	"github.com/c2psim/c2psim/conformance/certpkg"
+	"github.com/c2psim/c2psim/conformance/internal/pdfcheck"
 	"github.com/c2psim/c2psim/simulator"
 )
 
@@ -131,7 +128,7 @@ func TestBundledRunIsAVerifiablePackage(t *testing.T) {
 	if len(masked) == 0 {
 		t.Fatal("no exchange of the run names a card")
 	}
-	printsToPDF(t, pkg, masked, "Traceability matrix", "DS.card-data", "issuer → simulator", "enrolConsumer", "harness → issuer", "c2pconform run --case DS.")
+	pdfcheck.Check(t, filepath.Join(pkg, "report.html"), false, masked, "Traceability matrix", "DS.card-data", "issuer → simulator", "enrolConsumer", "harness → issuer", "c2pconform run --case DS.")
 	// A passed case's reproduce line passes it again, alone.
 	for _, sc := range rep.Scenarios {
 		if sc.Verdict == conformance.Passed && sc.Reproduce != nil {
@@ -163,36 +160,16 @@ func TestExternalRunIsAVerifiablePackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sim.Close()
+	t.Cleanup(sim.Close)
 	srv := httptest.NewServer(sim.Handler())
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	driverd := filepath.Join(dir, "driverd")
 	if out, err := exec.Command("go", "build", "-o", driverd, "github.com/c2psim/c2psim/scenarios/internal/driverd").CombinedOutput(); err != nil {
 		t.Fatalf("building driverd: %v\n%s", err, out)
 	}
-	d := exec.Command(driverd, "--simulator", srv.URL, "--networks", "discover", "--own-ids")
-	stdout, _ := d.StdoutPipe()
-	d.Stderr = os.Stderr
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = d.Process.Kill(); _ = d.Wait() }()
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "driverd ready "); ok {
-				ready <- u
-			}
-		}
-	}()
-	var driverURL string
-	select {
-	case driverURL = <-ready:
-	case <-time.After(60 * time.Second):
-		t.Fatal("driverd did not start")
-	}
+	driverURL, _ := serve(t, func(line string) (string, bool) { return strings.CutPrefix(line, "driverd ready ") },
+		driverd, "--simulator", srv.URL, "--networks", "discover", "--own-ids")
 	u, _ := url.Parse(driverURL)
 	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -402,48 +379,6 @@ func rerun(t *testing.T, dir string, want conformance.Scenario) int {
 	return code
 }
 
-// printsToPDF prints a package's report.html in headless Chromium and
-// checks the PDF's text (pdftotext) holds every want and no full card
-// number. Under CI both tools must be there (.ci/run installs them).
-func printsToPDF(t *testing.T, pkg string, masked []string, want ...string) {
-	t.Helper()
-	chromium, pdftotext := lookTool(t, "chromium", "chromium-browser", "google-chrome"), lookTool(t, "pdftotext")
-	pdf := filepath.Join(t.TempDir(), "report.pdf")
-	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-pdf-header-footer",
-		"--user-data-dir="+t.TempDir(), "--print-to-pdf="+pdf, "file://"+filepath.Join(pkg, "report.html"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	out, err := exec.Command(pdftotext, pdf, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	text := string(out)
-	for _, w := range want {
-		if !strings.Contains(text, w) {
-			t.Errorf("the PDF lacks %q", w)
-		}
-	}
-	if found := clearCards(text, masked); len(found) > 0 {
-		t.Errorf("the PDF holds full card numbers: %v", found)
-	}
-}
-
-func lookTool(t *testing.T, names ...string) string {
-	t.Helper()
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed (.ci/run installs it)", names[0])
-	}
-	t.Skipf("%s is not installed", names[0])
-	return ""
-}
-
 // report merge verifies every shard before it merges: one changed byte in
 // a shard refuses the merge, naming the shard and the file; the merged
 // package is signed and verifies.
@@ -491,41 +426,6 @@ func TestMergeVerifiesShards(t *testing.T) {
 		t.Fatalf("a changed shard: exit %d\n%s", code, out.String())
 	}
 }
-
-// clearCards finds card numbers in clear in a PDF's text: any Luhn-valid
-// run of 13 to 19 digits standing alone, and any of the run's own cards
-// (masked in its evidence as first six and last four) written out in full,
-// even broken across lines. pdftotext breaks long identifiers and
-// ciphertext at line ends, so the redactor's wider scan (digits touching
-// letters, digits in groups) would read the pieces as card numbers.
-func clearCards(text string, masked []string) []string {
-	var out []string
-	for _, tok := range regexp.MustCompile(`[0-9]{13,19}`).FindAllStringIndex(text, -1) {
-		before, after := byte(' '), byte(' ')
-		if tok[0] > 0 {
-			before = text[tok[0]-1]
-		}
-		if tok[1] < len(text) {
-			after = text[tok[1]]
-		}
-		if s := text[tok[0]:tok[1]]; !isAlnum(before) && !isAlnum(after) && pan.Luhn(s) {
-			out = append(out, pan.Mask(s))
-		}
-	}
-	joined := strings.Join(strings.Fields(text), "")
-	for _, m := range masked {
-		if len(m) < 13 || !strings.Contains(m, "*") {
-			continue
-		}
-		re := regexp.MustCompile(regexp.QuoteMeta(m[:6]) + fmt.Sprintf("[0-9]{%d}", len(m)-10) + regexp.QuoteMeta(m[len(m)-4:]))
-		if re.MatchString(joined) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func isAlnum(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // A report past its expiry fails verify, which says so; --allow-stale
 // checks the files only.
