@@ -594,3 +594,19 @@ func TestUnknownCaseIsRefused(t *testing.T) {
 		t.Fatalf("%d cases ran, errors %v", rep.Ran(), rep.Errors)
 	}
 }
+
+// A configuration error is a harness error too: exit 2, every mistake in
+// report.json and junit.xml.
+func TestConfigurationErrorStillReports(t *testing.T) {
+	code, out, dir := bare(t, "run", "--network", "vsia", "--level", "sometimes", "--requirement", "XX-ENR-01", "--out", "r")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2:\n%s", code, out)
+	}
+	rep := readReport(t, filepath.Join(dir, "r"))
+	j := junitErrors(t, filepath.Join(dir, "r"))
+	for _, w := range []string{`unknown network "vsia"`, `--level "sometimes"`, `unknown requirement "XX-ENR-01"`} {
+		if !strings.Contains(strings.Join(rep.Errors, "\n"), w) || !strings.Contains(j, w) || !strings.Contains(out, w) {
+			t.Errorf("%q is not in report.json (%q), junit.xml and the console", w, rep.Errors)
+		}
+	}
+}
