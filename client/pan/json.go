@@ -196,19 +196,27 @@ func (w *jsonWalker) object(i int) (int, bool) {
 		if w.report {
 			w.pop()
 		}
-		i = w.ws(i)
-		if i >= len(w.s) {
-			return i, false
-		}
-		switch w.s[i] {
-		case ',':
-			i = w.ws(i + 1)
-		case '}':
-			return i + 1, true
-		default:
-			return i, false
+		var more bool
+		if i, more, ok = w.next(w.ws(i), '}'); !more {
+			return i, ok
 		}
 	}
+}
+
+// next reads what follows a member or an element at s[i]: a comma (more
+// follows, from the returned index) or the container's closing byte (it
+// ends at the returned index); anything else is not JSON.
+func (w *jsonWalker) next(i int, closing byte) (at int, more, ok bool) {
+	if i >= len(w.s) {
+		return i, false, false
+	}
+	switch w.s[i] {
+	case ',':
+		return w.ws(i + 1), true, true
+	case closing:
+		return i + 1, false, true
+	}
+	return i, false, false
 }
 
 func (w *jsonWalker) array(i int, card bool) (int, bool) {
@@ -231,17 +239,9 @@ func (w *jsonWalker) array(i int, card bool) (int, bool) {
 		if w.report {
 			w.pop()
 		}
-		i = w.ws(end)
-		if i >= len(w.s) {
-			return i, false
-		}
-		switch w.s[i] {
-		case ',':
-			i = w.ws(i + 1)
-		case ']':
-			return i + 1, true
-		default:
-			return i, false
+		var more bool
+		if i, more, ok = w.next(w.ws(end), ']'); !more {
+			return i, ok
 		}
 	}
 }
@@ -326,20 +326,7 @@ func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
 	if card {
 		out, declared = maskDigits(text)
 	}
-	if declared {
-		if w.report {
-			w.found = append(w.found, Found{Where: w.pointer(isKey), Masked: out, Declared: true, Field: w.field, Known: w.r.knowsDigits(text)})
-		}
-	} else {
-		var found []Found
-		var fp *[]Found
-		if w.report {
-			fp = &found
-		}
-		out = w.r.ScanText(text, "", fp)
-		w.addFound(found, isKey)
-	}
-	if out != text {
+	if out = w.masked(text, out, declared, isKey); out != text {
 		w.edits = append(w.edits, edit{start: i, end: end, repl: quote(out)})
 	}
 	return end, true
@@ -402,24 +389,31 @@ func (w *jsonWalker) number(i int, card bool) (int, bool) {
 			out = w.s[i:start] + m + w.s[intEnd:j]
 		}
 	}
-	if declared {
-		if w.report {
-			w.found = append(w.found, Found{Where: w.pointer(false), Masked: out, Declared: true, Field: w.field, Known: w.r.knowsDigits(lit)})
-		}
-	} else {
-		var found []Found
-		var fp *[]Found
-		if w.report {
-			fp = &found
-		}
-		out = w.r.ScanText(lit, "", fp)
-		w.addFound(found, false)
-	}
-	if out != lit {
+	if out = w.masked(lit, out, declared, false); out != lit {
 		// A masked number is no longer a number: it is written as a string.
 		w.edits = append(w.edits, edit{start: i, end: j, repl: `"` + out + `"`})
 	}
 	return j, true
+}
+
+// masked is what a decoded value's text becomes: out, when a card field's
+// value was masked to it (declared), or else text as the scanner masks it;
+// either is recorded as found when reporting.
+func (w *jsonWalker) masked(text, out string, declared, isKey bool) string {
+	if declared {
+		if w.report {
+			w.found = append(w.found, Found{Where: w.pointer(isKey), Masked: out, Declared: true, Field: w.field, Known: w.r.knowsDigits(text)})
+		}
+		return out
+	}
+	var found []Found
+	var fp *[]Found
+	if w.report {
+		fp = &found
+	}
+	out = w.r.ScanText(text, "", fp)
+	w.addFound(found, isKey)
+	return out
 }
 
 // addFound records what the scanner found in the value being walked, at its

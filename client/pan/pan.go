@@ -125,8 +125,11 @@ func Mask(s string) string {
 }
 
 // Luhn reports whether a digit string passes the Luhn (mod 10) check.
-func Luhn(d string) bool {
-	if d == "" || !allDigits(d) {
+func Luhn(d string) bool { return allDigits(d) && luhn(d) }
+
+// luhn is the Luhn check of digits known to be '0'–'9'; empty fails.
+func luhn[D string | []byte](d D) bool {
+	if len(d) == 0 {
 		return false
 	}
 	sum, double := 0, false

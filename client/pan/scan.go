@@ -390,10 +390,10 @@ func (sc *scanner) digitsOf(gs []group, buf *[19]byte) []byte {
 func (sc *scanner) isCard(gs []group) bool {
 	var buf [19]byte
 	d := sc.digitsOf(gs, &buf)
-	luhn := luhnBytes(d)
+	valid := luhn(d)
 	sc.isKnown = slices.Contains(sc.known[0], string(d)) || slices.Contains(sc.known[1], string(d)) ||
 		sc.seen != nil && sc.seen.has(buf, len(d))
-	return luhn || sc.isKnown
+	return valid || sc.isKnown
 }
 
 // mask masks every digit of groups but the first six and the last four.
@@ -532,23 +532,4 @@ func knownCandidates(seg string, heads map[string][]int32, out, at []int32) ([]i
 	}
 	slices.Sort(out)
 	return out, at
-}
-
-func luhnBytes(d []byte) bool {
-	if len(d) == 0 {
-		return false
-	}
-	sum, double := 0, false
-	for i := len(d) - 1; i >= 0; i-- {
-		n := int(d[i] - '0')
-		if double {
-			n *= 2
-			if n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-		double = !double
-	}
-	return sum%10 == 0
 }
