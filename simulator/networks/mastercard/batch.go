@@ -213,20 +213,21 @@ func (bs *batchAPI) batchEnrol(ctx context.Context, req *simulator.Request) (*si
 	}
 	sum := hex.EncodeToString(digest.Sum(nil))
 
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	if id, err := bs.external.Get(ctx, r.ExternalBatchID); err == nil {
-		b, err := bs.batches.Get(ctx, id)
+	repeat := func(earlier string) (*simulator.Response, error) {
+		prev, err := bs.batches.Get(ctx, earlier)
 		if err != nil {
 			return nil, err
 		}
-		if b.Digest != sum {
-			e := svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalBatchId %q was already used for a batch with other content (batchId %s); use a new externalBatchId", r.ExternalBatchID, b.BatchID)
+		if prev.Digest != sum {
+			e := svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalBatchId %q was already used for a batch with other content (batchId %s); use a new externalBatchId", r.ExternalBatchID, prev.BatchID)
 			e.Fields = []simulator.FieldError{{Field: "/externalBatchId", In: "body", Rule: "unique", Message: "externalBatchId already used with other content"}}
 			return nil, e
 		}
-		req.AddCorrelationID(b.BatchID)
-		return simulator.JSON(http.StatusAccepted, map[string]any{"batchId": b.BatchID, "externalBatchId": b.ExternalBatchID}), nil
+		req.AddCorrelationID(prev.BatchID)
+		return simulator.JSON(http.StatusAccepted, map[string]any{"batchId": prev.BatchID, "externalBatchId": prev.ExternalBatchID}), nil
+	}
+	if id, err := bs.external.Get(ctx, r.ExternalBatchID); err == nil {
+		return repeat(id)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -242,10 +243,23 @@ func (bs *batchAPI) batchEnrol(ctx context.Context, req *simulator.Request) (*si
 	for i, rec := range records {
 		b.Records[i] = recordResult{ExternalConsumerID: rec.ExternalConsumerID, ExternalCardID: rec.ExternalCardID, Status: recordPending}
 	}
-	if err := bs.batches.Put(ctx, b.BatchID, b); err != nil {
-		return nil, err
+	// The externalBatchId is claimed together with the new batch in one
+	// atomic store step: of one batch sent through two replicas at once,
+	// one is accepted and the other meets it as a repeat (an answer to a
+	// retry, or ALREADY_EXISTS for other content).
+	var earlier string
+	err := store.Update2(ctx, bs.external, r.ExternalBatchID, bs.batches, b.BatchID, func(ext *store.Held[string], nb *store.Held[batch]) error {
+		if ext.Exists {
+			earlier = ext.Value
+			return errRepeat
+		}
+		ext.Value, nb.Value = b.BatchID, b
+		return nil
+	})
+	if errors.Is(err, errRepeat) {
+		return repeat(earlier) // claimed meanwhile (another replica)
 	}
-	if err := bs.external.Put(ctx, r.ExternalBatchID, b.BatchID); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	req.AddCorrelationID(b.BatchID)
@@ -256,6 +270,9 @@ func (bs *batchAPI) batchEnrol(ctx context.Context, req *simulator.Request) (*si
 	}
 	return simulator.JSON(http.StatusAccepted, map[string]any{"batchId": b.BatchID, "externalBatchId": b.ExternalBatchID}), nil
 }
+
+// errRepeat stops the claim of an externalBatchId already claimed.
+var errRepeat = errors.New("externalBatchId already used")
 
 // taskProcessBatch is the task that processes an accepted batch.
 const taskProcessBatch = "processBatch"

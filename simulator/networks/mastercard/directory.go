@@ -284,8 +284,6 @@ func (d *directoryAPI) updateConsumer(ctx context.Context, req *simulator.Reques
 }
 
 func (d *directoryAPI) deleteConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	cr, err := d.consumerOf(ctx, req)
 	if err != nil {
 		return nil, err
@@ -294,19 +292,39 @@ func (d *directoryAPI) deleteConsumer(ctx context.Context, req *simulator.Reques
 	if err != nil {
 		return nil, err
 	}
-	for _, dc := range held {
-		if err := d.directory.Delete(ctx, dc.key); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-		if err := d.cards.Delete(ctx, dc.card.CardRef); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
+	// The consumer and every credential it holds go in one atomic store
+	// step: of two deletions raced through two replicas, one deletes (and
+	// notifies), the other finds no consumer.
+	var at store.Atomic
+	cons := store.Hold(&at, d.consumers, cr.ExternalConsumerID)
+	entries := make([]*store.Held[string], len(held))
+	cards := make([]*store.Held[digitalCard], len(held))
+	for i, dc := range held {
+		entries[i], cards[i] = store.Hold(&at, d.directory, dc.key), store.Hold(&at, d.cards, dc.card.CardRef)
 	}
-	if err := d.consumers.Delete(ctx, cr.ExternalConsumerID); err != nil {
+	var deleted []digitalCard
+	err = at.Do(ctx, func() error {
+		if !cons.Exists {
+			return svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no consumer %q in this directory", cr.ExternalConsumerID)
+		}
+		cons.Delete = true
+		for i, dc := range held {
+			if !entries[i].Exists || entries[i].Value != dc.card.CardRef {
+				continue // moved meanwhile: not this consumer's any more
+			}
+			entries[i].Delete = true
+			if cards[i].Exists {
+				cards[i].Delete = true
+				deleted = append(deleted, cards[i].Value)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for _, dc := range held {
-		d.notifyDeleted(ctx, dc.card)
+	for _, c := range deleted {
+		d.notifyDeleted(ctx, c)
 	}
 	return &simulator.Response{Status: http.StatusNoContent}, nil
 }

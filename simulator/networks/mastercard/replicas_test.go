@@ -2,10 +2,12 @@ package mastercard_test
 
 import (
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 
 	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/networks/mastercard"
 	"github.com/c2psim/c2psim/simulator/simtest"
 	"github.com/c2psim/c2psim/simulator/store"
@@ -98,5 +100,84 @@ func TestEnrolmentRacedByTwoReplicasEnrolsOnce(t *testing.T) {
 			t.Fatalf("round %d: one card enrolled through two replicas at once: %d enrolled, %d refused; want 1 and 1", round, ok, refused)
 		}
 		ca.searchOne("AccountPan", card) // exactly one token
+	}
+}
+
+// twoReplicas starts two simulators on one store, each with its issuer
+// (its own credentials) and a fake issuer answering its callbacks, and
+// returns each one's directory path.
+func twoReplicas(t *testing.T) (ca, cb *issuer, dirA, dirB string) {
+	shared := store.NewMemory()
+	a := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 1,
+		Settings: map[string]string{"mastercard.batchDelay": "3s"}})
+	b := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 2,
+		Settings: map[string]string{"mastercard.batchDelay": "3s"}})
+	newFakeIssuer(t, a, nil)
+	newFakeIssuer(t, b, nil)
+	// Replicas on a durable store share their identities; on the in-memory
+	// one each makes its own: give B A's programme and directory.
+	if err := b.Sim.RegisterCredentials(mastercard.ID, []simulator.Credential{
+		{Name: "src-client-id", Kind: "id", Value: credential(t, a, "src-client-id")},
+		{Name: "directory-id", Kind: "id", Value: credential(t, a, "directory-id")}}); err != nil {
+		t.Fatal(err)
+	}
+	return newIssuer(t, a), newIssuer(t, b), "/directories/" + credential(t, a, "directory-id"), "/directories/" + credential(t, b, "directory-id")
+}
+
+// raced sends one call through each replica at once and returns the
+// answers.
+func raced(calls ...func() answer) []answer {
+	var wg sync.WaitGroup
+	out := make([]answer, len(calls))
+	for i, call := range calls {
+		wg.Add(1)
+		go func() { defer wg.Done(); out[i] = call() }()
+	}
+	wg.Wait()
+	return out
+}
+
+// A batch sent through two replicas at once is one batch: both answers
+// name it.
+func TestBatchSentThroughTwoReplicasIsOneBatch(t *testing.T) {
+	ca, cb, dirA, dirB := twoReplicas(t)
+	for round := range 10 {
+		ext := fmt.Sprintf("batch-%d", round)
+		bodyA := ca.batchBody(ext, ca.record("consumer-1", "card-1", "5186001700008785"))
+		bodyB := cb.batchBody(ext, cb.record("consumer-1", "card-1", "5186001700008785"))
+		got := raced(func() answer { return ca.call(http.MethodPost, dirA+"/batches", bodyA) },
+			func() answer { return cb.call(http.MethodPost, dirB+"/batches", bodyB) })
+		if got[0].status != 202 || got[1].status != 202 || got[0].body["batchId"] != got[1].body["batchId"] {
+			t.Fatalf("round %d: %d %s and %d %s, want one batch accepted twice", round, got[0].status, got[0].raw, got[1].status, got[1].raw)
+		}
+	}
+}
+
+// A consumer deleted through two replicas at once is deleted once: one
+// answer is 204, the other NOT_FOUND.
+func TestConsumerDeletionRacedByTwoReplicasDeletesOnce(t *testing.T) {
+	ca, cb, dirA, dirB := twoReplicas(t)
+	for round := range 10 {
+		ext := fmt.Sprintf("consumer-%d", round)
+		stem := fmt.Sprintf("520473%09d", 5000+round)
+		if a := ca.enrolIn(ext, "card-1", stem+string(pan.LuhnCheckDigit(stem))); a.status != 200 {
+			t.Fatalf("enrolling: %d %s", a.status, a.raw)
+		}
+		got := raced(func() answer { return ca.call(http.MethodDelete, dirA+"/consumers/"+ext, nil) },
+			func() answer { return cb.call(http.MethodDelete, dirB+"/consumers/"+ext, nil) })
+		deleted, missing := 0, 0
+		for _, a := range got {
+			switch {
+			case a.status == 204:
+				deleted++
+			case a.status == 404 && serviceReason(t, a) == "NOT_FOUND":
+				missing++
+			default:
+				t.Fatalf("round %d: %d %s", round, a.status, a.raw)
+			}
+		}
+		if deleted != 1 || missing != 1 {
+			t.Fatalf("round %d: a consumer deleted through two replicas at once: %d deleted, %d not found; want 1 and 1", round, deleted, missing)
+		}
 	}
 }

@@ -24,9 +24,11 @@ type state struct {
 	creds *credentials
 
 	// mu serialises, within the process, the changes that span several
-	// tables and are not yet one atomic step of the store (enrolment,
-	// Credential Directory updates and deletes, batch acceptance, Customer
-	// Service updates); token status changes are (transition).
+	// records and are not one atomic step of the store: Credential
+	// Directory consumer updates and Customer Service token updates (each
+	// record they write is one atomic update). Enrolment, token status
+	// changes (transition), batch acceptance and directory deletions are
+	// atomic steps and take no lock.
 	mu        sync.Mutex
 	cards     store.Table[digitalCard]    // by card key (the PAN within a consumer)
 	directory store.Table[string]         // externalConsumerId + externalCredentialId → card key
