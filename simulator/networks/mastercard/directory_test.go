@@ -1,7 +1,6 @@
 package mastercard_test
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -40,28 +39,7 @@ func credential(t testing.TB, srv *simtest.Server, name string) string {
 // call signs and sends one request to p (relative to the Enroll API base).
 func (c *issuer) call(method, p string, body []byte) answer {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, c.srv.URL+base+p, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	h, err := c.signer.Header(method, req.URL, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", h)
-	resp, err := c.srv.Client.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, raw: string(raw)}
-	_ = json.Unmarshal(raw, &a.body)
-	return a
+	return c.signed(method, base+p, body)
 }
 
 // open decrypts an encryptedCardData value with the issuer's private key.
@@ -234,15 +212,7 @@ func TestConsumerRefusalsLeaveStateUntouched(t *testing.T) {
 		}
 	}
 	// Unsigned: the gateway's 401, not the service's envelope.
-	req, _ := http.NewRequest(http.MethodDelete, srv.URL+base+p, nil)
-	resp, err := srv.Client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	a := answer{status: resp.StatusCode, raw: string(raw)}
-	_ = json.Unmarshal(raw, &a.body)
+	a := c.do(c.request(http.MethodDelete, base+p, nil))
 	if rc, _ := gatewayReason(t, a); a.status != 401 || rc != "AUTHENTICATION_FAILED" {
 		t.Fatalf("unsigned delete: %d %s", a.status, a.raw)
 	}

@@ -91,20 +91,37 @@ type answer struct {
 	body   map[string]any
 }
 
-// send signs body (unless sign is false) and posts it.
-func (c *issuer) send(body []byte, sign func(*http.Request, []byte)) answer {
+// request is a request to the simulator at p (below its URL), carrying
+// body as JSON when body is not nil.
+func (c *issuer) request(method, p string, body []byte) *http.Request {
 	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if sign == nil {
-		h, err := c.signer.Header(req.Method, req.URL, body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		req.Header.Set("Authorization", h)
-	} else {
-		sign(req, body)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
+	req, err := http.NewRequest(method, c.srv.URL+p, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+// sign signs req, whose body is body, with the issuer's OAuth 1.0a key.
+func (c *issuer) sign(req *http.Request, body []byte) {
+	c.t.Helper()
+	h, err := c.signer.Header(req.Method, req.URL, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", h)
+}
+
+// do sends req and reads the answer.
+func (c *issuer) do(req *http.Request) answer {
+	c.t.Helper()
 	resp, err := c.srv.Client.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
@@ -114,6 +131,27 @@ func (c *issuer) send(body []byte, sign func(*http.Request, []byte)) answer {
 	a := answer{status: resp.StatusCode, raw: string(raw)}
 	_ = json.Unmarshal(raw, &a.body)
 	return a
+}
+
+// signed signs and sends one request to p (below the simulator's URL).
+func (c *issuer) signed(method, p string, body []byte) answer {
+	c.t.Helper()
+	req := c.request(method, p, body)
+	c.sign(req, body)
+	return c.do(req)
+}
+
+// send posts body to the Enroll API, signed by sign (the issuer's own
+// signature when sign is nil).
+func (c *issuer) send(body []byte, sign func(*http.Request, []byte)) answer {
+	c.t.Helper()
+	req := c.request(http.MethodPost, path, body)
+	req.Header.Set("Content-Type", "application/json") // even with no body
+	if sign == nil {
+		sign = c.sign
+	}
+	sign(req, body)
+	return c.do(req)
 }
 
 func start(t *testing.T) (*simtest.Server, *issuer) {
@@ -357,23 +395,7 @@ func TestCredentialDirectory(t *testing.T) {
 	if a := c.send(body, nil); a.status != 200 {
 		t.Fatalf("enrol: %d %s", a.status, a.raw)
 	}
-	do := func(method, p string) answer {
-		req, _ := http.NewRequest(method, c.srv.URL+"/mastercard/src/api/digital/payments"+p, nil)
-		h, err := c.signer.Header(method, req.URL, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", h)
-		resp, err := c.srv.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		a := answer{status: resp.StatusCode, raw: string(raw)}
-		_ = json.Unmarshal(raw, &a.body)
-		return a
-	}
+	do := func(method, p string) answer { return c.signed(method, "/mastercard/src/api/digital/payments"+p, nil) }
 	p := "/directories/" + dir + "/consumers/consumer-1/credentials/card-1"
 	a := do(http.MethodGet, p)
 	if a.status != 200 || a.body["status"] != "ACTIVE" || strings.Contains(a.raw, "5186001700008785") {
@@ -386,19 +408,7 @@ func TestCredentialDirectory(t *testing.T) {
 		t.Fatalf("unknown directory: %d %s", a.status, a.raw)
 	}
 	upd := func(body string) answer {
-		req, _ := http.NewRequest(http.MethodPut, c.srv.URL+"/mastercard/src/api/digital/payments"+p, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		h, _ := c.signer.Header(http.MethodPut, req.URL, []byte(body))
-		req.Header.Set("Authorization", h)
-		resp, err := c.srv.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		a := answer{status: resp.StatusCode, raw: string(raw)}
-		_ = json.Unmarshal(raw, &a.body)
-		return a
+		return c.signed(http.MethodPut, "/mastercard/src/api/digital/payments"+p, []byte(body))
 	}
 	if a := upd(`{"srcCorrelationId":"0f1e2d3c-4b5a-4968-8776-655443322111","panExpirationMonth":"11","panExpirationYear":"2031"}`); a.status != 200 || c.cardData(a)["panExpirationYear"] != "2031" {
 		t.Fatalf("update: %d %s", a.status, a.raw)

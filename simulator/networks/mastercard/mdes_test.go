@@ -39,22 +39,7 @@ func (c *issuer) cs(p, wrapper string, fields map[string]any) answer {
 		fields["AuditInfo"] = audit
 	}
 	body, _ := json.Marshal(map[string]any{wrapper: fields})
-	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+csBase+p, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	h, err := c.signer.Header(req.Method, req.URL, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", h)
-	resp, err := c.srv.Client.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, raw: string(raw)}
-	_ = json.Unmarshal(raw, &a.body)
-	return a
+	return c.signed(http.MethodPost, csBase+p, body)
 }
 
 func (c *issuer) change(op, tur, reason string) answer {
@@ -427,7 +412,7 @@ func TestMDESLifecycle(t *testing.T) {
 }
 
 func TestMDESRefusals(t *testing.T) {
-	srv, c := start(t)
+	_, c := start(t)
 	tur := enrolToken(t, c, "5186001700008785", "ACTIVE")
 	cases := []struct {
 		name, p, wrapper string
@@ -479,16 +464,7 @@ func TestMDESRefusals(t *testing.T) {
 	}
 	// The Customer Service takes the same OAuth 1.0a as the rest: the
 	// gateway answers a missing signature.
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+csBase+"/token/suspend", strings.NewReader(`{"TokenSuspendRequest":{}}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := srv.Client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	a := answer{status: resp.StatusCode, raw: string(raw)}
-	_ = json.Unmarshal(raw, &a.body)
+	a := c.do(c.request(http.MethodPost, csBase+"/token/suspend", []byte(`{"TokenSuspendRequest":{}}`)))
 	if reason, _ := gatewayReason(t, a); a.status != 401 || reason != "AUTHENTICATION_FAILED" {
 		t.Fatalf("unsigned: %d %s", a.status, a.raw)
 	}
@@ -732,13 +708,8 @@ func TestDeliverActivationCodeRetried(t *testing.T) {
 func TestSlowCard(t *testing.T) {
 	srv, c := start(t)
 	body := c.body(testCardWith(t, "slow"))
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	h, err := c.signer.Header(req.Method, req.URL, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", h)
+	req := c.request(http.MethodPost, path, body)
+	c.sign(req, body)
 	type result struct {
 		status int
 		raw    string
@@ -895,22 +866,10 @@ func TestMDESInjectedFailure(t *testing.T) {
 	tur := enrolToken(t, c, "5186001700008785", "ACTIVE")
 	for _, h := range []string{"status=503", "status=500; code=INTERNAL_SERVICE_FAILURE"} {
 		body, _ := json.Marshal(map[string]any{"TokenSuspendRequest": map[string]any{"TokenUniqueReference": tur, "ReasonCode": "T", "AuditInfo": audit}})
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+csBase+"/token/suspend", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
+		req := c.request(http.MethodPost, csBase+"/token/suspend", body)
 		req.Header.Set("X-C2PSim-Fault", h)
-		sig, err := c.signer.Header(req.Method, req.URL, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", sig)
-		resp, err := srv.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		a := answer{status: resp.StatusCode, raw: string(raw)}
-		_ = json.Unmarshal(raw, &a.body)
+		c.sign(req, body)
+		a := c.do(req)
 		reason, _ := appError(t, a)
 		want := map[int]string{503: "SERVICE_UNAVAILABLE", 500: "INTERNAL_SERVICE_FAILURE"}[a.status]
 		if want == "" || reason != want || dig(a.body, "Errors", "Error").([]any)[0].(map[string]any)["Recoverable"] != "true" {

@@ -3,7 +3,6 @@ package mastercard_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -167,19 +166,5 @@ func startWith(t *testing.T, settings map[string]string) *simtest.Server {
 // get sends a signed GET to the simulator.
 func (c *issuer) get(path string) answer {
 	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+"/"+mastercard.ID+path, nil)
-	h, err := c.signer.Header(req.Method, req.URL, nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", h)
-	resp, err := c.srv.Client.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, raw: string(raw)}
-	_ = json.Unmarshal(raw, &a.body)
-	return a
+	return c.signed(http.MethodGet, "/"+mastercard.ID+path, nil)
 }

@@ -1,9 +1,7 @@
 package mastercard_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,24 +23,7 @@ func (c *issuer) call2(method, path string, body any) answer {
 	if body != nil {
 		raw, _ = json.Marshal(body)
 	}
-	req, _ := http.NewRequest(method, c.srv.URL+path, bytes.NewReader(raw))
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	h, err := c.signer.Header(req.Method, req.URL, raw)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", h)
-	resp, err := c.srv.Client.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, raw: string(b)}
-	_ = json.Unmarshal(b, &a.body)
-	return a
+	return c.signed(method, path, raw)
 }
 
 // pushBody is a pushMultipleAccounts request for cards, encrypted to
