@@ -199,14 +199,7 @@ func (m *Memory) UpdateMany(_ context.Context, refs []Ref, fn func([][]byte) ([]
 func (m *Memory) DeclareIndex(c string, idx Index) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	list := m.indexes[c]
-	for i, x := range list {
-		if x.Name == idx.Name {
-			list = append(list[:i:i], list[i+1:]...)
-			break
-		}
-	}
-	m.indexes[c] = append(list, idx)
+	m.indexes[c] = withIndex(m.indexes[c], idx)
 	col := m.cols[c]
 	if col == nil {
 		return

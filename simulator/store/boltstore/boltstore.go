@@ -29,9 +29,7 @@ var (
 type Store struct {
 	db *bolt.DB
 
-	mu      sync.RWMutex
-	indexes map[string][]store.Index
-	ready   map[string]bool // collections whose declared indexes are built
+	indexes store.Indexes
 
 	ops     chan *op
 	stopped chan struct{}
@@ -71,8 +69,7 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("preparing %s: %w", path, err)
 	}
-	s := &Store{db: db, indexes: map[string][]store.Index{}, ready: map[string]bool{},
-		ops: make(chan *op, maxGroup), stopped: make(chan struct{})}
+	s := &Store{db: db, ops: make(chan *op, maxGroup), stopped: make(chan struct{})}
 	go s.committer()
 	return s, nil
 }
@@ -166,7 +163,7 @@ func (s *Store) commitMany(ctx context.Context, refs []store.Ref, fn func([][]by
 		if err := s.prepare(r.Collection); err != nil {
 			return err
 		}
-		o.idx[i] = s.declared(r.Collection)
+		o.idx[i] = s.indexes.Of(r.Collection)
 	}
 	s.closeMu.RLock()
 	if s.closed {
@@ -352,41 +349,18 @@ func (s *Store) Lookup(ctx context.Context, c, index, value string) ([]store.Ent
 	return out, err
 }
 
-func (s *Store) DeclareIndex(c string, idx store.Index) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	list := s.indexes[c]
-	for i, x := range list {
-		if x.Name == idx.Name {
-			list = append(list[:i:i], list[i+1:]...)
-			break
-		}
-	}
-	s.indexes[c] = append(list, idx)
-	s.ready[c] = false
-}
-
-func (s *Store) declared(c string) []store.Index {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.indexes[c]
-}
+func (s *Store) DeclareIndex(c string, idx store.Index) { s.indexes.Declare(c, idx) }
 
 // prepare builds, once per process, any declared index of c that the file
 // does not mark as built over c's earlier records.
 func (s *Store) prepare(c string) error {
-	s.mu.RLock()
-	ready, declared := s.ready[c], len(s.indexes[c]) > 0
-	s.mu.RUnlock()
-	if ready || !declared {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ready[c] {
-		return nil
-	}
-	idx := s.indexes[c]
+	return s.indexes.Prepare(c, func(idx []store.Index) error {
+		return s.build(c, idx)
+	})
+}
+
+// build builds the indexes idx of c, under the lock of s.indexes.
+func (s *Store) build(c string, idx []store.Index) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		built := tx.Bucket(bBuilt)
 		var todo []store.Index
@@ -435,7 +409,6 @@ func (s *Store) prepare(c string) error {
 	if err != nil {
 		return fmt.Errorf("building indexes of %s: %w", c, err)
 	}
-	s.ready[c] = true
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"sort"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,9 +20,7 @@ type Store struct {
 	version int
 	replica string
 
-	mu      sync.RWMutex
-	indexes map[string][]store.Index
-	ready   map[string]bool
+	indexes store.Indexes
 }
 
 var (
@@ -56,7 +53,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	host, _ := os.Hostname()
 	replica := fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
-	return &Store{pool: pool, version: v, replica: replica, indexes: map[string][]store.Index{}, ready: map[string]bool{}}, nil
+	return &Store{pool: pool, version: v, replica: replica}, nil
 }
 
 // Replica names this process among the replicas on the database: queue
@@ -109,7 +106,7 @@ func (s *Store) Update(ctx context.Context, c, k string, fn func([]byte) ([]byte
 	if err := s.prepare(ctx, c); err != nil {
 		return err
 	}
-	idx := s.declared(c)
+	idx := s.indexes.Of(c)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := lockRecord(ctx, tx, c, k)
 		if err != nil {
@@ -142,7 +139,7 @@ func (s *Store) UpdateMany(ctx context.Context, refs []store.Ref, fn func([][]by
 		if err := s.prepare(ctx, r.Collection); err != nil {
 			return err
 		}
-		idx[i] = s.declared(r.Collection)
+		idx[i] = s.indexes.Of(r.Collection)
 	}
 	order := make([]int, len(refs))
 	for i := range order {
@@ -282,41 +279,18 @@ func (s *Store) entries(ctx context.Context, q string, args ...any) ([]store.Ent
 	return out, rows.Err()
 }
 
-func (s *Store) DeclareIndex(c string, idx store.Index) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	list := s.indexes[c]
-	for i, x := range list {
-		if x.Name == idx.Name {
-			list = append(list[:i:i], list[i+1:]...)
-			break
-		}
-	}
-	s.indexes[c] = append(list, idx)
-	s.ready[c] = false
-}
-
-func (s *Store) declared(c string) []store.Index {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.indexes[c]
-}
+func (s *Store) DeclareIndex(c string, idx store.Index) { s.indexes.Declare(c, idx) }
 
 // prepare builds, once per process, any declared index of c that the
 // database does not mark as built, under a lock on the collection's rows.
 func (s *Store) prepare(ctx context.Context, c string) error {
-	s.mu.RLock()
-	ready, declared := s.ready[c], len(s.indexes[c]) > 0
-	s.mu.RUnlock()
-	if ready || !declared {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ready[c] {
-		return nil
-	}
-	idx := s.indexes[c]
+	return s.indexes.Prepare(c, func(idx []store.Index) error {
+		return s.build(ctx, c, idx)
+	})
+}
+
+// build builds the indexes idx of c, under the lock of s.indexes.
+func (s *Store) build(ctx context.Context, c string, idx []store.Index) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('c2psim index'), hashtext($1))`, c); err != nil {
 			return err
@@ -377,7 +351,6 @@ func (s *Store) prepare(ctx context.Context, c string) error {
 	if err != nil {
 		return fmt.Errorf("building indexes of %s: %w", c, err)
 	}
-	s.ready[c] = true
 	return nil
 }
 
