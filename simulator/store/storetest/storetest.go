@@ -668,34 +668,19 @@ func testPeers(t *testing.T, f Factory) {
 	for i := 0; i < rounds; i++ {
 		key := fmt.Sprintf("race%d", i)
 		mustPut(t, t1, key, card{Status: "ACTIVE"})
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		ok, refused := 0, 0
+		var attempts []func() error
 		for _, tab := range []store.Table[card]{t1, t2, t1, t2} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := tab.Update(ctx, key, func(c *card, _ bool) error {
+			attempts = append(attempts, func() error {
+				return tab.Update(ctx, key, func(c *card, _ bool) error {
 					if c.Status != "ACTIVE" {
 						return errIllegal
 					}
 					c.Status = "DELETED"
 					return nil
 				})
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-					ok++
-				case errors.Is(err, errIllegal):
-					refused++
-				default:
-					t.Error(err)
-				}
-			}()
+			})
 		}
-		wg.Wait()
-		if ok != 1 || refused != 3 {
+		if ok, refused := race(t, attempts); ok != 1 || refused != 3 {
 			t.Fatalf("round %d: %d transitions applied, %d refused; want exactly 1 and 3", i, ok, refused)
 		}
 	}
@@ -705,44 +690,27 @@ func testPeers(t *testing.T, f Factory) {
 		ck, pk := fmt.Sprintf("span%d", i), fmt.Sprintf("owner%d", i)
 		mustPut(t, t1, ck, card{ID: ck, Status: "ACTIVE"})
 		mustPut(t, p1, pk, profile{Cards: map[string]string{ck: "ACTIVE"}})
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		ok, refused := 0, 0
+		change := func(c *store.Held[card], p *store.Held[profile]) error {
+			if c.Value.Status != "ACTIVE" || p.Value.Cards[ck] != "ACTIVE" {
+				return errIllegal
+			}
+			c.Value.Status, p.Value.Cards[ck] = "DELETED", "DELETED"
+			return nil
+		}
+		var attempts []func() error
 		for j, pair := range []struct {
 			c store.Table[card]
 			p store.Table[profile]
 		}{{t1, p1}, {t2, p2}, {t1, p1}, {t2, p2}} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			attempts = append(attempts, func() error {
 				// Half name the records in the other order: no deadlock.
-				var err error
-				change := func(c *store.Held[card], p *store.Held[profile]) error {
-					if c.Value.Status != "ACTIVE" || p.Value.Cards[ck] != "ACTIVE" {
-						return errIllegal
-					}
-					c.Value.Status, p.Value.Cards[ck] = "DELETED", "DELETED"
-					return nil
-				}
 				if j%2 == 0 {
-					err = store.Update2(ctx, pair.c, ck, pair.p, pk, change)
-				} else {
-					err = store.Update2(ctx, pair.p, pk, pair.c, ck, func(p *store.Held[profile], c *store.Held[card]) error { return change(c, p) })
+					return store.Update2(ctx, pair.c, ck, pair.p, pk, change)
 				}
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-					ok++
-				case errors.Is(err, errIllegal):
-					refused++
-				default:
-					t.Error(err)
-				}
-			}()
+				return store.Update2(ctx, pair.p, pk, pair.c, ck, func(p *store.Held[profile], c *store.Held[card]) error { return change(c, p) })
+			})
 		}
-		wg.Wait()
-		if ok != 1 || refused != 3 {
+		if ok, refused := race(t, attempts); ok != 1 || refused != 3 {
 			t.Fatalf("round %d of a two-record transition: %d applied, %d refused; want exactly 1 and 3", i, ok, refused)
 		}
 	}
@@ -768,6 +736,32 @@ func testPeers(t *testing.T, f Factory) {
 }
 
 var errIllegal = errors.New("illegal transition")
+
+// race runs the attempts at once and counts those that applied and those
+// refused as an illegal transition; any other error fails the test.
+func race(t *testing.T, attempts []func() error) (ok, refused int) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, attempt := range attempts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := attempt()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, errIllegal):
+				refused++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	return ok, refused
+}
 
 func mustPut[T any](t *testing.T, tab store.Table[T], k string, v T) {
 	t.Helper()
