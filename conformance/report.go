@@ -456,7 +456,9 @@ func (out *Report) outcome() (string, int) {
 			case !slices.Contains(cs, sc.Case):
 			case sc.Verdict == Failed && !out.accepted(sc):
 				return "failed", 1
-			case sc.Verdict == Skipped:
+			case sc.Verdict == Skipped && !out.allNotApplicable(sc):
+				// A case the declaration takes out of scope is decided;
+				// any other that did not run leaves the rerun incomplete.
 				outcome, code = "incomplete", 1
 			}
 		}
@@ -475,6 +477,17 @@ func (out *Report) outcome() (string, int) {
 func (out *Report) accepted(sc Scenario) bool {
 	for _, rr := range out.Requirements {
 		if rr.Network == sc.Network && slices.Contains(sc.Requirements, rr.ID) && rr.Verdict != Waived && rr.Verdict != NotApplicable {
+			return false
+		}
+	}
+	return len(sc.Requirements) > 0
+}
+
+// allNotApplicable reports whether every requirement sc proves on its
+// network is not applicable (the capability declaration took it out).
+func (out *Report) allNotApplicable(sc Scenario) bool {
+	for _, rr := range out.Requirements {
+		if rr.Network == sc.Network && slices.Contains(sc.Requirements, rr.ID) && rr.Verdict != NotApplicable {
 			return false
 		}
 	}

@@ -277,6 +277,12 @@ func TestCapabilityDeclarationScopesTheRun(t *testing.T) {
 	if !strings.Contains(string(html), "not applicable") || !strings.Contains(string(html), "refused: the feature is mandatory") {
 		t.Error("report.html does not show the declaration's effect")
 	}
+	// Cases named by ID (a reproduce line, a CI job) of which one is not
+	// applicable: the run is decided, not incomplete.
+	code, out = runIn(t, dir, nil, "run", "--case", "MC.batch-reconciled,MC.consumer-data", "--capabilities", "caps.json", "--out", "cases")
+	if code != 0 || !strings.Contains(out, "outcome: passed") {
+		t.Fatalf("a not applicable case among the cases asked for: exit %d\n%s", code, out)
+	}
 }
 
 // A waived failure is waived, never passed, and does not fail the run; an
