@@ -111,16 +111,41 @@ type fundingAccountInfo struct {
 	EncryptedPayload     encryption.FLE `json:"encryptedPayload"`
 }
 
-// openFunding decrypts and reads a FundingAccountData; an expired one
-// (dataValidUntilTimestamp in the past) is refused, as the API requires.
-func (a *Adapter) openFunding(env encryption.FLE) (fundingAccountData, pan.PAN, error) {
+// callID is the requestId every call carries; the event's ID names it.
+type callID struct {
+	RequestID string `json:"requestId"`
+}
+
+func (c *callID) requestID() string { return c.RequestID }
+
+// decodeCall reads a call's body into req (a struct embedding callID); a
+// body that is not JSON or names no requestId is refused.
+func decodeCall(body []byte, req interface{ requestID() string }) error {
+	if err := json.Unmarshal(body, req); err != nil || req.requestID() == "" {
+		return errors.New("the body names no requestId")
+	}
+	return nil
+}
+
+// decryptFunding decrypts and reads a FundingAccountData.
+func (a *Adapter) decryptFunding(env encryption.FLE) (fundingAccountData, error) {
 	var d fundingAccountData
 	plain, err := a.open(env)
 	if err != nil {
-		return d, pan.PAN{}, err
+		return d, err
 	}
 	if err := json.Unmarshal(plain, &d); err != nil {
-		return d, pan.PAN{}, errors.New("the decrypted payload is not FundingAccountData")
+		return d, errors.New("the decrypted payload is not FundingAccountData")
+	}
+	return d, nil
+}
+
+// openFunding decrypts and reads a FundingAccountData; an expired one
+// (dataValidUntilTimestamp in the past) is refused, as the API requires.
+func (a *Adapter) openFunding(env encryption.FLE) (fundingAccountData, pan.PAN, error) {
+	d, err := a.decryptFunding(env)
+	if err != nil {
+		return d, pan.PAN{}, err
 	}
 	if d.DataValidUntilTimestamp != "" {
 		if until, err := time.Parse(time.RFC3339Nano, d.DataValidUntilTimestamp); err == nil && a.now().After(until) {
@@ -134,6 +159,16 @@ func (a *Adapter) openFunding(env encryption.FLE) (fundingAccountData, pan.PAN, 
 	return d, p, nil
 }
 
+// openHolder opens a call's FundingAccountData (openFunding) and keeps its
+// cardholder's contact points for the token (rememberHolder).
+func (a *Adapter) openHolder(info fundingAccountInfo) (fundingAccountData, pan.PAN, error) {
+	d, p, err := a.openFunding(info.EncryptedPayload)
+	if err == nil {
+		a.rememberHolder(info.TokenUniqueReference, d)
+	}
+	return d, p, err
+}
+
 func (a *Adapter) now() time.Time {
 	if a.cfg.Now != nil {
 		return a.cfg.Now()
@@ -143,20 +178,19 @@ func (a *Adapter) now() time.Time {
 
 func (a *Adapter) authorizeService(body []byte) (*client.NetworkEvent, error) {
 	var req struct {
-		RequestID          string             `json:"requestId"`
+		callID
 		CorrelationID      string             `json:"correlationId"`
 		TokenRequestorID   string             `json:"tokenRequestorId"`
 		Services           []string           `json:"services"`
 		FundingAccountInfo fundingAccountInfo `json:"fundingAccountInfo"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.RequestID == "" {
-		return nil, errors.New("the body names no requestId")
+	if err := decodeCall(body, &req); err != nil {
+		return nil, err
 	}
-	d, p, err := a.openFunding(req.FundingAccountInfo.EncryptedPayload)
+	d, p, err := a.openHolder(req.FundingAccountInfo)
 	if err != nil {
 		return nil, err
 	}
-	a.rememberHolder(req.FundingAccountInfo.TokenUniqueReference, d)
 	return &client.NetworkEvent{ID: "mc-authorize-" + req.RequestID, Type: client.EventTokenizationAuth,
 		Card: p, CardLast4: p.Last4(), CardBIN: p.BIN(), TokenRef: req.FundingAccountInfo.TokenUniqueReference,
 		Payload: map[string]any{"correlationId": req.CorrelationID, "tokenRequestorId": req.TokenRequestorID, "services": req.Services,
@@ -165,18 +199,17 @@ func (a *Adapter) authorizeService(body []byte) (*client.NetworkEvent, error) {
 
 func (a *Adapter) requestActivationMethods(body []byte) (*client.NetworkEvent, error) {
 	var req struct {
-		RequestID          string             `json:"requestId"`
+		callID
 		CorrelationID      string             `json:"correlationId"`
 		FundingAccountInfo fundingAccountInfo `json:"fundingAccountInfo"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.RequestID == "" {
-		return nil, errors.New("the body names no requestId")
+	if err := decodeCall(body, &req); err != nil {
+		return nil, err
 	}
-	d, p, err := a.openFunding(req.FundingAccountInfo.EncryptedPayload)
+	_, p, err := a.openHolder(req.FundingAccountInfo)
 	if err != nil {
 		return nil, err
 	}
-	a.rememberHolder(req.FundingAccountInfo.TokenUniqueReference, d)
 	return &client.NetworkEvent{ID: "mc-ram-" + req.RequestID, Type: client.EventActivationMethods,
 		Card: p, CardLast4: p.Last4(), CardBIN: p.BIN(), TokenRef: req.FundingAccountInfo.TokenUniqueReference,
 		Payload: map[string]any{"correlationId": req.CorrelationID, "card": p.Masked()}}, nil
@@ -184,7 +217,7 @@ func (a *Adapter) requestActivationMethods(body []byte) (*client.NetworkEvent, e
 
 func (a *Adapter) deliverActivationCode(body []byte) (*client.NetworkEvent, error) {
 	var req struct {
-		RequestID            string `json:"requestId"`
+		callID
 		CorrelationID        string `json:"correlationId"`
 		TokenUniqueReference string `json:"tokenUniqueReference"`
 		ActivationCode       string `json:"activationCode"`
@@ -194,8 +227,8 @@ func (a *Adapter) deliverActivationCode(body []byte) (*client.NetworkEvent, erro
 			Value string `json:"value"`
 		} `json:"activationMethod"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.RequestID == "" {
-		return nil, errors.New("the body names no requestId")
+	if err := decodeCall(body, &req); err != nil {
+		return nil, err
 	}
 	if req.TokenUniqueReference == "" || req.ActivationMethod.Type == "" {
 		return nil, errors.New("the body names no tokenUniqueReference or activationMethod")
@@ -216,13 +249,13 @@ func (a *Adapter) deliverActivationCode(body []byte) (*client.NetworkEvent, erro
 
 func (a *Adapter) validateActivationCode(body []byte) (*client.NetworkEvent, error) {
 	var req struct {
-		RequestID            string `json:"requestId"`
+		callID
 		TokenUniqueReference string `json:"tokenUniqueReference"`
 		CorrelationID        string `json:"correlationId"`
 		ActivationCode       string `json:"activationCode"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.RequestID == "" {
-		return nil, errors.New("the body names no requestId")
+	if err := decodeCall(body, &req); err != nil {
+		return nil, err
 	}
 	result := a.codes.check(req.TokenUniqueReference, req.ActivationCode, a.now())
 	return &client.NetworkEvent{ID: "mc-vac-" + req.RequestID, Type: client.EventActivationCodeCheck, TokenRef: req.TokenUniqueReference,
@@ -231,15 +264,15 @@ func (a *Adapter) validateActivationCode(body []byte) (*client.NetworkEvent, err
 
 func (a *Adapter) notifyServiceActivated(body []byte) (*client.NetworkEvent, error) {
 	var req struct {
-		RequestID          string             `json:"requestId"`
+		callID
 		CorrelationID      string             `json:"correlationId"`
 		TokenRequestorID   string             `json:"tokenRequestorId"`
 		AccountPanSuffix   string             `json:"accountPanSuffix"`
 		Decision           string             `json:"decision"`
 		FundingAccountInfo fundingAccountInfo `json:"fundingAccountInfo"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.RequestID == "" {
-		return nil, errors.New("the body names no requestId")
+	if err := decodeCall(body, &req); err != nil {
+		return nil, err
 	}
 	_, p, err := a.openFunding(req.FundingAccountInfo.EncryptedPayload)
 	if err != nil {
@@ -256,7 +289,7 @@ func (a *Adapter) notifyServiceActivated(body []byte) (*client.NetworkEvent, err
 
 func (a *Adapter) notifyTokenUpdated(body []byte) (*client.NetworkEvent, error) {
 	var req struct {
-		RequestID  string `json:"requestId"`
+		callID
 		ReasonCode string `json:"reasonCode"`
 		Tokens     []struct {
 			TokenUniqueReference string   `json:"tokenUniqueReference"`
@@ -268,8 +301,8 @@ func (a *Adapter) notifyTokenUpdated(body []byte) (*client.NetworkEvent, error) 
 			} `json:"fundingAccountInfo"`
 		} `json:"tokens"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.RequestID == "" {
-		return nil, errors.New("the body names no requestId")
+	if err := decodeCall(body, &req); err != nil {
+		return nil, err
 	}
 	if len(req.Tokens) == 0 {
 		return nil, errors.New("the body lists no tokens")
@@ -343,15 +376,15 @@ func last4(s string) string {
 
 func (a *Adapter) notifySuspiciousEvents(body []byte) (*client.NetworkEvent, error) {
 	var req struct {
-		RequestID            string `json:"requestId"`
+		callID
 		TokenUniqueReference string `json:"tokenUniqueReference"`
 		Status               string `json:"status"`
 		Events               struct {
 			EventName string `json:"eventName"`
 		} `json:"events"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.RequestID == "" {
-		return nil, errors.New("the body names no requestId")
+	if err := decodeCall(body, &req); err != nil {
+		return nil, err
 	}
 	return &client.NetworkEvent{ID: "mc-nse-" + req.RequestID, Type: client.EventSuspiciousActivity, TokenRef: req.TokenUniqueReference,
 		Payload: map[string]any{"status": req.Status, "eventName": req.Events.EventName}}, nil
@@ -359,19 +392,15 @@ func (a *Adapter) notifySuspiciousEvents(body []byte) (*client.NetworkEvent, err
 
 func (a *Adapter) getAccountInformation(body []byte) (*client.NetworkEvent, error) {
 	var req struct {
-		RequestID          string             `json:"requestId"`
+		callID
 		FundingAccountInfo fundingAccountInfo `json:"fundingAccountInfo"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil || req.RequestID == "" {
-		return nil, errors.New("the body names no requestId")
-	}
-	plain, err := a.open(req.FundingAccountInfo.EncryptedPayload)
-	if err != nil {
+	if err := decodeCall(body, &req); err != nil {
 		return nil, err
 	}
-	var d fundingAccountData
-	if err := json.Unmarshal(plain, &d); err != nil {
-		return nil, errors.New("the decrypted payload is not FundingAccountData")
+	d, err := a.decryptFunding(req.FundingAccountInfo.EncryptedPayload)
+	if err != nil {
+		return nil, err
 	}
 	return &client.NetworkEvent{ID: "mc-gai-" + req.RequestID, Type: client.EventAccountInformation, TokenRef: req.FundingAccountInfo.TokenUniqueReference,
 		CardLast4: last4(d.CardAccountData.AccountNumber)}, nil
