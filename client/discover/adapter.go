@@ -23,7 +23,6 @@ package discover
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
@@ -40,6 +39,7 @@ import (
 	"github.com/c2psim/c2psim/client/discover/jwks"
 	"github.com/c2psim/c2psim/client/discover/oauth2"
 	"github.com/c2psim/c2psim/client/discover/secondfactor"
+	"github.com/c2psim/c2psim/client/internal/uuid"
 	"github.com/c2psim/c2psim/client/pan"
 )
 
@@ -135,7 +135,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.NewRequestID == nil {
-		cfg.NewRequestID = newUUID
+		cfg.NewRequestID = uuid.New
 	}
 	return &Adapter{cfg: cfg,
 		tokens: &oauth2.TokenSource{TokenURL: cfg.BaseURL + "/auth/oauth/v2/token", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
@@ -486,15 +486,4 @@ func mapError(status int, code, msg string) error {
 		e.Kind = client.ErrValidation
 	}
 	return e
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -3,7 +3,6 @@ package mastercard
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/internal/uuid"
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
 	"github.com/c2psim/c2psim/client/mastercard/oauth1"
 )
@@ -122,15 +122,6 @@ func New(cfg Config) (*Adapter, error) {
 func (a *Adapter) Network() client.Network { return client.Mastercard }
 
 const enrolAPI = "/src/api/digital/payments"
-
-// uuid4 is a random RFC 4122 version 4 UUID (srcCorrelationId).
-func uuid4() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
 
 // alpha2 converts the unified ISO 3166 alpha-3 country to Mastercard's
 // alpha-2.
@@ -321,7 +312,7 @@ func (a *Adapter) compliance() map[string]any {
 // enrolRequest sends putCard with the card given as card (encryptedCard
 // or enrolmentReferenceData).
 func (a *Adapter) enrolRequest(ctx context.Context, cons map[string]any, cardRef string, card map[string]any) (*client.Operation, error) {
-	corr := uuid4()
+	corr := uuid.New()
 	body := map[string]any{
 		"srcClientId": a.cfg.SrcClientID, "serviceId": a.cfg.ServiceID, "srcCorrelationId": corr, "cardSource": "ISSUER",
 		"externalCredentialId": cardRef, "consumer": cons,
@@ -349,7 +340,7 @@ func (a *Adapter) credentialPath(consumerRef, cardRef string) string {
 // UpdateCard implements client.CardUpdater: the Credential Directory takes a
 // new expiry for the same PAN.
 func (a *Adapter) UpdateCard(ctx context.Context, consumerRef string, k client.Card) (*client.Operation, error) {
-	corr := uuid4()
+	corr := uuid.New()
 	var out wireCredential
 	err := a.do(ctx, http.MethodPut, a.credentialPath(consumerRef, k.Ref), map[string]any{"srcCorrelationId": corr,
 		"panExpirationMonth": fmt.Sprintf("%02d", k.Expiry.Month), "panExpirationYear": fmt.Sprintf("%04d", k.Expiry.Year)}, &out)

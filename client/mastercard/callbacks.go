@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/internal/uuid"
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
 	"github.com/c2psim/c2psim/client/pan"
 )
@@ -510,7 +511,7 @@ func (a *Adapter) WriteError(w http.ResponseWriter, err error) error {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusBadRequest)
-	return json.NewEncoder(w).Encode(map[string]any{"responseId": uuid4(), "errorCode": code, "errorDescription": msg})
+	return json.NewEncoder(w).Encode(map[string]any{"responseId": uuid.New(), "errorCode": code, "errorDescription": msg})
 }
 
 // WriteReply implements client.CallbackCodec: every answer carries
@@ -520,7 +521,7 @@ func (a *Adapter) WriteError(w http.ResponseWriter, err error) error {
 // Methods the methods, Validate Activation Code its result. A redelivery
 // gets the same kind of answer.
 func (a *Adapter) WriteReply(w http.ResponseWriter, ev *client.NetworkEvent) error {
-	out := map[string]any{"responseId": uuid4()}
+	out := map[string]any{"responseId": uuid.New()}
 	switch ev.Type {
 	case client.EventTokenizationAuth:
 		out["decision"] = "DECLINED"

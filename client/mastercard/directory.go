@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/internal/uuid"
 )
 
 var (
@@ -149,7 +150,7 @@ func (a *Adapter) UpdateConsumer(ctx context.Context, c client.Consumer) (*clien
 		return nil, err
 	}
 	delete(cons, "externalConsumerId")
-	corr := uuid4()
+	corr := uuid.New()
 	var out wireProfile
 	if err := a.do(ctx, http.MethodPut, a.consumerPath(c.Ref), map[string]any{"srcCorrelationId": corr, "consumer": cons}, &out); err != nil {
 		return nil, err
@@ -193,7 +194,7 @@ func (a *Adapter) EnrolBatch(ctx context.Context, c client.Consumer, k client.Ca
 	if err != nil {
 		return nil, err
 	}
-	ext := batchPrefix + uuid4()
+	ext := batchPrefix + uuid.New()
 	var out struct {
 		BatchID string `json:"batchId"`
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/client/internal/uuid"
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
 )
 
@@ -35,7 +36,7 @@ func (a *Adapter) PushCard(ctx context.Context, c client.Consumer, k client.Card
 		} `json:"tokenRequestors"`
 	}
 	if err := a.do(ctx, http.MethodPost, tokenConnectAPI+"/getEligibleTokenRequestors",
-		map[string]any{"requestId": uuid4(), "accountRanges": []string{number[:10]}}, &eligible); err != nil {
+		map[string]any{"requestId": uuid.New(), "accountRanges": []string{number[:10]}}, &eligible); err != nil {
 		return nil, fmt.Errorf("asking which token requestors take card %s: %w", k.Ref, err)
 	}
 	found := false
@@ -110,7 +111,7 @@ func (a *Adapter) push(ctx context.Context, c client.Consumer, k client.Card) (s
 			Description string `json:"description"`
 		} `json:"errors"`
 	}
-	body := map[string]any{"requestId": uuid4(), "tokenRequestorId": TokenRequestorID,
+	body := map[string]any{"requestId": uuid.New(), "tokenRequestorId": TokenRequestorID,
 		"pushFundingAccounts": map[string]any{"encryptedPayload": env},
 		"signatureData":       map[string]any{"accountHolderDataSupplied": len(holder) > 0}}
 	if err := a.do(ctx, http.MethodPost, tokenConnectAPI+"/pushMultipleAccounts", body, &out); err != nil {

@@ -27,7 +27,6 @@ package mac
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -37,6 +36,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/c2psim/c2psim/client/internal/uuid"
 )
 
 // Header names the SDK sets (AuthHeaderNames).
@@ -165,15 +166,7 @@ func (s *Signer) Sign(r *http.Request, body []byte) error {
 
 // NewUUID returns a random (version 4) UUID, lower-case, as
 // java.util.UUID.randomUUID().toString() does.
-func NewUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func NewUUID() string { return uuid.New() }
 
 // paramNames are the header's parameters in the SDK's order.
 var paramNames = []string{"id", "ts", "nonce", "bodyhash", "mac"}
