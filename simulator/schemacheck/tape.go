@@ -152,27 +152,36 @@ func (t *tape) array(i int) int {
 	if i < len(b) && b[i] == ']' {
 		i++
 	} else {
-		for {
+		for more := true; more; {
 			i = skipSpace(b, t.value(i))
 			n++
-			if t.bad || i >= len(b) {
-				t.bad = true
+			if i, more = t.after(i, ']'); t.bad {
 				return i
 			}
-			if b[i] == ']' {
-				i++
-				break
-			}
-			if b[i] != ',' {
-				t.bad = true
-				return i
-			}
-			i = skipSpace(b, i+1)
 		}
 	}
 	t.nodes[at].n = n
 	t.nodes[at].next = int32(len(t.nodes))
 	return i
+}
+
+// after reads what follows a member or an element at b[i], once its value
+// is read: a comma (more follows, from the returned index) or closing (the
+// container ends at the returned index); anything else, or a value that
+// was not JSON, marks the tape bad.
+func (t *tape) after(i int, closing byte) (_ int, more bool) {
+	if t.bad || i >= len(t.b) {
+		t.bad = true
+		return i, false
+	}
+	switch t.b[i] {
+	case closing:
+		return i + 1, false
+	case ',':
+		return skipSpace(t.b, i+1), true
+	}
+	t.bad = true
+	return i, false
 }
 
 func (t *tape) object(i int) int {
@@ -210,19 +219,13 @@ func (t *tape) object(i int) int {
 				return i
 			}
 			i = skipSpace(b, t.value(skipSpace(b, i+1)))
-			if t.bad || i >= len(b) {
-				t.bad = true
+			var more bool
+			if i, more = t.after(i, '}'); t.bad {
 				return i
 			}
-			if b[i] == '}' {
-				i++
+			if !more {
 				break
 			}
-			if b[i] != ',' {
-				t.bad = true
-				return i
-			}
-			i = skipSpace(b, i+1)
 		}
 	}
 	keys := t.keys[base:]
