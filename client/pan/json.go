@@ -345,26 +345,27 @@ func (w *jsonWalker) maskRaw(at int, raw, m string, declared bool) {
 	}
 }
 
+// digitsEnd is where the run of digits from s[j] ends.
+func (w *jsonWalker) digitsEnd(j int) int {
+	for j < len(w.s) && isDigit(w.s[j]) {
+		j++
+	}
+	return j
+}
+
 func (w *jsonWalker) number(i int, card bool) (int, bool) {
 	j := i
 	if j < len(w.s) && w.s[j] == '-' {
 		j++
 	}
 	start := j
-	for j < len(w.s) && isDigit(w.s[j]) {
-		j++
-	}
-	if j == start {
+	if j = w.digitsEnd(j); j == start {
 		return j, false
 	}
 	intEnd := j
 	if j < len(w.s) && w.s[j] == '.' {
-		j++
-		k := j
-		for j < len(w.s) && isDigit(w.s[j]) {
-			j++
-		}
-		if j == k {
+		k := j + 1
+		if j = w.digitsEnd(k); j == k {
 			return j, false
 		}
 	}
@@ -374,10 +375,7 @@ func (w *jsonWalker) number(i int, card bool) (int, bool) {
 			j++
 		}
 		k := j
-		for j < len(w.s) && isDigit(w.s[j]) {
-			j++
-		}
-		if j == k {
+		if j = w.digitsEnd(k); j == k {
 			return j, false
 		}
 	}
