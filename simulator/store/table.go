@@ -53,30 +53,39 @@ func NewTable[T any](s Store, c string, indexes ...IndexOf[T]) Table[T] {
 func (t Table[T]) Collection() string { return t.c }
 
 // indexCache lets a table's indexes, which a store runs one after another
-// on the record it writes, share one reading of that record: the values
-// Put worked out from the value it encoded, or else one decode of the
-// bytes (the last record decoded is kept with a copy of its bytes).
+// on each record it writes, share one reading of that record: the values
+// the table worked out from the value it encoded (Put, Update, an atomic
+// change), or else one decode of the bytes. It keeps the last few records
+// (an atomic change writes several), each with a copy of its bytes.
 type indexCache[T any] struct {
 	of []func(key string, v T) []string
 
 	mu   sync.Mutex
+	last [4]cachedRecord[T] // the most recent first
+}
+
+type cachedRecord[T any] struct {
 	ok   bool
 	key  string
 	raw  []byte
-	vals [][]string // by index, given by Put for key; nil when decoded
+	vals [][]string // by index, worked out for key; nil when decoded
 	v    T          // decoded from raw (vals == nil)
 }
 
 func (c *indexCache[T]) values(i int, key string, b []byte) ([]string, error) {
 	c.mu.Lock()
-	if c.ok && bytes.Equal(c.raw, b) {
-		if c.vals == nil {
-			v := c.v
+	for j := range c.last {
+		r := &c.last[j]
+		if !r.ok || !bytes.Equal(r.raw, b) {
+			continue
+		}
+		if r.vals == nil {
+			v := r.v
 			c.mu.Unlock()
 			return c.of[i](key, v), nil
 		}
-		if c.key == key {
-			vals := slices.Clone(c.vals[i])
+		if r.key == key {
+			vals := slices.Clone(r.vals[i])
 			c.mu.Unlock()
 			return vals, nil
 		}
@@ -86,9 +95,7 @@ func (c *indexCache[T]) values(i int, key string, b []byte) ([]string, error) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	c.ok, c.key, c.raw, c.vals, c.v = true, key, append(c.raw[:0], b...), nil, v
-	c.mu.Unlock()
+	c.put(cachedRecord[T]{ok: true, key: key, raw: bytes.Clone(b), v: v})
 	return c.of[i](key, v), nil
 }
 
@@ -99,9 +106,13 @@ func (c *indexCache[T]) seed(key string, b []byte, v T) {
 	for i, of := range c.of {
 		vals[i] = of(key, v)
 	}
-	var zero T
+	c.put(cachedRecord[T]{ok: true, key: key, raw: bytes.Clone(b), vals: vals})
+}
+
+func (c *indexCache[T]) put(r cachedRecord[T]) {
 	c.mu.Lock()
-	c.ok, c.key, c.raw, c.vals, c.v = true, key, append(c.raw[:0], b...), vals, zero
+	copy(c.last[1:], c.last[:len(c.last)-1])
+	c.last[0] = r
 	c.mu.Unlock()
 }
 
@@ -208,7 +219,11 @@ func (t Table[T]) Update(ctx context.Context, key string, fn func(v *T, exists b
 			}
 			return nil, err
 		}
-		return json.Marshal(v)
+		b, err := json.Marshal(v)
+		if err == nil && t.idx != nil {
+			t.idx.seed(key, b, v)
+		}
+		return b, err
 	})
 }
 
@@ -282,7 +297,13 @@ func Hold[T any](a *Atomic, t Table[T], key string) *Held[T] {
 		}
 		return nil
 	})
-	a.saves = append(a.saves, h.encode)
+	a.saves = append(a.saves, func() ([]byte, error) {
+		b, err := h.encode()
+		if err == nil && b != nil && t.idx != nil {
+			t.idx.seed(key, b, h.Value)
+		}
+		return b, err
+	})
 	return h
 }
 
