@@ -109,28 +109,31 @@ func TestTwoReplicasOnOneDatabaseAreOneSimulator(t *testing.T) {
 	})
 
 	// One journal: the survivor shows the exchanges the dead replica had.
-	var j struct {
+	// Entries reach the shared journal just after their exchange (the
+	// journal writer is off the request path): wait for them.
+	type journalPage struct {
 		Entries []struct {
 			Direction string `json:"direction"`
 			Status    int    `json:"status"`
 			Error     string `json:"error"`
 		} `json:"entries"`
 	}
-	survivor.admin(t, http.MethodGet, "/journal?direction=outbound", nil, &j)
-	refusedAttempts, delivered := 0, 0
-	for _, e := range j.Entries {
-		if e.Error != "" || e.Status == http.StatusServiceUnavailable {
-			refusedAttempts++
-		}
-		if e.Status >= 200 && e.Status < 300 {
-			delivered++
-		}
-	}
 	// The killed replica's attempt in flight is never journalled (it died
 	// before the answer); the earlier failed one and the survivor's are.
-	if refusedAttempts < 1 || delivered < 2 {
-		t.Fatalf("the shared journal shows %d failed and %d delivered attempts, want at least 1 and 2", refusedAttempts, delivered)
-	}
+	waitUntil(t, 30*time.Second, "the shared journal showing at least 1 failed and 2 delivered attempts", func() bool {
+		var j journalPage
+		survivor.admin(t, http.MethodGet, "/journal?direction=outbound", nil, &j)
+		refusedAttempts, delivered := 0, 0
+		for _, e := range j.Entries {
+			if e.Error != "" || e.Status == http.StatusServiceUnavailable {
+				refusedAttempts++
+			}
+			if e.Status >= 200 && e.Status < 300 {
+				delivered++
+			}
+		}
+		return refusedAttempts >= 1 && delivered >= 2
+	})
 	var inbound struct {
 		Entries []any `json:"entries"`
 	}
