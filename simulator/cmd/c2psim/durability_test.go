@@ -262,10 +262,30 @@ func (a *answered) snapshot() (enrolled, suspended []string) {
 // load enrols and suspends cards from several workers until stop closes,
 // recording every write the simulator answered.
 func load(ctx context.Context, a *axclient.Adapter, workers, from int, rec *answered, stop <-chan struct{}) *sync.WaitGroup {
+	return untilStopped(workers, from, stop, func(i int) {
+		op, err := a.EnrolCard(ctx, amexConsumer(i), amexCard(i))
+		if err != nil || op.TokenRef == "" {
+			return // not answered (the process was killed, or refused): nothing to keep
+		}
+		rec.mu.Lock()
+		rec.enrolled[op.TokenRef] = true
+		rec.mu.Unlock()
+		if _, err := a.SuspendCard(ctx, client.CardAction{ConsumerRef: amexConsumer(i).Ref, Card: amexCard(i), TokenRef: op.TokenRef, Reason: "LOST"}); err != nil {
+			return
+		}
+		rec.mu.Lock()
+		rec.suspended[op.TokenRef] = true
+		rec.mu.Unlock()
+	})
+}
+
+// untilStopped runs work from several workers, each time with the next
+// number after from, until stop closes.
+func untilStopped(workers, from int, stop <-chan struct{}, work func(i int)) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	next.Store(int64(from))
-	for w := 0; w < workers; w++ {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -275,20 +295,7 @@ func load(ctx context.Context, a *axclient.Adapter, workers, from int, rec *answ
 					return
 				default:
 				}
-				i := int(next.Add(1))
-				op, err := a.EnrolCard(ctx, amexConsumer(i), amexCard(i))
-				if err != nil || op.TokenRef == "" {
-					continue // not answered (the process was killed, or refused): nothing to keep
-				}
-				rec.mu.Lock()
-				rec.enrolled[op.TokenRef] = true
-				rec.mu.Unlock()
-				if _, err := a.SuspendCard(ctx, client.CardAction{ConsumerRef: amexConsumer(i).Ref, Card: amexCard(i), TokenRef: op.TokenRef, Reason: "LOST"}); err != nil {
-					continue
-				}
-				rec.mu.Lock()
-				rec.suspended[op.TokenRef] = true
-				rec.mu.Unlock()
+				work(int(next.Add(1)))
 			}
 		}()
 	}
@@ -335,30 +342,15 @@ func (p *proc) discover(t testing.TB) *dsclient.Adapter {
 // enrolAsync enrols Discover cards from several workers until stop closes,
 // recording every accepted (asynchronous) enrolment.
 func enrolAsync(ctx context.Context, a *dsclient.Adapter, workers int, mu *sync.Mutex, ops map[string]*client.Operation, stop <-chan struct{}) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				i := int(next.Add(1))
-				op, err := a.EnrolCard(ctx, amexConsumer(100000+i), discoverCard(i))
-				if err != nil || op.ID == "" {
-					continue
-				}
-				mu.Lock()
-				ops[op.ID] = op
-				mu.Unlock()
-			}
-		}()
-	}
-	return &wg
+	return untilStopped(workers, 0, stop, func(i int) {
+		op, err := a.EnrolCard(ctx, amexConsumer(100000+i), discoverCard(i))
+		if err != nil || op.ID == "" {
+			return
+		}
+		mu.Lock()
+		ops[op.ID] = op
+		mu.Unlock()
+	})
 }
 
 // Kill -9 under load loses no answered write and no callback, and every
