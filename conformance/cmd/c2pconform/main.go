@@ -290,16 +290,10 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "c2pconform report merge: give the shards' packages (folders or zips) to merge")
 		return 2
 	}
-	var o certpkg.VerifyOptions
-	if *publicKey != "" {
-		b, err := os.ReadFile(*publicKey)
-		if err == nil {
-			o.PublicKey, err = certpkg.ParsePublicKey(b)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "c2pconform report merge: --public-key:", err)
-			return 2
-		}
+	o, err := pinnedKey(*publicKey)
+	if err != nil {
+		fmt.Fprintln(stderr, "c2pconform report merge: --public-key:", err)
+		return 2
 	}
 	var reps []*conformance.Report
 	var errs []error
@@ -378,16 +372,10 @@ func verifyPackage(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	p := operands[0]
-	var o certpkg.VerifyOptions
-	if *publicKey != "" {
-		b, err := os.ReadFile(*publicKey)
-		if err == nil {
-			o.PublicKey, err = certpkg.ParsePublicKey(b)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "c2pconform verify: --public-key:", err)
-			return 2
-		}
+	o, err := pinnedKey(*publicKey)
+	if err != nil {
+		fmt.Fprintln(stderr, "c2pconform verify: --public-key:", err)
+		return 2
 	}
 	if _, err := os.Stat(p); err != nil {
 		fmt.Fprintln(stderr, "c2pconform verify:", err)
@@ -467,4 +455,18 @@ func listFeatures(args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	return 0
+}
+
+// pinnedKey is the verify options pinning the public key in file (PEM
+// PUBLIC KEY or base64), or pinning none when file is empty.
+func pinnedKey(file string) (certpkg.VerifyOptions, error) {
+	var o certpkg.VerifyOptions
+	if file == "" {
+		return o, nil
+	}
+	b, err := os.ReadFile(file)
+	if err == nil {
+		o.PublicKey, err = certpkg.ParsePublicKey(b)
+	}
+	return o, err
 }
