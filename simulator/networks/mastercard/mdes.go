@@ -423,54 +423,57 @@ func (cs *customerService) updateToken(ctx context.Context, req *simulator.Reque
 		return nil, mdesErr(http.StatusBadRequest, "INVALID_FIELD_VALUE", w+"NewAccountPan", "NewAccountPan %s is not in the account range of the current Account PAN (BIN %s); nothing was changed", newPAN.Masked(), live[0].PanBIN)
 	}
 	var out []any
-	cs.mu.Lock()
-	var notices []notification
-	for _, c := range live {
-		var commentID string
-		err := cs.tokens.Update(ctx, c.TokenUniqueRef, func(m *tokenMeta, exists bool) error {
-			if !exists {
-				*m = metaOf(c, *m, false)
+	// Every token of the account changes in one atomic store step: the
+	// comment, the product configuration and the new mapping of each, or
+	// nothing when one of them is gone meanwhile.
+	var at store.Atomic
+	cards := make([]*store.Held[digitalCard], len(live))
+	metas := make([]*store.Held[tokenMeta], len(live))
+	for i, c := range live {
+		cards[i], metas[i] = store.Hold(&at, cs.cards, c.CardRef), store.Hold(&at, cs.tokens, c.TokenUniqueRef)
+	}
+	commentIDs := make([]string, len(live))
+	err = at.Do(ctx, func() error {
+		for i, c := range live {
+			card, meta := cards[i], metas[i]
+			if !card.Exists || card.Value.TokenUniqueRef != c.TokenUniqueRef {
+				return noToken(c.TokenUniqueRef)
 			}
-			commentID = cs.addComment(m, r.CommentText, r.AuditInfo)
+			m := metaOf(card.Value, meta.Value, meta.Exists)
+			commentIDs[i] = cs.addComment(&m, r.CommentText, r.AuditInfo)
 			if r.IssuerProductConfigurationID != "" {
 				m.ProductConfigID = r.IssuerProductConfigurationID
 			}
-			return nil
-		})
-		if err == nil && mapping {
-			// Only the account's mapping: a status change made meanwhile stays.
-			err = cs.cards.Update(ctx, c.CardRef, func(v *digitalCard, exists bool) error {
-				if !exists || v.TokenUniqueRef != c.TokenUniqueRef {
-					return noToken(c.TokenUniqueRef)
-				}
+			meta.Value = m
+			if mapping {
 				if newPAN.Reveal() != "" {
-					v.PanLastFour, v.PanRef = newPAN.Last4(), cardRef(newPAN.Reveal())
+					card.Value.PanLastFour, card.Value.PanRef = newPAN.Last4(), cardRef(newPAN.Reveal())
 				}
 				if r.ExpirationDate != "" {
-					v.ExpirationMonth, v.ExpirationYear = r.ExpirationDate[:2], "20"+r.ExpirationDate[2:]
-				}
-				c = *v
-				return nil
-			})
-			if err == nil {
-				t, _, nerr := cs.notify.fundingAccountNotice(c, cs.meta(ctx, c), newPAN.Reveal(), r.ExpirationDate, cs.creds.issuerKey())
-				if nerr == nil {
-					notices = append(notices, t)
+					card.Value.ExpirationMonth, card.Value.ExpirationYear = r.ExpirationDate[:2], "20"+r.ExpirationDate[2:]
 				}
 			}
 		}
-		if err != nil {
-			cs.mu.Unlock()
-			return nil, err
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var notices []notification
+	for i := range live {
+		c := cards[i].Value
+		if mapping {
+			if t, _, nerr := cs.notify.fundingAccountNotice(c, metas[i].Value, newPAN.Reveal(), r.ExpirationDate, cs.creds.issuerKey()); nerr == nil {
+				notices = append(notices, t)
+			}
 		}
 		req.AddCorrelationID(c.TokenUniqueRef)
 		t := map[string]any{"TokenUniqueReference": c.TokenUniqueRef}
-		if commentID != "" {
-			t["CommentId"] = commentID
+		if commentIDs[i] != "" {
+			t["CommentId"] = commentIDs[i]
 		}
 		out = append(out, t)
 	}
-	cs.mu.Unlock()
 	for _, t := range notices {
 		cs.notify.notifyLater(ctx, t)
 	}

@@ -23,11 +23,11 @@ type state struct {
 	env   *simulator.Env
 	creds *credentials
 
-	// mu serialises, within the process, the changes that span several
-	// records and are not one atomic step of the store: Credential
-	// Directory consumer updates and Customer Service token updates (each
-	// record they write is one atomic update). Enrolment, token status
-	// changes (transition), batch acceptance and directory deletions are
+	// mu serialises, within the process, the one change that spans several
+	// records and is not one atomic step of the store: a Credential
+	// Directory consumer update (each record it writes is one atomic
+	// update). Enrolment, token status changes (transition), Customer
+	// Service token updates, batch acceptance and directory deletions are
 	// atomic steps and take no lock.
 	mu        sync.Mutex
 	cards     store.Table[digitalCard]    // by card key (the PAN within a consumer)
