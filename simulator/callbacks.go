@@ -116,22 +116,40 @@ func (c *callbackSender) Enqueue(ctx context.Context, cb *Callback) error {
 	return c.sim.dispatch.add(ctx, c.m.id, cb)
 }
 
-// deliverOnce makes attempt number attempt of one enqueued callback.
-func (c *callbackSender) deliverOnce(ctx context.Context, cb *Callback, attempt int) (*CallbackResult, error) {
+// callPlan is how a callback is sent: to the registered target's URL, by
+// the client for it, with the route its request is checked against.
+type callPlan struct {
+	target      CallbackTarget
+	route       *routers.Route
+	client      *http.Client
+	method, url string
+}
+
+// plan is the callPlan of cb; a network with no callback URL registered
+// sends nothing.
+func (c *callbackSender) plan(cb *Callback) (callPlan, error) {
 	target := c.sim.CallbackTarget(c.m.id)
 	if target.URL == "" {
-		return nil, fmt.Errorf("%s: no callback URL is registered (PUT /_admin/networks/%s/callback)", c.m.id, c.m.id)
+		return callPlan{}, fmt.Errorf("%s: no callback URL is registered (PUT /_admin/networks/%s/callback)", c.m.id, c.m.id)
 	}
 	route, err := c.callbackRoute(cb)
 	if err != nil {
-		return nil, err
+		return callPlan{}, err
 	}
-	client := c.client(target.InsecureSkipVerify)
 	method := cb.Method
 	if method == "" {
 		method = http.MethodPost
 	}
-	res, err := c.attempt(ctx, client, route, cb, method, target.URL+cb.Path, attempt, target.Timeout)
+	return callPlan{target: target, route: route, client: c.client(target.InsecureSkipVerify), method: method, url: target.URL + cb.Path}, nil
+}
+
+// deliverOnce makes attempt number attempt of one enqueued callback.
+func (c *callbackSender) deliverOnce(ctx context.Context, cb *Callback, attempt int) (*CallbackResult, error) {
+	p, err := c.plan(cb)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.attempt(ctx, p.client, p.route, cb, p.method, p.url, attempt, p.target.Timeout)
 	if err == nil {
 		res.Attempts = attempt
 	}
@@ -141,20 +159,11 @@ func (c *callbackSender) deliverOnce(ctx context.Context, cb *Callback, attempt 
 // deliver makes the attempts of one callback on the target's retry
 // schedule, journalling each, until the issuer answers 2xx.
 func (c *callbackSender) deliver(ctx context.Context, cb *Callback) (*CallbackResult, error) {
-	target := c.sim.CallbackTarget(c.m.id)
-	if target.URL == "" {
-		return nil, fmt.Errorf("%s: no callback URL is registered (PUT /_admin/networks/%s/callback)", c.m.id, c.m.id)
-	}
-	route, err := c.callbackRoute(cb)
+	p, err := c.plan(cb)
 	if err != nil {
 		return nil, err
 	}
-	client := c.client(target.InsecureSkipVerify)
-	method := cb.Method
-	if method == "" {
-		method = http.MethodPost
-	}
-	url := target.URL + cb.Path
+	target := p.target
 	attempts := 1 + len(target.RetrySchedule)
 	var lastErr error
 	for attempt := 1; attempt <= attempts; attempt++ {
@@ -163,7 +172,7 @@ func (c *callbackSender) deliver(ctx context.Context, cb *Callback) (*CallbackRe
 				return nil, fmt.Errorf("%s %s: giving up after %d attempts: %w", c.m.id, cb.OperationID, attempt-1, err)
 			}
 		}
-		res, err := c.attempt(ctx, client, route, cb, method, url, attempt, target.Timeout)
+		res, err := c.attempt(ctx, p.client, p.route, cb, p.method, p.url, attempt, target.Timeout)
 		if err == nil && res.Status >= 200 && res.Status < 300 {
 			res.Attempts = attempt
 			return res, nil
