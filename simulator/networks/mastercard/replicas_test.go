@@ -32,30 +32,14 @@ func TestTokenChangesRacedByTwoReplicasAreDecidedOnce(t *testing.T) {
 		if round%2 == 1 {
 			op = "unsuspend"
 		}
-		var wg sync.WaitGroup
-		answers := make([]answer, 2)
-		for i, c := range []*issuer{ca, cb} {
-			wg.Add(1)
-			go func() { defer wg.Done(); answers[i] = c.change(op, tur, "T") }()
-		}
-		wg.Wait()
-		ok, refused := 0, 0
-		for _, ans := range answers {
-			switch {
-			case ans.status == 200:
-				ok++
-			case ans.status == 400:
-				if code, _ := appError(t, ans); code != "INVALID_TOKEN_STATUS" {
-					t.Fatalf("round %d, %s refused with %s: %s", round, op, code, ans.raw)
-				}
-				refused++
-			default:
-				t.Fatalf("round %d, %s: %d %s", round, op, ans.status, ans.raw)
+		got := raced(func() answer { return ca.change(op, tur, "T") }, func() answer { return cb.change(op, tur, "T") })
+		decidedOnce(t, fmt.Sprintf("round %d: %s raced through two replicas", round, op), got, 200, func(a answer) bool {
+			if a.status != 400 {
+				return false
 			}
-		}
-		if ok != 1 || refused != 1 {
-			t.Fatalf("round %d: %s raced through two replicas: %d applied, %d refused; want 1 and 1", round, op, ok, refused)
-		}
+			code, _ := appError(t, a)
+			return code == "INVALID_TOKEN_STATUS"
+		})
 	}
 	// An odd number of rounds ends on a suspension.
 	for _, c := range []*issuer{ca, cb} {
@@ -77,28 +61,11 @@ func TestEnrolmentRacedByTwoReplicasEnrolsOnce(t *testing.T) {
 	for round := range 15 {
 		stem := fmt.Sprintf("520473%09d", 1000+round)
 		card := stem + string(pan.LuhnCheckDigit(stem))
-		bodies := [][]byte{ca.body(card), cb.body(card)}
-		var wg sync.WaitGroup
-		answers := make([]answer, 2)
-		for i, c := range []*issuer{ca, cb} {
-			wg.Add(1)
-			go func() { defer wg.Done(); answers[i] = c.send(bodies[i], nil) }()
-		}
-		wg.Wait()
-		ok, refused := 0, 0
-		for _, ans := range answers {
-			switch {
-			case ans.status == 200:
-				ok++
-			case ans.status == 409 && serviceReason(t, ans) == "ALREADY_EXISTS":
-				refused++
-			default:
-				t.Fatalf("round %d: %d %s", round, ans.status, ans.raw)
-			}
-		}
-		if ok != 1 || refused != 1 {
-			t.Fatalf("round %d: one card enrolled through two replicas at once: %d enrolled, %d refused; want 1 and 1", round, ok, refused)
-		}
+		bodyA, bodyB := ca.body(card), cb.body(card)
+		got := raced(func() answer { return ca.send(bodyA, nil) }, func() answer { return cb.send(bodyB, nil) })
+		decidedOnce(t, fmt.Sprintf("round %d: one card enrolled through two replicas at once", round), got, 200, func(a answer) bool {
+			return a.status == 409 && serviceReason(t, a) == "ALREADY_EXISTS"
+		})
 		ca.searchOne("AccountPan", card) // exactly one token
 	}
 }
@@ -137,6 +104,27 @@ func raced(calls ...func() answer) []answer {
 	return out
 }
 
+// decidedOnce checks that of two raced answers one applied the change
+// (status applied) and the other was refused (refusal says whether an
+// answer is the refusal wanted); any other answer fails the test.
+func decidedOnce(t *testing.T, what string, got []answer, applied int, refusal func(answer) bool) {
+	t.Helper()
+	ok, refused := 0, 0
+	for _, a := range got {
+		switch {
+		case a.status == applied:
+			ok++
+		case refusal(a):
+			refused++
+		default:
+			t.Fatalf("%s: %d %s", what, a.status, a.raw)
+		}
+	}
+	if ok != 1 || refused != 1 {
+		t.Fatalf("%s: %d applied, %d refused; want 1 and 1", what, ok, refused)
+	}
+}
+
 // A batch sent through two replicas at once is one batch: both answers
 // name it.
 func TestBatchSentThroughTwoReplicasIsOneBatch(t *testing.T) {
@@ -165,19 +153,8 @@ func TestConsumerDeletionRacedByTwoReplicasDeletesOnce(t *testing.T) {
 		}
 		got := raced(func() answer { return ca.call(http.MethodDelete, dirA+"/consumers/"+ext, nil) },
 			func() answer { return cb.call(http.MethodDelete, dirB+"/consumers/"+ext, nil) })
-		deleted, missing := 0, 0
-		for _, a := range got {
-			switch {
-			case a.status == 204:
-				deleted++
-			case a.status == 404 && serviceReason(t, a) == "NOT_FOUND":
-				missing++
-			default:
-				t.Fatalf("round %d: %d %s", round, a.status, a.raw)
-			}
-		}
-		if deleted != 1 || missing != 1 {
-			t.Fatalf("round %d: a consumer deleted through two replicas at once: %d deleted, %d not found; want 1 and 1", round, deleted, missing)
-		}
+		decidedOnce(t, fmt.Sprintf("round %d: a consumer deleted through two replicas at once", round), got, 204, func(a answer) bool {
+			return a.status == 404 && serviceReason(t, a) == "NOT_FOUND"
+		})
 	}
 }
