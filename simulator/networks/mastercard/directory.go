@@ -267,20 +267,41 @@ func (d *directoryAPI) updateConsumer(ctx context.Context, req *simulator.Reques
 		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of UpdateConsumerRequest")
 	}
 	req.AddCorrelationID(u.SrcCorrelationID)
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	cr, err := d.consumerOf(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	// A full replacement: what the request leaves out is gone.
-	if err := d.setConsumer(ctx, cr.ExternalConsumerID, cr.SrcConsumerID, u.Consumer); err != nil {
+	held, err := d.credentialsOf(ctx, cr.ExternalConsumerID)
+	if err != nil {
 		return nil, err
 	}
-	if cr, err = d.consumers.Get(ctx, cr.ExternalConsumerID); err != nil {
+	// A full replacement (what the request leaves out is gone) of the
+	// consumer and of its data in every card it holds, in one atomic store
+	// step.
+	var at store.Atomic
+	cons := store.Hold(&at, d.consumers, cr.ExternalConsumerID)
+	cards := make([]*store.Held[digitalCard], len(held))
+	for i, dc := range held {
+		cards[i] = store.Hold(&at, d.cards, dc.card.CardRef)
+	}
+	data := u.Consumer
+	data.ExternalConsumerID = cr.ExternalConsumerID
+	err = at.Do(ctx, func() error {
+		if !cons.Exists {
+			return svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no consumer %q in this directory", cr.ExternalConsumerID)
+		}
+		cons.Value = consumerRecord{ExternalConsumerID: cr.ExternalConsumerID, SrcConsumerID: cons.Value.SrcConsumerID, Consumer: data, UpdatedAt: d.env.Clock.Now()}
+		for _, card := range cards {
+			if card.Exists && card.Value.ExternalConsumerID == cr.ExternalConsumerID {
+				card.Value.Consumer = data
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	return d.profileAnswer(ctx, cr)
+	return d.profileAnswer(ctx, cons.Value)
 }
 
 func (d *directoryAPI) deleteConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/c2psim/c2psim/client/pan"
@@ -19,17 +18,13 @@ import (
 // state is what the plugin's APIs share: the environment, the credentials
 // and the card and token model in the store. Each API owns its operations,
 // handlers and errors over it; none keeps state of the model of its own.
+// No change takes an in-process lock: each is decided on the records it
+// spans in one atomic step of the store (store.Atomic), so replicas on one
+// database decide a raced change once.
 type state struct {
 	env   *simulator.Env
 	creds *credentials
 
-	// mu serialises, within the process, the one change that spans several
-	// records and is not one atomic step of the store: a Credential
-	// Directory consumer update (each record it writes is one atomic
-	// update). Enrolment, token status changes (transition), Customer
-	// Service token updates, batch acceptance and directory deletions are
-	// atomic steps and take no lock.
-	mu        sync.Mutex
 	cards     store.Table[digitalCard]    // by card key (the PAN within a consumer)
 	directory store.Table[string]         // externalConsumerId + externalCredentialId → card key
 	consumers store.Table[consumerRecord] // by externalConsumerId
@@ -248,7 +243,8 @@ func (s *state) credentialsOf(ctx context.Context, extConsumer string) ([]direct
 var errGone = errors.New("deleted meanwhile")
 
 // setConsumer makes c the data of consumer ext, in its record and in every
-// card it holds. The caller holds s.mu.
+// card it holds, each record in an atomic update of its own (an enrolment
+// brings the consumer's other cards up to date with it).
 func (s *state) setConsumer(ctx context.Context, ext, srcConsumerID string, c consumer) error {
 	c.ExternalConsumerID = ext
 	if err := s.consumers.Put(ctx, ext, consumerRecord{ExternalConsumerID: ext, SrcConsumerID: srcConsumerID, Consumer: c, UpdatedAt: s.env.Clock.Now()}); err != nil {
