@@ -1,10 +1,7 @@
 package mastercard_test
 
 import (
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,19 +20,7 @@ import (
 // issuer does not answer.
 func TestAuthorizeService(t *testing.T) {
 	srv, c := start(t)
-	ring := encryption.KeyRing{}
-	for _, cr := range srv.Sim.Credentials(mastercard.ID) {
-		if cr.Name == "issuer-fle-private-key" {
-			b, _ := pem.Decode([]byte(cr.Value))
-			k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := ring.Add(k.(*rsa.PrivateKey)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	ring := issuerRing(t, srv)
 	decisions := map[string]string{"5186001700008785": "APPROVED", "5186001700009726": "DECLINED", "2223001850114872": "REQUIRE_ADDITIONAL_AUTHENTICATION"}
 	var mu sync.Mutex
 	var seen []string

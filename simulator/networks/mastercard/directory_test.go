@@ -49,16 +49,9 @@ func (c *issuer) open(jwe any) map[string]any {
 	if s == "" {
 		c.t.Fatalf("encryptedCardData is %v", jwe)
 	}
-	b, _ := pem.Decode([]byte(credential(c.t, c.srv, "issuer-fle-private-key")))
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	d, err := issuerRing(c.t, c.srv).Decrypt(s)
 	if err != nil {
-		c.t.Fatal(err)
-	}
-	ring := encryption.KeyRing{}
-	kid, _ := ring.Add(k.(*rsa.PrivateKey))
-	d, err := ring.Decrypt(s)
-	if err != nil {
-		c.t.Fatalf("encryptedCardData does not open with the issuer's key (kid %s): %v", kid, err)
+		c.t.Fatalf("encryptedCardData does not open with the issuer's key: %v", err)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(d.Plaintext, &m); err != nil {
@@ -270,15 +263,6 @@ func TestCardDataFollowsTheRegisteredIssuerKey(t *testing.T) {
 func TestDeletesNotifyTokenUpdated(t *testing.T) {
 	srv, c := start(t)
 	dir := credential(t, srv, "directory-id")
-	b, _ := pem.Decode([]byte(credential(t, srv, "issuer-fle-private-key")))
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring := encryption.KeyRing{}
-	if _, err := ring.Add(k.(*rsa.PrivateKey)); err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	deactivated := map[string]int{}
 	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

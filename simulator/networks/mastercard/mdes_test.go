@@ -120,7 +120,7 @@ type fakeIssuer struct {
 }
 
 // issuerRing holds the sandbox issuer's callback decryption key.
-func issuerRing(t *testing.T, srv *simtest.Server) encryption.KeyRing {
+func issuerRing(t testing.TB, srv *simtest.Server) encryption.KeyRing {
 	t.Helper()
 	b, _ := pem.Decode([]byte(credential(t, srv, "issuer-fle-private-key")))
 	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
@@ -159,15 +159,7 @@ func cardLast4(ring encryption.KeyRing, body []byte) string {
 
 func newFakeIssuer(t *testing.T, srv *simtest.Server, retry []time.Duration) *fakeIssuer {
 	t.Helper()
-	b, _ := pem.Decode([]byte(credential(t, srv, "issuer-fle-private-key")))
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeIssuer{ring: encryption.KeyRing{}, decide: map[string]string{}, fail: map[string]int{}, attempts: map[string]int{}, got: map[string]chan issuerCall{}}
-	if _, err := f.ring.Add(k.(*rsa.PrivateKey)); err != nil {
-		t.Fatal(err)
-	}
+	f := &fakeIssuer{ring: issuerRing(t, srv), decide: map[string]string{}, fail: map[string]int{}, attempts: map[string]int{}, got: map[string]chan issuerCall{}}
 	for _, p := range []string{"/authorizeService", "/requestActivationMethods", "/deliverActivationCode", "/validateActivationCode",
 		"/notifyServiceActivated", "/notifyTokenUpdated", "/notifySuspiciousEvents", "/getAccountInformation"} {
 		f.got[p] = make(chan issuerCall, 64)
