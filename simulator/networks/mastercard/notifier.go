@@ -271,11 +271,9 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 		req["mobileNumberSuffix"] = m.PhoneNumber[len(m.PhoneNumber)-4:]
 	}
 	body, _ := json.Marshal(req)
-	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
-		Spec: CallbackSpec, OperationID: "authorizeService", Method: http.MethodPost, Path: "/authorizeService",
-		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, Plaintext: funding(), CorrelationIDs: []string{correlationID, tokenRef},
-	})
+	cb := issuerCall("authorizeService", body, correlationID, tokenRef)
+	cb.Plaintext = funding()
+	res, err := nt.env.Callbacks.Send(ctx, cb)
 	if err != nil {
 		return "", svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the issuer's Authorize Service did not answer; nothing was enrolled")
 	}
@@ -451,12 +449,9 @@ func (nt *notifier) notifyServiceActivated(ctx context.Context, c digitalCard, m
 	body, _ := json.Marshal(req)
 	// The plaintext is card data: the journal keeps it (masked) only for
 	// calls sent now, never in the outbox.
-	return nt.env.Callbacks.Enqueue(ctx, &simulator.Callback{
-		ID: requestID, OrderKey: c.TokenUniqueRef,
-		Spec: CallbackSpec, OperationID: "notifyServiceActivated", Method: http.MethodPost, Path: "/notifyServiceActivated",
-		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
-	})
+	cb := issuerCall("notifyServiceActivated", body, c.TokenUniqueRef, requestID)
+	cb.ID, cb.OrderKey = requestID, c.TokenUniqueRef
+	return nt.env.Callbacks.Enqueue(ctx, cb)
 }
 
 // scheduleYellowPath runs the yellow path once the token awaiting
@@ -566,11 +561,9 @@ func (nt *notifier) requestActivationMethods(ctx context.Context, c digitalCard,
 			"encryptedPayload":     env,
 		},
 	})
-	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
-		Spec: CallbackSpec, OperationID: "requestActivationMethods", Method: http.MethodPost, Path: "/requestActivationMethods",
-		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef},
-	})
+	cb := issuerCall("requestActivationMethods", body, c.TokenUniqueRef)
+	cb.Plaintext = plain
+	res, err := nt.env.Callbacks.Send(ctx, cb)
 	if err != nil {
 		return nil, err
 	}
@@ -619,12 +612,9 @@ func (nt *notifier) deliverActivationCode(ctx context.Context, tur string) error
 		req["expirationDateTime"] = timestamp(m.ActivationExpiry)
 	}
 	body, _ := json.Marshal(req)
-	return nt.env.Callbacks.Enqueue(ctx, &simulator.Callback{
-		ID: requestID, OrderKey: c.TokenUniqueRef,
-		Spec: CallbackSpec, OperationID: "deliverActivationCode", Method: http.MethodPost, Path: "/deliverActivationCode",
-		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
-	})
+	cb := issuerCall("deliverActivationCode", body, c.TokenUniqueRef, requestID)
+	cb.ID, cb.OrderKey = requestID, c.TokenUniqueRef
+	return nt.env.Callbacks.Enqueue(ctx, cb)
 }
 
 func maskEmail(e string) string {
@@ -704,12 +694,9 @@ func (nt *notifier) notifyTokenUpdatedCallback(t notification, requestID string)
 		"reasonCode": t.ReasonCode,
 		"tokens":     []ntuToken{t.Token},
 	})
-	return &simulator.Callback{
-		ID: requestID, OrderKey: t.Token.TokenUniqueReference,
-		Spec: CallbackSpec, OperationID: "notifyTokenUpdated", Method: http.MethodPost, Path: "/notifyTokenUpdated",
-		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, CorrelationIDs: []string{t.Token.TokenUniqueReference, requestID},
-	}, requestID
+	cb := issuerCall("notifyTokenUpdated", body, t.Token.TokenUniqueReference, requestID)
+	cb.ID, cb.OrderKey = requestID, t.Token.TokenUniqueReference
+	return cb, requestID
 }
 
 // fundingAccountNotice is the FUNDING_ACCOUNT_UPDATE notification of a
@@ -861,11 +848,7 @@ func (nt *notifier) validateWithIssuer(ctx context.Context, c digitalCard, m tok
 	body, _ := json.Marshal(map[string]any{
 		"requestId": requestID, "tokenUniqueReference": c.TokenUniqueRef, "correlationId": m.CorrelationID, "activationCode": code,
 	})
-	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
-		Spec: CallbackSpec, OperationID: "validateActivationCode", Method: http.MethodPost, Path: "/validateActivationCode",
-		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
-	})
+	res, err := nt.env.Callbacks.Send(ctx, issuerCall("validateActivationCode", body, c.TokenUniqueRef, requestID))
 	if err != nil {
 		return nil, fmt.Errorf("token %s stays INACTIVE: the issuer's Validate Activation Code did not answer: %w", c.TokenUniqueRef, err)
 	}
@@ -1051,11 +1034,7 @@ func (nt *notifier) suspiciousEvent(ctx context.Context, tur string, atcs any) (
 		"requestId": requestID, "tokenUniqueReference": c.TokenUniqueRef, "status": c.Status,
 		"events": map[string]any{"eventName": "REPLENISH", "systemAtcStatus": map[string]any{"atcNotFound": notFound}},
 	})
-	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
-		Spec: CallbackSpec, OperationID: "notifySuspiciousEvents", Method: http.MethodPost, Path: "/notifySuspiciousEvents",
-		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
-	})
+	res, err := nt.env.Callbacks.Send(ctx, issuerCall("notifySuspiciousEvents", body, c.TokenUniqueRef, requestID))
 	out["requestId"] = requestID
 	if res != nil {
 		out["notifyStatus"], out["attempts"] = res.Status, res.Attempts
@@ -1085,14 +1064,19 @@ func (nt *notifier) accountInformation(ctx context.Context, tur string) (map[str
 	requestID := nt.env.IDs.Digits(12)
 	body, _ := json.Marshal(map[string]any{"requestId": requestID, "fundingAccountInfo": map[string]any{
 		"panUniqueReference": panUniqueReference(c), "tokenUniqueReference": c.TokenUniqueRef, "encryptedPayload": env}})
-	res, err := nt.env.Callbacks.Send(ctx, &simulator.Callback{
-		Spec: CallbackSpec, OperationID: "getAccountInformation", Method: http.MethodPost, Path: "/getAccountInformation",
-		Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body:   body, Plaintext: plain, CorrelationIDs: []string{c.TokenUniqueRef, requestID},
-	})
+	cb := issuerCall("getAccountInformation", body, c.TokenUniqueRef, requestID)
+	cb.Plaintext = plain
+	res, err := nt.env.Callbacks.Send(ctx, cb)
 	out["requestId"] = requestID
 	if res != nil {
 		out["answerStatus"], out["attempts"] = res.Status, res.Attempts
 	}
 	return out, err
+}
+
+// issuerCall is a call of the issuer-hosted API (CallbackSpec): operation
+// op POSTed as JSON to /op, found in the journal by correlationIDs.
+func issuerCall(op string, body []byte, correlationIDs ...string) *simulator.Callback {
+	return &simulator.Callback{Spec: CallbackSpec, OperationID: op, Method: http.MethodPost, Path: "/" + op,
+		Header: http.Header{"Content-Type": []string{"application/json"}}, Body: body, CorrelationIDs: correlationIDs}
 }
