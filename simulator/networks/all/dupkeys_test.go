@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/c2psim/c2psim/simulator"
+	"github.com/c2psim/c2psim/simulator/internal/jsonoracle"
 	"github.com/c2psim/c2psim/simulator/simtest"
 )
 
@@ -211,7 +212,7 @@ func FuzzDuplicateKeys(f *testing.F) {
 		}
 		// A repeated key is always a 400; it is the named problem unless the
 		// body was refused first for not being UTF-8 (checked before it).
-		if key, dup := repeatedKey(body); dup && (rec.Code != http.StatusBadRequest ||
+		if key, dup := jsonoracle.RepeatedKey(body); dup && (rec.Code != http.StatusBadRequest ||
 			utf8.Valid(body) && !strings.Contains(rec.Body.String(), "more than once")) {
 			t.Fatalf("%s with key %q repeated: %d %.300s", tg.op.id, key, rec.Code, rec.Body.String())
 		}
@@ -244,50 +245,5 @@ func setHeaders(req *http.Request, o operation) {
 			ex = "x"
 		}
 		req.Header.Set(v.Name, fmt.Sprint(ex))
-	}
-}
-
-// repeatedKey finds a key repeated in one object with encoding/json's
-// tokenizer (independently of the engine's scanner).
-func repeatedKey(b []byte) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	type frame struct {
-		obj     bool
-		keys    map[string]bool
-		wantKey bool
-	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].wantKey {
-			top := stack[n-1]
-			if tok == json.Delim('}') {
-				stack = stack[:n-1]
-			} else {
-				k, _ := tok.(string)
-				if top.keys[k] {
-					return k, true
-				}
-				top.keys[k], top.wantKey = true, false
-				continue
-			}
-		} else {
-			switch tok {
-			case json.Delim('{'):
-				stack = append(stack, &frame{obj: true, keys: map[string]bool{}, wantKey: true})
-				continue
-			case json.Delim('['):
-				stack = append(stack, &frame{})
-				continue
-			case json.Delim(']'), json.Delim('}'):
-				stack = stack[:len(stack)-1]
-			}
-		}
-		if n := len(stack); n > 0 && stack[n-1].obj {
-			stack[n-1].wantKey = true
-		}
 	}
 }
