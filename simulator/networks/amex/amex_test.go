@@ -97,6 +97,12 @@ func (c *issuer) send(method, path string, raw []byte, requestID string, mut ...
 	for _, m := range mut {
 		m(req)
 	}
+	return c.do(req)
+}
+
+// do sends req and reads the answer.
+func (c *issuer) do(req *http.Request) answer {
+	c.t.Helper()
 	resp, err := c.srv.Client.Do(req)
 	if err != nil {
 		c.t.Fatal(err)

@@ -2,7 +2,6 @@ package amex_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,15 +54,7 @@ func (c *issuer) sdkCall(method, pathAndQuery string, body []byte, tokenRequeste
 	if err := c.signer.Sign(req, body); err != nil {
 		c.t.Fatal(err)
 	}
-	resp, err := c.srv.Client.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, raw: b}
-	_ = json.Unmarshal(b, &a.body)
-	return a, id
+	return c.do(req), id
 }
 
 // The Token Service SDK's own requests (ProvisioningRequest, StatusRequest,
