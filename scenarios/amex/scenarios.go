@@ -54,13 +54,6 @@ func decode(s string) map[string]any {
 	return m
 }
 
-func object(v any, what string) map[string]any {
-	GinkgoHelper()
-	m, ok := v.(map[string]any)
-	Expect(ok).To(BeTrue(), "%s is not an object: %v", what, v)
-	return m
-}
-
 func last4(k conformance.CardJSON) string { return k.PAN[len(k.PAN)-4:] }
 
 var (
@@ -76,7 +69,7 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 		Expect(es).To(HaveLen(1), "one provisioning request for one card")
 		body := decode(es[0].RequestBody)
 		Expect(body).To(HaveKeyWithValue("consumer_ref", ax.IDs(c).Consumer), "consumer_ref is the identifier the issuer reported")
-		user := object(body["user_data"], "user_data")
+		user := steps.Object(body["user_data"], "user_data")
 		Expect(user).To(HaveKeyWithValue("name", c.FirstName+"|"+c.MiddleName+"|"+c.LastName), "user_data.name is first|middle|last as given")
 		Expect(user).To(HaveKeyWithValue("email", c.Emails[0]), "user_data.email must be the Card Member's")
 		Expect(user["phone"]).To(MatchRegexp(`^\+?`+c.Phones[0]+`$`), "user_data.phone is the Card Member's number with its country code")
@@ -105,13 +98,13 @@ var _ = Describe("American Express Click to Pay", Label("amex"), func() {
 
 		plain := decode(es[0].RequestPlain) // decrypted by the simulator, redacted
 		Expect(plain).To(HaveKeyWithValue("account_type", "credit_card"), "account_type")
-		cc := object(plain["credit_card"], "credit_card")
+		cc := steps.Object(plain["credit_card"], "credit_card")
 		Expect(cc).To(HaveKeyWithValue("account_number", pan.Mask(k.PAN)), "account_number must be the card's number")
 		Expect(cc).To(HaveKeyWithValue("name_on_card", k.NameOnCard), "name_on_card must be the card's")
 		for _, f := range []string{"expiry_month", "expiry_year"} {
 			Expect(cc).To(HaveKey(f), "credit_card lacks %s", f)
 		}
-		addr := object(plain["billing_address"], "billing_address")
+		addr := steps.Object(plain["billing_address"], "billing_address")
 		Expect(addr).To(HaveKeyWithValue("address_line1", k.BillingAddress.Line1), "billing_address.address_line1 must be the card's")
 		Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billing_address.city must be the card's")
 		Expect(addr).To(HaveKeyWithValue("postal_code", k.BillingAddress.PostalCode), "billing_address.postal_code must be the card's")

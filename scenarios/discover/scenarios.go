@@ -27,20 +27,13 @@ func decode(s, what string) map[string]any {
 	return m
 }
 
-func object(v any, what string) map[string]any {
-	GinkgoHelper()
-	m, ok := v.(map[string]any)
-	Expect(ok).To(BeTrue(), "%s is not an object: %v", what, v)
-	return m
-}
-
 var _ = Describe("Discover Click to Pay", Label("discover"), func() {
 	It("enrols a consumer with the consumer's data as given", ds.Case("consumer-data", req.C2PEnr01), func(ctx SpecContext) {
 		c := ds.Consumer()
 		ds.Enrolled(ctx, c, ds.NewCard(ctx, c, "k1"))
 		es := ds.Exchanges(ctx, c, "enrolConsumer")
 		Expect(es).To(HaveLen(1), "one enrolConsumer for one consumer")
-		cons := object(decode(es[0].RequestBody, "the enrolConsumer body")["consumer"], "consumer")
+		cons := steps.Object(decode(es[0].RequestBody, "the enrolConsumer body")["consumer"], "consumer")
 		Expect(cons).To(HaveKeyWithValue("consumerId", ds.IDs(c).Consumer), "consumerId is the identifier the issuer reported")
 		Expect(cons).To(HaveKeyWithValue("firstName", c.FirstName), "firstName must be the consumer's first name")
 		Expect(cons).To(HaveKeyWithValue("lastName", c.LastName), "lastName must be the consumer's last name")
@@ -59,12 +52,12 @@ var _ = Describe("Discover Click to Pay", Label("discover"), func() {
 		Expect(es).To(HaveLen(1), "one enrolConsumer for one consumer")
 		steps.Valid(es[0])
 		body := decode(es[0].RequestBody, "the enrolConsumer body")
-		card := object(body["card"], "card")
+		card := steps.Object(body["card"], "card")
 		Expect(card["encryptedCard"]).To(MatchRegexp(`^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$`), "card data must travel as a JWE")
 		plain := decode(es[0].RequestPlain, "the decrypted card")
 		Expect(plain).To(HaveKeyWithValue("pan", pan.Mask(k.PAN)), "the encrypted card must hold the card's number")
 		Expect(plain).To(HaveKeyWithValue("nameOnCard", k.NameOnCard), "nameOnCard must be the card's")
-		addr := object(plain["billingAddress"], "billingAddress")
+		addr := steps.Object(plain["billingAddress"], "billingAddress")
 		Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billingAddress must be the card's")
 		Expect(string(mustJSON(plain))).NotTo(ContainSubstring(k.PAN), "the journal holds the full card number")
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/c2psim/c2psim/client"
 	req "github.com/c2psim/c2psim/conformance/requirements"
+	"github.com/c2psim/c2psim/scenarios/steps"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -35,7 +36,7 @@ var _ = Describe("Mastercard push provisioning and token life", Label("mastercar
 		Expect(mc.Since(ctx, 0, journal.Inbound)).To(ContainElement(HaveField("OperationID", "getEligibleTokenRequestors")),
 			"the issuer pushed without asking which token requestors take the card's range")
 		var receipt string
-		for _, r := range object(answer(push.ResponseBody), "answer")["pushAccountReceipts"].([]any) {
+		for _, r := range steps.Object(answer(push.ResponseBody), "answer")["pushAccountReceipts"].([]any) {
 			if s, ok := r.(map[string]any)["pushAccountReceipt"].(string); ok {
 				receipt = s
 			}
@@ -45,7 +46,7 @@ var _ = Describe("Mastercard push provisioning and token life", Label("mastercar
 		Expect(enrols).To(HaveLen(1), "the receipt must enrol the card through putCard once")
 		b := body(enrols[0])
 		Expect(b).NotTo(HaveKey("encryptedCard"), "a pushed card is enrolled by its receipt, not sent again")
-		ref := object(b["enrolmentReferenceData"], "enrolmentReferenceData")
+		ref := steps.Object(b["enrolmentReferenceData"], "enrolmentReferenceData")
 		Expect(ref).To(HaveKeyWithValue("enrolmentReferenceType", "PUSH_ACCOUNT_RECEIPT"), "the receipt's type")
 		Expect(ref).To(HaveKeyWithValue("enrolmentReferenceId", receipt), "the receipt Token Connect gave")
 		Expect(enrols[0].Status).To(Equal(http.StatusOK), "the enrolment by receipt was refused")

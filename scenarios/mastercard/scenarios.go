@@ -41,13 +41,6 @@ func plaintext(e journal.Entry) map[string]any {
 	return m
 }
 
-func object(v any, what string) map[string]any {
-	GinkgoHelper()
-	m, ok := v.(map[string]any)
-	Expect(ok).To(BeTrue(), "%s is not an object: %v", what, v)
-	return m
-}
-
 // tokenCalls are the MDES calls for one token, oldest first.
 func tokenCalls(ctx context.Context, tokenRef, op string) []journal.Entry {
 	GinkgoHelper()
@@ -63,17 +56,17 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 		es := mc.Exchanges(ctx, c, "putCard")
 		Expect(es).To(HaveLen(1), "one putCard for one card")
 		b := body(es[0])
-		cons := object(b["consumer"], "consumer")
+		cons := steps.Object(b["consumer"], "consumer")
 		Expect(cons).To(HaveKeyWithValue("externalConsumerId", mc.IDs(c).Consumer), "externalConsumerId is the identifier the issuer reported")
 		Expect(cons).To(HaveKeyWithValue("firstName", c.FirstName), "firstName must be the consumer's first name")
 		Expect(cons).To(HaveKeyWithValue("lastName", c.LastName), "lastName must be the consumer's last name")
-		id := object(cons["consumerIdentity"], "consumerIdentity")
+		id := steps.Object(cons["consumerIdentity"], "consumerIdentity")
 		Expect(id).To(HaveKeyWithValue("identityType", "EMAIL_ADDRESS"), "the Enroll API identifies the consumer by consumerIdentity, for an issuer the email address")
 		Expect(id).To(HaveKeyWithValue("identityValue", c.Emails[0]), "consumerIdentity must be the consumer's email address")
 		Expect(b).To(HaveKeyWithValue("cardSource", "ISSUER"), "an issuer's enrolment says cardSource ISSUER")
 		Expect(b).To(HaveKey("complianceSettings"), "a PAN-based enrolment carries the privacy notice and terms the consumer accepted")
 		Expect(cons).To(HaveKey("countryCode"), "the consumer's countryCode is required")
-		mobile := object(cons["mobileNumber"], "mobileNumber")
+		mobile := steps.Object(cons["mobileNumber"], "mobileNumber")
 		cc, _ := mobile["countryCode"].(string)
 		num, _ := mobile["phoneNumber"].(string)
 		Expect(cc).NotTo(BeEmpty(), "the mobile number needs its country code")
@@ -104,7 +97,7 @@ var _ = Describe("Mastercard Click to Pay", Label("mastercard"), func() {
 			Expect(p).To(HaveKeyWithValue("cardholderFullName", k.NameOnCard), "cardholderFullName must be the card's")
 			Expect(p).To(HaveKey("panExpirationMonth"), "the card's expiry month is required")
 			Expect(p).To(HaveKey("panExpirationYear"), "the card's expiry year is required")
-			addr := object(p["billingAddress"], "billingAddress")
+			addr := steps.Object(p["billingAddress"], "billingAddress")
 			Expect(addr).To(HaveKeyWithValue("line1", k.BillingAddress.Line1), "billingAddress.line1 must be the card's")
 			Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billingAddress.city must be the card's")
 			Expect(addr).To(HaveKeyWithValue("zip", k.BillingAddress.PostalCode), "billingAddress.zip must be the card's postal code")

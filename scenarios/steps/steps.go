@@ -478,6 +478,15 @@ func Valid(e journal.Entry) {
 	Expect(e.RequestCheck.OK).To(BeTrue(), "the %s request breaks the document: %v", e.OperationID, e.RequestCheck.Issues)
 }
 
+// Object is v as a JSON object, failing the case when it is not one; what
+// names v in the failure.
+func Object(v any, what string) map[string]any {
+	GinkgoHelper()
+	m, ok := v.(map[string]any)
+	Expect(ok).To(BeTrue(), "%s is not an object: %v", what, v)
+	return m
+}
+
 // WithCard are the entries that concern card number number.
 func WithCard(es []journal.Entry, number string) []journal.Entry {
 	var out []journal.Entry

@@ -134,7 +134,7 @@ var _ = Describe("Visa data limits and security refusals", Label("visa"), func()
 		sent := vi.Exchanges(ctx, c, "enrollData")
 		Expect(sent).NotTo(BeEmpty(), "no enrollData reached Visa")
 		p := plaintext(sent[0])
-		ci := object(p["consumerInformation"], "consumerInformation")
+		ci := steps.Object(p["consumerInformation"], "consumerInformation")
 		for _, f := range []string{"firstName", "lastName"} {
 			v, _ := ci[f].(string)
 			Expect(len(v)).To(BeNumerically("<=", 80), "%s longer than 80", f)

@@ -32,18 +32,11 @@ func plaintext(e journal.Entry) map[string]any {
 	return m
 }
 
-func object(v any, what string) map[string]any {
-	GinkgoHelper()
-	m, ok := v.(map[string]any)
-	Expect(ok).To(BeTrue(), "%s is not an object: %v", what, v)
-	return m
-}
-
 func firstInstrument(p map[string]any) map[string]any {
 	GinkgoHelper()
 	list, _ := p["paymentInstruments"].([]any)
 	Expect(list).NotTo(BeEmpty(), "paymentInstruments is empty")
-	return object(list[0], "paymentInstruments[0]")
+	return steps.Object(list[0], "paymentInstruments[0]")
 }
 
 var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
@@ -52,7 +45,7 @@ var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
 		vi.Enrolled(ctx, c, vi.NewCard(ctx, c, "k1"))
 		es := vi.Exchanges(ctx, c, "enrollData")
 		Expect(es).To(HaveLen(1), "one enrollData for one consumer")
-		ci := object(plaintext(es[0])["consumerInformation"], "consumerInformation")
+		ci := steps.Object(plaintext(es[0])["consumerInformation"], "consumerInformation")
 		Expect(ci).To(HaveKeyWithValue("externalConsumerID", vi.IDs(c).Consumer), "externalConsumerID is the identifier the issuer reported")
 		Expect(ci).To(HaveKeyWithValue("firstName", c.FirstName), "firstName must be the consumer's first name")
 		Expect(ci).To(HaveKeyWithValue("lastName", c.LastName), "lastName must be the consumer's last name")
@@ -68,7 +61,7 @@ var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
 		es := vi.Exchanges(ctx, c, "enrollData")
 		Expect(es).NotTo(BeEmpty(), "no enrollData reached Visa")
 		p := plaintext(es[0])
-		ci := object(p["consumerInformation"], "consumerInformation")
+		ci := steps.Object(p["consumerInformation"], "consumerInformation")
 		Expect(ci["locale"]).To(MatchRegexp(`^[a-z]{2}_[A-Z]{2}$`), "locale is ll_CC")
 		Expect(ci["countryCode"]).To(MatchRegexp(`^[A-Z]{3}$`), "countryCode is alpha-3")
 		phones, _ := ci["phones"].([]any)
@@ -79,7 +72,7 @@ var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
 		for _, e := range ci["emails"].([]any) {
 			Expect(e).To(MatchRegexp(`^[^@\s]+@[^@\s]+\.[^@\s]+$`), "emails are valid addresses")
 		}
-		addr := object(firstInstrument(p)["billingAddress"], "billingAddress")
+		addr := steps.Object(firstInstrument(p)["billingAddress"], "billingAddress")
 		Expect(addr["country"]).To(MatchRegexp(`^[A-Z]{3}$`), "billingAddress.country is alpha-3")
 	})
 
@@ -97,7 +90,7 @@ var _ = Describe("Visa Click to Pay (VICA)", Label("visa"), func() {
 		// decrypted request against the document, whose expirationDate is
 		// ^[0-9]{4}-(0[1-9]|1[0-2])$.
 		steps.Valid(es[0])
-		addr := object(pi["billingAddress"], "billingAddress")
+		addr := steps.Object(pi["billingAddress"], "billingAddress")
 		Expect(addr).To(HaveKeyWithValue("addressLine1", k.BillingAddress.Line1), "billingAddress.addressLine1 must be the card's")
 		Expect(addr).To(HaveKeyWithValue("city", k.BillingAddress.City), "billingAddress.city must be the card's")
 		Expect(addr).To(HaveKeyWithValue("country", k.BillingAddress.Country), "billingAddress.country must be the card's")
