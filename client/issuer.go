@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/c2psim/c2psim/internal/pause"
 )
 
 // Issuer is the unified Click to Pay API over per-network adapters: it
@@ -91,7 +93,7 @@ func New(opts ...Option) (*Issuer, error) {
 	router, _ := NewRouter(DefaultBINRanges)
 	i := &Issuer{
 		adapters: map[Network]Adapter{}, router: router, retry: DefaultRetryPolicy,
-		sleep: realSleep, jitter: defaultJitter, now: time.Now,
+		sleep: pause.For, jitter: defaultJitter, now: time.Now,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), pollInterval: time.Second,
 		enrolments: map[string]*Enrolment{}, optedOut: map[string]bool{},
 		waiters: map[string][]chan *Operation{}, events: map[string]*NetworkEvent{},

@@ -66,15 +66,4 @@ func (p RetryPolicy) Backoff(n int, r float64) time.Duration {
 // sleeper waits, honouring ctx; tests inject one that does not wait.
 type sleeper func(ctx context.Context, d time.Duration) error
 
-func realSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 func defaultJitter() float64 { return rand.Float64() }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/c2psim/c2psim/client"
+	"github.com/c2psim/c2psim/internal/pause"
 	"github.com/c2psim/c2psim/simulator"
 )
 
@@ -166,18 +167,6 @@ func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 
-// sleepFor waits d, honouring ctx.
-func sleepFor(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // undedup marks the part of an event ID the no-dedup defect adds.
 const undedup = "~undedup-"
 
@@ -326,7 +315,7 @@ var defects = []Defect{
 			if d >= retryDelay {
 				d = 300 * time.Millisecond
 			}
-			return sleepFor(ctx, d)
+			return pause.For(ctx, d)
 		},
 	},
 	{
@@ -337,7 +326,7 @@ var defects = []Defect{
 			if d >= retryDelay {
 				d = time.Duration(float64(80*time.Millisecond) * float64(time.Second) / float64(d)) // 100 ms → 800 ms, 200 → 400, 400 → 200
 			}
-			return sleepFor(ctx, d)
+			return pause.For(ctx, d)
 		},
 	},
 	{

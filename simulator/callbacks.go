@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/c2psim/c2psim/client/pan"
+	"github.com/c2psim/c2psim/internal/pause"
 	"github.com/c2psim/c2psim/simulator/journal"
 )
 
@@ -168,7 +169,7 @@ func (c *callbackSender) deliver(ctx context.Context, cb *Callback) (*CallbackRe
 	var lastErr error
 	for attempt := 1; attempt <= attempts; attempt++ {
 		if attempt > 1 {
-			if err := sleepCtx(ctx, target.RetrySchedule[attempt-2]); err != nil {
+			if err := pause.For(ctx, target.RetrySchedule[attempt-2]); err != nil {
 				return nil, fmt.Errorf("%s %s: giving up after %d attempts: %w", c.m.id, cb.OperationID, attempt-1, err)
 			}
 		}
@@ -325,20 +326,6 @@ func (c *callbackSender) callbackRoute(cb *Callback) (*routers.Route, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s: operation %q is not in %s", c.m.id, cb.OperationID, cb.Spec)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // operationsOf lists a document's operations (method, path, operation).
