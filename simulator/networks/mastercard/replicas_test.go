@@ -19,12 +19,8 @@ import (
 // round after round, and the token's history holds exactly the changes
 // applied.
 func TestTokenChangesRacedByTwoReplicasAreDecidedOnce(t *testing.T) {
-	shared := store.NewMemory()
-	a := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 1})
-	b := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 2})
+	a, b := replicas(t, nil)
 	ca, cb := newIssuer(t, a), newIssuer(t, b)
-	newFakeIssuer(t, a, nil)
-	newFakeIssuer(t, b, nil)
 	tur := enrolToken(t, ca, "5186001700008785", "ACTIVE")
 	const rounds = 25
 	for round := range rounds {
@@ -52,12 +48,8 @@ func TestTokenChangesRacedByTwoReplicasAreDecidedOnce(t *testing.T) {
 // An enrolment of one card raced through two replicas enrols it once: the
 // other is ALREADY_EXISTS, and one token exists for the card.
 func TestEnrolmentRacedByTwoReplicasEnrolsOnce(t *testing.T) {
-	shared := store.NewMemory()
-	a := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 1})
-	b := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 2})
+	a, b := replicas(t, nil)
 	ca, cb := newIssuer(t, a), newIssuer(t, b)
-	newFakeIssuer(t, a, nil)
-	newFakeIssuer(t, b, nil)
 	for round := range 15 {
 		stem := fmt.Sprintf("520473%09d", 1000+round)
 		card := stem + string(pan.LuhnCheckDigit(stem))
@@ -70,17 +62,22 @@ func TestEnrolmentRacedByTwoReplicasEnrolsOnce(t *testing.T) {
 	}
 }
 
+// replicas starts two simulators on one store (seeds 1 and 2, with
+// settings), each with a fake issuer answering its callbacks.
+func replicas(t *testing.T, settings map[string]string) (a, b *simtest.Server) {
+	shared := store.NewMemory()
+	a = simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 1, Settings: settings})
+	b = simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 2, Settings: settings})
+	newFakeIssuer(t, a, nil)
+	newFakeIssuer(t, b, nil)
+	return a, b
+}
+
 // twoReplicas starts two simulators on one store, each with its issuer
 // (its own credentials) and a fake issuer answering its callbacks, and
 // returns each one's directory path.
 func twoReplicas(t *testing.T) (ca, cb *issuer, dirA, dirB string) {
-	shared := store.NewMemory()
-	a := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 1,
-		Settings: map[string]string{"mastercard.batchDelay": "3s"}})
-	b := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 2,
-		Settings: map[string]string{"mastercard.batchDelay": "3s"}})
-	newFakeIssuer(t, a, nil)
-	newFakeIssuer(t, b, nil)
+	a, b := replicas(t, map[string]string{"mastercard.batchDelay": "3s"})
 	// Replicas on a durable store share their identities; on the in-memory
 	// one each makes its own: give B A's programme and directory.
 	if err := b.Sim.RegisterCredentials(mastercard.ID, []simulator.Credential{
