@@ -373,6 +373,7 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 			// The latest enrolment's consumer data is the consumer's.
 			data := e.Consumer
 			data.ExternalConsumerID = e.ExternalConsumerID
+			card.Consumer = data
 			cons.Value = consumerRecord{ExternalConsumerID: e.ExternalConsumerID, SrcConsumerID: srcConsumer, Consumer: data, UpdatedAt: a.env.Clock.Now()}
 		}
 		held.Value = card
@@ -387,7 +388,7 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 	card.Outcome = outcomeOf(p.Reveal())
 	if inDirectory {
 		// The consumer's other cards carry its data too.
-		if err := a.setConsumer(ctx, e.ExternalConsumerID, card.SrcConsumerID, e.Consumer); err != nil {
+		if err := a.shareConsumer(ctx, e.ExternalConsumerID, e.Consumer, ref); err != nil {
 			return digitalCard{}, err
 		}
 	}

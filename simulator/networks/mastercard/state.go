@@ -242,21 +242,23 @@ func (s *state) credentialsOf(ctx context.Context, extConsumer string) ([]direct
 // errGone refuses an update of a record deleted since it was read.
 var errGone = errors.New("deleted meanwhile")
 
-// setConsumer makes c the data of consumer ext, in its record and in every
-// card it holds, each record in an atomic update of its own (an enrolment
-// brings the consumer's other cards up to date with it).
-func (s *state) setConsumer(ctx context.Context, ext, srcConsumerID string, c consumer) error {
-	c.ExternalConsumerID = ext
-	if err := s.consumers.Put(ctx, ext, consumerRecord{ExternalConsumerID: ext, SrcConsumerID: srcConsumerID, Consumer: c, UpdatedAt: s.env.Clock.Now()}); err != nil {
-		return err
-	}
-	held, err := s.credentialsOf(ctx, ext)
+// shareConsumer makes c the data of consumer ext in every card it holds
+// but except (the card an enrolment just wrote with it, in the same atomic
+// step as the consumer's record), each card in an atomic update of its own:
+// an enrolment brings the consumer's other cards up to date with it.
+func (s *state) shareConsumer(ctx context.Context, ext string, c consumer, except string) error {
+	rows, err := s.directory.Lookup(ctx, byConsumer, ext)
 	if err != nil {
 		return err
 	}
-	for _, dc := range held {
+	c.ExternalConsumerID = ext
+	prefix := directoryKey(ext, "")
+	for _, e := range rows {
+		if e.Value == except || !strings.HasPrefix(e.Key, prefix) {
+			continue
+		}
 		// Only the consumer data: a status change made meanwhile stays.
-		err := s.cards.Update(ctx, dc.card.CardRef, func(v *digitalCard, exists bool) error {
+		err := s.cards.Update(ctx, e.Value, func(v *digitalCard, exists bool) error {
 			if !exists {
 				return errGone
 			}
