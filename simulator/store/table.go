@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 )
@@ -249,11 +250,28 @@ func (h *Held[T]) encode() ([]byte, error) {
 	if err != nil || h.Exists {
 		return b, err
 	}
-	var zero T
-	if z, err := json.Marshal(zero); err == nil && bytes.Equal(z, b) {
+	if z, err := zeroJSON[T](); err == nil && bytes.Equal(z, b) {
 		return nil, nil // not given a value: it stays absent
 	}
 	return b, nil
+}
+
+// zeroJSONs holds the encoding of each type's zero value, by type: a new
+// record of a change is compared with it, and it never changes.
+var zeroJSONs sync.Map // reflect.Type → []byte
+
+func zeroJSON[T any]() ([]byte, error) {
+	t := reflect.TypeFor[T]()
+	if z, ok := zeroJSONs.Load(t); ok {
+		return z.([]byte), nil
+	}
+	var zero T
+	z, err := json.Marshal(zero)
+	if err != nil {
+		return nil, err
+	}
+	zeroJSONs.Store(t, z)
+	return z, nil
 }
 
 // Atomic is one change of several records, of one or several tables of a
