@@ -62,10 +62,21 @@ func run() error {
 	ctx := context.Background()
 	ctl := &conformance.AdminControl{BaseURL: *simURL, HTTP: http.DefaultClient, Token: os.Getenv("C2PSIM_ADMIN_TOKEN")}
 	bases, err := basePaths(*simURL)
-	for deadline := time.Now().Add(*wait); err != nil && errors.Is(err, syscall.ECONNREFUSED) && time.Now().Before(deadline); {
-		// Started beside the simulator (make run compiling it): wait for it.
-		time.Sleep(250 * time.Millisecond)
-		bases, err = basePaths(*simURL)
+	if err != nil && errors.Is(err, syscall.ECONNREFUSED) {
+		// Started beside the simulator (make run compiling it): ask again
+		// every 250 ms until it listens or --wait has passed.
+		tick := time.NewTicker(250 * time.Millisecond)
+		giveUp := time.After(*wait)
+	waiting:
+		for err != nil && errors.Is(err, syscall.ECONNREFUSED) {
+			select {
+			case <-giveUp:
+				break waiting
+			case <-tick.C:
+				bases, err = basePaths(*simURL)
+			}
+		}
+		tick.Stop()
 	}
 	if err != nil {
 		return err
