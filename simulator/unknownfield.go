@@ -1,5 +1,7 @@
 package simulator
 
+import "encoding/json"
+
 // UnknownField is the field no document declares that the engine adds to the
 // answers of networks with Description.UnknownFields while their
 // unknownFields setting is on (ERR-04). Answers are open: an issuer whose
@@ -15,15 +17,27 @@ const unknownFieldValue = "clients must ignore fields they do not know"
 var unknownFieldsKey = Key[bool]{Name: "unknownFields", Default: true, Live: true,
 	Description: "add a field no document declares to every successful answer (inside the encrypted payload where answers are encrypted), as a newer release would (clients must ignore it, ERR-04)"}
 
-// addUnknownField adds UnknownField to a successful JSON object answer; raw
-// and error answers pass unchanged.
+// addUnknownField adds UnknownField to a successful JSON object answer,
+// whether the handler gave a map or a struct; raw and error answers, and
+// answers that are not objects, pass unchanged.
 func addUnknownField(res *Response) {
-	if res == nil || res.Status >= 300 || res.Raw != nil {
+	if res == nil || res.Status >= 300 || res.Raw != nil || res.Body == nil {
 		return
 	}
 	if m, ok := res.Body.(map[string]any); ok {
 		m[UnknownField] = unknownFieldValue
+		return
 	}
+	b, err := json.Marshal(res.Body)
+	if err != nil || len(b) < 2 || b[0] != '{' {
+		return // not an object (or respond reports the marshalling error)
+	}
+	member := `"` + UnknownField + `":"` + unknownFieldValue + `"`
+	if len(b) > 2 {
+		member = "," + member
+	}
+	res.Raw = append(b[:len(b)-1], member+"}"...)
+	res.Body = nil
 }
 
 // DeclaredSettings lists every setting of a network, its own and those the

@@ -164,6 +164,9 @@ var segmentNames = [5]string{"protected header", "encrypted key", "IV", "ciphert
 // decodeSegment reads base64url, tolerating '+', '/' and '=' padding.
 func decodeSegment(s string) ([]byte, error) {
 	s = strings.TrimRight(s, "=")
+	if !strings.ContainsAny(s, "+/") {
+		return base64.RawURLEncoding.DecodeString(s)
+	}
 	s = strings.Map(func(c rune) rune {
 		switch c {
 		case '+':

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/store"
@@ -66,7 +68,7 @@ type enrollRequest struct {
 // any card data is echoed in errors.
 func (a *enrolAPI) decodeCard(req *simulator.Request) error {
 	var r enrollRequest
-	if err := json.Unmarshal(req.Body, &r); err != nil {
+	if err := jsonv2.Unmarshal(req.Body, &r); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
 	}
 	req.AddCorrelationID(r.Consumer.ExternalConsumerID)
@@ -93,7 +95,7 @@ func (a *enrolAPI) decodeCard(req *simulator.Request) error {
 		return verr
 	}
 	var c cardPlaintext
-	if err := json.Unmarshal(plain, &c); err != nil {
+	if err := jsonv2.Unmarshal(plain, &c); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "encryptedCard plaintext is not the JSON of EncryptedCardPlaintext")
 	}
 	req.AddCard(c.PrimaryAccountNumber)
@@ -161,33 +163,63 @@ func (a *enrolAPI) putCard(ctx context.Context, req *simulator.Request) (*simula
 			return nil, svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "enrolment service timed out answering (the card may have been enrolled: read it back before enrolling again)")
 		}
 	}
-	answer := map[string]any{"srcConsumerId": out.SrcConsumerID, "maskedCard": a.maskedCard(out)}
-	if r.SrcCorrelationID != "" {
-		answer["srcCorrelationId"] = r.SrcCorrelationID
-	} else {
-		answer["srcCorrelationId"] = a.env.IDs.UUID()
+	answer := enrolAnswer{SrcConsumerID: out.SrcConsumerID, MaskedCard: a.maskedCard(out), SrcCorrelationID: r.SrcCorrelationID}
+	if answer.SrcCorrelationID == "" {
+		answer.SrcCorrelationID = a.env.IDs.UUID()
 	}
 	return simulator.JSON(http.StatusOK, answer), nil
 }
 
+// enrolAnswer is putCard's answer (EnrollCardResponse). Its fields, and
+// those of enrolledCard, are declared in the order of their names, so the
+// answer reads as a map's would.
+type enrolAnswer struct {
+	MaskedCard       enrolledCard `json:"maskedCard"`
+	SrcConsumerID    string       `json:"srcConsumerId"`
+	SrcCorrelationID string       `json:"srcCorrelationId"`
+}
+
+// enrolledCard is the Enroll API's view of an enrolled card (MaskedCard).
+type enrolledCard struct {
+	DateOfCardCreated       string          `json:"dateOfCardCreated"`
+	DigitalCardData         digitalCardData `json:"digitalCardData"`
+	PanBIN                  string          `json:"panBin"`
+	PanExpirationMonth      string          `json:"panExpirationMonth,omitempty"`
+	PanExpirationYear       string          `json:"panExpirationYear,omitempty"`
+	PanLastFour             string          `json:"panLastFour"`
+	PaymentAccountReference string          `json:"paymentAccountReference"`
+	PaymentCardDescriptor   string          `json:"paymentCardDescriptor"`
+	PaymentCardType         string          `json:"paymentCardType"`
+	ServiceID               string          `json:"serviceId"`
+	SrcDigitalCardID        string          `json:"srcDigitalCardId"`
+	TokenLastFour           string          `json:"tokenLastFour"`
+	TokenUniqueReference    string          `json:"tokenUniqueReference"`
+}
+
+type digitalCardData struct {
+	DescriptorName   string `json:"descriptorName"`
+	PresentationName string `json:"presentationName"`
+	Status           string `json:"status"`
+}
+
 // maskedCard is the Enroll API's view of an enrolled card.
-func (a *enrolAPI) maskedCard(c digitalCard) map[string]any {
+func (a *enrolAPI) maskedCard(c digitalCard) enrolledCard {
 	tn := tokenNumber(c.TokenUniqueRef)
-	m := map[string]any{
-		"srcDigitalCardId":        c.SrcDigitalCardID,
-		"panBin":                  c.PanBIN,
-		"panLastFour":             c.PanLastFour,
-		"tokenLastFour":           tn[len(tn)-4:],
-		"paymentCardDescriptor":   "mastercard",
-		"paymentCardType":         "CREDIT",
-		"serviceId":               a.creds.currentServiceID(),
-		"paymentAccountReference": paymentAccountReference(c.PanRef),
-		"tokenUniqueReference":    c.TokenUniqueRef,
-		"dateOfCardCreated":       stamp(c.EnrolledAt),
-		"digitalCardData":         map[string]any{"status": c.Status, "presentationName": "c2psim Bank", "descriptorName": "Mastercard"},
+	m := enrolledCard{
+		SrcDigitalCardID:        c.SrcDigitalCardID,
+		PanBIN:                  c.PanBIN,
+		PanLastFour:             c.PanLastFour,
+		TokenLastFour:           tn[len(tn)-4:],
+		PaymentCardDescriptor:   "mastercard",
+		PaymentCardType:         "CREDIT",
+		ServiceID:               a.creds.currentServiceID(),
+		PaymentAccountReference: paymentAccountReference(c.PanRef),
+		TokenUniqueReference:    c.TokenUniqueRef,
+		DateOfCardCreated:       stamp(c.EnrolledAt),
+		DigitalCardData:         digitalCardData{Status: c.Status, PresentationName: "c2psim Bank", DescriptorName: "Mastercard"},
 	}
 	if c.ExpirationMonth != "" {
-		m["panExpirationMonth"], m["panExpirationYear"] = c.ExpirationMonth, c.ExpirationYear
+		m.PanExpirationMonth, m.PanExpirationYear = c.ExpirationMonth, c.ExpirationYear
 	}
 	return m
 }
