@@ -4,7 +4,6 @@ import (
 	crand "crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 
@@ -37,18 +36,33 @@ func NewSeededIDs(seed int64) *SeededIDs {
 
 func (s *SeededIDs) bytes(n int) []byte {
 	b := make([]byte, n)
+	s.read(b)
+	return b
+}
+
+func (s *SeededIDs) read(b []byte) {
 	s.mu.Lock()
 	_, _ = s.rng.Read(b)
 	s.mu.Unlock()
-	return b
 }
 
 // UUID returns a version 4 layout UUID.
 func (s *SeededIDs) UUID() string {
-	b := s.bytes(16)
+	var b [16]byte
+	s.read(b[:])
 	b[6] = (b[6] & 0x0f) | 0x40
 	b[8] = (b[8] & 0x3f) | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:16])
+	return string(out[:])
 }
 
 // Hex returns n random bytes as hex.

@@ -1,6 +1,8 @@
 package simulator_test
 
 import (
+	"encoding/hex"
+	"fmt"
 	"testing"
 
 	"github.com/c2psim/c2psim/client/pan"
@@ -22,5 +24,23 @@ func TestDigitsNeverLookLikeACardNumber(t *testing.T) {
 	}
 	if a, b := simulator.NewSeededIDs(5).Digits(14), simulator.NewSeededIDs(5).Digits(14); a != b {
 		t.Fatalf("not reproducible: %s, %s", a, b)
+	}
+}
+
+// A seeded UUID is the seed's next 16 bytes in the version 4 layout, the
+// same for a seed as it has always been (a --seed run names things alike).
+func TestUUIDIsTheSeedsBytesInVersion4Layout(t *testing.T) {
+	ids, twin := simulator.NewSeededIDs(7), simulator.NewSeededIDs(7)
+	for range 1000 {
+		b, err := hex.DecodeString(twin.Hex(16))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[6] = (b[6] & 0x0f) | 0x40
+		b[8] = (b[8] & 0x3f) | 0x80
+		want := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+		if got := ids.UUID(); got != want {
+			t.Fatalf("UUID() = %s, want %s", got, want)
+		}
 	}
 }

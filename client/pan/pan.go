@@ -150,12 +150,24 @@ func luhn[D string | []byte](d D) bool {
 // LuhnCheckDigit returns the digit that completes partial into a Luhn-valid
 // number; used to build test cards.
 func LuhnCheckDigit(partial string) byte {
-	for c := byte('0'); c <= '9'; c++ {
-		if Luhn(partial + string(c)) {
-			return c
-		}
+	if !allDigits(partial) {
+		return '0' // no digit completes it
 	}
-	return '0'
+	// The check digit will be the rightmost: partial's own rightmost digit
+	// is the first one doubled.
+	sum, double := 0, true
+	for i := len(partial) - 1; i >= 0; i-- {
+		n := int(partial[i] - '0')
+		if double {
+			n *= 2
+			if n > 9 {
+				n -= 9
+			}
+		}
+		sum += n
+		double = !double
+	}
+	return byte('0' + (10-sum%10)%10)
 }
 
 func allDigits(s string) bool {

@@ -49,3 +49,23 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// The check digit LuhnCheckDigit gives is the one digit that completes its
+// partial number into a Luhn-valid one, for every length.
+func TestLuhnCheckDigitCompletesEveryNumber(t *testing.T) {
+	for _, partial := range []string{"", "0", "7", "41111111111111", "518600170000878", "37828224631000", "123456789012345678", "4x1", "12 3"} {
+		got := LuhnCheckDigit(partial)
+		var valid []byte
+		for c := byte('0'); c <= '9'; c++ {
+			if Luhn(partial + string(c)) {
+				valid = append(valid, c)
+			}
+		}
+		switch {
+		case len(valid) == 0 && got != '0':
+			t.Errorf("LuhnCheckDigit(%q) = %c; no digit completes it", partial, got)
+		case len(valid) > 0 && (len(valid) != 1 || valid[0] != got):
+			t.Errorf("LuhnCheckDigit(%q) = %c, want %s", partial, got, valid)
+		}
+	}
+}

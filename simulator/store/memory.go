@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 )
@@ -45,7 +44,7 @@ func (m *Memory) Get(_ context.Context, c, k string) ([]byte, error) {
 			return clone(r.v), nil
 		}
 	}
-	return nil, fmt.Errorf("%s/%s: %w", c, k, ErrNotFound)
+	return nil, notFound(c, k)
 }
 
 func (m *Memory) Put(_ context.Context, c, k string, v []byte) error {
@@ -61,10 +60,17 @@ func (m *Memory) write(c, k string, v []byte) error {
 	if err != nil {
 		return err
 	}
+	m.writeIndexed(c, k, v, ix)
+	return nil
+}
+
+// writeIndexed stores v (nil: deletes) at c/k with the index entries ix
+// IndexValues gave for it. The caller holds m.mu for writing.
+func (m *Memory) writeIndexed(c, k string, v []byte, ix map[string][]string) {
 	col := m.cols[c]
 	if col == nil {
 		if v == nil {
-			return nil
+			return
 		}
 		col = &memCol{rows: map[string]memRow{}, idx: map[string]map[string]map[string]struct{}{}}
 		m.cols[c] = col
@@ -74,11 +80,10 @@ func (m *Memory) write(c, k string, v []byte) error {
 	}
 	if v == nil {
 		delete(col.rows, k)
-		return nil
+		return
 	}
 	col.rows[k] = memRow{v: v, ix: ix}
 	col.index(k, ix)
-	return nil
 }
 
 func (col *memCol) index(k string, ix map[string][]string) {
@@ -119,7 +124,7 @@ func (m *Memory) Delete(_ context.Context, c, k string) error {
 			return m.write(c, k, nil)
 		}
 	}
-	return fmt.Errorf("%s/%s: %w", c, k, ErrNotFound)
+	return notFound(c, k)
 }
 
 func (m *Memory) List(_ context.Context, c string) ([]Entry, error) {
@@ -180,18 +185,19 @@ func (m *Memory) UpdateMany(_ context.Context, refs []Ref, fn func([][]byte) ([]
 	}
 	// Every record is indexed before any is written: an index refusing one
 	// writes none.
+	ixs := make([]map[string][]string, len(refs))
 	for i, r := range refs {
-		if _, err := IndexValues(r.Collection, r.Key, next[i], m.indexes[r.Collection]); err != nil {
+		ix, err := IndexValues(r.Collection, r.Key, next[i], m.indexes[r.Collection])
+		if err != nil {
 			return err
 		}
+		ixs[i] = ix
 	}
 	for i, r := range refs {
 		if next[i] == nil && in[i] == nil {
 			continue
 		}
-		if err := m.write(r.Collection, r.Key, clone(next[i])); err != nil {
-			return err
-		}
+		m.writeIndexed(r.Collection, r.Key, clone(next[i]), ixs[i])
 	}
 	return nil
 }

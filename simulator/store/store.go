@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ErrNotFound is returned when a key does not exist.
@@ -167,6 +168,9 @@ func CheckResult(refs []Ref, next [][]byte) error {
 }
 
 func dedupe(vals []string) []string {
+	if unique(vals) {
+		return vals // the common case: nothing to drop, nothing to copy
+	}
 	var out []string
 outer:
 	for _, v := range vals {
@@ -189,3 +193,23 @@ func clone(b []byte) []byte {
 	}
 	return append([]byte(nil), b...)
 }
+
+// unique reports whether vals has no empty value and no value twice.
+func unique(vals []string) bool {
+	for i, v := range vals {
+		if v == "" || slices.Contains(vals[:i], v) {
+			return false
+		}
+	}
+	return true
+}
+
+// notFound is the error of a read or delete of an absent record, c/k:
+// ErrNotFound (errors.Is), saying which record, made without formatting
+// until it is read (a lookup that misses is common on request paths).
+func notFound(c, k string) error { return &notFoundError{c, k} }
+
+type notFoundError struct{ c, k string }
+
+func (e *notFoundError) Error() string { return e.c + "/" + e.k + ": " + ErrNotFound.Error() }
+func (e *notFoundError) Unwrap() error { return ErrNotFound }

@@ -276,11 +276,13 @@ func (s *state) shareConsumer(ctx context.Context, ext string, c consumer, excep
 // 512035 token range), derived from its Token Unique Reference.
 func tokenNumber(tur string) string {
 	h := sha256.Sum256([]byte("mastercard-token:" + tur))
-	stem := []byte("512035")
-	for i := 0; len(stem) < 15; i++ {
-		stem = append(stem, '0'+h[i]%10)
+	var n [16]byte
+	copy(n[:], "512035")
+	for i := 6; i < 15; i++ {
+		n[i] = '0' + h[i-6]%10
 	}
-	return string(stem) + string(pan.LuhnCheckDigit(string(stem)))
+	n[15] = pan.LuhnCheckDigit(string(n[:15]))
+	return string(n[:])
 }
 
 // panUniqueReference is MDES's reference of the card's PAN (FPAN…), the same
