@@ -16,12 +16,13 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Algorithms.
@@ -104,20 +105,34 @@ type Decrypted struct {
 // (RFC 7516 §5.2 step 14), not a re-encoding of it.
 func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 	compact = strings.TrimSpace(compact)
-	parts := strings.Split(compact, ".")
-	if len(parts) != 5 {
-		return Decrypted{}, ErrMalformed
+	var parts [5]string
+	rest := compact
+	for i := range parts {
+		var found bool
+		parts[i], rest, found = strings.Cut(rest, ".")
+		if found == (i == len(parts)-1) {
+			return Decrypted{}, ErrMalformed // fewer or more than five parts
+		}
 	}
 	var seg [5][]byte
 	for i, p := range parts {
+		if i == 3 {
+			continue // the ciphertext is decoded below, next to its tag
+		}
 		b, err := decodeSegment(p)
 		if err != nil {
 			return Decrypted{}, fmt.Errorf("%w: %s: %v", ErrMalformed, segmentNames[i], err)
 		}
 		seg[i] = b
 	}
+	// The ciphertext and its tag are decoded into one buffer, which GCM
+	// then opens in place.
+	ct, err := decodeSegment(parts[3], len(seg[4]))
+	if err != nil {
+		return Decrypted{}, fmt.Errorf("%w: %s: %v", ErrMalformed, segmentNames[3], err)
+	}
 	var h map[string]any
-	if err := json.Unmarshal(seg[0], &h); err != nil || h == nil {
+	if err := jsonv2.Unmarshal(seg[0], &h, headerSyntax); err != nil || h == nil {
 		return Decrypted{}, fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
 	}
 	if h["alg"] != string(KeyAlgorithm) || h["enc"] != string(ContentAlgorithm) {
@@ -139,7 +154,7 @@ func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 	if !ok {
 		return Decrypted{}, ErrUnknownKid
 	}
-	iv, ciphertext, tag := seg[2], seg[3], seg[4]
+	iv, tag := seg[2], seg[4]
 	if len(iv) != 12 && len(iv) != 16 {
 		return Decrypted{}, fmt.Errorf("%w: the IV is %d bytes, not 12 (or 16)", ErrMalformed, len(iv))
 	}
@@ -152,29 +167,41 @@ func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 	if err != nil {
 		return Decrypted{}, ErrDecrypt
 	}
-	pt, err := gcm.Open(nil, iv, append(ciphertext, tag...), []byte(parts[0]))
+	sealed := append(ct, tag...) // within ct's capacity: no copy
+	pt, err := gcm.Open(sealed[:0], iv, sealed, []byte(parts[0]))
 	if err != nil {
 		return Decrypted{}, ErrDecrypt
 	}
 	return Decrypted{Plaintext: pt, Kid: kid}, nil
 }
 
+// headerSyntax reads a protected header as it always has been read: a
+// duplicate name takes the last value, invalid UTF-8 is replaced.
+var headerSyntax = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
 var segmentNames = [5]string{"protected header", "encrypted key", "IV", "ciphertext", "authentication tag"}
 
-// decodeSegment reads base64url, tolerating '+', '/' and '=' padding.
-func decodeSegment(s string) ([]byte, error) {
+// decodeSegment reads base64url, tolerating '+', '/' and '=' padding, into
+// a buffer with room for spare more bytes after it.
+func decodeSegment(s string, spare ...int) ([]byte, error) {
 	s = strings.TrimRight(s, "=")
-	if !strings.ContainsAny(s, "+/") {
-		return base64.RawURLEncoding.DecodeString(s)
+	if strings.ContainsAny(s, "+/") {
+		s = strings.Map(func(c rune) rune {
+			switch c {
+			case '+':
+				return '-'
+			case '/':
+				return '_'
+			}
+			return c
+		}, s)
 	}
-	s = strings.Map(func(c rune) rune {
-		switch c {
-		case '+':
-			return '-'
-		case '/':
-			return '_'
-		}
-		return c
-	}, s)
-	return base64.RawURLEncoding.DecodeString(s)
+	extra := 0
+	if len(spare) > 0 {
+		extra = spare[0]
+	}
+	enc := base64.RawURLEncoding
+	b := make([]byte, enc.DecodedLen(len(s)), enc.DecodedLen(len(s))+extra)
+	n, err := enc.Decode(b, []byte(s))
+	return b[:n], err
 }
