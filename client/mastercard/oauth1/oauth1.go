@@ -27,7 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,76 +80,171 @@ func BodyHash(body []byte) string {
 // PercentEncode encodes s as RFC 5849 §3.6 requires: everything but
 // ALPHA, DIGIT, '-', '.', '_' and '~' as %XX with upper-case hex.
 func PercentEncode(s string) string {
+	n := encodedLen(s)
+	if n == len(s) {
+		return s
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+		if c := s[i]; unreserved[c] {
 			b.WriteByte(c)
-			continue
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(upperHex[c>>4])
+			b.WriteByte(upperHex[c&15])
 		}
-		fmt.Fprintf(&b, "%%%02X", c)
 	}
 	return b.String()
+}
+
+// unreserved marks the bytes RFC 5849 §3.6 leaves as they are.
+var unreserved = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+	}
+	return t
+}()
+
+const upperHex = "0123456789ABCDEF"
+
+// encodedLen is the length of s percent-encoded.
+func encodedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if !unreserved[s[i]] {
+			n += 2
+		}
+	}
+	return n
+}
+
+// appendEncoded appends s percent-encoded as PercentEncode encodes it.
+func appendEncoded(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; unreserved[c] {
+			dst = append(dst, c)
+		} else {
+			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		}
+	}
+	return dst
 }
 
 // BaseURL normalises u: lower-case scheme and host, default port dropped,
 // no query nor fragment.
 func BaseURL(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port := u.Port(); port != "" && port != "80" && port != "443" {
-		host += ":" + port
-	}
-	path := u.EscapedPath()
-	if path == "" || path[0] != '/' {
-		path = "/" + path
-	}
-	return scheme + "://" + host + path
+	parts := baseURLParts(u)
+	return strings.Join(parts[:], "")
 }
 
-// queryParams returns the query parameters as they are signed: the raw
-// name=value pairs of the query string.
-func queryParams(rawQuery string) [][2]string {
-	var out [][2]string
-	if rawQuery == "" {
-		return out
+// baseURLParts are the pieces BaseURL joins: the scheme, "://", the host
+// (bracketed when it holds a colon), ":" and the port unless it is 80 or
+// 443, and the escaped path with a leading slash.
+func baseURLParts(u *url.URL) [9]string {
+	p := [9]string{0: strings.ToLower(u.Scheme), 1: "://", 3: strings.ToLower(u.Hostname())}
+	if strings.Contains(p[3], ":") {
+		p[2], p[4] = "[", "]"
 	}
-	for _, pair := range strings.Split(rawQuery, "&") {
+	if port := u.Port(); port != "" && port != "80" && port != "443" {
+		p[5], p[6] = ":", port
+	}
+	p[8] = u.EscapedPath()
+	if p[8] == "" || p[8][0] != '/' {
+		p[7] = "/"
+	}
+	return p
+}
+
+// param is one signed parameter, name and value as they are signed.
+type param struct{ name, value string }
+
+// appendQueryParams appends the query parameters as they are signed: the
+// raw name=value pairs of the query string.
+func appendQueryParams(all []param, rawQuery string) []param {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
 		if pair == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		out = append(out, [2]string{k, v})
+		all = append(all, param{k, v})
 	}
-	return out
+	return all
+}
+
+// sortParams sorts parameters by name, then value.
+func sortParams(all []param) {
+	slices.SortFunc(all, func(a, b param) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.value, b.value)
+	})
 }
 
 // ParamString sorts the query and oauth parameters by name then value and
 // joins them as name=value&...
 func ParamString(rawQuery string, oauth map[string]string) string {
-	all := queryParams(rawQuery)
-	for k, v := range oauth {
-		all = append(all, [2]string{k, v})
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i][0] != all[j][0] {
-			return all[i][0] < all[j][0]
-		}
-		return all[i][1] < all[j][1]
-	})
-	parts := make([]string, len(all))
+	all := paramsOf(rawQuery, oauth)
+	var b strings.Builder
 	for i, p := range all {
-		parts[i] = p[0] + "=" + p[1]
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.name)
+		b.WriteByte('=')
+		b.WriteString(p.value)
 	}
-	return strings.Join(parts, "&")
+	return b.String()
+}
+
+// paramsOf is the sorted parameters of the query and oauth.
+func paramsOf(rawQuery string, oauth map[string]string) []param {
+	all := appendQueryParams(make([]param, 0, len(oauth)+strings.Count(rawQuery, "&")+1), rawQuery)
+	for k, v := range oauth {
+		all = append(all, param{k, v})
+	}
+	sortParams(all)
+	return all
 }
 
 // SignatureBaseString is METHOD&enc(base URL)&enc(parameter string).
 func SignatureBaseString(method string, u *url.URL, oauth map[string]string) string {
-	return strings.ToUpper(method) + "&" + PercentEncode(BaseURL(u)) + "&" + PercentEncode(ParamString(u.RawQuery, oauth))
+	return string(appendBaseString(nil, method, u, paramsOf(u.RawQuery, oauth)))
+}
+
+// appendBaseString appends the signature base string of method, u and the
+// sorted parameters all (u's query parameters among them): the upper-case
+// method, "&", the percent-encoded base URL, "&", and the percent-encoded
+// parameter string. Encoding is byte by byte, so each piece is encoded as
+// it is appended.
+func appendBaseString(dst []byte, method string, u *url.URL, all []param) []byte {
+	base := baseURLParts(u)
+	n := len(method) + 2
+	for _, p := range base {
+		n += encodedLen(p)
+	}
+	for _, p := range all {
+		n += len("%26%3D") + encodedLen(p.name) + encodedLen(p.value)
+	}
+	dst = slices.Grow(dst, n)
+	dst = append(dst, strings.ToUpper(method)...)
+	dst = append(dst, '&')
+	for _, p := range base {
+		dst = appendEncoded(dst, p)
+	}
+	dst = append(dst, '&')
+	for i, p := range all {
+		if i > 0 {
+			dst = append(dst, "%26"...)
+		}
+		dst = appendEncoded(dst, p.name)
+		dst = append(dst, "%3D"...)
+		dst = appendEncoded(dst, p.value)
+	}
+	return dst
 }
 
 // Signer signs requests for one consumer key.
@@ -220,8 +315,9 @@ func sign(key *rsa.PrivateKey, method, sbs string) ([]byte, error) {
 	return nil, fmt.Errorf("oauth1: unsupported signature method %q (want %s or %s)", method, MethodRSASHA256, MethodRSAPSS)
 }
 
-func verifySig(key *rsa.PublicKey, method, sbs string, sig []byte) error {
-	d := sha256.Sum256([]byte(sbs))
+// verifySig verifies sig over the signature base string sbs.
+func verifySig(key *rsa.PublicKey, method string, sbs, sig []byte) error {
+	d := sha256.Sum256(sbs)
 	switch method {
 	case MethodRSASHA256:
 		return rsa.VerifyPKCS1v15(key, crypto.SHA256, d[:], sig)
@@ -235,11 +331,29 @@ func verifySig(key *rsa.PublicKey, method, sbs string, sig []byte) error {
 // parameters (values as written, still percent-encoded). Names must be
 // unique and values quoted.
 func ParseHeader(h string) (map[string]string, error) {
+	var buf [12]param
+	ps, err := parseHeader(h, buf[:0])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ps))
+	for _, p := range ps {
+		out[p.name] = p.value
+	}
+	return out, nil
+}
+
+// parseHeader is ParseHeader appending the parameters to dst in the order
+// written.
+func parseHeader(h string, dst []param) ([]param, error) {
 	rest, ok := cutPrefixFold(strings.TrimSpace(h), "OAuth ")
 	if !ok {
 		return nil, errors.New(`authorization header does not start with "OAuth "`)
 	}
-	out := map[string]string{}
+	out := dst[:0]
+	// Names are told apart by a scan of those read so far while there are
+	// few, as in every real header; by a set beyond.
+	var names map[string]struct{}
 	for {
 		rest = strings.TrimLeft(rest, " \t")
 		if rest == "" {
@@ -263,10 +377,19 @@ func ParseHeader(h string) (map[string]string, error) {
 		}
 		val := rest[1 : 1+end]
 		rest = strings.TrimLeft(rest[2+end:], " \t")
-		if _, dup := out[name]; dup {
+		if seen(out, names, name) {
 			return nil, fmt.Errorf("authorization header: %s appears twice", clip(name))
 		}
-		out[name] = val
+		out = append(out, param{name, val})
+		switch {
+		case names != nil:
+			names[name] = struct{}{}
+		case len(out) > maxScanned:
+			names = make(map[string]struct{}, 2*len(out))
+			for _, p := range out {
+				names[p.name] = struct{}{}
+			}
+		}
 		if rest == "" {
 			break
 		}
@@ -279,6 +402,33 @@ func ParseHeader(h string) (map[string]string, error) {
 		return nil, errors.New("authorization header has no parameters")
 	}
 	return out, nil
+}
+
+// maxScanned is how many parameters parseHeader checks for a repeated
+// name by scanning them; beyond it keeps a set.
+const maxScanned = 16
+
+func seen(ps []param, names map[string]struct{}, name string) bool {
+	if names != nil {
+		_, ok := names[name]
+		return ok
+	}
+	for _, p := range ps {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup returns the value of the parameter name and whether it is there.
+func lookup(ps []param, name string) (string, bool) {
+	for _, p := range ps {
+		if p.name == name {
+			return p.value, true
+		}
+	}
+	return "", false
 }
 
 func cutPrefixFold(s, p string) (string, bool) {

@@ -2,12 +2,14 @@ package oauth1
 
 import (
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,23 +95,24 @@ func (v *Verifier) VerifyAny(header, method string, urls []*url.URL, body []byte
 	if strings.TrimSpace(header) == "" {
 		return Result{}, ErrMissingHeader
 	}
-	p, err := ParseHeader(header)
+	var pbuf [12]param
+	p, err := parseHeader(header, pbuf[:0])
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrMalformedHeader, err)
 	}
-	for _, k := range []string{ParamConsumerKey, ParamNonce, ParamSignatureMethod, ParamTimestamp, ParamSignature, ParamBodyHash} {
-		if p[k] == "" {
+	var vals [len(required)]string
+	for i, k := range required {
+		if vals[i], _ = lookup(p, k); vals[i] == "" {
 			return Result{}, fmt.Errorf("%w: %s is missing", ErrMalformedHeader, k)
 		}
 	}
-	if ver, ok := p[ParamVersion]; ok && ver != "1.0" {
+	ck, nonce, sm, tsText, sigParam, bodyHash := vals[0], vals[1], vals[2], vals[3], vals[4], vals[5]
+	if ver, ok := lookup(p, ParamVersion); ok && ver != "1.0" {
 		return Result{}, fmt.Errorf("%w: oauth_version must be 1.0", ErrMalformedHeader)
 	}
-	sm := p[ParamSignatureMethod]
 	if sm != MethodRSASHA256 && sm != MethodRSAPSS && sm != MethodRSAPSSSHA256 {
 		return Result{}, fmt.Errorf("%w: oauth_signature_method %q is not %s or %s", ErrMalformedHeader, clip(sm), MethodRSASHA256, MethodRSAPSS)
 	}
-	ck := p[ParamConsumerKey]
 	key, ok := (*rsa.PublicKey)(nil), false
 	if v.Keys != nil {
 		key, ok = v.Keys(ck)
@@ -117,7 +120,7 @@ func (v *Verifier) VerifyAny(header, method string, urls []*url.URL, body []byte
 	if !ok || key == nil {
 		return Result{}, ErrUnknownConsumer
 	}
-	sec, err := strconv.ParseInt(p[ParamTimestamp], 10, 64)
+	sec, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil || sec <= 0 {
 		return Result{}, fmt.Errorf("%w: oauth_timestamp is not Unix seconds", ErrMalformedHeader)
 	}
@@ -126,36 +129,95 @@ func (v *Verifier) VerifyAny(header, method string, urls []*url.URL, body []byte
 	if !replay.Within(ts, now, v.window()) {
 		return Result{}, fmt.Errorf("%w (±%s; header says %s, now is %s)", ErrStaleTimestamp, v.window(), ts.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
-	if subtle.ConstantTimeCompare([]byte(p[ParamBodyHash]), []byte(BodyHash(body))) != 1 {
+	if !bodyHashMatches(bodyHash, body) {
 		return Result{}, ErrBodyHash
 	}
-	sigText, err := url.PathUnescape(p[ParamSignature])
-	if err != nil {
+	var sigBuf [768]byte
+	sig, ok := decodeSignature(sigBuf[:0], sigParam)
+	if !ok {
 		return Result{}, fmt.Errorf("%w: oauth_signature is not percent-encoded base64", ErrMalformedHeader)
 	}
-	sig, err := base64.StdEncoding.DecodeString(sigText)
-	if err != nil {
-		return Result{}, fmt.Errorf("%w: oauth_signature is not percent-encoded base64", ErrMalformedHeader)
-	}
-	signed := map[string]string{}
-	for k, val := range p {
-		if k != ParamSignature && k != "realm" {
-			signed[k] = val
-		}
-	}
-	var verr error
+	// Every parameter of the header but the signature and realm is signed,
+	// with the query's.
+	var sbuf [16]param
+	var sbs [1024]byte
+	verr := error(ErrBadSignature)
 	for _, cand := range urls {
-		if verr = verifySig(key, sm, SignatureBaseString(method, cand, signed), sig); verr == nil {
+		signed := appendQueryParams(sbuf[:0], cand.RawQuery)
+		for _, q := range p {
+			if q.name != ParamSignature && q.name != "realm" {
+				signed = append(signed, q)
+			}
+		}
+		sortParams(signed)
+		if verr = verifySig(key, sm, appendBaseString(sbs[:0], method, cand, signed), sig); verr == nil {
 			break
 		}
 	}
 	if verr != nil {
 		return Result{}, ErrBadSignature
 	}
-	if err := v.remember(ck, p[ParamNonce], ts, now); err != nil {
+	if err := v.remember(ck, nonce, ts, now); err != nil {
 		return Result{}, err
 	}
-	return Result{ConsumerKey: ck, Nonce: p[ParamNonce], Timestamp: ts, Method: sm}, nil
+	return Result{ConsumerKey: ck, Nonce: nonce, Timestamp: ts, Method: sm}, nil
+}
+
+// required are the parameters a header must carry, not empty, in the order
+// VerifyAny names the first one missing.
+var required = [...]string{ParamConsumerKey, ParamNonce, ParamSignatureMethod, ParamTimestamp, ParamSignature, ParamBodyHash}
+
+// bodyHashMatches compares oauth_body_hash as written with
+// base64(SHA-256(body)) in constant time.
+func bodyHashMatches(got string, body []byte) bool {
+	sum := sha256.Sum256(body)
+	var want [44]byte // base64 of 32 bytes
+	base64.StdEncoding.Encode(want[:], sum[:])
+	if len(got) != len(want) {
+		return false
+	}
+	var g [len(want)]byte
+	copy(g[:], got)
+	return subtle.ConstantTimeCompare(g[:], want[:]) == 1
+}
+
+// decodeSignature percent-decodes oauth_signature as url.PathUnescape does
+// and decodes the result as padded standard base64, appending the bytes
+// to dst.
+func decodeSignature(dst []byte, s string) ([]byte, bool) {
+	var buf [1024]byte
+	text := buf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' {
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return nil, false
+			}
+			c = unhex(s[i+1])<<4 | unhex(s[i+2])
+			i += 2
+		}
+		text = append(text, c)
+	}
+	dst = slices.Grow(dst, base64.StdEncoding.DecodedLen(len(text)))
+	n, err := base64.StdEncoding.Decode(dst[len(dst):cap(dst)], text)
+	if err != nil {
+		return nil, false
+	}
+	return dst[:len(dst)+n], true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 func (v *Verifier) remember(ck, nonce string, ts, now time.Time) error {
