@@ -326,9 +326,14 @@ func (s *state) string(n *node, v int32) bool {
 	}
 	str := s.t.str(v)
 	ok := true
-	if n.minLen != 0 || n.maxLen != nil {
-		// kin-openapi's count: one per rune, two for a surrogate code
-		// point (which decoded JSON never holds).
+	// kin-openapi's count: one per rune, two for a surrogate code point
+	// (which decoded JSON never holds). It is at most the byte length (a
+	// rune takes one to four bytes, a surrogate three) and at least a
+	// quarter of it, so a string whose byte length is well within both
+	// bounds is not counted (bounds beyond 2^60 always are, compared as
+	// below).
+	size := uint64(len(str))
+	if n.maxLen != nil && (*n.maxLen > 1<<60 || size > *n.maxLen) || n.minLen != 0 && (n.minLen > 1<<60 || size < 4*n.minLen) {
 		var length int64
 		for _, r := range str {
 			if utf16.IsSurrogate(r) {
@@ -350,7 +355,7 @@ func (s *state) string(n *node, v int32) bool {
 			}
 		}
 	}
-	if n.re != nil && !n.re.MatchString(str) {
+	if n.re != nil && !n.matches(str) {
 		ok = false
 		s.fail("pattern", n.patternReason, "", false)
 	}
@@ -363,6 +368,14 @@ func (s *state) string(n *node, v int32) bool {
 		}
 	}
 	return ok
+}
+
+// matches reports whether str matches the pattern.
+func (n *node) matches(str string) bool {
+	if n.simpleRE {
+		return n.runs.match(str)
+	}
+	return n.re.MatchString(str)
 }
 
 func (s *state) array(n *node, v int32) bool {

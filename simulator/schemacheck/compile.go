@@ -61,6 +61,8 @@ type node struct {
 	minLen        uint64
 	maxLen        *uint64
 	re            *regexp.Regexp
+	runs          runPattern // re, when it is of that form
+	simpleRE      bool       // runs holds re
 	patternReason string
 	strFormat     openapi3.StringFormatValidator
 	intFormat     openapi3.IntegerFormatValidator
@@ -196,6 +198,7 @@ func (c *compiler) compile(s *openapi3.Schema, at string) (*node, error) {
 			return nil, &Unsupported{Pointer: at, Feature: fmt.Sprintf("a pattern Go cannot compile (%v)", err)}
 		}
 		n.re = re
+		n.runs, n.simpleRE = compilePattern(goRegexp(s.Pattern))
 		n.patternReason = fmt.Sprintf(`string doesn't match the regular expression "%s"`, s.Pattern)
 	}
 	if s.Format != "" {

@@ -2,6 +2,7 @@ package schemacheck
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -266,6 +267,13 @@ func (t *tape) str(v int32) string {
 // scanString returns the index after the string starting at b[i] (a quote),
 // whether it holds escapes, and false when it is not a valid JSON string.
 func scanString(b []byte, i int) (end int, esc, ok bool) {
+	// Most strings hold neither escapes nor control characters: they end
+	// at the next quote.
+	if k := bytes.IndexByte(b[i+1:], '"'); k >= 0 {
+		if seg := b[i+1 : i+1+k]; bytes.IndexByte(seg, '\\') < 0 && !hasControl(seg) {
+			return i + 2 + k, false, true
+		}
+	}
 	for j := i + 1; j < len(b); j++ {
 		switch c := b[j]; {
 		case c == '"':
@@ -296,6 +304,32 @@ func scanString(b []byte, i int) (end int, esc, ok bool) {
 		}
 	}
 	return 0, false, false
+}
+
+// hasControl reports whether b holds a byte below 0x20, eight bytes at a
+// time: (x - 0x20*ones) &^ x & highs is non-zero exactly when a byte of the
+// word x is below 0x20.
+func hasControl(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	j := 0
+	for ; j+32 <= len(b); j += 32 {
+		x, y := binary.LittleEndian.Uint64(b[j:]), binary.LittleEndian.Uint64(b[j+8:])
+		z, w := binary.LittleEndian.Uint64(b[j+16:]), binary.LittleEndian.Uint64(b[j+24:])
+		if ((x-0x20*ones)&^x|(y-0x20*ones)&^y|(z-0x20*ones)&^z|(w-0x20*ones)&^w)&highs != 0 {
+			return true
+		}
+	}
+	for ; j+8 <= len(b); j += 8 {
+		if x := binary.LittleEndian.Uint64(b[j:]); (x-0x20*ones)&^x&highs != 0 {
+			return true
+		}
+	}
+	for ; j < len(b); j++ {
+		if b[j] < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // scanNumber returns the index after the JSON number at b[i:].
