@@ -2,6 +2,7 @@ package pan
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -57,10 +58,29 @@ func (w *jsonWalker) pop() { w.plen-- }
 func (r Redactor) JSON(b []byte) []byte { return r.ScanJSON(b, nil) }
 
 // ScanJSON is JSON that also reports each card number it masked, with its
-// JSON pointer.
+// JSON pointer. A document with nothing to mask is returned as it is, b
+// itself; anything else is a new slice.
 func (r Redactor) ScanJSON(b []byte, found *[]Found) []byte {
+	if out, changed := r.scanJSON(b, found); changed {
+		return out
+	}
+	return b
+}
+
+// ScanJSONString is ScanJSON for a caller that keeps the result as a
+// string: the same text, copied once.
+func (r Redactor) ScanJSONString(b []byte, found *[]Found) string {
+	if out, changed := r.scanJSON(b, found); changed {
+		return unsafe.String(unsafe.SliceData(out), len(out)) // out is new and nothing else holds it
+	}
+	return string(b)
+}
+
+// scanJSON redacts b; out is new when changed, and nil otherwise (b
+// stays as it is).
+func (r Redactor) scanJSON(b []byte, found *[]Found) (out []byte, changed bool) {
 	if len(b) == 0 {
-		return b
+		return nil, false
 	}
 	w := jsonWalker{r: r, s: unsafe.String(unsafe.SliceData(b), len(b)), report: found != nil}
 	i, ok := w.value(w.ws(0), false)
@@ -69,39 +89,96 @@ func (r Redactor) ScanJSON(b []byte, found *[]Found) []byte {
 	}
 	if !ok {
 		// Not JSON (or too deep to walk): the whole input as text.
-		text := r.ScanText(string(b), "", found)
-		if text == w.s {
-			return b
+		if !r.full && !mayHoldCard(w.s) {
+			return nil, false
 		}
-		return []byte(text)
+		sc := r.scanner(w.s)
+		sc.report = found != nil
+		sc.walk()
+		if found != nil {
+			*found = append(*found, sc.found...)
+		}
+		if len(sc.spans) == 0 {
+			return nil, false
+		}
+		return spliced(w.s, sc.spans, nil), true
 	}
 	if found != nil {
 		*found = append(*found, w.found...)
 	}
 	if len(w.spans) == 0 && len(w.edits) == 0 {
-		return b
+		return nil, false
 	}
-	out := []byte(string(b))
-	for _, sp := range w.spans {
-		if sp.n == 1 {
-			out[sp.at] = '*'
-		} else {
-			copy(out[sp.at:], "%2A")
-		}
+	return spliced(w.s, w.spans, w.edits), true
+}
+
+// addEdit appends e to edits, making room for a few more the first time:
+// a document that has one value replaced mostly has several.
+func addEdit(edits []edit, e edit) []edit {
+	if cap(edits) == 0 {
+		edits = make([]edit, 0, 8)
 	}
-	if len(w.edits) == 0 {
+	return append(edits, e)
+}
+
+// spliced is s, in a new slice, with the digits of spans masked and the
+// edits (sorted, disjoint) made. A span inside an edit is what the edit
+// replaced.
+func spliced(s string, spans []span, edits []edit) []byte {
+	size := len(s)
+	for _, e := range edits {
+		size += len(e.repl) - (e.end - e.start)
+	}
+	out := make([]byte, 0, size)
+	if len(edits) == 0 {
+		out = append(out, s...)
+		maskSpans(out, spans, 0, len(s), 0)
 		return out
 	}
-	var sb strings.Builder
-	sb.Grow(len(out) + 16*len(w.edits))
+	// Spans in document order, so that each edit's stretch takes its own.
+	if !slices.IsSortedFunc(spans, bySpanAt) {
+		slices.SortFunc(spans, bySpanAt)
+	}
 	last := 0
-	for _, e := range w.edits {
-		sb.Write(out[last:e.start])
-		sb.WriteString(e.repl)
+	for _, e := range edits {
+		shift := len(out) - last
+		out = append(out, s[last:e.start]...)
+		spans = maskSpans(out, spans, last, e.start, shift)
+		out = append(out, e.repl...)
+		for len(spans) > 0 && int(spans[0].at) < e.end {
+			spans = spans[1:] // replaced
+		}
 		last = e.end
 	}
-	sb.Write(out[last:])
-	return []byte(sb.String())
+	shift := len(out) - last
+	out = append(out, s[last:]...)
+	maskSpans(out, spans, last, len(s), shift)
+	return out
+}
+
+func bySpanAt(a, b span) int { return int(a.at) - int(b.at) }
+
+// maskSpans masks, in out, the digits of the spans (sorted when spans must
+// be taken in order) that lie in s[from:to], which out holds shifted by
+// shift, and returns the spans from the first one past to.
+func maskSpans(out []byte, spans []span, from, to, shift int) []span {
+	k := 0
+	for ; k < len(spans); k++ {
+		sp := spans[k]
+		at := int(sp.at)
+		if at >= to {
+			break
+		}
+		if at < from {
+			continue
+		}
+		if sp.n == 1 {
+			out[at+shift] = '*'
+		} else {
+			copy(out[at+shift:], "%2A")
+		}
+	}
+	return spans[k:]
 }
 
 func (w *jsonWalker) ws(i int) int {
@@ -171,9 +248,14 @@ func (w *jsonWalker) object(i int) (int, bool) {
 		if w.report {
 			w.push(key, 0, false)
 		}
+		// Most keys can be neither a sensitive key nor a card field by their
+		// length and first and last letters: no copy, no map lookup for them.
 		var buf [32]byte
-		nk, short := normKey(key, &buf)
-		short = short && w.r.keys.may(nk) // most keys are neither: no map lookup for them
+		var nk []byte
+		short := w.r.full || w.r.keys.mayKey(key)
+		if short {
+			nk, short = normKey(key, &buf)
+		}
 		switch {
 		case short && sensitiveKeys[string(nk)] && !strings.HasPrefix(w.s[i:], "null"):
 			// Removed, whatever it held: walk it only to find its end.
@@ -183,7 +265,7 @@ func (w *jsonWalker) object(i int) (int, bool) {
 				return i, false
 			}
 			w.spans, w.edits, w.found = w.spans[:spans], w.edits[:edits], w.found[:found]
-			w.edits = append(w.edits, edit{start: i, end: vend, repl: `"` + Removed + `"`})
+			w.edits = addEdit(w.edits, edit{start: i, end: vend, repl: `"` + Removed + `"`})
 			i = vend
 		default:
 			w.field = key
@@ -247,30 +329,63 @@ func (w *jsonWalker) array(i int, card bool) (int, bool) {
 }
 
 // strEnd finds the closing quote of the string literal at s[i]; escaped
-// reports a backslash escape inside, digits counts the bytes '0'–'9'.
-func (w *jsonWalker) strEnd(i int) (end, digits int, escaped, ok bool) {
-	for j := i + 1; j < len(w.s); j++ {
-		switch c := w.s[j]; {
-		case c == '"':
-			return j + 1, digits, escaped, true
-		case c <= '9':
-			switch {
-			case c >= '0':
-				digits++
-			case c < 0x20:
-				return j, 0, false, false
+// reports a backslash escape inside, ok is false for a string that does
+// not end or holds a control character. It looks for the quote and the
+// backslashes with strings.IndexByte and checks what lies between them a
+// word at a time (see controlIn); every byte of s is read a bounded
+// number of times.
+func (w *jsonWalker) strEnd(i int) (end int, escaped, ok bool) {
+	s := w.s
+	q := -1 // the first quote at or after j, once found
+	for j := i + 1; ; {
+		if q < j {
+			if q = strings.IndexByte(s[j:], '"'); q < 0 {
+				return len(s), false, false
 			}
-		case c == '\\':
-			escaped = true
-			j++
+			q += j
+		}
+		seg := s[j:q]
+		b := strings.IndexByte(seg, '\\')
+		if b < 0 {
+			if controlIn(seg) {
+				return j, false, false
+			}
+			return q + 1, escaped, true
+		}
+		if controlIn(seg[:b]) {
+			return j, false, false
+		}
+		// The byte after a backslash is escaped, whatever it is (a quote
+		// too); a backslash at the end leaves the string open.
+		escaped = true
+		if j += b + 2; j >= len(s) {
+			return len(s), false, false
 		}
 	}
-	return len(w.s), 0, false, false
+}
+
+// controlIn reports whether s holds a byte below 0x20, which a JSON string
+// cannot hold unescaped.
+func controlIn(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// A lane below 0x20 borrows: the high bit of some lane is then set
+		// that was clear in x (the first such lane is the one below 0x20).
+		if x := word(s, i); (x-lanesOne*0x20)&^x&lanesHigh != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // key reads an object key (decoded) and masks card numbers in it.
 func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
-	end, digits, escaped, ok := w.strEnd(i)
+	end, escaped, ok := w.strEnd(i)
 	if !ok {
 		return "", end, false
 	}
@@ -279,7 +394,7 @@ func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
 	} else if key, ok = unquote(w.s[i:end]); !ok {
 		return "", end, false
 	}
-	if !escaped && digits < 12 {
+	if !escaped && !w.r.full && !mayHoldCard(key) {
 		return key, end, true // the common case: nothing to mask in it
 	}
 	if w.report {
@@ -296,24 +411,21 @@ func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
 // whatever its digits, any other string where the scanner finds a card
 // number.
 func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
-	end, digits, escaped, ok := w.strEnd(i)
+	end, escaped, ok := w.strEnd(i)
 	if !ok {
 		return end, false
 	}
 	raw := w.s[i+1 : end-1]
 	if !escaped {
-		if card {
-			if m, ok := maskDigits(raw); ok {
-				w.maskRaw(i+1, raw, m, true)
-				return end, true
-			}
+		if card && w.maskCard(i+1, raw) {
+			return end, true
 		}
-		if digits < 12 {
+		if !w.r.full && !mayHoldCard(raw) {
 			return end, true // no card number fits in it
 		}
 		sc := w.r.scanner(raw)
 		sc.base, sc.spans, sc.report = int32(i+1), w.spans, w.report
-		sc.scan()
+		sc.walk()
 		w.spans = sc.spans
 		w.addFound(sc.found, isKey)
 		return end, true
@@ -327,22 +439,31 @@ func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
 		out, declared = maskDigits(text)
 	}
 	if out = w.masked(text, out, declared, isKey); out != text {
-		w.edits = append(w.edits, edit{start: i, end: end, repl: quote(out)})
+		w.edits = addEdit(w.edits, edit{start: i, end: end, repl: quote(out)})
 	}
 	return end, true
 }
 
-// maskRaw records the masked form m of raw (same length, at offset at) as
-// spans.
-func (w *jsonWalker) maskRaw(at int, raw, m string, declared bool) {
-	for k := 0; k < len(raw); k++ {
-		if raw[k] != m[k] {
-			w.spans = append(w.spans, span{at: int32(at + k), n: 1})
+// maskCard masks raw (at offset at) as the value of a card field, with
+// spans, when it is a number (see maskDigits).
+func (w *jsonWalker) maskCard(at int, raw string) bool {
+	n, ok := cardDigits(raw)
+	if !ok {
+		return false
+	}
+	for j, k := 0, 0; j < len(raw); j++ {
+		if isDigit(raw[j]) {
+			if maskedDigit(k, n) {
+				w.spans = addSpan(w.spans, span{at: int32(at + j), n: 1})
+			}
+			k++
 		}
 	}
-	if w.report && m != raw {
-		w.found = append(w.found, Found{Where: w.pointer(false), Masked: m, Declared: declared, Field: w.field, Known: w.r.knowsDigits(raw)})
+	if w.report {
+		m, _ := maskDigits(raw)
+		w.found = append(w.found, Found{Where: w.pointer(false), Masked: m, Declared: true, Field: w.field, Known: w.r.knowsDigits(raw)})
 	}
+	return true
 }
 
 // digitsEnd is where the run of digits from s[j] ends.
@@ -389,7 +510,7 @@ func (w *jsonWalker) number(i int, card bool) (int, bool) {
 	}
 	if out = w.masked(lit, out, declared, false); out != lit {
 		// A masked number is no longer a number: it is written as a string.
-		w.edits = append(w.edits, edit{start: i, end: j, repl: `"` + out + `"`})
+		w.edits = addEdit(w.edits, edit{start: i, end: j, repl: `"` + out + `"`})
 	}
 	return j, true
 }

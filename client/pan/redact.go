@@ -3,6 +3,7 @@ package pan
 import (
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Removed replaces the value of a sensitive field that is dropped, not masked.
@@ -77,23 +78,55 @@ type Redactor struct {
 	seen       *CardSet           // cards seen before (WithSeen)
 	cardFields map[string]bool    // normalised names
 	keys       *keyFilter         // rules out keys that are neither sensitive nor card fields
+	// full turns off every check that spares a text the full walk (tests
+	// hold the checks to what the walk does without them).
+	full bool
 }
 
-// keyFilter tells, by length and first letter, whether a normalised key
-// can be a sensitive key or a card field at all.
+// keyFilter tells, by length and first and last letters, whether a
+// normalised key can be a sensitive key or a card field at all: for each
+// length, the letters (their low six bits) known keys of that length start
+// and end with.
 type keyFilter struct {
-	lens  [33]bool
-	first [256]bool
+	first, last [33]uint64
 }
 
 func (f *keyFilter) add(k string) {
-	if len(k) > 0 && len(k) < len(f.lens) {
-		f.lens[len(k)], f.first[k[0]] = true, true
+	if len(k) > 0 && len(k) < len(f.first) {
+		f.first[len(k)] |= 1 << (k[0] & 63)
+		f.last[len(k)] |= 1 << (k[len(k)-1] & 63)
 	}
 }
 
-func (f *keyFilter) may(nk []byte) bool {
-	return len(nk) > 0 && len(nk) < len(f.lens) && f.lens[len(nk)] && f.first[nk[0]]
+func (f *keyFilter) may(n int, first, last byte) bool {
+	return n > 0 && n < len(f.first) && f.first[n]&(1<<(lower(first)&63)) != 0 && f.last[n]&(1<<(lower(last)&63)) != 0
+}
+
+// mayKey is the filter for the key k as written: it reads the length and
+// letters k has once normalised (see normKey) without normalising it.
+func (f *keyFilter) mayKey(k string) bool {
+	if strings.IndexByte(k, '_') < 0 && strings.IndexByte(k, '-') < 0 {
+		return len(k) > 0 && f.may(len(k), k[0], k[len(k)-1]) // the common case: normalised, k keeps its length and letters
+	}
+	n := 0
+	var first, last byte
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c != '_' && c != '-' {
+			if n == 0 {
+				first = c
+			}
+			last = c
+			n++
+		}
+	}
+	return f.may(n, first, last)
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 var defaultRedactor = NewRedactor(nil, nil)
@@ -168,7 +201,7 @@ func (r Redactor) WithCards(cards ...string) Redactor {
 }
 
 func (r Redactor) scanner(s string) scanner {
-	return scanner{known: [2][]string{r.known, r.extra}, knownHeads: r.knownHeads, seen: r.seen, s: s}
+	return scanner{known: [2][]string{r.known, r.extra}, knownHeads: r.knownHeads, seen: r.seen, s: s, full: r.full}
 }
 
 // WithSeen returns a copy of r that also knows the cards in set (Found.Known):
@@ -206,23 +239,23 @@ func (r Redactor) IsCardField(k string) bool {
 // counts as one) to its first six and last four digits, in place: the result
 // has the length of s, and s is returned as it is when it holds none.
 func (r Redactor) Text(s string) string {
-	if digitCount(s) < 12 {
+	if !r.full && !mayHoldCard(s) {
 		return s
 	}
 	sc := r.scanner(s)
-	sc.scan()
+	sc.walk()
 	return applySpans(s, sc.spans)
 }
 
 // ScanText is Text that also reports each card number it masked, with
 // where as the place.
 func (r Redactor) ScanText(s, where string, found *[]Found) string {
-	if digitCount(s) < 12 {
+	if !r.full && !mayHoldCard(s) {
 		return s
 	}
 	sc := r.scanner(s)
 	sc.report, sc.where = found != nil, where
-	sc.scan()
+	sc.walk()
 	if found != nil {
 		*found = append(*found, sc.found...)
 	}
@@ -233,15 +266,8 @@ func applySpans(s string, spans []span) string {
 	if len(spans) == 0 {
 		return s
 	}
-	b := []byte(s)
-	for _, sp := range spans {
-		if sp.n == 1 {
-			b[sp.at] = '*'
-		} else {
-			copy(b[sp.at:], "%2A")
-		}
-	}
-	return string(b)
+	b := spliced(s, spans, nil)
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is new and nothing else holds it
 }
 
 // maskDigits masks a value declared as a card number: every digit but the
@@ -249,17 +275,8 @@ func applySpans(s string, spans []span) string {
 // otherwise; other characters stay. ok is false when s is not a number
 // (digits, blanks and dashes with at least 9 digits).
 func maskDigits(s string) (string, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case isDigit(c):
-			n++
-		case c == ' ' || c == '-':
-		default:
-			return "", false
-		}
-	}
-	if n < 9 {
+	n, ok := cardDigits(s)
+	if !ok {
 		return "", false
 	}
 	b := []byte(s)
@@ -268,13 +285,32 @@ func maskDigits(s string) (string, bool) {
 		if !isDigit(c) {
 			continue
 		}
-		if n >= 13 && k >= 6 && k < n-4 || n < 13 && k < n-4 {
+		if maskedDigit(k, n) {
 			b[i] = '*'
 		}
 		k++
 	}
 	return string(b), true
 }
+
+// cardDigits counts the digits of s, and ok is true when s is a number
+// maskDigits masks.
+func cardDigits(s string) (n int, ok bool) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			n++
+		case c == ' ' || c == '-':
+		default:
+			return 0, false
+		}
+	}
+	return n, n >= 9
+}
+
+// maskedDigit reports whether maskDigits masks the k-th (from 0) of n
+// digits.
+func maskedDigit(k, n int) bool { return n >= 13 && k >= 6 && k < n-4 || n < 13 && k < n-4 }
 
 // RedactText masks every card number in s with the default redactor.
 func RedactText(s string) string { return defaultRedactor.Text(s) }

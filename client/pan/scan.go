@@ -1,6 +1,7 @@
 package pan
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -61,6 +62,7 @@ type scanner struct {
 	where      string  // reported with each number found
 	// report asks for a Found per number.
 	report  bool
+	full    bool // no mayHoldCard (Redactor.full)
 	isKnown bool // the number isCard last accepted is a known one
 	leadAt  int  // a digit that ends an escape (%25, %A5): may belong to it
 	lead    bool // the current chain starts at leadAt
@@ -77,8 +79,11 @@ func isHex(c byte) bool   { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' 
 // digitCount counts the bytes '0'–'9' in s: a text with fewer than 12
 // cannot hold a card number in any form the scanner reads.
 func digitCount(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
+	n, i := 0, 0
+	for ; i+8 <= len(s); i += 8 {
+		n += count(lanesDigit(word(s, i)))
+	}
+	for ; i < len(s); i++ {
 		if isDigit(s[i]) {
 			n++
 		}
@@ -90,12 +95,27 @@ func digitCount(s string) int {
 // only of digits, separators and percent escapes (whose digits it counts
 // too). Every card number the scanner reads, in any of its forms, lies in
 // one such stretch, and so does a known number inside opaque data (a run
-// of 12 digits or more): a text without one has nothing to mask. It reads
-// s once; base64url ciphertext, whose digits letters keep apart, needs no
-// more.
+// of 12 digits or more): a text without one has nothing to mask. A quick
+// over-estimate (mayHoldStretch) rules out most texts, base64url
+// ciphertext among them, whose digits letters keep apart; the texts it
+// leaves are read exactly, eight bytes at a time up to a '%' (see
+// stretchWord).
 func mayHoldCard(s string) bool {
-	n := 0
-	for i := 0; i < len(s); i++ {
+	if len(s) < 12 || !mayHoldStretch(s) {
+		return false // no room for 12 digits, or letters keep them apart
+	}
+	n := 0 // digits in the current stretch
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			var read int
+			if n, read = stretchWord(word(s, i), n); n >= 12 {
+				return true
+			}
+			if i += read; read == 8 {
+				continue
+			}
+		}
+		// One byte: a '%' (which may start an escape) or the last ones.
 		switch c := s[i]; c {
 		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 			n++
@@ -115,8 +135,68 @@ func mayHoldCard(s string) bool {
 		if n >= 12 {
 			return true
 		}
+		i++
 	}
 	return false
+}
+
+// mayHoldStretch is false when no stretch of s holds 12 digits, counting
+// only letters as what ends a stretch (and not those an escape such as
+// %2F may hold: the two bytes after any '%'). Every letter it counts so
+// ends a stretch for mayHoldCard too, so it over-estimates: where it says
+// false, so does mayHoldCard. It reads a word at a time and counts the
+// digits from the last word with such a letter on.
+func mayHoldStretch(s string) bool {
+	since := 0     // digits from the last word with a letter that ends a stretch on
+	var pct uint64 // the '%' lanes of the word before
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := word(s, i)
+		y := x | lanesOne*0x20 // letters lower-cased
+		letters := lanesGE(y, 'a') &^ lanesGE(y, 'z'+1)
+		p := lanesEq(x, '%')
+		letters &^= p<<8 | p<<16 | pct>>48 | pct>>56
+		pct = p
+		d := count(lanesDigit(x))
+		if since+d >= 12 {
+			return true
+		}
+		if letters != 0 {
+			since = d
+		} else {
+			since += d
+		}
+	}
+	return since+digitCount(s[i:]) >= 12
+}
+
+// stretchWord is mayHoldCard's step over the word x (the next eight bytes)
+// with n digits in the current stretch: the lanes below the first '%', or
+// all eight when there is none, are read (read says how many); n is then
+// the digits of the stretch that reaches the last lane read, or 12 or more
+// when a stretch of 12 ended in x. A stretch that starts and ends inside
+// the word holds at most six digits.
+func stretchWord(x uint64, n int) (int, int) {
+	digits := lanesDigit(x)
+	// Separators: blank, tab, '_', and '+' ',' '-' '.' '/' (0x2B–0x2F),
+	// next to the digits (0x30–0x39).
+	keep := digits | lanesGE(x, '+')&^lanesGE(x, '9'+1) | lanesEq(x, ' ') | lanesEq(x, '\t') | lanesEq(x, '_')
+	read := 8
+	if pct := lanesEq(x, '%'); pct != 0 {
+		read = lane(pct)
+		rest := ^uint64(0) << (8 * read) // the lanes from the '%' on: not read here
+		digits &^= rest
+		keep |= rest
+	}
+	reset := ^keep & lanesHigh
+	if reset == 0 {
+		return n + count(digits), read
+	}
+	if n += count(digits & lanesBelow(reset)); n >= 12 {
+		return n, read
+	}
+	last := 63 - bits.LeadingZeros64(reset) // the high bit of the last lane that ends a stretch
+	return count(digits >> last), read
 }
 
 // digitAt reads a digit at s[i]: a literal one (n = 1) or a percent-encoded
@@ -218,11 +298,15 @@ func hexStart(s string, i int) int {
 
 // scan finds and masks every card number in sc.s.
 func (sc *scanner) scan() {
+	if sc.full || mayHoldCard(sc.s) {
+		sc.walk()
+	}
+}
+
+// walk is scan's per-character walk over sc.s.
+func (sc *scanner) walk() {
 	s := sc.s
 	sc.leadAt = -1
-	if !mayHoldCard(s) {
-		return
-	}
 	escaped := false // s[i] follows an escape such as %2F, which ends a run
 	for i := 0; i < len(s); {
 		boundary := i == 0 || escaped || !isHex(s[i-1])
@@ -440,7 +524,7 @@ func (sc *scanner) mask(gs []group) {
 		for j := int(g.start); j < int(g.end); {
 			_, w := digitAt(sc.s, j)
 			if k >= 6 && k < n-4 {
-				sc.spans = append(sc.spans, span{at: sc.base + int32(j), n: int8(w)})
+				sc.spans = addSpan(sc.spans, span{at: sc.base + int32(j), n: int8(w)})
 			}
 			k++
 			j += w
@@ -449,6 +533,15 @@ func (sc *scanner) mask(gs []group) {
 	if sc.report {
 		sc.note(int(gs[0].start), int(gs[len(gs)-1].end))
 	}
+}
+
+// addSpan appends sp to spans, making room for a few numbers the first
+// time.
+func addSpan(spans []span, sp span) []span {
+	if cap(spans) == 0 {
+		spans = make([]span, 0, 32)
+	}
+	return append(spans, sp)
 }
 
 // note records the number at s[start:end] (already masked in sc.spans) as

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/c2psim/c2psim/client/pan"
 )
@@ -479,11 +480,27 @@ func headerValue(red pan.Redactor, name, k string, vs []string, found *[]pan.Fou
 		}
 		scheme, _, ok := strings.Cut(v, " ")
 		if ok && len(scheme) < 16 {
-			return red.Text(scheme) + " " + pan.Removed
+			return withoutCredentials(red, scheme)
 		}
 		return pan.Removed
 	}
 	return cut(red, v, HeaderValueMax, found)
+}
+
+// withoutCredentials is a credential header as journalled: its scheme,
+// and the rest removed (written once for the networks' schemes).
+func withoutCredentials(red pan.Redactor, scheme string) string {
+	switch scheme {
+	case "OAuth":
+		return "OAuth " + pan.Removed
+	case "Bearer":
+		return "Bearer " + pan.Removed
+	case "MAC":
+		return "MAC " + pan.Removed
+	case "Basic":
+		return "Basic " + pan.Removed
+	}
+	return red.Text(scheme) + " " + pan.Removed
 }
 
 // cutMargin is how far past a cut text is redacted before it is cut, so a
@@ -512,18 +529,31 @@ func ScanBody(red pan.Redactor, b []byte, max int, found *[]pan.Found) string {
 	if len(b) == 0 {
 		return ""
 	}
-	n := 0
-	if found != nil {
-		n = len(*found)
-	}
-	r := red.ScanJSON(b, found)
-	if found != nil {
-		for i := n; i < len(*found); i++ {
-			(*found)[i].Where = strings.TrimSpace("body " + (*found)[i].Where)
+	n := mark(found)
+	if max <= 0 || len(b) <= max {
+		r := red.ScanJSONString(b, found) // the body copied once
+		bodyPlaces(found, n)
+		if max > 0 && len(r) > max { // grown by what replaced removed values
+			return strings.ToValidUTF8(r[:max], "") + Truncated
 		}
+		return r
 	}
-	if max > 0 && len(r) > max {
-		return strings.ToValidUTF8(string(r[:max]), "") + Truncated
+	// Cut: only what is kept is copied.
+	rb := red.ScanJSON(b, found)
+	bodyPlaces(found, n)
+	r := unsafe.String(unsafe.SliceData(rb), len(rb)) // b itself, or new: copied below
+	if len(r) > max {
+		return strings.ToValidUTF8(r[:max], "") + Truncated
 	}
-	return string(r)
+	return strings.Clone(r)
+}
+
+// bodyPlaces puts what ScanBody found from from on in the body.
+func bodyPlaces(found *[]pan.Found, from int) {
+	if found == nil {
+		return
+	}
+	for i := from; i < len(*found); i++ {
+		(*found)[i].Where = strings.TrimSpace("body " + (*found)[i].Where)
+	}
 }

@@ -215,3 +215,43 @@ func TestHeadersAreBounded(t *testing.T) {
 		t.Errorf("X-Edge = …%q", v[len(v)-30:])
 	}
 }
+
+// A body is journalled as a copy of its own, whether something in it was
+// masked or not and whether it was cut, and a body that redaction makes
+// longer (removed values, masked numbers written as strings) is cut at the
+// bound all the same.
+func TestBodiesAreCopiesWithinTheBound(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		max      int
+	}{
+		{"clean", `{"id":"53141213-1111-4111-8111-abcdef012345","n":1}`, 0},
+		{"masked", `{"note":"card 5186001700008785"}`, 0},
+		{"removed", `{"cvc":"1","x":"y"}`, 64},
+		{"cut clean", `{"x":"` + strings.Repeat("a", 200) + `"}`, 100},
+		{"cut masked", `{"x":"` + strings.Repeat("a", 200) + ` 5186001700008785"}`, 100},
+		{"cut, shorter once redacted", `{"clientSecret":"` + strings.Repeat("s", 200) + `"}`, 100},
+		{"not JSON", `card 5186001700008785 {`, 0},
+	} {
+		b := []byte(tc.in)
+		got := Body(pan.Default(), b, tc.max)
+		want := got
+		for i := range b {
+			b[i] = '#'
+		}
+		if got != want || strings.Contains(got, "#") {
+			t.Errorf("%s: the journalled body changed with the request's buffer: %q", tc.name, got)
+		}
+		if strings.Contains(got, "5186001700008785") || strings.Contains(got, strings.Repeat("s", 20)) {
+			t.Errorf("%s: %q", tc.name, got)
+		}
+	}
+	// {"cvc":1,...}: each removed value grows the body by 10 bytes.
+	grown := `{"cvc":1,"cvv":2,"otp":3,"cid":4,"x":"` + strings.Repeat("a", 30) + `"}`
+	if len(grown) > 80 {
+		t.Fatalf("the case is %d bytes", len(grown))
+	}
+	if got := Body(pan.Default(), []byte(grown), 80); len(got) != 80+len(Truncated) || !strings.HasSuffix(got, Truncated) {
+		t.Errorf("a body redaction made longer than the bound is %d bytes: %q", len(got), got)
+	}
+}

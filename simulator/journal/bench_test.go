@@ -1,0 +1,146 @@
+package journal
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/c2psim/c2psim/client/pan"
+)
+
+// enrolment is one Mastercard enrolment as the simulator journals it
+// (testdata/enrolment.json): the request's headers (OAuth 1.0a
+// Authorization) and body (a compact JWE in encryptedCard), its decrypted
+// card, the answer's headers and body.
+type enrolment struct {
+	URL              string      `json:"url"`
+	RequestHeaders   http.Header `json:"requestHeaders"`
+	RequestBody      string      `json:"requestBody"`
+	RequestPlaintext string      `json:"requestPlaintext"`
+	ResponseHeaders  http.Header `json:"responseHeaders"`
+	ResponseBody     string      `json:"responseBody"`
+	Card             string      `json:"card"`
+}
+
+func loadEnrolment(tb testing.TB) enrolment {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/enrolment.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var e enrolment
+	if err := json.Unmarshal(b, &e); err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// benchRedactor is a redactor like the simulator's: the network's test
+// cards, a set of cards seen, and the exchange's own card.
+func benchRedactor(card string) pan.Redactor {
+	cards := []string{"5186001700008785", "5186001700009726", "5186001700009908", "5186001700008876", "5186001700001434",
+		"5186001700004099", "5186001700006771", "5186001700007462", "5186001700002119", "5186001700003901",
+		"5186001700005260", "5186001700000113", "5204731600014792", "5204731600014834", "2223000048400011", "5555555555554444"}
+	seen := pan.NewCardSet(1024)
+	for _, c := range cards {
+		seen.Add(c)
+	}
+	return pan.NewRedactor(cards, nil).WithSeen(seen).WithCards(card)
+}
+
+// BenchmarkRecordEnrolment is what the journal does for one enrolment:
+// the URL, headers and bodies redacted (what the issuer sent scanned for
+// findings), the entry added.
+func BenchmarkRecordEnrolment(b *testing.B) {
+	e := loadEnrolment(b)
+	reqBody, plain, respBody := []byte(e.RequestBody), []byte(e.RequestPlaintext), []byte(e.ResponseBody)
+	j := New(Options{Redactor: benchRedactor(e.Card)})
+	b.ReportAllocs()
+	defer cpuPerOp(b)()
+	for b.Loop() {
+		red := j.Redactor().WithCards(e.Card)
+		var found []pan.Found
+		en := Entry{Network: "mastercard", OperationID: "putCard", Method: http.MethodPost, Status: http.StatusOK,
+			CorrelationIDs: []string{"bench-1", "0f1e2d3c-4b5a-4968-8776-655443322110"}, Cards: []string{pan.Mask(e.Card)}}
+		en.URL = red.ScanText(e.URL, "url", &found)
+		en.RequestHeader = ScanHeaders(red, e.RequestHeaders, &found)
+		en.RequestBody = ScanBody(red, reqBody, DefaultBodyMax, &found)
+		en.RequestPlain = Body(red, plain, DefaultBodyMax)
+		en.ResponseHeader = Headers(red, e.ResponseHeaders)
+		en.ResponseBody = Body(red, respBody, DefaultBodyMax)
+		if len(found) > 0 {
+			b.Fatalf("found %v", found)
+		}
+		j.Add(en, e.Card)
+	}
+}
+
+func BenchmarkScanBodyEnrolmentRequest(b *testing.B) {
+	e := loadEnrolment(b)
+	red, body := benchRedactor(e.Card), []byte(e.RequestBody)
+	b.ReportAllocs()
+	defer cpuPerOp(b)()
+	for b.Loop() {
+		var found []pan.Found
+		_ = ScanBody(red, body, DefaultBodyMax, &found)
+	}
+}
+
+func BenchmarkBodyEnrolmentPlaintext(b *testing.B) {
+	e := loadEnrolment(b)
+	red, body := benchRedactor(e.Card), []byte(e.RequestPlaintext)
+	b.ReportAllocs()
+	defer cpuPerOp(b)()
+	for b.Loop() {
+		_ = Body(red, body, DefaultBodyMax)
+	}
+}
+
+func BenchmarkBodyEnrolmentResponse(b *testing.B) {
+	e := loadEnrolment(b)
+	red, body := benchRedactor(e.Card), []byte(e.ResponseBody)
+	b.ReportAllocs()
+	defer cpuPerOp(b)()
+	for b.Loop() {
+		_ = Body(red, body, DefaultBodyMax)
+	}
+}
+
+func BenchmarkScanHeadersEnrolmentRequest(b *testing.B) {
+	e := loadEnrolment(b)
+	red := benchRedactor(e.Card)
+	b.ReportAllocs()
+	defer cpuPerOp(b)()
+	for b.Loop() {
+		var found []pan.Found
+		_ = ScanHeaders(red, e.RequestHeaders, &found)
+	}
+}
+
+func BenchmarkHeadersEnrolmentResponse(b *testing.B) {
+	e := loadEnrolment(b)
+	red := benchRedactor(e.Card)
+	b.ReportAllocs()
+	defer cpuPerOp(b)()
+	for b.Loop() {
+		_ = Headers(red, e.ResponseHeaders)
+	}
+}
+
+// cpuPerOp reports the process's CPU time (every thread: the collector's
+// too) per iteration from now to when the function it returns is called:
+// on a shared machine, time the benchmark waited for a core is not its
+// cost.
+func cpuPerOp(b *testing.B) func() {
+	t0 := procCPU()
+	return func() { b.ReportMetric(float64(procCPU()-t0)/float64(b.N), "cpu-ns/op") }
+}
+
+func procCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
