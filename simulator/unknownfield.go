@@ -1,6 +1,9 @@
 package simulator
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // UnknownField is the field no document declares that the engine adds to the
 // answers of networks with Description.UnknownFields while their
@@ -28,17 +31,28 @@ func addUnknownField(res *Response) {
 		m[UnknownField] = unknownFieldValue
 		return
 	}
-	b, err := json.Marshal(res.Body)
-	if err != nil || len(b) < 2 || b[0] != '{' {
-		return // not an object (or respond reports the marshalling error)
+	// Encoded as json.Marshal would (Encode adds only a newline), into a
+	// buffer with room for the member.
+	var buf bytes.Buffer
+	buf.Grow(1024 + len(unknownMember))
+	if err := json.NewEncoder(&buf).Encode(res.Body); err != nil {
+		return // respond reports the marshalling error
 	}
-	member := `"` + UnknownField + `":"` + unknownFieldValue + `"`
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if len(b) < 2 || b[0] != '{' {
+		return // not an object
+	}
 	if len(b) > 2 {
-		member = "," + member
+		b = append(b[:len(b)-1], ',')
+	} else {
+		b = b[:1]
 	}
-	res.Raw = append(b[:len(b)-1], member+"}"...)
+	res.Raw = append(append(b, unknownMember...), '}')
 	res.Body = nil
 }
+
+// unknownMember is UnknownField as a JSON object member.
+const unknownMember = `"` + UnknownField + `":"` + unknownFieldValue + `"`
 
 // DeclaredSettings lists every setting of a network, its own and those the
 // engine declares for it (unknownFields), as the engine checks them and the

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -20,8 +21,12 @@ func TestAddUnknownFieldToEveryObjectAnswer(t *testing.T) {
 		"struct ptr":   &answer{A: "x"},
 		"empty struct": struct{}{},
 	} {
+		plain, _ := json.Marshal(body)
 		res := JSON(http.StatusOK, body)
 		addUnknownField(res)
+		if res.Raw != nil && !bytes.HasPrefix(res.Raw, plain[:len(plain)-1]) {
+			t.Errorf("%s: %s does not begin as %s", name, res.Raw, plain)
+		}
 		raw := res.Raw
 		if raw == nil {
 			var err error
