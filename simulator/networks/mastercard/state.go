@@ -315,11 +315,26 @@ var alpha3 = map[string]string{
 
 // expiry is the first instant after the card's expiry month.
 func expiry(year, month string) time.Time {
-	t, err := time.Parse("2006-01", year+"-"+month)
-	if err != nil {
+	y, m := digits(year, 4), digits(month, 2)
+	if y < 0 || m < 1 || m > 12 {
 		return time.Time{}
 	}
-	return t.AddDate(0, 1, 0)
+	return time.Date(y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// digits is s as a number when it is exactly n decimal digits, else -1.
+func digits(s string, n int) int {
+	if len(s) != n {
+		return -1
+	}
+	v := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return -1
+		}
+		v = v*10 + int(s[i]-'0')
+	}
+	return v
 }
 
 func yy(year string) string {
