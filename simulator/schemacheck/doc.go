@@ -30,10 +30,11 @@
 // document that is not strict JSON, holds invalid UTF-8, a duplicate key,
 // a key with escapes, a number beyond float64 or nesting deeper than 512.
 //
-// Most schema patterns are runs of one-rune sets, ^[0-9]{12,19}$ or a
-// UUID's: those whose runs cannot hand a rune to one another are matched in
-// one pass without the regexp machine (pattern.go; TestRunPattern* and
-// FuzzRunPattern hold it to regexp's answer), the others by regexp.
+// Most schema patterns are runs of one-rune sets or of alternatives of one
+// length, ^[0-9]{12,19}$, a UUID's, ^(0[1-9]|1[0-2])$: those whose runs
+// cannot hand a rune to one another are matched in one pass without the
+// regexp machine (pattern.go; TestRunPattern* and FuzzRunPattern hold it
+// to regexp's answer), the others by regexp.
 //
 // The equivalence is tested, not assumed: TestSameFindingsAsKinOpenAPI
 // compares both on every schema of every document in openapi/ (and on

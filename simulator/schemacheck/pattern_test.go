@@ -104,9 +104,9 @@ func documentPatterns(t testing.TB) []string {
 // runes at and beyond its bounds, then each with one rune changed,
 // inserted or removed, and a few runes outside ASCII or UTF-8.
 func candidates(p runPattern, rng *rand.Rand) []string {
-	pick := func(r *run) rune {
-		i := 2 * rng.IntN(len(r.ranges)/2)
-		lo, hi := r.ranges[i], r.ranges[i+1]
+	pick := func(set *runeSet) rune {
+		i := 2 * rng.IntN(len(set.ranges)/2)
+		lo, hi := set.ranges[i], set.ranges[i+1]
 		switch rng.IntN(3) {
 		case 0:
 			return lo
@@ -114,6 +114,22 @@ func candidates(p runPattern, rng *rand.Rand) []string {
 			return hi
 		}
 		return lo + rng.Int32N(hi-lo+1)
+	}
+	write := func(b *strings.Builder, set *runeSet) {
+		if c := pick(set); utf8.ValidRune(c) {
+			b.WriteRune(c)
+		} else {
+			b.WriteString("\xed\xa0\x80") // a surrogate's bytes
+		}
+	}
+	unit := func(b *strings.Builder, r *run) {
+		if r.alts == nil {
+			write(b, &r.set)
+			return
+		}
+		for _, set := range r.alts[rng.IntN(len(r.alts))] {
+			write(b, &set)
+		}
 	}
 	odd := []string{"", " ", "\n", "é", "\xff", "\u00a0", "-", "0", "A", "a", "|", "_", "\U0001F600"}
 	var out []string
@@ -137,11 +153,7 @@ func candidates(p runPattern, rng *rand.Rand) []string {
 				n = hi + 1
 			}
 			for range n {
-				if c := pick(r); utf8.ValidRune(c) {
-					b.WriteRune(c)
-				} else {
-					b.WriteString("\xed\xa0\x80") // a surrogate's bytes
-				}
+				unit(&b, r)
 			}
 		}
 		s := b.String()
@@ -186,6 +198,7 @@ func TestRunPatternAgreesWithRegexpOnTheDocuments(t *testing.T) {
 	for _, expr := range []string{
 		`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`,
 		`^[A-Z]{2}$`, `^[0-9]{12,19}$`, `^[0-9]{4}$`, `^[0-9]+$`, `^[^|]{1,80}\|[^|]{0,80}\|[^|]{1,80}$`,
+		`^(0[1-9]|1[0-2])$`, `^[a-z]{2}([_-][A-Za-z]{2})?$`,
 	} {
 		if !took[expr] {
 			t.Errorf("%s: not taken by the one-pass matcher", expr)
@@ -194,18 +207,48 @@ func TestRunPatternAgreesWithRegexpOnTheDocuments(t *testing.T) {
 	t.Logf("%d of the documents' patterns are matched in one pass", len(took))
 }
 
+// Patterns put together from units and counts at random: whenever the
+// one-pass matcher takes one, it agrees with regexp.
+func TestRunPatternAgreesWithRegexpOnMadeUpPatterns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	units := []string{`[0-9]`, `[a-c]`, `a`, `b`, `.`, `[^a]`, `(0[1-9]|1[0-2])`, `(ab|cd)`, `(?:a[0-9]|b[a-c])`, `é`, `\S`, `\s`, `[\x{80}-\x{10FFFF}]`, `-`, `(a)`}
+	counts := []string{``, ``, `?`, `*`, `+`, `{2}`, `{1,3}`, `{0,2}`, `{3,}`}
+	took := 0
+	for range 3000 {
+		expr := "^"
+		for range 1 + rng.IntN(4) {
+			expr += units[rng.IntN(len(units))] + counts[rng.IntN(len(counts))]
+		}
+		expr += "$"
+		re := regexp.MustCompile(expr)
+		p, ok := compilePattern(expr)
+		if !ok {
+			continue
+		}
+		took++
+		for _, s := range candidates(p, rng) {
+			agree(t, expr, p, re, s)
+		}
+	}
+	if took < 1000 {
+		t.Fatalf("only %d of 3000 made-up patterns taken", took)
+	}
+	t.Logf("%d of 3000 made-up patterns matched in one pass", took)
+}
+
 // Patterns it must leave to regexp: a run that could hand a rune to the
 // next, alternation, groups, case folding, anchors missing or inside.
 func TestRunPatternRefuses(t *testing.T) {
 	for _, expr := range []string{
-		`^[0-9]{1,4}[0-9]$`, `^a*a$`, `^a?a$`, `^[a-z]*[0-9]?[a-c]$`, `^(0[1-9]|1[0-2])$`, `^[a-z]{2}([_-][A-Za-z]{2})?$`,
+		`^[0-9]{1,4}[0-9]$`, `^a*a$`, `^a?a$`, `^[a-z]*[0-9]?[a-c]$`, `^(ab|c)$`, `^(a|b)*a$`, `^(ab)*ac$`, `^(a*b)$`, `^(ab|)$`,
 		`^(?i)abc$`, `[0-9]{4}`, `^[0-9]{4}`, `[0-9]{4}$`, `^a\bb$`, `^a$|^b$`, `^ab+c$x`, `(?m)^a$`,
 	} {
 		if _, ok := compilePattern(expr); ok {
 			t.Errorf("%s: taken by the one-pass matcher", expr)
 		}
 	}
-	for _, expr := range []string{`^$`, `^a*b$`, `^[a-w]*[0-9]?x$`, `^\.?[0-9]$`, `^.{2,3}$`, `^(?s:.){2}$`, `^\S+$`} {
+	for _, expr := range []string{`^$`, `^a*b$`, `^[a-w]*[0-9]?x$`, `^\.?[0-9]$`, `^.{2,3}$`, `^(?s:.){2}$`, `^\S+$`,
+		`^(0[1-9]|1[0-2])$`, `^[a-z]{2}([_-][A-Za-z]{2})?$`, `^[0-9]{4}-(0[1-9]|1[0-2])$`, `^(ab)*c$`, `^(?:a[0-9]{2}|bcd){1,3}$`} {
 		if _, ok := compilePattern(expr); !ok {
 			t.Errorf("%s: not taken by the one-pass matcher", expr)
 		}
@@ -218,7 +261,7 @@ func FuzzRunPattern(f *testing.F) {
 	for _, c := range [][2]string{
 		{`^[0-9]{12,19}$`, "5186001700008785"}, {`^[A-Z]{2}$`, "GB"}, {`^[^|]{1,80}\|[^|]{0,80}\|[^|]{1,80}$`, "Ada||Lovelace"},
 		{`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`, "0f1e2d3c-4b5a-4968-8776-655443322110"},
-		{`^a*b?c$`, "aac"}, {`^.{2}$`, "\xff\n"}, {`^\S+$`, "é\u00a0"}, {`^[^\[\]{}:&$^!=;*#<>"@\\]*$`, `a\b`},
+		{`^a*b?c$`, "aac"}, {`^(0[1-9]|1[0-2])$`, "12"}, {`^[a-z]{2}([_-][A-Za-z]{2})?$`, "cs_CZ"}, {`^(ab)*c$`, "ababc"}, {`^.{2}$`, "\xff\n"}, {`^\S+$`, "é\u00a0"}, {`^[^\[\]{}:&$^!=;*#<>"@\\]*$`, `a\b`},
 	} {
 		f.Add(c[0], c[1])
 	}

@@ -268,12 +268,26 @@ func (t *tape) str(v int32) string {
 // whether it holds escapes, and false when it is not a valid JSON string.
 func scanString(b []byte, i int) (end int, esc, ok bool) {
 	// Most strings hold neither escapes nor control characters: they end
-	// at the next quote.
-	if k := bytes.IndexByte(b[i+1:], '"'); k >= 0 {
-		if seg := b[i+1 : i+1+k]; bytes.IndexByte(seg, '\\') < 0 && !hasControl(seg) {
-			return i + 2 + k, false, true
+	// at the next quote. A short one is read byte by byte, a long one
+	// with IndexByte and a check of what it passed over.
+	j := i + 1
+	for short := min(len(b), j+16); j < short; j++ {
+		if c := b[j]; c == '"' {
+			return j + 1, false, true
+		} else if c < 0x20 || c == '\\' {
+			return scanEscaped(b, i)
 		}
 	}
+	if k := bytes.IndexByte(b[j:], '"'); k >= 0 {
+		if seg := b[j : j+k]; bytes.IndexByte(seg, '\\') < 0 && !hasControl(seg) {
+			return j + k + 1, false, true
+		}
+	}
+	return scanEscaped(b, i)
+}
+
+// scanEscaped is scanString byte by byte, escapes included.
+func scanEscaped(b []byte, i int) (end int, esc, ok bool) {
 	for j := i + 1; j < len(b); j++ {
 		switch c := b[j]; {
 		case c == '"':
