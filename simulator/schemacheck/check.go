@@ -446,11 +446,25 @@ func (s *state) object(n *node, v int32) bool {
 			s.fail("maxProperties", fmt.Sprintf("there must be at most %d properties", *m), "", false)
 		}
 	}
+	// The members come sorted by key, as the declared properties are: one
+	// walk over both pairs them, and notes which of the first 64
+	// properties are there for the required ones below.
+	var present uint64
+	at := 0
 	for j := int32(0); j < tv.n; j++ {
 		k := s.t.order[tv.ord+j]
 		key := s.t.key(k)
 		name := unsafe.String(unsafe.SliceData(key), len(key))
-		p := n.props[name]
+		for at < len(n.propNames) && n.propNames[at] < name {
+			at++
+		}
+		var p *node
+		if at < len(n.propNames) && n.propNames[at] == name {
+			p = n.propList[at]
+			if at < 64 {
+				present |= 1 << at
+			}
+		}
 		if p == nil && n.apAllowed {
 			p = n.ap
 			if p == nil {
@@ -475,8 +489,14 @@ func (s *state) object(n *node, v int32) bool {
 			}
 		}
 	}
-	for _, name := range n.required {
-		if s.member(tv, name) >= 0 || s.directionOnly(name) {
+	for i, name := range n.required {
+		there := false
+		if at := n.reqAt[i]; at >= 0 && at < 64 {
+			there = present&(1<<at) != 0
+		} else {
+			there = s.member(tv, name) >= 0
+		}
+		if there || s.directionOnly(name) {
 			continue
 		}
 		ok = false

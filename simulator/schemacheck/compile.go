@@ -80,7 +80,11 @@ type node struct {
 	// objects
 	props     map[string]*node
 	propNames []string // sorted
+	propList  []*node  // the schemas of propNames, in that order
 	required  []string
+	// reqAt is, for each required name, its index in propNames, or -1
+	// when it is not a declared property.
+	reqAt     []int
 	minProps  uint64
 	maxProps  *uint64
 	apAllowed bool  // additionalProperties is not false
@@ -247,6 +251,16 @@ func (c *compiler) compile(s *openapi3.Schema, at string) (*node, error) {
 		}
 		slices.Sort(n.propNames)
 		slices.Sort(n.refused)
+		for _, name := range n.propNames {
+			n.propList = append(n.propList, n.props[name])
+		}
+	}
+	for _, name := range n.required {
+		i, found := slices.BinarySearch(n.propNames, name)
+		if !found {
+			i = -1
+		}
+		n.reqAt = append(n.reqAt, i)
 	}
 	if c.dir != None {
 		n.dirOnly = map[string]bool{}

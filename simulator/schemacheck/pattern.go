@@ -200,6 +200,26 @@ func (p runPattern) match(s string) bool {
 	for k := range p {
 		r := &p[k]
 		n := 0
+		if r.alts == nil {
+			// One rune a unit, ASCII mostly.
+			for (r.max < 0 || n < r.max) && i < len(s) {
+				c, w := rune(s[i]), 1
+				if c >= utf8.RuneSelf {
+					c, w = utf8.DecodeRuneInString(s[i:])
+				} else if r.set.ascii[c>>6]&(1<<(c&63)) == 0 {
+					break
+				}
+				if c >= utf8.RuneSelf && !r.set.has(c) {
+					break
+				}
+				i += w
+				n++
+			}
+			if n < r.min {
+				return false
+			}
+			continue
+		}
 		for r.max < 0 || n < r.max {
 			j, ok := r.unit(s, i)
 			if !ok {
