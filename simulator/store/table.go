@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"sync"
 )
 
@@ -86,7 +85,7 @@ func (c *indexCache[T]) values(i int, key string, b []byte) ([]string, error) {
 			return c.of[i](key, v), nil
 		}
 		if r.key == key {
-			vals := slices.Clone(r.vals[i])
+			vals := r.vals[i] // shared: index values are only ever read
 			c.mu.Unlock()
 			return vals, nil
 		}
@@ -294,8 +293,41 @@ func zeroJSON[T any]() ([]byte, error) {
 type Atomic struct {
 	s     Store
 	refs  []Ref
-	loads []func(cur []byte) error
-	saves []func() ([]byte, error)
+	held  []heldRecord
+	inRef [4]Ref        // refs' storage for the common change of a few records
+	inRec [4]heldRecord // held's
+}
+
+// heldRecord is one record of an Atomic: it reads the record's current
+// bytes into its Held and gives the bytes to write back.
+type heldRecord interface {
+	load(cur []byte) error
+	save() ([]byte, error)
+}
+
+// holder is a Held of a table's record, as an Atomic holds it.
+type holder[T any] struct {
+	h   Held[T]
+	t   Table[T]
+	key string
+}
+
+func (r *holder[T]) load(cur []byte) error {
+	r.h = Held[T]{Exists: cur != nil}
+	if cur != nil {
+		if err := json.Unmarshal(cur, &r.h.Value); err != nil {
+			return fmt.Errorf("decoding %s/%s: %w", r.t.c, r.key, err)
+		}
+	}
+	return nil
+}
+
+func (r *holder[T]) save() ([]byte, error) {
+	b, err := r.h.encode()
+	if err == nil && b != nil && r.t.idx != nil {
+		r.t.idx.seed(r.key, b, r.h.Value)
+	}
+	return b, err
 }
 
 // Hold names the record at key of t as part of a's change and returns it,
@@ -304,25 +336,13 @@ func Hold[T any](a *Atomic, t Table[T], key string) *Held[T] {
 	if a.s == nil {
 		a.s = t.s
 	}
-	h := &Held[T]{}
+	if a.refs == nil {
+		a.refs, a.held = a.inRef[:0], a.inRec[:0]
+	}
+	r := &holder[T]{t: t, key: key}
 	a.refs = append(a.refs, Ref{Collection: t.c, Key: key})
-	a.loads = append(a.loads, func(cur []byte) error {
-		*h = Held[T]{Exists: cur != nil}
-		if cur != nil {
-			if err := json.Unmarshal(cur, &h.Value); err != nil {
-				return fmt.Errorf("decoding %s/%s: %w", t.c, key, err)
-			}
-		}
-		return nil
-	})
-	a.saves = append(a.saves, func() ([]byte, error) {
-		b, err := h.encode()
-		if err == nil && b != nil && t.idx != nil {
-			t.idx.seed(key, b, h.Value)
-		}
-		return b, err
-	})
-	return h
+	a.held = append(a.held, r)
+	return &r.h
 }
 
 // Do runs fn on the held records' current values and writes them as fn
@@ -333,17 +353,17 @@ func (a *Atomic) Do(ctx context.Context, fn func() error) error {
 		return errors.New("an atomic change holds no record")
 	}
 	return a.s.UpdateMany(ctx, a.refs, func(cur [][]byte) ([][]byte, error) {
-		for i, load := range a.loads {
-			if err := load(cur[i]); err != nil {
+		for i, r := range a.held {
+			if err := r.load(cur[i]); err != nil {
 				return nil, err
 			}
 		}
 		if err := fn(); err != nil {
 			return nil, err
 		}
-		out := make([][]byte, len(a.saves))
-		for i, save := range a.saves {
-			b, err := save()
+		out := make([][]byte, len(a.held))
+		for i, r := range a.held {
+			b, err := r.save()
 			if err != nil {
 				return nil, err
 			}
