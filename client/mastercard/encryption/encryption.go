@@ -9,6 +9,7 @@
 package encryption
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rsa"
@@ -131,24 +132,9 @@ func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 	if err != nil {
 		return Decrypted{}, fmt.Errorf("%w: %s: %v", ErrMalformed, segmentNames[3], err)
 	}
-	var h map[string]any
-	if err := jsonv2.Unmarshal(seg[0], &h, headerSyntax); err != nil || h == nil {
-		return Decrypted{}, fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
-	}
-	if h["alg"] != string(KeyAlgorithm) || h["enc"] != string(ContentAlgorithm) {
-		return Decrypted{}, fmt.Errorf("%w: header alg %v, enc %v", ErrAlgorithm, h["alg"], h["enc"])
-	}
-	for _, name := range []string{"zip", "crit"} {
-		if _, ok := h[name]; ok {
-			return Decrypted{}, fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, name)
-		}
-	}
-	kid, isString := h["kid"].(string)
-	if h["kid"] != nil && !isString {
-		return Decrypted{}, fmt.Errorf("%w: header kid is not a string", ErrMalformed)
-	}
-	if kid == "" {
-		return Decrypted{}, ErrNoKid
+	kid, err := readHeader(seg[0])
+	if err != nil {
+		return Decrypted{}, err
 	}
 	key, ok := r[strings.ToLower(kid)]
 	if !ok {
@@ -173,6 +159,66 @@ func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 		return Decrypted{}, ErrDecrypt
 	}
 	return Decrypted{Plaintext: pt, Kid: kid}, nil
+}
+
+// protectedHeader is what Decrypt reads of a JWE's protected header, each
+// member as it was sent (absent: empty).
+type protectedHeader struct {
+	Alg  jsontext.Value `json:"alg"`
+	Enc  jsontext.Value `json:"enc"`
+	Kid  jsontext.Value `json:"kid"`
+	Zip  jsontext.Value `json:"zip"`
+	Crit jsontext.Value `json:"crit"`
+}
+
+// readHeader checks a protected header (alg RSA-OAEP-256, enc A256GCM, no
+// zip or crit, a string kid) and returns its kid.
+func readHeader(b []byte) (string, error) {
+	var h protectedHeader
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return "", fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
+	}
+	if err := jsonv2.Unmarshal(b, &h, headerSyntax); err != nil {
+		return "", fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
+	}
+	if !isString(h.Alg, string(KeyAlgorithm)) || !isString(h.Enc, string(ContentAlgorithm)) {
+		return "", fmt.Errorf("%w: header alg %v, enc %v", ErrAlgorithm, member(h.Alg), member(h.Enc))
+	}
+	if len(h.Zip) > 0 {
+		return "", fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, "zip")
+	}
+	if len(h.Crit) > 0 {
+		return "", fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, "crit")
+	}
+	kid, ok := member(h.Kid).(string)
+	if !ok && member(h.Kid) != nil {
+		return "", fmt.Errorf("%w: header kid is not a string", ErrMalformed)
+	}
+	if kid == "" {
+		return "", ErrNoKid
+	}
+	return kid, nil
+}
+
+// isString reports whether v is the JSON string s (escaped or not).
+func isString(v jsontext.Value, s string) bool {
+	if len(v) == len(s)+2 && v[0] == '"' && string(v[1:len(v)-1]) == s {
+		return true // as sent, unescaped: the common case
+	}
+	got, ok := member(v).(string)
+	return ok && got == s
+}
+
+// member is a header member's value (nil when absent or null).
+func member(v jsontext.Value) any {
+	if len(v) == 0 {
+		return nil
+	}
+	var x any
+	if err := jsonv2.Unmarshal(v, &x, headerSyntax); err != nil {
+		return nil
+	}
+	return x
 }
 
 // headerSyntax reads a protected header as it always has been read: a

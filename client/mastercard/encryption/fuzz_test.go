@@ -214,3 +214,64 @@ func TestFuzzSeeds(t *testing.T) {
 		}
 	}
 }
+
+// readHeader decides every protected header as reading it whole into a map
+// with encoding/json did (the reference below, the reading before it): the
+// same refusal class, the same kid.
+func FuzzReadHeader(f *testing.F) {
+	for _, s := range []string{
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"ab12","cty":"application/json"}`,
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM"}`, `{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":null}`,
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":7}`, `{"alg":"RSA\u002DOAEP-256","enc":"A256GCM","kid":"k"}`,
+		`{"alg":"RSA-OAEP-256","enc":"A128GCM","kid":"k"}`, `{"alg":1,"enc":"A256GCM","kid":"k"}`,
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k","zip":"DEF"}`, `{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k","zip":null}`,
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k","crit":[]}`, `{"ALG":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}`,
+		`{"alg":"x","alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}`, "{\"alg\":\"RSA-OAEP-256\",\"enc\":\"A256GCM\",\"kid\":\"k\",\"\":\"\xd0\"}",
+		`{"":"","":0}`, `{"alg":1,"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}`, `{"kid":"a","alg":"RSA-OAEP-256","enc":"A256GCM","kid":null}`,
+		`null`, `[]`, `"x"`, ` {"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}`, `{`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		kid, err := readHeader(b)
+		wantKid, wantErr := referenceHeader(b)
+		if kid != wantKid || !sameClass(err, wantErr) {
+			t.Fatalf("readHeader(%q) = %q, %v; reading it into a map gives %q, %v", b, kid, err, wantKid, wantErr)
+		}
+	})
+}
+
+func referenceHeader(b []byte) (string, error) {
+	var h map[string]any
+	if err := json.Unmarshal(b, &h); err != nil || h == nil {
+		return "", ErrMalformed
+	}
+	if h["alg"] != string(KeyAlgorithm) || h["enc"] != string(ContentAlgorithm) {
+		return "", ErrAlgorithm
+	}
+	for _, name := range []string{"zip", "crit"} {
+		if _, ok := h[name]; ok {
+			return "", ErrMalformed
+		}
+	}
+	kid, isString := h["kid"].(string)
+	if h["kid"] != nil && !isString {
+		return "", ErrMalformed
+	}
+	if kid == "" {
+		return "", ErrNoKid
+	}
+	return kid, nil
+}
+
+func sameClass(a, b error) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	for _, e := range jweErrors {
+		if errors.Is(b, e) {
+			return errors.Is(a, e)
+		}
+	}
+	return false
+}
