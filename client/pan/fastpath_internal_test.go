@@ -97,10 +97,10 @@ func checkFastPaths(t *testing.T, s string) {
 	for _, lit := range []string{s, `"` + s, `"` + s + `"`, `{"k":"` + s + `"}`} {
 		for i := 0; i < len(lit) && i < 4; i++ {
 			w := jsonWalker{s: lit}
-			e1, x1, ok1 := w.strEnd(i)
-			e2, _, x2, ok2 := strEndBytes(lit, i)
-			if ok1 != ok2 || x1 != x2 || ok1 && e1 != e2 {
-				t.Fatalf("strEnd(%q, %d) = %d %v %v, byte by byte %d %v %v", lit, i, e1, x1, ok1, e2, x2, ok2)
+			e1, d1, x1, ok1 := w.strEnd(i)
+			e2, d2, x2, ok2 := strEndBytes(lit, i)
+			if ok1 != ok2 || x1 != x2 || ok1 && (e1 != e2 || d1 >= 0 && d1 != d2) {
+				t.Fatalf("strEnd(%q, %d) = %d %d %v %v, byte by byte %d %d %v %v", lit, i, e1, d1, x1, ok1, e2, d2, x2, ok2)
 			}
 		}
 	}
@@ -144,12 +144,27 @@ func TestFastPathsDecideAsByteByByte(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	alphabet := "0123456789 \t+-._/,%\"\\\x00\x1f\x7f\x80\xffaAfFgZ*=:;"
 	for n := 0; n < 50000; n++ {
-		b := make([]byte, rng.IntN(40))
+		b := make([]byte, rng.IntN(40)+rng.IntN(2)*rng.IntN(60))
 		for i := range b {
 			if rng.IntN(3) == 0 {
 				b[i] = byte('0' + rng.IntN(10))
 			} else {
 				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		checkFastPaths(t, string(b))
+	}
+	// Long texts without '%' (read by runs without letters), their digits
+	// in runs and groups.
+	plain := "0123456789 \t+-._/,\"\\\x00\x80aAfFgZ*=:;"
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, 60+rng.IntN(140))
+		for i := range b {
+			switch rng.IntN(4) {
+			case 0, 1:
+				b[i] = byte('0' + rng.IntN(10))
+			default:
+				b[i] = plain[rng.IntN(len(plain))]
 			}
 		}
 		checkFastPaths(t, string(b))

@@ -330,17 +330,43 @@ func (w *jsonWalker) array(i int, card bool) (int, bool) {
 
 // strEnd finds the closing quote of the string literal at s[i]; escaped
 // reports a backslash escape inside, ok is false for a string that does
-// not end or holds a control character. It looks for the quote and the
-// backslashes with strings.IndexByte and checks what lies between them a
-// word at a time (see controlIn); every byte of s is read a bounded
-// number of times.
-func (w *jsonWalker) strEnd(i int) (end int, escaped, ok bool) {
+// not end or holds a control character. It reads the first words of the
+// string a word at a time, and past them (ciphertext, long texts) looks
+// for the quote and the backslashes with strings.IndexByte and checks what
+// lies between a word at a time (see controlIn); every byte of s is read a
+// bounded number of times.
+func (w *jsonWalker) strEnd(i int) (end, digits int, escaped, ok bool) {
 	s := w.s
+	j := i + 1
+	// Most strings (keys, identifiers, codes) end within a few words.
+	for stop := j + 32; j+8 <= len(s) && j < stop; {
+		x := word(s, j)
+		d := lanesDigit(x)
+		m := lanesEq(x, '"') | lanesEq(x, '\\') | lanesBelowSpace(x)
+		if m == 0 {
+			digits += count(d)
+			j += 8
+			continue
+		}
+		digits += count(d & lanesBelow(m))
+		j += lane(m)
+		switch c := s[j]; {
+		case c == '"':
+			return j + 1, digits, escaped, true
+		case c < 0x20:
+			return j, 0, false, false
+		}
+		// A backslash: the byte after it is escaped, whatever it is.
+		escaped = true
+		if j += 2; j >= len(s) {
+			return len(s), 0, false, false
+		}
+	}
 	q := -1 // the first quote at or after j, once found
-	for j := i + 1; ; {
+	for {
 		if q < j {
 			if q = strings.IndexByte(s[j:], '"'); q < 0 {
-				return len(s), false, false
+				return len(s), 0, false, false
 			}
 			q += j
 		}
@@ -348,20 +374,32 @@ func (w *jsonWalker) strEnd(i int) (end int, escaped, ok bool) {
 		b := strings.IndexByte(seg, '\\')
 		if b < 0 {
 			if controlIn(seg) {
-				return j, false, false
+				return j, 0, false, false
 			}
-			return q + 1, escaped, true
+			return q + 1, -1, escaped, true
 		}
 		if controlIn(seg[:b]) {
-			return j, false, false
+			return j, 0, false, false
 		}
 		// The byte after a backslash is escaped, whatever it is (a quote
 		// too); a backslash at the end leaves the string open.
 		escaped = true
 		if j += b + 2; j >= len(s) {
-			return len(s), false, false
+			return len(s), 0, false, false
 		}
 	}
+}
+
+// mayHold reports whether the string raw, with digits bytes '0'–'9' (-1:
+// not counted), may hold a card number the scanner masks.
+func (w *jsonWalker) mayHold(raw string, digits int) bool {
+	switch {
+	case w.r.full:
+		return true
+	case digits >= 0 && digits < 12:
+		return false
+	}
+	return mayHoldCard(raw)
 }
 
 // controlIn reports whether s holds a byte below 0x20, which a JSON string
@@ -385,7 +423,7 @@ func controlIn(s string) bool {
 
 // key reads an object key (decoded) and masks card numbers in it.
 func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
-	end, escaped, ok := w.strEnd(i)
+	end, digits, escaped, ok := w.strEnd(i)
 	if !ok {
 		return "", end, false
 	}
@@ -394,7 +432,7 @@ func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
 	} else if key, ok = unquote(w.s[i:end]); !ok {
 		return "", end, false
 	}
-	if !escaped && !w.r.full && !mayHoldCard(key) {
+	if !escaped && !w.mayHold(key, digits) {
 		return key, end, true // the common case: nothing to mask in it
 	}
 	if w.report {
@@ -411,7 +449,7 @@ func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
 // whatever its digits, any other string where the scanner finds a card
 // number.
 func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
-	end, escaped, ok := w.strEnd(i)
+	end, digits, escaped, ok := w.strEnd(i)
 	if !ok {
 		return end, false
 	}
@@ -420,7 +458,7 @@ func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
 		if card && w.maskCard(i+1, raw) {
 			return end, true
 		}
-		if !w.r.full && !mayHoldCard(raw) {
+		if !w.mayHold(raw, digits) {
 			return end, true // no card number fits in it
 		}
 		sc := w.r.scanner(raw)

@@ -144,30 +144,111 @@ func mayHoldCard(s string) bool {
 // only letters as what ends a stretch (and not those an escape such as
 // %2F may hold: the two bytes after any '%'). Every letter it counts so
 // ends a stretch for mayHoldCard too, so it over-estimates: where it says
-// false, so does mayHoldCard. It reads a word at a time and counts the
-// digits from the last word with such a letter on.
+// false, so does mayHoldCard. It reads a word at a time, counting the
+// digits from the last word with such a letter on, and only where that
+// reaches 12 looks at where in their words the letters are; a long text
+// without '%' (ciphertext) is read by mayHoldLetterless.
 func mayHoldStretch(s string) bool {
-	since := 0     // digits from the last word with a letter that ends a stretch on
-	var pct uint64 // the '%' lanes of the word before
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := word(s, i)
-		y := x | lanesOne*0x20 // letters lower-cased
-		letters := lanesGE(y, 'a') &^ lanesGE(y, 'z'+1)
+	if len(s) > 64 && strings.IndexByte(s, '%') < 0 {
+		return mayHoldLetterless(s)
+	}
+	since := 0              // digits from the last word with a letter (lastL) on
+	var lastL, lastD uint64 // that word's letters and digits
+	var pct uint64          // the '%' lanes of the word before
+	for i := 0; i < len(s); i += 8 {
+		var x uint64
+		if i+8 <= len(s) {
+			x = word(s, i)
+		} else {
+			x = tailWord(s, i)
+		}
+		letters, digits := lanesLetter(x), lanesDigit(x)
 		p := lanesEq(x, '%')
 		letters &^= p<<8 | p<<16 | pct>>48 | pct>>56
 		pct = p
-		d := count(lanesDigit(x))
-		if since+d >= 12 {
+		d := count(digits)
+		if since+d >= 12 && reach(since, lastL, lastD, letters, digits) >= 12 {
 			return true
 		}
 		if letters != 0 {
-			since = d
+			since, lastL, lastD = d, letters, digits
 		} else {
 			since += d
 		}
 	}
-	return since+digitCount(s[i:]) >= 12
+	return false
+}
+
+// mayHoldLetterless is mayHoldStretch for a text without '%': there a
+// stretch lies in a run of bytes that are not letters, and one that holds
+// 12 digits is 12 bytes long or more, so it holds an aligned group of four
+// bytes without a letter. It looks for such groups a word at a time
+// (ciphertext has few) and counts the digits of the run around each.
+func mayHoldLetterless(s string) bool {
+	const low, high = 0x80808080, 0x8080808000000000 // a word's halves
+	counted := 0                                     // the runs before are counted
+	for i := 0; i+8 <= len(s); i += 8 {
+		letters := lanesLetter(word(s, i))
+		if letters&low != 0 && letters&high != 0 {
+			continue
+		}
+		g := i
+		if letters&low != 0 {
+			g = i + 4
+		}
+		if g < counted {
+			continue
+		}
+		n, end := runDigits(s, g)
+		if n >= 12 {
+			return true
+		}
+		counted = end
+	}
+	// A run of 12 bytes holds an aligned group within the whole words
+	// read: one that does not would start at most three bytes before they
+	// end and end within seven bytes after.
+	return false
+}
+
+// runDigits counts the digits of the run of bytes that are not letters
+// around s[g], and returns where it ends.
+func runDigits(s string, g int) (n, end int) {
+	a, b := g, g
+	for a > 0 && !isLetter(s[a-1]) {
+		a--
+	}
+	for b < len(s) && !isLetter(s[b]) {
+		b++
+	}
+	return digitCount(s[a:b]), b
+}
+
+func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// reach is the most digits a stretch that reaches into a word (letters,
+// digits) can hold, given since, the digits from the last word with a
+// letter (lastL, lastD: its lanes) on: those after that word's last letter
+// and those of the word before its first letter.
+func reach(since int, lastL, lastD, letters, digits uint64) int {
+	if lastL != 0 {
+		last := 63 - bits.LeadingZeros64(lastL) // the high bit of its last letter's lane
+		since -= count(lastD & (2<<last - 1))
+	}
+	if letters != 0 {
+		digits &= lanesBelow(letters)
+	}
+	return since + count(digits)
+}
+
+// tailWord reads the last bytes of s, from i (fewer than eight), as a word
+// whose lanes past the end are 0.
+func tailWord(s string, i int) uint64 {
+	var x uint64
+	for k := len(s) - 1; k >= i; k-- {
+		x = x<<8 | uint64(s[k])
+	}
+	return x
 }
 
 // stretchWord is mayHoldCard's step over the word x (the next eight bytes)
@@ -196,7 +277,7 @@ func stretchWord(x uint64, n int) (int, int) {
 		return n, read
 	}
 	last := 63 - bits.LeadingZeros64(reset) // the high bit of the last lane that ends a stretch
-	return count(digits >> last), read
+	return count(digits &^ (2<<last - 1)), read
 }
 
 // digitAt reads a digit at s[i]: a literal one (n = 1) or a percent-encoded

@@ -33,15 +33,31 @@ func lanesGE(x uint64, c byte) uint64 {
 	return (x&lanesLow + lanesOne*uint64(0x80-c) | x) & lanesHigh
 }
 
+// lanesBelowSpace marks the lanes of x that hold a byte below 0x20.
+func lanesBelowSpace(x uint64) uint64 {
+	return ^(x&lanesLow + lanesOne*(0x80-0x20) | x) & lanesHigh
+}
+
 // lanesDigit marks the lanes of x that hold '0'–'9'.
-func lanesDigit(x uint64) uint64 { return lanesGE(x, '0') &^ lanesGE(x, '9'+1) }
+func lanesDigit(x uint64) uint64 { return lanesIn(x&lanesLow, '0', '9') &^ x }
+
+// lanesLetter marks the lanes of x that hold an ASCII letter.
+func lanesLetter(x uint64) uint64 { return lanesIn(x&lanesLow|lanesOne*0x20, 'a', 'z') &^ x }
+
+// lanesIn marks the lanes of lo (lanes below 0x80) that hold lo–hi.
+func lanesIn(lo uint64, from, to byte) uint64 {
+	return (lo + lanesOne*uint64(0x80-from)) &^ (lo + lanesOne*uint64(0x80-to-1)) & lanesHigh
+}
 
 // lanesBelow is the mask of the lanes below the one whose high bit is the
 // lowest set bit of m (every lane when m is 0).
 func lanesBelow(m uint64) uint64 { return m&-m - 1 }
 
-// count is the number of lanes m marks.
-func count(m uint64) int { return bits.OnesCount64(m) }
+// count is the number of lanes m (a mask of lanes' high bits) marks: the
+// lanes' 0 or 1 summed into the top lane by one multiplication (no call
+// to a population count the processor may lack, which costs the loops
+// around it their registers).
+func count(m uint64) int { return int((m >> 7) * lanesOne >> 56) }
 
 // lane is the index of the lowest lane m marks (m not 0).
 func lane(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
