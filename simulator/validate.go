@@ -156,9 +156,9 @@ func (x *exchange) validateRequest() *Error {
 	// and the handler (SkipSettingDefaults keeps kin-openapi from writing
 	// defaults into the request).
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if jsonSchema != nil && compiled && !hasRequestChecks(x.route) {
-		// No parameter, no security requirement, the body checked: there
-		// is nothing left for kin-openapi to look at.
+	if jsonSchema != nil && compiled && !hasRequestChecks(x.route, r.Header) {
+		// No parameter sent, no security requirement, the body checked:
+		// there is nothing left for kin-openapi to look at.
 		if len(findings) == 0 {
 			return nil
 		}
@@ -217,15 +217,26 @@ func (x *exchange) validateRequest() *Error {
 }
 
 // hasRequestChecks reports whether kin-openapi has something to check in a
-// request of route besides its body: a parameter, or a security
-// requirement naming a scheme the document does not declare (kin-openapi
-// refuses it). A declared scheme is checked by the network's Authenticate:
-// kin-openapi runs with NoopAuthenticationFunc and has nothing to check in
-// the request for it, only a copy of the body to make.
-func hasRequestChecks(route *routers.Route) bool {
+// request of route with headers h besides its body: a parameter (but an
+// optional header parameter the request does not carry, which kin-openapi
+// passes without looking further), or a security requirement naming a
+// scheme the document does not declare (kin-openapi refuses it). A declared
+// scheme is checked by the network's Authenticate: kin-openapi runs with
+// NoopAuthenticationFunc and has nothing to check in the request for it,
+// only a copy of the body to make.
+func hasRequestChecks(route *routers.Route, h http.Header) bool {
 	op := route.Operation
-	if len(op.Parameters) > 0 || route.PathItem != nil && len(route.PathItem.Parameters) > 0 {
-		return true
+	var params []openapi3.Parameters
+	params = append(params, op.Parameters)
+	if route.PathItem != nil {
+		params = append(params, route.PathItem.Parameters)
+	}
+	for _, ps := range params {
+		for _, p := range ps {
+			if !absentOptionalHeader(p, h) {
+				return true
+			}
+		}
 	}
 	var security openapi3.SecurityRequirements
 	var schemes openapi3.SecuritySchemes
@@ -246,6 +257,27 @@ func hasRequestChecks(route *routers.Route) bool {
 		}
 	}
 	return false
+}
+
+// absentOptionalHeader reports whether ref is an optional header parameter
+// of one primitive type, serialised in the simple style, that h does not
+// carry: kin-openapi's ValidateParameter decodes nothing for it and, not
+// setting defaults, returns without a finding.
+func absentOptionalHeader(ref *openapi3.ParameterRef, h http.Header) bool {
+	p := ref.Value
+	if p == nil || p.In != openapi3.ParameterInHeader || p.Required || p.Content != nil || p.Schema == nil || p.Schema.Value == nil {
+		return false
+	}
+	s := p.Schema.Value
+	if len(s.AllOf) > 0 || len(s.AnyOf) > 0 || len(s.OneOf) > 0 || s.Not != nil || s.Type == nil || len(*s.Type) != 1 ||
+		!s.Type.Includes(openapi3.TypeString) && !s.Type.Includes(openapi3.TypeNumber) && !s.Type.Includes(openapi3.TypeInteger) && !s.Type.Includes(openapi3.TypeBoolean) {
+		return false
+	}
+	if sm, err := p.SerializationMethod(); err != nil || sm.Style != openapi3.SerializationSimple {
+		return false
+	}
+	_, sent := h[http.CanonicalHeaderKey(p.Name)]
+	return !sent
 }
 
 // mediaType is mime.ParseMediaType's media type, without parsing the
