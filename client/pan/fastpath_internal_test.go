@@ -97,10 +97,13 @@ func checkFastPaths(t *testing.T, s string) {
 	for _, lit := range []string{s, `"` + s, `"` + s + `"`, `{"k":"` + s + `"}`} {
 		for i := 0; i < len(lit) && i < 4; i++ {
 			w := jsonWalker{s: lit}
-			e1, d1, x1, ok1 := w.strEnd(i)
+			e1, d1, x1, seps, ok1 := w.strEnd(i)
 			e2, d2, x2, ok2 := strEndBytes(lit, i)
 			if ok1 != ok2 || x1 != x2 || ok1 && (e1 != e2 || d1 >= 0 && d1 != d2) {
 				t.Fatalf("strEnd(%q, %d) = %d %d %v %v, byte by byte %d %d %v %v", lit, i, e1, d1, x1, ok1, e2, d2, x2, ok2)
+			}
+			if ok1 && !x1 && !seps && strings.ContainsAny(lit[i+1:e1-1], "_-") {
+				t.Fatalf("strEnd(%q, %d) says no '_' or '-'", lit, i)
 			}
 		}
 	}

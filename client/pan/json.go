@@ -236,7 +236,7 @@ func (w *jsonWalker) object(i int) (int, bool) {
 		if i >= len(w.s) || w.s[i] != '"' {
 			return i, false
 		}
-		key, end, ok := w.key(i)
+		key, seps, end, ok := w.key(i)
 		if !ok {
 			return i, false
 		}
@@ -252,7 +252,7 @@ func (w *jsonWalker) object(i int) (int, bool) {
 		// length and first and last letters: no copy, no map lookup for them.
 		var buf [32]byte
 		var nk []byte
-		short := w.r.full || w.r.keys.mayKey(key)
+		short := w.r.full || w.r.keys.mayKey(key, seps)
 		if short {
 			nk, short = normKey(key, &buf)
 		}
@@ -335,38 +335,46 @@ func (w *jsonWalker) array(i int, card bool) (int, bool) {
 // for the quote and the backslashes with strings.IndexByte and checks what
 // lies between a word at a time (see controlIn); every byte of s is read a
 // bounded number of times.
-func (w *jsonWalker) strEnd(i int) (end, digits int, escaped, ok bool) {
+func (w *jsonWalker) strEnd(i int) (end, digits int, escaped, seps, ok bool) {
 	s := w.s
 	j := i + 1
-	// Most strings (keys, identifiers, codes) end within a few words.
+	// Most strings (keys, identifiers, codes) end within a few words. The
+	// first lane a zero-byte test marks is exact (a borrow only goes up),
+	// and so is whether it marks any.
 	for stop := j + 32; j+8 <= len(s) && j < stop; {
 		x := word(s, j)
+		q, b := x^(lanesOne*'"'), x^(lanesOne*'\\')
+		m := ((q-lanesOne)&^q | (b-lanesOne)&^b | (x-lanesOne*0x20)&^x) & lanesHigh
+		u, h := x^(lanesOne*'_'), x^(lanesOne*'-')
+		sep := ((u-lanesOne)&^u | (h-lanesOne)&^h) & lanesHigh
 		d := lanesDigit(x)
-		m := lanesEq(x, '"') | lanesEq(x, '\\') | lanesBelowSpace(x)
 		if m == 0 {
 			digits += count(d)
+			seps = seps || sep != 0
 			j += 8
 			continue
 		}
-		digits += count(d & lanesBelow(m))
+		below := lanesBelow(m)
+		digits += count(d & below)
+		seps = seps || sep&below != 0
 		j += lane(m)
 		switch c := s[j]; {
 		case c == '"':
-			return j + 1, digits, escaped, true
+			return j + 1, digits, escaped, seps, true
 		case c < 0x20:
-			return j, 0, false, false
+			return j, 0, false, false, false
 		}
 		// A backslash: the byte after it is escaped, whatever it is.
 		escaped = true
 		if j += 2; j >= len(s) {
-			return len(s), 0, false, false
+			return len(s), 0, false, false, false
 		}
 	}
 	q := -1 // the first quote at or after j, once found
 	for {
 		if q < j {
 			if q = strings.IndexByte(s[j:], '"'); q < 0 {
-				return len(s), 0, false, false
+				return len(s), 0, false, false, false
 			}
 			q += j
 		}
@@ -374,18 +382,18 @@ func (w *jsonWalker) strEnd(i int) (end, digits int, escaped, ok bool) {
 		b := strings.IndexByte(seg, '\\')
 		if b < 0 {
 			if controlIn(seg) {
-				return j, 0, false, false
+				return j, 0, false, false, false
 			}
-			return q + 1, -1, escaped, true
+			return q + 1, -1, escaped, true, true // digits and separators not counted
 		}
 		if controlIn(seg[:b]) {
-			return j, 0, false, false
+			return j, 0, false, false, false
 		}
 		// The byte after a backslash is escaped, whatever it is (a quote
 		// too); a backslash at the end leaves the string open.
 		escaped = true
 		if j += b + 2; j >= len(s) {
-			return len(s), 0, false, false
+			return len(s), 0, false, false, false
 		}
 	}
 }
@@ -422,18 +430,19 @@ func controlIn(s string) bool {
 }
 
 // key reads an object key (decoded) and masks card numbers in it.
-func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
-	end, digits, escaped, ok := w.strEnd(i)
+func (w *jsonWalker) key(i int) (key string, seps bool, end int, ok bool) {
+	end, digits, escaped, seps, ok := w.strEnd(i)
 	if !ok {
-		return "", end, false
+		return "", false, end, false
 	}
 	if !escaped {
 		key = w.s[i+1 : end-1]
 	} else if key, ok = unquote(w.s[i:end]); !ok {
-		return "", end, false
+		return "", false, end, false
 	}
+	seps = seps || escaped // as decoded: not looked at
 	if !escaped && !w.mayHold(key, digits) {
-		return key, end, true // the common case: nothing to mask in it
+		return key, seps, end, true // the common case: nothing to mask in it
 	}
 	if w.report {
 		w.push(key, 0, false)
@@ -442,14 +451,14 @@ func (w *jsonWalker) key(i int) (key string, end int, ok bool) {
 	if w.report {
 		w.pop()
 	}
-	return key, end, ok
+	return key, seps, end, ok
 }
 
 // str walks the string literal at s[i]: a card field's value is masked
 // whatever its digits, any other string where the scanner finds a card
 // number.
 func (w *jsonWalker) str(i int, card, isKey bool) (int, bool) {
-	end, digits, escaped, ok := w.strEnd(i)
+	end, digits, escaped, _, ok := w.strEnd(i)
 	if !ok {
 		return end, false
 	}

@@ -103,9 +103,10 @@ func (f *keyFilter) may(n int, first, last byte) bool {
 }
 
 // mayKey is the filter for the key k as written: it reads the length and
-// letters k has once normalised (see normKey) without normalising it.
-func (f *keyFilter) mayKey(k string) bool {
-	if !hasSeparator(k) {
+// letters k has once normalised (see normKey) without normalising it. seps
+// is false only for a key that holds no '_' and no '-'.
+func (f *keyFilter) mayKey(k string, seps bool) bool {
+	if !seps {
 		return len(k) > 0 && f.may(len(k), k[0], k[len(k)-1]) // the common case: normalised, k keeps its length and letters
 	}
 	n := 0
@@ -120,22 +121,6 @@ func (f *keyFilter) mayKey(k string) bool {
 		}
 	}
 	return f.may(n, first, last)
-}
-
-// hasSeparator reports whether k holds a '_' or a '-', which normKey drops.
-func hasSeparator(k string) bool {
-	i := 0
-	for ; i+8 <= len(k); i += 8 {
-		if x := word(k, i); lanesEq(x, '_')|lanesEq(x, '-') != 0 {
-			return true
-		}
-	}
-	for ; i < len(k); i++ {
-		if k[i] == '_' || k[i] == '-' {
-			return true
-		}
-	}
-	return false
 }
 
 func lower(c byte) byte {
