@@ -141,54 +141,27 @@ func mayHoldCard(s string) bool {
 }
 
 // mayHoldStretch is false when no stretch of s holds 12 digits, counting
-// only letters as what ends a stretch (and not those an escape such as
-// %2F may hold: the two bytes after any '%'). Every letter it counts so
-// ends a stretch for mayHoldCard too, so it over-estimates: where it says
-// false, so does mayHoldCard. It reads a word at a time, counting the
-// digits from the last word with such a letter on, and only where that
-// reaches 12 looks at where in their words the letters are; a long text
-// without '%' (ciphertext) is read by mayHoldLetterless.
+// only letters as what ends a stretch, and not those an escape such as
+// %2F may hold (the two bytes after any '%'): every letter it counts so
+// ends a stretch for mayHoldCard too, so where it says false, so does
+// mayHoldCard. Such a stretch lies in a run of bytes without a letter that
+// ends one, and is 12 bytes long or more, so it holds an aligned group of
+// four bytes without one. It looks for such groups a word at a time
+// (ciphertext and most text have few) and counts the digits of the run
+// around each.
 func mayHoldStretch(s string) bool {
-	if len(s) > 64 && strings.IndexByte(s, '%') < 0 {
-		return mayHoldLetterless(s)
-	}
-	since := 0              // digits from the last word with a letter (lastL) on
-	var lastL, lastD uint64 // that word's letters and digits
-	var pct uint64          // the '%' lanes of the word before
-	for i := 0; i < len(s); i += 8 {
-		var x uint64
-		if i+8 <= len(s) {
-			x = word(s, i)
-		} else {
-			x = tailWord(s, i)
-		}
-		letters, digits := lanesLetter(x), lanesDigit(x)
-		p := lanesEq(x, '%')
-		letters &^= p<<8 | p<<16 | pct>>48 | pct>>56
-		pct = p
-		d := count(digits)
-		if since+d >= 12 && reach(since, lastL, lastD, letters, digits) >= 12 {
-			return true
-		}
-		if letters != 0 {
-			since, lastL, lastD = d, letters, digits
-		} else {
-			since += d
-		}
-	}
-	return false
-}
-
-// mayHoldLetterless is mayHoldStretch for a text without '%': there a
-// stretch lies in a run of bytes that are not letters, and one that holds
-// 12 digits is 12 bytes long or more, so it holds an aligned group of four
-// bytes without a letter. It looks for such groups a word at a time
-// (ciphertext has few) and counts the digits of the run around each.
-func mayHoldLetterless(s string) bool {
-	const low, high = 0x80808080, 0x8080808000000000 // a word's halves
-	counted := 0                                     // the runs before are counted
+	const low, high = 0x80808080, 0x8080808000000000          // a word's halves
+	escapes := len(s) <= 64 || strings.IndexByte(s, '%') >= 0 // looked for in long texts only
+	counted := 0                                              // the runs before are counted
+	var pct uint64                                            // the '%' lanes of the word before
 	for i := 0; i+8 <= len(s); i += 8 {
-		letters := lanesLetter(word(s, i))
+		x := word(s, i)
+		letters := lanesLetter(x)
+		if escapes {
+			p := lanesEq(x, '%')
+			letters &^= p<<8 | p<<16 | pct>>48 | pct>>56
+			pct = p
+		}
 		if letters&low != 0 && letters&high != 0 {
 			continue
 		}
@@ -211,44 +184,25 @@ func mayHoldLetterless(s string) bool {
 	return false
 }
 
-// runDigits counts the digits of the run of bytes that are not letters
-// around s[g], and returns where it ends.
+// runDigits counts the digits of the run around s[g] of bytes that are
+// not letters ending a stretch (see mayHoldStretch), and returns where it
+// ends.
 func runDigits(s string, g int) (n, end int) {
 	a, b := g, g
-	for a > 0 && !isLetter(s[a-1]) {
+	for a > 0 && !endsStretch(s, a-1) {
 		a--
 	}
-	for b < len(s) && !isLetter(s[b]) {
+	for b < len(s) && !endsStretch(s, b) {
 		b++
 	}
 	return digitCount(s[a:b]), b
 }
 
-func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-
-// reach is the most digits a stretch that reaches into a word (letters,
-// digits) can hold, given since, the digits from the last word with a
-// letter (lastL, lastD: its lanes) on: those after that word's last letter
-// and those of the word before its first letter.
-func reach(since int, lastL, lastD, letters, digits uint64) int {
-	if lastL != 0 {
-		last := 63 - bits.LeadingZeros64(lastL) // the high bit of its last letter's lane
-		since -= count(lastD & (2<<last - 1))
-	}
-	if letters != 0 {
-		digits &= lanesBelow(letters)
-	}
-	return since + count(digits)
-}
-
-// tailWord reads the last bytes of s, from i (fewer than eight), as a word
-// whose lanes past the end are 0.
-func tailWord(s string, i int) uint64 {
-	var x uint64
-	for k := len(s) - 1; k >= i; k-- {
-		x = x<<8 | uint64(s[k])
-	}
-	return x
+// endsStretch reports whether s[k] is a letter that ends a stretch for
+// mayHoldStretch: one that is not among the two bytes after a '%'.
+func endsStretch(s string, k int) bool {
+	c := s[k] | 0x20
+	return c >= 'a' && c <= 'z' && (k < 1 || s[k-1] != '%') && (k < 2 || s[k-2] != '%')
 }
 
 // stretchWord is mayHoldCard's step over the word x (the next eight bytes)
