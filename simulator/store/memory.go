@@ -17,7 +17,7 @@ type Memory struct {
 type memCol struct {
 	rows map[string]memRow
 	// idx: index name → value → set of keys.
-	idx map[string]map[string]map[string]struct{}
+	idx map[string]map[string]keySet
 }
 
 type memRow struct {
@@ -72,7 +72,7 @@ func (m *Memory) writeIndexed(c, k string, v []byte, ix map[string][]string) {
 		if v == nil {
 			return
 		}
-		col = &memCol{rows: map[string]memRow{}, idx: map[string]map[string]map[string]struct{}{}}
+		col = &memCol{rows: map[string]memRow{}, idx: map[string]map[string]keySet{}}
 		m.cols[c] = col
 	}
 	if old, ok := col.rows[k]; ok {
@@ -90,16 +90,11 @@ func (col *memCol) index(k string, ix map[string][]string) {
 	for name, vals := range ix {
 		byVal := col.idx[name]
 		if byVal == nil {
-			byVal = map[string]map[string]struct{}{}
+			byVal = map[string]keySet{}
 			col.idx[name] = byVal
 		}
 		for _, v := range vals {
-			keys := byVal[v]
-			if keys == nil {
-				keys = map[string]struct{}{}
-				byVal[v] = keys
-			}
-			keys[k] = struct{}{}
+			byVal[v] = byVal[v].with(k)
 		}
 	}
 }
@@ -108,12 +103,66 @@ func (col *memCol) unindex(k string, ix map[string][]string) {
 	for name, vals := range ix {
 		byVal := col.idx[name]
 		for _, v := range vals {
-			delete(byVal[v], k)
-			if len(byVal[v]) == 0 {
+			if ks := byVal[v].without(k); ks.empty() {
 				delete(byVal, v)
+			} else {
+				byVal[v] = ks
 			}
 		}
 	}
+}
+
+// keySet is the keys an index value holds. Most values hold one key (a
+// token's reference, a consumer's ID), kept without a map.
+type keySet struct {
+	one  string              // the only key, when hasOne
+	many map[string]struct{} // two or more keys (hasOne false)
+	// hasOne tells one from no key (a key may be empty).
+	hasOne bool
+}
+
+func (s keySet) empty() bool { return !s.hasOne && s.many == nil }
+
+func (s keySet) with(k string) keySet {
+	switch {
+	case s.many != nil:
+		s.many[k] = struct{}{}
+	case !s.hasOne || s.one == k:
+		s.one, s.hasOne = k, true
+	default:
+		s = keySet{many: map[string]struct{}{s.one: {}, k: {}}}
+	}
+	return s
+}
+
+func (s keySet) without(k string) keySet {
+	switch {
+	case s.many != nil:
+		delete(s.many, k)
+		if len(s.many) == 1 {
+			for only := range s.many {
+				return keySet{one: only, hasOne: true}
+			}
+		}
+	case s.hasOne && s.one == k:
+		return keySet{}
+	}
+	return s
+}
+
+// keys lists the set.
+func (s keySet) keys() []string {
+	if s.many == nil {
+		if !s.hasOne {
+			return nil
+		}
+		return []string{s.one}
+	}
+	out := make([]string, 0, len(s.many))
+	for k := range s.many {
+		out = append(out, k)
+	}
+	return out
 }
 
 func (m *Memory) Delete(_ context.Context, c, k string) error {
@@ -235,9 +284,9 @@ func (m *Memory) Lookup(_ context.Context, c, index, value string) ([]Entry, err
 	if col == nil {
 		return []Entry{}, nil
 	}
-	keys := col.idx[index][value]
+	keys := col.idx[index][value].keys()
 	out := make([]Entry, 0, len(keys))
-	for k := range keys {
+	for _, k := range keys {
 		out = append(out, Entry{Key: k, Value: clone(col.rows[k].v)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
