@@ -330,7 +330,9 @@ func (w *jsonWalker) array(i int, card bool) (int, bool) {
 
 // strEnd finds the closing quote of the string literal at s[i]; escaped
 // reports a backslash escape inside, ok is false for a string that does
-// not end or holds a control character. It reads the first words of the
+// not end or holds a control character; digits counts the bytes '0'–'9'
+// (-1: not counted), and seps is false only for a string that holds no
+// '_' and no '-' (see keyFilter.mayKey). It reads the first words of the
 // string a word at a time, and past them (ciphertext, long texts) looks
 // for the quote and the backslashes with strings.IndexByte and checks what
 // lies between a word at a time (see controlIn); every byte of s is read a
