@@ -17,9 +17,12 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 	jsonv2 "github.com/go-json-experiment/json"
@@ -115,23 +118,22 @@ func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 			return Decrypted{}, ErrMalformed // fewer or more than five parts
 		}
 	}
+	// Each part is decoded in order, the first bad one named. The
+	// ciphertext is decoded with room for its tag after it, so that GCM
+	// opens the two in place.
 	var seg [5][]byte
 	for i, p := range parts {
+		spare := 0
 		if i == 3 {
-			continue // the ciphertext is decoded below, next to its tag
+			spare = base64.RawURLEncoding.DecodedLen(len(parts[4]))
 		}
-		b, err := decodeSegment(p)
+		b, err := decodeSegment(p, spare)
 		if err != nil {
 			return Decrypted{}, fmt.Errorf("%w: %s: %v", ErrMalformed, segmentNames[i], err)
 		}
 		seg[i] = b
 	}
-	// The ciphertext and its tag are decoded into one buffer, which GCM
-	// then opens in place.
-	ct, err := decodeSegment(parts[3], len(seg[4]))
-	if err != nil {
-		return Decrypted{}, fmt.Errorf("%w: %s: %v", ErrMalformed, segmentNames[3], err)
-	}
+	ct := seg[3]
 	kid, err := readHeader(seg[0])
 	if err != nil {
 		return Decrypted{}, err
@@ -161,64 +163,92 @@ func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 	return Decrypted{Plaintext: pt, Kid: kid}, nil
 }
 
-// protectedHeader is what Decrypt reads of a JWE's protected header, each
-// member as it was sent (absent: empty).
-type protectedHeader struct {
-	Alg  jsontext.Value `json:"alg"`
-	Enc  jsontext.Value `json:"enc"`
-	Kid  jsontext.Value `json:"kid"`
-	Zip  jsontext.Value `json:"zip"`
-	Crit jsontext.Value `json:"crit"`
-}
-
 // readHeader checks a protected header (alg RSA-OAEP-256, enc A256GCM, no
-// zip or crit, a string kid) and returns its kid.
+// zip or crit, a string kid) and returns its kid. It reads the header as
+// encoding/json reads a JSON object into a map, member by member: a
+// duplicate name takes the last value, invalid UTF-8 and lone surrogates
+// are replaced, and a number no float64 holds (1e400), wherever it is,
+// makes the header malformed.
 func readHeader(b []byte) (string, error) {
-	var h protectedHeader
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return "", fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
+	malformed := fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
+	dec := jsontext.NewDecoder(bytes.NewReader(b), headerSyntax)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return "", malformed
 	}
-	if err := jsonv2.Unmarshal(b, &h, headerSyntax); err != nil {
-		return "", fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
+	var alg, enc, kid any
+	var zip, crit bool
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil || tok.Kind() != '"' {
+			return "", malformed
+		}
+		name := tok.String() // before the next read voids the token
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return "", malformed
+		}
+		v, ok := member(raw)
+		if !ok {
+			return "", malformed
+		}
+		switch name {
+		case "alg":
+			alg = v
+		case "enc":
+			enc = v
+		case "kid":
+			kid = v
+		case "zip":
+			zip = true
+		case "crit":
+			crit = true
+		}
 	}
-	if !isString(h.Alg, string(KeyAlgorithm)) || !isString(h.Enc, string(ContentAlgorithm)) {
-		return "", fmt.Errorf("%w: header alg %v, enc %v", ErrAlgorithm, member(h.Alg), member(h.Enc))
+	if _, err := dec.ReadToken(); err != nil {
+		return "", malformed
 	}
-	if len(h.Zip) > 0 {
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return "", malformed // something after the object
+	}
+	if alg != string(KeyAlgorithm) || enc != string(ContentAlgorithm) {
+		return "", fmt.Errorf("%w: header alg %v, enc %v", ErrAlgorithm, alg, enc)
+	}
+	if zip {
 		return "", fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, "zip")
 	}
-	if len(h.Crit) > 0 {
+	if crit {
 		return "", fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, "crit")
 	}
-	kid, ok := member(h.Kid).(string)
-	if !ok && member(h.Kid) != nil {
+	k, isString := kid.(string)
+	if kid != nil && !isString {
 		return "", fmt.Errorf("%w: header kid is not a string", ErrMalformed)
 	}
-	if kid == "" {
+	if k == "" {
 		return "", ErrNoKid
 	}
-	return kid, nil
+	return k, nil
 }
 
-// isString reports whether v is the JSON string s (escaped or not).
-func isString(v jsontext.Value, s string) bool {
-	if len(v) == len(s)+2 && v[0] == '"' && string(v[1:len(v)-1]) == s {
-		return true // as sent, unescaped: the common case
+// member is a header member's value as encoding/json reads it into an
+// interface (false: it holds a number no float64 holds). A plain string,
+// the usual member, is read without a decoder.
+func member(raw jsontext.Value) (any, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), true
 	}
-	got, ok := member(v).(string)
-	return ok && got == s
-}
-
-// member is a header member's value (nil when absent or null).
-func member(v jsontext.Value) any {
-	if len(v) == 0 {
-		return nil
+	switch raw.Kind() {
+	case 'n':
+		return nil, true
+	case 't':
+		return true, true
+	case 'f':
+		return false, true
 	}
-	var x any
-	if err := jsonv2.Unmarshal(v, &x, headerSyntax); err != nil {
-		return nil
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, false
 	}
-	return x
+	return v, true
 }
 
 // headerSyntax reads a protected header as it always has been read: a
@@ -229,7 +259,7 @@ var segmentNames = [5]string{"protected header", "encrypted key", "IV", "ciphert
 
 // decodeSegment reads base64url, tolerating '+', '/' and '=' padding, into
 // a buffer with room for spare more bytes after it.
-func decodeSegment(s string, spare ...int) ([]byte, error) {
+func decodeSegment(s string, spare int) ([]byte, error) {
 	s = strings.TrimRight(s, "=")
 	if strings.ContainsAny(s, "+/") {
 		s = strings.Map(func(c rune) rune {
@@ -242,12 +272,8 @@ func decodeSegment(s string, spare ...int) ([]byte, error) {
 			return c
 		}, s)
 	}
-	extra := 0
-	if len(spare) > 0 {
-		extra = spare[0]
-	}
 	enc := base64.RawURLEncoding
-	b := make([]byte, enc.DecodedLen(len(s)), enc.DecodedLen(len(s))+extra)
+	b := make([]byte, enc.DecodedLen(len(s)), enc.DecodedLen(len(s))+spare)
 	n, err := enc.Decode(b, []byte(s))
 	return b[:n], err
 }

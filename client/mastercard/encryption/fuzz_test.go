@@ -228,6 +228,11 @@ func FuzzReadHeader(f *testing.F) {
 		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k","crit":[]}`, `{"ALG":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}`,
 		`{"alg":"x","alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}`, "{\"alg\":\"RSA-OAEP-256\",\"enc\":\"A256GCM\",\"kid\":\"k\",\"\":\"\xd0\"}",
 		`{"":"","":0}`, `{"alg":1,"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}`, `{"kid":"a","alg":"RSA-OAEP-256","enc":"A256GCM","kid":null}`,
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k","x":1e400}`, `{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":1e400}`,
+		`{"alg":1e400,"enc":"A256GCM","kid":"k"}`, `{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k","x":[1,{"y":-1e999}]}`,
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"\ud800"}`, `{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k\u0041"}`,
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}x`, `{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"} {}`,
+		`{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k",}`, `{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":true}`,
 		`null`, `[]`, `"x"`, ` {"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}`, `{`, ``,
 	} {
 		f.Add([]byte(s))

@@ -2,11 +2,11 @@ package mastercard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
@@ -68,7 +68,7 @@ type enrollRequest struct {
 // any card data is echoed in errors.
 func (a *enrolAPI) decodeCard(req *simulator.Request) error {
 	var r enrollRequest
-	if err := jsonv2.Unmarshal(req.Body, &r); err != nil {
+	if err := decodeJSON(req.Body, &r); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
 	}
 	req.AddCorrelationID(r.Consumer.ExternalConsumerID)
@@ -95,12 +95,20 @@ func (a *enrolAPI) decodeCard(req *simulator.Request) error {
 		return verr
 	}
 	var c cardPlaintext
-	if err := jsonv2.Unmarshal(plain, &c); err != nil {
+	if err := decodeJSON(plain, &c); err != nil {
 		return simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "encryptedCard plaintext is not the JSON of EncryptedCardPlaintext")
 	}
 	req.AddCard(c.PrimaryAccountNumber)
 	req.SetDecoded(&decodedEnrolment{body: r, card: c})
 	return nil
+}
+
+// decodeJSON reads a body or plaintext the engine has already checked
+// (syntax, duplicate names, raw invalid UTF-8, schema) into v with
+// encoding/json/v2: member names exactly as declared, and an escaped lone
+// surrogate (\ud800) read as U+FFFD, as encoding/json reads it, not refused.
+func decodeJSON(b []byte, v any) error {
+	return jsonv2.Unmarshal(b, v, jsontext.AllowInvalidUTF8(true))
 }
 
 // decodedEnrolment is a putCard request as decodeCard read it: putCard
@@ -115,7 +123,7 @@ func (a *enrolAPI) putCard(ctx context.Context, req *simulator.Request) (*simula
 	d, _ := req.Decoded().(*decodedEnrolment)
 	if d == nil {
 		d = &decodedEnrolment{}
-		if err := json.Unmarshal(req.Body, &d.body); err != nil {
+		if err := decodeJSON(req.Body, &d.body); err != nil {
 			return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of EnrollCardRequest")
 		}
 	}

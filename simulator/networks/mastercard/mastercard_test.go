@@ -455,3 +455,29 @@ func TestJournalMasksRefusedCardData(t *testing.T) {
 		}
 	}
 }
+
+// An escaped lone surrogate (\ud800) is text the Enroll API takes, in the
+// body and in the card's plaintext: it reads as U+FFFD, as encoding/json
+// (and Java's JSON readers) read it, and the card enrols.
+func TestLoneSurrogateEscapesEnrol(t *testing.T) {
+	_, c := start(t)
+	body := bytes.Replace(c.body("5186001700008785"), []byte(`"firstName":"Ada"`), []byte(`"firstName":"Ada\ud800"`), 1)
+	if !bytes.Contains(body, []byte(`\ud800`)) {
+		t.Fatal("the test body lacks its escape")
+	}
+	if a := c.send(body, nil); a.status != http.StatusOK {
+		t.Fatalf("body with \\ud800: %d %s", a.status, a.raw)
+	}
+	plain := []byte(`{"primaryAccountNumber":"5186001700007787","panExpirationMonth":"12","panExpirationYear":"2030","cardholderFullName":"Ada\udc00 Lovelace"}`)
+	jwe, err := encryption.Encrypt(plain, c.encPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = c.body("5186001700007787", func(m map[string]any) {
+		m["encryptedCard"] = jwe
+		m["consumer"].(map[string]any)["firstName"] = "Grace"
+	})
+	if a := c.send(body, nil); a.status != http.StatusOK {
+		t.Fatalf("plaintext with \\udc00: %d %s", a.status, a.raw)
+	}
+}
