@@ -18,7 +18,8 @@ type IndexOf[T any] struct {
 }
 
 // By declares a Table index named name whose values for a record are of's
-// result. of must be a pure function of the record.
+// result. of must be a pure function of the record, and return a slice of
+// its own (not a field of the record): the store keeps what it returns.
 func By[T any](name string, of func(key string, v T) []string) IndexOf[T] {
 	return IndexOf[T]{name: name, of: of}
 }
