@@ -129,10 +129,13 @@ func Luhn(d string) bool { return allDigits(d) && luhn(d) }
 
 // luhn is the Luhn check of digits known to be '0'–'9'; empty fails.
 func luhn[D string | []byte](d D) bool {
-	if len(d) == 0 {
-		return false
-	}
-	sum, double := 0, false
+	return len(d) > 0 && luhnSum(d, false)%10 == 0
+}
+
+// luhnSum is the Luhn sum of digits known to be '0'–'9', read from the
+// right, the rightmost digit doubled when doubleFirst.
+func luhnSum[D string | []byte](d D, doubleFirst bool) int {
+	sum, double := 0, doubleFirst
 	for i := len(d) - 1; i >= 0; i-- {
 		n := int(d[i] - '0')
 		if double {
@@ -144,7 +147,7 @@ func luhn[D string | []byte](d D) bool {
 		sum += n
 		double = !double
 	}
-	return sum%10 == 0
+	return sum
 }
 
 // LuhnCheckDigit returns the digit that completes partial into a Luhn-valid
@@ -155,19 +158,7 @@ func LuhnCheckDigit(partial string) byte {
 	}
 	// The check digit will be the rightmost: partial's own rightmost digit
 	// is the first one doubled.
-	sum, double := 0, true
-	for i := len(partial) - 1; i >= 0; i-- {
-		n := int(partial[i] - '0')
-		if double {
-			n *= 2
-			if n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-		double = !double
-	}
-	return byte('0' + (10-sum%10)%10)
+	return byte('0' + (10-luhnSum(partial, true)%10)%10)
 }
 
 func allDigits(s string) bool {

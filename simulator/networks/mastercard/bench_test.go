@@ -3,6 +3,7 @@ package mastercard_test
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,38 +28,13 @@ import (
 // made once (encrypting is the issuer's cost, not the simulator's).
 func BenchmarkEnrolment(b *testing.B) {
 	srv := simtest.Start(b, simtest.Options{Networks: []string{mastercard.ID}})
-	creds := map[string]simulator.Credential{}
-	for _, c := range srv.Sim.Credentials(mastercard.ID) {
-		creds[c.Name] = c
-	}
-	key, err := pemkey.ParsePrivate(creds["signing-private-key"].Value)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pub, err := pemkey.ParsePublic(creds["encryption-public-key"].Value)
-	if err != nil {
-		b.Fatal(err)
-	}
-	plain, _ := json.Marshal(map[string]any{"primaryAccountNumber": "5186001700008785", "panExpirationMonth": "12", "panExpirationYear": "2030",
-		"cardholderFullName": "Ada Lovelace", "billingAddress": map[string]any{"line1": "1 Main Street", "city": "London", "countryCode": "GB"}})
-	jwe, err := encryption.Encrypt(plain, pub)
-	if err != nil {
-		b.Fatal(err)
-	}
-	signer := &oauth1.Signer{ConsumerKey: creds["consumer-key"].Value, Key: key}
-	u, _ := url.Parse(srv.URL + path)
+	is := newBenchIssuer(b, srv)
+	jwe := is.cardJWE()
+	signer, u := is.signer, is.url
 	i := 0
 	for b.Loop() {
 		i++
-		body, _ := json.Marshal(map[string]any{
-			"srcClientId": creds["src-client-id"].Value, "serviceId": creds["service-id"].Value, "srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322110",
-			"externalCredentialId": "k1",
-			"consumer": map[string]any{"externalConsumerId": fmt.Sprintf("bench-%d", i), "firstName": "Ada", "lastName": "Lovelace",
-				"consumerIdentity": map[string]any{"identityType": "EMAIL_ADDRESS", "identityValue": "ada@example.com"}, "languageCode": "en", "countryCode": "GB"},
-			"cardSource": "ISSUER", "complianceSettings": map[string]any{"privacy": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/privacy.html"},
-				"tnc": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/terms.html"}},
-			"encryptedCard": jwe,
-		})
+		body := is.body(fmt.Sprintf("bench-%d", i), "k1", jwe)
 		auth, err := signer.Header(http.MethodPost, u, body)
 		if err != nil {
 			b.Fatal(err)
@@ -79,6 +55,61 @@ func BenchmarkEnrolment(b *testing.B) {
 	if f := srv.Sim.Findings(); len(f) > 0 {
 		b.Fatalf("findings: %v", f)
 	}
+}
+
+// benchIssuer is what the enrolment benchmarks sign and encrypt with: the
+// simulator's Mastercard credentials.
+type benchIssuer struct {
+	creds  map[string]simulator.Credential
+	signer *oauth1.Signer
+	pub    *rsa.PublicKey
+	url    *url.URL // the Enroll API
+}
+
+func newBenchIssuer(b *testing.B, srv *simtest.Server) benchIssuer {
+	b.Helper()
+	is := benchIssuer{creds: map[string]simulator.Credential{}}
+	for _, c := range srv.Sim.Credentials(mastercard.ID) {
+		is.creds[c.Name] = c
+	}
+	key, err := pemkey.ParsePrivate(is.creds["signing-private-key"].Value)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if is.pub, err = pemkey.ParsePublic(is.creds["encryption-public-key"].Value); err != nil {
+		b.Fatal(err)
+	}
+	is.signer = &oauth1.Signer{ConsumerKey: is.creds["consumer-key"].Value, Key: key}
+	is.url, _ = url.Parse(srv.URL + path)
+	return is
+}
+
+// cardJWE is the benchmarks' card, encrypted to the simulator (anew each
+// call: a fresh key and IV). It is called from the goroutines that sign
+// ahead, so a failure panics.
+func (is benchIssuer) cardJWE() string {
+	plain, _ := json.Marshal(map[string]any{"primaryAccountNumber": "5186001700008785", "panExpirationMonth": "12", "panExpirationYear": "2030",
+		"cardholderFullName": "Ada Lovelace", "billingAddress": map[string]any{"line1": "1 Main Street", "city": "London", "countryCode": "GB"}})
+	jwe, err := encryption.Encrypt(plain, is.pub)
+	if err != nil {
+		panic(err)
+	}
+	return jwe
+}
+
+// body is an Enroll API call enrolling the card jwe for consumer under
+// externalCredentialId credential.
+func (is benchIssuer) body(consumer, credential, jwe string) []byte {
+	body, _ := json.Marshal(map[string]any{
+		"srcClientId": is.creds["src-client-id"].Value, "serviceId": is.creds["service-id"].Value, "srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322110",
+		"externalCredentialId": credential,
+		"consumer": map[string]any{"externalConsumerId": consumer, "firstName": "Ada", "lastName": "Lovelace",
+			"consumerIdentity": map[string]any{"identityType": "EMAIL_ADDRESS", "identityValue": "ada@example.com"}, "languageCode": "en", "countryCode": "GB"},
+		"cardSource": "ISSUER", "complianceSettings": map[string]any{"privacy": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/privacy.html"},
+			"tnc": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/terms.html"}},
+		"encryptedCard": jwe,
+	})
+	return body
 }
 
 // BenchmarkAtScale is the per-request cost of the calls that look a card up

@@ -6,11 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"runtime"
 	"sort"
 	"sync"
@@ -18,10 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/c2psim/c2psim/client/mastercard/encryption"
-	"github.com/c2psim/c2psim/client/mastercard/oauth1"
-	"github.com/c2psim/c2psim/internal/pemkey"
-	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/networks/mastercard"
 	"github.com/c2psim/c2psim/simulator/simtest"
 )
@@ -36,14 +30,8 @@ import (
 // is the same figure over loopback HTTP against the binary.
 func BenchmarkEnrolmentHandler(b *testing.B) {
 	srv := simtest.Start(b, simtest.Options{Networks: []string{mastercard.ID}})
-	creds := map[string]simulator.Credential{}
-	for _, c := range srv.Sim.Credentials(mastercard.ID) {
-		creds[c.Name] = c
-	}
-	key, _ := pemkey.ParsePrivate(creds["signing-private-key"].Value)
-	pub, _ := pemkey.ParsePublic(creds["encryption-public-key"].Value)
-	signer := &oauth1.Signer{ConsumerKey: creds["consumer-key"].Value, Key: key}
-	u, _ := url.Parse(srv.URL + path)
+	is := newBenchIssuer(b, srv)
+	u := is.url
 	type signed struct {
 		body []byte
 		auth string
@@ -53,19 +41,8 @@ func BenchmarkEnrolmentHandler(b *testing.B) {
 	for w := range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := w; i < b.N; i += runtime.GOMAXPROCS(0) {
-				plain, _ := json.Marshal(map[string]any{"primaryAccountNumber": "5186001700008785", "panExpirationMonth": "12", "panExpirationYear": "2030",
-					"cardholderFullName": "Ada Lovelace", "billingAddress": map[string]any{"line1": "1 Main Street", "city": "London", "countryCode": "GB"}})
-				jwe, _ := encryption.Encrypt(plain, pub)
-				body, _ := json.Marshal(map[string]any{
-					"srcClientId": creds["src-client-id"].Value, "serviceId": creds["service-id"].Value, "srcCorrelationId": "0f1e2d3c-4b5a-4968-8776-655443322110",
-					"externalCredentialId": fmt.Sprintf("k%d", i),
-					"consumer": map[string]any{"externalConsumerId": fmt.Sprintf("bench-%d", i), "firstName": "Ada", "lastName": "Lovelace",
-						"consumerIdentity": map[string]any{"identityType": "EMAIL_ADDRESS", "identityValue": "ada@example.com"}, "languageCode": "en", "countryCode": "GB"},
-					"cardSource": "ISSUER", "complianceSettings": map[string]any{"privacy": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/privacy.html"},
-						"tnc": map[string]any{"latestVersionUri": "https://www.mastercard.com/global/click-to-pay/country-listing/terms.html"}},
-					"encryptedCard": jwe,
-				})
-				auth, _ := signer.Header(http.MethodPost, u, body)
+				body := is.body(fmt.Sprintf("bench-%d", i), fmt.Sprintf("k%d", i), is.cardJWE())
+				auth, _ := is.signer.Header(http.MethodPost, u, body)
 				reqs[i] = signed{body, auth}
 			}
 		})
