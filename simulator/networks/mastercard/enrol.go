@@ -341,14 +341,15 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 		return digitalCard{}, err
 	}
 	tokenRef := "DM4MMC" + a.env.IDs.Hex(16)
-	status, err := a.notify.authorize(ctx, p, c, e.Consumer, tokenRef, e.CorrelationID)
+	status, meta, err := a.notify.authorize(ctx, p, c, e.Consumer, tokenRef, e.CorrelationID)
 	if err != nil {
 		return digitalCard{}, err
 	}
 
-	// The card, its directory address and its consumer are decided and
-	// written in one atomic store step: of two enrolments of one card raced
-	// through two replicas, one enrols and the other is ALREADY_EXISTS.
+	// The card, its token's record, its directory address and its consumer
+	// are decided and written in one atomic store step: of two enrolments of
+	// one card raced through two replicas, one enrols and the other is
+	// ALREADY_EXISTS, and nothing of the refused one is stored.
 	// The card being replaced (a DEACTIVATED one) is the one seen above;
 	// if it changed meanwhile the enrolment is refused as a conflict and
 	// may be retried.
@@ -361,6 +362,7 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 	}
 	var at store.Atomic
 	held := store.Hold(&at, a.cards, ref)
+	token := store.Hold(&at, a.tokens, tokenRef)
 	var entry, oldEntry *store.Held[string]
 	var cons *store.Held[consumerRecord]
 	if inDirectory {
@@ -417,6 +419,7 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 			cons.Value = consumerRecord{ExternalConsumerID: e.ExternalConsumerID, SrcConsumerID: srcConsumer, Consumer: data, UpdatedAt: a.env.Clock.Now()}
 		}
 		held.Value = card
+		token.Value = meta
 		if oldEntry != nil && oldEntry.Exists && oldEntry.Value == ref {
 			oldEntry.Delete = true
 		}

@@ -180,7 +180,8 @@ func accountIDHash(email string) string {
 
 // authorize calls the issuer's Authorize Service for a card about to be
 // tokenised, when the issuer registered a callback URL. It returns the token
-// status to set, or a *simulator.Error failing the enrolment. The issuer's
+// status to set and the token's record, which the enrolment stores with the
+// card in one atomic step, or a *simulator.Error failing the enrolment. The issuer's
 // decision counts: APPROVED for DIGITIZATION provisions the token ACTIVE;
 // REQUIRE_ADDITIONAL_AUTHENTICATION provisions it INACTIVE with the answer's
 // activation methods; DECLINED, a decision for other services only, or no
@@ -188,11 +189,11 @@ func accountIDHash(email string) string {
 // whatever the issuer approves, as when the network itself requires
 // additional authentication; the slow test card holds the enrolment for
 // slowDelay first.
-func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, cons consumer, tokenRef, correlationID string) (string, error) {
+func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, cons consumer, tokenRef, correlationID string) (string, tokenMeta, error) {
 	outcome := outcomeOf(p.Reveal())
 	if outcome == outcomeSlow {
 		if err := nt.slowDown(ctx); err != nil {
-			return "", err
+			return "", tokenMeta{}, err
 		}
 	}
 	mdesCorrelation := nt.env.IDs.Digits(14)
@@ -207,19 +208,16 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 		}
 		return plain
 	}
-	decide := func(approved bool, methods []activationMethod) (string, error) {
+	decide := func(approved bool, methods []activationMethod) (string, tokenMeta, error) {
 		m := tokenMeta{CorrelationID: mdesCorrelation, Decision: "A", StatusAt: nt.env.Clock.Now(), FLE: form,
 			TokenExpiry: tokenExpiry(nt.env.Clock.Now()), History: []statusEvent{{Code: "U", At: nt.env.Clock.Now(), Reason: "Z"}},
 			IssuerCode: issuerValidatesCodeSetting.Get(nt.env.Settings) || outcome == outcomeYellowIssuerCode}
 		if approved && outcome != outcomeYellow && outcome != outcomeYellowIssuerCode {
 			m.History = append(m.History, statusEvent{Code: "A", At: nt.env.Clock.Now(), Initiator: "I", Reason: "A"})
-			if err := nt.tokens.Put(ctx, tokenRef, m); err != nil {
-				return "", err
-			}
 			if err := nt.scheduleServiceActivated(ctx, tokenRef, funding); err != nil {
-				return "", err
+				return "", tokenMeta{}, err
 			}
-			return statusActive, nil
+			return statusActive, m, nil
 		}
 		// The code exists from the moment the token does; it is delivered
 		// once the token is stored (after Request Activation Methods when
@@ -231,24 +229,21 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 		}
 		m.ActivationMethods = methods
 		nt.chooseCode(&m, "")
-		if err := nt.tokens.Put(ctx, tokenRef, m); err != nil {
-			return "", err
-		}
 		var methodsPlain []byte // Request Activation Methods sends the card's data
 		if askMethods {
 			methodsPlain = funding()
 		}
 		if err := nt.scheduleYellowPath(ctx, tokenRef, methodsPlain); err != nil {
-			return "", err
+			return "", tokenMeta{}, err
 		}
-		return statusInactive, nil
+		return statusInactive, m, nil
 	}
 	if !nt.env.Callbacks.Configured() {
 		return decide(true, nil)
 	}
 	env, err := encryption.SealFLEWith(funding(), nt.creds.issuerKey(), form)
 	if err != nil {
-		return "", err
+		return "", tokenMeta{}, err
 	}
 	req := map[string]any{
 		"requestId":                nt.env.IDs.Digits(12),
@@ -275,7 +270,7 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 	cb.Plaintext = funding()
 	res, err := nt.env.Callbacks.Send(ctx, cb)
 	if err != nil {
-		return "", svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the issuer's Authorize Service did not answer; nothing was enrolled")
+		return "", tokenMeta{}, svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE", "the issuer's Authorize Service did not answer; nothing was enrolled")
 	}
 	var answer struct {
 		Services          []string           `json:"services"`
@@ -284,7 +279,7 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 	}
 	_ = json.Unmarshal(res.Body, &answer)
 	if answer.Services != nil && !contains(answer.Services, "DIGITIZATION") && answer.Decision != "DECLINED" {
-		return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service did not approve DIGITIZATION (services %v); nothing was enrolled", p.Masked(), answer.Services)
+		return "", tokenMeta{}, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service did not approve DIGITIZATION (services %v); nothing was enrolled", p.Masked(), answer.Services)
 	}
 	switch answer.Decision {
 	case "APPROVED":
@@ -292,11 +287,11 @@ func (nt *notifier) authorize(ctx context.Context, p pan.PAN, c cardPlaintext, c
 	case "REQUIRE_ADDITIONAL_AUTHENTICATION":
 		return decide(false, answer.ActivationMethods)
 	case "DECLINED":
-		return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service declined tokenisation; nothing was enrolled", p.Masked())
+		return "", tokenMeta{}, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service declined tokenisation; nothing was enrolled", p.Masked())
 	case "":
-		return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service answered no decision, which approves nothing; nothing was enrolled", p.Masked())
+		return "", tokenMeta{}, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service answered no decision, which approves nothing; nothing was enrolled", p.Masked())
 	}
-	return "", svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service answered decision %q, which approves nothing; nothing was enrolled", p.Masked(), pan.RedactText(answer.Decision))
+	return "", tokenMeta{}, svcErr(http.StatusUnprocessableEntity, simulator.KindUnprocessable, "DECLINED", "card %s: the issuer's Authorize Service answered decision %q, which approves nothing; nothing was enrolled", p.Masked(), pan.RedactText(answer.Decision))
 }
 
 // slowDown holds an answer for slowDelay on the simulator clock (the slow

@@ -1,6 +1,7 @@
 package mastercard_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -46,9 +47,12 @@ func TestTokenChangesRacedByTwoReplicasAreDecidedOnce(t *testing.T) {
 }
 
 // An enrolment of one card raced through two replicas enrols it once: the
-// other is ALREADY_EXISTS, and one token exists for the card.
+// other is ALREADY_EXISTS, one token exists for the card, and the refused
+// enrolment leaves no token record behind (it is written in the card's
+// atomic step).
 func TestEnrolmentRacedByTwoReplicasEnrolsOnce(t *testing.T) {
-	a, b := replicas(t, nil)
+	shared := store.NewMemory()
+	a, b := replicasOn(t, shared, nil)
 	ca, cb := newIssuer(t, a), newIssuer(t, b)
 	for round := range 15 {
 		stem := fmt.Sprintf("520473%09d", 1000+round)
@@ -60,12 +64,19 @@ func TestEnrolmentRacedByTwoReplicasEnrolsOnce(t *testing.T) {
 		})
 		ca.searchOne("AccountPan", card) // exactly one token
 	}
+	if n, err := store.Count(context.Background(), shared, "mastercard/tokens"); err != nil || n != 15 {
+		t.Fatalf("%d token records for 15 cards enrolled (%v)", n, err)
+	}
 }
 
 // replicas starts two simulators on one store (seeds 1 and 2, with
 // settings), each with a fake issuer answering its callbacks.
 func replicas(t *testing.T, settings map[string]string) (a, b *simtest.Server) {
-	shared := store.NewMemory()
+	return replicasOn(t, store.NewMemory(), settings)
+}
+
+// replicasOn is replicas on the store shared.
+func replicasOn(t *testing.T, shared store.Store, settings map[string]string) (a, b *simtest.Server) {
 	a = simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 1, Settings: settings})
 	b = simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: shared, Seed: 2, Settings: settings})
 	newFakeIssuer(t, a, nil)
