@@ -1,9 +1,6 @@
 package simulator
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "encoding/json"
 
 // UnknownField is the field no document declares that the engine adds to the
 // answers of networks with Description.UnknownFields while their
@@ -31,16 +28,9 @@ func addUnknownField(res *Response) {
 		m[UnknownField] = unknownFieldValue
 		return
 	}
-	// Encoded as json.Marshal would (Encode adds only a newline), into a
-	// buffer with room for the member.
-	var buf bytes.Buffer
-	buf.Grow(1024 + len(unknownMember))
-	if err := json.NewEncoder(&buf).Encode(res.Body); err != nil {
-		return // respond reports the marshalling error
-	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	if len(b) < 2 || b[0] != '{' {
-		return // not an object
+	b, err := json.Marshal(res.Body)
+	if err != nil || len(b) < 2 || b[0] != '{' {
+		return // not an object (or respond reports the marshalling error)
 	}
 	if len(b) > 2 {
 		b = append(b[:len(b)-1], ',')

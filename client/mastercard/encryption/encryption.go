@@ -9,7 +9,6 @@
 package encryption
 
 import (
-	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rsa"
@@ -20,13 +19,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Algorithms.
@@ -164,96 +159,29 @@ func (r KeyRing) Decrypt(compact string) (Decrypted, error) {
 }
 
 // readHeader checks a protected header (alg RSA-OAEP-256, enc A256GCM, no
-// zip or crit, a string kid) and returns its kid. It reads the header as
-// encoding/json reads a JSON object into a map, member by member: a
-// duplicate name takes the last value, invalid UTF-8 and lone surrogates
-// are replaced, and a number no float64 holds (1e400), wherever it is,
-// makes the header malformed.
+// zip or crit, a string kid) and returns its kid.
 func readHeader(b []byte) (string, error) {
-	malformed := fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
-	dec := jsontext.NewDecoder(bytes.NewReader(b), headerSyntax)
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return "", malformed
+	var h map[string]any
+	if err := json.Unmarshal(b, &h); err != nil || h == nil {
+		return "", fmt.Errorf("%w: the protected header is not a JSON object", ErrMalformed)
 	}
-	var alg, enc, kid any
-	var zip, crit bool
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil || tok.Kind() != '"' {
-			return "", malformed
-		}
-		name := tok.String() // before the next read voids the token
-		raw, err := dec.ReadValue()
-		if err != nil {
-			return "", malformed
-		}
-		v, ok := member(raw)
-		if !ok {
-			return "", malformed
-		}
-		switch name {
-		case "alg":
-			alg = v
-		case "enc":
-			enc = v
-		case "kid":
-			kid = v
-		case "zip":
-			zip = true
-		case "crit":
-			crit = true
+	if h["alg"] != string(KeyAlgorithm) || h["enc"] != string(ContentAlgorithm) {
+		return "", fmt.Errorf("%w: header alg %v, enc %v", ErrAlgorithm, h["alg"], h["enc"])
+	}
+	for _, name := range []string{"zip", "crit"} {
+		if _, ok := h[name]; ok {
+			return "", fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, name)
 		}
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return "", malformed
-	}
-	if _, err := dec.ReadToken(); err != io.EOF {
-		return "", malformed // something after the object
-	}
-	if alg != string(KeyAlgorithm) || enc != string(ContentAlgorithm) {
-		return "", fmt.Errorf("%w: header alg %v, enc %v", ErrAlgorithm, alg, enc)
-	}
-	if zip {
-		return "", fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, "zip")
-	}
-	if crit {
-		return "", fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, "crit")
-	}
-	k, isString := kid.(string)
-	if kid != nil && !isString {
+	kid, isString := h["kid"].(string)
+	if h["kid"] != nil && !isString {
 		return "", fmt.Errorf("%w: header kid is not a string", ErrMalformed)
 	}
-	if k == "" {
+	if kid == "" {
 		return "", ErrNoKid
 	}
-	return k, nil
+	return kid, nil
 }
-
-// member is a header member's value as encoding/json reads it into an
-// interface (false: it holds a number no float64 holds). A plain string,
-// the usual member, is read without a decoder.
-func member(raw jsontext.Value) (any, bool) {
-	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && utf8.Valid(raw) {
-		return string(raw[1 : len(raw)-1]), true
-	}
-	switch raw.Kind() {
-	case 'n':
-		return nil, true
-	case 't':
-		return true, true
-	case 'f':
-		return false, true
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, false
-	}
-	return v, true
-}
-
-// headerSyntax reads a protected header as it always has been read: a
-// duplicate name takes the last value, invalid UTF-8 is replaced.
-var headerSyntax = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
 var segmentNames = [5]string{"protected header", "encrypted key", "IV", "ciphertext", "authentication tag"}
 

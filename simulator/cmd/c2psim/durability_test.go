@@ -152,18 +152,25 @@ func (p *proc) admin(t testing.TB, method, path string, body any, out any) int {
 	return resp.StatusCode
 }
 
-// amex builds the bundled American Express adapter from the credentials
-// the process hands out.
-func (p *proc) amex(t testing.TB) *axclient.Adapter {
+// credentials are the credentials the process hands out for network.
+func (p *proc) credentials(t testing.TB, network string) []simulator.Credential {
 	t.Helper()
 	var creds struct {
 		Items []simulator.Credential `json:"items"`
 	}
-	if st := p.admin(t, http.MethodGet, "/networks/amex/credentials", nil, &creds); st != http.StatusOK {
-		t.Fatalf("credentials: %d", st)
+	if st := p.admin(t, http.MethodGet, "/networks/"+network+"/credentials", nil, &creds); st != http.StatusOK {
+		t.Fatalf("%s credentials: %d", network, st)
 	}
+	return creds.Items
+}
+
+// amex builds the bundled American Express adapter from the credentials
+// the process hands out.
+func (p *proc) amex(t testing.TB) *axclient.Adapter {
+	t.Helper()
+	creds := p.credentials(t, "amex")
 	by := map[string]simulator.Credential{}
-	for _, c := range creds.Items {
+	for _, c := range creds {
 		by[c.Name] = c
 	}
 	key, err := base64.StdEncoding.DecodeString(by["encryption-key"].Value)
@@ -326,13 +333,8 @@ func discoverCard(i int) client.Card {
 // process hands out.
 func (p *proc) discover(t testing.TB) *dsclient.Adapter {
 	t.Helper()
-	var creds struct {
-		Items []simulator.Credential `json:"items"`
-	}
-	if st := p.admin(t, http.MethodGet, "/networks/discover/credentials", nil, &creds); st != http.StatusOK {
-		t.Fatalf("credentials: %d", st)
-	}
-	a, err := dsnet.New(creds.Items, p.base+"/discover", &http.Client{Timeout: 20 * time.Second})
+	creds := p.credentials(t, "discover")
+	a, err := dsnet.New(creds, p.base+"/discover", &http.Client{Timeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
