@@ -267,79 +267,71 @@ func (d *directoryAPI) updateConsumer(ctx context.Context, req *simulator.Reques
 		return nil, simulator.Errorf(http.StatusBadRequest, simulator.KindMalformed, "body is not the JSON of UpdateConsumerRequest")
 	}
 	req.AddCorrelationID(u.SrcCorrelationID)
-	cr, err := d.consumerOf(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	held, err := d.credentialsOf(ctx, cr.ExternalConsumerID)
-	if err != nil {
-		return nil, err
-	}
+	data := u.Consumer
+	var updated consumerRecord
 	// A full replacement (what the request leaves out is gone) of the
 	// consumer and of its data in every card it holds, in one atomic store
 	// step.
-	var at store.Atomic
-	cons := store.Hold(&at, d.consumers, cr.ExternalConsumerID)
-	cards := make([]*store.Held[digitalCard], len(held))
-	for i, dc := range held {
-		cards[i] = store.Hold(&at, d.cards, dc.card.CardRef)
-	}
-	data := u.Consumer
-	data.ExternalConsumerID = cr.ExternalConsumerID
-	err = at.Do(ctx, func() error {
-		if !cons.Exists {
-			return svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no consumer %q in this directory", cr.ExternalConsumerID)
+	err := d.consumerStep(ctx, req, func(cr consumerRecord, held []directoryCard) error {
+		var at store.Atomic
+		cons := store.Hold(&at, d.consumers, cr.ExternalConsumerID)
+		cards := make([]*store.Held[digitalCard], len(held))
+		for i, dc := range held {
+			cards[i] = store.Hold(&at, d.cards, dc.card.CardRef)
 		}
-		cons.Value = consumerRecord{ExternalConsumerID: cr.ExternalConsumerID, SrcConsumerID: cons.Value.SrcConsumerID, Consumer: data, UpdatedAt: d.env.Clock.Now()}
-		for _, card := range cards {
-			if card.Exists && card.Value.ExternalConsumerID == cr.ExternalConsumerID {
-				card.Value.Consumer = data
+		data.ExternalConsumerID = cr.ExternalConsumerID
+		return at.Do(ctx, func() error {
+			if err := unchanged(cons, cr); err != nil {
+				return err
 			}
-		}
-		return nil
+			cons.Value = consumerRecord{ExternalConsumerID: cr.ExternalConsumerID, SrcConsumerID: cons.Value.SrcConsumerID, Consumer: data,
+				UpdatedAt: d.env.Clock.Now(), Revision: cons.Value.Revision + 1}
+			for _, card := range cards {
+				if card.Exists && card.Value.ExternalConsumerID == cr.ExternalConsumerID {
+					card.Value.Consumer = data
+				}
+			}
+			updated = cons.Value
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return d.profileAnswer(ctx, cons.Value)
+	return d.profileAnswer(ctx, updated)
 }
 
 func (d *directoryAPI) deleteConsumer(ctx context.Context, req *simulator.Request) (*simulator.Response, error) {
-	cr, err := d.consumerOf(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	held, err := d.credentialsOf(ctx, cr.ExternalConsumerID)
-	if err != nil {
-		return nil, err
-	}
 	// The consumer and every credential it holds go in one atomic store
 	// step: of two deletions raced through two replicas, one deletes (and
 	// notifies), the other finds no consumer.
-	var at store.Atomic
-	cons := store.Hold(&at, d.consumers, cr.ExternalConsumerID)
-	entries := make([]*store.Held[string], len(held))
-	cards := make([]*store.Held[digitalCard], len(held))
-	for i, dc := range held {
-		entries[i], cards[i] = store.Hold(&at, d.directory, dc.key), store.Hold(&at, d.cards, dc.card.CardRef)
-	}
 	var deleted []digitalCard
-	err = at.Do(ctx, func() error {
-		if !cons.Exists {
-			return svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no consumer %q in this directory", cr.ExternalConsumerID)
-		}
-		cons.Delete = true
+	err := d.consumerStep(ctx, req, func(cr consumerRecord, held []directoryCard) error {
+		var at store.Atomic
+		cons := store.Hold(&at, d.consumers, cr.ExternalConsumerID)
+		entries := make([]*store.Held[string], len(held))
+		cards := make([]*store.Held[digitalCard], len(held))
 		for i, dc := range held {
-			if !entries[i].Exists || entries[i].Value != dc.card.CardRef {
-				continue // moved meanwhile: not this consumer's any more
-			}
-			entries[i].Delete = true
-			if cards[i].Exists {
-				cards[i].Delete = true
-				deleted = append(deleted, cards[i].Value)
-			}
+			entries[i], cards[i] = store.Hold(&at, d.directory, dc.key), store.Hold(&at, d.cards, dc.card.CardRef)
 		}
-		return nil
+		deleted = deleted[:0]
+		return at.Do(ctx, func() error {
+			if err := unchanged(cons, cr); err != nil {
+				return err
+			}
+			cons.Delete = true
+			for i, dc := range held {
+				if !entries[i].Exists || entries[i].Value != dc.card.CardRef {
+					continue // moved meanwhile: not this consumer's any more
+				}
+				entries[i].Delete = true
+				if cards[i].Exists {
+					cards[i].Delete = true
+					deleted = append(deleted, cards[i].Value)
+				}
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -348,6 +340,46 @@ func (d *directoryAPI) deleteConsumer(ctx context.Context, req *simulator.Reques
 		d.notifyDeleted(ctx, c)
 	}
 	return &simulator.Response{Status: http.StatusNoContent}, nil
+}
+
+// consumerStep runs step, an atomic store step over the consumer the
+// request names and the cards it held when read, and runs it again on a
+// fresh read when the consumer changed in between (step returns
+// errConsumerChanged): a card enrolled into the consumer meanwhile is then
+// deleted or updated with the others instead of being left out.
+func (d *directoryAPI) consumerStep(ctx context.Context, req *simulator.Request, step func(cr consumerRecord, held []directoryCard) error) error {
+	const attempts = 8
+	for range attempts {
+		cr, err := d.consumerOf(ctx, req)
+		if err != nil {
+			return err
+		}
+		held, err := d.credentialsOf(ctx, cr.ExternalConsumerID)
+		if err != nil {
+			return err
+		}
+		if err := step(cr, held); !errors.Is(err, errConsumerChanged) {
+			return err
+		}
+	}
+	return svcErr(http.StatusServiceUnavailable, simulator.KindUnavailable, "UNAVAILABLE",
+		"consumer %q changed %d times while this call ran (cards enrolled into it or updates); retry it", req.PathParams["externalConsumerId"], attempts)
+}
+
+// errConsumerChanged is a consumer step's refusal of a consumer written
+// since its cards were read.
+var errConsumerChanged = errors.New("the consumer changed since its cards were read")
+
+// unchanged checks, in an atomic step, that the consumer held is the one
+// read as cr: it still exists and was not written since.
+func unchanged(cons *store.Held[consumerRecord], cr consumerRecord) error {
+	if !cons.Exists {
+		return svcErr(http.StatusNotFound, simulator.KindNotFound, "NOT_FOUND", "no consumer %q in this directory", cr.ExternalConsumerID)
+	}
+	if cons.Value.Revision != cr.Revision || cons.Value.SrcConsumerID != cr.SrcConsumerID {
+		return errConsumerChanged
+	}
+	return nil
 }
 
 // notifyDeleted tells the issuer (Notify Token Updated, after the answer)

@@ -1,11 +1,13 @@
 package mastercard_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,9 +19,11 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/c2psim/c2psim/client/mastercard/encryption"
+	"github.com/c2psim/c2psim/client/pan"
 	"github.com/c2psim/c2psim/simulator"
 	"github.com/c2psim/c2psim/simulator/networks/mastercard"
 	"github.com/c2psim/c2psim/simulator/simtest"
+	"github.com/c2psim/c2psim/simulator/store"
 )
 
 const base = "/mastercard/src/api/digital/payments"
@@ -331,5 +335,146 @@ func TestDeletesNotifyTokenUpdated(t *testing.T) {
 		if !tokens[tur] || n != 1 {
 			t.Fatalf("notified %v, want once each of %v", deactivated, tokens)
 		}
+	}
+}
+
+// lookupHook is a store that runs a function right after a lookup in a
+// collection, as many times as it is armed for (and not within itself): it
+// puts a call between a directory operation's read of a consumer's cards
+// and its atomic step.
+type lookupHook struct {
+	store.Store
+	mu         sync.Mutex
+	collection string
+	times      int
+	running    bool
+	fn         func()
+}
+
+func (h *lookupHook) arm(collection string, times int, fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.collection, h.times, h.fn = collection, times, fn
+}
+
+func (h *lookupHook) Lookup(ctx context.Context, collection, index, value string) ([]store.Entry, error) {
+	rows, err := h.Store.Lookup(ctx, collection, index, value)
+	h.mu.Lock()
+	fire := collection == h.collection && h.times > 0 && !h.running
+	if fire {
+		h.times--
+		h.running = true
+	}
+	fn := h.fn
+	h.mu.Unlock()
+	if fire {
+		fn()
+		h.mu.Lock()
+		h.running = false
+		h.mu.Unlock()
+	}
+	return rows, err
+}
+
+// A card enrolled into a consumer while the consumer is deleted, after the
+// deletion read the consumer's cards, is deleted with it: the deletion sees
+// that the consumer changed and reads its cards again. Nothing of the
+// consumer is left behind, and the card can be enrolled again as a new
+// consumer's.
+func TestCardEnrolledWhileItsConsumerIsDeletedGoesWithIt(t *testing.T) {
+	hook := &lookupHook{Store: store.NewMemory()}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: hook})
+	c := newIssuer(t, srv)
+	p := "/directories/" + credential(t, srv, "directory-id") + "/consumers/consumer-1"
+	if a := c.enrolIn("consumer-1", "card-1", "5186001700008785"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	var meanwhile answer
+	hook.arm("mastercard/directory", 1, func() { meanwhile = c.enrolIn("consumer-1", "card-2", "5186001700009726") })
+	if d := c.call(http.MethodDelete, p, nil); d.status != 204 {
+		t.Fatalf("delete: %d %s", d.status, d.raw)
+	}
+	if meanwhile.status != 200 {
+		t.Fatalf("the enrolment during the deletion: %d %s", meanwhile.status, meanwhile.raw)
+	}
+	for _, col := range []string{"mastercard/consumers", "mastercard/directory", "mastercard/cards"} {
+		if n, err := store.Count(context.Background(), hook, col); err != nil || n != 0 {
+			t.Errorf("%s holds %d records after the consumer was deleted (%v)", col, n, err)
+		}
+	}
+	if g := c.call(http.MethodGet, p+"/credentials/card-2", nil); g.status != 404 {
+		t.Fatalf("the card enrolled meanwhile outlived its consumer: %d %s", g.status, g.raw)
+	}
+	if a := c.enrolIn("consumer-1", "card-2", "5186001700009726"); a.status != 200 {
+		t.Fatalf("re-enrol: %d %s", a.status, a.raw)
+	}
+}
+
+// A card enrolled into a consumer while the consumer is updated, after the
+// update read the consumer's cards, gets the update's data as the others
+// do.
+func TestCardEnrolledWhileItsConsumerIsUpdatedGetsTheUpdate(t *testing.T) {
+	hook := &lookupHook{Store: store.NewMemory()}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: hook})
+	c := newIssuer(t, srv)
+	p := "/directories/" + credential(t, srv, "directory-id") + "/consumers/consumer-1"
+	if a := c.enrolIn("consumer-1", "card-1", "5186001700008785"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	var meanwhile answer
+	hook.arm("mastercard/directory", 1, func() { meanwhile = c.enrolIn("consumer-1", "card-2", "5186001700009726") })
+	if u := c.call(http.MethodPut, p, consumerBody("Augusta", "augusta@example.com", false)); u.status != 200 {
+		t.Fatalf("update: %d %s", u.status, u.raw)
+	}
+	if meanwhile.status != 200 {
+		t.Fatalf("the enrolment during the update: %d %s", meanwhile.status, meanwhile.raw)
+	}
+	rows, err := hook.List(context.Background(), "mastercard/cards")
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%d cards (%v), want 2", len(rows), err)
+	}
+	for _, r := range rows {
+		var card struct {
+			ExternalCredentialID string `json:"externalCredentialId"`
+			Consumer             struct {
+				FirstName string `json:"firstName"`
+			} `json:"consumer"`
+		}
+		if err := json.Unmarshal(r.Value, &card); err != nil {
+			t.Fatal(err)
+		}
+		if card.Consumer.FirstName != "Augusta" {
+			t.Errorf("%s holds the consumer's data of before the update (firstName %q)", card.ExternalCredentialID, card.Consumer.FirstName)
+		}
+	}
+}
+
+// A consumer that changes every time its deletion reads its cards is not
+// deleted: after a few fresh reads the deletion gives up as UNAVAILABLE,
+// and the consumer keeps every card it has.
+func TestDeletionOfAConsumerThatKeepsChangingIsUnavailable(t *testing.T) {
+	hook := &lookupHook{Store: store.NewMemory()}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: hook})
+	c := newIssuer(t, srv)
+	p := "/directories/" + credential(t, srv, "directory-id") + "/consumers/consumer-1"
+	if a := c.enrolIn("consumer-1", "card-0", "5186001700008785"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	n := 0
+	hook.arm("mastercard/directory", 100, func() {
+		n++
+		stem := fmt.Sprintf("520473%09d", n)
+		if a := c.enrolIn("consumer-1", fmt.Sprintf("card-%d", n), stem+string(pan.LuhnCheckDigit(stem))); a.status != 200 {
+			t.Errorf("enrol during the deletion: %d %s", a.status, a.raw)
+		}
+	})
+	d := c.call(http.MethodDelete, p, nil)
+	hook.arm("", 0, nil)
+	if d.status != 503 || serviceReason(t, d) != "UNAVAILABLE" {
+		t.Fatalf("delete: %d %s, want 503 UNAVAILABLE", d.status, d.raw)
+	}
+	g := c.call(http.MethodGet, p, nil)
+	if g.status != 200 || len(g.body["credentials"].([]any)) != n+1 {
+		t.Fatalf("after the refused deletion: %d, want the consumer with %d cards: %s", g.status, n+1, g.raw)
 	}
 }

@@ -371,7 +371,10 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 	if oldDirKey != "" {
 		oldEntry = store.Hold(&at, a.directory, oldDirKey)
 	}
-	var card digitalCard
+	var (
+		card   digitalCard
+		joined bool // the card joined a consumer that had cards before
+	)
 	err = at.Do(ctx, func() error {
 		if held.Exists {
 			if held.Value.Status != statusDeactivated {
@@ -387,7 +390,8 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 			return svcErr(http.StatusConflict, simulator.KindConflict, "ALREADY_EXISTS", "externalCredentialId %q is already used for consumer %q", e.ExternalCredentialID, e.ExternalConsumerID)
 		}
 		srcConsumer := srcConsumerID
-		if inDirectory && cons.Exists {
+		joined = inDirectory && cons.Exists
+		if joined {
 			srcConsumer = cons.Value.SrcConsumerID
 		}
 		card = digitalCard{
@@ -416,7 +420,7 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 			data := e.Consumer
 			data.ExternalConsumerID = e.ExternalConsumerID
 			card.Consumer = data
-			cons.Value = consumerRecord{ExternalConsumerID: e.ExternalConsumerID, SrcConsumerID: srcConsumer, Consumer: data, UpdatedAt: a.env.Clock.Now()}
+			cons.Value = consumerRecord{ExternalConsumerID: e.ExternalConsumerID, SrcConsumerID: srcConsumer, Consumer: data, UpdatedAt: a.env.Clock.Now(), Revision: cons.Value.Revision + 1}
 		}
 		held.Value = card
 		token.Value = meta
@@ -429,8 +433,10 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 		return digitalCard{}, err
 	}
 	card.Outcome = outcomeOf(p.Reveal())
-	if inDirectory {
-		// The consumer's other cards carry its data too.
+	if joined {
+		// The consumer's other cards carry its data too. A new consumer has
+		// none: a consumer's cards are written with it, and deleted with it
+		// in the step that deletes it.
 		if err := a.shareConsumer(ctx, e.ExternalConsumerID, e.Consumer, ref); err != nil {
 			return digitalCard{}, err
 		}

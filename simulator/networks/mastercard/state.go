@@ -136,12 +136,16 @@ type cardPlaintext struct {
 
 // consumerRecord is a consumer of the Credential Directory: the data of its
 // latest enrolment or update, and the srcConsumerId every one of its cards
-// shares.
+// shares. Revision counts its writes: an enrolment into the consumer and
+// an update of it each write it, so an operation on all its cards that
+// read them at one revision knows, in its atomic step, whether a card was
+// added (or its data changed) since.
 type consumerRecord struct {
 	ExternalConsumerID string    `json:"externalConsumerId"`
 	SrcConsumerID      string    `json:"srcConsumerId"`
 	Consumer           consumer  `json:"consumer"`
 	UpdatedAt          time.Time `json:"updatedAt"`
+	Revision           uint64    `json:"revision,omitempty"`
 }
 
 // cardRef is a PAN's reference (SHA-256): the simulator never stores the PAN.
