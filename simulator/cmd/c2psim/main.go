@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,7 @@ type config struct {
 	shutdownTimeout                time.Duration
 	dataDir, storeURL              string
 	pollInterval                   time.Duration
+	cpuProfile                     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -100,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.storeURL, "store", env("C2PSIM_STORE", ""), "postgres://user:password@host:port/database: keep all of it in PostgreSQL, shared by every replica on the database (env C2PSIM_STORE)")
 	fs.DurationVar(&c.pollInterval, "poll-interval", envDuration("C2PSIM_POLL_INTERVAL", time.Second), "with --store: how often a replica looks for work and callback targets other replicas changed (env C2PSIM_POLL_INTERVAL)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("C2PSIM_SHUTDOWN_TIMEOUT", 15*time.Second), "on SIGINT or SIGTERM, how long requests still running may take to finish before they are cut off (env C2PSIM_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.cpuProfile, "cpu-profile", env("C2PSIM_CPU_PROFILE", ""), "write a CPU profile of the whole run to FILE (pprof), for performance work; `make pgo` makes the build's profile from one (env C2PSIM_CPU_PROFILE)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -107,6 +110,22 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	return c, nil
+}
+
+// startCPUProfile profiles the process's CPU into path until stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func env(key, def string) string {
@@ -168,6 +187,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if c.cpuProfile != "" {
+		stop, err := startCPUProfile(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	logOut := newLogBuffer(stderr)
 	defer logOut.Close()
