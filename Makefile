@@ -5,7 +5,7 @@ ADDR    ?= 127.0.0.1:8080
 ARGS    ?=
 REPORTS ?= reports
 
-.PHONY: run test bench bench-deps conformance mutation interop-deps fuzz build vet
+.PHONY: run test bench bench-deps pgo conformance mutation interop-deps fuzz build vet
 
 ## run: start the simulator for every network on $(ADDR) with embedded defaults
 run:
@@ -14,7 +14,7 @@ run:
 ## test: every test (unit, fuzz seeds, interoperability, ginkgo suites) with the race detector,
 ## then the mutation suite, which reports the harness's kill rate
 test: interop-deps vet
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -pgo=off -count=1 -timeout 15m ./...
 	C2P_MUTATION=1 $(GO) test -count=1 -timeout 15m -run '^TestMutation$$' -v ./conformance/cmd/c2pconform
 
 ## mutation: the mutation suite RUNS times (default 5), each giving the same verdicts
@@ -70,6 +70,15 @@ bench: bench-deps
 	$(GO) test -run '^$$' -bench ReplicasOnOneDatabase -benchtime 1x ./simulator/cmd/c2psim/ | tee /tmp/c2psim-replicas.txt
 	@awk '/^BenchmarkReplicasOnOneDatabase/ {for (i=1;i<=NF;i++) {if ($$(i+1)=="enrol/s-1-replica") one=$$i; if ($$(i+1)=="enrol/s-2-replicas") two=$$i; if ($$(i+1)=="ratio") r=$$i}} \
 		END { if (one) printf "\nencrypted enrolments on PostgreSQL: %.0f/s with one replica, %.0f/s with two = %.2fx\n", one, two, r }' /tmp/c2psim-replicas.txt
+
+## pgo: remake the profile every build of c2psim is optimised with (simulator/cmd/c2psim/default.pgo)
+## from the binary's CPU under the benchmarks' load: Mastercard enrolments, then the spec-only path
+pgo:
+	@d=$$(mktemp -d) && \
+	C2PSIM_CPU_PROFILE=$$d/enrol.pprof $(GO) test -run '^$$' -bench EnrolmentBound -benchtime 1x ./simulator/cmd/c2psim/ -sidebyside.rounds 60 && \
+	C2PSIM_CPU_PROFILE=$$d/spec.pprof $(GO) test -run '^$$' -bench SideBySide -benchtime 1x ./simulator/cmd/c2psim/ && \
+	$(GO) tool pprof -proto $$d/enrol.pprof $$d/spec.pprof > simulator/cmd/c2psim/default.pgo && rm -rf $$d && \
+	echo "simulator/cmd/c2psim/default.pgo remade: commit it"
 
 ## fuzz: run each fuzz target for a short while (corpora live in testdata/fuzz)
 fuzz:
