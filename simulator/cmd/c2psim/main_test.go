@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/pprof/profile"
 )
 
 type lockedBuffer struct {
@@ -162,4 +164,47 @@ func startToHealthy(b *testing.B, args ...string) {
 		b.Fatal(err)
 	}
 	b.StartTimer()
+}
+
+// --cpu-profile writes a CPU profile of the run, readable by pprof, once
+// the command has stopped; a path it cannot write stops it at start.
+func TestCPUProfileCoversTheRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.pprof")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "error", "--networks", "discover", "--cpu-profile", path}, io.Discard, io.Discard, ready)
+	}()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		t.Fatalf("exited early: %v", err)
+	}
+	resp, err := http.Get(base + "/_admin/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		t.Fatalf("the profile does not parse: %v", err)
+	}
+	if len(p.SampleType) == 0 || p.SampleType[len(p.SampleType)-1].Type != "cpu" {
+		t.Fatalf("not a CPU profile: %v", p.SampleType)
+	}
+	err = run(context.Background(), []string{"--cpu-profile", filepath.Join(t.TempDir(), "missing", "cpu.pprof")}, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "--cpu-profile") {
+		t.Fatalf("an unwritable profile path: %v", err)
+	}
 }
