@@ -15,24 +15,31 @@ import (
 // startRun runs the command until the test ends and returns its HTTP base.
 func startRun(t *testing.T, args ...string) (base string, stdout, stderr *lockedBuffer) {
 	t.Helper()
+	base, stdout, stderr, stop := runUntil(t, args...)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	return base, stdout, stderr
+}
+
+// runUntil runs the command until stop, which returns what it returned,
+// and returns its HTTP base once it serves.
+func runUntil(tb testing.TB, args ...string) (base string, stdout, stderr *lockedBuffer, stop func() error) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	stdout, stderr = &lockedBuffer{}, &lockedBuffer{}
 	go func() { done <- run(ctx, args, stdout, stderr, ready) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
 	select {
 	case base = <-ready:
 	case err := <-done:
-		done <- err
-		t.Fatalf("exited early: %v\n%s", err, stderr.String())
+		cancel()
+		tb.Fatalf("exited early: %v\n%s", err, stderr.String())
 	}
-	return base, stdout, stderr
+	return base, stdout, stderr, func() error { cancel(); return <-done }
 }
 
 func get(t *testing.T, url string, hdr ...string) int {

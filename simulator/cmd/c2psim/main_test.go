@@ -141,26 +141,14 @@ func BenchmarkStartToHealthy(b *testing.B) {
 // startToHealthy starts the command, waits for its health check to answer,
 // and stops it outside the timer.
 func startToHealthy(b *testing.B, args ...string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-level", "error"}, args...), io.Discard, io.Discard, ready)
-	}()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		b.Fatalf("exited early: %v", err)
-	}
+	base, _, _, stop := runUntil(b, append([]string{"--addr", "127.0.0.1:0", "--log-level", "error"}, args...)...)
 	resp, err := http.Get(base + "/_admin/health")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		b.Fatalf("health: %v %v", resp, err)
 	}
 	resp.Body.Close()
 	b.StopTimer()
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		b.Fatal(err)
 	}
 	b.StartTimer()
@@ -170,25 +158,13 @@ func startToHealthy(b *testing.B, args ...string) {
 // the command has stopped; a path it cannot write stops it at start.
 func TestCPUProfileCoversTheRun(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cpu.pprof")
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--log-level", "error", "--networks", "discover", "--cpu-profile", path}, io.Discard, io.Discard, ready)
-	}()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		t.Fatalf("exited early: %v", err)
-	}
+	base, _, _, stop := runUntil(t, "--addr", "127.0.0.1:0", "--log-level", "error", "--networks", "discover", "--cpu-profile", path)
 	resp, err := http.Get(base + "/_admin/health")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)

@@ -376,19 +376,27 @@ func (h *lookupHook) Lookup(ctx context.Context, collection, index, value string
 	return rows, err
 }
 
+// hookedConsumer starts a simulator on a lookupHook store and enrols
+// consumer-1 with one card, card-1; it returns the hook, the issuer and the
+// consumer's path.
+func hookedConsumer(t *testing.T) (*lookupHook, *issuer, string) {
+	t.Helper()
+	hook := &lookupHook{Store: store.NewMemory()}
+	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: hook})
+	c := newIssuer(t, srv)
+	if a := c.enrolIn("consumer-1", "card-1", "5186001700008785"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	return hook, c, "/directories/" + credential(t, srv, "directory-id") + "/consumers/consumer-1"
+}
+
 // A card enrolled into a consumer while the consumer is deleted, after the
 // deletion read the consumer's cards, is deleted with it: the deletion sees
 // that the consumer changed and reads its cards again. Nothing of the
 // consumer is left behind, and the card can be enrolled again as a new
 // consumer's.
 func TestCardEnrolledWhileItsConsumerIsDeletedGoesWithIt(t *testing.T) {
-	hook := &lookupHook{Store: store.NewMemory()}
-	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: hook})
-	c := newIssuer(t, srv)
-	p := "/directories/" + credential(t, srv, "directory-id") + "/consumers/consumer-1"
-	if a := c.enrolIn("consumer-1", "card-1", "5186001700008785"); a.status != 200 {
-		t.Fatalf("enrol: %d %s", a.status, a.raw)
-	}
+	hook, c, p := hookedConsumer(t)
 	var meanwhile answer
 	hook.arm("mastercard/directory", 1, func() { meanwhile = c.enrolIn("consumer-1", "card-2", "5186001700009726") })
 	if d := c.call(http.MethodDelete, p, nil); d.status != 204 {
@@ -414,13 +422,7 @@ func TestCardEnrolledWhileItsConsumerIsDeletedGoesWithIt(t *testing.T) {
 // update read the consumer's cards, gets the update's data as the others
 // do.
 func TestCardEnrolledWhileItsConsumerIsUpdatedGetsTheUpdate(t *testing.T) {
-	hook := &lookupHook{Store: store.NewMemory()}
-	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: hook})
-	c := newIssuer(t, srv)
-	p := "/directories/" + credential(t, srv, "directory-id") + "/consumers/consumer-1"
-	if a := c.enrolIn("consumer-1", "card-1", "5186001700008785"); a.status != 200 {
-		t.Fatalf("enrol: %d %s", a.status, a.raw)
-	}
+	hook, c, p := hookedConsumer(t)
 	var meanwhile answer
 	hook.arm("mastercard/directory", 1, func() { meanwhile = c.enrolIn("consumer-1", "card-2", "5186001700009726") })
 	if u := c.call(http.MethodPut, p, consumerBody("Augusta", "augusta@example.com", false)); u.status != 200 {
@@ -453,18 +455,12 @@ func TestCardEnrolledWhileItsConsumerIsUpdatedGetsTheUpdate(t *testing.T) {
 // deleted: after a few fresh reads the deletion gives up as UNAVAILABLE,
 // and the consumer keeps every card it has.
 func TestDeletionOfAConsumerThatKeepsChangingIsUnavailable(t *testing.T) {
-	hook := &lookupHook{Store: store.NewMemory()}
-	srv := simtest.Start(t, simtest.Options{Networks: []string{mastercard.ID}, FakeClock: true, Store: hook})
-	c := newIssuer(t, srv)
-	p := "/directories/" + credential(t, srv, "directory-id") + "/consumers/consumer-1"
-	if a := c.enrolIn("consumer-1", "card-0", "5186001700008785"); a.status != 200 {
-		t.Fatalf("enrol: %d %s", a.status, a.raw)
-	}
+	hook, c, p := hookedConsumer(t)
 	n := 0
 	hook.arm("mastercard/directory", 100, func() {
 		n++
 		stem := fmt.Sprintf("520473%09d", n)
-		if a := c.enrolIn("consumer-1", fmt.Sprintf("card-%d", n), stem+string(pan.LuhnCheckDigit(stem))); a.status != 200 {
+		if a := c.enrolIn("consumer-1", fmt.Sprintf("meanwhile-%d", n), stem+string(pan.LuhnCheckDigit(stem))); a.status != 200 {
 			t.Errorf("enrol during the deletion: %d %s", a.status, a.raw)
 		}
 	})
