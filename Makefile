@@ -74,10 +74,11 @@ bench: bench-deps
 ## pgo: remake the profile every build of c2psim is optimised with (simulator/cmd/c2psim/default.pgo)
 ## from the binary's CPU under the benchmarks' load: Mastercard enrolments, then the spec-only path
 pgo:
-	@d=$$(mktemp -d) && \
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	C2PSIM_CPU_PROFILE=$$d/enrol.pprof $(GO) test -run '^$$' -bench EnrolmentBound -benchtime 1x ./simulator/cmd/c2psim/ -sidebyside.rounds 60 && \
 	C2PSIM_CPU_PROFILE=$$d/spec.pprof $(GO) test -run '^$$' -bench SideBySide -benchtime 1x ./simulator/cmd/c2psim/ && \
-	$(GO) tool pprof -proto $$d/enrol.pprof $$d/spec.pprof > simulator/cmd/c2psim/default.pgo && rm -rf $$d && \
+	$(GO) tool pprof -proto $$d/enrol.pprof $$d/spec.pprof > $$d/default.pgo && test -s $$d/default.pgo && \
+	mv $$d/default.pgo simulator/cmd/c2psim/default.pgo && \
 	echo "simulator/cmd/c2psim/default.pgo remade: commit it"
 
 ## fuzz: run each fuzz target for a short while (corpora live in testdata/fuzz)

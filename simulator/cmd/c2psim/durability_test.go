@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// binary builds c2psim once for the package's tests.
+// binary builds c2psim once for the package's tests, with profile-guided
+// optimisation when this test binary has it (go test's default) and
+// without when it was turned off (-pgo=off): a benchmark then compares a
+// server and a bound built alike.
 func binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -56,7 +60,11 @@ func binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "c2psim")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		args := []string{"build", "-o", binPath}
+		if !builtWithPGO() {
+			args = append(args, "-pgo=off")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("building c2psim: %v\n%s", err, out)
 		}
@@ -65,6 +73,20 @@ func binary(t testing.TB) string {
 		t.Fatal(binErr)
 	}
 	return binPath
+}
+
+// builtWithPGO reports whether this binary was built with a profile.
+func builtWithPGO() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-pgo" && s.Value != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // proc is one running c2psim.

@@ -102,7 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.storeURL, "store", env("C2PSIM_STORE", ""), "postgres://user:password@host:port/database: keep all of it in PostgreSQL, shared by every replica on the database (env C2PSIM_STORE)")
 	fs.DurationVar(&c.pollInterval, "poll-interval", envDuration("C2PSIM_POLL_INTERVAL", time.Second), "with --store: how often a replica looks for work and callback targets other replicas changed (env C2PSIM_POLL_INTERVAL)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("C2PSIM_SHUTDOWN_TIMEOUT", 15*time.Second), "on SIGINT or SIGTERM, how long requests still running may take to finish before they are cut off (env C2PSIM_SHUTDOWN_TIMEOUT)")
-	fs.StringVar(&c.cpuProfile, "cpu-profile", env("C2PSIM_CPU_PROFILE", ""), "write a CPU profile of the whole run to FILE (pprof), for performance work; `make pgo` makes the build's profile from one (env C2PSIM_CPU_PROFILE)")
+	fs.StringVar(&c.cpuProfile, "cpu-profile", env("C2PSIM_CPU_PROFILE", ""), "write a CPU profile of the whole run to FILE (pprof), for performance work, when the command stops (a second interrupt, which stops at once, loses it); `make pgo` makes the build's profile from one (env C2PSIM_CPU_PROFILE)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -124,7 +124,9 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}
 	return func() {
 		pprof.StopCPUProfile()
-		f.Close()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "c2psim: --cpu-profile:", err)
+		}
 	}, nil
 }
 

@@ -368,7 +368,11 @@ func (h *lookupHook) Lookup(ctx context.Context, collection, index, value string
 	fn := h.fn
 	h.mu.Unlock()
 	if fire {
-		fn()
+		// In a goroutine of its own, waited for: a test helper failing
+		// inside it (FailNow) ends that goroutine, not the server's.
+		done := make(chan struct{})
+		go func() { defer close(done); fn() }()
+		<-done
 		h.mu.Lock()
 		h.running = false
 		h.mu.Unlock()
@@ -431,10 +435,53 @@ func TestCardEnrolledWhileItsConsumerIsUpdatedGetsTheUpdate(t *testing.T) {
 	if meanwhile.status != 200 {
 		t.Fatalf("the enrolment during the update: %d %s", meanwhile.status, meanwhile.raw)
 	}
-	rows, err := hook.List(context.Background(), "mastercard/cards")
-	if err != nil || len(rows) != 2 {
-		t.Fatalf("%d cards (%v), want 2", len(rows), err)
+	names := firstNames(t, hook)
+	if len(names) != 2 {
+		t.Fatalf("cards %v, want card-1 and card-2", names)
 	}
+	for cred, first := range names {
+		if first != "Augusta" {
+			t.Errorf("%s holds the consumer's data of before the update (firstName %q)", cred, first)
+		}
+	}
+}
+
+// An update of a consumer made while an enrolment into it brings its other
+// cards up to date is not undone: they get the data the consumer's record
+// holds, the update's.
+func TestUpdateOfAConsumerDuringAnEnrolmentIntoItStays(t *testing.T) {
+	hook, c, p := hookedConsumer(t)
+	var meanwhile answer
+	hook.arm("mastercard/directory", 1, func() { meanwhile = c.call(http.MethodPut, p, consumerBody("Augusta", "augusta@example.com", false)) })
+	if a := c.enrolIn("consumer-1", "card-2", "5186001700009726"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	if meanwhile.status != 200 {
+		t.Fatalf("the update during the enrolment: %d %s", meanwhile.status, meanwhile.raw)
+	}
+	if g := c.call(http.MethodGet, p, nil); g.body["consumer"].(map[string]any)["firstName"] != "Augusta" {
+		t.Fatalf("the consumer after the update: %s", g.raw)
+	}
+	names := firstNames(t, hook)
+	if len(names) != 2 {
+		t.Fatalf("cards %v, want card-1 and card-2", names)
+	}
+	for cred, first := range names {
+		if first != "Augusta" {
+			t.Errorf("%s holds firstName %q: the enrolment's data undid the update", cred, first)
+		}
+	}
+}
+
+// firstNames reads the consumer first name each stored card holds, by
+// externalCredentialId.
+func firstNames(t *testing.T, s store.Store) map[string]string {
+	t.Helper()
+	rows, err := s.List(context.Background(), "mastercard/cards")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
 	for _, r := range rows {
 		var card struct {
 			ExternalCredentialID string `json:"externalCredentialId"`
@@ -445,10 +492,9 @@ func TestCardEnrolledWhileItsConsumerIsUpdatedGetsTheUpdate(t *testing.T) {
 		if err := json.Unmarshal(r.Value, &card); err != nil {
 			t.Fatal(err)
 		}
-		if card.Consumer.FirstName != "Augusta" {
-			t.Errorf("%s holds the consumer's data of before the update (firstName %q)", card.ExternalCredentialID, card.Consumer.FirstName)
-		}
+		out[card.ExternalCredentialID] = card.Consumer.FirstName
 	}
+	return out
 }
 
 // A consumer that changes every time its deletion reads its cards is not

@@ -437,7 +437,7 @@ func (a *enrolAPI) enrol(ctx context.Context, e enrolment) (digitalCard, error) 
 		// The consumer's other cards carry its data too. A new consumer has
 		// none: a consumer's cards are written with it, and deleted with it
 		// in the step that deletes it.
-		if err := a.shareConsumer(ctx, e.ExternalConsumerID, e.Consumer, ref); err != nil {
+		if err := a.shareConsumer(ctx, e.ExternalConsumerID, ref); err != nil {
 			return digitalCard{}, err
 		}
 	}

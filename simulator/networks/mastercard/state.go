@@ -246,27 +246,28 @@ func (s *state) credentialsOf(ctx context.Context, extConsumer string) ([]direct
 // errGone refuses an update of a record deleted since it was read.
 var errGone = errors.New("deleted meanwhile")
 
-// shareConsumer makes c the data of consumer ext in every card it holds
-// but except (the card an enrolment just wrote with it, in the same atomic
-// step as the consumer's record), each card in an atomic update of its own:
-// an enrolment brings the consumer's other cards up to date with it.
-func (s *state) shareConsumer(ctx context.Context, ext string, c consumer, except string) error {
+// shareConsumer gives every card consumer ext holds but except (the card
+// an enrolment just wrote, in the same atomic step as the consumer's
+// record) the consumer's data as its record holds it, each card in an
+// atomic step with the record: an enrolment brings the consumer's other
+// cards up to date with it, and an update or a later enrolment made
+// meanwhile is not undone.
+func (s *state) shareConsumer(ctx context.Context, ext, except string) error {
 	rows, err := s.directory.Lookup(ctx, byConsumer, ext)
 	if err != nil {
 		return err
 	}
-	c.ExternalConsumerID = ext
 	prefix := directoryKey(ext, "")
 	for _, e := range rows {
 		if e.Value == except || !strings.HasPrefix(e.Key, prefix) {
 			continue
 		}
 		// Only the consumer data: a status change made meanwhile stays.
-		err := s.cards.Update(ctx, e.Value, func(v *digitalCard, exists bool) error {
-			if !exists {
+		err := store.Update2(ctx, s.consumers, ext, s.cards, e.Value, func(cons *store.Held[consumerRecord], card *store.Held[digitalCard]) error {
+			if !cons.Exists || !card.Exists || card.Value.ExternalConsumerID != ext {
 				return errGone
 			}
-			v.Consumer = c
+			card.Value.Consumer = cons.Value.Consumer
 			return nil
 		})
 		if err != nil && !errors.Is(err, errGone) {
