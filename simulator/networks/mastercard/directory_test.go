@@ -435,15 +435,7 @@ func TestCardEnrolledWhileItsConsumerIsUpdatedGetsTheUpdate(t *testing.T) {
 	if meanwhile.status != 200 {
 		t.Fatalf("the enrolment during the update: %d %s", meanwhile.status, meanwhile.raw)
 	}
-	names := firstNames(t, hook)
-	if len(names) != 2 {
-		t.Fatalf("cards %v, want card-1 and card-2", names)
-	}
-	for cred, first := range names {
-		if first != "Augusta" {
-			t.Errorf("%s holds the consumer's data of before the update (firstName %q)", cred, first)
-		}
-	}
+	holdTheUpdate(t, hook)
 }
 
 // An update of a consumer made while an enrolment into it brings its other
@@ -462,13 +454,20 @@ func TestUpdateOfAConsumerDuringAnEnrolmentIntoItStays(t *testing.T) {
 	if g := c.call(http.MethodGet, p, nil); g.body["consumer"].(map[string]any)["firstName"] != "Augusta" {
 		t.Fatalf("the consumer after the update: %s", g.raw)
 	}
-	names := firstNames(t, hook)
+	holdTheUpdate(t, hook)
+}
+
+// holdTheUpdate checks that both cards of consumer-1 hold the data of its
+// update (firstName Augusta).
+func holdTheUpdate(t *testing.T, s store.Store) {
+	t.Helper()
+	names := firstNames(t, s)
 	if len(names) != 2 {
 		t.Fatalf("cards %v, want card-1 and card-2", names)
 	}
 	for cred, first := range names {
 		if first != "Augusta" {
-			t.Errorf("%s holds firstName %q: the enrolment's data undid the update", cred, first)
+			t.Errorf("%s holds firstName %q, not the update's Augusta", cred, first)
 		}
 	}
 }
