@@ -188,3 +188,35 @@ func TestCPUProfileCoversTheRun(t *testing.T) {
 		t.Fatalf("an unwritable profile path: %v", err)
 	}
 }
+
+// default.pgo, the profile every build of the command is optimised with, is
+// a CPU profile of the engine at work (an empty or foreign file would turn
+// the optimisation off without a word): make pgo remakes it.
+func TestBuildProfileIsTheEngines(t *testing.T) {
+	f, err := os.Open("default.pgo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		t.Fatalf("default.pgo does not parse (make pgo remakes it): %v", err)
+	}
+	if len(p.SampleType) == 0 || p.SampleType[len(p.SampleType)-1].Type != "cpu" || len(p.Sample) < 1000 {
+		t.Fatalf("default.pgo is not a CPU profile of a run under load: %v, %d samples", p.SampleType, len(p.Sample))
+	}
+	want := map[string]bool{
+		"github.com/c2psim/c2psim/simulator.(*exchange).run":                         false, // every request
+		"github.com/c2psim/c2psim/simulator/networks/mastercard.(*enrolAPI).putCard": false, // the enrolment
+	}
+	for _, fn := range p.Function {
+		if _, ok := want[fn.Name]; ok {
+			want[fn.Name] = true
+		}
+	}
+	for name, seen := range want {
+		if !seen {
+			t.Errorf("default.pgo never saw %s: make pgo remakes it", name)
+		}
+	}
+}
