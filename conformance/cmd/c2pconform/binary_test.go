@@ -386,7 +386,10 @@ func TestExternalRunFromAnEmptyDirectoryWithoutGo(t *testing.T) {
 	// The simulator's build names a revision of its own: the run record
 	// must carry what the simulator says, not what c2pconform knows.
 	const simRevision = "ext0sim0rev42"
-	c2psim := buildTool(t, "github.com/c2psim/c2psim/simulator/cmd/c2psim", "-ldflags", "-X github.com/c2psim/c2psim/simulator.Revision="+simRevision)
+	// Built without the profile-guided optimisation (-pgo=off): this checks
+	// behaviour, not speed, and shares the build the command's own tests
+	// make under make test instead of compiling every package again.
+	c2psim := buildTool(t, "github.com/c2psim/c2psim/simulator/cmd/c2psim", "-pgo=off", "-ldflags", "-X github.com/c2psim/c2psim/simulator.Revision="+simRevision)
 	driverd := buildTool(t, "github.com/c2psim/c2psim/scenarios/internal/driverd")
 
 	simArgs := []string{"--addr", "127.0.0.1:0", "--seed", "4242", "--log-level", "debug"}
