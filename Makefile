@@ -51,8 +51,8 @@ ENROL_ROUNDS ?= 60
 
 ## bench: the real path side by side with bare net/http, kin-openapi alone and Prism; a Mastercard enrolment against its RSA bound; the engine in process; scale, start-up and flood figures
 bench: bench-deps
-	$(GO) test -run '^$$' -bench 'SideBySide' -benchtime 1x ./simulator/cmd/c2psim/ | tee /tmp/c2psim-sidebyside.txt
-	$(GO) test -run '^$$' -bench 'EnrolmentBound' -benchtime 1x ./simulator/cmd/c2psim/ -sidebyside.rounds $(ENROL_ROUNDS) | tee -a /tmp/c2psim-sidebyside.txt
+	$(GO) test -run '^$$' -bench 'SideBySide' -benchtime 1x ./simulator/cmd/c2psim/ > /tmp/c2psim-sidebyside.txt; rc=$$?; cat /tmp/c2psim-sidebyside.txt; exit $$rc
+	$(GO) test -run '^$$' -bench 'EnrolmentBound' -benchtime 1x ./simulator/cmd/c2psim/ -sidebyside.rounds $(ENROL_ROUNDS) > /tmp/c2psim-enrol.txt; rc=$$?; cat /tmp/c2psim-enrol.txt; cat /tmp/c2psim-enrol.txt >> /tmp/c2psim-sidebyside.txt; exit $$rc
 	@awk '/^Benchmark(SideBySide|EnrolmentBound)/ {for (i=3; i<NF; i+=2) v[$$(i+1)]=$$i} \
 		END { \
 		printf "\nreal path (c2psim --spec, info log, journal, over loopback), server CPU per request:\n"; \
@@ -65,24 +65,24 @@ bench: bench-deps
 		printf "  the ceiling: bare net/http doing nothing but that RSA work = %.0f%% of the bound; the enrolment = %.0f%% of it (rounds %.0f-%.0f%%)\n", v["bare-rsa-%bound"], v["enrol-%bare-rsa"], v["enrol-%bare-rsa-min"], v["enrol-%bare-rsa-max"] }' /tmp/c2psim-sidebyside.txt
 	$(GO) test -run '^$$' -bench 'EngineServeHTTP|BareServeHTTP' -benchmem -benchtime 20000x ./simulator/
 	$(GO) test -run '^$$' -bench . -benchmem ./simulator/networks/...
-	$(GO) test -run '^$$' -bench StartToHealthy -benchtime 10x ./simulator/cmd/c2psim/ | tee /tmp/c2psim-start.txt
+	$(GO) test -run '^$$' -bench StartToHealthy -benchtime 10x ./simulator/cmd/c2psim/ > /tmp/c2psim-start.txt; rc=$$?; cat /tmp/c2psim-start.txt; exit $$rc
 	@awk '/^BenchmarkStartToHealthy\// {split($$1, n, "/"); sub(/-[0-9]+$$/, "", n[2]); printf "start to healthy, all four networks, %s = %.0f ms (target <= 300 ms)\n", n[2], $$3/1e6}' /tmp/c2psim-start.txt
 	$(GO) test -run '^$$' -bench HostileFlood -benchtime 10000x ./simulator/
 	$(GO) test -run '^$$' -bench 'Lookup' -benchtime 20000x ./simulator/store/ ./simulator/store/boltstore/
 	$(GO) test -run '^$$' -bench 'ClaimAmongPending' -benchtime 20000x ./simulator/queue/
 	$(GO) test -run '^$$' -bench 'OverStoreAppend' -benchtime 500x ./simulator/journalstore/
-	$(GO) test -run '^$$' -bench ReplicasOnOneDatabase -benchtime 1x ./simulator/cmd/c2psim/ | tee /tmp/c2psim-replicas.txt
+	$(GO) test -run '^$$' -bench ReplicasOnOneDatabase -benchtime 1x ./simulator/cmd/c2psim/ > /tmp/c2psim-replicas.txt; rc=$$?; cat /tmp/c2psim-replicas.txt; exit $$rc
 	@awk '/^BenchmarkReplicasOnOneDatabase/ {for (i=1;i<=NF;i++) {if ($$(i+1)=="enrol/s-1-replica") one=$$i; if ($$(i+1)=="enrol/s-2-replicas") two=$$i; if ($$(i+1)=="ratio") r=$$i}} \
 		END { if (one) printf "\nencrypted enrolments on PostgreSQL: %.0f/s with one replica, %.0f/s with two = %.2fx\n", one, two, r }' /tmp/c2psim-replicas.txt
 
 ## pgo: remake the profile every build of c2psim is optimised with (simulator/cmd/c2psim/default.pgo)
 ## from the binary's CPU under the benchmarks' load: Mastercard enrolments, then the spec-only path
 pgo:
-	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
-	C2PSIM_CPU_PROFILE=$$d/enrol.pprof $(GO) test -run '^$$' -bench EnrolmentBound -benchtime 1x ./simulator/cmd/c2psim/ -sidebyside.rounds 60 && \
-	C2PSIM_CPU_PROFILE=$$d/spec.pprof $(GO) test -run '^$$' -bench SideBySide -benchtime 1x ./simulator/cmd/c2psim/ && \
-	$(GO) tool pprof -proto $$d/enrol.pprof $$d/spec.pprof > $$d/default.pgo && test -s $$d/default.pgo && \
-	mv $$d/default.pgo simulator/cmd/c2psim/default.pgo && \
+	@d=$$(mktemp -d .pgo.XXXXXX) && trap 'rm -rf "$$d"' EXIT && trap 'exit 130' INT TERM && \
+	C2PSIM_CPU_PROFILE="$$PWD/$$d/enrol.pprof" $(GO) test -run '^$$' -bench EnrolmentBound -benchtime 1x ./simulator/cmd/c2psim/ -sidebyside.rounds $(ENROL_ROUNDS) && \
+	C2PSIM_CPU_PROFILE="$$PWD/$$d/spec.pprof" $(GO) test -run '^$$' -bench SideBySide -benchtime 1x ./simulator/cmd/c2psim/ && \
+	$(GO) tool pprof -proto "$$d/enrol.pprof" "$$d/spec.pprof" > "$$d/default.pgo" && test -s "$$d/default.pgo" && \
+	mv "$$d/default.pgo" simulator/cmd/c2psim/default.pgo && \
 	echo "simulator/cmd/c2psim/default.pgo remade: commit it"
 
 ## fuzz: run each fuzz target for a short while (corpora live in testdata/fuzz)

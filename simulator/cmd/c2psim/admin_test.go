@@ -29,6 +29,7 @@ func startRun(t *testing.T, args ...string) (base string, stdout, stderr *locked
 func runUntil(tb testing.TB, args ...string) (base string, stdout, stderr *lockedBuffer, stop func() error) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel) // a test that fails before stop stops it too
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	stdout, stderr = &lockedBuffer{}, &lockedBuffer{}

@@ -47,10 +47,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// binary builds c2psim once for the package's tests, with profile-guided
-// optimisation when this test binary has it (go test's default) and
-// without when it was turned off (-pgo=off): a benchmark then compares a
-// server and a bound built alike.
+// binary builds c2psim once for the package's tests with the profile this
+// test binary was built with (default.pgo under go test's default, none
+// under -pgo=off): a benchmark then compares a server and a bound built
+// alike.
 func binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -60,11 +60,7 @@ func binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "c2psim")
-		args := []string{"build", "-o", binPath}
-		if !builtWithPGO() {
-			args = append(args, "-pgo=off")
-		}
-		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", binPath, "-pgo="+pgoOfThisBinary(), ".").CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("building c2psim: %v\n%s", err, out)
 		}
@@ -75,18 +71,17 @@ func binary(t testing.TB) string {
 	return binPath
 }
 
-// builtWithPGO reports whether this binary was built with a profile.
-func builtWithPGO() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-pgo" && s.Value != "" {
-			return true
+// pgoOfThisBinary is the profile this binary was built with, as go build's
+// -pgo takes it: its path, or off.
+func pgoOfThisBinary() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-pgo" && s.Value != "" {
+				return s.Value
+			}
 		}
 	}
-	return false
+	return "off"
 }
 
 // proc is one running c2psim.

@@ -448,13 +448,70 @@ func TestUpdateOfAConsumerDuringAnEnrolmentIntoItStays(t *testing.T) {
 	if a := c.enrolIn("consumer-1", "card-2", "5186001700009726"); a.status != 200 {
 		t.Fatalf("enrol: %d %s", a.status, a.raw)
 	}
-	if meanwhile.status != 200 {
-		t.Fatalf("the update during the enrolment: %d %s", meanwhile.status, meanwhile.raw)
+	// The update ran after the enrolment's atomic step: it saw both cards.
+	if creds, _ := meanwhile.body["credentials"].([]any); meanwhile.status != 200 || len(creds) != 2 {
+		t.Fatalf("the update during the enrolment: %d %s, want 200 with both cards", meanwhile.status, meanwhile.raw)
 	}
 	if g := c.call(http.MethodGet, p, nil); g.body["consumer"].(map[string]any)["firstName"] != "Augusta" {
 		t.Fatalf("the consumer after the update: %s", g.raw)
 	}
 	holdTheUpdate(t, hook)
+}
+
+// Of two enrolments into one consumer, the second made while the first
+// brings the consumer's other cards up to date, every card ends with the
+// data the consumer's record holds: the second's.
+func TestTwoEnrolmentsIntoOneConsumerLeaveItsCardsAlike(t *testing.T) {
+	hook, c, p := hookedConsumer(t)
+	var meanwhile answer
+	hook.arm("mastercard/directory", 1, func() {
+		meanwhile = c.enrolIn("consumer-1", "card-3", "5186001700009908", func(m map[string]any) { m["consumer"].(map[string]any)["firstName"] = "Grace" })
+	})
+	if a := c.enrolIn("consumer-1", "card-2", "5186001700009726"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	if meanwhile.status != 200 {
+		t.Fatalf("the enrolment during the first: %d %s", meanwhile.status, meanwhile.raw)
+	}
+	if g := c.call(http.MethodGet, p, nil); g.body["consumer"].(map[string]any)["firstName"] != "Grace" {
+		t.Fatalf("the consumer after both enrolments: %s", g.raw)
+	}
+	names := firstNames(t, hook)
+	if len(names) != 3 {
+		t.Fatalf("cards %v, want card-1, card-2 and card-3", names)
+	}
+	for cred, first := range names {
+		if first != "Grace" {
+			t.Errorf("%s holds firstName %q, not the latest enrolment's Grace", cred, first)
+		}
+	}
+}
+
+// A consumer deleted and enrolled again (its first card, new data) while an
+// enrolment into it brings its other cards up to date: the new consumer's
+// card keeps the new consumer's data and srcConsumerId, and the card of
+// the enrolment went with the deleted consumer.
+func TestConsumerRecreatedDuringAnEnrolmentKeepsItsOwnData(t *testing.T) {
+	hook, c, p := hookedConsumer(t)
+	var deleted, again answer
+	hook.arm("mastercard/directory", 1, func() {
+		deleted = c.call(http.MethodDelete, p, nil)
+		again = c.enrolIn("consumer-1", "card-1", "5186001700008785", func(m map[string]any) { m["consumer"].(map[string]any)["firstName"] = "Grace" })
+	})
+	if a := c.enrolIn("consumer-1", "card-2", "5186001700009726"); a.status != 200 {
+		t.Fatalf("enrol: %d %s", a.status, a.raw)
+	}
+	if deleted.status != 204 || again.status != 200 {
+		t.Fatalf("delete %d %s, enrol again %d %s", deleted.status, deleted.raw, again.status, again.raw)
+	}
+	if names := firstNames(t, hook); len(names) != 1 || names["card-1"] != "Grace" {
+		t.Fatalf("cards after the consumer was enrolled again: %v, want card-1 holding Grace", names)
+	}
+	g := c.call(http.MethodGet, p, nil)
+	creds, _ := g.body["credentials"].([]any)
+	if g.status != 200 || len(creds) != 1 || creds[0].(map[string]any)["srcConsumerId"] != g.body["srcConsumerId"] || g.body["srcConsumerId"] != again.body["srcConsumerId"] {
+		t.Fatalf("the consumer enrolled again: %d %s", g.status, g.raw)
+	}
 }
 
 // holdTheUpdate checks that both cards of consumer-1 hold the data of its

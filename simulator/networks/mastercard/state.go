@@ -243,8 +243,12 @@ func (s *state) credentialsOf(ctx context.Context, extConsumer string) ([]direct
 	return out, nil
 }
 
-// errGone refuses an update of a record deleted since it was read.
-var errGone = errors.New("deleted meanwhile")
+// errGone refuses an update of a record deleted since it was read;
+// errConsumerGone, of a card whose consumer was.
+var (
+	errGone         = errors.New("deleted meanwhile")
+	errConsumerGone = errors.New("consumer deleted meanwhile")
+)
 
 // shareConsumer gives every card consumer ext holds but except (the card
 // an enrolment just wrote, in the same atomic step as the consumer's
@@ -264,13 +268,19 @@ func (s *state) shareConsumer(ctx context.Context, ext, except string) error {
 		}
 		// Only the consumer data: a status change made meanwhile stays.
 		err := store.Update2(ctx, s.consumers, ext, s.cards, e.Value, func(cons *store.Held[consumerRecord], card *store.Held[digitalCard]) error {
-			if !cons.Exists || !card.Exists || card.Value.ExternalConsumerID != ext {
+			switch {
+			case !cons.Exists:
+				return errConsumerGone
+			case !card.Exists || card.Value.ExternalConsumerID != ext:
 				return errGone
 			}
 			card.Value.Consumer = cons.Value.Consumer
 			return nil
 		})
-		if err != nil && !errors.Is(err, errGone) {
+		switch {
+		case errors.Is(err, errConsumerGone):
+			return nil // deleted meanwhile, with its cards
+		case err != nil && !errors.Is(err, errGone):
 			return err
 		}
 	}
