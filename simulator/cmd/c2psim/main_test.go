@@ -171,6 +171,16 @@ func TestCPUProfileCoversTheRun(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
+	readCPUProfile(t, path)
+	err = run(context.Background(), []string{"--cpu-profile", filepath.Join(t.TempDir(), "missing", "cpu.pprof")}, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "--cpu-profile") {
+		t.Fatalf("an unwritable profile path: %v", err)
+	}
+}
+
+// readCPUProfile reads the CPU profile at path.
+func readCPUProfile(t *testing.T, path string) *profile.Profile {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -178,32 +188,21 @@ func TestCPUProfileCoversTheRun(t *testing.T) {
 	defer f.Close()
 	p, err := profile.Parse(f)
 	if err != nil {
-		t.Fatalf("the profile does not parse: %v", err)
+		t.Fatalf("%s does not parse as a profile: %v", path, err)
 	}
 	if len(p.SampleType) == 0 || p.SampleType[len(p.SampleType)-1].Type != "cpu" {
-		t.Fatalf("not a CPU profile: %v", p.SampleType)
+		t.Fatalf("%s is not a CPU profile: %v", path, p.SampleType)
 	}
-	err = run(context.Background(), []string{"--cpu-profile", filepath.Join(t.TempDir(), "missing", "cpu.pprof")}, io.Discard, io.Discard, nil)
-	if err == nil || !strings.Contains(err.Error(), "--cpu-profile") {
-		t.Fatalf("an unwritable profile path: %v", err)
-	}
+	return p
 }
 
 // default.pgo, the profile every build of the command is optimised with, is
 // a CPU profile of the engine at work (an empty or foreign file would turn
 // the optimisation off without a word): make pgo remakes it.
 func TestBuildProfileIsTheEngines(t *testing.T) {
-	f, err := os.Open("default.pgo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p, err := profile.Parse(f)
-	if err != nil {
-		t.Fatalf("default.pgo does not parse (make pgo remakes it): %v", err)
-	}
-	if len(p.SampleType) == 0 || p.SampleType[len(p.SampleType)-1].Type != "cpu" || len(p.Sample) < 1000 {
-		t.Fatalf("default.pgo is not a CPU profile of a run under load: %v, %d samples", p.SampleType, len(p.Sample))
+	p := readCPUProfile(t, "default.pgo")
+	if len(p.Sample) < 1000 {
+		t.Fatalf("default.pgo holds %d samples: not a run under load (make pgo remakes it)", len(p.Sample))
 	}
 	want := map[string]bool{
 		"github.com/c2psim/c2psim/simulator.(*exchange).run":                         false, // every request

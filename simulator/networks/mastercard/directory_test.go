@@ -435,7 +435,7 @@ func TestCardEnrolledWhileItsConsumerIsUpdatedGetsTheUpdate(t *testing.T) {
 	if meanwhile.status != 200 {
 		t.Fatalf("the enrolment during the update: %d %s", meanwhile.status, meanwhile.raw)
 	}
-	holdTheUpdate(t, hook)
+	cardsHold(t, hook, 2, "Augusta")
 }
 
 // An update of a consumer made while an enrolment into it brings its other
@@ -452,10 +452,7 @@ func TestUpdateOfAConsumerDuringAnEnrolmentIntoItStays(t *testing.T) {
 	if creds, _ := meanwhile.body["credentials"].([]any); meanwhile.status != 200 || len(creds) != 2 {
 		t.Fatalf("the update during the enrolment: %d %s, want 200 with both cards", meanwhile.status, meanwhile.raw)
 	}
-	if g := c.call(http.MethodGet, p, nil); g.body["consumer"].(map[string]any)["firstName"] != "Augusta" {
-		t.Fatalf("the consumer after the update: %s", g.raw)
-	}
-	holdTheUpdate(t, hook)
+	consumerHolds(t, c, p, hook, 2, "Augusta")
 }
 
 // Of two enrolments into one consumer, the second made while the first
@@ -473,18 +470,7 @@ func TestTwoEnrolmentsIntoOneConsumerLeaveItsCardsAlike(t *testing.T) {
 	if meanwhile.status != 200 {
 		t.Fatalf("the enrolment during the first: %d %s", meanwhile.status, meanwhile.raw)
 	}
-	if g := c.call(http.MethodGet, p, nil); g.body["consumer"].(map[string]any)["firstName"] != "Grace" {
-		t.Fatalf("the consumer after both enrolments: %s", g.raw)
-	}
-	names := firstNames(t, hook)
-	if len(names) != 3 {
-		t.Fatalf("cards %v, want card-1, card-2 and card-3", names)
-	}
-	for cred, first := range names {
-		if first != "Grace" {
-			t.Errorf("%s holds firstName %q, not the latest enrolment's Grace", cred, first)
-		}
-	}
+	consumerHolds(t, c, p, hook, 3, "Grace")
 }
 
 // A consumer deleted and enrolled again (its first card, new data) while an
@@ -514,17 +500,27 @@ func TestConsumerRecreatedDuringAnEnrolmentKeepsItsOwnData(t *testing.T) {
 	}
 }
 
-// holdTheUpdate checks that both cards of consumer-1 hold the data of its
-// update (firstName Augusta).
-func holdTheUpdate(t *testing.T, s store.Store) {
+// consumerHolds checks that the consumer at p has the first name first, and
+// that the store holds n cards, each with that name.
+func consumerHolds(t *testing.T, c *issuer, p string, s store.Store, n int, first string) {
+	t.Helper()
+	if g := c.call(http.MethodGet, p, nil); g.status != 200 || g.body["consumer"].(map[string]any)["firstName"] != first {
+		t.Fatalf("the consumer: %d %s, want firstName %s", g.status, g.raw, first)
+	}
+	cardsHold(t, s, n, first)
+}
+
+// cardsHold checks that the store holds n cards and that each holds the
+// consumer first name first.
+func cardsHold(t *testing.T, s store.Store, n int, first string) {
 	t.Helper()
 	names := firstNames(t, s)
-	if len(names) != 2 {
-		t.Fatalf("cards %v, want card-1 and card-2", names)
+	if len(names) != n {
+		t.Fatalf("cards %v, want %d", names, n)
 	}
-	for cred, first := range names {
-		if first != "Augusta" {
-			t.Errorf("%s holds firstName %q, not the update's Augusta", cred, first)
+	for cred, got := range names {
+		if got != first {
+			t.Errorf("%s holds firstName %q, not the consumer's latest, %s", cred, got, first)
 		}
 	}
 }
